@@ -1,0 +1,90 @@
+//! The built-in New START spec: the facts it must state, from shared/treaty/new-start-facts.md.
+
+use accord_treaty::builtin::new_start;
+use accord_treaty::catalogue::{Deadline, Due, Effect};
+use accord_treaty::{parse_date, Phase};
+
+fn d(s: &str) -> accord_treaty::Date {
+    parse_date(s).unwrap()
+}
+
+#[test]
+fn central_limits_and_when_they_bind() {
+    let s = new_start();
+    let v: Vec<(&str, u64)> = s.limits.iter().map(|l| (l.name.as_str(), l.value)).collect();
+    assert_eq!(v, [("deployed_delivery_vehicles", 700), ("warheads", 1550), ("launchers_total", 800)]);
+    assert_eq!(s.limits_apply_on(), d("2018-02-05"));
+    assert!(!s.limits_bind_on(d("2018-02-04")));
+    assert!(s.limits_bind_on(d("2018-02-05")));
+    assert!(s.limits_bind_on(d("2026-02-04")));
+    assert!(!s.limits_bind_on(d("2026-02-05")));
+    assert!(s.limit("warheads").unwrap().is_declared());
+    assert!(!s.limit("launchers_total").unwrap().is_declared());
+}
+
+#[test]
+fn lifecycle_dates() {
+    let s = new_start();
+    let l = &s.lifecycle;
+    assert_eq!(l.signature(), Some(d("2010-04-08")));
+    assert_eq!(l.entry_into_force(), d("2011-02-05"));
+    assert_eq!(l.end_exclusive(), d("2026-02-05"));
+    assert_eq!(l.status_on(d("2010-04-07")).phase, Phase::NotSigned);
+    assert_eq!(l.status_on(d("2010-04-08")).phase, Phase::SignedNotInForce);
+    assert_eq!(l.status_on(d("2011-02-04")).phase, Phase::SignedNotInForce);
+    assert_eq!(l.status_on(d("2011-02-05")).phase, Phase::InForce);
+    // Before the extension, the treaty was due to end after 2021-02-04.
+    assert_eq!(l.status_on(d("2021-02-02")).last_day_in_force, d("2021-02-04"));
+    assert_eq!(l.status_on(d("2021-02-03")).last_day_in_force, d("2026-02-04"));
+    let last = l.status_on(d("2026-02-04"));
+    assert_eq!(last.phase, Phase::InForce);
+    assert!(last.unconfirmed.is_empty());
+    let after = l.status_on(d("2026-02-05"));
+    assert_eq!(after.phase, Phase::Expired);
+    assert_eq!(after.unconfirmed[0].key, "lifecycle.last_day_in_force");
+}
+
+#[test]
+fn data_exchange_calendar() {
+    let s = new_start();
+    let dates = s.data_exchange_dates();
+    assert_eq!(dates[0], d("2011-02-05"));
+    assert_eq!(dates[1], d("2011-09-01"));
+    assert!(dates.contains(&d("2018-02-05")));
+    assert_eq!(*dates.last().unwrap(), d("2025-09-01"));
+    // 29 boundaries (2011-09 .. 2025-09) + entry into force + limits date.
+    assert_eq!(dates.len(), 31);
+    assert!(s.is_period_boundary(d("2012-03-01")));
+    assert!(!s.is_period_boundary(d("2012-03-02")));
+    assert!(!s.is_period_boundary(d("2011-03-01")));
+    assert!(!s.is_period_boundary(d("2026-03-01")));
+    let (_, upd) = s.catalogue.get("six_month_update").unwrap();
+    assert_eq!(upd.deadline.due(d("2023-03-01"), d("2011-02-05")), Some(Due::Date { date: d("2023-03-30") }));
+    let (_, init) = s.catalogue.get("initial_data").unwrap();
+    assert_eq!(init.effect, Effect::InitialData);
+    assert_eq!(init.deadline.due(d("2011-02-05"), d("2011-02-05")), Some(Due::Date { date: d("2011-03-22") }));
+    assert_eq!(s.inspections_begin(), d("2011-04-06"));
+    let quotas: Vec<u32> = s.inspections.types.iter().map(|t| t.quota_per_year).collect();
+    assert_eq!(quotas, [10, 8]);
+}
+
+#[test]
+fn catalogue_marks_unconfirmed_and_public() {
+    let s = new_start();
+    let (_, k) = s.catalogue.get("heavy_bomber_outside_territory").unwrap();
+    assert_eq!(k.deadline, Deadline::Unconfirmed);
+    let mut u = Vec::new();
+    s.unconfirmed_kind(k, &mut u);
+    assert_eq!(u.len(), 1);
+    let (_, upd) = s.catalogue.get("six_month_update").unwrap();
+    let totals = upd.field(accord_treaty::Field::Totals).unwrap();
+    assert_eq!(totals.visibility, accord_treaty::Visibility::Public);
+    let loadings = upd.field(accord_treaty::Field::Loadings).unwrap();
+    assert_eq!(loadings.visibility, accord_treaty::Visibility::Confidential);
+    let mut u = Vec::new();
+    s.unconfirmed_counting(s.limit("launchers_total").unwrap(), &mut u);
+    assert_eq!(u[0].key, "limit.launchers_total.count.heavy_bomber");
+    let mut u = Vec::new();
+    s.unconfirmed_counting(s.limit("warheads").unwrap(), &mut u);
+    assert!(u.is_empty());
+}
