@@ -1,0 +1,135 @@
+//! Published aggregate figures (CSV): one row per (date, Party) with a column per limit and a
+//! source URL, as in `data/new-start-aggregates.csv`.
+//!
+//! Invariants: a blank cell is "not published" and stays `None`; rows may come in any order; a
+//! duplicate (date, Party) row, a malformed cell or a missing column refuses the whole file,
+//! naming line and column.
+
+use accord_treaty::provenance::Unconfirmed;
+use accord_treaty::{parse_date, Date, TreatySpec};
+
+use crate::compliance::{check_limits, Report};
+use crate::error::LedgerError;
+
+/// One published row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedRow {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// As of.
+    pub as_of: Date,
+    /// Party code.
+    pub party: String,
+    /// Value of each limit of the spec, in spec order.
+    pub values: Vec<Option<u64>>,
+    /// Source (may be empty).
+    pub source_url: String,
+}
+
+fn err(line: u64, column: &str, message: impl Into<String>) -> LedgerError {
+    LedgerError::Csv {
+        source_name: "-".into(),
+        line,
+        column: column.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Parses a CSV of published figures. Columns: `as_of`, `party`, one per limit of the spec,
+/// `source_url`; other columns are ignored.
+pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow>, LedgerError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers().map_err(|e| err(1, "-", format!("cannot read the header: {e}")))?.clone();
+    let col = |name: &str| -> Result<usize, LedgerError> {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(1, name, format!("missing column '{name}' (the header must name as_of, party, {}, source_url)", limit_names(spec))))
+    };
+    let c_as_of = col("as_of")?;
+    let c_party = col("party")?;
+    let c_limits: Vec<usize> = spec.limits.iter().map(|l| col(&l.name)).collect::<Result<_, _>>()?;
+    let c_source = col("source_url")?;
+    let mut rows: Vec<PublishedRow> = Vec::new();
+    let mut seen: std::collections::HashMap<(Date, String), u64> = Default::default();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                    format!("{len} cells where the header has {expected_len}")
+                }
+                _ => e.to_string(),
+            };
+            err(line, "-", message)
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        let get = |i: usize| rec.get(i).unwrap_or("");
+        let as_of = parse_date(get(c_as_of)).map_err(|e| err(line, "as_of", e.to_string()))?;
+        let party = get(c_party).to_owned();
+        if spec.party(&party).is_none() {
+            let codes: Vec<&str> = spec.parties.iter().map(|p| p.code.as_str()).collect();
+            return Err(err(line, "party", format!("'{party}' is not a Party of {} (expected {})", spec.short_name, codes.join(" or "))));
+        }
+        let mut values = Vec::with_capacity(c_limits.len());
+        for (l, &c) in spec.limits.iter().zip(&c_limits) {
+            let cell = get(c);
+            if cell.is_empty() {
+                values.push(None);
+                continue;
+            }
+            if !cell.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(line, &l.name, format!("'{cell}' is not a non-negative whole number")));
+            }
+            let v: u64 = cell.parse().map_err(|_| err(line, &l.name, format!("'{cell}' is too large")))?;
+            values.push(Some(v));
+        }
+        if let Some(first) = seen.get(&(as_of, party.clone())) {
+            return Err(err(line, "as_of", format!("duplicate row for {as_of} {party}: lines {first} and {line}")));
+        }
+        seen.insert((as_of, party.clone()), line);
+        rows.push(PublishedRow {
+            line,
+            as_of,
+            party,
+            values,
+            source_url: get(c_source).to_owned(),
+        });
+    }
+    Ok(rows)
+}
+
+fn limit_names(spec: &TreatySpec) -> String {
+    spec.limits.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks published rows against the limits (limits only: no findings). Rows come out sorted by
+/// date, then in the spec's Party order.
+pub fn published_report(spec: &TreatySpec, rows: &[PublishedRow]) -> Report {
+    let mut sorted: Vec<&PublishedRow> = rows.iter().collect();
+    sorted.sort_by_key(|r| (r.as_of, spec.party(&r.party)));
+    let mut unconfirmed: Vec<Unconfirmed> = Vec::new();
+    let mut out_rows = Vec::new();
+    let mut violations = Vec::new();
+    for r in sorted {
+        let (mut row, v) = check_limits(spec, r.as_of, &r.party, &r.values, &mut unconfirmed);
+        row.source_url = Some(r.source_url.clone());
+        row.line = Some(r.line);
+        out_rows.push(row);
+        violations.extend(v);
+    }
+    Report {
+        treaty: spec.id.clone(),
+        evaluated_at: None,
+        rows: out_rows,
+        violations,
+        findings: None,
+        unconfirmed,
+    }
+}
