@@ -71,7 +71,13 @@ pub struct Violation {
 }
 
 /// Checks one Party's figures on one date against every limit.
-pub fn check_limits(spec: &TreatySpec, as_of: Date, party: &str, values: &[Option<u64>], unconfirmed: &mut Vec<Unconfirmed>) -> (Row, Vec<Violation>) {
+pub fn check_limits(
+    spec: &TreatySpec,
+    as_of: Date,
+    party: &str,
+    values: &[Option<u64>],
+    unconfirmed: &mut Vec<Unconfirmed>,
+) -> (Row, Vec<Violation>) {
     let status = spec.lifecycle.status_on(as_of);
     for u in status.unconfirmed {
         note_unconfirmed(unconfirmed, u);
@@ -194,8 +200,9 @@ pub enum Finding {
 impl Finding {
     fn sort_key(&self) -> (Date, String, u32) {
         match self {
-            Finding::LateNotification { date, party, line, .. }
-            | Finding::MissingNotification { date, party, line, .. } => (*date, party.clone(), *line),
+            Finding::LateNotification { date, party, line, .. } | Finding::MissingNotification { date, party, line, .. } => {
+                (*date, party.clone(), *line)
+            }
             Finding::MissingDataExchange { as_of, party, .. } => (*as_of, party.clone(), 0),
             Finding::Discrepancy { as_of, party, line, .. } => (*as_of, party.clone(), *line),
         }

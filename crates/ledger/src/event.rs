@@ -211,7 +211,10 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
         .party(&n.party)
         .ok_or_else(|| field_problem("party", format!("'{}' is not a Party of {}", n.party, spec.short_name)))?;
     let (kind_index, kind) = spec.catalogue.get(&n.kind).ok_or_else(|| {
-        field_problem("kind", format!("unknown kind '{}' (see `accord treaty show` for the catalogue)", n.kind))
+        field_problem(
+            "kind",
+            format!("unknown kind '{}' (see `accord treaty show` for the catalogue)", n.kind),
+        )
     })?;
     if n.id.trim().is_empty() {
         return Err(field_problem("id", "must not be empty"));
@@ -241,7 +244,12 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
             let allowed: Vec<&str> = kind.fields.iter().map(|s| s.field.name()).collect();
             return Err(field_problem(
                 &format!("body.{}", f.name()),
-                format!("kind '{}' has no field '{}' (its fields: {})", kind.kind, f.name(), allowed.join(", ")),
+                format!(
+                    "kind '{}' has no field '{}' (its fields: {})",
+                    kind.kind,
+                    f.name(),
+                    allowed.join(", ")
+                ),
             ));
         }
     }
@@ -272,7 +280,10 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
             if let Some(fs) = &b.facilities {
                 for (i, f) in fs.iter().enumerate() {
                     let ft = spec.facility_type(&f.facility_type).ok_or_else(|| {
-                        field_problem(&format!("body.facilities[{i}].type"), format!("unknown facility type '{}'", f.facility_type))
+                        field_problem(
+                            &format!("body.facilities[{i}].type"),
+                            format!("unknown facility type '{}'", f.facility_type),
+                        )
                     })?;
                     if f.id.trim().is_empty() {
                         return Err(field_problem(&format!("body.facilities[{i}].id"), "must not be empty"));
@@ -291,10 +302,16 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
                         return Err(field_problem(&format!("body.items[{i}].id"), "must not be empty"));
                     }
                     if it.launcher.is_some() && role != Role::Missile {
-                        return Err(field_problem(&format!("body.items[{i}].launcher"), format!("only missiles are contained in launchers; '{}' is a {}", it.id, it.category)));
+                        return Err(field_problem(
+                            &format!("body.items[{i}].launcher"),
+                            format!("only missiles are contained in launchers; '{}' is a {}", it.id, it.category),
+                        ));
                     }
                     if it.status.is_some() && role != Role::Bomber {
-                        return Err(field_problem(&format!("body.items[{i}].status"), format!("status is declared only for heavy bombers; '{}' is a {}", it.id, it.category)));
+                        return Err(field_problem(
+                            &format!("body.items[{i}].status"),
+                            format!("status is declared only for heavy bombers; '{}' is a {}", it.id, it.category),
+                        ));
                     }
                     d.items.push(ItemRec {
                         id: names.items[p].intern(&it.id),
@@ -317,7 +334,10 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
                 let known: BTreeMap<&str, usize> = spec.limits.iter().enumerate().map(|(i, l)| (l.name.as_str(), i)).collect();
                 for (name, v) in t {
                     let i = known.get(name.as_ref()).ok_or_else(|| {
-                        field_problem(&format!("body.totals.{name}"), format!("'{name}' is not a limit of {}", spec.short_name))
+                        field_problem(
+                            &format!("body.totals.{name}"),
+                            format!("'{name}' is not a limit of {}", spec.short_name),
+                        )
                     })?;
                     d.totals[*i] = Some(*v);
                 }

@@ -31,10 +31,20 @@ impl History {
 
     /// Parses JSON Lines. Blank lines are skipped.
     pub fn parse(spec: &TreatySpec, text: &str) -> Result<History, LedgerError> {
+        Self::parse_with_progress(spec, text, &mut |_| {})
+    }
+
+    /// Parses JSON Lines, reporting the bytes read so far every 16,384 lines.
+    pub fn parse_with_progress(spec: &TreatySpec, text: &str, progress: &mut dyn FnMut(usize)) -> Result<History, LedgerError> {
         let mut h = History::new(spec);
         let mut ids: Vec<FxHashMap<Box<str>, u32>> = vec![FxHashMap::default(); spec.parties.len()];
+        let mut done = 0usize;
         for (i, line) in text.lines().enumerate() {
             let line_no = (i + 1) as u32;
+            done += line.len() + 1;
+            if i % 16_384 == 0 {
+                progress(done);
+            }
             if line.trim().is_empty() {
                 continue;
             }

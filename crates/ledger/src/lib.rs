@@ -19,6 +19,7 @@ pub mod history;
 pub mod notification;
 pub mod published;
 pub mod replay;
+pub mod schema;
 pub mod state;
 
 pub use error::LedgerError;

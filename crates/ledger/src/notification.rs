@@ -374,14 +374,22 @@ fn explain(text: &str) -> ParseProblem {
             }
             let mut field = if path == "." || path.is_empty() { "-".to_string() } else { path };
             if let Some(name) = unknown_field_name(&message) {
-                field = if field == "-" { name.to_string() } else { format!("{field}.{name}") };
+                field = if field == "-" {
+                    name.to_string()
+                } else {
+                    format!("{field}.{name}")
+                };
                 if WARHEAD_WORDS.contains(&name) {
                     message = format!(
                         "unknown field `{name}`: warhead numbers change only through the six-month update (Protocol Part Four, Section II, para 3), in its `loadings`"
                     );
                 }
             } else if let Some(name) = missing_field_name(&message) {
-                field = if field == "-" { name.to_string() } else { format!("{field}.{name}") };
+                field = if field == "-" {
+                    name.to_string()
+                } else {
+                    format!("{field}.{name}")
+                };
             }
             if message.contains("expected u32") || message.contains("expected u64") {
                 message.push_str(" (a count is a non-negative whole number)");

@@ -42,12 +42,21 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
         .trim(csv::Trim::All)
         .flexible(false)
         .from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| err(1, "-", format!("cannot read the header: {e}")))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| err(1, "-", format!("cannot read the header: {e}")))?
+        .clone();
     let col = |name: &str| -> Result<usize, LedgerError> {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| err(1, name, format!("missing column '{name}' (the header must name as_of, party, {}, source_url)", limit_names(spec))))
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            err(
+                1,
+                name,
+                format!(
+                    "missing column '{name}' (the header must name as_of, party, {}, source_url)",
+                    limit_names(spec)
+                ),
+            )
+        })
     };
     let c_as_of = col("as_of")?;
     let c_party = col("party")?;
@@ -75,7 +84,11 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
         let party = get(c_party).to_owned();
         if spec.party(&party).is_none() {
             let codes: Vec<&str> = spec.parties.iter().map(|p| p.code.as_str()).collect();
-            return Err(err(line, "party", format!("'{party}' is not a Party of {} (expected {})", spec.short_name, codes.join(" or "))));
+            return Err(err(
+                line,
+                "party",
+                format!("'{party}' is not a Party of {} (expected {})", spec.short_name, codes.join(" or ")),
+            ));
         }
         let mut values = Vec::with_capacity(c_limits.len());
         for (l, &c) in spec.limits.iter().zip(&c_limits) {
@@ -91,7 +104,11 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
             values.push(Some(v));
         }
         if let Some(first) = seen.get(&(as_of, party.clone())) {
-            return Err(err(line, "as_of", format!("duplicate row for {as_of} {party}: lines {first} and {line}")));
+            return Err(err(
+                line,
+                "as_of",
+                format!("duplicate row for {as_of} {party}: lines {first} and {line}"),
+            ));
         }
         seen.insert((as_of, party.clone()), line);
         rows.push(PublishedRow {

@@ -242,10 +242,17 @@ impl PartyState {
                 match kind.as_of {
                     Some(AsOf::PeriodBoundary) if !spec.is_period_boundary(e.date) => {
                         let bounds = spec.period_boundaries();
-                        let hint = bounds.iter().find(|b| **b >= e.date).map(|b| format!("; the next is {b}")).unwrap_or_default();
+                        let hint = bounds
+                            .iter()
+                            .find(|b| **b >= e.date)
+                            .map(|b| format!("; the next is {b}"))
+                            .unwrap_or_default();
                         return Err(problem(
                             "date",
-                            format!("{} is not a data-exchange date (the day after a six-month period ends){hint}", e.date),
+                            format!(
+                                "{} is not a data-exchange date (the day after a six-month period ends){hint}",
+                                e.date
+                            ),
                         ));
                     }
                     Some(AsOf::LimitsApply) if e.date != spec.limits_apply_on() => {
@@ -277,22 +284,39 @@ impl PartyState {
                 match (cat.role, launcher) {
                     (Role::Missile, Some(l)) => {
                         if let Some(cur) = it.holds {
-                            return Err(problem("body.item", format!("missile '{}' is deployed already, in launcher '{}'", iname(*item), iname(cur))));
+                            return Err(problem(
+                                "body.item",
+                                format!("missile '{}' is deployed already, in launcher '{}'", iname(*item), iname(cur)),
+                            ));
                         }
                         let lau = self.live(*l).ok_or_else(|| self.unknown(names, *l, "body.launcher"))?;
                         if Some(lau.category) != cat.launcher_category {
                             return Err(problem(
                                 "body.launcher",
-                                format!("'{}' is a {}, not a launcher for a {}", iname(*l), spec.category_at(lau.category).code, cat.code),
+                                format!(
+                                    "'{}' is a {}, not a launcher for a {}",
+                                    iname(*l),
+                                    spec.category_at(lau.category).code,
+                                    cat.code
+                                ),
                             ));
                         }
                         if let Some(m) = lau.holds {
-                            return Err(problem("body.launcher", format!("launcher '{}' contains missile '{}' already", iname(*l), iname(m))));
+                            return Err(problem(
+                                "body.launcher",
+                                format!("launcher '{}' contains missile '{}' already", iname(*l), iname(m)),
+                            ));
                         }
                         if lau.facility != it.facility {
                             return Err(problem(
                                 "body.launcher",
-                                format!("launcher '{}' is at '{}', missile '{}' at '{}'", iname(*l), fname(lau.facility), iname(*item), fname(it.facility)),
+                                format!(
+                                    "launcher '{}' is at '{}', missile '{}' at '{}'",
+                                    iname(*l),
+                                    fname(lau.facility),
+                                    iname(*item),
+                                    fname(it.facility)
+                                ),
                             ));
                         }
                         let (mc, lc) = (it.category, lau.category);
@@ -304,7 +328,13 @@ impl PartyState {
                         self.bump(lc, true, true);
                     }
                     (Role::Missile, None) => {
-                        return Err(problem("body.launcher", format!("a missile is deployed by installing it in a launcher; name the launcher for '{}'", iname(*item))))
+                        return Err(problem(
+                            "body.launcher",
+                            format!(
+                                "a missile is deployed by installing it in a launcher; name the launcher for '{}'",
+                                iname(*item)
+                            ),
+                        ))
                     }
                     (Role::Bomber, None) => {
                         if it.deployed_flag {
@@ -317,7 +347,13 @@ impl PartyState {
                     }
                     (Role::Bomber, Some(_)) => return Err(problem("body.launcher", "a heavy bomber is not deployed in a launcher")),
                     (Role::Launcher, _) => {
-                        return Err(problem("body.item", format!("'{}' is a launcher: it becomes deployed when a missile is installed in it", iname(*item))))
+                        return Err(problem(
+                            "body.item",
+                            format!(
+                                "'{}' is a launcher: it becomes deployed when a missile is installed in it",
+                                iname(*item)
+                            ),
+                        ))
                     }
                 }
                 Ok(Vec::new())
@@ -326,7 +362,9 @@ impl PartyState {
                 let it = self.live(*item).ok_or_else(|| self.unknown(names, *item, "body.item"))?;
                 match spec.category_at(it.category).role {
                     Role::Missile => {
-                        let l = it.holds.ok_or_else(|| problem("body.item", format!("missile '{}' is not deployed", iname(*item))))?;
+                        let l = it
+                            .holds
+                            .ok_or_else(|| problem("body.item", format!("missile '{}' is not deployed", iname(*item))))?;
                         let mc = it.category;
                         let lc = self.live(l).map(|x| x.category).unwrap_or(mc);
                         self.live_mut(*item).map(|m| m.holds = None);
@@ -357,7 +395,10 @@ impl PartyState {
             Op::Move { item, from, to } => {
                 let it = self.live(*item).ok_or_else(|| self.unknown(names, *item, "body.item"))?;
                 if it.facility != *from {
-                    return Err(problem("body.from", format!("'{}' is at '{}', not '{}'", iname(*item), fname(it.facility), fname(*from))));
+                    return Err(problem(
+                        "body.from",
+                        format!("'{}' is at '{}', not '{}'", iname(*item), fname(it.facility), fname(*from)),
+                    ));
                 }
                 if !self.facility_exists(*to) {
                     return Err(problem("body.to", format!("unknown facility '{}'", fname(*to))));
@@ -369,7 +410,11 @@ impl PartyState {
                     if let Some(l) = it.holds {
                         return Err(problem(
                             "body.item",
-                            format!("missile '{}' is in launcher '{}': remove it from the launcher first, or move the launcher", iname(*item), iname(l)),
+                            format!(
+                                "missile '{}' is in launcher '{}': remove it from the launcher first, or move the launcher",
+                                iname(*item),
+                                iname(l)
+                            ),
                         ));
                     }
                 }
@@ -390,7 +435,11 @@ impl PartyState {
                     if let Some(m) = it.holds {
                         return Err(problem(
                             "body.item",
-                            format!("launcher '{}' contains missile '{}': remove the missile first", iname(*item), iname(m)),
+                            format!(
+                                "launcher '{}' contains missile '{}': remove the missile first",
+                                iname(*item),
+                                iname(m)
+                            ),
                         ));
                     }
                 }
@@ -430,13 +479,27 @@ impl PartyState {
         let p = self.party.0 as usize;
         match self.slot(r.id) {
             Slot::Never => {}
-            Slot::Live(_) => return Err(problem(field, format!("identifier '{}' is in use already", names.items[p].name(r.id)))),
+            Slot::Live(_) => {
+                return Err(problem(
+                    field,
+                    format!("identifier '{}' is in use already", names.items[p].name(r.id)),
+                ))
+            }
             Slot::Removed(d) => {
-                return Err(problem(field, format!("identifier '{}' left accountability on {d} and cannot be reused", names.items[p].name(r.id))))
+                return Err(problem(
+                    field,
+                    format!(
+                        "identifier '{}' left accountability on {d} and cannot be reused",
+                        names.items[p].name(r.id)
+                    ),
+                ))
             }
         }
         if !self.facility_exists(r.facility) {
-            return Err(problem(ffield, format!("unknown facility '{}'", names.facilities[p].name(r.facility))));
+            return Err(problem(
+                ffield,
+                format!("unknown facility '{}'", names.facilities[p].name(r.facility)),
+            ));
         }
         Ok(())
     }
@@ -462,7 +525,10 @@ impl PartyState {
         let p = self.party.0 as usize;
         for (i, f) in d.facilities.iter().enumerate() {
             if self.facility_exists(f.id) {
-                return Err(problem(&format!("body.facilities[{i}].id"), format!("facility '{}' declared twice", names.facilities[p].name(f.id))));
+                return Err(problem(
+                    &format!("body.facilities[{i}].id"),
+                    format!("facility '{}' declared twice", names.facilities[p].name(f.id)),
+                ));
             }
             let k = f.id as usize;
             if self.facilities.len() <= k {
@@ -485,10 +551,16 @@ impl PartyState {
                     let lau = self.live(l).ok_or_else(|| problem(&field, format!("unknown launcher '{ln}'")))?;
                     let want = spec.category_at(r.category).launcher_category;
                     if Some(lau.category) != want {
-                        return Err(problem(&field, format!("'{ln}' is not a launcher for a {}", spec.category_at(r.category).code)));
+                        return Err(problem(
+                            &field,
+                            format!("'{ln}' is not a launcher for a {}", spec.category_at(r.category).code),
+                        ));
                     }
                     if let Some(m) = lau.holds {
-                        return Err(problem(&field, format!("launcher '{ln}' contains missile '{}' already", names.items[p].name(m))));
+                        return Err(problem(
+                            &field,
+                            format!("launcher '{ln}' contains missile '{}' already", names.items[p].name(m)),
+                        ));
                     }
                     if lau.facility != r.facility {
                         return Err(problem(&field, format!("launcher '{ln}' is at another facility")));
@@ -531,7 +603,10 @@ impl PartyState {
                 return Err(problem(&field(), format!("'{name}' is not a missile")));
             }
             if it.holds.is_none() {
-                return Err(problem(&field(), format!("missile '{name}' is not deployed on {date}; loadings are declared for deployed missiles only")));
+                return Err(problem(
+                    &field(),
+                    format!("missile '{name}' is not deployed on {date}; loadings are declared for deployed missiles only"),
+                ));
             }
             if self.stamp[*m as usize] == self.generation {
                 return Err(problem(&field(), format!("missile '{name}' has two loadings")));
@@ -549,10 +624,19 @@ impl PartyState {
         if deployed_missiles != d.loadings.len() as u64 {
             let missing = self
                 .items()
-                .find(|(k, it)| spec.category_at(it.category).role == Role::Missile && it.holds.is_some() && self.stamp[*k as usize] != self.generation)
+                .find(|(k, it)| {
+                    spec.category_at(it.category).role == Role::Missile && it.holds.is_some() && self.stamp[*k as usize] != self.generation
+                })
                 .map(|(k, _)| names.items[p].name(k).to_owned())
                 .unwrap_or_default();
-            return Err(problem("body.loadings", format!("no loading for deployed missile '{missing}' ({} deployed, {} loadings)", deployed_missiles, d.loadings.len())));
+            return Err(problem(
+                "body.loadings",
+                format!(
+                    "no loading for deployed missile '{missing}' ({} deployed, {} loadings)",
+                    deployed_missiles,
+                    d.loadings.len()
+                ),
+            ));
         }
         let values: Vec<u64> = (0..spec.limits.len()).map(|l| live_value(spec, &self.counts, l, &rvs)).collect();
         let mut disc = Vec::new();

@@ -268,7 +268,11 @@ impl<'m> World<'m> {
                 item_type: s(&t.name),
                 facility: s(&b.facility),
                 launcher: None,
-                status: Some(if b.deployed { ItemStatus::Deployed } else { ItemStatus::NonDeployed }),
+                status: Some(if b.deployed {
+                    ItemStatus::Deployed
+                } else {
+                    ItemStatus::NonDeployed
+                }),
             });
         }
         Body {
@@ -283,7 +287,10 @@ impl<'m> World<'m> {
         let mut deployed: Vec<usize> = (0..self.missiles.len())
             .filter(|&m| self.missiles[m].alive && self.missiles[m].launcher.is_some())
             .collect();
-        let mut rv: Vec<u32> = deployed.iter().map(|&m| self.model.types[self.missiles[m].ty].rvs.typical).collect();
+        let mut rv: Vec<u32> = deployed
+            .iter()
+            .map(|&m| self.model.types[self.missiles[m].ty].rvs.typical)
+            .collect();
         let mut total: i64 = rv.iter().map(|&x| i64::from(x)).sum();
         let want = plan.reentry_vehicles as i64;
         let mut order: Vec<usize> = (0..deployed.len()).collect();
@@ -306,7 +313,10 @@ impl<'m> World<'m> {
                 }
             }
             if !moved {
-                return Err(SimError::Infeasible(format!("{} {}: cannot load {want} reentry vehicles", self.code, plan.date)));
+                return Err(SimError::Infeasible(format!(
+                    "{} {}: cannot load {want} reentry vehicles",
+                    self.code, plan.date
+                )));
             }
         }
         // Declared in identifier order, as a database listing would be.
@@ -335,7 +345,11 @@ impl<'m> World<'m> {
         let mut out = vec![d];
         let mut left = span - start - need;
         for _ in 1..steps {
-            let extra = if left > 0 { rng.gen_range(0..=left.min(max_gap).min(gap_room)) } else { 0 };
+            let extra = if left > 0 {
+                rng.gen_range(0..=left.min(max_gap).min(gap_room))
+            } else {
+                0
+            };
             left -= extra;
             d = add_days(d, 1 + extra);
             out.push(d);
@@ -365,7 +379,16 @@ impl<'m> World<'m> {
                             .collect();
                         for l in ls {
                             let from = self.launchers[l].facility.clone();
-                            self.push(*md, "movement", Body { item: Some(s(&self.launchers[l].id)), from: Some(s(&from)), to: Some(s(&to)), ..Body::default() });
+                            self.push(
+                                *md,
+                                "movement",
+                                Body {
+                                    item: Some(s(&self.launchers[l].id)),
+                                    from: Some(s(&from)),
+                                    to: Some(s(&to)),
+                                    ..Body::default()
+                                },
+                            );
                             self.launchers[l].facility = to.clone();
                             self.launchers[l].touched = w;
                             self.launchers[l].ready = *md;
@@ -401,7 +424,15 @@ impl<'m> World<'m> {
         for _ in 0..launches {
             let ty = missile_types[rng.gen_range(0..missile_types.len())];
             if let Some(d) = Self::pick_dates(rng, lo, hi, 1, 1) {
-                self.push(d[0], "missile_launch", Body { item_type: Some(s(&model.types[ty].name)), note: Some(s("test launch")), ..Body::default() });
+                self.push(
+                    d[0],
+                    "missile_launch",
+                    Body {
+                        item_type: Some(s(&model.types[ty].name)),
+                        note: Some(s("test launch")),
+                        ..Body::default()
+                    },
+                );
             }
         }
         Ok(())
@@ -415,7 +446,9 @@ impl<'m> World<'m> {
         let elim = self.fac(&self.model.elimination);
         let prod = self.fac(&self.model.production);
         // New boats' tubes and new launchers.
-        let mut live_l: Vec<usize> = (0..self.launchers.len()).filter(|&l| self.launchers[l].alive && self.launchers[l].ty == ty).collect();
+        let mut live_l: Vec<usize> = (0..self.launchers.len())
+            .filter(|&l| self.launchers[l].alive && self.launchers[l].ty == ty)
+            .collect();
         if t.basing == Basing::Submarine {
             for (bi, boat) in t.boats.iter().enumerate() {
                 if let Some(c) = boat.commission {
@@ -426,7 +459,17 @@ impl<'m> World<'m> {
                             let l = self.new_launcher(ty, f.clone(), Some(bi), d);
                             self.launchers[l].touched = w;
                             let cat = format!("{}_launcher", t.category);
-                            self.push(d, "new_item", Body { item: Some(s(&self.launchers[l].id)), category: Some(Cow::Owned(cat)), item_type: Some(s(&t.name)), facility: Some(s(&f)), ..Body::default() });
+                            self.push(
+                                d,
+                                "new_item",
+                                Body {
+                                    item: Some(s(&self.launchers[l].id)),
+                                    category: Some(Cow::Owned(cat)),
+                                    item_type: Some(s(&t.name)),
+                                    facility: Some(s(&f)),
+                                    ..Body::default()
+                                },
+                            );
                             live_l.push(l);
                         }
                     }
@@ -442,7 +485,17 @@ impl<'m> World<'m> {
                 let d = Self::pick_dates(rng, lo, add_days(lo, ((hi - lo).whole_days() / 3).max(0)), 1, 1).ok_or("window too short")?[0];
                 let l = self.new_launcher(ty, base.clone(), None, d);
                 let cat = format!("{}_launcher", t.category);
-                self.push(d, "new_item", Body { item: Some(s(&self.launchers[l].id)), category: Some(Cow::Owned(cat)), item_type: Some(s(&t.name)), facility: Some(s(&base)), ..Body::default() });
+                self.push(
+                    d,
+                    "new_item",
+                    Body {
+                        item: Some(s(&self.launchers[l].id)),
+                        category: Some(Cow::Owned(cat)),
+                        item_type: Some(s(&t.name)),
+                        facility: Some(s(&base)),
+                        ..Body::default()
+                    },
+                );
                 live_l.push(l);
             }
         }
@@ -459,7 +512,12 @@ impl<'m> World<'m> {
                     .and_then(|bi| t.boats[bi].retire)
                     .map_or(i64::MAX, |r| (r - lo).whole_days())
             });
-            let n = self.launchers.iter().filter(|l| l.alive && l.ty == ty && l.missile.is_some()).count() - want_d;
+            let n = self
+                .launchers
+                .iter()
+                .filter(|l| l.alive && l.ty == ty && l.missile.is_some())
+                .count()
+                - want_d;
             if victims.len() < n {
                 return Err(format!("{}: cannot undeploy {n}", t.name));
             }
@@ -467,7 +525,15 @@ impl<'m> World<'m> {
                 let m = self.launchers[l].missile.ok_or("no missile")?;
                 let steps = if t.retire { 3 } else { 2 };
                 let ds = Self::pick_dates(rng, lo, hi, steps, 20).ok_or("window too short")?;
-                self.push(ds[0], "removal_from_deployment", Body { item: Some(s(&self.missiles[m].id)), reason: Some(s("removed from deployment")), ..Body::default() });
+                self.push(
+                    ds[0],
+                    "removal_from_deployment",
+                    Body {
+                        item: Some(s(&self.missiles[m].id)),
+                        reason: Some(s("removed from deployment")),
+                        ..Body::default()
+                    },
+                );
                 self.launchers[l].missile = None;
                 self.launchers[l].touched = w;
                 self.launchers[l].ready = ds[0];
@@ -476,12 +542,29 @@ impl<'m> World<'m> {
                 let from = self.missiles[m].facility.clone();
                 let to = if t.retire { elim.clone() } else { store.clone() };
                 if from != to {
-                    self.push(ds[1], "movement", Body { item: Some(s(&self.missiles[m].id)), from: Some(s(&from)), to: Some(s(&to)), ..Body::default() });
+                    self.push(
+                        ds[1],
+                        "movement",
+                        Body {
+                            item: Some(s(&self.missiles[m].id)),
+                            from: Some(s(&from)),
+                            to: Some(s(&to)),
+                            ..Body::default()
+                        },
+                    );
                 }
                 self.missiles[m].facility = to;
                 self.missiles[m].ready = ds[1];
                 if t.retire {
-                    self.push(ds[2], "elimination", Body { item: Some(s(&self.missiles[m].id)), reason: Some(s("type retired")), ..Body::default() });
+                    self.push(
+                        ds[2],
+                        "elimination",
+                        Body {
+                            item: Some(s(&self.missiles[m].id)),
+                            reason: Some(s("type retired")),
+                            ..Body::default()
+                        },
+                    );
                     self.missiles[m].alive = false;
                 }
             }
@@ -504,7 +587,16 @@ impl<'m> World<'m> {
                         let ds = Self::pick_dates(rng, add_days(start, 1), hi, 2, 20).ok_or("window too short")?;
                         if self.missiles[m].facility != lf {
                             let from = self.missiles[m].facility.clone();
-                            self.push(ds[0], "movement", Body { item: Some(s(&self.missiles[m].id)), from: Some(s(&from)), to: Some(s(&lf)), ..Body::default() });
+                            self.push(
+                                ds[0],
+                                "movement",
+                                Body {
+                                    item: Some(s(&self.missiles[m].id)),
+                                    from: Some(s(&from)),
+                                    to: Some(s(&lf)),
+                                    ..Body::default()
+                                },
+                            );
                             self.missiles[m].facility = lf.clone();
                         }
                         (m, ds)
@@ -512,13 +604,40 @@ impl<'m> World<'m> {
                     None => {
                         let ds = Self::pick_dates(rng, add_days(start, 1), hi, 3, 15).ok_or("window too short")?;
                         let m = self.new_missile(ty, prod.clone(), ds[0]);
-                        self.push(ds[0], "new_item", Body { item: Some(s(&self.missiles[m].id)), category: Some(s(&t.category)), item_type: Some(s(&t.name)), facility: Some(s(&prod)), ..Body::default() });
-                        self.push(ds[1], "movement", Body { item: Some(s(&self.missiles[m].id)), from: Some(s(&prod)), to: Some(s(&lf)), ..Body::default() });
+                        self.push(
+                            ds[0],
+                            "new_item",
+                            Body {
+                                item: Some(s(&self.missiles[m].id)),
+                                category: Some(s(&t.category)),
+                                item_type: Some(s(&t.name)),
+                                facility: Some(s(&prod)),
+                                ..Body::default()
+                            },
+                        );
+                        self.push(
+                            ds[1],
+                            "movement",
+                            Body {
+                                item: Some(s(&self.missiles[m].id)),
+                                from: Some(s(&prod)),
+                                to: Some(s(&lf)),
+                                ..Body::default()
+                            },
+                        );
                         self.missiles[m].facility = lf.clone();
                         (m, ds[1..].to_vec())
                     }
                 };
-                self.push(ds[1], "deployment", Body { item: Some(s(&self.missiles[m].id)), launcher: Some(s(&self.launchers[l].id)), ..Body::default() });
+                self.push(
+                    ds[1],
+                    "deployment",
+                    Body {
+                        item: Some(s(&self.missiles[m].id)),
+                        launcher: Some(s(&self.launchers[l].id)),
+                        ..Body::default()
+                    },
+                );
                 self.launchers[l].missile = Some(m);
                 self.launchers[l].touched = w;
                 self.missiles[m].launcher = Some(l);
@@ -526,7 +645,9 @@ impl<'m> World<'m> {
             }
         }
         // Fewer launchers: remove empty ones (retiring boats' tubes first).
-        let live_l: Vec<usize> = (0..self.launchers.len()).filter(|&l| self.launchers[l].alive && self.launchers[l].ty == ty).collect();
+        let live_l: Vec<usize> = (0..self.launchers.len())
+            .filter(|&l| self.launchers[l].alive && self.launchers[l].ty == ty)
+            .collect();
         if live_l.len() > want_l {
             let n = live_l.len() - want_l;
             let mut empty: Vec<usize> = live_l.into_iter().filter(|&l| self.launchers[l].missile.is_none()).collect();
@@ -541,7 +662,10 @@ impl<'m> World<'m> {
             empty.sort_by_key(|&l| {
                 let boat = self.launchers[l].boat;
                 let retiring = boat.and_then(|bi| t.boats[bi].retire).is_some_and(|r| r <= b);
-                (!retiring, std::cmp::Reverse(boat.map_or(0, |bi| per_boat.get(&bi).copied().unwrap_or(0))))
+                (
+                    !retiring,
+                    std::cmp::Reverse(boat.map_or(0, |bi| per_boat.get(&bi).copied().unwrap_or(0))),
+                )
             });
             if empty.len() < n {
                 return Err(format!("{}: {} empty launchers, {n} to remove", t.name, empty.len()));
@@ -554,7 +678,9 @@ impl<'m> World<'m> {
                 pool.sort_by_key(|&l| {
                     let boat = self.launchers[l].boat;
                     let retiring = boat.and_then(|bi| t.boats[bi].retire).is_some_and(|r| r <= b);
-                    let left = boat.map_or(0, |bi| per_boat.get(&bi).copied().unwrap_or(0) - taken.get(&bi).copied().unwrap_or(0));
+                    let left = boat.map_or(0, |bi| {
+                        per_boat.get(&bi).copied().unwrap_or(0) - taken.get(&bi).copied().unwrap_or(0)
+                    });
                     (!retiring, std::cmp::Reverse(left))
                 });
                 let l = pool.remove(0);
@@ -573,24 +699,55 @@ impl<'m> World<'m> {
                 } else {
                     ("elimination", "launcher eliminated")
                 };
-                self.push(d, kind, Body { item: Some(s(&self.launchers[l].id)), reason: Some(s(reason)), ..Body::default() });
+                self.push(
+                    d,
+                    kind,
+                    Body {
+                        item: Some(s(&self.launchers[l].id)),
+                        reason: Some(s(reason)),
+                        ..Body::default()
+                    },
+                );
                 self.launchers[l].alive = false;
                 self.launchers[l].touched = w;
             }
         }
         // Missile stock anchors (retired types): eliminate surplus spares.
         if let Some(total) = plan.missiles[ty] {
-            let alive: Vec<usize> = (0..self.missiles.len()).filter(|&m| self.missiles[m].alive && self.missiles[m].ty == ty).collect();
+            let alive: Vec<usize> = (0..self.missiles.len())
+                .filter(|&m| self.missiles[m].alive && self.missiles[m].ty == ty)
+                .collect();
             if alive.len() > total as usize {
                 let n = alive.len() - total as usize;
-                let spares: Vec<usize> = alive.into_iter().filter(|&m| self.missiles[m].launcher.is_none() && self.missiles[m].touched != w).take(n).collect();
+                let spares: Vec<usize> = alive
+                    .into_iter()
+                    .filter(|&m| self.missiles[m].launcher.is_none() && self.missiles[m].touched != w)
+                    .take(n)
+                    .collect();
                 for m in spares {
                     let ds = Self::pick_dates(rng, lo, hi, 2, 20).ok_or("window too short")?;
                     let from = self.missiles[m].facility.clone();
                     if from != elim {
-                        self.push(ds[0], "movement", Body { item: Some(s(&self.missiles[m].id)), from: Some(s(&from)), to: Some(s(&elim)), ..Body::default() });
+                        self.push(
+                            ds[0],
+                            "movement",
+                            Body {
+                                item: Some(s(&self.missiles[m].id)),
+                                from: Some(s(&from)),
+                                to: Some(s(&elim)),
+                                ..Body::default()
+                            },
+                        );
                     }
-                    self.push(ds[1], "elimination", Body { item: Some(s(&self.missiles[m].id)), reason: Some(s("missile eliminated")), ..Body::default() });
+                    self.push(
+                        ds[1],
+                        "elimination",
+                        Body {
+                            item: Some(s(&self.missiles[m].id)),
+                            reason: Some(s("missile eliminated")),
+                            ..Body::default()
+                        },
+                    );
                     self.missiles[m].alive = false;
                     self.missiles[m].touched = w;
                 }
@@ -603,7 +760,9 @@ impl<'m> World<'m> {
         let w = self.window;
         let t = &self.model.types[ty];
         let elim = self.fac(&self.model.elimination);
-        let live: Vec<usize> = (0..self.bombers.len()).filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty).collect();
+        let live: Vec<usize> = (0..self.bombers.len())
+            .filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty)
+            .collect();
         let want_total = plan.launchers[ty] as usize;
         let want_dep = plan.deployed[ty] as usize;
         // Fewer bombers: convert or eliminate, non-deployed first (unless all count as deployed).
@@ -636,39 +795,90 @@ impl<'m> World<'m> {
                 let id = self.bombers[k].id.clone();
                 let mut i = 0;
                 if self.bombers[k].deployed && !t.all_deployed {
-                    self.push(ds[i], "removal_from_deployment", Body { item: Some(s(&id)), reason: Some(s("for conversion or elimination")), ..Body::default() });
+                    self.push(
+                        ds[i],
+                        "removal_from_deployment",
+                        Body {
+                            item: Some(s(&id)),
+                            reason: Some(s("for conversion or elimination")),
+                            ..Body::default()
+                        },
+                    );
                     self.bombers[k].deployed = false;
                     i += 1;
                 }
                 let (kind, place, reason) = match &t.convert_at {
-                    Some(c) => ("conversion", self.fac(c), "converted: no longer capable of employing nuclear armaments"),
+                    Some(c) => (
+                        "conversion",
+                        self.fac(c),
+                        "converted: no longer capable of employing nuclear armaments",
+                    ),
                     None => ("elimination", elim.clone(), "heavy bomber eliminated"),
                 };
                 let here = self.bombers[k].facility.clone();
                 if here != place && !t.all_deployed {
-                    self.push(ds[i], "movement", Body { item: Some(s(&id)), from: Some(s(&here)), to: Some(s(&place)), ..Body::default() });
+                    self.push(
+                        ds[i],
+                        "movement",
+                        Body {
+                            item: Some(s(&id)),
+                            from: Some(s(&here)),
+                            to: Some(s(&place)),
+                            ..Body::default()
+                        },
+                    );
                     i += 1;
                 }
-                self.push(ds[i.min(2)], kind, Body { item: Some(s(&id)), reason: Some(s(reason)), ..Body::default() });
+                self.push(
+                    ds[i.min(2)],
+                    kind,
+                    Body {
+                        item: Some(s(&id)),
+                        reason: Some(s(reason)),
+                        ..Body::default()
+                    },
+                );
                 self.bombers[k].alive = false;
                 self.bombers[k].touched = w;
             }
         }
         // More bombers.
-        let live_n = (0..self.bombers.len()).filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty).count();
+        let live_n = (0..self.bombers.len())
+            .filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty)
+            .count();
         for i in live_n..want_total {
             let base = self.fac(&t.bases[i % t.bases.len()]);
             let d = Self::pick_dates(rng, lo, add_days(lo, ((hi - lo).whole_days() / 3).max(0)), 1, 1).ok_or("window too short")?[0];
             let k = self.new_bomber(ty, base.clone(), false, d);
             self.bombers[k].touched = w;
-            self.push(d, "new_item", Body { item: Some(s(&self.bombers[k].id)), category: Some(s(&t.category)), item_type: Some(s(&t.name)), facility: Some(s(&base)), status: Some(ItemStatus::NonDeployed), ..Body::default() });
+            self.push(
+                d,
+                "new_item",
+                Body {
+                    item: Some(s(&self.bombers[k].id)),
+                    category: Some(s(&t.category)),
+                    item_type: Some(s(&t.name)),
+                    facility: Some(s(&base)),
+                    status: Some(ItemStatus::NonDeployed),
+                    ..Body::default()
+                },
+            );
             if t.all_deployed {
-                self.push(add_days(d, 1).min(hi), "deployment", Body { item: Some(s(&self.bombers[k].id)), ..Body::default() });
+                self.push(
+                    add_days(d, 1).min(hi),
+                    "deployment",
+                    Body {
+                        item: Some(s(&self.bombers[k].id)),
+                        ..Body::default()
+                    },
+                );
                 self.bombers[k].deployed = true;
             }
         }
         // Deployed count.
-        let live: Vec<usize> = (0..self.bombers.len()).filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty).collect();
+        let live: Vec<usize> = (0..self.bombers.len())
+            .filter(|&k| self.bombers[k].alive && self.bombers[k].ty == ty)
+            .collect();
         let dep: Vec<usize> = live.iter().copied().filter(|&k| self.bombers[k].deployed).collect();
         if dep.len() > want_dep {
             let mut v: Vec<usize> = dep.into_iter().filter(|&k| self.bombers[k].touched != w).collect();
@@ -680,21 +890,46 @@ impl<'m> World<'m> {
             for &k in v.iter().take(n) {
                 let ds = Self::pick_dates(rng, lo, hi, 2, 10).ok_or("window too short")?;
                 let id = self.bombers[k].id.clone();
-                self.push(ds[0], "removal_from_deployment", Body { item: Some(s(&id)), reason: Some(s("non-deployed")), ..Body::default() });
+                self.push(
+                    ds[0],
+                    "removal_from_deployment",
+                    Body {
+                        item: Some(s(&id)),
+                        reason: Some(s("non-deployed")),
+                        ..Body::default()
+                    },
+                );
                 self.bombers[k].deployed = false;
                 self.bombers[k].touched = w;
                 if let Some(r) = &t.repair {
                     let r = self.fac(r);
                     let here = self.bombers[k].facility.clone();
-                    self.push(ds[1], "movement", Body { item: Some(s(&id)), from: Some(s(&here)), to: Some(s(&r)), ..Body::default() });
+                    self.push(
+                        ds[1],
+                        "movement",
+                        Body {
+                            item: Some(s(&id)),
+                            from: Some(s(&here)),
+                            to: Some(s(&r)),
+                            ..Body::default()
+                        },
+                    );
                     self.bombers[k].facility = r;
                 }
             }
         } else if dep.len() < want_dep {
             let n = want_dep - dep.len();
-            let mut v: Vec<usize> = live.iter().copied().filter(|&k| !self.bombers[k].deployed && self.bombers[k].touched != w).collect();
+            let mut v: Vec<usize> = live
+                .iter()
+                .copied()
+                .filter(|&k| !self.bombers[k].deployed && self.bombers[k].touched != w)
+                .collect();
             v.shuffle(rng);
-            let fresh: Vec<usize> = live.iter().copied().filter(|&k| !self.bombers[k].deployed && self.bombers[k].touched == w).collect();
+            let fresh: Vec<usize> = live
+                .iter()
+                .copied()
+                .filter(|&k| !self.bombers[k].deployed && self.bombers[k].touched == w)
+                .collect();
             v.extend(fresh);
             if v.len() < n {
                 return Err(format!("{}: {} non-deployed bombers for {n} deployments", t.name, v.len()));
@@ -706,10 +941,26 @@ impl<'m> World<'m> {
                 let here = self.bombers[k].facility.clone();
                 let home = self.fac(&t.bases[0]);
                 if !t.bases.iter().any(|b| self.fac(b) == here) {
-                    self.push(ds[0], "movement", Body { item: Some(s(&id)), from: Some(s(&here)), to: Some(s(&home)), ..Body::default() });
+                    self.push(
+                        ds[0],
+                        "movement",
+                        Body {
+                            item: Some(s(&id)),
+                            from: Some(s(&here)),
+                            to: Some(s(&home)),
+                            ..Body::default()
+                        },
+                    );
                     self.bombers[k].facility = home;
                 }
-                self.push(ds[1], "deployment", Body { item: Some(s(&id)), ..Body::default() });
+                self.push(
+                    ds[1],
+                    "deployment",
+                    Body {
+                        item: Some(s(&id)),
+                        ..Body::default()
+                    },
+                );
                 self.bombers[k].deployed = true;
                 self.bombers[k].touched = w;
             }
@@ -743,10 +994,44 @@ impl<'m> World<'m> {
                 (true, Some(sp)) => {
                     let Some(ds) = Self::pick_dates(rng, lo, hi, 4, 12) else { return };
                     let sid = self.missiles[sp].id.clone();
-                    self.push(ds[0], "removal_from_deployment", Body { item: Some(s(&id)), reason: Some(s("maintenance")), ..Body::default() });
-                    self.push(ds[1], "movement", Body { item: Some(s(&id)), from: Some(s(&lf)), to: Some(s(&store)), ..Body::default() });
-                    self.push(ds[2], "movement", Body { item: Some(s(&sid)), from: Some(s(&store)), to: Some(s(&lf)), ..Body::default() });
-                    self.push(ds[3], "deployment", Body { item: Some(s(&sid)), launcher: Some(s(&self.launchers[l].id)), ..Body::default() });
+                    self.push(
+                        ds[0],
+                        "removal_from_deployment",
+                        Body {
+                            item: Some(s(&id)),
+                            reason: Some(s("maintenance")),
+                            ..Body::default()
+                        },
+                    );
+                    self.push(
+                        ds[1],
+                        "movement",
+                        Body {
+                            item: Some(s(&id)),
+                            from: Some(s(&lf)),
+                            to: Some(s(&store)),
+                            ..Body::default()
+                        },
+                    );
+                    self.push(
+                        ds[2],
+                        "movement",
+                        Body {
+                            item: Some(s(&sid)),
+                            from: Some(s(&store)),
+                            to: Some(s(&lf)),
+                            ..Body::default()
+                        },
+                    );
+                    self.push(
+                        ds[3],
+                        "deployment",
+                        Body {
+                            item: Some(s(&sid)),
+                            launcher: Some(s(&self.launchers[l].id)),
+                            ..Body::default()
+                        },
+                    );
                     self.missiles[m].launcher = None;
                     self.missiles[m].facility = store;
                     self.missiles[m].touched = w;
@@ -758,8 +1043,24 @@ impl<'m> World<'m> {
                 }
                 _ => {
                     let Some(ds) = Self::pick_dates(rng, lo, hi, 2, 30) else { return };
-                    self.push(ds[0], "removal_from_deployment", Body { item: Some(s(&id)), reason: Some(s("maintenance")), ..Body::default() });
-                    self.push(ds[1], "deployment", Body { item: Some(s(&id)), launcher: Some(s(&self.launchers[l].id)), ..Body::default() });
+                    self.push(
+                        ds[0],
+                        "removal_from_deployment",
+                        Body {
+                            item: Some(s(&id)),
+                            reason: Some(s("maintenance")),
+                            ..Body::default()
+                        },
+                    );
+                    self.push(
+                        ds[1],
+                        "deployment",
+                        Body {
+                            item: Some(s(&id)),
+                            launcher: Some(s(&self.launchers[l].id)),
+                            ..Body::default()
+                        },
+                    );
                     self.missiles[m].touched = w;
                     self.launchers[l].touched = w;
                 }
@@ -785,10 +1086,43 @@ impl<'m> World<'m> {
             let Some(ds) = Self::pick_dates(rng, lo, hi, 4, 25) else { return };
             let id = x.id.clone();
             let home = x.facility.clone();
-            self.push(ds[0], "removal_from_deployment", Body { item: Some(s(&id)), reason: Some(s("repair")), ..Body::default() });
-            self.push(ds[1], "movement", Body { item: Some(s(&id)), from: Some(s(&home)), to: Some(s(&repair)), ..Body::default() });
-            self.push(ds[2], "movement", Body { item: Some(s(&id)), from: Some(s(&repair)), to: Some(s(&home)), ..Body::default() });
-            self.push(ds[3], "deployment", Body { item: Some(s(&id)), ..Body::default() });
+            self.push(
+                ds[0],
+                "removal_from_deployment",
+                Body {
+                    item: Some(s(&id)),
+                    reason: Some(s("repair")),
+                    ..Body::default()
+                },
+            );
+            self.push(
+                ds[1],
+                "movement",
+                Body {
+                    item: Some(s(&id)),
+                    from: Some(s(&home)),
+                    to: Some(s(&repair)),
+                    ..Body::default()
+                },
+            );
+            self.push(
+                ds[2],
+                "movement",
+                Body {
+                    item: Some(s(&id)),
+                    from: Some(s(&repair)),
+                    to: Some(s(&home)),
+                    ..Body::default()
+                },
+            );
+            self.push(
+                ds[3],
+                "deployment",
+                Body {
+                    item: Some(s(&id)),
+                    ..Body::default()
+                },
+            );
             self.bombers[k].touched = w;
             return;
         }
@@ -798,12 +1132,25 @@ impl<'m> World<'m> {
     pub fn bomber_abroad(&mut self, lo: Date, hi: Date, rng: &mut ChaCha8Rng) {
         let w = self.window;
         let cands: Vec<usize> = (0..self.bombers.len())
-            .filter(|&k| self.bombers[k].alive && self.bombers[k].deployed && self.bombers[k].touched != w && !self.model.types[self.bombers[k].ty].all_deployed)
+            .filter(|&k| {
+                self.bombers[k].alive
+                    && self.bombers[k].deployed
+                    && self.bombers[k].touched != w
+                    && !self.model.types[self.bombers[k].ty].all_deployed
+            })
             .collect();
         if let (Some(&k), Some(d)) = (cands.choose(rng), Self::pick_dates(rng, lo, hi, 1, 1)) {
             let id = self.bombers[k].id.clone();
             self.bombers[k].touched = w;
-            self.push(d[0], "heavy_bomber_outside_territory", Body { item: Some(s(&id)), note: Some(s("exercise abroad, more than 24 hours")), ..Body::default() });
+            self.push(
+                d[0],
+                "heavy_bomber_outside_territory",
+                Body {
+                    item: Some(s(&id)),
+                    note: Some(s("exercise abroad, more than 24 hours")),
+                    ..Body::default()
+                },
+            );
         }
     }
 

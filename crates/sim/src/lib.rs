@@ -92,19 +92,14 @@ pub fn simulate(spec: &TreatySpec, cfg: &Config, progress: &mut dyn FnMut(usize,
         return Err(SimError::Config(format!("--parties {}: between 2 and 200", cfg.parties)));
     }
     if !(cfg.scale > 0.0 && cfg.scale <= 10_000.0) {
-        return Err(SimError::Config(format!("--scale {}: must be above 0 and at most 10000", cfg.scale)));
+        return Err(SimError::Config(format!(
+            "--scale {}: must be above 0 and at most 10000",
+            cfg.scale
+        )));
     }
     let models = model::parse_model(model::FORCE_MODEL)?;
-    let mut spec = spec.clone();
-    let mut codes = Vec::new();
-    for p in 0..cfg.parties {
-        let base = &models[p % models.len()];
-        let code = if p < models.len() { base.code.clone() } else { format!("P{}", p + 1) };
-        if spec.party(&code).is_none() {
-            spec = spec.with_extra_party(&code, &format!("Benchmark party {} (shaped like {})", p + 1, base.code)).map_err(SimError::Config)?;
-        }
-        codes.push((code, p % models.len()));
-    }
+    let spec = benchmark_spec(spec, cfg.parties)?;
+    let codes: Vec<(String, usize)> = (0..cfg.parties).map(|p| (party_code(&models, p), p % models.len())).collect();
     let li = plan::LimitIndex {
         dv: limit_index(&spec, "deployed_delivery_vehicles")?,
         warheads: limit_index(&spec, "warheads")?,
@@ -129,7 +124,12 @@ pub fn simulate(spec: &TreatySpec, cfg: &Config, progress: &mut dyn FnMut(usize,
     progress(total, total);
     // Log order: by time sent; held notifications where they would have been sent.
     let key = |n: &Notification<'_>| n.sent.map_or(Timestamp::at_midnight(add_days(n.date, 2)).unix(), |t| t.unix());
-    all.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.party.cmp(&b.party)).then_with(|| a.id.cmp(&b.id)));
+    all.sort_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.party.cmp(&b.party))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(Simulation {
         spec,
         notifications: all,
@@ -137,8 +137,39 @@ pub fn simulate(spec: &TreatySpec, cfg: &Config, progress: &mut dyn FnMut(usize,
     })
 }
 
+fn party_code(models: &[model::PartyModel], p: usize) -> String {
+    if p < models.len() {
+        models[p].code.clone()
+    } else {
+        format!("P{}", p + 1)
+    }
+}
+
+/// The spec with benchmark-only Parties P3, P4, ... added so that `parties` Parties exist: the
+/// copy of the spec a history made with `--parties` is valid under.
+pub fn benchmark_spec(spec: &TreatySpec, parties: usize) -> Result<TreatySpec, SimError> {
+    if !(2..=200).contains(&parties) {
+        return Err(SimError::Config(format!("--parties {parties}: between 2 and 200")));
+    }
+    let models = model::parse_model(model::FORCE_MODEL)?;
+    let mut spec = spec.clone();
+    for p in 0..parties {
+        let code = party_code(&models, p);
+        if spec.party(&code).is_none() {
+            let base = &models[p % models.len()].code;
+            spec = spec
+                .with_extra_party(&code, &format!("Benchmark party {} (shaped like {base})", p + 1))
+                .map_err(SimError::Config)?;
+        }
+    }
+    Ok(spec)
+}
+
 fn limit_index(spec: &TreatySpec, name: &str) -> Result<usize, SimError> {
-    spec.limits.iter().position(|l| l.name == name).ok_or_else(|| SimError::Config(format!("the spec has no limit '{name}'")))
+    spec.limits
+        .iter()
+        .position(|l| l.name == name)
+        .ok_or_else(|| SimError::Config(format!("the spec has no limit '{name}'")))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -153,7 +184,11 @@ fn party_history(
     li: plan::LimitIndex,
 ) -> Result<Vec<Notification<'static>>, SimError> {
     let mut world = generate::World::new(m, code);
-    let facilities: Vec<(String, String, String)> = m.facilities.iter().map(|f| (world.fac(&f.id), f.facility_type.clone(), f.name.clone())).collect();
+    let facilities: Vec<(String, String, String)> = m
+        .facilities
+        .iter()
+        .map(|f| (world.fac(&f.id), f.facility_type.clone(), f.name.clone()))
+        .collect();
     let eif = spec.lifecycle.entry_into_force();
     let end = spec.lifecycle.end_exclusive();
     let mut out: Vec<(generate::Ev, Option<(i64, i64)>)> = Vec::new();
@@ -184,7 +219,11 @@ fn party_history(
                 p.date, targets[k].values[li.dv], targets[k].values[li.launchers]
             )));
         }
-        let kind = if p.date == limits_date { "central_limits_data" } else { "six_month_update" };
+        let kind = if p.date == limits_date {
+            "central_limits_data"
+        } else {
+            "six_month_update"
+        };
         let body = Body {
             loadings: Some(world.loadings(p, rng)?),
             totals: Some(totals(&targets[k])),

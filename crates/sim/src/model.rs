@@ -193,7 +193,11 @@ impl Boat {
 
     /// Home port on `d`.
     pub fn base_on(&self, d: Date) -> &str {
-        self.moves.iter().filter(|(m, _)| *m <= d).last().map_or(self.base.as_str(), |(_, b)| b.as_str())
+        self.moves
+            .iter()
+            .filter(|(m, _)| *m <= d)
+            .last()
+            .map_or(self.base.as_str(), |(_, b)| b.as_str())
     }
 }
 
@@ -306,7 +310,10 @@ pub struct PartyModel {
 impl PartyModel {
     /// The balance type in force on `d`.
     pub fn balance(rules: &[(Date, usize)], d: Date) -> usize {
-        rules.iter().find(|(until, _)| d < *until).map_or(rules[rules.len() - 1].1, |(_, t)| *t)
+        rules
+            .iter()
+            .find(|(until, _)| d < *until)
+            .map_or(rules[rules.len() - 1].1, |(_, t)| *t)
     }
 }
 
@@ -358,9 +365,17 @@ pub fn parse_model(text: &str) -> Result<Vec<PartyModel>, SimError> {
                     if !(r.min <= r.typical && r.typical <= r.max) {
                         return Err(SimError::Model(format!("{what}: rvs must have min <= typical <= max")));
                     }
-                    Rvs { min: r.min, typical: r.typical, max: r.max }
+                    Rvs {
+                        min: r.min,
+                        typical: r.typical,
+                        max: r.max,
+                    }
                 }
-                (None, Basing::Air) => Rvs { min: 0, typical: 0, max: 0 },
+                (None, Basing::Air) => Rvs {
+                    min: 0,
+                    typical: 0,
+                    max: 0,
+                },
                 (None, _) => return Err(SimError::Model(format!("{what}: a missile type needs rvs"))),
             };
             let mut boats = Vec::new();
@@ -368,7 +383,10 @@ pub fn parse_model(text: &str) -> Result<Vec<PartyModel>, SimError> {
                 let mut moves = Vec::new();
                 for m in &b.moves {
                     if !fac_ok(&m.to) {
-                        return Err(SimError::Model(format!("{what}: boat {} moves to unknown facility {}", b.hull, m.to)));
+                        return Err(SimError::Model(format!(
+                            "{what}: boat {} moves to unknown facility {}",
+                            b.hull, m.to
+                        )));
                     }
                     moves.push((date(&m.date, &what)?, m.to.clone()));
                 }
@@ -427,7 +445,8 @@ pub fn parse_model(text: &str) -> Result<Vec<PartyModel>, SimError> {
         let rules = |raw: &[RawBalance], what: &str| -> Result<Vec<(Date, usize)>, SimError> {
             raw.iter()
                 .map(|b| {
-                    let t = find(&b.type_name).ok_or_else(|| SimError::Model(format!("{} {what}: unknown type {}", p.code, b.type_name)))?;
+                    let t =
+                        find(&b.type_name).ok_or_else(|| SimError::Model(format!("{} {what}: unknown type {}", p.code, b.type_name)))?;
                     Ok((date(&b.until, what)?, t))
                 })
                 .collect()

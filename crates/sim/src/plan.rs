@@ -82,7 +82,10 @@ pub fn plan(model: &PartyModel, targets: &[Target], li: LimitIndex) -> Result<Ve
         let bombers: i64 = (0..n).filter(|&i| model.types[i].is_bomber()).map(|i| dep[i]).sum();
         let rv = t.values[li.warheads] as i64 - bombers;
         let (lo, hi) = (0..n).filter(|&i| !model.types[i].is_bomber()).fold((0i64, 0i64), |(lo, hi), i| {
-            (lo + dep[i] * i64::from(model.types[i].rvs.min), hi + dep[i] * i64::from(model.types[i].rvs.max))
+            (
+                lo + dep[i] * i64::from(model.types[i].rvs.min),
+                hi + dep[i] * i64::from(model.types[i].rvs.max),
+            )
         });
         if rv < lo || rv > hi {
             return Err(fail(format!("{rv} reentry vehicles outside the loadable range {lo}..{hi}")));

@@ -40,10 +40,34 @@ pub struct Target {
 /// Values the aggregates notes derive by arithmetic for blank cells:
 /// (date, party, limit, value, note).
 pub const DERIVED: [(&str, &str, &str, u64, &str); 4] = [
-    ("2012-09-01", "RU", "deployed_delivery_vehicles", 491, "March 2013 RU 492 was 'plus one' (airandspaceforces)"),
-    ("2012-09-01", "RU", "launchers_total", 884, "March 2013 RU 900 was 'plus 16' (airandspaceforces)"),
-    ("2016-03-01", "US", "deployed_delivery_vehicles", 741, "Russia's 521 is 'a difference of 220 launchers' below the US (FAS)"),
-    ("2016-03-01", "RU", "warheads", 1735, "'added 87' to 1,648 and 'will have to offload 185' to reach 1,550 (FAS)"),
+    (
+        "2012-09-01",
+        "RU",
+        "deployed_delivery_vehicles",
+        491,
+        "March 2013 RU 492 was 'plus one' (airandspaceforces)",
+    ),
+    (
+        "2012-09-01",
+        "RU",
+        "launchers_total",
+        884,
+        "March 2013 RU 900 was 'plus 16' (airandspaceforces)",
+    ),
+    (
+        "2016-03-01",
+        "US",
+        "deployed_delivery_vehicles",
+        741,
+        "Russia's 521 is 'a difference of 220 launchers' below the US (FAS)",
+    ),
+    (
+        "2016-03-01",
+        "RU",
+        "warheads",
+        1735,
+        "'added 87' to 1,648 and 'will have to offload 185' to reach 1,550 (FAS)",
+    ),
 ];
 
 /// Targets for `party` (a New START Party code) at each of the spec's data-exchange dates.
@@ -64,7 +88,11 @@ pub fn targets(spec: &TreatySpec, party: &str) -> Result<Vec<Target>, SimError> 
         if p != party {
             continue;
         }
-        let l = spec.limits.iter().position(|x| x.name == name).ok_or_else(|| SimError::Model(format!("unknown limit {name}")))?;
+        let l = spec
+            .limits
+            .iter()
+            .position(|x| x.name == name)
+            .ok_or_else(|| SimError::Model(format!("unknown limit {name}")))?;
         let d = parse_date(d).map_err(|e| SimError::Model(e.to_string()))?;
         known[l].push((d, v, Basis::Derived));
     }

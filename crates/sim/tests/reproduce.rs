@@ -25,7 +25,11 @@ fn replay_reproduces_every_published_row() {
     let rows = parse_published(&spec, accord_sim::targets::AGGREGATES_CSV).unwrap();
     let mut cells = 0;
     for r in &rows {
-        let t = sim.targets.iter().find(|t| t.as_of == r.as_of && t.party == r.party).expect("target for row");
+        let t = sim
+            .targets
+            .iter()
+            .find(|t| t.as_of == r.as_of && t.party == r.party)
+            .expect("target for row");
         for (l, v) in r.values.iter().enumerate() {
             if let Some(v) = v {
                 assert_eq!(t.values[l], *v);
@@ -47,9 +51,33 @@ fn replay_reproduces_every_published_row() {
 #[test]
 fn deterministic_for_a_seed() {
     let spec = new_start();
-    let a = simulate(&spec, &Config { seed: 7, ..Config::default() }, &mut |_, _| {}).unwrap();
-    let b = simulate(&spec, &Config { seed: 7, ..Config::default() }, &mut |_, _| {}).unwrap();
-    let c = simulate(&spec, &Config { seed: 8, ..Config::default() }, &mut |_, _| {}).unwrap();
+    let a = simulate(
+        &spec,
+        &Config {
+            seed: 7,
+            ..Config::default()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let b = simulate(
+        &spec,
+        &Config {
+            seed: 7,
+            ..Config::default()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let c = simulate(
+        &spec,
+        &Config {
+            seed: 8,
+            ..Config::default()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
     assert_eq!(a.notifications, b.notifications);
     assert_ne!(a.notifications, c.notifications);
 }

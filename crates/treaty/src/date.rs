@@ -27,9 +27,7 @@ pub fn parse_date(s: &str) -> Result<Date, DateError> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(DateError::Format(s.to_owned()));
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        r.into_iter().try_fold(0u32, |acc, i| Some(acc * 10 + digit(i)?))
-    };
+    let num = |r: std::ops::Range<usize>| -> Option<u32> { r.into_iter().try_fold(0u32, |acc, i| Some(acc * 10 + digit(i)?)) };
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return Err(DateError::Format(s.to_owned()));
     };

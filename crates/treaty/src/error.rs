@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn lines_and_columns_are_one_based() {
-        let l = Locator { file: "f", src: "a = 1\nbb = 2\n" };
+        let l = Locator {
+            file: "f",
+            src: "a = 1\nbb = 2\n",
+        };
         assert_eq!(l.line_col(0), (1, 1));
         assert_eq!(l.line_col(6), (2, 1));
         assert_eq!(l.line_col(9), (2, 4));

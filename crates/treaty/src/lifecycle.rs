@@ -176,15 +176,11 @@ impl Lifecycle {
         if let Some(i) = sorted {
             return Err(problem(Some(i + 1), "date", "events must be listed in date order".into()));
         }
-        let eifs: Vec<usize> = (0..events.len())
-            .filter(|&i| events[i].kind == EventKind::EntryIntoForce)
-            .collect();
+        let eifs: Vec<usize> = (0..events.len()).filter(|&i| events[i].kind == EventKind::EntryIntoForce).collect();
         let eif_index = match eifs.as_slice() {
             [one] => *one,
             [] => return Err(problem(None, "event", "no entry_into_force event".into())),
-            [_, second, ..] => {
-                return Err(problem(Some(*second), "kind", "a second entry_into_force event".into()))
-            }
+            [_, second, ..] => return Err(problem(Some(*second), "kind", "a second entry_into_force event".into())),
         };
         let eif = events[eif_index].date;
         if let Some(sig) = events.iter().position(|e| e.kind == EventKind::Signature) {
@@ -198,19 +194,28 @@ impl Lifecycle {
             if e.kind != EventKind::Extension {
                 continue;
             }
-            let years = e.years.ok_or_else(|| problem(Some(i), "years", "an extension needs `years`".into()))?;
+            let years = e
+                .years
+                .ok_or_else(|| problem(Some(i), "years", "an extension needs `years`".into()))?;
             if e.date < eif || e.date >= end {
                 return Err(problem(
                     Some(i),
                     "date",
-                    format!("extension on {} is outside the treaty's life ({eif} to {})", e.date, add_days(end, -1)),
+                    format!(
+                        "extension on {} is outside the treaty's life ({eif} to {})",
+                        e.date,
+                        add_days(end, -1)
+                    ),
                 ));
             }
             if years == 0 || years > extension.value {
                 return Err(problem(
                     Some(i),
                     "years",
-                    format!("extension of {years} years; the extension rule ({}) allows 1 to {}", extension.article, extension.value),
+                    format!(
+                        "extension of {years} years; the extension rule ({}) allows 1 to {}",
+                        extension.article, extension.value
+                    ),
                 ));
             }
             extensions += 1;
@@ -219,7 +224,10 @@ impl Lifecycle {
                     return Err(problem(
                         Some(i),
                         "kind",
-                        format!("extension number {extensions}; the extension rule ({}) allows {max}", extension.article),
+                        format!(
+                            "extension number {extensions}; the extension rule ({}) allows {max}",
+                            extension.article
+                        ),
                     ));
                 }
             }
@@ -304,7 +312,11 @@ impl Lifecycle {
         // The pinned last day decides the answer only on days between the two readings.
         let pinned = &self.last_day_in_force;
         if let Some(alt) = pinned.alternative {
-            let (lo, hi) = if alt < pinned.date { (alt, pinned.date) } else { (pinned.date, alt) };
+            let (lo, hi) = if alt < pinned.date {
+                (alt, pinned.date)
+            } else {
+                (pinned.date, alt)
+            };
             if d > lo && d <= hi {
                 note_unconfirmed(
                     &mut unconfirmed,

@@ -274,11 +274,7 @@ fn sources_of(map: BTreeMap<String, RawSource>, into: &mut BTreeMap<String, Sour
 impl TreatySpec {
     /// Parses and validates a spec. `load` returns the text of a file the spec names (its
     /// lifecycle file), given the name written in the spec.
-    pub fn parse(
-        file: &str,
-        text: &str,
-        load: &dyn Fn(&str) -> Result<LoadedFile, SpecError>,
-    ) -> Result<TreatySpec, SpecError> {
+    pub fn parse(file: &str, text: &str, load: &dyn Fn(&str) -> Result<LoadedFile, SpecError>) -> Result<TreatySpec, SpecError> {
         let loc = Locator { file, src: text };
         let raw: RawSpec = toml::from_str(text).map_err(|e| loc.syntax(&e))?;
         if raw.format.get_ref() != SPEC_FORMAT {
@@ -376,7 +372,11 @@ impl TreatySpec {
             let launcher_category = match (&c.launcher_category, role) {
                 (Some(lc), Role::Missile) => {
                     let id = find_cat(lc.get_ref()).ok_or_else(|| {
-                        loc.invalid(lc.span().start, "category.launcher_category", format!("unknown category '{}'", lc.get_ref()))
+                        loc.invalid(
+                            lc.span().start,
+                            "category.launcher_category",
+                            format!("unknown category '{}'", lc.get_ref()),
+                        )
                     })?;
                     if raw.categories[id.0 as usize].get_ref().role.get_ref() != "launcher" {
                         return Err(loc.invalid(
@@ -388,10 +388,18 @@ impl TreatySpec {
                     Some(id)
                 }
                 (None, Role::Missile) => {
-                    return Err(loc.invalid(at, "category.launcher_category", format!("missile category '{}' needs a launcher_category", c.code)))
+                    return Err(loc.invalid(
+                        at,
+                        "category.launcher_category",
+                        format!("missile category '{}' needs a launcher_category", c.code),
+                    ))
                 }
                 (Some(lc), _) => {
-                    return Err(loc.invalid(lc.span().start, "category.launcher_category", "only missile categories have a launcher category"))
+                    return Err(loc.invalid(
+                        lc.span().start,
+                        "category.launcher_category",
+                        "only missile categories have a launcher category",
+                    ))
                 }
                 (None, _) => None,
             };
@@ -419,7 +427,11 @@ impl TreatySpec {
             check_source(at, "limit.source", &l.source)?;
             let name = l.name.get_ref();
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
-                return Err(loc.invalid(l.name.span().start, "limit.name", format!("'{name}' must be lowercase letters, digits and _")));
+                return Err(loc.invalid(
+                    l.name.span().start,
+                    "limit.name",
+                    format!("'{name}' must be lowercase letters, digits and _"),
+                ));
             }
             if !seen.insert(name.clone()) {
                 return Err(loc.invalid(l.name.span().start, "limit.name", format!("duplicate limit '{name}'")));
@@ -441,7 +453,11 @@ impl TreatySpec {
                     "non_deployed" => StatusFilter::NonDeployed,
                     "any" => StatusFilter::Any,
                     other => {
-                        return Err(loc.invalid(cat_at, "limit.count.status", format!("unknown status '{other}' (deployed, non_deployed or any)")))
+                        return Err(loc.invalid(
+                            cat_at,
+                            "limit.count.status",
+                            format!("unknown status '{other}' (deployed, non_deployed or any)"),
+                        ))
                     }
                 };
                 let measure = match (c.measure.as_str(), c.per_item) {
@@ -461,17 +477,29 @@ impl TreatySpec {
                     }
                 };
                 if measure == Measure::DeclaredReentryVehicles && categories[category.0 as usize].role != Role::Missile {
-                    return Err(loc.invalid(cat_at, "limit.count.measure", format!("'{}' is not a missile category; only missiles carry reentry vehicles", c.category)));
+                    return Err(loc.invalid(
+                        cat_at,
+                        "limit.count.measure",
+                        format!("'{}' is not a missile category; only missiles carry reentry vehicles", c.category),
+                    ));
                 }
                 if status != StatusFilter::Deployed && measure == Measure::DeclaredReentryVehicles {
-                    return Err(loc.invalid(cat_at, "limit.count.status", "reentry vehicles are declared only for deployed missiles"));
+                    return Err(loc.invalid(
+                        cat_at,
+                        "limit.count.status",
+                        "reentry vehicles are declared only for deployed missiles",
+                    ));
                 }
                 count.push(CountRule {
                     category,
                     status,
                     measure,
                     article: c.article.clone(),
-                    provenance: prov(&c.source, if c.confirmed { Status::Confirmed } else { Status::Unconfirmed }, c.note.clone()),
+                    provenance: prov(
+                        &c.source,
+                        if c.confirmed { Status::Confirmed } else { Status::Unconfirmed },
+                        c.note.clone(),
+                    ),
                 });
             }
             limits.push(Limit {
@@ -496,7 +524,11 @@ impl TreatySpec {
         let cal_at = raw.calendar.span().start;
         check_source(cal_at, "calendar.source", &cal.source)?;
         if cal.period_months == 0 || 12 % cal.period_months != 0 {
-            return Err(loc.invalid(cal_at, "calendar.period_months", format!("{} does not divide a year", cal.period_months)));
+            return Err(loc.invalid(
+                cal_at,
+                "calendar.period_months",
+                format!("{} does not divide a year", cal.period_months),
+            ));
         }
         let first_period_start = match cal.first_period.as_str() {
             "first_day_of_month_after_entry_into_force" => first_of_next_month(eif),
@@ -518,23 +550,41 @@ impl TreatySpec {
             let k = k.get_ref();
             check_source(at, "notification.source", &k.source)?;
             if k.kind.is_empty() || !k.kind.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
-                return Err(loc.invalid(at, "notification.kind", format!("'{}' must be lowercase letters, digits and _", k.kind)));
+                return Err(loc.invalid(
+                    at,
+                    "notification.kind",
+                    format!("'{}' must be lowercase letters, digits and _", k.kind),
+                ));
             }
             if !seen.insert(k.kind.clone()) {
                 return Err(loc.invalid(at, "notification.kind", format!("duplicate kind '{}'", k.kind)));
             }
             let effect = Effect::from_name(&k.effect).ok_or_else(|| {
                 let names: Vec<&str> = Effect::ALL.iter().map(|(_, n)| *n).collect();
-                loc.invalid(at, "notification.effect", format!("unknown effect '{}' (one of {})", k.effect, names.join(", ")))
+                loc.invalid(
+                    at,
+                    "notification.effect",
+                    format!("unknown effect '{}' (one of {})", k.effect, names.join(", ")),
+                )
             })?;
             let deadline = parse_deadline(&k.deadline).map_err(|m| loc.invalid(at, "notification.deadline", m))?;
             let as_of = match (k.as_of.as_deref(), effect) {
                 (Some("period_boundary"), Effect::DataUpdate) => Some(AsOf::PeriodBoundary),
                 (Some("limits_apply"), Effect::DataUpdate) => Some(AsOf::LimitsApply),
                 (Some(other), Effect::DataUpdate) => {
-                    return Err(loc.invalid(at, "notification.as_of", format!("unknown as_of '{other}' (period_boundary or limits_apply)")))
+                    return Err(loc.invalid(
+                        at,
+                        "notification.as_of",
+                        format!("unknown as_of '{other}' (period_boundary or limits_apply)"),
+                    ))
                 }
-                (None, Effect::DataUpdate) => return Err(loc.invalid(at, "notification.as_of", format!("kind '{}' has effect data_update and needs as_of", k.kind))),
+                (None, Effect::DataUpdate) => {
+                    return Err(loc.invalid(
+                        at,
+                        "notification.as_of",
+                        format!("kind '{}' has effect data_update and needs as_of", k.kind),
+                    ))
+                }
                 (Some(_), _) => return Err(loc.invalid(at, "notification.as_of", "as_of is only for effect data_update")),
                 (None, _) => None,
             };
@@ -544,16 +594,29 @@ impl TreatySpec {
                 let f = f.get_ref();
                 let field = Field::from_name(&f.name).ok_or_else(|| {
                     let names: Vec<&str> = Field::ALL.iter().map(|(_, n)| *n).collect();
-                    loc.invalid(f_at, "notification.fields.name", format!("unknown field '{}' (one of {})", f.name, names.join(", ")))
+                    loc.invalid(
+                        f_at,
+                        "notification.fields.name",
+                        format!("unknown field '{}' (one of {})", f.name, names.join(", ")),
+                    )
                 })?;
                 if fields.iter().any(|x| x.field == field) {
-                    return Err(loc.invalid(f_at, "notification.fields.name", format!("field '{}' declared twice in kind '{}'", f.name, k.kind)));
+                    return Err(loc.invalid(
+                        f_at,
+                        "notification.fields.name",
+                        format!("field '{}' declared twice in kind '{}'", f.name, k.kind),
+                    ));
                 }
                 if !effect.allows(field) {
                     return Err(loc.invalid(
                         f_at,
                         "notification.fields.name",
-                        format!("field '{}' cannot be used by effect '{}' (kind '{}')", f.name, effect.name(), k.kind),
+                        format!(
+                            "field '{}' cannot be used by effect '{}' (kind '{}')",
+                            f.name,
+                            effect.name(),
+                            k.kind
+                        ),
                     ));
                 }
                 fields.push(FieldSpec {
@@ -567,7 +630,12 @@ impl TreatySpec {
                     return Err(loc.invalid(
                         at,
                         "notification.fields",
-                        format!("kind '{}' has effect '{}', which needs field '{}' declared required", k.kind, effect.name(), need.name()),
+                        format!(
+                            "kind '{}' has effect '{}', which needs field '{}' declared required",
+                            k.kind,
+                            effect.name(),
+                            need.name()
+                        ),
                     ));
                 }
             }
@@ -586,11 +654,20 @@ impl TreatySpec {
         for w in &cal.warheads_change_only_in {
             match kinds.iter().find(|k| &k.kind == w) {
                 Some(k) if k.carries_warhead_data() => {}
-                Some(_) => return Err(loc.invalid(cal_at, "calendar.warheads_change_only_in", format!("kind '{w}' does not carry warhead data"))),
+                Some(_) => {
+                    return Err(loc.invalid(
+                        cal_at,
+                        "calendar.warheads_change_only_in",
+                        format!("kind '{w}' does not carry warhead data"),
+                    ))
+                }
                 None => return Err(loc.invalid(cal_at, "calendar.warheads_change_only_in", format!("unknown kind '{w}'"))),
             }
         }
-        if let Some(k) = kinds.iter().find(|k| k.carries_warhead_data() && !cal.warheads_change_only_in.contains(&k.kind)) {
+        if let Some(k) = kinds
+            .iter()
+            .find(|k| k.carries_warhead_data() && !cal.warheads_change_only_in.contains(&k.kind))
+        {
             return Err(loc.invalid(
                 cal_at,
                 "calendar.warheads_change_only_in",
@@ -605,7 +682,11 @@ impl TreatySpec {
         let ins = raw.inspections.get_ref();
         check_source(raw.inspections.span().start, "inspections.source", &ins.source)?;
         if ins.year != "treaty_year" && ins.year != "calendar_year" {
-            return Err(loc.invalid(raw.inspections.span().start, "inspections.year", format!("unknown year '{}' (treaty_year or calendar_year)", ins.year)));
+            return Err(loc.invalid(
+                raw.inspections.span().start,
+                "inspections.year",
+                format!("unknown year '{}' (treaty_year or calendar_year)", ins.year),
+            ));
         }
         let mut types = Vec::new();
         let mut seen = HashSet::new();
@@ -732,8 +813,8 @@ impl TreatySpec {
         if !self.lifecycle.in_force(d) || d <= self.calendar.first_period_start || d.day() != self.calendar.first_period_start.day() {
             return false;
         }
-        let months = (d.year() - self.calendar.first_period_start.year()) * 12 + d.month() as i32
-            - self.calendar.first_period_start.month() as i32;
+        let months =
+            (d.year() - self.calendar.first_period_start.year()) * 12 + d.month() as i32 - self.calendar.first_period_start.month() as i32;
         months > 0 && months % self.calendar.period_months as i32 == 0
     }
 
@@ -798,7 +879,10 @@ impl TreatySpec {
 
     /// The inspections may begin on this date.
     pub fn inspections_begin(&self) -> Date {
-        add_days(self.lifecycle.entry_into_force(), i64::from(self.inspections.begin_days_after_entry_into_force))
+        add_days(
+            self.lifecycle.entry_into_force(),
+            i64::from(self.inspections.begin_days_after_entry_into_force),
+        )
     }
 }
 
@@ -829,18 +913,20 @@ fn parse_deadline(d: &crate::raw::RawDeadline) -> Result<Deadline, String> {
     Ok(out)
 }
 
-fn parse_lifecycle(
-    f: &LoadedFile,
-    treaty_id: &str,
-    parties: &[Party],
-) -> Result<(Lifecycle, BTreeMap<String, Source>), SpecError> {
-    let loc = Locator { file: &f.name, src: &f.text };
+fn parse_lifecycle(f: &LoadedFile, treaty_id: &str, parties: &[Party]) -> Result<(Lifecycle, BTreeMap<String, Source>), SpecError> {
+    let loc = Locator {
+        file: &f.name,
+        src: &f.text,
+    };
     let raw: RawLifecycle = toml::from_str(&f.text).map_err(|e| loc.syntax(&e))?;
     if raw.format.get_ref() != LIFECYCLE_FORMAT {
         return Err(loc.invalid(
             raw.format.span().start,
             "format",
-            format!("unsupported format '{}'; this build reads '{LIFECYCLE_FORMAT}'", raw.format.get_ref()),
+            format!(
+                "unsupported format '{}'; this build reads '{LIFECYCLE_FORMAT}'",
+                raw.format.get_ref()
+            ),
         ));
     }
     if raw.treaty.get_ref() != treaty_id {
@@ -859,7 +945,12 @@ fn parse_lifecycle(
             Err(loc.invalid(at, field, format!("source '{s}' is not in [sources]")))
         }
     };
-    let rule = |r: &Spanned<crate::raw::RawRule>, name: &'static str, value: Option<u32>, vfield: &str, count: Option<u32>| -> Result<Rule, SpecError> {
+    let rule = |r: &Spanned<crate::raw::RawRule>,
+                name: &'static str,
+                value: Option<u32>,
+                vfield: &str,
+                count: Option<u32>|
+     -> Result<Rule, SpecError> {
         let at = r.span().start;
         let x = r.get_ref();
         check(at, &format!("{name}.source"), &x.source)?;
@@ -872,8 +963,20 @@ fn parse_lifecycle(
         })
     };
     let term = rule(&raw.term, "term", raw.term.get_ref().years, "years", None)?;
-    let extension = rule(&raw.extension, "extension", raw.extension.get_ref().max_years, "max_years", raw.extension.get_ref().max_count)?;
-    let withdrawal = rule(&raw.withdrawal, "withdrawal", raw.withdrawal.get_ref().notice_months, "notice_months", None)?;
+    let extension = rule(
+        &raw.extension,
+        "extension",
+        raw.extension.get_ref().max_years,
+        "max_years",
+        raw.extension.get_ref().max_count,
+    )?;
+    let withdrawal = rule(
+        &raw.withdrawal,
+        "withdrawal",
+        raw.withdrawal.get_ref().notice_months,
+        "notice_months",
+        None,
+    )?;
     if term.value == 0 {
         return Err(loc.invalid(raw.term.span().start, "term.years", "a term of 0 years"));
     }

@@ -12,7 +12,10 @@ fn d(s: &str) -> accord_treaty::Date {
 fn central_limits_and_when_they_bind() {
     let s = new_start();
     let v: Vec<(&str, u64)> = s.limits.iter().map(|l| (l.name.as_str(), l.value)).collect();
-    assert_eq!(v, [("deployed_delivery_vehicles", 700), ("warheads", 1550), ("launchers_total", 800)]);
+    assert_eq!(
+        v,
+        [("deployed_delivery_vehicles", 700), ("warheads", 1550), ("launchers_total", 800)]
+    );
     assert_eq!(s.limits_apply_on(), d("2018-02-05"));
     assert!(!s.limits_bind_on(d("2018-02-04")));
     assert!(s.limits_bind_on(d("2018-02-05")));
@@ -59,10 +62,16 @@ fn data_exchange_calendar() {
     assert!(!s.is_period_boundary(d("2011-03-01")));
     assert!(!s.is_period_boundary(d("2026-03-01")));
     let (_, upd) = s.catalogue.get("six_month_update").unwrap();
-    assert_eq!(upd.deadline.due(d("2023-03-01"), d("2011-02-05")), Some(Due::Date { date: d("2023-03-30") }));
+    assert_eq!(
+        upd.deadline.due(d("2023-03-01"), d("2011-02-05")),
+        Some(Due::Date { date: d("2023-03-30") })
+    );
     let (_, init) = s.catalogue.get("initial_data").unwrap();
     assert_eq!(init.effect, Effect::InitialData);
-    assert_eq!(init.deadline.due(d("2011-02-05"), d("2011-02-05")), Some(Due::Date { date: d("2011-03-22") }));
+    assert_eq!(
+        init.deadline.due(d("2011-02-05"), d("2011-02-05")),
+        Some(Due::Date { date: d("2011-03-22") })
+    );
     assert_eq!(s.inspections_begin(), d("2011-04-06"));
     let quotas: Vec<u32> = s.inspections.types.iter().map(|t| t.quota_per_year).collect();
     assert_eq!(quotas, [10, 8]);

@@ -1,0 +1,308 @@
+//! `accord replay FILE [--on DATE] [--party P] [--items] [--check-aggregates CSV]`.
+
+use accord_ledger::compliance::check_limits;
+use accord_ledger::history::History;
+use accord_ledger::published::parse_published;
+use accord_ledger::replay::replay;
+use accord_ledger::state::Slot;
+use accord_treaty::provenance::Unconfirmed;
+use accord_treaty::spec::Role;
+use accord_treaty::{Date, TreatySpec};
+use serde::Serialize;
+
+use super::{json, parse_on, print_json};
+use crate::args::{Format, ReplayArgs};
+use crate::failure::{input, Failure, Outcome, CHECK_FAILED};
+use crate::output::{compliance_table, table, unconfirmed_lines};
+use crate::progress::Progress;
+
+/// Parses a history with a progress bar for large files; errors name the file and line.
+pub fn parse_history(spec: &TreatySpec, text: &str, name: &str) -> Result<History, Failure> {
+    let mut bar = Progress::new(text.len() as u64, "reading");
+    let h = History::parse_with_progress(spec, text, &mut |done| bar.set(done as u64)).map_err(|e| input(e.in_source(name)));
+    bar.finish();
+    h
+}
+
+#[derive(Serialize)]
+struct Mismatch {
+    as_of: Date,
+    party: String,
+    name: String,
+    published: u64,
+    replayed: Option<u64>,
+    line: u64,
+}
+
+#[derive(Serialize)]
+struct CategoryCount {
+    category: String,
+    deployed: u64,
+    non_deployed: u64,
+}
+
+#[derive(Serialize)]
+struct ItemOut {
+    id: String,
+    category: String,
+    #[serde(rename = "type")]
+    item_type: String,
+    facility: String,
+    deployed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launcher: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contains: Option<String>,
+    since: Date,
+}
+
+#[derive(Serialize)]
+struct FacilityOut {
+    id: String,
+    #[serde(rename = "type")]
+    facility_type: String,
+    items: usize,
+}
+
+#[derive(Serialize)]
+struct PartyOut {
+    party: String,
+    limits: Vec<accord_ledger::compliance::LimitCheck>,
+    declared_as_of: Option<Date>,
+    categories: Vec<CategoryCount>,
+    facilities: Vec<FacilityOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<ItemOut>>,
+    removed_items: usize,
+}
+
+pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
+    let spec = &accord_sim::benchmark_spec(spec, a.parties).map_err(input)?;
+    let name = a.file.display().to_string();
+    let text = crate::files::read_text(&a.file)?;
+    let history = parse_history(spec, &text, &name)?;
+    drop(text);
+    let party = match &a.party {
+        Some(p) => Some(
+            spec.party(p)
+                .ok_or_else(|| input(anyhow::anyhow!("--party: '{p}' is not a Party of {}", spec.short_name)))?
+                .0 as usize,
+        ),
+        None => None,
+    };
+    let mut unconfirmed: Vec<Unconfirmed> = Vec::new();
+    for l in &spec.limits {
+        spec.unconfirmed_counting(l, &mut unconfirmed);
+    }
+    if let Some(on) = &a.on {
+        let on = parse_on(on)?;
+        // Replay only what happened by `on`: later events are not applied.
+        let mut upto = history.clone();
+        upto.events.retain(|e| e.date <= on);
+        let out = replay(spec, &upto, &[on]).map_err(|e| input(e.in_source(&name)))?;
+        let mut parties = Vec::new();
+        for (p, st) in out.states.iter().enumerate() {
+            if party.is_some_and(|x| x != p) {
+                continue;
+            }
+            let snap = out
+                .snapshots
+                .iter()
+                .find(|s| s.party == p)
+                .map(|s| s.values.clone())
+                .unwrap_or_default();
+            let (row, _) = check_limits(spec, on, &spec.parties[p].code, &snap, &mut unconfirmed);
+            let names = &history.names;
+            let categories = spec
+                .categories
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let [d, n] = st.counts()[i];
+                    CategoryCount {
+                        category: c.code.clone(),
+                        deployed: d,
+                        non_deployed: n,
+                    }
+                })
+                .collect();
+            let mut per_fac: std::collections::BTreeMap<u32, usize> = Default::default();
+            for (_, it) in st.items() {
+                *per_fac.entry(it.facility).or_default() += 1;
+            }
+            let facilities = st
+                .facilities()
+                .map(|(k, t)| FacilityOut {
+                    id: names.facilities[p].name(k).to_owned(),
+                    facility_type: spec.facility_types[t as usize].code.clone(),
+                    items: per_fac.get(&k).copied().unwrap_or(0),
+                })
+                .collect();
+            let items = a.items.then(|| {
+                st.items()
+                    .map(|(k, it)| {
+                        let role = spec.category_at(it.category).role;
+                        ItemOut {
+                            id: names.items[p].name(k).to_owned(),
+                            category: spec.category_at(it.category).code.clone(),
+                            item_type: names.types.name(it.item_type).to_owned(),
+                            facility: names.facilities[p].name(it.facility).to_owned(),
+                            deployed: st.is_deployed(spec, it),
+                            launcher: (role == Role::Missile)
+                                .then(|| it.holds.map(|l| names.items[p].name(l).to_owned()))
+                                .flatten(),
+                            contains: (role == Role::Launcher)
+                                .then(|| it.holds.map(|m| names.items[p].name(m).to_owned()))
+                                .flatten(),
+                            since: it.since,
+                        }
+                    })
+                    .collect()
+            });
+            let removed = (0..names.items[p].len() as u32)
+                .filter(|&k| matches!(st.slot(k), Slot::Removed(_)))
+                .count();
+            parties.push(PartyOut {
+                party: spec.parties[p].code.clone(),
+                limits: row.limits,
+                declared_as_of: st.declared().map(|d| d.as_of),
+                categories,
+                facilities,
+                items,
+                removed_items: removed,
+            });
+        }
+        let status = spec.lifecycle.status_on(on);
+        for u in status.unconfirmed.clone() {
+            accord_treaty::provenance::note_unconfirmed(&mut unconfirmed, u);
+        }
+        if json(format) {
+            print_json(&serde_json::json!({
+                "treaty": spec.id, "on": on, "treaty_status": status.phase.name(),
+                "notifications": upto.events.len(), "parties": parties, "unconfirmed": unconfirmed,
+            }))?;
+        } else {
+            println!(
+                "{} on {on} ({}), {} notifications applied",
+                spec.short_name,
+                status.phase.name().replace('_', " "),
+                upto.events.len()
+            );
+            for p in &parties {
+                println!("\n{}:", p.party);
+                let rows: Vec<Vec<String>> = p
+                    .limits
+                    .iter()
+                    .map(|l| {
+                        vec![
+                            l.name.clone(),
+                            l.value.map_or("-".into(), |v| v.to_string()),
+                            l.limit.to_string(),
+                            l.margin.map_or("-".into(), |m| m.to_string()),
+                        ]
+                    })
+                    .collect();
+                print!("{}", table(&["limit", "value", "ceiling", "margin"], &rows));
+                if let Some(d) = p.declared_as_of {
+                    println!("(warheads as declared as of {d})");
+                }
+                let rows: Vec<Vec<String>> = p
+                    .categories
+                    .iter()
+                    .map(|c| vec![c.category.clone(), c.deployed.to_string(), c.non_deployed.to_string()])
+                    .collect();
+                print!("{}", table(&["category", "deployed", "non-deployed"], &rows));
+                if let Some(items) = &p.items {
+                    let rows: Vec<Vec<String>> = items
+                        .iter()
+                        .map(|i| {
+                            vec![
+                                i.id.clone(),
+                                i.category.clone(),
+                                i.item_type.clone(),
+                                i.facility.clone(),
+                                if i.deployed { "deployed".into() } else { "non-deployed".into() },
+                                i.launcher.clone().or(i.contains.clone()).unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    print!(
+                        "{}",
+                        table(&["id", "category", "type", "facility", "status", "launcher / contains"], &rows)
+                    );
+                }
+            }
+            print!("{}", unconfirmed_lines(&unconfirmed));
+        }
+        return Ok(0);
+    }
+    let dates = spec.data_exchange_dates();
+    let out = replay(spec, &history, &dates).map_err(|e| input(e.in_source(&name)))?;
+    let mut rows = Vec::new();
+    for s in &out.snapshots {
+        if party.is_some_and(|x| x != s.party) {
+            continue;
+        }
+        let (mut row, _) = check_limits(spec, s.date, &spec.parties[s.party].code, &s.values, &mut unconfirmed);
+        row.declared_as_of = s.declared_as_of;
+        rows.push(row);
+    }
+    let mut checked = None;
+    let mut failed = false;
+    if let Some(csv) = &a.check_aggregates {
+        let text = crate::files::read_text(csv)?;
+        let published = parse_published(spec, &text).map_err(|e| input(e.in_source(&csv.display().to_string())))?;
+        let mut mismatches = Vec::new();
+        let mut cells = 0;
+        for r in &published {
+            let p = spec.party(&r.party).map(|p| p.0 as usize);
+            let snap = out.snapshots.iter().find(|s| Some(s.party) == p && s.date == r.as_of);
+            for (l, v) in r.values.iter().enumerate() {
+                let Some(v) = v else { continue };
+                cells += 1;
+                let got = snap.and_then(|s| s.values[l]);
+                if got != Some(*v) {
+                    mismatches.push(Mismatch {
+                        as_of: r.as_of,
+                        party: r.party.clone(),
+                        name: spec.limits[l].name.clone(),
+                        published: *v,
+                        replayed: got,
+                        line: r.line,
+                    });
+                }
+            }
+        }
+        failed = !mismatches.is_empty();
+        checked = Some((published.len(), cells, mismatches));
+    }
+    if json(format) {
+        let check = checked
+            .as_ref()
+            .map(|(r, c, m)| serde_json::json!({"rows": r, "cells": c, "mismatches": m}));
+        print_json(&serde_json::json!({
+            "treaty": spec.id, "notifications": history.events.len(), "rows": rows,
+            "check": check, "unconfirmed": unconfirmed,
+        }))?;
+    } else {
+        let titles: Vec<String> = spec.limits.iter().map(|l| format!("{} ({})", l.name, l.value)).collect();
+        println!("Replayed {} notifications.\n", history.events.len());
+        print!("{}", compliance_table(&rows, &titles, None));
+        if let Some((r, c, m)) = &checked {
+            println!("\nChecked {c} published figures in {r} rows: {} differ.", m.len());
+            for x in m {
+                println!(
+                    "  line {}: {} {} {}: published {}, replayed {}",
+                    x.line,
+                    x.as_of,
+                    x.party,
+                    x.name,
+                    x.published,
+                    x.replayed.map_or("-".into(), |v| v.to_string())
+                );
+            }
+        }
+        print!("{}", unconfirmed_lines(&unconfirmed));
+    }
+    Ok(if failed { CHECK_FAILED } else { 0 })
+}

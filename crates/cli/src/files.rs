@@ -1,0 +1,52 @@
+//! File I/O at the edge: reading inputs with their names in errors, and writing outputs
+//! atomically (a temporary file in the same folder, then a rename), so that an interrupted
+//! command never leaves a half-written file.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::failure::{input, io, Failure};
+
+/// Reads a whole text file. A missing file is bad input (2); other failures are I/O (3).
+pub fn read_text(path: &Path) -> Result<String, Failure> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            input(anyhow::anyhow!(
+                "{}: not UTF-8 text (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(input(anyhow::anyhow!("{}: no such file", path.display()))),
+        Err(e) => Err(io(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))),
+    }
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(input(anyhow::anyhow!("{}: no such folder", dir.display())));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.sync_all().with_context(|| format!("cannot sync {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}

@@ -1,0 +1,131 @@
+//! Rendering for people: aligned text tables, and the compliance table shared by `compliance`,
+//! `replay` and `demo`.
+
+use std::fmt::Write;
+
+use accord_ledger::compliance::{Finding, Row};
+use accord_treaty::provenance::Unconfirmed;
+
+/// Renders rows as a left-aligned table with a header and a rule.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < width.len() {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let s: Vec<String> = cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = width[i])).collect();
+        let _ = writeln!(out, "{}", s.join("  ").trim_end());
+    };
+    line(header.to_vec(), &mut out);
+    let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
+    let _ = writeln!(out, "{}", rule.join("  "));
+    for r in rows {
+        line(r.iter().map(|s| s.as_str()).collect(), &mut out);
+    }
+    out
+}
+
+/// A limit cell: `value (margin)`, `-` when not published, and a mark when over.
+fn cell(l: &accord_ledger::compliance::LimitCheck) -> String {
+    match (l.value, l.margin) {
+        (Some(v), Some(m)) if m < 0 && l.violation => format!("{v} VIOLATION (over by {})", -m),
+        (Some(v), Some(m)) if m < 0 => format!("{v} (over by {}, not binding)", -m),
+        (Some(v), Some(m)) => format!("{v} (margin {m})"),
+        _ => "- (not published)".into(),
+    }
+}
+
+/// The compliance table; `extra` adds one column per row (e.g. the figures' basis).
+pub fn compliance_table(rows: &[Row], limit_titles: &[String], extra: Option<(&str, &dyn Fn(&Row) -> String)>) -> String {
+    let mut header: Vec<&str> = vec!["as of", "party", "treaty"];
+    header.extend(limit_titles.iter().map(|s| s.as_str()));
+    header.push("binding");
+    if let Some((h, _)) = extra {
+        header.push(h);
+    }
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r.as_of.to_string(), r.party.clone(), r.treaty_status.replace('_', " ")];
+            v.extend(r.limits.iter().map(cell));
+            v.push(if r.limits.iter().any(|l| l.binding) {
+                "yes".into()
+            } else {
+                "no".into()
+            });
+            if let Some((_, f)) = extra {
+                v.push(f(r));
+            }
+            v
+        })
+        .collect();
+    table(&header, &body)
+}
+
+/// One line per finding.
+pub fn finding_line(f: &Finding) -> String {
+    match f {
+        Finding::LateNotification {
+            party,
+            id,
+            kind,
+            line,
+            due,
+            received,
+            ..
+        } => {
+            format!("late: {party} {id} ({kind}, line {line}) due {due}, received {received}")
+        }
+        Finding::MissingNotification {
+            party,
+            id,
+            kind,
+            line,
+            due,
+            held,
+            ..
+        } => {
+            let how = if *held { "held, never sent" } else { "not received" };
+            format!("missing: {party} {id} ({kind}, line {line}) due {due}: {how}")
+        }
+        Finding::MissingDataExchange {
+            party,
+            kind,
+            as_of,
+            due,
+            id,
+        } => match id {
+            Some(id) => format!("missing data exchange: {party} {kind} as of {as_of}, due {due}: {id} held, never provided"),
+            None => format!("missing data exchange: {party} {kind} as of {as_of}, due {due}: none"),
+        },
+        Finding::Discrepancy {
+            party,
+            id,
+            line,
+            as_of,
+            name,
+            declared,
+            computed,
+            ..
+        } => {
+            format!("discrepancy: {party} {id} (line {line}) as of {as_of}: {name} declared {declared}, item-level data give {computed}")
+        }
+    }
+}
+
+/// Lists unconfirmed values.
+pub fn unconfirmed_lines(u: &[Unconfirmed]) -> String {
+    let mut out = String::new();
+    if !u.is_empty() {
+        let _ = writeln!(out, "\nRests on unconfirmed values:");
+        for x in u {
+            let _ = writeln!(out, "  {} = {}: {}", x.key, x.value, x.note);
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! The JSON Schema (draft 2020-12) of the notification format for a treaty, generated from its
+//! catalogue: one `oneOf` branch per kind, each with exactly the kind's body fields.
+//!
+//! Invariant: a notification that the schema accepts has the shape [`crate::notification`]
+//! parses (what replay checks beyond shape, the schema cannot: identities and dates).
+
+use accord_treaty::{Field, TreatySpec};
+use serde_json::{json, Value};
+
+fn field_schema(spec: &TreatySpec, f: Field) -> Value {
+    let id = json!({"type": "string", "minLength": 1});
+    let limits: Vec<&str> = spec.limits.iter().map(|l| l.name.as_str()).collect();
+    let categories: Vec<&str> = spec.categories.iter().map(|c| c.code.as_str()).collect();
+    let ftypes: Vec<&str> = spec.facility_types.iter().map(|c| c.code.as_str()).collect();
+    match f {
+        Field::Facilities => json!({"type": "array", "items": {"type": "object", "additionalProperties": false,
+            "required": ["id", "type", "name"],
+            "properties": {"id": id, "type": {"enum": ftypes}, "name": {"type": "string"}}}}),
+        Field::Items => json!({"type": "array", "items": {"type": "object", "additionalProperties": false,
+            "required": ["id", "category", "type", "facility"],
+            "properties": {"id": id, "category": {"enum": categories}, "type": {"type": "string", "minLength": 1},
+                "facility": id, "launcher": id, "status": {"enum": ["deployed", "non_deployed"]}}}}),
+        Field::Loadings => json!({"type": "array", "items": {"type": "object", "additionalProperties": false,
+            "required": ["missile", "reentry_vehicles"],
+            "properties": {"missile": id, "reentry_vehicles": {"type": "integer", "minimum": 0, "maximum": 4294967295u64}}}}),
+        Field::Totals => {
+            let props: serde_json::Map<String, Value> = limits
+                .iter()
+                .map(|l| (l.to_string(), json!({"type": "integer", "minimum": 0})))
+                .collect();
+            json!({"type": "object", "additionalProperties": false, "properties": props})
+        }
+        Field::Category => json!({"enum": categories}),
+        Field::FacilityType => json!({"enum": ftypes}),
+        Field::Status => json!({"enum": ["deployed", "non_deployed"]}),
+        Field::Facility | Field::Item | Field::Launcher | Field::From | Field::To | Field::Type => id,
+        Field::Name | Field::Reason | Field::Note | Field::Reference => json!({"type": "string"}),
+    }
+}
+
+/// The schema for `spec`'s notifications.
+pub fn notification_schema(spec: &TreatySpec) -> Value {
+    let parties: Vec<&str> = spec.parties.iter().map(|p| p.code.as_str()).collect();
+    let date = json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"});
+    let time = json!({"type": "string", "format": "date-time"});
+    let branches: Vec<Value> = spec
+        .catalogue
+        .kinds()
+        .iter()
+        .map(|k| {
+            let props: serde_json::Map<String, Value> = k
+                .fields
+                .iter()
+                .map(|f| (f.field.name().to_string(), field_schema(spec, f.field)))
+                .collect();
+            let required: Vec<&str> = k.fields.iter().filter(|f| f.required).map(|f| f.field.name()).collect();
+            json!({
+                "title": k.title,
+                "description": format!("{} ({})", k.section, k.kind),
+                "properties": {
+                    "kind": {"const": k.kind},
+                    "body": {"type": "object", "additionalProperties": false, "required": required, "properties": props}
+                }
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("https://accord.invalid/schema/{}/notification/1", spec.id),
+        "title": format!("{} notification (accord format 1)", spec.short_name),
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["id", "kind", "party", "date", "body"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1, "description": "unique within the notifying Party's history"},
+            "kind": {"enum": spec.catalogue.kinds().iter().map(|k| k.kind.as_str()).collect::<Vec<_>>()},
+            "party": {"enum": parties},
+            "date": date,
+            "sent": time,
+            "received": time,
+            "body": {"type": "object"}
+        },
+        "oneOf": branches
+    })
+}
