@@ -40,8 +40,11 @@ fn cell(l: &accord_ledger::compliance::LimitCheck) -> String {
     }
 }
 
+/// An extra column: its header and how to fill it.
+pub type Extra<'a> = (&'a str, &'a dyn Fn(&Row) -> String);
+
 /// The compliance table; `extra` adds one column per row (e.g. the figures' basis).
-pub fn compliance_table(rows: &[Row], limit_titles: &[String], extra: Option<(&str, &dyn Fn(&Row) -> String)>) -> String {
+pub fn compliance_table(rows: &[Row], limit_titles: &[String], extra: Option<Extra<'_>>) -> String {
     let mut header: Vec<&str> = vec!["as of", "party", "treaty"];
     header.extend(limit_titles.iter().map(|s| s.as_str()));
     header.push("binding");

@@ -50,7 +50,7 @@ pub enum LedgerError {
     #[error("{at}: field `{}`: {}", problem.field, problem.message)]
     Invalid {
         /// Where.
-        at: At,
+        at: Box<At>,
         /// What.
         problem: Problem,
     },
@@ -59,7 +59,7 @@ pub enum LedgerError {
     #[error("{at}: field `{}`: {}", problem.field, problem.message)]
     Impossible {
         /// Where.
-        at: At,
+        at: Box<At>,
         /// What.
         problem: Problem,
     },

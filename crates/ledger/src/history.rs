@@ -49,12 +49,12 @@ impl History {
                 continue;
             }
             let n = parse_notification(line).map_err(|p| LedgerError::Invalid {
-                at: At {
+                at: Box::new(At {
                     source: None,
                     line: line_no,
                     id: None,
                     kind: None,
-                },
+                }),
                 problem: Problem {
                     field: p.field,
                     message: p.message,
@@ -79,11 +79,14 @@ impl History {
             id: Some(n.id.to_string()),
             kind: Some(n.kind.to_string()),
         };
-        let e = compile(spec, &mut self.names, n, line).map_err(|problem| LedgerError::Invalid { at: at(), problem })?;
+        let e = compile(spec, &mut self.names, n, line).map_err(|problem| LedgerError::Invalid {
+            at: Box::new(at()),
+            problem,
+        })?;
         let seen = &mut ids[e.party.0 as usize];
         if let Some(first) = seen.get(n.id.as_ref()) {
             return Err(LedgerError::Invalid {
-                at: at(),
+                at: Box::new(at()),
                 problem: Problem {
                     field: "id".into(),
                     message: format!("duplicate id '{}' (first on line {first})", n.id),

@@ -376,6 +376,8 @@ fn explain(text: &str) -> ParseProblem {
             if let Some(name) = unknown_field_name(&message) {
                 field = if field == "-" {
                     name.to_string()
+                } else if field.ends_with(name) {
+                    field
                 } else {
                     format!("{field}.{name}")
                 };
@@ -387,6 +389,8 @@ fn explain(text: &str) -> ParseProblem {
             } else if let Some(name) = missing_field_name(&message) {
                 field = if field == "-" {
                     name.to_string()
+                } else if field.ends_with(name) {
+                    field
                 } else {
                     format!("{field}.{name}")
                 };

@@ -90,12 +90,12 @@ pub fn replay(spec: &TreatySpec, history: &History, dates: &[Date]) -> Result<Ou
         let found = states[e.party.0 as usize]
             .apply(spec, &history.names, e)
             .map_err(|problem| LedgerError::Impossible {
-                at: At {
+                at: Box::new(At {
                     source: None,
                     line: e.line,
                     id: Some(e.id.to_string()),
                     kind: Some(spec.catalogue.at(e.kind as usize).kind.clone()),
-                },
+                }),
                 problem,
             })?;
         discrepancies.extend(found.into_iter().map(|discrepancy| DeclaredDiscrepancy {

@@ -320,8 +320,12 @@ impl PartyState {
                             ));
                         }
                         let (mc, lc) = (it.category, lau.category);
-                        self.live_mut(*item).map(|m| m.holds = Some(*l));
-                        self.live_mut(*l).map(|x| x.holds = Some(*item));
+                        if let Some(m) = self.live_mut(*item) {
+                            m.holds = Some(*l);
+                        }
+                        if let Some(x) = self.live_mut(*l) {
+                            x.holds = Some(*item);
+                        }
                         self.bump(mc, false, false);
                         self.bump(mc, true, true);
                         self.bump(lc, false, false);
@@ -341,7 +345,9 @@ impl PartyState {
                             return Err(problem("body.item", format!("heavy bomber '{}' is deployed already", iname(*item))));
                         }
                         let c = it.category;
-                        self.live_mut(*item).map(|b| b.deployed_flag = true);
+                        if let Some(b) = self.live_mut(*item) {
+                            b.deployed_flag = true;
+                        }
                         self.bump(c, false, false);
                         self.bump(c, true, true);
                     }
@@ -367,8 +373,12 @@ impl PartyState {
                             .ok_or_else(|| problem("body.item", format!("missile '{}' is not deployed", iname(*item))))?;
                         let mc = it.category;
                         let lc = self.live(l).map(|x| x.category).unwrap_or(mc);
-                        self.live_mut(*item).map(|m| m.holds = None);
-                        self.live_mut(l).map(|x| x.holds = None);
+                        if let Some(m) = self.live_mut(*item) {
+                            m.holds = None;
+                        }
+                        if let Some(x) = self.live_mut(l) {
+                            x.holds = None;
+                        }
                         self.bump(mc, true, false);
                         self.bump(mc, false, true);
                         self.bump(lc, true, false);
@@ -379,7 +389,9 @@ impl PartyState {
                             return Err(problem("body.item", format!("heavy bomber '{}' is not deployed", iname(*item))));
                         }
                         let c = it.category;
-                        self.live_mut(*item).map(|b| b.deployed_flag = false);
+                        if let Some(b) = self.live_mut(*item) {
+                            b.deployed_flag = false;
+                        }
                         self.bump(c, true, false);
                         self.bump(c, false, true);
                     }
@@ -422,9 +434,13 @@ impl PartyState {
                     Role::Launcher => it.holds,
                     _ => None,
                 };
-                self.live_mut(*item).map(|x| x.facility = *to);
+                if let Some(x) = self.live_mut(*item) {
+                    x.facility = *to;
+                }
                 if let Some(m) = carried {
-                    self.live_mut(m).map(|x| x.facility = *to);
+                    if let Some(x) = self.live_mut(m) {
+                        x.facility = *to;
+                    }
                 }
                 Ok(Vec::new())
             }
@@ -447,7 +463,9 @@ impl PartyState {
                 if role == Role::Missile {
                     if let Some(l) = it.holds {
                         let lc = self.live(l).map(|x| x.category).unwrap_or(it.category);
-                        self.live_mut(l).map(|x| x.holds = None);
+                        if let Some(x) = self.live_mut(l) {
+                            x.holds = None;
+                        }
                         self.bump(lc, true, false);
                         self.bump(lc, false, true);
                     }
@@ -566,8 +584,12 @@ impl PartyState {
                         return Err(problem(&field, format!("launcher '{ln}' is at another facility")));
                     }
                     let (mc, lc) = (r.category, lau.category);
-                    self.live_mut(r.id).map(|m| m.holds = Some(l));
-                    self.live_mut(l).map(|x| x.holds = Some(r.id));
+                    if let Some(m) = self.live_mut(r.id) {
+                        m.holds = Some(l);
+                    }
+                    if let Some(x) = self.live_mut(l) {
+                        x.holds = Some(r.id);
+                    }
                     self.bump(mc, false, false);
                     self.bump(mc, true, true);
                     self.bump(lc, false, false);

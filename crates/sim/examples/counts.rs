@@ -1,4 +1,5 @@
 //! Prints notification counts by milestone (to compare with the real volumes).
+#![allow(clippy::unwrap_used)]
 fn main() {
     let spec = accord_treaty::builtin::new_start();
     let sim = accord_sim::simulate(&spec, &accord_sim::Config::default(), &mut |_, _| {}).unwrap();

@@ -1,4 +1,5 @@
 //! Prints the per-type plan (debugging aid for the force model).
+#![allow(clippy::unwrap_used)]
 fn main() {
     let spec = accord_treaty::builtin::new_start();
     let models = accord_sim::model::parse_model(accord_sim::model::FORCE_MODEL).unwrap();

@@ -195,8 +195,7 @@ impl Boat {
     pub fn base_on(&self, d: Date) -> &str {
         self.moves
             .iter()
-            .filter(|(m, _)| *m <= d)
-            .last()
+            .rfind(|(m, _)| *m <= d)
             .map_or(self.base.as_str(), |(_, b)| b.as_str())
     }
 }

@@ -1,5 +1,7 @@
 //! Replaying the synthetic history reproduces every target figure, published rows exactly.
 
+#![allow(clippy::unwrap_used)]
+
 use accord_ledger::published::parse_published;
 use accord_ledger::replay::replay;
 use accord_ledger::History;

@@ -1,5 +1,7 @@
 //! The built-in New START spec: the facts it must state, from shared/treaty/new-start-facts.md.
 
+#![allow(clippy::unwrap_used)]
+
 use accord_treaty::builtin::new_start;
 use accord_treaty::catalogue::{Deadline, Due, Effect};
 use accord_treaty::{parse_date, Phase};
