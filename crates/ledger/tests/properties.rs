@@ -41,13 +41,49 @@ fn op() -> impl Strategy<Value = Op> {
 fn notification(op: &Op, k: usize) -> Notification<'static> {
     let s = |x: &str| Some(Cow::Owned(x.to_owned()));
     let (kind, body) = match op {
-        Op::Deploy(a, b) => ("deployment", Body { item: s(ITEMS[*a]), launcher: b.and_then(|b| s(ITEMS[b])), ..Body::default() }),
-        Op::Undeploy(a) => ("removal_from_deployment", Body { item: s(ITEMS[*a]), ..Body::default() }),
-        Op::Move(a, f, t) => ("movement", Body { item: s(ITEMS[*a]), from: s(FACILITIES[*f]), to: s(FACILITIES[*t]), ..Body::default() }),
-        Op::Remove(a) => ("elimination", Body { item: s(ITEMS[*a]), ..Body::default() }),
+        Op::Deploy(a, b) => (
+            "deployment",
+            Body {
+                item: s(ITEMS[*a]),
+                launcher: b.and_then(|b| s(ITEMS[b])),
+                ..Body::default()
+            },
+        ),
+        Op::Undeploy(a) => (
+            "removal_from_deployment",
+            Body {
+                item: s(ITEMS[*a]),
+                ..Body::default()
+            },
+        ),
+        Op::Move(a, f, t) => (
+            "movement",
+            Body {
+                item: s(ITEMS[*a]),
+                from: s(FACILITIES[*f]),
+                to: s(FACILITIES[*t]),
+                ..Body::default()
+            },
+        ),
+        Op::Remove(a) => (
+            "elimination",
+            Body {
+                item: s(ITEMS[*a]),
+                ..Body::default()
+            },
+        ),
         Op::Add(a, c, f) => {
             let cats = ["icbm", "slbm", "heavy_bomber", "icbm_launcher", "slbm_launcher"];
-            ("new_item", Body { item: Some(Cow::Owned(format!("N{a}"))), category: s(cats[*c]), item_type: s("T"), facility: s(FACILITIES[*f]), ..Body::default() })
+            (
+                "new_item",
+                Body {
+                    item: Some(Cow::Owned(format!("N{a}"))),
+                    category: s(cats[*c]),
+                    item_type: s("T"),
+                    facility: s(FACILITIES[*f]),
+                    ..Body::default()
+                },
+            )
         }
     };
     Notification {
@@ -105,7 +141,13 @@ fn random_sequences_do_get_accepted_sometimes() {
     let mut state = PartyState::new(&spec, PartyId(0));
     let init = compile(&spec, &mut names, &parse_notification(text.lines().next().unwrap()).unwrap(), 1).unwrap();
     state.apply(&spec, &names, &init).unwrap();
-    let ops = [Op::Move(5, 1, 0), Op::Deploy(5, Some(2)), Op::Undeploy(3), Op::Remove(0), Op::Undeploy(6)];
+    let ops = [
+        Op::Move(5, 1, 0),
+        Op::Deploy(5, Some(2)),
+        Op::Undeploy(3),
+        Op::Remove(0),
+        Op::Undeploy(6),
+    ];
     for (k, o) in ops.iter().enumerate() {
         let e = compile(&spec, &mut names, &notification(o, k), 2).unwrap();
         state.apply(&spec, &names, &e).unwrap();

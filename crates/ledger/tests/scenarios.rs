@@ -17,7 +17,10 @@ fn scenario(name: &str) -> String {
 fn warheads_follow_updates_vehicles_follow_changes() {
     let spec = new_start();
     let h = History::parse(&spec, &scenario("small.jsonl")).unwrap();
-    let dates: Vec<_> = ["2011-02-05", "2011-03-10", "2011-08-31", "2011-09-01"].iter().map(|d| parse_date(d).unwrap()).collect();
+    let dates: Vec<_> = ["2011-02-05", "2011-03-10", "2011-08-31", "2011-09-01"]
+        .iter()
+        .map(|d| parse_date(d).unwrap())
+        .collect();
     let out = replay(&spec, &h, &dates).unwrap();
     let us: Vec<Vec<Option<u64>>> = out.snapshots.iter().filter(|s| s.party == 0).map(|s| s.values.clone()).collect();
     // [deployed delivery vehicles, warheads, launchers total]
@@ -43,10 +46,23 @@ fn late_missing_and_discrepant_notifications_are_findings() {
     let out = replay(&spec, &h, &spec.data_exchange_dates()).unwrap();
     let report = history_report(&spec, &h, &out, parse_date("2012-01-01").unwrap());
     let f = report.findings.clone().unwrap();
-    let late: Vec<&str> = f.iter().filter_map(|x| if let Finding::LateNotification { id, .. } = x { Some(id.as_str()) } else { None }).collect();
+    let late: Vec<&str> = f
+        .iter()
+        .filter_map(|x| {
+            if let Finding::LateNotification { id, .. } = x {
+                Some(id.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(late, ["US-000001", "US-000002"]);
-    assert!(f.iter().any(|x| matches!(x, Finding::MissingNotification { id, held: true, .. } if id == "US-000003")));
-    assert!(f.iter().any(|x| matches!(x, Finding::Discrepancy { name, declared: 2, computed: 1, .. } if name == "warheads")));
+    assert!(f
+        .iter()
+        .any(|x| matches!(x, Finding::MissingNotification { id, held: true, .. } if id == "US-000003")));
+    assert!(f
+        .iter()
+        .any(|x| matches!(x, Finding::Discrepancy { name, declared: 2, computed: 1, .. } if name == "warheads")));
     let ru_missing: Vec<String> = f
         .iter()
         .filter_map(|x| match x {

@@ -265,7 +265,7 @@ fn party_history(
         } else {
             let day = |d: Date| Timestamp::at_midnight(d).unix();
             let sent = match e.kind {
-                "missile_launch" => day(add_days(e.date, -rng.gen_range(2..=5))) + rng.gen_range(0..86_400),
+                "missile_launch" => day(add_days(e.date, -rng.gen_range(2..=5))) + rng.gen_range(0..72_000),
                 "diplomatic_clearance" => day(add_days(e.date, -rng.gen_range(35..=60))) + rng.gen_range(0..86_400),
                 _ => day(add_days(e.date, rng.gen_range(0..=4))) + rng.gen_range(0..86_400),
             };

@@ -83,3 +83,50 @@ fn deterministic_for_a_seed() {
     assert_eq!(a.notifications, b.notifications);
     assert_ne!(a.notifications, c.notifications);
 }
+
+#[test]
+fn every_notification_before_the_suspension_is_on_time() {
+    let spec = new_start();
+    for seed in 1..=3 {
+        let sim = simulate(&spec, &Config { seed, ..Config::default() }, &mut |_, _| {}).unwrap();
+        let h = History::from_notifications(&sim.spec, sim.notifications.iter()).unwrap();
+        let out = replay(&sim.spec, &h, &[]).unwrap();
+        let at = accord_treaty::parse_date("2023-02-27").unwrap();
+        let report = accord_ledger::compliance::history_report(&sim.spec, &h, &out, at);
+        assert_eq!(report.findings.unwrap(), vec![], "seed {seed}");
+    }
+}
+
+#[test]
+fn benchmark_parties_scale_the_history() {
+    let spec = new_start();
+    let sim = simulate(
+        &spec,
+        &Config {
+            seed: 3,
+            scale: 2.0,
+            parties: 4,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let codes: Vec<&str> = sim.spec.parties.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["US", "RU", "P3", "P4"]);
+    let h = History::from_notifications(&sim.spec, sim.notifications.iter()).unwrap();
+    let out = replay(&sim.spec, &h, &sim.spec.data_exchange_dates()).unwrap();
+    // P3 is shaped like the US and meets the same figures.
+    let us = out
+        .snapshots
+        .iter()
+        .filter(|s| s.party == 0)
+        .map(|s| s.values.clone())
+        .collect::<Vec<_>>();
+    let p3 = out
+        .snapshots
+        .iter()
+        .filter(|s| s.party == 2)
+        .map(|s| s.values.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(us, p3);
+    assert!(sim.notifications.len() > 3 * 29_000, "{}", sim.notifications.len());
+}

@@ -1,0 +1,339 @@
+//! End-to-end tests of the real `accord` binary: the README commands' promises, the published
+//! record, simulate then replay, exit codes, JSON keys, the schema and its examples.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn accord(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let (code, out, err) = accord(args);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\nstderr: {err}"));
+    (code, v)
+}
+
+#[test]
+fn published_record_is_within_every_binding_limit() {
+    let (code, v) = json(&["compliance", "--aggregates", "data/new-start-aggregates.csv", "--format", "json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["treaty"], "new-start");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 47);
+    assert!(v["violations"].as_array().unwrap().is_empty());
+    // Sorted by date; each row has the three limits in spec order.
+    let dates: Vec<&str> = rows.iter().map(|r| r["as_of"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    for r in rows {
+        let names: Vec<&str> = r["limits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["deployed_delivery_vehicles", "warheads", "launchers_total"]);
+        assert!(r["party"] == "US" || r["party"] == "RU");
+    }
+    let us2011 = rows.iter().find(|r| r["as_of"] == "2011-02-05" && r["party"] == "US").unwrap();
+    let dv = &us2011["limits"][0];
+    assert_eq!(dv["value"], 882);
+    assert_eq!(dv["limit"], 700);
+    assert_eq!(dv["margin"], -182);
+    assert_eq!(dv["binding"], false);
+    assert_eq!(dv["violation"], false);
+    let us2018 = rows.iter().find(|r| r["as_of"] == "2018-02-05" && r["party"] == "US").unwrap();
+    assert_eq!(us2018["limits"][2]["value"], 800);
+    assert_eq!(us2018["limits"][2]["margin"], 0);
+    assert_eq!(us2018["limits"][2]["binding"], true);
+    // A blank cell is "not published": null, never filled in.
+    let ru2012 = rows.iter().find(|r| r["as_of"] == "2012-09-01" && r["party"] == "RU").unwrap();
+    assert_eq!(ru2012["limits"][0]["value"], Value::Null);
+    assert_eq!(ru2012["limits"][0]["margin"], Value::Null);
+    assert_eq!(ru2012["limits"][1]["value"], 1499);
+}
+
+#[test]
+fn a_figure_over_a_binding_limit_exits_1_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("own.csv");
+    std::fs::write(
+        &csv,
+        "party,as_of,warheads,deployed_delivery_vehicles,launchers_total,source_url\n\
+         RU,2016-09-01,1796,508,847,\n\
+         US,2019-03-01,1551,656,800,\n\
+         RU,2010-01-01,2000,900,1000,\n\
+         US,2026-06-01,1900,,,\n",
+    )
+    .unwrap();
+    let (code, v) = json(&["compliance", "--aggregates", csv.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let viol = v["violations"].as_array().unwrap();
+    assert_eq!(viol.len(), 1, "{v}");
+    assert_eq!(viol[0]["as_of"], "2019-03-01");
+    assert_eq!(viol[0]["party"], "US");
+    assert_eq!(viol[0]["name"], "warheads");
+    assert_eq!(viol[0]["value"], 1551);
+    assert_eq!(viol[0]["limit"], 1550);
+    let rows = v["rows"].as_array().unwrap();
+    // Over but not binding before 2018-02-05.
+    let ru = rows.iter().find(|r| r["as_of"] == "2016-09-01").unwrap();
+    assert_eq!(ru["limits"][1]["violation"], false);
+    assert_eq!(ru["limits"][1]["margin"], -246);
+    // Dates outside the treaty's life carry its status there.
+    let before = rows.iter().find(|r| r["as_of"] == "2010-01-01").unwrap();
+    assert_eq!(before["treaty_status"], "not_signed");
+    assert_eq!(before["limits"][0]["binding"], false);
+    let after = rows.iter().find(|r| r["as_of"] == "2026-06-01").unwrap();
+    assert_eq!(after["treaty_status"], "expired");
+    assert_eq!(after["limits"][1]["violation"], false);
+    // The table names it too.
+    let (code, out, _) = accord(&["compliance", "--aggregates", csv.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("2019-03-01 US warheads: 1551 over the limit of 1550"), "{out}");
+}
+
+#[test]
+fn the_day_after_the_last_day_lists_the_unconfirmed_end_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("end.csv");
+    std::fs::write(
+        &csv,
+        "as_of,party,deployed_delivery_vehicles,warheads,launchers_total,source_url\n2026-02-05,US,1,1,1,\n",
+    )
+    .unwrap();
+    let (code, v) = json(&["compliance", "--aggregates", csv.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["rows"][0]["treaty_status"], "expired");
+    assert_eq!(v["unconfirmed"][0]["key"], "lifecycle.last_day_in_force");
+}
+
+#[test]
+fn simulate_then_replay_reproduces_every_published_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.jsonl");
+    let (code, _, err) = accord(&["simulate", "--seed", "5", "--out", h.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, v) = json(&[
+        "replay",
+        h.to_str().unwrap(),
+        "--check-aggregates",
+        "data/new-start-aggregates.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{}", v["check"]);
+    assert_eq!(v["check"]["rows"], 47);
+    assert_eq!(v["check"]["cells"], 135);
+    assert!(v["check"]["mismatches"].as_array().unwrap().is_empty());
+    // A published row on a date that is not a six-month date: 2018-02-05.
+    let (code, v) = json(&[
+        "replay",
+        h.to_str().unwrap(),
+        "--on",
+        "2018-02-05",
+        "--party",
+        "RU",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let vals: Vec<i64> = v["parties"][0]["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["value"].as_i64().unwrap())
+        .collect();
+    assert_eq!(vals, [527, 1444, 779]);
+    assert_eq!(v["parties"][0]["declared_as_of"], "2018-02-05");
+    // A changed published figure is caught.
+    let text = std::fs::read_to_string(root().join("data/new-start-aggregates.csv")).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, text.replace("2014-09-01,US,794,1642,912", "2014-09-01,US,794,1641,912")).unwrap();
+    let (code, v) = json(&[
+        "replay",
+        h.to_str().unwrap(),
+        "--check-aggregates",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let m = &v["check"]["mismatches"][0];
+    assert_eq!(m["as_of"], "2014-09-01");
+    assert_eq!(m["published"], 1641);
+    assert_eq!(m["replayed"], 1642);
+}
+
+#[test]
+fn simulate_is_deterministic_and_writes_nothing_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    assert_eq!(accord(&["simulate", "--seed", "9", "--out", a.to_str().unwrap()]).0, 0);
+    assert_eq!(accord(&["simulate", "--seed", "9", "--out", b.to_str().unwrap()]).0, 0);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let missing = dir.path().join("no/such/folder/h.jsonl");
+    let (code, _, err) = accord(&["simulate", "--out", missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no such folder"), "{err}");
+    let (code, _, err) = accord(&["simulate", "--parties", "1"]);
+    assert_eq!(code, 2, "{err}");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn history_compliance_finds_the_withheld_data_from_2023() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.jsonl");
+    assert_eq!(accord(&["simulate", "--out", h.to_str().unwrap()]).0, 0);
+    let (code, v) = json(&["compliance", "--history", h.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    assert!(v["violations"].as_array().unwrap().is_empty());
+    assert_eq!(v["evaluated_at"], "2026-02-05");
+    let f = v["findings"].as_array().unwrap();
+    assert!(
+        f.iter()
+            .all(|x| x["as_of"].as_str().or(x["date"].as_str()).unwrap() >= "2023-02-28"),
+        "a finding before 2023"
+    );
+    for p in ["US", "RU"] {
+        assert!(f
+            .iter()
+            .any(|x| x["type"] == "missing_data_exchange" && x["party"] == p && x["as_of"] == "2023-03-01"));
+    }
+    assert!(f
+        .iter()
+        .any(|x| x["type"] == "missing_notification" && x["party"] == "RU" && x["held"] == true));
+    // Unconfirmed values the report rests on.
+    let keys: Vec<&str> = v["unconfirmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"limit.launchers_total.count.heavy_bomber"), "{keys:?}");
+    // Before the suspension, the same history is clean.
+    let (code, v) = json(&[
+        "compliance",
+        "--history",
+        h.to_str().unwrap(),
+        "--on",
+        "2022-12-31",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{}", v["findings"]);
+    assert_eq!(v["rows"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn treaty_show_validate_and_schema() {
+    let (code, v) = json(&["treaty", "show", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["spec"]["id"], "new-start");
+    assert_eq!(v["spec"]["limits"][1]["value"], 1550);
+    let kd: Vec<&str> = v["key_dates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["date"].as_str().unwrap())
+        .collect();
+    for d in [
+        "2010-04-08",
+        "2011-02-05",
+        "2011-03-22",
+        "2011-04-06",
+        "2018-02-05",
+        "2021-02-03",
+        "2026-02-04",
+        "2026-02-05",
+    ] {
+        assert!(kd.contains(&d), "{d} missing from {kd:?}");
+    }
+    assert!(!v["unconfirmed"].as_array().unwrap().is_empty());
+    let (code, out, _) = accord(&["treaty", "show"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Protocol Part Four, Section II, para 2"));
+    let (code, out, err) = accord(&["treaty", "validate", "data/new-start.toml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("valid"));
+    // The committed schema is the one the catalogue generates.
+    let (code, out, _) = accord(&["treaty", "schema"]);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(root().join("docs/notification.schema.json")).unwrap();
+    assert_eq!(
+        out.trim(),
+        committed.trim(),
+        "docs/notification.schema.json is stale: run `accord treaty schema`"
+    );
+}
+
+#[test]
+fn documented_examples_validate_against_the_schema_and_the_catalogue() {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(root().join("docs/notification.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::JSONSchema::compile(&schema).unwrap();
+    let mut n = 0;
+    for e in std::fs::read_dir(root().join("docs/examples")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let docs: Vec<Value> = if p.extension().is_some_and(|x| x == "jsonl") {
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        } else {
+            vec![serde_json::from_str(&text).unwrap()]
+        };
+        for d in docs {
+            assert!(validator.is_valid(&d), "{} fails the schema", p.display());
+            n += 1;
+        }
+        let (code, _, err) = accord(&["notification", "validate", p.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", p.display());
+    }
+    assert!(n >= 10);
+    // The schema refuses what the catalogue refuses: a field the kind does not have.
+    let bad: Value = serde_json::json!({"id":"x","kind":"movement","party":"US","date":"2011-03-01","body":{"item":"M1","from":"A","to":"B","launcher":"L"}});
+    assert!(!validator.is_valid(&bad));
+}
+
+#[test]
+fn demo_runs_and_exits_0() {
+    let (code, out, err) = accord(&["demo"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Key dates"));
+    assert!(out.contains("2018-02-05"));
+    assert!(out.contains("No violations of a binding limit"));
+    assert!(out.contains("six-month data exchanges not provided"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(accord(&["compliance"]).0, 2);
+    assert_eq!(accord(&["replay"]).0, 2);
+    assert_eq!(accord(&["no-such-command"]).0, 2);
+    let (code, _, err) = accord(&["replay", "no-such-file.jsonl"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-file.jsonl: no such file"));
+    let (code, _, err) = accord(&["compliance", "--history", "docs/examples/history-small.jsonl", "--on", "2011-02-31"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--on"), "{err}");
+}
