@@ -10,13 +10,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tag {
-    /// Treaty or Protocol text [T].
+    /// Treaty or Protocol text (tag T).
     TreatyText,
-    /// An official fact sheet or statement [O].
+    /// An official fact sheet or statement (tag O).
     Official,
-    /// Press or think-tank [S].
+    /// Press or think-tank (tag S).
     Secondary,
-    /// Derived by arithmetic from other sourced values [D].
+    /// Derived by arithmetic from other sourced values (tag D).
     Derived,
 }
 
