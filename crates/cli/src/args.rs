@@ -57,6 +57,22 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Load New START, replay the synthetic history, print compliance at every data exchange.
     Demo(DemoArgs),
+    /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
+    #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
+    Bench(BenchArgs),
+}
+
+/// `accord bench`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The history (JSON Lines).
+    pub file: PathBuf,
+    /// Number of Parties the history was simulated with.
+    #[arg(long, default_value_t = 2)]
+    pub parties: usize,
+    /// Runs of each measurement; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
 }
 
 /// `accord treaty ...`

@@ -1,5 +1,6 @@
 //! One module per command. Each returns the exit code or a [`Failure`].
 
+mod bench;
 mod compliance;
 mod demo;
 mod notification;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Replay(a) => replay::run(a, &spec()?, cli.format),
         Command::Simulate(a) => simulate::run(a, &spec()?),
         Command::Demo(a) => demo::run(a, &spec()?, cli.format),
+        Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }
 
