@@ -272,7 +272,7 @@ pub fn findings(spec: &TreatySpec, history: &History, outcome: &Outcome, at: Dat
         match received {
             Some(r) if !on_time(due, r) => out.push(Finding::LateNotification {
                 party: party.clone(),
-                id: e.id.to_string(),
+                id: history.id(e).to_owned(),
                 kind: kind.kind.clone(),
                 line: e.line,
                 date: e.date,
@@ -290,12 +290,12 @@ pub fn findings(spec: &TreatySpec, history: &History, outcome: &Outcome, at: Dat
                             Due::Date { date } => date,
                             Due::Instant { unix } => crate::notification::Timestamp::from_unix(unix).date(),
                         },
-                        id: Some(e.id.to_string()),
+                        id: Some(history.id(e).to_owned()),
                     });
                 } else {
                     out.push(Finding::MissingNotification {
                         party: party.clone(),
-                        id: e.id.to_string(),
+                        id: history.id(e).to_owned(),
                         kind: kind.kind.clone(),
                         line: e.line,
                         date: e.date,
@@ -355,7 +355,7 @@ pub fn findings(spec: &TreatySpec, history: &History, outcome: &Outcome, at: Dat
         }
         out.push(Finding::Discrepancy {
             party: spec.parties[e.party.0 as usize].code.clone(),
-            id: e.id.to_string(),
+            id: history.id(e).to_owned(),
             kind: spec.catalogue.at(e.kind as usize).kind.clone(),
             line: e.line,
             as_of: e.date,

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use accord_treaty::catalogue::Effect;
 use accord_treaty::spec::{CategoryId, PartyId, Role};
 use accord_treaty::{Date, Field, TreatySpec};
-use rustc_hash::FxHashMap;
 
 use crate::error::Problem;
 use crate::notification::{ItemStatus, Notification, Timestamp};
@@ -19,24 +18,36 @@ use crate::notification::{ItemStatus, Notification, Timestamp};
 /// An interned identifier (of an item or a facility, within one Party).
 pub type Sym = u32;
 
-/// Maps identifiers to dense numbers and back.
+/// Maps identifiers to dense numbers and back; each name is stored once.
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, Sym>,
+    table: hashbrown::HashTable<Sym>,
     names: Vec<Box<str>>,
+}
+
+fn hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(s)
 }
 
 impl Interner {
     /// The number for `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&k) = self.map.get(s) {
-            return k;
+        self.intern_new(s).0
+    }
+
+    /// The number for `s` and whether it was new.
+    pub fn intern_new(&mut self, s: &str) -> (Sym, bool) {
+        let h = hash(s);
+        let names = &self.names;
+        if let Some(&k) = self.table.find(h, |&k| &*names[k as usize] == s) {
+            return (k, false);
         }
         let k = self.names.len() as Sym;
-        let b: Box<str> = s.into();
-        self.names.push(b.clone());
-        self.map.insert(b, k);
-        k
+        self.names.push(s.into());
+        let names = &self.names;
+        self.table.insert_unique(h, k, |&k| hash(&names[k as usize]));
+        (k, true)
     }
 
     /// The name of `k`.
@@ -46,7 +57,8 @@ impl Interner {
 
     /// The number for `s`, if known.
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).copied()
+        let names = &self.names;
+        self.table.find(hash(s), |&k| &*names[k as usize] == s).copied()
     }
 
     /// How many names.
@@ -63,6 +75,8 @@ impl Interner {
 /// Per-party identifier tables, plus a shared table of type names.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
+    /// Notification ids of each party.
+    pub ids: Vec<Interner>,
     /// Items of each party.
     pub items: Vec<Interner>,
     /// Facilities of each party.
@@ -75,6 +89,7 @@ impl Names {
     /// Tables for `parties` parties.
     pub fn new(parties: usize) -> Names {
         Names {
+            ids: vec![Interner::default(); parties],
             items: vec![Interner::default(); parties],
             facilities: vec![Interner::default(); parties],
             types: Interner::default(),
@@ -182,8 +197,8 @@ pub struct Event {
     pub sent: Option<Timestamp>,
     /// When received.
     pub received: Option<Timestamp>,
-    /// The notification's id, interned per party.
-    pub id: Box<str>,
+    /// The notification's id, interned per party (`Names::ids`).
+    pub id: Sym,
     /// The effect.
     pub op: Op,
 }
@@ -206,7 +221,7 @@ fn field_problem(field: &str, message: impl Into<String>) -> Problem {
 }
 
 /// Compiles a parsed notification against the spec. Pure apart from adding names.
-pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line: u32) -> Result<Event, Problem> {
+pub fn compile<'n>(spec: &TreatySpec, names: &mut Names, n: &'n Notification<'_>, line: u32) -> Result<Event, Problem> {
     let party = spec
         .party(&n.party)
         .ok_or_else(|| field_problem("party", format!("'{}' is not a Party of {}", n.party, spec.short_name)))?;
@@ -228,7 +243,8 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
         }
     }
     // Fields present must be declared by the kind; required ones must be present.
-    for f in n.body.present() {
+    let present = n.body.present();
+    for &f in &present {
         if kind.field(f).is_none() {
             if matches!(f, Field::Loadings | Field::Totals) && !kind.carries_warhead_data() {
                 return Err(field_problem(
@@ -254,7 +270,7 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
         }
     }
     for fs in &kind.fields {
-        if fs.required && !n.body.present().contains(&fs.field) {
+        if fs.required && !present.contains(&fs.field) {
             return Err(field_problem(
                 &format!("body.{}", fs.field.name()),
                 format!("missing; kind '{}' requires it", kind.kind),
@@ -263,9 +279,9 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
     }
     let p = party.0 as usize;
     let b = &n.body;
-    let req = |v: &Option<std::borrow::Cow<'_, str>>, f: &str| -> Result<String, Problem> {
+    let req = |v: &'n Option<std::borrow::Cow<'_, str>>, f: &str| -> Result<&'n str, Problem> {
         match v {
-            Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
+            Some(s) if !s.trim().is_empty() => Ok(s.as_ref()),
             Some(_) => Err(field_problem(&format!("body.{f}"), "must not be empty")),
             None => Err(field_problem(&format!("body.{f}"), "missing")),
         }
@@ -351,50 +367,50 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
         Effect::AddFacility => {
             let ftc = req(&b.facility_type, "facility_type")?;
             let ft = spec
-                .facility_type(&ftc)
+                .facility_type(ftc)
                 .ok_or_else(|| field_problem("body.facility_type", format!("unknown facility type '{ftc}'")))?;
             req(&b.name, "name")?;
             Op::AddFacility(FacilityRec {
-                id: names.facilities[p].intern(&req(&b.facility, "facility")?),
+                id: names.facilities[p].intern(req(&b.facility, "facility")?),
                 facility_type: ft as u16,
             })
         }
         Effect::AddItem => {
-            let cat = category(&req(&b.category, "category")?, "body.category")?;
+            let cat = category(req(&b.category, "category")?, "body.category")?;
             let role = spec.category_at(cat).role;
             if b.status.is_some() && role != Role::Bomber {
                 return Err(field_problem("body.status", "status is declared only for heavy bombers"));
             }
             Op::AddItem(ItemRec {
-                id: names.items[p].intern(&req(&b.item, "item")?),
+                id: names.items[p].intern(req(&b.item, "item")?),
                 category: cat,
-                item_type: names.types.intern(&req(&b.item_type, "type")?),
-                facility: names.facilities[p].intern(&req(&b.facility, "facility")?),
+                item_type: names.types.intern(req(&b.item_type, "type")?),
+                facility: names.facilities[p].intern(req(&b.facility, "facility")?),
                 launcher: None,
                 deployed: Some(b.status == Some(ItemStatus::Deployed)).filter(|_| role == Role::Bomber),
             })
         }
         Effect::Deploy => Op::Deploy {
-            item: names.items[p].intern(&req(&b.item, "item")?),
+            item: names.items[p].intern(req(&b.item, "item")?),
             launcher: match &b.launcher {
-                Some(_) => Some(names.items[p].intern(&req(&b.launcher, "launcher")?)),
+                Some(_) => Some(names.items[p].intern(req(&b.launcher, "launcher")?)),
                 None => None,
             },
         },
         Effect::Undeploy => Op::Undeploy {
-            item: names.items[p].intern(&req(&b.item, "item")?),
+            item: names.items[p].intern(req(&b.item, "item")?),
         },
         Effect::Move => Op::Move {
-            item: names.items[p].intern(&req(&b.item, "item")?),
-            from: names.facilities[p].intern(&req(&b.from, "from")?),
-            to: names.facilities[p].intern(&req(&b.to, "to")?),
+            item: names.items[p].intern(req(&b.item, "item")?),
+            from: names.facilities[p].intern(req(&b.from, "from")?),
+            to: names.facilities[p].intern(req(&b.to, "to")?),
         },
         Effect::Remove => Op::Remove {
-            item: names.items[p].intern(&req(&b.item, "item")?),
+            item: names.items[p].intern(req(&b.item, "item")?),
         },
         Effect::None => Op::Informational {
             item: match &b.item {
-                Some(_) => Some(names.items[p].intern(&req(&b.item, "item")?)),
+                Some(_) => Some(names.items[p].intern(req(&b.item, "item")?)),
                 None => None,
             },
         },
@@ -406,7 +422,7 @@ pub fn compile(spec: &TreatySpec, names: &mut Names, n: &Notification<'_>, line:
         date: n.date,
         sent: n.sent,
         received: n.received,
-        id: n.id.as_ref().into(),
+        id: names.ids[p].intern(&n.id),
         op,
     })
 }

@@ -5,7 +5,6 @@
 //! and field.
 
 use accord_treaty::TreatySpec;
-use rustc_hash::FxHashMap;
 
 use crate::error::{At, LedgerError, Problem};
 use crate::event::{compile, Event, Names};
@@ -37,7 +36,7 @@ impl History {
     /// Parses JSON Lines, reporting the bytes read so far every 16,384 lines.
     pub fn parse_with_progress(spec: &TreatySpec, text: &str, progress: &mut dyn FnMut(usize)) -> Result<History, LedgerError> {
         let mut h = History::new(spec);
-        let mut ids: Vec<FxHashMap<Box<str>, u32>> = vec![FxHashMap::default(); spec.parties.len()];
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); spec.parties.len()];
         let mut done = 0usize;
         for (i, line) in text.lines().enumerate() {
             let line_no = (i + 1) as u32;
@@ -66,13 +65,7 @@ impl History {
     }
 
     /// Compiles and appends one parsed notification.
-    fn push(
-        &mut self,
-        spec: &TreatySpec,
-        n: &Notification<'_>,
-        line: u32,
-        ids: &mut [FxHashMap<Box<str>, u32>],
-    ) -> Result<(), LedgerError> {
+    fn push(&mut self, spec: &TreatySpec, n: &Notification<'_>, line: u32, ids: &mut [Vec<u32>]) -> Result<(), LedgerError> {
         let at = || At {
             source: None,
             line,
@@ -83,8 +76,10 @@ impl History {
             at: Box::new(at()),
             problem,
         })?;
-        let seen = &mut ids[e.party.0 as usize];
-        if let Some(first) = seen.get(n.id.as_ref()) {
+        // The id was interned by `compile`: a line already recorded for it means a duplicate.
+        let lines = &mut ids[e.party.0 as usize];
+        let k = e.id as usize;
+        if let Some(&first) = lines.get(k).filter(|&&l| l != 0) {
             return Err(LedgerError::Invalid {
                 at: Box::new(at()),
                 problem: Problem {
@@ -93,18 +88,71 @@ impl History {
                 },
             });
         }
-        seen.insert(n.id.as_ref().into(), line);
+        if lines.len() <= k {
+            lines.resize(k + 1, 0);
+        }
+        lines[k] = line.max(1);
         self.events.push(e);
         Ok(())
+    }
+
+    /// Starts building a history notification by notification (for callers that parse the
+    /// lines themselves, e.g. on another thread).
+    pub fn builder(spec: &TreatySpec) -> HistoryBuilder {
+        HistoryBuilder {
+            history: History::new(spec),
+            ids: vec![Vec::new(); spec.parties.len()],
+        }
+    }
+
+    /// The id of event `e`.
+    pub fn id(&self, e: &Event) -> &str {
+        self.names.ids[e.party.0 as usize].name(e.id)
     }
 
     /// Compiles a list of notifications (line numbers are 1-based positions).
     pub fn from_notifications<'a>(spec: &TreatySpec, ns: impl IntoIterator<Item = &'a Notification<'a>>) -> Result<History, LedgerError> {
         let mut h = History::new(spec);
-        let mut ids: Vec<FxHashMap<Box<str>, u32>> = vec![FxHashMap::default(); spec.parties.len()];
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); spec.parties.len()];
         for (i, n) in ns.into_iter().enumerate() {
             h.push(spec, n, (i + 1) as u32, &mut ids)?;
         }
         Ok(h)
+    }
+}
+
+/// Builds a [`History`] one parsed line at a time, with the same checks and messages as
+/// [`History::parse`].
+#[derive(Debug)]
+pub struct HistoryBuilder {
+    history: History,
+    ids: Vec<Vec<u32>>,
+}
+
+impl HistoryBuilder {
+    /// Adds the notification parsed from line `line` (1-based).
+    pub fn push(&mut self, spec: &TreatySpec, n: &Notification<'_>, line: u32) -> Result<(), LedgerError> {
+        self.history.push(spec, n, line, &mut self.ids)
+    }
+
+    /// The error for a line that did not parse.
+    pub fn parse_error(line: u32, p: crate::notification::ParseProblem) -> LedgerError {
+        LedgerError::Invalid {
+            at: Box::new(At {
+                source: None,
+                line,
+                id: None,
+                kind: None,
+            }),
+            problem: Problem {
+                field: p.field,
+                message: p.message,
+            },
+        }
+    }
+
+    /// The history.
+    pub fn finish(self) -> History {
+        self.history
     }
 }

@@ -82,10 +82,24 @@ impl Serialize for Timestamp {
     }
 }
 
+/// Reads a string field without allocating when the input can lend it, and converts it.
+struct StrWith<F>(F, &'static str);
+
+impl<'de, T, F: Fn(&str) -> Result<T, String>> serde::de::Visitor<'de> for StrWith<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.1)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(v).map_err(E::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s: Cow<'de, str> = Cow::deserialize(d)?;
-        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+        d.deserialize_str(StrWith(Timestamp::parse, "an RFC 3339 time such as 2011-03-12T09:04:00Z"))
     }
 }
 
@@ -100,8 +114,7 @@ pub mod date_format {
 
     /// Parses a `YYYY-MM-DD` date, refusing anything that is not a real date.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s: Cow<'de, str> = Cow::deserialize(d)?;
-        parse_date(&s).map_err(serde::de::Error::custom)
+        d.deserialize_str(StrWith(|s: &str| parse_date(s).map_err(|e| e.to_string()), "a date YYYY-MM-DD"))
     }
 }
 

@@ -93,7 +93,7 @@ pub fn replay(spec: &TreatySpec, history: &History, dates: &[Date]) -> Result<Ou
                 at: Box::new(At {
                     source: None,
                     line: e.line,
-                    id: Some(e.id.to_string()),
+                    id: Some(history.id(e).to_owned()),
                     kind: Some(spec.catalogue.at(e.kind as usize).kind.clone()),
                 }),
                 problem,

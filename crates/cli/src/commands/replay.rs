@@ -17,11 +17,50 @@ use crate::output::{compliance_table, table, unconfirmed_lines};
 use crate::progress::Progress;
 
 /// Parses a history with a progress bar for large files; errors name the file and line.
+///
+/// The edge parses JSON on a second thread while this one compiles and checks, in order; the
+/// result and the errors are the same as `History::parse`'s.
 pub fn parse_history(spec: &TreatySpec, text: &str, name: &str) -> Result<History, Failure> {
+    use accord_ledger::history::HistoryBuilder;
+    use accord_ledger::notification::{parse_notification, Notification, ParseProblem};
+    type Chunk<'a> = Vec<(u32, Result<Notification<'a>, ParseProblem>)>;
+    const CHUNK: usize = 2048;
     let mut bar = Progress::new(text.len() as u64, "reading");
-    let h = History::parse_with_progress(spec, text, &mut |done| bar.set(done as u64)).map_err(|e| input(e.in_source(name)));
+    let result = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Chunk<'_>)>(8);
+        s.spawn(move || {
+            let mut chunk: Chunk<'_> = Vec::with_capacity(CHUNK);
+            let mut done = 0;
+            for (i, line) in text.lines().enumerate() {
+                done += line.len() + 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let parsed = parse_notification(line);
+                let stop = parsed.is_err();
+                chunk.push(((i + 1) as u32, parsed));
+                if chunk.len() == CHUNK || stop {
+                    if tx.send((done, std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() || stop {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send((done, chunk));
+        });
+        let mut b = History::builder(spec);
+        for (done, chunk) in rx {
+            bar.set(done as u64);
+            for (line, parsed) in chunk {
+                match parsed {
+                    Ok(n) => b.push(spec, &n, line)?,
+                    Err(p) => return Err(HistoryBuilder::parse_error(line, p)),
+                }
+            }
+        }
+        Ok(b.finish())
+    });
     bar.finish();
-    h
+    result.map_err(|e| input(e.in_source(name)))
 }
 
 #[derive(Serialize)]
