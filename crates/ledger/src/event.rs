@@ -50,6 +50,13 @@ impl Interner {
         (k, true)
     }
 
+    /// Makes room for `n` more names.
+    pub fn reserve(&mut self, n: usize) {
+        let names = &self.names;
+        self.table.reserve(n, |&k| hash(&names[k as usize]));
+        self.names.reserve(n);
+    }
+
     /// The name of `k`.
     pub fn name(&self, k: Sym) -> &str {
         &self.names[k as usize]

@@ -36,6 +36,7 @@ impl History {
     /// Parses JSON Lines, reporting the bytes read so far every 16,384 lines.
     pub fn parse_with_progress(spec: &TreatySpec, text: &str, progress: &mut dyn FnMut(usize)) -> Result<History, LedgerError> {
         let mut h = History::new(spec);
+        h.reserve(spec, text.bytes().filter(|&b| b == b'\n').count() + 1);
         let mut ids: Vec<Vec<u32>> = vec![Vec::new(); spec.parties.len()];
         let mut done = 0usize;
         for (i, line) in text.lines().enumerate() {
@@ -97,11 +98,22 @@ impl History {
     }
 
     /// Starts building a history notification by notification (for callers that parse the
-    /// lines themselves, e.g. on another thread).
-    pub fn builder(spec: &TreatySpec) -> HistoryBuilder {
+    /// lines themselves, e.g. on another thread), with room for about `lines` notifications.
+    pub fn builder(spec: &TreatySpec, lines: usize) -> HistoryBuilder {
+        let mut history = History::new(spec);
+        history.reserve(spec, lines);
         HistoryBuilder {
-            history: History::new(spec),
+            history,
             ids: vec![Vec::new(); spec.parties.len()],
+        }
+    }
+
+    /// Makes room for about `lines` more notifications, spread over the Parties.
+    fn reserve(&mut self, spec: &TreatySpec, lines: usize) {
+        self.events.reserve(lines);
+        let per_party = lines / spec.parties.len().max(1) + 16;
+        for i in &mut self.names.ids {
+            i.reserve(per_party);
         }
     }
 

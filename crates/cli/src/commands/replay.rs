@@ -39,15 +39,15 @@ pub fn parse_history(spec: &TreatySpec, text: &str, name: &str) -> Result<Histor
                 let parsed = parse_notification(line);
                 let stop = parsed.is_err();
                 chunk.push(((i + 1) as u32, parsed));
-                if chunk.len() == CHUNK || stop {
-                    if tx.send((done, std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() || stop {
-                        return;
-                    }
+                if (chunk.len() == CHUNK || stop)
+                    && (tx.send((done, std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() || stop)
+                {
+                    return;
                 }
             }
             let _ = tx.send((done, chunk));
         });
-        let mut b = History::builder(spec);
+        let mut b = History::builder(spec, text.bytes().filter(|&c| c == b'\n').count() + 1);
         for (done, chunk) in rx {
             bar.set(done as u64);
             for (line, parsed) in chunk {
