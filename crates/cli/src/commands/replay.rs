@@ -39,10 +39,12 @@ pub fn parse_history(spec: &TreatySpec, text: &str, name: &str) -> Result<Histor
                 let parsed = parse_notification(line);
                 let stop = parsed.is_err();
                 chunk.push(((i + 1) as u32, parsed));
-                if (chunk.len() == CHUNK || stop)
-                    && (tx.send((done, std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err() || stop)
-                {
-                    return;
+                if chunk.len() == CHUNK || stop {
+                    let batch = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                    let sent = tx.send((done, batch)).is_ok();
+                    if !sent || stop {
+                        return;
+                    }
                 }
             }
             let _ = tx.send((done, chunk));
