@@ -49,6 +49,11 @@ pub struct Declared {
     pub as_of: Date,
     /// Computed value of each limit as of that date (declared limits use this between updates).
     pub values: Vec<u64>,
+    /// The reentry vehicles declared on each deployed missile, by item.
+    pub loadings: Vec<(Sym, u32)>,
+    /// Warheads by facility as of that date, derived from the loadings plus the warheads counted
+    /// for deployed heavy bombers there (the database's "aggregated by operating base").
+    pub by_facility: Vec<(Sym, u64)>,
 }
 
 /// A declared total that differs from what the item-level data give.
@@ -673,7 +678,34 @@ impl PartyState {
                 }
             }
         }
-        self.declared = Some(Declared { as_of: date, values });
+        // Base totals: reentry vehicles by the missile's facility, plus fixed-measure counts
+        // (one warhead per deployed heavy bomber) by the bomber's facility.
+        let mut by_facility: std::collections::BTreeMap<Sym, u64> = std::collections::BTreeMap::new();
+        for (m, n) in &d.loadings {
+            if let Some(it) = self.live(*m) {
+                *by_facility.entry(it.facility).or_default() += u64::from(*n);
+            }
+        }
+        for limit in spec.limits.iter().filter(|l| l.is_declared()) {
+            for c in &limit.count {
+                if let Measure::Fixed { per_item } = c.measure {
+                    for (_, it) in self.items() {
+                        if it.category == c.category
+                            && matches!(c.status, StatusFilter::Deployed | StatusFilter::Any)
+                            && self.is_deployed(spec, it)
+                        {
+                            *by_facility.entry(it.facility).or_default() += u64::from(per_item);
+                        }
+                    }
+                }
+            }
+        }
+        self.declared = Some(Declared {
+            as_of: date,
+            values,
+            loadings: d.loadings.clone(),
+            by_facility: by_facility.into_iter().collect(),
+        });
         Ok(disc)
     }
 }

@@ -32,6 +32,9 @@ fn warheads_follow_updates_vehicles_follow_changes() {
     // The six-month update as of 2011-09-01 declares M3's two reentry vehicles.
     assert_eq!(us[3], [Some(4), Some(10), Some(6)]);
     assert!(out.discrepancies.is_empty());
+    // Base totals derived from the declared loadings: ICBM base 1 + 3 + 2, submarine base 4.
+    let by_base: u64 = out.states[0].declared().unwrap().by_facility.iter().map(|(_, n)| n).sum();
+    assert_eq!(by_base, 10);
     let report = history_report(&spec, &h, &out, parse_date("2011-12-31").unwrap());
     insta::assert_json_snapshot!("small_report", report);
     for s in &out.states {

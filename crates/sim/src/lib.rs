@@ -165,6 +165,23 @@ pub fn benchmark_spec(spec: &TreatySpec, parties: usize) -> Result<TreatySpec, S
     Ok(spec)
 }
 
+/// Says, in a declaration's note, where each declared total comes from.
+fn basis_note(limit_names: &[String], t: &Target) -> String {
+    let parts: Vec<String> = limit_names
+        .iter()
+        .zip(&t.basis)
+        .map(|(n, b)| {
+            let b = match b {
+                Basis::Published => "published",
+                Basis::Derived => "derived (implied by a source's arithmetic)",
+                Basis::Modelled => "modelled (no public figure)",
+            };
+            format!("{n} {b}")
+        })
+        .collect();
+    format!("synthetic history (accord simulate); totals: {}", parts.join("; "))
+}
+
 fn limit_index(spec: &TreatySpec, name: &str) -> Result<usize, SimError> {
     spec.limits
         .iter()
@@ -227,6 +244,7 @@ fn party_history(
         let body = Body {
             loadings: Some(world.loadings(p, rng)?),
             totals: Some(totals(&targets[k])),
+            note: Some(Cow::Owned(basis_note(&limit_names, &targets[k]))),
             ..Body::default()
         };
         declarations.push((p.date, kind, body));

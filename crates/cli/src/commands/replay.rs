@@ -94,6 +94,9 @@ struct ItemOut {
     launcher: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     contains: Option<String>,
+    /// Reentry vehicles declared on this missile in the last data declaration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reentry_vehicles: Option<u32>,
     since: Date,
 }
 
@@ -103,6 +106,9 @@ struct FacilityOut {
     #[serde(rename = "type")]
     facility_type: String,
     items: usize,
+    /// Warheads at this facility as of the last data declaration (from the declared loadings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warheads: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -171,14 +177,17 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
             for (_, it) in st.items() {
                 *per_fac.entry(it.facility).or_default() += 1;
             }
+            let declared = st.declared();
             let facilities = st
                 .facilities()
                 .map(|(k, t)| FacilityOut {
                     id: names.facilities[p].name(k).to_owned(),
                     facility_type: spec.facility_types[t as usize].code.clone(),
                     items: per_fac.get(&k).copied().unwrap_or(0),
+                    warheads: declared.map(|d| d.by_facility.iter().find(|(f, _)| *f == k).map_or(0, |(_, n)| *n)),
                 })
                 .collect();
+            let loading: std::collections::HashMap<u32, u32> = declared.map(|d| d.loadings.iter().copied().collect()).unwrap_or_default();
             let items = a.items.then(|| {
                 st.items()
                     .map(|(k, it)| {
@@ -195,6 +204,11 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
                             contains: (role == Role::Launcher)
                                 .then(|| it.holds.map(|m| names.items[p].name(m).to_owned()))
                                 .flatten(),
+                            reentry_vehicles: if role == Role::Missile && it.holds.is_some() {
+                                loading.get(&k).copied()
+                            } else {
+                                None
+                            },
                             since: it.since,
                         }
                     })
