@@ -83,6 +83,59 @@ fn s(x: &str) -> Cow<'static, str> {
     Cow::Owned(x.to_owned())
 }
 
+/// A notification body about `item`.
+fn on(item: &str) -> Body<'static> {
+    Body {
+        item: Some(s(item)),
+        ..Body::default()
+    }
+}
+
+/// Builds notification bodies field by field.
+trait BodyExt {
+    fn moving(self, from: &str, to: &str) -> Self;
+    fn new_item(self, category: &str, item_type: &str, facility: &str) -> Self;
+    fn launcher(self, launcher: &str) -> Self;
+    fn reason(self, reason: &str) -> Self;
+    fn status(self, status: ItemStatus) -> Self;
+    fn note(self, note: &str) -> Self;
+    fn item_type(self, item_type: &str) -> Self;
+}
+
+impl BodyExt for Body<'static> {
+    fn moving(mut self, from: &str, to: &str) -> Self {
+        self.from = Some(s(from));
+        self.to = Some(s(to));
+        self
+    }
+    fn new_item(mut self, category: &str, item_type: &str, facility: &str) -> Self {
+        self.category = Some(s(category));
+        self.item_type = Some(s(item_type));
+        self.facility = Some(s(facility));
+        self
+    }
+    fn launcher(mut self, launcher: &str) -> Self {
+        self.launcher = Some(s(launcher));
+        self
+    }
+    fn reason(mut self, reason: &str) -> Self {
+        self.reason = Some(s(reason));
+        self
+    }
+    fn status(mut self, status: ItemStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+    fn note(mut self, note: &str) -> Self {
+        self.note = Some(s(note));
+        self
+    }
+    fn item_type(mut self, item_type: &str) -> Self {
+        self.item_type = Some(s(item_type));
+        self
+    }
+}
+
 impl<'m> World<'m> {
     /// A world for `model`, identifiers prefixed with `code`.
     pub fn new(model: &'m PartyModel, code: &str) -> World<'m> {
@@ -379,16 +432,7 @@ impl<'m> World<'m> {
                             .collect();
                         for l in ls {
                             let from = self.launchers[l].facility.clone();
-                            self.push(
-                                *md,
-                                "movement",
-                                Body {
-                                    item: Some(s(&self.launchers[l].id)),
-                                    from: Some(s(&from)),
-                                    to: Some(s(&to)),
-                                    ..Body::default()
-                                },
-                            );
+                            self.push(*md, "movement", on(&self.launchers[l].id).moving(&from, &to));
                             self.launchers[l].facility = to.clone();
                             self.launchers[l].touched = w;
                             self.launchers[l].ready = *md;
@@ -427,11 +471,7 @@ impl<'m> World<'m> {
                 self.push(
                     d[0],
                     "missile_launch",
-                    Body {
-                        item_type: Some(s(&model.types[ty].name)),
-                        note: Some(s("test launch")),
-                        ..Body::default()
-                    },
+                    Body::default().note("test launch").item_type(&model.types[ty].name),
                 );
             }
         }
@@ -459,17 +499,7 @@ impl<'m> World<'m> {
                             let l = self.new_launcher(ty, f.clone(), Some(bi), d);
                             self.launchers[l].touched = w;
                             let cat = format!("{}_launcher", t.category);
-                            self.push(
-                                d,
-                                "new_item",
-                                Body {
-                                    item: Some(s(&self.launchers[l].id)),
-                                    category: Some(Cow::Owned(cat)),
-                                    item_type: Some(s(&t.name)),
-                                    facility: Some(s(&f)),
-                                    ..Body::default()
-                                },
-                            );
+                            self.push(d, "new_item", on(&self.launchers[l].id).new_item(&cat, &t.name, &f));
                             live_l.push(l);
                         }
                     }
@@ -485,17 +515,7 @@ impl<'m> World<'m> {
                 let d = Self::pick_dates(rng, lo, add_days(lo, ((hi - lo).whole_days() / 3).max(0)), 1, 1).ok_or("window too short")?[0];
                 let l = self.new_launcher(ty, base.clone(), None, d);
                 let cat = format!("{}_launcher", t.category);
-                self.push(
-                    d,
-                    "new_item",
-                    Body {
-                        item: Some(s(&self.launchers[l].id)),
-                        category: Some(Cow::Owned(cat)),
-                        item_type: Some(s(&t.name)),
-                        facility: Some(s(&base)),
-                        ..Body::default()
-                    },
-                );
+                self.push(d, "new_item", on(&self.launchers[l].id).new_item(&cat, &t.name, &base));
                 live_l.push(l);
             }
         }
@@ -528,11 +548,7 @@ impl<'m> World<'m> {
                 self.push(
                     ds[0],
                     "removal_from_deployment",
-                    Body {
-                        item: Some(s(&self.missiles[m].id)),
-                        reason: Some(s("removed from deployment")),
-                        ..Body::default()
-                    },
+                    on(&self.missiles[m].id).reason("removed from deployment"),
                 );
                 self.launchers[l].missile = None;
                 self.launchers[l].touched = w;
@@ -542,29 +558,12 @@ impl<'m> World<'m> {
                 let from = self.missiles[m].facility.clone();
                 let to = if t.retire { elim.clone() } else { store.clone() };
                 if from != to {
-                    self.push(
-                        ds[1],
-                        "movement",
-                        Body {
-                            item: Some(s(&self.missiles[m].id)),
-                            from: Some(s(&from)),
-                            to: Some(s(&to)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[1], "movement", on(&self.missiles[m].id).moving(&from, &to));
                 }
                 self.missiles[m].facility = to;
                 self.missiles[m].ready = ds[1];
                 if t.retire {
-                    self.push(
-                        ds[2],
-                        "elimination",
-                        Body {
-                            item: Some(s(&self.missiles[m].id)),
-                            reason: Some(s("type retired")),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[2], "elimination", on(&self.missiles[m].id).reason("type retired"));
                     self.missiles[m].alive = false;
                 }
             }
@@ -587,16 +586,7 @@ impl<'m> World<'m> {
                         let ds = Self::pick_dates(rng, add_days(start, 1), hi, 2, 20).ok_or("window too short")?;
                         if self.missiles[m].facility != lf {
                             let from = self.missiles[m].facility.clone();
-                            self.push(
-                                ds[0],
-                                "movement",
-                                Body {
-                                    item: Some(s(&self.missiles[m].id)),
-                                    from: Some(s(&from)),
-                                    to: Some(s(&lf)),
-                                    ..Body::default()
-                                },
-                            );
+                            self.push(ds[0], "movement", on(&self.missiles[m].id).moving(&from, &lf));
                             self.missiles[m].facility = lf.clone();
                         }
                         (m, ds)
@@ -604,40 +594,13 @@ impl<'m> World<'m> {
                     None => {
                         let ds = Self::pick_dates(rng, add_days(start, 1), hi, 3, 15).ok_or("window too short")?;
                         let m = self.new_missile(ty, prod.clone(), ds[0]);
-                        self.push(
-                            ds[0],
-                            "new_item",
-                            Body {
-                                item: Some(s(&self.missiles[m].id)),
-                                category: Some(s(&t.category)),
-                                item_type: Some(s(&t.name)),
-                                facility: Some(s(&prod)),
-                                ..Body::default()
-                            },
-                        );
-                        self.push(
-                            ds[1],
-                            "movement",
-                            Body {
-                                item: Some(s(&self.missiles[m].id)),
-                                from: Some(s(&prod)),
-                                to: Some(s(&lf)),
-                                ..Body::default()
-                            },
-                        );
+                        self.push(ds[0], "new_item", on(&self.missiles[m].id).new_item(&t.category, &t.name, &prod));
+                        self.push(ds[1], "movement", on(&self.missiles[m].id).moving(&prod, &lf));
                         self.missiles[m].facility = lf.clone();
                         (m, ds[1..].to_vec())
                     }
                 };
-                self.push(
-                    ds[1],
-                    "deployment",
-                    Body {
-                        item: Some(s(&self.missiles[m].id)),
-                        launcher: Some(s(&self.launchers[l].id)),
-                        ..Body::default()
-                    },
-                );
+                self.push(ds[1], "deployment", on(&self.missiles[m].id).launcher(&self.launchers[l].id));
                 self.launchers[l].missile = Some(m);
                 self.launchers[l].touched = w;
                 self.missiles[m].launcher = Some(l);
@@ -728,26 +691,9 @@ impl<'m> World<'m> {
                     let ds = Self::pick_dates(rng, lo, hi, 2, 20).ok_or("window too short")?;
                     let from = self.missiles[m].facility.clone();
                     if from != elim {
-                        self.push(
-                            ds[0],
-                            "movement",
-                            Body {
-                                item: Some(s(&self.missiles[m].id)),
-                                from: Some(s(&from)),
-                                to: Some(s(&elim)),
-                                ..Body::default()
-                            },
-                        );
+                        self.push(ds[0], "movement", on(&self.missiles[m].id).moving(&from, &elim));
                     }
-                    self.push(
-                        ds[1],
-                        "elimination",
-                        Body {
-                            item: Some(s(&self.missiles[m].id)),
-                            reason: Some(s("missile eliminated")),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[1], "elimination", on(&self.missiles[m].id).reason("missile eliminated"));
                     self.missiles[m].alive = false;
                     self.missiles[m].touched = w;
                 }
@@ -795,15 +741,7 @@ impl<'m> World<'m> {
                 let id = self.bombers[k].id.clone();
                 let mut i = 0;
                 if self.bombers[k].deployed && !t.all_deployed {
-                    self.push(
-                        ds[i],
-                        "removal_from_deployment",
-                        Body {
-                            item: Some(s(&id)),
-                            reason: Some(s("for conversion or elimination")),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[i], "removal_from_deployment", on(&id).reason("for conversion or elimination"));
                     self.bombers[k].deployed = false;
                     i += 1;
                 }
@@ -817,16 +755,7 @@ impl<'m> World<'m> {
                 };
                 let here = self.bombers[k].facility.clone();
                 if here != place && !t.all_deployed {
-                    self.push(
-                        ds[i],
-                        "movement",
-                        Body {
-                            item: Some(s(&id)),
-                            from: Some(s(&here)),
-                            to: Some(s(&place)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[i], "movement", on(&id).moving(&here, &place));
                     i += 1;
                 }
                 self.push(
@@ -854,14 +783,9 @@ impl<'m> World<'m> {
             self.push(
                 d,
                 "new_item",
-                Body {
-                    item: Some(s(&self.bombers[k].id)),
-                    category: Some(s(&t.category)),
-                    item_type: Some(s(&t.name)),
-                    facility: Some(s(&base)),
-                    status: Some(ItemStatus::NonDeployed),
-                    ..Body::default()
-                },
+                on(&self.bombers[k].id)
+                    .new_item(&t.category, &t.name, &base)
+                    .status(ItemStatus::NonDeployed),
             );
             if t.all_deployed {
                 self.push(
@@ -890,30 +814,13 @@ impl<'m> World<'m> {
             for &k in v.iter().take(n) {
                 let ds = Self::pick_dates(rng, lo, hi, 2, 10).ok_or("window too short")?;
                 let id = self.bombers[k].id.clone();
-                self.push(
-                    ds[0],
-                    "removal_from_deployment",
-                    Body {
-                        item: Some(s(&id)),
-                        reason: Some(s("non-deployed")),
-                        ..Body::default()
-                    },
-                );
+                self.push(ds[0], "removal_from_deployment", on(&id).reason("non-deployed"));
                 self.bombers[k].deployed = false;
                 self.bombers[k].touched = w;
                 if let Some(r) = &t.repair {
                     let r = self.fac(r);
                     let here = self.bombers[k].facility.clone();
-                    self.push(
-                        ds[1],
-                        "movement",
-                        Body {
-                            item: Some(s(&id)),
-                            from: Some(s(&here)),
-                            to: Some(s(&r)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[1], "movement", on(&id).moving(&here, &r));
                     self.bombers[k].facility = r;
                 }
             }
@@ -941,26 +848,10 @@ impl<'m> World<'m> {
                 let here = self.bombers[k].facility.clone();
                 let home = self.fac(&t.bases[0]);
                 if !t.bases.iter().any(|b| self.fac(b) == here) {
-                    self.push(
-                        ds[0],
-                        "movement",
-                        Body {
-                            item: Some(s(&id)),
-                            from: Some(s(&here)),
-                            to: Some(s(&home)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[0], "movement", on(&id).moving(&here, &home));
                     self.bombers[k].facility = home;
                 }
-                self.push(
-                    ds[1],
-                    "deployment",
-                    Body {
-                        item: Some(s(&id)),
-                        ..Body::default()
-                    },
-                );
+                self.push(ds[1], "deployment", on(&id));
                 self.bombers[k].deployed = true;
                 self.bombers[k].touched = w;
             }
@@ -994,44 +885,10 @@ impl<'m> World<'m> {
                 (true, Some(sp)) => {
                     let Some(ds) = Self::pick_dates(rng, lo, hi, 4, 12) else { return };
                     let sid = self.missiles[sp].id.clone();
-                    self.push(
-                        ds[0],
-                        "removal_from_deployment",
-                        Body {
-                            item: Some(s(&id)),
-                            reason: Some(s("maintenance")),
-                            ..Body::default()
-                        },
-                    );
-                    self.push(
-                        ds[1],
-                        "movement",
-                        Body {
-                            item: Some(s(&id)),
-                            from: Some(s(&lf)),
-                            to: Some(s(&store)),
-                            ..Body::default()
-                        },
-                    );
-                    self.push(
-                        ds[2],
-                        "movement",
-                        Body {
-                            item: Some(s(&sid)),
-                            from: Some(s(&store)),
-                            to: Some(s(&lf)),
-                            ..Body::default()
-                        },
-                    );
-                    self.push(
-                        ds[3],
-                        "deployment",
-                        Body {
-                            item: Some(s(&sid)),
-                            launcher: Some(s(&self.launchers[l].id)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[0], "removal_from_deployment", on(&id).reason("maintenance"));
+                    self.push(ds[1], "movement", on(&id).moving(&lf, &store));
+                    self.push(ds[2], "movement", on(&sid).moving(&store, &lf));
+                    self.push(ds[3], "deployment", on(&sid).launcher(&self.launchers[l].id));
                     self.missiles[m].launcher = None;
                     self.missiles[m].facility = store;
                     self.missiles[m].touched = w;
@@ -1043,24 +900,8 @@ impl<'m> World<'m> {
                 }
                 _ => {
                     let Some(ds) = Self::pick_dates(rng, lo, hi, 2, 30) else { return };
-                    self.push(
-                        ds[0],
-                        "removal_from_deployment",
-                        Body {
-                            item: Some(s(&id)),
-                            reason: Some(s("maintenance")),
-                            ..Body::default()
-                        },
-                    );
-                    self.push(
-                        ds[1],
-                        "deployment",
-                        Body {
-                            item: Some(s(&id)),
-                            launcher: Some(s(&self.launchers[l].id)),
-                            ..Body::default()
-                        },
-                    );
+                    self.push(ds[0], "removal_from_deployment", on(&id).reason("maintenance"));
+                    self.push(ds[1], "deployment", on(&id).launcher(&self.launchers[l].id));
                     self.missiles[m].touched = w;
                     self.launchers[l].touched = w;
                 }
@@ -1086,43 +927,10 @@ impl<'m> World<'m> {
             let Some(ds) = Self::pick_dates(rng, lo, hi, 4, 25) else { return };
             let id = x.id.clone();
             let home = x.facility.clone();
-            self.push(
-                ds[0],
-                "removal_from_deployment",
-                Body {
-                    item: Some(s(&id)),
-                    reason: Some(s("repair")),
-                    ..Body::default()
-                },
-            );
-            self.push(
-                ds[1],
-                "movement",
-                Body {
-                    item: Some(s(&id)),
-                    from: Some(s(&home)),
-                    to: Some(s(&repair)),
-                    ..Body::default()
-                },
-            );
-            self.push(
-                ds[2],
-                "movement",
-                Body {
-                    item: Some(s(&id)),
-                    from: Some(s(&repair)),
-                    to: Some(s(&home)),
-                    ..Body::default()
-                },
-            );
-            self.push(
-                ds[3],
-                "deployment",
-                Body {
-                    item: Some(s(&id)),
-                    ..Body::default()
-                },
-            );
+            self.push(ds[0], "removal_from_deployment", on(&id).reason("repair"));
+            self.push(ds[1], "movement", on(&id).moving(&home, &repair));
+            self.push(ds[2], "movement", on(&id).moving(&repair, &home));
+            self.push(ds[3], "deployment", on(&id));
             self.bombers[k].touched = w;
             return;
         }
@@ -1145,11 +953,7 @@ impl<'m> World<'m> {
             self.push(
                 d[0],
                 "heavy_bomber_outside_territory",
-                Body {
-                    item: Some(s(&id)),
-                    note: Some(s("exercise abroad, more than 24 hours")),
-                    ..Body::default()
-                },
+                on(&id).note("exercise abroad, more than 24 hours"),
             );
         }
     }

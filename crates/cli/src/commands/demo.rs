@@ -77,18 +77,7 @@ pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
         })
         .collect();
     print!("{}", table(&["date", "event", ""], &rows));
-    let per: Vec<String> = sim
-        .spec
-        .parties
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}",
-                p.code,
-                sim.notifications.iter().filter(|n| n.party == p.code.as_str()).count()
-            )
-        })
-        .collect();
+    let per = super::per_party(&sim);
     println!(
         "\nGenerated {} notifications ({}) item by item in {} ms; replayed them and checked compliance in {} ms.",
         sim.notifications.len(),

@@ -82,3 +82,18 @@ pub fn today() -> accord_treaty::Date {
 pub fn json(f: Format) -> bool {
     f == Format::Json
 }
+
+/// "US 14657, RU 15142": notifications per Party of a simulation.
+pub fn per_party(sim: &accord_sim::Simulation) -> Vec<String> {
+    sim.spec
+        .parties
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.code,
+                sim.notifications.iter().filter(|n| n.party == p.code.as_str()).count()
+            )
+        })
+        .collect()
+}

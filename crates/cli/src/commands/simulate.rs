@@ -27,18 +27,7 @@ pub fn run(a: SimulateArgs, spec: &TreatySpec) -> Outcome {
         Some(path) => crate::files::write_atomic(path, &buf)?,
         None => std::io::stdout().lock().write_all(&buf).map_err(io)?,
     }
-    let per: Vec<String> = sim
-        .spec
-        .parties
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}",
-                p.code,
-                sim.notifications.iter().filter(|n| n.party == p.code.as_str()).count()
-            )
-        })
-        .collect();
+    let per = super::per_party(&sim);
     eprintln!(
         "simulated {} notifications ({}), seed {}, scale {}{}",
         sim.notifications.len(),
