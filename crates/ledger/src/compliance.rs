@@ -246,15 +246,14 @@ pub fn findings(spec: &TreatySpec, history: &History, outcome: &Outcome, at: Dat
     // Which data exchanges each party provided (or held), by as-of date.
     let mut declared: Vec<std::collections::BTreeMap<Date, usize>> = vec![Default::default(); parties];
     let mut initial: Vec<Option<usize>> = vec![None; parties];
+    let mut used_kinds = vec![false; spec.catalogue.kinds().len()];
     for (i, e) in history.events.iter().enumerate() {
         let kind = spec.catalogue.at(e.kind as usize);
         let party = &spec.parties[e.party.0 as usize].code;
         if e.date > at {
             continue;
         }
-        if kind.provenance.is_unconfirmed() || kind.deadline == accord_treaty::Deadline::Unconfirmed {
-            spec.unconfirmed_kind(kind, unconfirmed);
-        }
+        used_kinds[e.kind as usize] = true;
         match (kind.effect, kind.as_of) {
             (Effect::InitialData, _) => {
                 initial[e.party.0 as usize] = Some(i);
@@ -306,6 +305,9 @@ pub fn findings(spec: &TreatySpec, history: &History, outcome: &Outcome, at: Dat
             }
             None => {}
         }
+    }
+    for (k, _) in used_kinds.iter().enumerate().filter(|(_, used)| **used) {
+        spec.unconfirmed_kind(spec.catalogue.at(k), unconfirmed);
     }
     // Data exchanges with no notification at all.
     let init_kind = spec.catalogue.kinds().iter().find(|k| k.effect == Effect::InitialData);

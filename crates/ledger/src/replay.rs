@@ -61,6 +61,12 @@ pub fn replay_order(events: &[Event]) -> Vec<u32> {
 /// Replays `history`, recording figures at each of `dates` (sorted or not) for every Party.
 /// Events after the last date are still applied (and checked).
 pub fn replay(spec: &TreatySpec, history: &History, dates: &[Date]) -> Result<Outcome, LedgerError> {
+    replay_until(spec, history, dates, None)
+}
+
+/// Like [`replay`], but applies only the events dated on or before `until` (when given), so
+/// that the final states are the states on that date.
+pub fn replay_until(spec: &TreatySpec, history: &History, dates: &[Date], until: Option<Date>) -> Result<Outcome, LedgerError> {
     let mut dates: Vec<Date> = dates.to_vec();
     dates.sort();
     dates.dedup();
@@ -83,6 +89,9 @@ pub fn replay(spec: &TreatySpec, history: &History, dates: &[Date]) -> Result<Ou
     };
     for &i in &order {
         let e = &history.events[i as usize];
+        if until.is_some_and(|u| e.date > u) {
+            break;
+        }
         while next < dates.len() && dates[next] < e.date {
             snap(&states, dates[next], &mut snapshots);
             next += 1;

@@ -206,6 +206,12 @@ impl PartyState {
         }
     }
 
+    /// Moves one item of category `c` into (`to_deployed`) or out of deployment.
+    fn shift(&mut self, c: CategoryId, to_deployed: bool) {
+        self.bump(c, !to_deployed, false);
+        self.bump(c, to_deployed, true);
+    }
+
     /// Applies one compiled event. On error nothing has changed.
     pub fn apply(&mut self, spec: &TreatySpec, names: &Names, e: &Event) -> Result<Vec<Discrepancy>, Problem> {
         let kind = spec.catalogue.at(e.kind as usize);
@@ -331,10 +337,8 @@ impl PartyState {
                         if let Some(x) = self.live_mut(*l) {
                             x.holds = Some(*item);
                         }
-                        self.bump(mc, false, false);
-                        self.bump(mc, true, true);
-                        self.bump(lc, false, false);
-                        self.bump(lc, true, true);
+                        self.shift(mc, true);
+                        self.shift(lc, true);
                     }
                     (Role::Missile, None) => {
                         return Err(problem(
@@ -353,8 +357,7 @@ impl PartyState {
                         if let Some(b) = self.live_mut(*item) {
                             b.deployed_flag = true;
                         }
-                        self.bump(c, false, false);
-                        self.bump(c, true, true);
+                        self.shift(c, true);
                     }
                     (Role::Bomber, Some(_)) => return Err(problem("body.launcher", "a heavy bomber is not deployed in a launcher")),
                     (Role::Launcher, _) => {
@@ -384,10 +387,8 @@ impl PartyState {
                         if let Some(x) = self.live_mut(l) {
                             x.holds = None;
                         }
-                        self.bump(mc, true, false);
-                        self.bump(mc, false, true);
-                        self.bump(lc, true, false);
-                        self.bump(lc, false, true);
+                        self.shift(mc, false);
+                        self.shift(lc, false);
                     }
                     Role::Bomber => {
                         if !it.deployed_flag {
@@ -397,8 +398,7 @@ impl PartyState {
                         if let Some(b) = self.live_mut(*item) {
                             b.deployed_flag = false;
                         }
-                        self.bump(c, true, false);
-                        self.bump(c, false, true);
+                        self.shift(c, false);
                     }
                     Role::Launcher => {
                         return Err(problem(
@@ -471,8 +471,7 @@ impl PartyState {
                         if let Some(x) = self.live_mut(l) {
                             x.holds = None;
                         }
-                        self.bump(lc, true, false);
-                        self.bump(lc, false, true);
+                        self.shift(lc, false);
                     }
                 }
                 self.bump(it.category, deployed, false);
@@ -595,10 +594,8 @@ impl PartyState {
                     if let Some(x) = self.live_mut(l) {
                         x.holds = Some(r.id);
                     }
-                    self.bump(mc, false, false);
-                    self.bump(mc, true, true);
-                    self.bump(lc, false, false);
-                    self.bump(lc, true, true);
+                    self.shift(mc, true);
+                    self.shift(lc, true);
                 }
             }
         }

@@ -3,7 +3,7 @@
 use accord_ledger::compliance::check_limits;
 use accord_ledger::history::History;
 use accord_ledger::published::parse_published;
-use accord_ledger::replay::replay;
+use accord_ledger::replay::{replay, replay_until};
 use accord_ledger::state::Slot;
 use accord_treaty::provenance::Unconfirmed;
 use accord_treaty::spec::Role;
@@ -144,9 +144,8 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
     if let Some(on) = &a.on {
         let on = parse_on(on)?;
         // Replay only what happened by `on`: later events are not applied.
-        let mut upto = history.clone();
-        upto.events.retain(|e| e.date <= on);
-        let out = replay(spec, &upto, &[on]).map_err(|e| input(e.in_source(&name)))?;
+        let out = replay_until(spec, &history, &[on], Some(on)).map_err(|e| input(e.in_source(&name)))?;
+        let applied = history.events.iter().filter(|e| e.date <= on).count();
         let mut parties = Vec::new();
         for (p, st) in out.states.iter().enumerate() {
             if party.is_some_and(|x| x != p) {
@@ -234,14 +233,14 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
         if json(format) {
             print_json(&serde_json::json!({
                 "treaty": spec.id, "on": on, "treaty_status": status.phase.name(),
-                "notifications": upto.events.len(), "parties": parties, "unconfirmed": unconfirmed,
+                "notifications": applied, "parties": parties, "unconfirmed": unconfirmed,
             }))?;
         } else {
             println!(
                 "{} on {on} ({}), {} notifications applied",
                 spec.short_name,
                 status.phase.name().replace('_', " "),
-                upto.events.len()
+                applied
             );
             for p in &parties {
                 println!("\n{}:", p.party);
