@@ -57,6 +57,9 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Load New START, replay the synthetic history, print compliance at every data exchange.
     Demo(DemoArgs),
+    /// A Party's tamper-evident notification log (RFC 6962, C2SP checkpoints, tiles, proofs).
+    #[command(subcommand)]
+    Log(LogCommand),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -165,4 +168,171 @@ pub struct DemoArgs {
     /// Seed of the synthetic history.
     #[arg(long, default_value_t = 2011)]
     pub seed: u64,
+}
+
+/// The data folder of a log.
+#[derive(Debug, Args, Clone)]
+pub struct DataArg {
+    /// The log's data folder (log.db, log.key, lock).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+}
+
+/// `accord log ...`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Create a log: its Ed25519 key (mode 0600) and an empty, signed tree; prints the verifier key.
+    #[command(after_help = "Example:\n  accord log init --data us-log --origin accord.example/us/new-start --party US")]
+    Init {
+        #[command(flatten)]
+        data: DataArg,
+        /// The log's origin (checkpoint first line and key name), e.g. <host>/us/new-start.
+        #[arg(long, value_name = "NAME")]
+        origin: String,
+        /// The Party whose notifications this log holds.
+        #[arg(long, value_name = "CODE")]
+        party: String,
+    },
+    /// Print the log's verifier key (vkey form).
+    Key {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Log notifications: each FILE (or standard input) holds one, validated against the treaty
+    /// catalogue first; all are logged in one commit, or none.
+    #[command(
+        after_help = "Examples:\n  accord log append --data us-log docs/examples/deployment.json\n  accord simulate | accord log append --data us-log --jsonl   # a stream, acknowledged entry by entry"
+    )]
+    Append {
+        #[command(flatten)]
+        data: DataArg,
+        /// Notification files; standard input when none.
+        files: Vec<PathBuf>,
+        /// Read JSON Lines from standard input, one notification per line, and print one
+        /// acknowledgement per line as each becomes durable (batched by the sequencer).
+        #[arg(long, conflicts_with = "files")]
+        jsonl: bool,
+        /// A reference to another log's entry, ORIGIN:INDEX:LEAF_HASH_BASE64 (repeatable).
+        #[arg(long = "ref", value_name = "REF")]
+        refs: Vec<String>,
+        /// Material logged by hash (name, size, SHA-256), not by content (repeatable).
+        #[arg(long = "attach", value_name = "FILE")]
+        attachments: Vec<PathBuf>,
+    },
+    /// Print the latest signed checkpoint (or the one at --size, or all with --all).
+    Checkpoint {
+        #[command(flatten)]
+        data: DataArg,
+        /// The checkpoint at this size.
+        #[arg(long, conflicts_with = "all")]
+        size: Option<u64>,
+        /// Every stored checkpoint's size and root.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Print one entry (its canonical JSON; --raw prints its exact bytes).
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// Entry index.
+        #[arg(long)]
+        index: u64,
+        /// Print the stored bytes exactly.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Recompute every leaf hash, stored hash, checkpoint signature and root; or check an
+    /// exported tile tree (--tiles) against its checkpoint. Exit 1 names each problem.
+    #[command(
+        after_help = "Examples:\n  accord log verify --data us-log\n  accord log verify --tiles export --key 'accord.example/us/new-start+1a2b3c4d+AQ...'"
+    )]
+    Verify {
+        /// The log's data folder.
+        #[arg(long, value_name = "DIR", required_unless_present = "tiles")]
+        data: Option<PathBuf>,
+        /// An exported tlog-tiles tree to check instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "data")]
+        tiles: Option<PathBuf>,
+        /// The log's verifier key (default: the key recorded in the log; required with --tiles).
+        #[arg(long, value_name = "VKEY")]
+        key: Option<String>,
+    },
+    /// Make a proof: inclusion (C2SP tlog-proof) or consistency (JSON).
+    #[command(subcommand)]
+    Prove(ProveCommand),
+    /// Check a proof file (tlog-proof or consistency JSON) against the log's key.
+    #[command(
+        after_help = "Examples:\n  accord log verify-proof entry-17.tlog-proof --data us-log\n  accord log verify-proof p.tlog-proof --key VKEY --entry entry-17.json --witness W1 --witness W2 --quorum 1"
+    )]
+    VerifyProof {
+        /// The proof file.
+        file: PathBuf,
+        /// The log's verifier key.
+        #[arg(long, value_name = "VKEY", required_unless_present = "data")]
+        key: Option<String>,
+        /// Take the log's key from this data folder.
+        #[arg(long, value_name = "DIR", conflicts_with = "key")]
+        data: Option<PathBuf>,
+        /// The entry (its exact bytes) for an inclusion proof without extra data.
+        #[arg(long, value_name = "FILE")]
+        entry: Option<PathBuf>,
+        /// A witness's cosigner key (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        witness: Vec<String>,
+        /// Witness cosignatures required (default: 0 without --witness, 1 with).
+        #[arg(long)]
+        quorum: Option<usize>,
+    },
+    /// Write the log as a static C2SP tlog-tiles tree: checkpoint, hash tiles and, unless
+    /// --public, entry bundles.
+    #[command(
+        name = "export-tiles",
+        after_help = "Example:\n  accord log export-tiles --data us-log --out site/us --public"
+    )]
+    ExportTiles {
+        #[command(flatten)]
+        data: DataArg,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Leave out the entry bundles (the confidential contents): hashes and checkpoint only.
+        #[arg(long)]
+        public: bool,
+    },
+}
+
+/// `accord log prove ...`
+#[derive(Debug, Subcommand)]
+pub enum ProveCommand {
+    /// The inclusion of entry --index in the checkpointed tree of --size (default: latest).
+    Inclusion {
+        #[command(flatten)]
+        data: DataArg,
+        /// Entry index.
+        #[arg(long)]
+        index: u64,
+        /// A checkpointed size (default: the latest).
+        #[arg(long)]
+        size: Option<u64>,
+        /// Put the entry itself in the proof's extra line (it then carries the confidential contents).
+        #[arg(long)]
+        with_entry: bool,
+        /// Write the proof here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The consistency of checkpointed size --from with --to (default: latest).
+    Consistency {
+        #[command(flatten)]
+        data: DataArg,
+        /// Older checkpointed size.
+        #[arg(long)]
+        from: u64,
+        /// Newer checkpointed size (default: the latest).
+        #[arg(long)]
+        to: Option<u64>,
+        /// Write the proof here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }

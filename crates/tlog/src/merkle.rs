@@ -348,3 +348,99 @@ impl HashReader for MemoryTree {
             .ok_or(ProofError::Missing { level, index })
     }
 }
+
+/// The position of the stored hash at `level`, `index` in the order a log stores hashes as it
+/// appends leaves (the numbering of Go's `sumdb/tlog.StoredHashIndex`): leaf `n`'s hash, then
+/// every subtree it completes, lowest first. Appending only ever adds hashes at the end.
+pub fn stored_index(level: u32, index: u64) -> u64 {
+    let mut n = index;
+    for _ in 0..level {
+        n = 2 * n + 1;
+    }
+    let mut i = 0u64;
+    while n > 0 {
+        i += n;
+        n >>= 1;
+    }
+    i + u64::from(level)
+}
+
+/// Number of stored hashes for a tree of `size` leaves.
+pub fn stored_count(size: u64) -> u64 {
+    if size == 0 {
+        0
+    } else {
+        // Leaf `size-1`'s first hash, plus the subtrees it completes (its trailing ones).
+        stored_index(0, size - 1) + 1 + u64::from((size - 1).trailing_ones())
+    }
+}
+
+/// The right edge of a tree (its compact range from 0): the hash of each complete subtree
+/// matching a set bit of the size. Enough to append leaves and compute the root without
+/// reading anything else.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edge {
+    size: u64,
+    /// `by_level[l]` is the subtree of 2^l leaves on the edge, if bit `l` of `size` is set.
+    by_level: Vec<Option<Hash>>,
+}
+
+impl Edge {
+    /// The edge of the empty tree.
+    pub fn new() -> Edge {
+        Edge::default()
+    }
+
+    /// The edge of the tree of `size` leaves, read from stored hashes.
+    pub fn load(r: &dyn HashReader, size: u64) -> Result<Edge, ProofError> {
+        let mut by_level = vec![None; 64 - size.leading_zeros() as usize];
+        let mut start = 0u64;
+        for level in (0..by_level.len()).rev() {
+            if size & (1 << level) != 0 {
+                by_level[level] = Some(r.node(level as u32, start >> level)?);
+                start += 1 << level;
+            }
+        }
+        Ok(Edge { size, by_level })
+    }
+
+    /// Number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends a leaf; `out` receives the stored hashes it creates as (level, index, hash),
+    /// in stored order.
+    pub fn push(&mut self, leaf: Hash, out: &mut Vec<(u32, u64, Hash)>) {
+        let n = self.size;
+        out.push((0, n, leaf));
+        let mut h = leaf;
+        let mut level = 0usize;
+        while n & (1 << level) != 0 {
+            // Bit `level` of the size is set, so the edge holds that subtree.
+            let Some(left) = self.by_level.get_mut(level).and_then(Option::take) else {
+                break;
+            };
+            h = node_hash(&left, &h);
+            level += 1;
+            out.push((level as u32, n >> level, h));
+        }
+        if self.by_level.len() <= level {
+            self.by_level.resize(level + 1, None);
+        }
+        self.by_level[level] = Some(h);
+        self.size += 1;
+    }
+
+    /// The root hash.
+    pub fn root(&self) -> Hash {
+        let mut acc: Option<Hash> = None;
+        for h in self.by_level.iter().flatten() {
+            acc = Some(match acc {
+                None => *h,
+                Some(right) => node_hash(h, &right),
+            });
+        }
+        acc.unwrap_or_else(empty_root)
+    }
+}

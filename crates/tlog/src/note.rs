@@ -249,6 +249,24 @@ pub struct NoteSignature {
 }
 
 impl NoteSignature {
+    /// Parses one signature line (without its newline): `— <name> <base64(key ID || signature)>`.
+    pub fn parse_line(line: &str) -> Result<NoteSignature, String> {
+        let rest = line
+            .strip_prefix("\u{2014} ")
+            .ok_or_else(|| "does not start with an em dash and a space".to_owned())?;
+        let (name, b64) = rest.split_once(' ').ok_or_else(|| "has no key name and signature".to_owned())?;
+        check_name(name).map_err(|_| format!("bad key name '{name}'"))?;
+        let raw = B64.decode(b64).map_err(|_| "signature is not base64".to_owned())?;
+        if raw.len() < 5 {
+            return Err("signature too short".into());
+        }
+        Ok(NoteSignature {
+            name: name.to_owned(),
+            id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+            signature: raw[4..].to_vec(),
+        })
+    }
+
     /// The signature line, without the final newline.
     pub fn line(&self) -> String {
         let mut raw = self.id.to_be_bytes().to_vec();
@@ -316,24 +334,8 @@ impl Note {
             if i >= MAX_SIGNATURES {
                 return Err(NoteError::Malformed(format!("more than {MAX_SIGNATURES} signatures")));
             }
-            let rest = line
-                .strip_prefix("\u{2014} ")
-                .ok_or_else(|| NoteError::Malformed(format!("signature line {} does not start with an em dash and a space", i + 1)))?;
-            let (name, b64) = rest
-                .split_once(' ')
-                .ok_or_else(|| NoteError::Malformed(format!("signature line {} has no key name and signature", i + 1)))?;
-            check_name(name).map_err(|_| NoteError::Malformed(format!("signature line {}: bad key name '{name}'", i + 1)))?;
-            let raw = B64
-                .decode(b64)
-                .map_err(|_| NoteError::Malformed(format!("signature line {}: signature is not base64", i + 1)))?;
-            if raw.len() < 5 {
-                return Err(NoteError::Malformed(format!("signature line {}: signature too short", i + 1)));
-            }
-            signatures.push(NoteSignature {
-                name: name.to_owned(),
-                id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
-                signature: raw[4..].to_vec(),
-            });
+            let sig = NoteSignature::parse_line(line).map_err(|why| NoteError::Malformed(format!("signature line {}: {why}", i + 1)))?;
+            signatures.push(sig);
         }
         if signatures.is_empty() {
             return Err(NoteError::Malformed("no signatures".into()));

@@ -3,6 +3,7 @@
 mod bench;
 mod compliance;
 mod demo;
+mod log;
 mod notification;
 mod replay;
 mod simulate;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Replay(a) => replay::run(a, &spec()?, cli.format),
         Command::Simulate(a) => simulate::run(a, &spec()?),
         Command::Demo(a) => demo::run(a, &spec()?, cli.format),
+        Command::Log(c) => log::run(c, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }

@@ -1,0 +1,760 @@
+//! `accord log ...`: a Party's transparency log on disk (crates/logstore) and the formats of
+//! crates/tlog. This module reads files, the clock and the OS random generator, and maps errors
+//! to exit codes; everything else happens in those crates.
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+use accord_ledger::history::History;
+use accord_ledger::notification::parse_notification;
+use accord_logstore::dir::{DataDir, DirError};
+use accord_logstore::log::{checkpoint_at, prove_consistency, prove_inclusion, LogError};
+use accord_logstore::sequencer::{Options, Sequencer};
+use accord_logstore::sqlite::SqliteStore;
+use accord_logstore::store::{Hashes, Store, StoreError};
+use accord_logstore::verify::{verify, Leaves, Report};
+use accord_tlog::entry::{self, Attachment, EntryRef, Envelope};
+use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, CONSISTENCY_FORMAT};
+use accord_tlog::tile::{self, tiles_for_size};
+use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, VerifierKey};
+use accord_treaty::TreatySpec;
+use anyhow::anyhow;
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::{json, print_json};
+use crate::args::{Format, LogCommand, ProveCommand};
+use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
+
+pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
+    match c {
+        LogCommand::Init { data, origin, party } => init(&data.data, &origin, &party, spec, format),
+        LogCommand::Key { data } => {
+            let k = DataDir::new(&data.data).verifier().map_err(dir_err)?;
+            if json(format) {
+                print_json(&serde_json::json!({"vkey": k.to_string(), "origin": k.name(), "key_id": format!("{:08x}", k.id())}))?;
+            } else {
+                println!("{k}");
+            }
+            Ok(0)
+        }
+        LogCommand::Append {
+            data,
+            files,
+            jsonl,
+            refs,
+            attachments,
+        } => {
+            let extras = Extras::parse(&refs, &attachments)?;
+            if jsonl {
+                append_stream(&data.data, spec, &extras, format)
+            } else {
+                append_files(&data.data, &files, spec, &extras, format)
+            }
+        }
+        LogCommand::Checkpoint { data, size, all } => checkpoint(&data.data, size, all, format),
+        LogCommand::Show { data, index, raw } => show(&data.data, index, raw),
+        LogCommand::Verify { data, tiles, key } => match (data, tiles) {
+            (_, Some(t)) => verify_tiles(&t, key.as_deref(), format),
+            (Some(d), None) => verify_store(&d, key.as_deref(), format),
+            (None, None) => Err(input(anyhow!("give --data DIR or --tiles DIR"))),
+        },
+        LogCommand::Prove(p) => prove(p, format),
+        LogCommand::VerifyProof {
+            file,
+            key,
+            data,
+            entry,
+            witness,
+            quorum,
+        } => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
+        LogCommand::ExportTiles { data, out, public } => export_tiles(&data.data, &out, public, format),
+    }
+}
+
+/// Exit codes for data-folder errors: usage 2, corruption 1, I/O and a busy folder 3.
+fn dir_err(e: DirError) -> Failure {
+    match &e {
+        DirError::NoLog(_) | DirError::Exists(_) | DirError::Key { .. } => input(e),
+        DirError::Log(LogError::Inconsistent(_))
+        | DirError::Store(StoreError::Corrupt(_))
+        | DirError::Log(LogError::Store(StoreError::Corrupt(_))) => Failure {
+            code: CHECK_FAILED,
+            error: e.into(),
+        },
+        DirError::Store(StoreError::NotInitialised) => input(anyhow!("{e}: the data folder holds no log")),
+        _ => io(e),
+    }
+}
+
+fn log_err(e: LogError) -> Failure {
+    match &e {
+        LogError::Inconsistent(_) | LogError::Store(StoreError::Corrupt(_)) => Failure {
+            code: CHECK_FAILED,
+            error: e.into(),
+        },
+        LogError::Store(_) => io(e),
+        _ => input(e),
+    }
+}
+
+fn store_err(e: StoreError) -> Failure {
+    log_err(LogError::Store(e))
+}
+
+/// A hash as tlog formats write it: standard base64.
+fn b64(h: &Hash) -> String {
+    B64.encode(h.0)
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b
+}
+
+fn init(dir: &Path, origin: &str, party: &str, spec: &TreatySpec, format: Format) -> Outcome {
+    if spec.party(party).is_none() {
+        let codes: Vec<&str> = spec.parties.iter().map(|p| p.code.as_str()).collect();
+        return Err(input(anyhow!(
+            "--party: '{party}' is not a Party of {} ({})",
+            spec.short_name,
+            codes.join(", ")
+        )));
+    }
+    if origin.is_empty() || origin.contains(char::is_whitespace) || origin.contains('+') {
+        return Err(input(anyhow!(
+            "--origin: '{origin}' must be non-empty, without spaces or '+' (e.g. accord.example/us/new-start)"
+        )));
+    }
+    let d = DataDir::new(dir);
+    let (log, _lock) = d.init(origin, party, random::<32>()).map_err(dir_err)?;
+    let vkey = log.verifier().to_string();
+    if json(format) {
+        print_json(&serde_json::json!({
+            "data": dir.display().to_string(), "origin": origin, "party": party, "vkey": vkey,
+            "checkpoint": String::from_utf8_lossy(log.latest()),
+        }))?;
+    } else {
+        eprintln!(
+            "created the log {origin} of {party} in {} (private key: {}, mode 0600)",
+            dir.display(),
+            d.key_file().display()
+        );
+        println!("{vkey}");
+    }
+    Ok(0)
+}
+
+/// References and attachments given on the command line, put in every appended entry.
+struct Extras {
+    refs: Vec<EntryRef>,
+    attachments: Vec<Attachment>,
+}
+
+impl Extras {
+    fn parse(refs: &[String], files: &[PathBuf]) -> Result<Extras, Failure> {
+        let mut out = Extras {
+            refs: Vec::new(),
+            attachments: Vec::new(),
+        };
+        for r in refs {
+            let bad = |why: &str| input(anyhow!("--ref {r:?}: {why}; the form is ORIGIN:INDEX:LEAF_HASH_BASE64"));
+            let mut parts = r.rsplitn(3, ':');
+            let (Some(h), Some(i), Some(origin)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(bad("not three parts"));
+            };
+            let index: u64 = i.parse().map_err(|_| bad("the index is not a number"))?;
+            let raw = B64.decode(h).map_err(|_| bad("the leaf hash is not base64"))?;
+            let a: [u8; 32] = raw.try_into().map_err(|_| bad("the leaf hash is not 32 bytes"))?;
+            out.refs.push(EntryRef {
+                origin: origin.to_owned(),
+                index,
+                leaf_hash: Hash(a),
+            });
+        }
+        for f in files {
+            let bytes = std::fs::read(f).map_err(|e| input(anyhow!("--attach {}: {e}", f.display())))?;
+            out.attachments.push(Attachment {
+                name: f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+                size: bytes.len() as u64,
+                sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Validates one notification against the catalogue and the log's Party; returns it as JSON.
+fn validated(spec: &TreatySpec, text: &str, party: &str, what: &str) -> Result<serde_json::Value, Failure> {
+    let n = parse_notification(text.trim()).map_err(|p| input(anyhow!("{what}: field {}: {}", p.field, p.message)))?;
+    History::from_notifications(spec, [&n]).map_err(|e| input(anyhow!("{what}: {e}")))?;
+    if n.party != party {
+        return Err(input(anyhow!(
+            "{what}: party: '{}' — this log holds the notifications of {party}",
+            n.party
+        )));
+    }
+    serde_json::from_str(text.trim()).map_err(|e| input(anyhow!("{what}: {e}")))
+}
+
+fn envelope(party: &str, seq: u64, notification: serde_json::Value, extras: &Extras) -> Result<Vec<u8>, String> {
+    let mut e = Envelope::new(party, seq, random::<16>(), notification);
+    e.refs = extras.refs.clone();
+    e.attachments = extras.attachments.clone();
+    entry::encode(&e).map_err(|e| e.to_string())
+}
+
+fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
+    let d = DataDir::new(dir);
+    let (mut log, _lock) = d.open_writer().map_err(dir_err)?;
+    let party = log.meta().party.clone();
+    let mut inputs = Vec::new();
+    if files.is_empty() {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| input(anyhow!("standard input: {e}")))?;
+        inputs.push(("standard input".to_owned(), text));
+    } else {
+        for f in files {
+            inputs.push((f.display().to_string(), crate::files::read_text(f)?));
+        }
+    }
+    // Everything is checked before anything is logged: all or nothing.
+    let mut entries = Vec::new();
+    for (i, (name, text)) in inputs.iter().enumerate() {
+        let value = validated(spec, text, &party, name)?;
+        let bytes = envelope(&party, log.size() + i as u64, value, extras).map_err(|e| input(anyhow!("{name}: {e}")))?;
+        entries.push(bytes);
+    }
+    let done = log.append(&entries).map_err(log_err)?;
+    let cp = String::from_utf8_lossy(&done.checkpoint).to_string();
+    if json(format) {
+        let logged: Vec<_> = inputs
+            .iter()
+            .zip(&done.leaf_hashes)
+            .enumerate()
+            .map(|(i, ((name, _), h))| serde_json::json!({"source": name, "index": done.first + i as u64, "leaf_hash": b64(h)}))
+            .collect();
+        print_json(&serde_json::json!({"logged": logged, "size": done.size, "checkpoint": cp}))?;
+    } else {
+        for (i, ((name, _), h)) in inputs.iter().zip(&done.leaf_hashes).enumerate() {
+            println!("logged {name} as entry {} (leaf hash {})", done.first + i as u64, b64(h));
+        }
+        print!("{cp}");
+    }
+    Ok(0)
+}
+
+/// A stream: each line is validated, handed to the sequencer, and acknowledged (one line on
+/// standard output, flushed) only once durable. A bad line is reported with its number and
+/// stops the stream; lines before it stay logged.
+fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
+    let d = DataDir::new(dir);
+    let (log, lock) = d.open_writer().map_err(dir_err)?;
+    let party = log.meta().party.clone();
+    let seq = Sequencer::start(log, Options::default());
+    let (tx, rx) = std::sync::mpsc::sync_channel(8192);
+    let as_json = json(format);
+    // Acknowledgements are printed in submission order by their own thread.
+    let printer = std::thread::spawn(move || -> Result<u64, String> {
+        let out = std::io::stdout();
+        let mut out = out.lock();
+        let mut n = 0u64;
+        for (line_no, r) in rx {
+            let r: std::sync::mpsc::Receiver<Result<accord_logstore::sequencer::Receipt, accord_logstore::sequencer::SeqError>> = r;
+            let receipt = r.recv().map_err(|_| format!("line {line_no}: the sequencer stopped"))?;
+            let receipt = receipt.map_err(|e| format!("line {line_no}: {e}"))?;
+            let line = if as_json {
+                serde_json::json!({"line": line_no, "index": receipt.index, "leaf_hash": b64(&receipt.leaf_hash), "size": receipt.size})
+                    .to_string()
+            } else {
+                format!(
+                    "line {line_no}: entry {} leaf {} checkpoint size {}",
+                    receipt.index,
+                    b64(&receipt.leaf_hash),
+                    receipt.size
+                )
+            };
+            writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| e.to_string())?;
+            n += 1;
+        }
+        Ok(n)
+    });
+    let mut failure = None;
+    let stdin = std::io::stdin();
+    for (i, line) in stdin.lock().lines().enumerate() {
+        let line_no = i + 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                failure = Some(input(anyhow!("standard input line {line_no}: {e}")));
+                break;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = match validated(spec, &line, &party, &format!("line {line_no}")) {
+            Ok(v) => v,
+            Err(f) => {
+                failure = Some(f);
+                break;
+            }
+        };
+        let party = party.clone();
+        let refs = Extras {
+            refs: extras.refs.clone(),
+            attachments: extras.attachments.clone(),
+        };
+        match seq.submit(Box::new(move |index| envelope(&party, index, value, &refs))) {
+            Ok(r) => {
+                if tx.send((line_no, r)).is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                failure = Some(io(anyhow!("line {line_no}: {e}")));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let printed = printer.join().map_err(|_| io(anyhow!("the acknowledgement printer panicked")))?;
+    let log = seq.stop();
+    drop(lock);
+    if let Err(e) = printed {
+        return Err(io(anyhow!("{e}")));
+    }
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    if let Some(log) = log {
+        eprintln!("log size {}", log.size());
+    }
+    Ok(0)
+}
+
+fn reader(dir: &Path) -> Result<SqliteStore, Failure> {
+    DataDir::new(dir).open_reader().map_err(dir_err)
+}
+
+fn checkpoint(dir: &Path, size: Option<u64>, all: bool, format: Format) -> Outcome {
+    let store = reader(dir)?;
+    if all {
+        let mut rows = Vec::new();
+        store
+            .scan_checkpoints(&mut |s, note| {
+                let root = Note::parse(note)
+                    .ok()
+                    .and_then(|n| Checkpoint::parse(&n.text).ok())
+                    .map(|c| b64(&c.root))
+                    .unwrap_or_else(|| "(malformed)".into());
+                rows.push((s, root));
+                Ok(())
+            })
+            .map_err(store_err)?;
+        if json(format) {
+            let v: Vec<_> = rows.iter().map(|(s, r)| serde_json::json!({"size": s, "root": r})).collect();
+            print_json(&serde_json::json!({ "checkpoints": v }))?;
+        } else {
+            for (s, r) in rows {
+                println!("{s}\t{r}");
+            }
+        }
+        return Ok(0);
+    }
+    let (note, cp) = checkpoint_at(&store, size).map_err(log_err)?;
+    if json(format) {
+        print_json(
+            &serde_json::json!({"origin": cp.origin, "size": cp.size, "root": b64(&cp.root), "note": String::from_utf8_lossy(&note)}),
+        )?;
+    } else {
+        std::io::stdout().write_all(&note).map_err(io)?;
+    }
+    Ok(0)
+}
+
+fn show(dir: &Path, index: u64, raw: bool) -> Outcome {
+    let store = reader(dir)?;
+    let (size, _) = store.latest().map_err(store_err)?;
+    if index >= size {
+        return Err(input(anyhow!("--index {index}: the log has {size} entries")));
+    }
+    let bytes = store.entry(index).map_err(store_err)?;
+    if raw {
+        std::io::stdout().write_all(&bytes).map_err(io)?;
+        return Ok(0);
+    }
+    let e = entry::decode(&bytes).map_err(|e| Failure {
+        code: CHECK_FAILED,
+        error: anyhow!("entry {index}: {e}"),
+    })?;
+    let v = serde_json::to_value(&e).map_err(io)?;
+    print_json(&serde_json::json!({"index": index, "leaf_hash": b64(&leaf_hash(&bytes)), "entry": v}))?;
+    Ok(0)
+}
+
+fn vkey(s: &str, what: &str) -> Result<VerifierKey, Failure> {
+    VerifierKey::parse(s).map_err(|e| input(anyhow!("{what}: {e}")))
+}
+
+fn print_report(r: &Report, format: Format, started: std::time::Instant) -> Outcome {
+    let secs = started.elapsed().as_secs_f64();
+    if json(format) {
+        let problems: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        print_json(&serde_json::json!({
+            "origin": r.origin, "size": r.size, "entries": r.entries, "hashes": r.hashes,
+            "checkpoints": r.checkpoints, "bytes": r.bytes, "seconds": secs,
+            "ok": r.ok(), "problem_count": r.problem_count, "problems": problems,
+        }))?;
+    } else {
+        println!(
+            "{}: size {}, {} entries ({} bytes), {} stored hashes, {} checkpoints checked in {secs:.2} s",
+            r.origin, r.size, r.entries, r.bytes, r.hashes, r.checkpoints
+        );
+        for p in &r.problems {
+            println!("PROBLEM {p}");
+        }
+        if r.ok() {
+            println!("ok: every leaf hash, stored hash, checkpoint signature and root verifies; all checkpoints are consistent");
+        } else {
+            println!("FAILED: {} problem(s)", r.problem_count);
+        }
+    }
+    Ok(if r.ok() { 0 } else { CHECK_FAILED })
+}
+
+fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
+    let started = std::time::Instant::now();
+    let d = DataDir::new(dir);
+    let store = match d.open_reader() {
+        Ok(s) => s,
+        Err(DirError::Store(e @ (StoreError::Corrupt(_) | StoreError::Backend(_)))) => {
+            let r = Report {
+                problems: vec![accord_logstore::verify::Problem::Store(e.to_string())],
+                problem_count: 1,
+                ..Report::default()
+            };
+            return print_report(&r, format, started);
+        }
+        Err(e) => return Err(dir_err(e)),
+    };
+    let key = match key {
+        Some(k) => vkey(k, "--key")?,
+        None => match store.meta() {
+            Ok(m) => vkey(&m.vkey, "the recorded key")?,
+            Err(e) => {
+                let r = Report {
+                    problems: vec![accord_logstore::verify::Problem::Store(e.to_string())],
+                    problem_count: 1,
+                    ..Report::default()
+                };
+                return print_report(&r, format, started);
+            }
+        },
+    };
+    let size = store.latest().map(|(s, _)| s).unwrap_or(0);
+    let mut bar = crate::progress::Progress::new(size, "verifying");
+    // Entries are read on one thread and hashed on another, while this one checks the tree.
+    let db = d.db();
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
+    let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
+    let read = std::thread::spawn(move || {
+        let send_err = |e: StoreError| {
+            let _ = raw_tx.send(Err(e));
+        };
+        let s = match SqliteStore::open_read_only(&db) {
+            Ok(s) => s,
+            Err(e) => return send_err(e),
+        };
+        let mut chunk = Vec::with_capacity(1024);
+        let r = s.scan_entries(0, size, &mut |i, data| {
+            chunk.push((i, data.to_vec()));
+            if chunk.len() == 1024 {
+                raw_tx
+                    .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(1024))))
+                    .map_err(|_| StoreError::Backend("verification stopped".into()))?;
+            }
+            Ok(())
+        });
+        match r {
+            Ok(()) => {
+                let _ = raw_tx.send(Ok(chunk));
+            }
+            Err(e) => send_err(e),
+        }
+    });
+    let hash = std::thread::spawn(move || {
+        for chunk in raw_rx {
+            let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
+            if leaf_tx.send(out).is_err() {
+                break;
+            }
+        }
+    });
+    let mut leaves = leaf_rx.into_iter();
+    let report = verify(&store, &key, Leaves::Computed(&mut leaves), &mut |n| {
+        if n % 4096 == 0 {
+            bar.set(n)
+        }
+    });
+    drop(leaves);
+    let _ = read.join();
+    let _ = hash.join();
+    bar.finish();
+    print_report(&report, format, started)
+}
+
+fn verify_tiles(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
+    let key = vkey(
+        key.ok_or_else(|| input(anyhow!("--tiles needs --key VKEY, the log's verifier key")))?,
+        "--key",
+    )?;
+    let fail = |what: String| -> Outcome {
+        if json(format) {
+            print_json(&serde_json::json!({"ok": false, "problems": [what]}))?;
+        } else {
+            println!("PROBLEM {what}");
+            println!("FAILED");
+        }
+        Ok(CHECK_FAILED)
+    };
+    let cp_path = dir.join("checkpoint");
+    let bytes = match std::fs::read(&cp_path) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: {e}", cp_path.display())),
+    };
+    let note = match Note::parse(&bytes) {
+        Ok(n) => n,
+        Err(e) => return fail(format!("checkpoint: {e}")),
+    };
+    if let Err(e) = note.verify(std::slice::from_ref(&key)) {
+        return fail(format!("checkpoint: {e}"));
+    }
+    let cp = match Checkpoint::parse(&note.text) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("checkpoint: {e}")),
+    };
+    if cp.origin != key.name() {
+        return fail(format!("checkpoint: origin {:?}, the key is {:?}'s", cp.origin, key.name()));
+    }
+    let with_entries = dir.join("tile/entries").is_dir();
+    let mut read = |p: &str| std::fs::read(dir.join(p)).ok();
+    match tile::check_tiles(cp.size, &cp.root, with_entries, &mut read) {
+        Ok(()) => {
+            let n = tiles_for_size(cp.size).len();
+            if json(format) {
+                print_json(
+                    &serde_json::json!({"ok": true, "origin": cp.origin, "size": cp.size, "tiles": n, "entries_checked": with_entries}),
+                )?;
+            } else {
+                println!(
+                    "ok: {} size {}: checkpoint signature, {n} hash tiles{} and the root verify",
+                    cp.origin,
+                    cp.size,
+                    if with_entries { " with their entry bundles" } else { "" }
+                );
+            }
+            Ok(0)
+        }
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+    match out {
+        Some(p) => crate::files::write_atomic(p, bytes),
+        None => std::io::stdout().write_all(bytes).map_err(io),
+    }
+}
+
+fn prove(p: ProveCommand, format: Format) -> Outcome {
+    match p {
+        ProveCommand::Inclusion {
+            data,
+            index,
+            size,
+            with_entry,
+            out,
+        } => {
+            let store = reader(&data.data)?;
+            let (path, note, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
+            let bytes = store.entry(index).map_err(store_err)?;
+            let proof = TlogProof {
+                extra: with_entry.then(|| bytes.clone()),
+                index,
+                path: path.clone(),
+                checkpoint: Note::parse(&note).map_err(|e| log_err(e.into()))?,
+            };
+            let text = proof.to_bytes();
+            if json(format) {
+                let v = serde_json::json!({
+                    "index": index, "size": cp.size, "leaf_hash": b64(&leaf_hash(&bytes)),
+                    "proof": path.iter().map(b64).collect::<Vec<_>>(),
+                    "checkpoint": String::from_utf8_lossy(&note), "tlog_proof": String::from_utf8_lossy(&text),
+                });
+                emit(
+                    out.as_deref(),
+                    format!("{}\n", serde_json::to_string_pretty(&v).map_err(io)?).as_bytes(),
+                )?;
+            } else {
+                emit(out.as_deref(), &text)?;
+            }
+            Ok(0)
+        }
+        ProveCommand::Consistency { data, from, to, out } => {
+            let store = reader(&data.data)?;
+            let (proof, old, new) = prove_consistency(&store, from, to).map_err(log_err)?;
+            let doc = ConsistencyDoc {
+                format: CONSISTENCY_FORMAT.into(),
+                from: String::from_utf8_lossy(&old).to_string(),
+                to: String::from_utf8_lossy(&new).to_string(),
+                proof: proof.iter().map(b64).collect(),
+            };
+            emit(
+                out.as_deref(),
+                format!("{}\n", serde_json::to_string_pretty(&doc).map_err(io)?).as_bytes(),
+            )?;
+            Ok(0)
+        }
+    }
+}
+
+fn verify_proof(
+    file: &Path,
+    key: Option<&str>,
+    data: Option<&Path>,
+    entry_file: Option<&Path>,
+    witnesses: &[String],
+    quorum: Option<usize>,
+    format: Format,
+) -> Outcome {
+    let log_key = match (key, data) {
+        (Some(k), _) => vkey(k, "--key")?,
+        (None, Some(d)) => DataDir::new(d).verifier().map_err(dir_err)?,
+        (None, None) => return Err(input(anyhow!("give the log's key: --key VKEY or --data DIR"))),
+    };
+    let witnesses: Vec<VerifierKey> = witnesses.iter().map(|w| vkey(w, "--witness")).collect::<Result<_, _>>()?;
+    let policy = Policy {
+        origin: log_key.name().to_owned(),
+        log_keys: vec![log_key],
+        quorum: quorum.unwrap_or(usize::from(!witnesses.is_empty())),
+        witnesses,
+    };
+    let bytes = std::fs::read(file).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+    let result = |ok: bool, what: String, extra: serde_json::Value| -> Outcome {
+        if json(format) {
+            print_json(&serde_json::json!({"ok": ok, "message": what, "detail": extra}))?;
+        } else {
+            println!("{}{what}", if ok { "ok: " } else { "FAILED: " });
+        }
+        Ok(if ok { 0 } else { CHECK_FAILED })
+    };
+    if bytes.starts_with(accord_tlog::proof::HEADER.as_bytes()) {
+        let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+        let entry_bytes = match (entry_file, &proof.extra) {
+            (Some(f), _) => std::fs::read(f).map_err(|e| input(anyhow!("--entry {}: {e}", f.display())))?,
+            (None, Some(e)) => e.clone(),
+            (None, None) => {
+                return Err(input(anyhow!(
+                    "{}: the proof carries no entry; give it with --entry FILE",
+                    file.display()
+                )))
+            }
+        };
+        match proof.verify(&leaf_hash(&entry_bytes), &policy) {
+            Ok(cp) => {
+                let summary = entry::decode(&entry_bytes)
+                    .map(|e| serde_json::json!({"party": e.party, "seq": e.seq, "kind": e.notification.get("kind")}))
+                    .unwrap_or(serde_json::Value::Null);
+                result(
+                    true,
+                    format!(
+                        "entry {} is in {} at size {} (root {})",
+                        proof.index,
+                        cp.origin,
+                        cp.size,
+                        b64(&cp.root)
+                    ),
+                    serde_json::json!({"index": proof.index, "origin": cp.origin, "size": cp.size, "root": b64(&cp.root), "entry": summary}),
+                )
+            }
+            Err(e) => result(false, format!("inclusion of entry {}: {e}", proof.index), serde_json::Value::Null),
+        }
+    } else {
+        let doc: ConsistencyDoc = serde_json::from_slice(&bytes).map_err(|e| {
+            input(anyhow!(
+                "{}: neither a tlog-proof (first line {}) nor an {CONSISTENCY_FORMAT} document: {e}",
+                file.display(),
+                accord_tlog::proof::HEADER
+            ))
+        })?;
+        match doc.verify(&policy) {
+            Ok((a, b)) => result(
+                true,
+                format!("{} size {} is consistent with size {}", a.origin, a.size, b.size),
+                serde_json::json!({"origin": a.origin, "from": a.size, "to": b.size}),
+            ),
+            Err(e) => result(false, format!("consistency: {e}"), serde_json::Value::Null),
+        }
+    }
+}
+
+fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome {
+    let store = reader(dir)?;
+    let (note, files, bytes_written) = store
+        .snapshot(|s| {
+            let (size, note) = s.latest()?;
+            let mut files = 0u64;
+            let mut written = 0u64;
+            let mut put = |rel: &str, bytes: &[u8]| -> Result<(), StoreError> {
+                let path = out.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("{}: {e}", parent.display())))?;
+                }
+                crate::files::write_atomic(&path, bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
+                files += 1;
+                written += bytes.len() as u64;
+                Ok(())
+            };
+            for t in tiles_for_size(size) {
+                let data = tile::tile_bytes(&Hashes(s), t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                put(&t.path(), &data)?;
+                if t.level == 0 && !public {
+                    let mut bundle = Vec::new();
+                    s.scan_entries(t.first(), t.first() + u64::from(t.width), &mut |_, e| {
+                        tile::push_entry(&mut bundle, e).map_err(|e| StoreError::Corrupt(e.to_string()))
+                    })?;
+                    put(&t.entries_path(), &bundle)?;
+                }
+            }
+            // The checkpoint last: a mirror never sees a checkpoint before its tiles.
+            put("checkpoint", &note)?;
+            Ok((note, files, written))
+        })
+        .map_err(store_err)?;
+    let cp = Note::parse(&note)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .ok_or_else(|| Failure {
+            code: CHECK_FAILED,
+            error: anyhow!("the latest checkpoint is malformed; run accord log verify"),
+        })?;
+    if json(format) {
+        print_json(
+            &serde_json::json!({"out": out.display().to_string(), "size": cp.size, "files": files, "bytes": bytes_written, "public": public}),
+        )?;
+    } else {
+        println!(
+            "exported {} size {} to {}: {files} files, {bytes_written} bytes{}",
+            cp.origin,
+            cp.size,
+            out.display(),
+            if public { " (public: no entry bundles)" } else { "" }
+        );
+    }
+    Ok(0)
+}

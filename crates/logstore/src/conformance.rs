@@ -1,0 +1,286 @@
+//! The conformance suite every [`Store`] backend must pass (a PostgreSQL backend will run it
+//! too). Each check panics with a message naming the rule broken; backends call [`run_all`]
+//! from their tests with a function that makes a fresh, empty store.
+//!
+//! What it holds a backend to: the contract in [`crate::store`] (atomic, append-only commits,
+//! conflicts refused without change, ordered scans, typed errors for absent rows), plus the
+//! behaviour of a [`Log`] on top of it (proofs from stored hashes verify; after an injected
+//! failure before or after a commit, the log neither loses an acknowledged entry nor signs an
+//! inconsistent checkpoint, and a full verification of the store is clean).
+
+#![allow(clippy::unwrap_used)]
+
+use crate::faulty::{Fault, FaultyStore};
+use crate::log::{prove_consistency, prove_inclusion, Log, LogError};
+use crate::store::{Batch, Meta, Store, StoreError};
+use crate::verify::{verify, Leaves};
+use accord_tlog::merkle::{stored_count, verify_consistency, verify_inclusion, MemoryTree};
+use accord_tlog::{leaf_hash, note::ALG_ED25519, Checkpoint, Hash, Note, SignerKey};
+
+/// The test key every check signs with.
+pub fn test_key() -> SignerKey {
+    SignerKey::from_seed("example.org/conformance/log", ALG_ED25519, [7; 32]).unwrap()
+}
+
+fn entries(from: u64, n: u64) -> Vec<Vec<u8>> {
+    (from..from + n).map(|i| format!("entry {i}").into_bytes()).collect()
+}
+
+/// Runs every check against stores made by `make`.
+pub fn run_all<S: Store>(make: &mut dyn FnMut() -> S) {
+    uninitialised(make());
+    init_once(make());
+    commit_and_read(make());
+    conflicts_change_nothing(make());
+    absent_rows_are_typed_errors(make());
+    log_proofs_verify(make());
+    faults_lose_nothing(FaultyStore::new(make()), Fault::CommitBefore);
+    faults_lose_nothing(FaultyStore::new(make()), Fault::CommitAfter);
+    read_faults_are_errors(FaultyStore::new(make()));
+}
+
+fn meta() -> Meta {
+    Meta {
+        origin: "example.org/conformance/log".into(),
+        party: "US".into(),
+        vkey: test_key().verifier().to_string(),
+    }
+}
+
+/// Reads of an uninitialised store say so.
+pub fn uninitialised<S: Store>(s: S) {
+    assert_eq!(s.meta(), Err(StoreError::NotInitialised), "meta() of a new store");
+    assert_eq!(s.latest().map(|_| ()), Err(StoreError::NotInitialised), "latest() of a new store");
+}
+
+/// `init` writes meta and the size-0 checkpoint once.
+pub fn init_once<S: Store>(mut s: S) {
+    s.init(&meta(), b"cp0").unwrap();
+    assert_eq!(s.meta().unwrap(), meta(), "meta round trip");
+    assert_eq!(s.latest().unwrap(), (0, b"cp0".to_vec()), "latest after init");
+    assert!(
+        matches!(s.init(&meta(), b"again"), Err(StoreError::AlreadyInitialised(_))),
+        "second init refused"
+    );
+    assert_eq!(s.latest().unwrap(), (0, b"cp0".to_vec()), "a refused init changes nothing");
+}
+
+fn batch_for(tree: &mut accord_tlog::Edge, start: u64, es: &[Vec<u8>]) -> (Vec<Hash>, u64) {
+    let mut out = Vec::new();
+    for e in es {
+        tree.push(leaf_hash(e), &mut out);
+    }
+    (out.into_iter().map(|(_, _, h)| h).collect(), stored_count(start))
+}
+
+/// Committed batches read back exactly, in order.
+pub fn commit_and_read<S: Store>(mut s: S) {
+    s.init(&meta(), b"cp0").unwrap();
+    let mut edge = accord_tlog::Edge::new();
+    let mut start = 0;
+    for n in [1u64, 2, 5, 8] {
+        let es = entries(start, n);
+        let (hashes, hash_start) = batch_for(&mut edge, start, &es);
+        let cp = format!("cp{}", start + n).into_bytes();
+        s.commit(&Batch {
+            start,
+            entries: &es,
+            hash_start,
+            hashes: &hashes,
+            checkpoint: &cp,
+        })
+        .unwrap();
+        start += n;
+    }
+    assert_eq!(
+        s.latest().unwrap(),
+        (16, b"cp16".to_vec()),
+        "latest is the last commit's checkpoint"
+    );
+    assert_eq!(s.counts().unwrap(), (16, stored_count(16), 5), "counts");
+    for i in 0..16 {
+        assert_eq!(s.entry(i).unwrap(), format!("entry {i}").into_bytes(), "entry {i}");
+    }
+    let mut seen = Vec::new();
+    s.scan_entries(3, 9, &mut |i, _| {
+        seen.push(i);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, (3..9).collect::<Vec<_>>(), "scan_entries is ordered and bounded");
+    let mut ids = Vec::new();
+    s.scan_hashes(0, stored_count(16), &mut |i, raw| {
+        assert_eq!(raw.len(), 32);
+        ids.push(i);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(ids, (0..stored_count(16)).collect::<Vec<_>>(), "scan_hashes is ordered");
+    let mut sizes = Vec::new();
+    s.scan_checkpoints(&mut |sz, _| {
+        sizes.push(sz);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(sizes, [0, 1, 3, 8, 16], "checkpoints by size");
+    assert_eq!(s.checkpoint(8).unwrap(), Some(b"cp8".to_vec()));
+    assert_eq!(s.checkpoint(9).unwrap(), None);
+    let mut mem = MemoryTree::new();
+    for i in 0..16 {
+        mem.append(leaf_hash(&s.entry(i).unwrap()));
+    }
+    assert_eq!(
+        accord_tlog::merkle::tree_hash(&crate::store::Hashes(&s), 16).unwrap(),
+        mem.root(),
+        "stored hashes give the tree's root"
+    );
+}
+
+/// A batch that does not continue the log is refused and changes nothing.
+pub fn conflicts_change_nothing<S: Store>(mut s: S) {
+    s.init(&meta(), b"cp0").unwrap();
+    let es = entries(0, 3);
+    let mut edge = accord_tlog::Edge::new();
+    let (hashes, _) = batch_for(&mut edge, 0, &es);
+    s.commit(&Batch {
+        start: 0,
+        entries: &es,
+        hash_start: 0,
+        hashes: &hashes,
+        checkpoint: b"cp3",
+    })
+    .unwrap();
+    let before = s.counts().unwrap();
+    let wrong_start = s.commit(&Batch {
+        start: 2,
+        entries: &es,
+        hash_start: stored_count(3),
+        hashes: &hashes,
+        checkpoint: b"x",
+    });
+    assert_eq!(
+        wrong_start,
+        Err(StoreError::Conflict { want: 3, got: 2 }),
+        "a batch at the wrong size"
+    );
+    let wrong_hashes = s.commit(&Batch {
+        start: 3,
+        entries: &es,
+        hash_start: 1,
+        hashes: &hashes,
+        checkpoint: b"x",
+    });
+    assert!(
+        matches!(wrong_hashes, Err(StoreError::Conflict { .. })),
+        "a batch at the wrong hash count"
+    );
+    assert_eq!(s.counts().unwrap(), before, "refused batches change nothing");
+    assert_eq!(s.latest().unwrap().0, 3);
+}
+
+/// Absent rows are typed errors, never panics.
+pub fn absent_rows_are_typed_errors<S: Store>(mut s: S) {
+    s.init(&meta(), b"cp0").unwrap();
+    assert!(matches!(s.entry(0), Err(StoreError::NotFound(_))), "entry beyond the size");
+    assert!(matches!(s.hash(0), Err(StoreError::NotFound(_))), "hash beyond the count");
+    let mut n = 0;
+    s.scan_entries(0, 10, &mut |_, _| {
+        n += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(n, 0, "scan of an empty log");
+}
+
+/// A log on this store makes proofs that verify, and verifies clean.
+pub fn log_proofs_verify<S: Store>(s: S) {
+    let mut log = Log::create(s, test_key(), "US").unwrap();
+    let mut mem = MemoryTree::new();
+    let mut sizes = vec![0u64];
+    for n in [1u64, 1, 3, 7, 20, 1, 33] {
+        let es = entries(log.size(), n);
+        for e in &es {
+            mem.append(leaf_hash(e));
+        }
+        let a = log.append(&es).unwrap();
+        let cp = Checkpoint::parse(&Note::parse(&a.checkpoint).unwrap().text).unwrap();
+        assert_eq!(cp.root, mem.root(), "checkpoint root at size {}", a.size);
+        sizes.push(a.size);
+    }
+    let size = log.size();
+    let store = log.store();
+    for i in 0..size {
+        let (proof, _, cp) = prove_inclusion(store, i, None).unwrap();
+        verify_inclusion(i, size, &leaf_hash(&store.entry(i).unwrap()), &proof, &cp.root).unwrap();
+    }
+    for (a, &from) in sizes.iter().enumerate() {
+        for &to in &sizes[a..] {
+            if from == 0 {
+                continue;
+            }
+            let (proof, old, new) = prove_consistency(store, from, Some(to)).unwrap();
+            let r1 = Checkpoint::parse(&Note::parse(&old).unwrap().text).unwrap().root;
+            let r2 = Checkpoint::parse(&Note::parse(&new).unwrap().text).unwrap().root;
+            verify_consistency(from, to, &r1, &r2, &proof).unwrap();
+        }
+    }
+    assert!(matches!(prove_inclusion(store, 0, Some(3)), Err(LogError::NoCheckpoint(3))));
+    let report = verify(store, &test_key().verifier(), Leaves::Inline, &mut |_| {});
+    assert!(report.ok(), "a clean log verifies: {:?}", report.problems);
+    assert_eq!(report.entries, size);
+}
+
+/// A commit that fails (before or after writing) loses no acknowledged entry, and the log goes
+/// on signing only checkpoints consistent with the store.
+pub fn faults_lose_nothing<S: Store>(s: FaultyStore<S>, fault: Fault) {
+    let mut log = Log::create(s, test_key(), "US").unwrap();
+    let mut acked: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut checkpoints: Vec<Vec<u8>> = Vec::new();
+    for round in 0..6u64 {
+        if round % 2 == 1 {
+            log.store_mut().arm(fault, 0, false);
+        }
+        let es = entries(1000 * round, 3);
+        match log.append(&es) {
+            Ok(a) => {
+                for (i, e) in es.into_iter().enumerate() {
+                    acked.push((a.first + i as u64, e));
+                }
+                checkpoints.push(a.checkpoint);
+            }
+            Err(LogError::Store(StoreError::Injected(_))) => {}
+            Err(e) => panic!("unexpected error after an injected {fault:?}: {e}"),
+        }
+        log.store_mut().disarm();
+    }
+    let store = log.store();
+    for (i, e) in &acked {
+        assert_eq!(&store.entry(*i).unwrap(), e, "acknowledged entry {i} after {fault:?}");
+    }
+    // Every checkpoint the log handed out is stored, and all are consistent (verify checks
+    // every stored checkpoint against one stored tree).
+    for cp in &checkpoints {
+        let size = Checkpoint::parse(&Note::parse(cp).unwrap().text).unwrap().size;
+        assert_eq!(store.checkpoint(size).unwrap().as_ref(), Some(cp), "checkpoint at {size} is stored");
+    }
+    let report = verify(store, &test_key().verifier(), Leaves::Inline, &mut |_| {});
+    assert!(report.ok(), "after {fault:?}: {:?}", report.problems);
+    if fault == Fault::CommitAfter {
+        assert_eq!(log.size(), 18, "commits that landed before the error count");
+    } else {
+        assert_eq!(log.size(), 9, "commits refused before writing do not count");
+    }
+}
+
+/// Failing reads give errors from proofs and a located store problem from verification.
+pub fn read_faults_are_errors<S: Store>(s: FaultyStore<S>) {
+    let mut log = Log::create(s, test_key(), "US").unwrap();
+    log.append(&entries(0, 10)).unwrap();
+    log.store_mut().arm(Fault::HashRead, 0, true);
+    assert!(prove_inclusion(log.store(), 3, None).is_err(), "a proof with failing hash reads");
+    let report = verify(log.store(), &test_key().verifier(), Leaves::Inline, &mut |_| {});
+    assert!(!report.ok(), "verification with failing hash reads reports a problem");
+    log.store_mut().arm(Fault::EntryRead, 0, true);
+    let report = verify(log.store(), &test_key().verifier(), Leaves::Inline, &mut |_| {});
+    assert!(!report.ok(), "verification with failing entry reads reports a problem");
+}

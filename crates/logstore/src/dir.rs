@@ -1,0 +1,212 @@
+//! The data folder of one log: `log.db` (the SQLite store), `log.key` (the private key, mode
+//! 0600, Go `PRIVATE+KEY+` form) and `lock` (held by the one writer).
+//!
+//! Invariants: at most one process holds a folder for writing (an OS file lock on `lock`,
+//! released by the OS when the process dies, so a crash never leaves it stuck); readers take no
+//! lock (SQLite WAL gives them consistent snapshots); the key file is created with mode 0600
+//! and never rewritten.
+
+use crate::log::{Log, LogError};
+use crate::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+use accord_tlog::{SignerKey, VerifierKey};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Why a data folder cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// Another process holds the folder for writing.
+    #[error("{dir}: another process is writing to this log ({holder}); only one writer per log is allowed")]
+    Busy {
+        /// The folder.
+        dir: PathBuf,
+        /// What the lock file says about the holder.
+        holder: String,
+    },
+    /// Not a log folder.
+    #[error("{0}: no log here (create one with `accord log init --data {0} --origin NAME`)")]
+    NoLog(PathBuf),
+    /// Already a log folder.
+    #[error("{0}: a log already exists here")]
+    Exists(PathBuf),
+    /// A file could not be read or written.
+    #[error("{path}: {err}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        err: std::io::Error,
+    },
+    /// The key file is malformed.
+    #[error("{path}: {why}")]
+    Key {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+    /// The log failed.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A log's data folder.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// The writer lock; dropping it (or the process dying) releases it.
+#[derive(Debug)]
+pub struct WriterLock {
+    _file: File,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DirError + '_ {
+    move |err| DirError::Io {
+        path: path.to_owned(),
+        err,
+    }
+}
+
+impl DataDir {
+    /// The folder at `root` (not touched yet).
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    /// The folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The database file.
+    pub fn db(&self) -> PathBuf {
+        self.root.join("log.db")
+    }
+
+    /// The private key file.
+    pub fn key_file(&self) -> PathBuf {
+        self.root.join("log.key")
+    }
+
+    fn lock_file(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// Takes the writer lock, or says who holds it.
+    pub fn lock(&self) -> Result<WriterLock, DirError> {
+        let path = self.lock_file();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0).map_err(io(&path))?;
+                writeln!(file, "pid {}", std::process::id()).map_err(io(&path))?;
+                Ok(WriterLock { _file: file })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                Err(DirError::Busy {
+                    dir: self.root.clone(),
+                    holder: holder.trim().to_owned(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+        }
+    }
+
+    /// Whether a log exists here.
+    pub fn exists(&self) -> bool {
+        self.db().exists() && self.key_file().exists()
+    }
+
+    /// Creates a new log: the folder, the key (mode 0600), the database with its size-0
+    /// checkpoint. Refuses if one exists. Returns the log, holding the writer lock.
+    pub fn init(&self, origin: &str, party: &str, seed: [u8; 32]) -> Result<(Log<SqliteStore>, WriterLock), DirError> {
+        std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
+        let lock = self.lock()?;
+        if self.db().exists() || self.key_file().exists() {
+            return Err(DirError::Exists(self.root.clone()));
+        }
+        let key = SignerKey::from_seed(origin, accord_tlog::note::ALG_ED25519, seed).map_err(|e| DirError::Key {
+            path: self.key_file(),
+            why: format!("origin {origin:?} cannot name a key: {e}"),
+        })?;
+        let path = self.key_file();
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(io(&path))?;
+            writeln!(f, "{}", key.to_skey()).map_err(io(&path))?;
+            f.sync_all().map_err(io(&path))?;
+        }
+        let store = SqliteStore::open(&self.db())?;
+        let log = match Log::create(store, key, party) {
+            Ok(l) => l,
+            Err(e) => {
+                // Leave no half-made log behind.
+                let _ = std::fs::remove_file(&path);
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(self.root.join(format!("log.db{suffix}")));
+                }
+                return Err(e.into());
+            }
+        };
+        Ok((log, lock))
+    }
+
+    /// Reads the private key.
+    pub fn signer(&self) -> Result<SignerKey, DirError> {
+        let path = self.key_file();
+        if !path.exists() {
+            return Err(DirError::NoLog(self.root.clone()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        SignerKey::parse(text.trim_end()).map_err(|e| DirError::Key { path, why: e.to_string() })
+    }
+
+    /// Opens the log for appending: takes the lock, reads the key, checks the store.
+    pub fn open_writer(&self) -> Result<(Log<SqliteStore>, WriterLock), DirError> {
+        if !self.exists() {
+            return Err(DirError::NoLog(self.root.clone()));
+        }
+        let lock = self.lock()?;
+        let key = self.signer()?;
+        let store = SqliteStore::open(&self.db())?;
+        Ok((Log::open(store, key)?, lock))
+    }
+
+    /// Opens the store for reading (no lock).
+    pub fn open_reader(&self) -> Result<SqliteStore, DirError> {
+        if !self.db().exists() {
+            return Err(DirError::NoLog(self.root.clone()));
+        }
+        Ok(SqliteStore::open_read_only(&self.db())?)
+    }
+
+    /// The log's verifier key, as recorded in the store.
+    pub fn verifier(&self) -> Result<VerifierKey, DirError> {
+        let store = self.open_reader()?;
+        let meta = store.meta()?;
+        VerifierKey::parse(&meta.vkey).map_err(|e| DirError::Key {
+            path: self.db(),
+            why: format!("recorded vkey: {e}"),
+        })
+    }
+}

@@ -1,0 +1,265 @@
+//! A log: a store, the log's signing key, and the right edge of its tree in memory.
+//!
+//! Invariants: `edge` always describes the tree the store holds at its latest checkpoint, and
+//! that checkpoint's root equals `edge.root()` (checked at [`Log::open`], kept by
+//! [`Log::append`], restored from the store after any failed commit); so the only checkpoints
+//! ever signed extend the stored tree, and no two signed checkpoints are inconsistent.
+
+use crate::store::{Batch, Hashes, Meta, Store, StoreError};
+use accord_tlog::merkle::{consistency_proof, inclusion_proof, stored_count, Edge};
+use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, NoteError, ProofError, SignerKey, VerifierKey};
+
+/// The largest entry (the tlog-tiles bundle limit).
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+
+/// Why a log operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LogError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The signing key is not the log's.
+    #[error("the signing key {key} is not this log's key {log}")]
+    WrongKey {
+        /// The key given.
+        key: String,
+        /// The log's.
+        log: String,
+    },
+    /// An entry over the size limit.
+    #[error("entry {position} of the batch is {size} bytes; an entry is at most 65,535 bytes")]
+    EntryTooLarge {
+        /// Position in the batch.
+        position: usize,
+        /// Its size.
+        size: usize,
+    },
+    /// The stored tree does not match the latest signed checkpoint: the log refuses to sign.
+    #[error("the store is inconsistent ({0}); run `accord log verify` to locate the damage; nothing will be appended")]
+    Inconsistent(String),
+    /// A proof cannot be made.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// A checkpoint note is malformed or badly signed.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// No checkpoint at the size asked for.
+    #[error("no checkpoint at size {0}; proofs are made to a checkpointed size (see `accord log checkpoint --all`)")]
+    NoCheckpoint(u64),
+}
+
+/// The result of an append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Index of the first entry.
+    pub first: u64,
+    /// Leaf hashes of the entries.
+    pub leaf_hashes: Vec<Hash>,
+    /// The new size.
+    pub size: u64,
+    /// The new signed checkpoint.
+    pub checkpoint: Vec<u8>,
+}
+
+/// A writable log.
+pub struct Log<S: Store> {
+    store: S,
+    key: SignerKey,
+    meta: Meta,
+    edge: Edge,
+    latest: Vec<u8>,
+}
+
+/// The signed checkpoint note for `edge`.
+fn sign_checkpoint(key: &SignerKey, origin: &str, edge: &Edge) -> Vec<u8> {
+    let cp = Checkpoint {
+        origin: origin.to_owned(),
+        size: edge.size(),
+        root: edge.root(),
+        extensions: Vec::new(),
+    };
+    // A checkpoint body is valid note text by construction.
+    let mut note = Note {
+        text: cp.text(),
+        signatures: Vec::new(),
+    };
+    note.sign(key, 0);
+    note.to_bytes()
+}
+
+impl<S: Store> Log<S> {
+    /// Initialises `store` as a new, empty log of `party`, signed by `key` (whose name is the
+    /// origin).
+    pub fn create(mut store: S, key: SignerKey, party: &str) -> Result<Log<S>, LogError> {
+        let meta = Meta {
+            origin: key.name().to_owned(),
+            party: party.to_owned(),
+            vkey: key.verifier().to_string(),
+        };
+        let edge = Edge::new();
+        let latest = sign_checkpoint(&key, &meta.origin, &edge);
+        store.init(&meta, &latest)?;
+        Ok(Log {
+            store,
+            key,
+            meta,
+            edge,
+            latest,
+        })
+    }
+
+    /// Opens an initialised store for appending, after checking that `key` is the log's and that
+    /// the stored tree matches the latest signed checkpoint.
+    pub fn open(store: S, key: SignerKey) -> Result<Log<S>, LogError> {
+        let meta = store.meta()?;
+        let vkey = key.verifier().to_string();
+        if meta.vkey != vkey {
+            return Err(LogError::WrongKey { key: vkey, log: meta.vkey });
+        }
+        let mut log = Log {
+            store,
+            key,
+            meta,
+            edge: Edge::new(),
+            latest: Vec::new(),
+        };
+        log.reload()?;
+        Ok(log)
+    }
+
+    /// Rereads the size, edge and latest checkpoint from the store and checks they agree.
+    fn reload(&mut self) -> Result<(), LogError> {
+        let (size, note) = self.store.latest()?;
+        let parsed = Note::parse(&note).map_err(|e| LogError::Inconsistent(format!("latest checkpoint: {e}")))?;
+        parsed
+            .verify(&[self.key.verifier()])
+            .map_err(|e| LogError::Inconsistent(format!("latest checkpoint (size {size}): {e}")))?;
+        let cp = Checkpoint::parse(&parsed.text).map_err(|e| LogError::Inconsistent(format!("latest checkpoint: {e}")))?;
+        if cp.size != size || cp.origin != self.meta.origin {
+            return Err(LogError::Inconsistent(format!(
+                "the checkpoint stored for size {size} is for {} size {}",
+                cp.origin, cp.size
+            )));
+        }
+        let edge = Edge::load(&Hashes(&self.store), size).map_err(|e| LogError::Inconsistent(format!("stored hashes: {e}")))?;
+        if edge.root() != cp.root {
+            return Err(LogError::Inconsistent(format!(
+                "the stored hashes give root {} for size {size}, the signed checkpoint says {}",
+                edge.root(),
+                cp.root
+            )));
+        }
+        self.edge = edge;
+        self.latest = note;
+        Ok(())
+    }
+
+    /// Appends `entries` in one atomic commit with a new signed checkpoint. On any error the
+    /// log is as it was before (or, if the store committed and then failed, as the store says).
+    pub fn append(&mut self, entries: &[Vec<u8>]) -> Result<Appended, LogError> {
+        if let Some((position, e)) = entries.iter().enumerate().find(|(_, e)| e.len() > MAX_ENTRY_BYTES) {
+            return Err(LogError::EntryTooLarge { position, size: e.len() });
+        }
+        let first = self.edge.size();
+        let mut edge = self.edge.clone();
+        let mut created = Vec::with_capacity(entries.len() * 2 + 8);
+        let mut leaf_hashes = Vec::with_capacity(entries.len());
+        for e in entries {
+            let h = leaf_hash(e);
+            leaf_hashes.push(h);
+            edge.push(h, &mut created);
+        }
+        let hashes: Vec<Hash> = created.into_iter().map(|(_, _, h)| h).collect();
+        let checkpoint = sign_checkpoint(&self.key, &self.meta.origin, &edge);
+        let batch = Batch {
+            start: first,
+            entries,
+            hash_start: stored_count(first),
+            hashes: &hashes,
+            checkpoint: &checkpoint,
+        };
+        match self.store.commit(&batch) {
+            Ok(()) => {
+                self.edge = edge;
+                self.latest = checkpoint.clone();
+                Ok(Appended {
+                    first,
+                    leaf_hashes,
+                    size: self.edge.size(),
+                    checkpoint,
+                })
+            }
+            Err(e) => {
+                // The commit may have landed (an error while committing): believe the store.
+                self.reload()?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Number of entries.
+    pub fn size(&self) -> u64 {
+        self.edge.size()
+    }
+
+    /// The latest signed checkpoint note.
+    pub fn latest(&self) -> &[u8] {
+        &self.latest
+    }
+
+    /// The log's metadata.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Mutable access to the store (tests arm faults through it).
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    /// Gives the store back.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// The log's verifier key.
+    pub fn verifier(&self) -> VerifierKey {
+        self.key.verifier()
+    }
+}
+
+/// The checkpoint at `size` (the latest when `None`) and its parsed body.
+pub fn checkpoint_at<S: Store + ?Sized>(store: &S, size: Option<u64>) -> Result<(Vec<u8>, Checkpoint), LogError> {
+    let note = match size {
+        None => store.latest()?.1,
+        Some(s) => store.checkpoint(s)?.ok_or(LogError::NoCheckpoint(s))?,
+    };
+    let parsed = Note::parse(&note)?;
+    let cp = Checkpoint::parse(&parsed.text)?;
+    Ok((note, cp))
+}
+
+/// The inclusion proof of entry `index` in the checkpointed tree of `size` (the latest when
+/// `None`), with that checkpoint.
+pub fn prove_inclusion<S: Store + ?Sized>(store: &S, index: u64, size: Option<u64>) -> Result<(Vec<Hash>, Vec<u8>, Checkpoint), LogError> {
+    let (note, cp) = checkpoint_at(store, size)?;
+    let proof = inclusion_proof(&Hashes(store), index, cp.size)?;
+    Ok((proof, note, cp))
+}
+
+/// A consistency proof: the hashes, the older checkpoint note, the newer one.
+pub type ConsistencyProof = (Vec<Hash>, Vec<u8>, Vec<u8>);
+
+/// The consistency proof from the checkpointed size `from` to `to` (the latest when `None`),
+/// with both checkpoints.
+pub fn prove_consistency<S: Store + ?Sized>(store: &S, from: u64, to: Option<u64>) -> Result<ConsistencyProof, LogError> {
+    let (old, old_cp) = checkpoint_at(store, Some(from))?;
+    let (new, new_cp) = checkpoint_at(store, to)?;
+    let proof = consistency_proof(&Hashes(store), old_cp.size, new_cp.size)?;
+    Ok((proof, old, new))
+}

@@ -1,0 +1,123 @@
+//! An in-memory backend: the reference the conformance suite is read against, and the base of
+//! fault-injection tests. Not durable.
+
+use crate::store::{to_hash, Batch, Meta, Store, StoreError, Visit};
+use accord_tlog::Hash;
+use std::collections::BTreeMap;
+
+/// A log store in memory.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    meta: Option<Meta>,
+    entries: Vec<Vec<u8>>,
+    hashes: Vec<Vec<u8>>,
+    checkpoints: BTreeMap<u64, Vec<u8>>,
+}
+
+impl MemoryStore {
+    /// An empty, uninitialised store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// Overwrites a stored value, for tamper tests: `table` is "entries", "hashes" or
+    /// "checkpoints".
+    pub fn tamper(&mut self, table: &str, key: u64, value: Vec<u8>) {
+        match table {
+            "entries" => self.entries[key as usize] = value,
+            "hashes" => self.hashes[key as usize] = value,
+            _ => {
+                self.checkpoints.insert(key, value);
+            }
+        }
+    }
+}
+
+impl Store for MemoryStore {
+    fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
+        if let Some(m) = &self.meta {
+            return Err(StoreError::AlreadyInitialised(m.origin.clone()));
+        }
+        self.meta = Some(meta.clone());
+        self.checkpoints.insert(0, checkpoint.to_vec());
+        Ok(())
+    }
+
+    fn meta(&self) -> Result<Meta, StoreError> {
+        self.meta.clone().ok_or(StoreError::NotInitialised)
+    }
+
+    fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
+        self.checkpoints
+            .iter()
+            .next_back()
+            .map(|(s, n)| (*s, n.clone()))
+            .ok_or(StoreError::NotInitialised)
+    }
+
+    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+        let (size, _) = self.latest()?;
+        if size != batch.start {
+            return Err(StoreError::Conflict {
+                want: size,
+                got: batch.start,
+            });
+        }
+        if self.hashes.len() as u64 != batch.hash_start {
+            return Err(StoreError::Conflict {
+                want: self.hashes.len() as u64,
+                got: batch.hash_start,
+            });
+        }
+        self.entries.extend(batch.entries.iter().cloned());
+        self.hashes.extend(batch.hashes.iter().map(|h| h.0.to_vec()));
+        self.checkpoints.insert(batch.end(), batch.checkpoint.to_vec());
+        Ok(())
+    }
+
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        self.entries
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(format!("entry {index}")))
+    }
+
+    fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        let end = end.min(self.entries.len() as u64);
+        for i in start..end {
+            f(i, &self.entries[i as usize])?;
+        }
+        Ok(())
+    }
+
+    fn hash(&self, id: u64) -> Result<Hash, StoreError> {
+        let raw = self
+            .hashes
+            .get(id as usize)
+            .ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?;
+        to_hash(&format!("stored hash {id}"), raw)
+    }
+
+    fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        let end = end.min(self.hashes.len() as u64);
+        for i in start..end {
+            f(i, &self.hashes[i as usize])?;
+        }
+        Ok(())
+    }
+
+    fn scan_checkpoints(&self, f: Visit<'_>) -> Result<(), StoreError> {
+        for (s, n) in &self.checkpoints {
+            f(*s, n)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.checkpoints.get(&size).cloned())
+    }
+
+    fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        Ok((self.entries.len() as u64, self.hashes.len() as u64, self.checkpoints.len() as u64))
+    }
+}

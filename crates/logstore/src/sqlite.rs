@@ -1,0 +1,261 @@
+//! The SQLite backend: one database file in WAL mode with `synchronous=FULL`, so that a commit
+//! that returned is on disk (fsync of the WAL), and readers in other processes see whole
+//! batches only.
+//!
+//! Schema (version 1, in `PRAGMA user_version`):
+//! `meta(key, value)`, `entries(idx INTEGER PRIMARY KEY, data BLOB)`,
+//! `hashes(id INTEGER PRIMARY KEY, hash BLOB)`, `checkpoints(size INTEGER PRIMARY KEY, note BLOB)`.
+//! Keys grow with every append, so inserts go to the right edge of each B-tree.
+
+use crate::store::{to_hash, Batch, Meta, Store, StoreError, Visit};
+use accord_tlog::Hash;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::path::Path;
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// A log store in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
+        {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database for writing.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        Self::setup(conn, true)
+    }
+
+    /// Opens an existing database for reading only.
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotInitialised);
+        }
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(backend)?;
+        Self::setup(conn, false)
+    }
+
+    fn setup(conn: Connection, write: bool) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
+        if write {
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;
+            conn.pragma_update(None, "synchronous", "FULL").map_err(backend)?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
+            if version == 0 {
+                conn.execute_batch(
+                    "BEGIN;
+                     CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                     CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
+                     CREATE TABLE IF NOT EXISTS hashes(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+                     CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);
+                     PRAGMA user_version = 1;
+                     COMMIT;",
+                )
+                .map_err(backend)?;
+            }
+        }
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(backend)?;
+        if version != SCHEMA_VERSION {
+            return Err(if version == 0 {
+                StoreError::NotInitialised
+            } else {
+                StoreError::Corrupt(format!("schema version {version}; this accord reads version {SCHEMA_VERSION}"))
+            });
+        }
+        Ok(SqliteStore { conn })
+    }
+
+    /// Runs `f` in one read transaction, so that every read sees the same snapshot.
+    pub fn snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.conn.execute_batch("BEGIN").map_err(backend)?;
+        let out = f(self);
+        self.conn.execute_batch("COMMIT").map_err(backend)?;
+        out
+    }
+
+    fn scan(&self, sql: &str, a: u64, b: Option<u64>, f: Visit<'_>) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
+        let mut rows = match b {
+            Some(b) => stmt.query(params![a as i64, b as i64]),
+            None => stmt.query([]),
+        }
+        .map_err(backend)?;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let k: i64 = row.get(0).map_err(backend)?;
+            let v = row.get_ref(1).map_err(backend)?;
+            let bytes = v
+                .as_blob()
+                .map_err(|_| StoreError::Corrupt(format!("row {k} of a scan holds {:?}, not a blob", v.data_type())))?;
+            f(k as u64, bytes)?;
+        }
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
+        if let Ok(m) = self.meta() {
+            return Err(StoreError::AlreadyInitialised(m.origin));
+        }
+        let tx = self.conn.transaction().map_err(backend)?;
+        for (k, v) in [("origin", &meta.origin), ("party", &meta.party), ("vkey", &meta.vkey)] {
+            tx.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", params![k, v])
+                .map_err(backend)?;
+        }
+        tx.execute("INSERT INTO checkpoints(size, note) VALUES (0, ?1)", params![checkpoint])
+            .map_err(backend)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn meta(&self) -> Result<Meta, StoreError> {
+        let get = |k: &str| -> Result<Option<String>, StoreError> {
+            self.conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
+                .optional()
+                .map_err(backend)
+        };
+        match (get("origin")?, get("party")?, get("vkey")?) {
+            (Some(origin), Some(party), Some(vkey)) => Ok(Meta { origin, party, vkey }),
+            (None, None, None) => Err(StoreError::NotInitialised),
+            _ => Err(StoreError::Corrupt("the meta table lacks origin, party or vkey".into())),
+        }
+    }
+
+    fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+            .map_err(backend)?;
+        let row: Option<(i64, Vec<u8>)> = stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(backend)?;
+        match row {
+            Some((s, n)) if s >= 0 => Ok((s as u64, n)),
+            Some((s, _)) => Err(StoreError::Corrupt(format!("a checkpoint with size {s}"))),
+            None => Err(StoreError::NotInitialised),
+        }
+    }
+
+    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let (size, _): (i64, Vec<u8>) = tx
+                .query_row("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+                .map_err(backend)?
+                .ok_or(StoreError::NotInitialised)?;
+            if size as u64 != batch.start {
+                return Err(StoreError::Conflict {
+                    want: size as u64,
+                    got: batch.start,
+                });
+            }
+            let hashes: i64 = tx
+                .query_row("SELECT COALESCE(MAX(id) + 1, 0) FROM hashes", [], |r| r.get(0))
+                .map_err(backend)?;
+            if hashes as u64 != batch.hash_start {
+                return Err(StoreError::Conflict {
+                    want: hashes as u64,
+                    got: batch.hash_start,
+                });
+            }
+            let mut ins = tx
+                .prepare_cached("INSERT INTO entries(idx, data) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for (i, e) in batch.entries.iter().enumerate() {
+                ins.execute(params![(batch.start + i as u64) as i64, e]).map_err(backend)?;
+            }
+            let mut ins = tx.prepare_cached("INSERT INTO hashes(id, hash) VALUES (?1, ?2)").map_err(backend)?;
+            for (i, h) in batch.hashes.iter().enumerate() {
+                ins.execute(params![(batch.hash_start + i as u64) as i64, &h.0[..]])
+                    .map_err(backend)?;
+            }
+            tx.execute(
+                "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
+                params![batch.end() as i64, batch.checkpoint],
+            )
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM entries WHERE idx = ?1")
+            .map_err(backend)?;
+        stmt.query_row([index as i64], |r| r.get::<_, Vec<u8>>(0))
+            .optional()
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(format!("entry {index}")))
+    }
+
+    fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        self.scan(
+            "SELECT idx, data FROM entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+            start,
+            Some(end),
+            f,
+        )
+    }
+
+    fn hash(&self, id: u64) -> Result<Hash, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT hash FROM hashes WHERE id = ?1").map_err(backend)?;
+        let mut rows = stmt.query([id as i64]).map_err(backend)?;
+        let row = rows
+            .next()
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?;
+        let v = row.get_ref(0).map_err(backend)?;
+        let raw = v
+            .as_blob()
+            .map_err(|_| StoreError::Corrupt(format!("stored hash {id} is not a blob")))?;
+        to_hash(&format!("stored hash {id}"), raw)
+    }
+
+    fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        self.scan(
+            "SELECT id, hash FROM hashes WHERE id >= ?1 AND id < ?2 ORDER BY id",
+            start,
+            Some(end),
+            f,
+        )
+    }
+
+    fn scan_checkpoints(&self, f: Visit<'_>) -> Result<(), StoreError> {
+        self.scan("SELECT size, note FROM checkpoints ORDER BY size", 0, None, f)
+    }
+
+    fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT note FROM checkpoints WHERE size = ?1")
+            .map_err(backend)?;
+        stmt.query_row([size as i64], |r| r.get(0)).optional().map_err(backend)
+    }
+
+    fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        let c = |t: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(backend)
+        };
+        Ok((c("entries")?, c("hashes")?, c("checkpoints")?))
+    }
+}

@@ -1,0 +1,135 @@
+//! The storage contract every backend keeps (SQLite now, PostgreSQL later).
+//!
+//! A store holds, for one log: its [`Meta`] (origin, party, verifier key), the entries
+//! `0..size`, the stored Merkle hashes in the order [`accord_tlog::merkle::stored_index`]
+//! numbers them (`0..stored_count(size)`), and every signed checkpoint by size. The size of the
+//! log is the size of its latest checkpoint.
+//!
+//! Invariants the [`crate::conformance`] suite checks of every backend:
+//! - [`Store::commit`] is atomic: after it returns `Ok`, the whole batch is durable; after it
+//!   returns `Err`, nothing of it is visible (or, for an error while committing, either all or
+//!   nothing is, and the caller rereads the size);
+//! - a batch that does not start at the current size, or whose hashes do not start at the
+//!   current stored count, is refused with [`StoreError::Conflict`] and changes nothing;
+//! - nothing is ever overwritten or removed;
+//! - readers never see a half-committed batch;
+//! - a stored value that is not what the store wrote (a hash of the wrong length, a missing
+//!   row) is reported as [`StoreError::Corrupt`], never a panic.
+
+use accord_tlog::Hash;
+
+/// What a log is: written once, at [`Store::init`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    /// The log's origin (checkpoint first line and key name).
+    pub origin: String,
+    /// The party whose log this is.
+    pub party: String,
+    /// The log's verifier key, `vkey` form.
+    pub vkey: String,
+}
+
+/// One atomic append: entries `start..start+entries.len()`, their new stored hashes (starting at
+/// stored index `hash_start`), and the signed checkpoint for the new size.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    /// Index of the first entry.
+    pub start: u64,
+    /// The entries.
+    pub entries: &'a [Vec<u8>],
+    /// Stored index of the first new hash (`stored_count(start)`).
+    pub hash_start: u64,
+    /// The new stored hashes, in stored order.
+    pub hashes: &'a [Hash],
+    /// The checkpoint note for size `start + entries.len()`.
+    pub checkpoint: &'a [u8],
+}
+
+impl Batch<'_> {
+    /// The size after this batch.
+    pub fn end(&self) -> u64 {
+        self.start + self.entries.len() as u64
+    }
+}
+
+/// A backend failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store has not been initialised.
+    #[error("the log store is not initialised")]
+    NotInitialised,
+    /// [`Store::init`] on an initialised store.
+    #[error("the log store is already initialised (origin {0})")]
+    AlreadyInitialised(String),
+    /// A batch that does not continue the log.
+    #[error("conflict: the batch starts at {got}, the log is at {want}")]
+    Conflict {
+        /// Where the log is.
+        want: u64,
+        /// Where the batch starts.
+        got: u64,
+    },
+    /// A row that should exist does not, or holds something the store never wrote.
+    #[error("the store is corrupt: {0}")]
+    Corrupt(String),
+    /// Something asked for that is not there (an index beyond the size).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The backend failed (I/O, SQL, connection).
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// A failure injected by [`crate::faulty::FaultyStore`].
+    #[error("injected fault in {0}")]
+    Injected(&'static str),
+}
+
+/// A callback over rows; returning an error stops the scan with that error.
+pub type Visit<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), StoreError>;
+
+/// The storage contract. Methods take `&self` for reads so that a log can read while it holds
+/// the store; implementations need not be `Sync`.
+pub trait Store: Send {
+    /// Writes the log's metadata and its size-0 checkpoint, atomically.
+    fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError>;
+    /// The metadata, or [`StoreError::NotInitialised`].
+    fn meta(&self) -> Result<Meta, StoreError>;
+    /// The size of the latest checkpoint, and its note.
+    fn latest(&self) -> Result<(u64, Vec<u8>), StoreError>;
+    /// Appends a batch atomically (see the module invariants).
+    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError>;
+    /// Entry `index`.
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError>;
+    /// Visits the stored entries with indexes in `start..end`, in order. Rows that are missing
+    /// are skipped (the caller sees the gap in the indexes).
+    fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError>;
+    /// Stored hash number `id`.
+    fn hash(&self, id: u64) -> Result<Hash, StoreError>;
+    /// Visits stored hashes `start..end` as raw bytes (so that a wrong length can be reported),
+    /// in order; missing rows are skipped.
+    fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError>;
+    /// Visits every stored checkpoint, smallest size first.
+    fn scan_checkpoints(&self, f: Visit<'_>) -> Result<(), StoreError>;
+    /// The checkpoint stored for exactly `size`, if any.
+    fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Counts of stored (entries, hashes, checkpoints), for verification.
+    fn counts(&self) -> Result<(u64, u64, u64), StoreError>;
+}
+
+/// Reads stored hashes as a [`accord_tlog::HashReader`].
+pub struct Hashes<'a, S: Store + ?Sized>(pub &'a S);
+
+impl<S: Store + ?Sized> accord_tlog::HashReader for Hashes<'_, S> {
+    fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
+        self.0
+            .hash(accord_tlog::merkle::stored_index(level, index))
+            .map_err(|_| accord_tlog::ProofError::Missing { level, index })
+    }
+}
+
+/// A 32-byte hash from a stored value.
+pub fn to_hash(what: &str, raw: &[u8]) -> Result<Hash, StoreError> {
+    let a: [u8; 32] = raw
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes, not 32", raw.len())))?;
+    Ok(Hash(a))
+}

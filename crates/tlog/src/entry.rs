@@ -1,0 +1,200 @@
+//! The accord log entry: one notification in an envelope, encoded as RFC 8785 canonical JSON.
+//!
+//! ```json
+//! {"attachments":[],"format":"accord-entry/1","notification":{…},"party":"US",
+//!  "refs":[{"index":4,"leaf_hash":"<base64>","origin":"example.org/ru/new-start"}],
+//!  "salt":"<32 hex digits>","seq":17}
+//! ```
+//!
+//! Invariants: an encoded entry is canonical (RFC 8785: keys sorted by UTF-16 code units, no
+//! insignificant whitespace, ECMAScript number form), so its bytes, and therefore its leaf
+//! hash, are a function of its content; [`decode`] refuses bytes that are not the canonical
+//! form of what they parse to. Every entry carries a 16-byte salt, so the public hash tiles
+//! reveal nothing about a confidential notification, even one an observer could guess. An
+//! encoded entry is at most 65,535 bytes (the tlog-tiles bundle limit); larger material is
+//! logged as an [`Attachment`] by its SHA-256. The salt is supplied by the caller: this crate
+//! has no randomness.
+
+use crate::merkle::Hash;
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use serde::{Deserialize, Serialize};
+
+/// The envelope format this module writes and reads.
+pub const FORMAT: &str = "accord-entry/1";
+/// The largest encoded entry.
+pub const MAX_ENTRY_BYTES: usize = 65_535;
+
+/// What is wrong with an entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    /// Encoded entry over the size limit.
+    #[error("the encoded entry is {size} bytes; an entry is at most 65,535 bytes (log larger material as an attachment, by hash)")]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+    },
+    /// Not JSON, or not an envelope.
+    #[error("not an accord entry: {0}")]
+    Malformed(String),
+    /// A format this version does not read.
+    #[error("entry format {0:?}; this version reads {FORMAT:?}")]
+    Format(String),
+    /// Valid JSON that is not in RFC 8785 canonical form.
+    #[error("the entry is not RFC 8785 canonical JSON")]
+    NotCanonical,
+}
+
+/// A reference to another log's entry (for example the other party's notification that this
+/// entry acknowledges).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRef {
+    /// The other log's origin.
+    pub origin: String,
+    /// The entry's index in that log.
+    pub index: u64,
+    /// The entry's leaf hash, base64.
+    #[serde(with = "b64_hash")]
+    pub leaf_hash: Hash,
+}
+
+/// Material too large for an entry, logged by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// File name or label.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// One log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The party whose log this is.
+    pub party: String,
+    /// The party's sequence number for this entry (its index in the party's log).
+    pub seq: u64,
+    /// 16 random bytes, lowercase hex.
+    #[serde(with = "hex_salt")]
+    pub salt: [u8; 16],
+    /// Entries of other logs this one refers to.
+    #[serde(default)]
+    pub refs: Vec<EntryRef>,
+    /// Material logged by hash.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// The notification, in the treaty engine's format.
+    pub notification: serde_json::Value,
+}
+
+impl Envelope {
+    /// An envelope for `notification` with no references or attachments.
+    pub fn new(party: &str, seq: u64, salt: [u8; 16], notification: serde_json::Value) -> Envelope {
+        Envelope {
+            format: FORMAT.to_owned(),
+            party: party.to_owned(),
+            seq,
+            salt,
+            refs: Vec::new(),
+            attachments: Vec::new(),
+            notification,
+        }
+    }
+}
+
+/// Encodes an entry as RFC 8785 canonical JSON, refusing one over [`MAX_ENTRY_BYTES`].
+pub fn encode(e: &Envelope) -> Result<Vec<u8>, EntryError> {
+    let bytes = serde_json_canonicalizer::to_vec(e).map_err(|err| EntryError::Malformed(err.to_string()))?;
+    if bytes.len() > MAX_ENTRY_BYTES {
+        return Err(EntryError::TooLarge { size: bytes.len() });
+    }
+    Ok(bytes)
+}
+
+/// Decodes an entry, refusing anything but the canonical encoding of an envelope.
+pub fn decode(bytes: &[u8]) -> Result<Envelope, EntryError> {
+    if bytes.len() > MAX_ENTRY_BYTES {
+        return Err(EntryError::TooLarge { size: bytes.len() });
+    }
+    // Read the format first, so an entry of a later format is named as such.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => return Err(EntryError::Format(other.to_owned())),
+        None => return Err(EntryError::Malformed("no \"format\" string".into())),
+    }
+    let e: Envelope = serde_json::from_value(value).map_err(|e| EntryError::Malformed(e.to_string()))?;
+    if encode(&e)? != bytes {
+        return Err(EntryError::NotCanonical);
+    }
+    Ok(e)
+}
+
+mod b64_hash {
+    use super::*;
+    pub fn serialize<S: serde::Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&B64.encode(h.0))
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
+        let s = String::deserialize(d)?;
+        let v = B64.decode(s.as_bytes()).map_err(serde::de::Error::custom)?;
+        let a: [u8; 32] = v
+            .try_into()
+            .map_err(|v: Vec<u8>| serde::de::Error::custom(format!("leaf_hash has {} bytes, not 32", v.len())))?;
+        Ok(Hash(a))
+    }
+}
+
+mod hex_salt {
+    use serde::Deserialize;
+    pub fn serialize<S: serde::Serializer>(b: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        s.serialize_str(&hex)
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[u8; 16], D::Error> {
+        let s = String::deserialize(d)?;
+        let bad = || serde::de::Error::custom("salt is not 32 lowercase hex digits");
+        if s.len() != 32 || !s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
+            return Err(bad());
+        }
+        let mut out = [0u8; 16];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_form_follows_rfc8785_example() {
+        // RFC 8785 §3.2.3 input and output.
+        let input = r#"{"numbers":[333333333.33333329,1E30,4.50,2e-3,0.000000000000000000000000001],"string":"\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/","literals":[null,true,false]}"#;
+        let want = "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],\"string\":\"€$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}";
+        let v: serde_json::Value = serde_json::from_str(input).unwrap();
+        assert_eq!(serde_json_canonicalizer::to_string(&v).unwrap(), want);
+    }
+
+    #[test]
+    fn round_trip_and_refusals() {
+        let e = Envelope::new("US", 3, [7; 16], serde_json::json!({"b": 1, "a": [true, "x"]}));
+        let bytes = encode(&e).unwrap();
+        assert_eq!(decode(&bytes).unwrap(), e);
+        // Reordered keys or added whitespace: same content, not canonical.
+        let spaced = String::from_utf8(bytes.clone()).unwrap().replacen(',', ", ", 1);
+        assert_eq!(decode(spaced.as_bytes()), Err(EntryError::NotCanonical));
+        let other = String::from_utf8(bytes).unwrap().replace(FORMAT, "accord-entry/9");
+        assert!(matches!(decode(other.as_bytes()), Err(EntryError::Format(_))));
+        let big = Envelope::new("US", 0, [0; 16], serde_json::json!("x".repeat(70_000)));
+        assert!(matches!(encode(&big), Err(EntryError::TooLarge { size }) if size > 70_000));
+    }
+}
