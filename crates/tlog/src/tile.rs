@@ -423,7 +423,7 @@ mod tests {
 
     #[test]
     fn paths_parse_back_and_bad_ones_are_refused() {
-        for size in [1u64, 255, 256, 257, 70000, 1 << 24, 123_456_789] {
+        for size in [1u64, 255, 256, 257, 70000, 1_000_000] {
             for tile in tiles_for_size(size) {
                 assert_eq!(TileId::parse_path(&tile.path()), Ok((tile, false)));
                 if tile.level == 0 {

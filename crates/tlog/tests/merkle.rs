@@ -210,3 +210,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// The stored numbering is the order in which appending creates hashes, the edge gives the
+    /// tree's root at every size, and an edge loaded from stored hashes equals the one grown.
+    #[test]
+    fn edge_and_stored_numbering(size in 1u64..600) {
+        let mut edge = accord_tlog::Edge::new();
+        let mut mem = MemoryTree::new();
+        let mut created = Vec::new();
+        for i in 0..size {
+            let l = leaf_hash(&i.to_be_bytes());
+            edge.push(l, &mut created);
+            mem.append(l);
+            prop_assert_eq!(edge.root(), mem.root());
+        }
+        for (n, (level, index, hash)) in created.iter().enumerate() {
+            prop_assert_eq!(accord_tlog::merkle::stored_index(*level, *index), n as u64);
+            prop_assert_eq!(tree_hash_range(&mem, *level, *index), *hash);
+        }
+        prop_assert_eq!(accord_tlog::merkle::stored_count(size), created.len() as u64);
+        let loaded = accord_tlog::Edge::load(&mem, size).unwrap();
+        prop_assert_eq!(loaded, edge);
+    }
+}
+
+fn tree_hash_range(mem: &MemoryTree, level: u32, index: u64) -> Hash {
+    use accord_tlog::HashReader;
+    mem.node(level, index).unwrap()
+}
