@@ -99,16 +99,24 @@ fn tlog_tiles_agrees_on_stored_hashes_proofs_and_tiles() {
     for (t, k) in [(n, 0u64), (n, 65_535), (n, n - 1), (256, 255), (70_000, 12_345)] {
         let p = tlog_tiles::prove_record(t, k, &r).unwrap();
         let ours = inclusion_proof(&mem, k, t).unwrap();
-        assert_eq!(p.iter().map(|h| h.0).collect::<Vec<_>>(), ours.iter().map(|h| h.0).collect::<Vec<_>>());
+        assert_eq!(
+            p.iter().map(|h| h.0).collect::<Vec<_>>(),
+            ours.iter().map(|h| h.0).collect::<Vec<_>>()
+        );
     }
     for (t, old) in [(n, 1u64), (n, 256), (n, 65_536), (n, 69_999)] {
         let p = tlog_tiles::prove_tree(t, old, &r).unwrap();
         let ours = consistency_proof(&mem, old, t).unwrap();
-        assert_eq!(p.iter().map(|h| h.0).collect::<Vec<_>>(), ours.iter().map(|h| h.0).collect::<Vec<_>>());
+        assert_eq!(
+            p.iter().map(|h| h.0).collect::<Vec<_>>(),
+            ours.iter().map(|h| h.0).collect::<Vec<_>>()
+        );
     }
     // Tile contents: their tile data (height 8) is our C2SP tile's bytes; only the paths differ.
     for t in tiles_for_size(n) {
-        let theirs = tlog_tiles::Tile::new(8, t.level, t.index, u32::from(t.width), false).read_data(&r).unwrap();
+        let theirs = tlog_tiles::Tile::new(8, t.level, t.index, u32::from(t.width), false)
+            .read_data(&r)
+            .unwrap();
         assert_eq!(theirs, tile_bytes(&mem, t).unwrap(), "{}", t.path());
     }
 }
@@ -142,7 +150,10 @@ fn signed_note_agrees() {
     });
     Note::parse(&bytes).unwrap().verify(&[key.verifier()]).unwrap();
     // Key IDs agree.
-    assert_eq!(signed_note::key_id("accord.example/us/new-start", &[&[1u8][..], &key.public_key()].concat()), key.id());
+    assert_eq!(
+        signed_note::key_id("accord.example/us/new-start", &[&[1u8][..], &key.public_key()].concat()),
+        key.id()
+    );
 }
 
 #[test]

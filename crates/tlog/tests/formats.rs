@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use accord_tlog::entry::{self, Envelope, EntryRef};
+use accord_tlog::entry::{self, EntryRef, Envelope};
 use accord_tlog::merkle::{consistency_proof, inclusion_proof, verify_inclusion, Edge};
 use accord_tlog::note::{ALG_COSIGNATURE_V1, ALG_ED25519};
 use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, VerifyError, CONSISTENCY_FORMAT};
@@ -54,7 +54,10 @@ fn tessera_log_checkpoints_tiles_and_bundles() {
         let note = Note::parse(&bytes).unwrap();
         note.verify(std::slice::from_ref(&vkey)).unwrap();
         let cp = Checkpoint::parse(&note.text).unwrap();
-        assert_eq!((cp.origin.as_str(), cp.size, cp.root), ("example.com/log/testdata", size, mem.root()));
+        assert_eq!(
+            (cp.origin.as_str(), cp.size, cp.root),
+            ("example.com/log/testdata", size, mem.root())
+        );
         // Ed25519 is deterministic: signing the same body with the same key gives the same bytes.
         let mut ours = Note::new(&cp.text()).unwrap();
         ours.sign(&skey, 0);
@@ -80,7 +83,10 @@ fn tessera_log_checkpoints_tiles_and_bundles() {
         let mut read = |p: &str| std::fs::read(dir.join(p)).ok();
         check_tiles(size, &cp.root, true, &mut read).unwrap();
     }
-    assert_eq!(std::fs::read(dir.join("checkpoint")).unwrap(), std::fs::read(dir.join("checkpoint.15")).unwrap());
+    assert_eq!(
+        std::fs::read(dir.join("checkpoint")).unwrap(),
+        std::fs::read(dir.join("checkpoint.15")).unwrap()
+    );
 }
 
 /// A tiled tree kept in memory: path → bytes.
@@ -124,7 +130,10 @@ fn tiled_trees_check_and_any_changed_byte_is_located() {
         f[at] ^= 0x80;
         let err = check_tiles(size, &root, true, &mut |p| changed.get(p).cloned()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains(path.as_str()) || matches!(err, TileError::RootMismatch { .. }), "{path}: {msg}");
+        assert!(
+            msg.contains(path.as_str()) || matches!(err, TileError::RootMismatch { .. }),
+            "{path}: {msg}"
+        );
     }
     let mut missing = files.clone();
     missing.remove("tile/1/000");
@@ -185,7 +194,10 @@ fn sunlight_witness_cosignature() {
     assert_eq!((cp.origin.as_str(), cp.size), ("rome2026h1.example.org", 300));
     // The log's own signature is an RFC 6962 ECDSA one (type 0x05), unknown here and ignored.
     let verified = note.verify(std::slice::from_ref(&witness)).unwrap();
-    assert_eq!(verified, vec![("witness.example.org".to_owned(), Some(k["timestamp"].parse().unwrap()))]);
+    assert_eq!(
+        verified,
+        vec![("witness.example.org".to_owned(), Some(k["timestamp"].parse().unwrap()))]
+    );
     // One flipped bit in the cosignature is refused.
     let mut bad = note.clone();
     let sig = bad.signatures.iter_mut().find(|s| s.name == "witness.example.org").unwrap();
@@ -220,7 +232,10 @@ fn witness_add_checkpoint_statuses() {
     for i in 0..10u8 {
         mem.append(leaf_hash(&[i]));
     }
-    let old = Witnessed { size: 10, root: mem.root() };
+    let old = Witnessed {
+        size: 10,
+        root: mem.root(),
+    };
     let cp10 = signed(&mem, &key);
     for i in 10..25u8 {
         mem.append(leaf_hash(&[i]));
@@ -262,7 +277,10 @@ fn witness_add_checkpoint_statuses() {
         proof: proof.clone(),
         checkpoint: cp25.clone(),
     };
-    let zero = Witnessed { size: 0, root: empty_root() };
+    let zero = Witnessed {
+        size: 0,
+        root: empty_root(),
+    };
     assert_eq!(check_add_checkpoint(&from_zero, &logs, zero).unwrap_err().status(), 422);
     let same = AddCheckpoint {
         old: 10,
@@ -356,7 +374,10 @@ fn tlog_proof_round_trip_verification_and_mutations() {
         quorum: 2,
         ..policy.clone()
     };
-    assert!(matches!(proof.verify(&leaf_hash(&entries[3]), &strict), Err(VerifyError::Quorum { got: 1, want: 2 })));
+    assert!(matches!(
+        proof.verify(&leaf_hash(&entries[3]), &strict),
+        Err(VerifyError::Quorum { got: 1, want: 2 })
+    ));
     // Malformed proofs say what is wrong.
     for (text, what) in [
         ("c2sp.org/tlog-proof@v2\nindex 0\n\n", "line 1"),
@@ -436,7 +457,10 @@ fn entry_golden_vectors() {
     assert_eq!(std::str::from_utf8(&bytes).unwrap(), want);
     // Computed independently (Python: json.dumps(sort_keys=True, separators=(",", ":")), SHA-256 of 0x00 || bytes).
     assert_eq!(B64.encode(leaf_hash(&bytes).0), "+B/S6WXAja2WwdgSD2tISfsqbqAFQfNH9JLWVWUotiM=");
-    assert_eq!(B64.encode(leaf_hash(b"ru entry 4").0), "/xKGynhh5I3m3zjlnb/qw5DQTPRd9qT3FjDR7qkqx9Y=");
+    assert_eq!(
+        B64.encode(leaf_hash(b"ru entry 4").0),
+        "/xKGynhh5I3m3zjlnb/qw5DQTPRd9qT3FjDR7qkqx9Y="
+    );
     assert_eq!(entry::decode(&bytes).unwrap(), e);
     // Non-ASCII and escapes are canonical too (RFC 8785 §3.2.2.2).
     let u = Envelope::new("RU", 0, [0; 16], serde_json::json!({"note": "Договор\n\"é\""}));
