@@ -190,6 +190,11 @@ impl TlogProof {
     }
 }
 
+/// Parses an accord consistency-proof document (JSON).
+pub fn parse_consistency(bytes: &[u8]) -> Result<ConsistencyDoc, VerifyError> {
+    serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed(format!("not an {CONSISTENCY_FORMAT} document: {e}")))
+}
+
 /// accord's consistency proof: two checkpoints of one log and the RFC 6962 proof between them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
