@@ -201,7 +201,7 @@ pub enum LogCommand {
     /// Log notifications: each FILE (or standard input) holds one, validated against the treaty
     /// catalogue first; all are logged in one commit, or none.
     #[command(
-        after_help = "Examples:\n  accord log append --data us-log docs/examples/deployment.json\n  accord simulate | accord log append --data us-log --jsonl   # a stream, acknowledged entry by entry"
+        after_help = "Examples:\n  accord log append --data us-log docs/examples/deployment.json\n  accord simulate | grep '\"party\":\"US\"' | accord log append --data us-log --jsonl   # a stream, acknowledged entry by entry"
     )]
     Append {
         #[command(flatten)]
@@ -230,7 +230,8 @@ pub enum LogCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Print one entry (its canonical JSON; --raw prints its exact bytes).
+    /// Print one entry: index, leaf hash and the decoded envelope as JSON (a notification logged
+    /// by hash is read from the blobs); --raw prints the entry's exact bytes.
     Show {
         #[command(flatten)]
         data: DataArg,

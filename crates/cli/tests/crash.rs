@@ -19,7 +19,11 @@ fn root() -> PathBuf {
 }
 
 fn accord(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_accord")).args(args).current_dir(dir).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
@@ -38,7 +42,19 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
     let runs: usize = std::env::var("ACCORD_CRASH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    let (code, out) = accord(dir, &["log", "init", "--data", "us", "--origin", "accord.example/us/new-start", "--party", "US"]);
+    let (code, out) = accord(
+        dir,
+        &[
+            "log",
+            "init",
+            "--data",
+            "us",
+            "--origin",
+            "accord.example/us/new-start",
+            "--party",
+            "US",
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     let lines: Vec<String> = std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
         .unwrap()
@@ -103,11 +119,20 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
                 .query_row("SELECT data FROM entries WHERE idx = ?1", [a.index as i64], |r| r.get(0))
                 .unwrap_or_else(|e| panic!("run {run}: acknowledged entry {} lost: {e}", a.index));
             let h = accord_tlog::leaf_hash(&data);
-            assert_eq!(base64::engine::general_purpose::STANDARD.encode(h.0), a.leaf_hash, "run {run}: entry {}", a.index);
+            assert_eq!(
+                base64::engine::general_purpose::STANDARD.encode(h.0),
+                a.leaf_hash,
+                "run {run}: entry {}",
+                a.index
+            );
             let cp: Option<Vec<u8>> = db
                 .query_row("SELECT note FROM checkpoints WHERE size = ?1", [a.size as i64], |r| r.get(0))
                 .ok();
-            assert!(cp.is_some(), "run {run}: the checkpoint of size {} in an acknowledgement is not stored", a.size);
+            assert!(
+                cp.is_some(),
+                "run {run}: the checkpoint of size {} in an acknowledgement is not stored",
+                a.size
+            );
         }
         all_acks.extend(acks);
     }

@@ -510,3 +510,64 @@ fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
     assert!(!dir.join("pub/tile/entries").exists());
     assert_eq!(accord(dir, &["log", "verify", "--tiles", "pub", "--key", &vkey]).0, 0);
 }
+
+#[test]
+fn large_notifications_are_logged_by_hash_and_streams_stop_at_a_bad_line() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let (code, _, err) = accord(
+        dir,
+        &[
+            "log",
+            "init",
+            "--data",
+            "us",
+            "--origin",
+            "accord.example/us/new-start",
+            "--party",
+            "US",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, sim, err) = accord(dir, &["simulate", "--seed", "1"]);
+    assert_eq!(code, 0, "{err}");
+    let us: Vec<&str> = sim.lines().filter(|l| l.contains("\"party\":\"US\"")).take(400).collect();
+    let big = us
+        .iter()
+        .position(|l| l.len() > 70_000)
+        .expect("the simulated initial data is larger than an entry");
+    let (code, out, err) = accord_in(
+        dir,
+        &["log", "append", "--data", "us", "--jsonl", "--format", "json"],
+        Some(us.join("\n").as_bytes()),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), us.len());
+    // The entry holds the notification's hash; show reads it back from the blobs.
+    let (code, shown, _) = accord(dir, &["log", "show", "--data", "us", "--index", &big.to_string()]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&shown).unwrap();
+    assert!(v["entry"]["notification"].is_null());
+    assert_eq!(v["entry"]["attachments"][0]["name"], "notification.json");
+    let original: Value = serde_json::from_str(us[big]).unwrap();
+    assert_eq!(v["notification"], original);
+    assert_eq!(accord(dir, &["log", "verify", "--data", "us"]).0, 0);
+    // A changed blob is found.
+    let sha = v["entry"]["attachments"][0]["sha256"].as_str().unwrap().to_owned();
+    let blob = dir.join("us/blobs").join(&sha);
+    let mut b = std::fs::read(&blob).unwrap();
+    b[100] ^= 1;
+    std::fs::write(&blob, &b).unwrap();
+    let (code, out, _) = accord(dir, &["log", "verify", "--data", "us"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&sha[..16]), "{out}");
+    b[100] ^= 1;
+    std::fs::write(&blob, &b).unwrap();
+    // A stream with a bad line: exit 2 naming it, earlier lines acknowledged, nothing after it.
+    let before = size(dir);
+    let stream = format!("{}\n{}\n{{\"id\":1}}\n{}\n", us[1], us[2], us[3]);
+    let (code, out, err) = accord_in(dir, &["log", "append", "--data", "us", "--jsonl"], Some(stream.as_bytes()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert_eq!((out.lines().count() as u64, size(dir)), (2, before + 2));
+}

@@ -26,7 +26,7 @@ pub enum DirError {
         holder: String,
     },
     /// Not a log folder.
-    #[error("{0}: no log here (create one with `accord log init --data {0} --origin NAME`)")]
+    #[error("{0}: no log here (create one with `accord log init --data {0} --origin NAME --party CODE`)")]
     NoLog(PathBuf),
     /// Already a log folder.
     #[error("{0}: a log already exists here")]
@@ -64,7 +64,14 @@ pub struct DataDir {
 /// The writer lock; dropping it (or the process dying) releases it.
 #[derive(Debug)]
 pub struct WriterLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        // Leave no stale holder behind (the OS lock goes with the file).
+        let _ = self.file.set_len(0);
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DirError + '_ {
@@ -113,7 +120,7 @@ impl DataDir {
             Ok(()) => {
                 file.set_len(0).map_err(io(&path))?;
                 writeln!(file, "pid {}", std::process::id()).map_err(io(&path))?;
-                Ok(WriterLock { _file: file })
+                Ok(WriterLock { file })
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut holder = String::new();
@@ -135,6 +142,9 @@ impl DataDir {
     /// Creates a new log: the folder, the key (mode 0600), the database with its size-0
     /// checkpoint. Refuses if one exists. Returns the log, holding the writer lock.
     pub fn init(&self, origin: &str, party: &str, seed: [u8; 32]) -> Result<(Log<SqliteStore>, WriterLock), DirError> {
+        if self.db().exists() || self.key_file().exists() {
+            return Err(DirError::Exists(self.root.clone()));
+        }
         std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
         let lock = self.lock()?;
         if self.db().exists() || self.key_file().exists() {
@@ -198,6 +208,74 @@ impl DataDir {
             return Err(DirError::NoLog(self.root.clone()));
         }
         Ok(SqliteStore::open_read_only(&self.db())?)
+    }
+
+    /// The folder of blobs: material logged by hash (notifications too large for an entry),
+    /// each in a file named by the lowercase hex SHA-256 of its bytes.
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+
+    /// Stores `bytes` durably under their SHA-256 (file and folder synced) and returns the hex
+    /// digest. Storing the same bytes twice is harmless.
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<String, DirError> {
+        use sha2::{Digest, Sha256};
+        let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let dir = self.blobs();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = dir.join(&hex);
+        if path.exists() && self.blob(&hex).is_ok() {
+            return Ok(hex);
+        }
+        let tmp = dir.join(format!(".{hex}.{}.tmp", std::process::id()));
+        {
+            let mut f = File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+        }
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(io(&dir))?;
+        Ok(hex)
+    }
+
+    /// Reads a blob and checks its bytes against its name.
+    pub fn blob(&self, hex: &str) -> Result<Vec<u8>, DirError> {
+        use sha2::{Digest, Sha256};
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DirError::Key {
+                path: self.blobs(),
+                why: format!("{hex:?} is not a SHA-256 in hex"),
+            });
+        }
+        let path = self.blobs().join(hex);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if got != hex {
+            return Err(DirError::Store(StoreError::Corrupt(format!(
+                "blob {hex}: its content hashes to {got}"
+            ))));
+        }
+        Ok(bytes)
+    }
+
+    /// Checks every blob's content against its name; returns (blobs checked, problems).
+    pub fn check_blobs(&self) -> (u64, Vec<String>) {
+        let mut n = 0;
+        let mut problems = Vec::new();
+        let Ok(rd) = std::fs::read_dir(self.blobs()) else {
+            return (0, problems);
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') {
+                continue;
+            }
+            n += 1;
+            if let Err(err) = self.blob(&name) {
+                problems.push(err.to_string());
+            }
+        }
+        (n, problems)
     }
 
     /// The log's verifier key, as recorded in the store.

@@ -44,7 +44,7 @@ pub enum LogError {
     #[error(transparent)]
     Note(#[from] NoteError),
     /// No checkpoint at the size asked for.
-    #[error("no checkpoint at size {0}; proofs are made to a checkpointed size (see `accord log checkpoint --all`)")]
+    #[error("no checkpoint at size {0}; the log signs checkpoints at the sizes `accord log checkpoint --all` lists")]
     NoCheckpoint(u64),
 }
 

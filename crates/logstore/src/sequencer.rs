@@ -2,10 +2,11 @@
 //! each batch with a new signed checkpoint, and only then answers each caller.
 //!
 //! Invariants: a caller's receipt is sent only after its batch's commit returned `Ok` (so an
-//! acknowledged entry is durable); a batch is closed when it reaches `max_batch` entries or has
-//! gathered for `max_wait`, and an idle log commits a request as soon as it arrives, so under
-//! load a new checkpoint is published at least every `max_wait` plus one commit, and when idle
-//! at once; indexes are assigned in commit order and the entry is built knowing its index.
+//! acknowledged entry is durable); a batch takes every request already queued, up to
+//! `max_batch` entries and for at most `max_wait`, and is committed as soon as the queue is
+//! empty, so an idle log commits a request at once and a loaded one publishes a new checkpoint
+//! at least every `max_wait` plus one commit; indexes are assigned in commit order and the entry
+//! is built knowing its index.
 
 use crate::log::{Log, LogError};
 use crate::store::Store;

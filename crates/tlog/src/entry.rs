@@ -23,6 +23,14 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT: &str = "accord-entry/1";
 /// The largest encoded entry.
 pub const MAX_ENTRY_BYTES: usize = 65_535;
+/// The attachment name of a notification logged by hash because the entry holding it would
+/// exceed [`MAX_ENTRY_BYTES`]; such an entry's `notification` is `null`, and the attachment's
+/// `sha256` is that of the notification's RFC 8785 canonical JSON.
+pub const NOTIFICATION_ATTACHMENT: &str = "notification.json";
+/// A sequence number at least as long, written, as any a log will reach (2^53 − 1, the largest
+/// integer RFC 8785 writes exactly): encoding with it bounds an entry's size before its index
+/// is known.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
 
 /// What is wrong with an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +123,11 @@ pub fn encode(e: &Envelope) -> Result<Vec<u8>, EntryError> {
         return Err(EntryError::TooLarge { size: bytes.len() });
     }
     Ok(bytes)
+}
+
+/// RFC 8785 canonical JSON of any value (for a notification logged by hash).
+pub fn canonical_json(v: &serde_json::Value) -> Result<Vec<u8>, EntryError> {
+    serde_json_canonicalizer::to_vec(v).map_err(|err| EntryError::Malformed(err.to_string()))
 }
 
 /// Decodes an entry, refusing anything but the canonical encoding of an envelope.

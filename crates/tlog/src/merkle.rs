@@ -23,9 +23,11 @@ impl fmt::Debug for Hash {
     }
 }
 
+/// Standard base64, as checkpoints, proofs and tlog tools write hashes.
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+        use base64::Engine as _;
+        f.write_str(&base64::engine::general_purpose::STANDARD.encode(self.0))
     }
 }
 

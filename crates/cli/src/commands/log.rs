@@ -199,11 +199,51 @@ fn validated(spec: &TreatySpec, text: &str, party: &str, what: &str) -> Result<s
     serde_json::from_str(text.trim()).map_err(|e| input(anyhow!("{what}: {e}")))
 }
 
-fn envelope(party: &str, seq: u64, notification: serde_json::Value, extras: &Extras) -> Result<Vec<u8>, String> {
-    let mut e = Envelope::new(party, seq, random::<16>(), notification);
-    e.refs = extras.refs.clone();
-    e.attachments = extras.attachments.clone();
-    entry::encode(&e).map_err(|e| e.to_string())
+/// A notification ready to be logged: inline, or by hash when the entry would exceed
+/// 65,535 bytes (its canonical JSON then goes to the data folder's blobs, durably, first).
+struct Prepared {
+    notification: serde_json::Value,
+    attachments: Vec<Attachment>,
+    refs: Vec<EntryRef>,
+}
+
+fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &Extras, what: &str) -> Result<Prepared, Failure> {
+    let inline = Prepared {
+        notification,
+        attachments: extras.attachments.clone(),
+        refs: extras.refs.clone(),
+    };
+    // The size with the longest sequence number a log reaches bounds the real one.
+    match encode_entry(party, entry::MAX_SEQ, &inline) {
+        Ok(_) => return Ok(inline),
+        Err(entry::EntryError::TooLarge { .. }) => {}
+        Err(e) => return Err(input(anyhow!("{what}: {e}"))),
+    }
+    let bytes = entry::canonical_json(&inline.notification).map_err(|e| input(anyhow!("{what}: {e}")))?;
+    let sha256 = d.put_blob(&bytes).map_err(dir_err)?;
+    let mut attachments = inline.attachments;
+    attachments.insert(
+        0,
+        Attachment {
+            name: entry::NOTIFICATION_ATTACHMENT.into(),
+            size: bytes.len() as u64,
+            sha256,
+        },
+    );
+    let by_hash = Prepared {
+        notification: serde_json::Value::Null,
+        attachments,
+        refs: inline.refs,
+    };
+    encode_entry(party, entry::MAX_SEQ, &by_hash).map_err(|e| input(anyhow!("{what}: {e} (even with the notification logged by hash)")))?;
+    Ok(by_hash)
+}
+
+fn encode_entry(party: &str, seq: u64, p: &Prepared) -> Result<Vec<u8>, entry::EntryError> {
+    let mut e = Envelope::new(party, seq, random::<16>(), p.notification.clone());
+    e.refs = p.refs.clone();
+    e.attachments = p.attachments.clone();
+    entry::encode(&e)
 }
 
 fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
@@ -226,7 +266,8 @@ fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extra
     let mut entries = Vec::new();
     for (i, (name, text)) in inputs.iter().enumerate() {
         let value = validated(spec, text, &party, name)?;
-        let bytes = envelope(&party, log.size() + i as u64, value, extras).map_err(|e| input(anyhow!("{name}: {e}")))?;
+        let prepared = prepare(&d, &party, value, extras, name)?;
+        let bytes = encode_entry(&party, log.size() + i as u64, &prepared).map_err(|e| input(anyhow!("{name}: {e}")))?;
         entries.push(bytes);
     }
     let done = log.append(&entries).map_err(log_err)?;
@@ -248,25 +289,54 @@ fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extra
     Ok(0)
 }
 
-/// A stream: each line is validated, handed to the sequencer, and acknowledged (one line on
-/// standard output, flushed) only once durable. A bad line is reported with its number and
-/// stops the stream; lines before it stay logged.
+/// A stream: each line is validated (and sized) here, handed to the sequencer, and
+/// acknowledged (one line on standard output, flushed) only once durable. A bad line is
+/// reported with its number and stops the stream: nothing after it is submitted, and the lines
+/// before it stay logged and acknowledged.
 fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
+    use accord_logstore::sequencer::{Receipt, SeqError};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
     let d = DataDir::new(dir);
     let (log, lock) = d.open_writer().map_err(dir_err)?;
     let party = log.meta().party.clone();
     let seq = Sequencer::start(log, Options::default());
-    let (tx, rx) = std::sync::mpsc::sync_channel(8192);
+    type Pending = (usize, std::sync::mpsc::Receiver<Result<Receipt, SeqError>>);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(8192);
     let as_json = json(format);
-    // Acknowledgements are printed in submission order by their own thread.
-    let printer = std::thread::spawn(move || -> Result<u64, String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop_printer = Arc::clone(&stop);
+    // Acknowledgements are printed in submission order by their own thread; after a failure it
+    // goes on printing the entries that did become durable, and reports the first failure.
+    let printer = std::thread::spawn(move || -> (u64, Option<Failure>) {
         let out = std::io::stdout();
         let mut out = out.lock();
         let mut n = 0u64;
+        let mut first: Option<Failure> = None;
         for (line_no, r) in rx {
-            let r: std::sync::mpsc::Receiver<Result<accord_logstore::sequencer::Receipt, accord_logstore::sequencer::SeqError>> = r;
-            let receipt = r.recv().map_err(|_| format!("line {line_no}: the sequencer stopped"))?;
-            let receipt = receipt.map_err(|e| format!("line {line_no}: {e}"))?;
+            let receipt = match r.recv() {
+                Ok(Ok(receipt)) => receipt,
+                Ok(Err(e)) => {
+                    stop_printer.store(true, Ordering::SeqCst);
+                    let f = match e {
+                        SeqError::Refused(why) => input(anyhow!("line {line_no}: {why}")),
+                        SeqError::Log(e) => {
+                            let mut f = log_err(e);
+                            f.error = f.error.context(format!("line {line_no}: not logged"));
+                            f
+                        }
+                        SeqError::Stopped => io(anyhow!("line {line_no}: the sequencer stopped")),
+                    };
+                    first.get_or_insert(f);
+                    continue;
+                }
+                Err(_) => {
+                    stop_printer.store(true, Ordering::SeqCst);
+                    first.get_or_insert(io(anyhow!("line {line_no}: the sequencer stopped")));
+                    continue;
+                }
+            };
             let line = if as_json {
                 serde_json::json!({"line": line_no, "index": receipt.index, "leaf_hash": b64(&receipt.leaf_hash), "size": receipt.size})
                     .to_string()
@@ -278,15 +348,23 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
                     receipt.size
                 )
             };
-            writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| e.to_string())?;
+            if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+                // Nobody reads the acknowledgements any more: stop taking input.
+                stop_printer.store(true, Ordering::SeqCst);
+                first.get_or_insert(io(anyhow!("standard output closed")));
+                continue;
+            }
             n += 1;
         }
-        Ok(n)
+        (n, first)
     });
     let mut failure = None;
     let stdin = std::io::stdin();
     for (i, line) in stdin.lock().lines().enumerate() {
         let line_no = i + 1;
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let line = match line {
             Ok(l) => l,
             Err(e) => {
@@ -297,19 +375,18 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
         if line.trim().is_empty() {
             continue;
         }
-        let value = match validated(spec, &line, &party, &format!("line {line_no}")) {
-            Ok(v) => v,
+        let what = format!("line {line_no}");
+        let prepared = match validated(spec, &line, &party, &what).and_then(|v| prepare(&d, &party, v, extras, &what)) {
+            Ok(p) => p,
             Err(f) => {
                 failure = Some(f);
                 break;
             }
         };
         let party = party.clone();
-        let refs = Extras {
-            refs: extras.refs.clone(),
-            attachments: extras.attachments.clone(),
-        };
-        match seq.submit(Box::new(move |index| envelope(&party, index, value, &refs))) {
+        match seq.submit(Box::new(move |index| {
+            encode_entry(&party, index, &prepared).map_err(|e| e.to_string())
+        })) {
             Ok(r) => {
                 if tx.send((line_no, r)).is_err() {
                     break;
@@ -322,17 +399,15 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
         }
     }
     drop(tx);
-    let printed = printer.join().map_err(|_| io(anyhow!("the acknowledgement printer panicked")))?;
+    let (printed, printer_failure) = printer.join().map_err(|_| io(anyhow!("the acknowledgement printer panicked")))?;
     let log = seq.stop();
     drop(lock);
-    if let Err(e) = printed {
-        return Err(io(anyhow!("{e}")));
-    }
-    if let Some(f) = failure {
+    if let Some(f) = printer_failure.or(failure) {
+        eprintln!("{printed} entries logged and acknowledged before the failure");
         return Err(f);
     }
     if let Some(log) = log {
-        eprintln!("log size {}", log.size());
+        eprintln!("{printed} entries logged; log size {}", log.size());
     }
     Ok(0)
 }
@@ -393,7 +468,22 @@ fn show(dir: &Path, index: u64, raw: bool) -> Outcome {
         error: anyhow!("entry {index}: {e}"),
     })?;
     let v = serde_json::to_value(&e).map_err(io)?;
-    print_json(&serde_json::json!({"index": index, "leaf_hash": b64(&leaf_hash(&bytes)), "entry": v}))?;
+    let mut out = serde_json::json!({"index": index, "leaf_hash": b64(&leaf_hash(&bytes)), "entry": v});
+    // A notification logged by hash: read it from the blobs, checked against its hash.
+    if e.notification.is_null() {
+        if let Some(a) = e.attachments.iter().find(|a| a.name == entry::NOTIFICATION_ATTACHMENT) {
+            let blob = DataDir::new(dir).blob(&a.sha256).map_err(|err| Failure {
+                code: CHECK_FAILED,
+                error: anyhow!("entry {index}: its notification (logged by hash): {err}"),
+            })?;
+            let n: serde_json::Value = serde_json::from_slice(&blob).map_err(|err| Failure {
+                code: CHECK_FAILED,
+                error: anyhow!("entry {index}: blob {} is not JSON: {err}", a.sha256),
+            })?;
+            out["notification"] = n;
+        }
+    }
+    print_json(&out)?;
     Ok(0)
 }
 
@@ -411,10 +501,12 @@ fn print_report(r: &Report, format: Format, started: std::time::Instant) -> Outc
             "ok": r.ok(), "problem_count": r.problem_count, "problems": problems,
         }))?;
     } else {
-        println!(
-            "{}: size {}, {} entries ({} bytes), {} stored hashes, {} checkpoints checked in {secs:.2} s",
-            r.origin, r.size, r.entries, r.bytes, r.hashes, r.checkpoints
-        );
+        if !r.origin.is_empty() {
+            println!(
+                "{}: size {}, {} entries ({} bytes), {} stored hashes, {} checkpoints checked in {secs:.2} s",
+                r.origin, r.size, r.entries, r.bytes, r.hashes, r.checkpoints
+            );
+        }
         for p in &r.problems {
             println!("PROBLEM {p}");
         }
@@ -456,55 +548,71 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
             }
         },
     };
-    let size = store.latest().map(|(s, _)| s).unwrap_or(0);
-    let mut bar = crate::progress::Progress::new(size, "verifying");
-    // Entries are read on one thread and hashed on another, while this one checks the tree.
+    // One read snapshot for everything this connection reads; the reader thread reads entries
+    // below the snapshot's size, which never change.
     let db = d.db();
-    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
-    let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
-    let read = std::thread::spawn(move || {
-        let send_err = |e: StoreError| {
-            let _ = raw_tx.send(Err(e));
-        };
-        let s = match SqliteStore::open_read_only(&db) {
-            Ok(s) => s,
-            Err(e) => return send_err(e),
-        };
-        let mut chunk = Vec::with_capacity(1024);
-        let r = s.scan_entries(0, size, &mut |i, data| {
-            chunk.push((i, data.to_vec()));
-            if chunk.len() == 1024 {
-                raw_tx
-                    .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(1024))))
-                    .map_err(|_| StoreError::Backend("verification stopped".into()))?;
-            }
-            Ok(())
+    let mut report = store
+        .snapshot(|s| {
+            let size = s.latest().map(|(n, _)| n).unwrap_or(0);
+            let mut bar = crate::progress::Progress::new(size, "verifying");
+            // Entries are read on one thread and hashed on another, while this one checks the tree.
+            let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
+            let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
+            let read = std::thread::spawn(move || {
+                let send_err = |e: StoreError| {
+                    let _ = raw_tx.send(Err(e));
+                };
+                let s = match SqliteStore::open_read_only(&db) {
+                    Ok(s) => s,
+                    Err(e) => return send_err(e),
+                };
+                let mut chunk = Vec::with_capacity(1024);
+                let r = s.scan_entries(0, size, &mut |i, data| {
+                    chunk.push((i, data.to_vec()));
+                    if chunk.len() == 1024 {
+                        raw_tx
+                            .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(1024))))
+                            .map_err(|_| StoreError::Backend("verification stopped".into()))?;
+                    }
+                    Ok(())
+                });
+                match r {
+                    Ok(()) => {
+                        let _ = raw_tx.send(Ok(chunk));
+                    }
+                    Err(e) => send_err(e),
+                }
+            });
+            let hash = std::thread::spawn(move || {
+                for chunk in raw_rx {
+                    let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
+                    if leaf_tx.send(out).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut leaves = leaf_rx.into_iter();
+            let report = verify(s, &key, Leaves::Computed(&mut leaves), &mut |n| {
+                if n % 4096 == 0 {
+                    bar.set(n)
+                }
+            });
+            drop(leaves);
+            let _ = read.join();
+            let _ = hash.join();
+            bar.finish();
+            Ok(report)
+        })
+        .unwrap_or_else(|e| Report {
+            problems: vec![accord_logstore::verify::Problem::Store(e.to_string())],
+            problem_count: 1,
+            ..Report::default()
         });
-        match r {
-            Ok(()) => {
-                let _ = raw_tx.send(Ok(chunk));
-            }
-            Err(e) => send_err(e),
-        }
-    });
-    let hash = std::thread::spawn(move || {
-        for chunk in raw_rx {
-            let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
-            if leaf_tx.send(out).is_err() {
-                break;
-            }
-        }
-    });
-    let mut leaves = leaf_rx.into_iter();
-    let report = verify(&store, &key, Leaves::Computed(&mut leaves), &mut |n| {
-        if n % 4096 == 0 {
-            bar.set(n)
-        }
-    });
-    drop(leaves);
-    let _ = read.join();
-    let _ = hash.join();
-    bar.finish();
+    let (_, blob_problems) = d.check_blobs();
+    for p in blob_problems {
+        report.problem_count += 1;
+        report.problems.push(accord_logstore::verify::Problem::Store(p));
+    }
     print_report(&report, format, started)
 }
 
@@ -522,6 +630,9 @@ fn verify_tiles(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
         }
         Ok(CHECK_FAILED)
     };
+    if !dir.is_dir() {
+        return Err(input(anyhow!("--tiles {}: no such folder", dir.display())));
+    }
     let cp_path = dir.join("checkpoint");
     let bytes = match std::fs::read(&cp_path) {
         Ok(b) => b,
@@ -552,7 +663,7 @@ fn verify_tiles(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
                 )?;
             } else {
                 println!(
-                    "ok: {} size {}: checkpoint signature, {n} hash tiles{} and the root verify",
+                    "ok: {} size {}: checkpoint signature, {n} hash tile(s){} and the root verify",
                     cp.origin,
                     cp.size,
                     if with_entries { " with their entry bundles" } else { "" }
@@ -705,6 +816,31 @@ fn verify_proof(
 
 fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome {
     let store = reader(dir)?;
+    let mut removed = Vec::new();
+    if public {
+        // A public export never carries confidential contents, even from an earlier full export.
+        for sub in ["tile/entries", "blobs"] {
+            let p = out.join(sub);
+            if p.exists() {
+                std::fs::remove_dir_all(&p).map_err(|e| io(anyhow!("{}: {e}", p.display())))?;
+                removed.push(p.display().to_string());
+            }
+        }
+    } else {
+        let src = DataDir::new(dir).blobs();
+        if let Ok(rd) = std::fs::read_dir(&src) {
+            let dst = out.join("blobs");
+            std::fs::create_dir_all(&dst).map_err(|e| io(anyhow!("{}: {e}", dst.display())))?;
+            for e in rd.flatten() {
+                let name = e.file_name();
+                if name.to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let bytes = std::fs::read(e.path()).map_err(|err| io(anyhow!("{}: {err}", e.path().display())))?;
+                crate::files::write_atomic(&dst.join(&name), &bytes)?;
+            }
+        }
+    }
     let (note, files, bytes_written) = store
         .snapshot(|s| {
             let (size, note) = s.latest()?;
@@ -755,6 +891,9 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
             out.display(),
             if public { " (public: no entry bundles)" } else { "" }
         );
+        for r in &removed {
+            println!("removed {r} (left from an earlier, non-public export)");
+        }
     }
     Ok(0)
 }
