@@ -367,21 +367,21 @@ fn a_changed_byte_is_found_and_located() {
         5,
         10,
     );
-    // Stored hash 5 is the level-1 hash of leaves 2 and 3.
+    // Stored hash 5 is the level-1 hash of leaves 2 and 3 (hashes are kept 64 to a row).
     flip_sql(
         &db,
-        "SELECT hash FROM hashes WHERE id = ?1",
-        "UPDATE hashes SET hash = ?1 WHERE id = ?2",
-        5,
+        "SELECT hashes FROM hash_pages WHERE page = ?1",
+        "UPDATE hash_pages SET hashes = ?1 WHERE page = ?2",
         0,
+        5 * 32,
     );
     check("level 1, index 1");
     flip_sql(
         &db,
-        "SELECT hash FROM hashes WHERE id = ?1",
-        "UPDATE hashes SET hash = ?1 WHERE id = ?2",
-        5,
+        "SELECT hashes FROM hash_pages WHERE page = ?1",
+        "UPDATE hash_pages SET hashes = ?1 WHERE page = ?2",
         0,
+        5 * 32,
     );
     flip_sql(
         &db,
@@ -403,13 +403,13 @@ fn a_changed_byte_is_found_and_located() {
     // The smallest complete subtree on the right edge: the writer reads it to resume.
     let n = size(dir);
     let level = n.trailing_zeros();
-    let top = accord_tlog::merkle::stored_index(level, (n >> level) - 1) as i64;
+    let top = accord_tlog::merkle::stored_index(level, (n >> level) - 1);
     flip_sql(
         &db,
-        "SELECT hash FROM hashes WHERE id = ?1",
-        "UPDATE hashes SET hash = ?1 WHERE id = ?2",
-        top,
-        0,
+        "SELECT hashes FROM hash_pages WHERE page = ?1",
+        "UPDATE hash_pages SET hashes = ?1 WHERE page = ?2",
+        (top / accord_logstore::sqlite::HASHES_PER_ROW) as i64,
+        (top % accord_logstore::sqlite::HASHES_PER_ROW) as usize * 32,
     );
     let (code, _, err) = accord(dir, &["log", "append", "--data", "us", &example("conversion.json")]);
     assert_eq!(code, 1, "{err}");

@@ -108,6 +108,12 @@ impl<S: Store> Store for FaultyStore<S> {
         }
         self.inner.hash(id)
     }
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        if self.strikes_ro(Fault::HashRead) {
+            return Err(StoreError::Injected("node read"));
+        }
+        self.inner.node(level, index)
+    }
     fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
         if self.strikes_ro(Fault::HashRead) {
             return Err(StoreError::Injected("hash scan"));

@@ -4,8 +4,13 @@
 //!
 //! Schema (version 1, in `PRAGMA user_version`):
 //! `meta(key, value)`, `entries(idx INTEGER PRIMARY KEY, data BLOB)`,
-//! `hashes(id INTEGER PRIMARY KEY, hash BLOB)`, `checkpoints(size INTEGER PRIMARY KEY, note BLOB)`.
+//! `hash_pages(page INTEGER PRIMARY KEY, hashes BLOB)`, `checkpoints(size INTEGER PRIMARY KEY, note BLOB)`.
 //! Keys grow with every append, so inserts go to the right edge of each B-tree.
+//!
+//! Stored hashes are kept 64 to a row: page `p` holds the hashes numbered `64·p ..` in stored
+//! order, 32 bytes each, so a batch of appends writes a few rows of hashes instead of two rows
+//! per entry (hash rows cost as much to insert as 1 KiB entries). Only the last page grows, by
+//! an update inside the same transaction as the batch; every hash once written keeps its bytes.
 
 use crate::store::{to_hash, Batch, Meta, Store, StoreError, Visit};
 use accord_tlog::Hash;
@@ -17,7 +22,27 @@ const SCHEMA_VERSION: i64 = 1;
 /// A log store in one SQLite file.
 pub struct SqliteStore {
     conn: Connection,
+    /// Hash pages already read. A committed hash never changes and a page only grows, so a
+    /// cached page is a correct prefix; a hash beyond it is read again. Bounded by
+    /// [`CACHE_LIMIT`] (cleared when full). Proofs read the same upper-level hashes again and
+    /// again. Verification does not use it: it scans the rows.
+    cache: std::cell::RefCell<std::collections::HashMap<u64, std::sync::Arc<Vec<u8>>>>,
+    /// Hashes at level [`UPPER_LEVEL`] and above, once read: few (2 per 2^UPPER_LEVEL leaves)
+    /// and on the path of almost every proof. Bounded by [`UPPER_LIMIT`].
+    upper: std::cell::RefCell<std::collections::HashMap<u64, Hash>>,
 }
+
+/// Levels from which single hashes are cached.
+const UPPER_LEVEL: u32 = 6;
+/// Most upper-level hashes cached (32 MiB; a 32-million-entry log has about a million).
+const UPPER_LIMIT: usize = 1 << 20;
+
+/// Most hash pages kept in the read cache (8 MiB).
+const CACHE_LIMIT: usize = 4096;
+/// Stored hashes per row (2 KiB: a row fits in one SQLite page, so reading one costs one
+/// page read).
+pub const HASHES_PER_ROW: u64 = 64;
+const PAGE: u64 = HASHES_PER_ROW;
 
 fn backend(e: rusqlite::Error) -> StoreError {
     match &e {
@@ -58,7 +83,7 @@ impl SqliteStore {
                     "BEGIN;
                      CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                      CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
-                     CREATE TABLE IF NOT EXISTS hashes(id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+                     CREATE TABLE IF NOT EXISTS hash_pages(page INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
                      CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);
                      PRAGMA user_version = 1;
                      COMMIT;",
@@ -74,7 +99,43 @@ impl SqliteStore {
                 StoreError::Corrupt(format!("schema version {version}; this accord reads version {SCHEMA_VERSION}"))
             });
         }
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore {
+            conn,
+            cache: Default::default(),
+            upper: Default::default(),
+        })
+    }
+
+    /// Reads hash page `page` (its raw bytes).
+    fn page(&self, page: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hashes FROM hash_pages WHERE page = ?1")
+            .map_err(backend)?;
+        let mut rows = stmt.query([page as i64]).map_err(backend)?;
+        let Some(row) = rows.next().map_err(backend)? else {
+            return Ok(None);
+        };
+        let v = row.get_ref(0).map_err(backend)?;
+        let raw = v
+            .as_blob()
+            .map_err(|_| StoreError::Corrupt(format!("hash page {page} is not a blob")))?;
+        Ok(Some(raw.to_vec()))
+    }
+
+    /// The number of stored hashes, from the last page.
+    fn hash_count(conn: &Connection) -> Result<u64, StoreError> {
+        let last: Option<(i64, i64)> = conn
+            .query_row("SELECT page, length(hashes) FROM hash_pages ORDER BY page DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(backend)?;
+        match last {
+            None => Ok(0),
+            Some((p, len)) if p >= 0 && len % 32 == 0 && len > 0 && len as u64 <= PAGE * 32 => Ok(p as u64 * PAGE + len as u64 / 32),
+            Some((p, len)) => Err(StoreError::Corrupt(format!("hash page {p} holds {len} bytes"))),
+        }
     }
 
     /// Runs `f` in one read transaction, so that every read sees the same snapshot.
@@ -165,12 +226,10 @@ impl Store for SqliteStore {
                     got: batch.start,
                 });
             }
-            let hashes: i64 = tx
-                .query_row("SELECT COALESCE(MAX(id) + 1, 0) FROM hashes", [], |r| r.get(0))
-                .map_err(backend)?;
-            if hashes as u64 != batch.hash_start {
+            let hashes = Self::hash_count(&tx)?;
+            if hashes != batch.hash_start {
                 return Err(StoreError::Conflict {
-                    want: hashes as u64,
+                    want: hashes,
                     got: batch.hash_start,
                 });
             }
@@ -180,10 +239,30 @@ impl Store for SqliteStore {
             for (i, e) in batch.entries.iter().enumerate() {
                 ins.execute(params![(batch.start + i as u64) as i64, e]).map_err(backend)?;
             }
-            let mut ins = tx.prepare_cached("INSERT INTO hashes(id, hash) VALUES (?1, ?2)").map_err(backend)?;
-            for (i, h) in batch.hashes.iter().enumerate() {
-                ins.execute(params![(batch.hash_start + i as u64) as i64, &h.0[..]])
+            // Fill the last page, then add new ones.
+            let mut id = batch.hash_start;
+            let mut rest = batch.hashes;
+            if !id.is_multiple_of(PAGE) && !rest.is_empty() {
+                let page = id / PAGE;
+                let take = ((PAGE - id % PAGE) as usize).min(rest.len());
+                let mut blob: Vec<u8> = tx
+                    .query_row("SELECT hashes FROM hash_pages WHERE page = ?1", [page as i64], |r| r.get(0))
                     .map_err(backend)?;
+                for h in &rest[..take] {
+                    blob.extend_from_slice(&h.0);
+                }
+                tx.execute("UPDATE hash_pages SET hashes = ?1 WHERE page = ?2", params![blob, page as i64])
+                    .map_err(backend)?;
+                id += take as u64;
+                rest = &rest[take..];
+            }
+            let mut ins = tx
+                .prepare_cached("INSERT INTO hash_pages(page, hashes) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for chunk in rest.chunks(PAGE as usize) {
+                let blob: Vec<u8> = chunk.iter().flat_map(|h| h.0).collect();
+                ins.execute(params![(id / PAGE) as i64, blob]).map_err(backend)?;
+                id += chunk.len() as u64;
             }
             tx.execute(
                 "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
@@ -215,25 +294,67 @@ impl Store for SqliteStore {
     }
 
     fn hash(&self, id: u64) -> Result<Hash, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT hash FROM hashes WHERE id = ?1").map_err(backend)?;
-        let mut rows = stmt.query([id as i64]).map_err(backend)?;
-        let row = rows
-            .next()
-            .map_err(backend)?
+        let (page, at) = (id / PAGE, (id % PAGE) as usize * 32);
+        let cached = self.cache.borrow().get(&page).cloned();
+        let blob = match cached {
+            Some(b) if b.len() >= at + 32 => b,
+            _ => {
+                let b = std::sync::Arc::new(self.page(page)?.ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?);
+                let mut c = self.cache.borrow_mut();
+                if c.len() >= CACHE_LIMIT {
+                    c.clear();
+                }
+                c.insert(page, std::sync::Arc::clone(&b));
+                b
+            }
+        };
+        match blob.get(at..at + 32) {
+            Some(raw) => to_hash(&format!("stored hash {id}"), raw),
+            None if blob.len() % 32 != 0 => Err(StoreError::Corrupt(format!("hash page {page} holds {} bytes", blob.len()))),
+            None => Err(StoreError::NotFound(format!("stored hash {id}"))),
+        }
+    }
+
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        let id = accord_tlog::merkle::stored_index(level, index);
+        if level < UPPER_LEVEL {
+            return self.hash(id);
+        }
+        if let Some(h) = self.upper.borrow().get(&id) {
+            return Ok(*h);
+        }
+        let (page, at) = (id / PAGE, (id % PAGE) as usize * 32);
+        let blob = self.page(page)?.ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?;
+        let raw = blob
+            .get(at..at + 32)
             .ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?;
-        let v = row.get_ref(0).map_err(backend)?;
-        let raw = v
-            .as_blob()
-            .map_err(|_| StoreError::Corrupt(format!("stored hash {id} is not a blob")))?;
-        to_hash(&format!("stored hash {id}"), raw)
+        let h = to_hash(&format!("stored hash {id}"), raw)?;
+        let mut c = self.upper.borrow_mut();
+        if c.len() >= UPPER_LIMIT {
+            c.clear();
+        }
+        c.insert(id, h);
+        Ok(h)
     }
 
     fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        if start >= end {
+            return Ok(());
+        }
         self.scan(
-            "SELECT id, hash FROM hashes WHERE id >= ?1 AND id < ?2 ORDER BY id",
-            start,
-            Some(end),
-            f,
+            "SELECT page, hashes FROM hash_pages WHERE page >= ?1 AND page <= ?2 ORDER BY page",
+            start / PAGE,
+            Some((end - 1) / PAGE),
+            &mut |page, blob| {
+                // A page of the wrong length yields a short last slice: the caller reports it.
+                for (k, raw) in blob.chunks(32).enumerate() {
+                    let id = page * PAGE + k as u64;
+                    if (start..end).contains(&id) {
+                        f(id, raw)?;
+                    }
+                }
+                Ok(())
+            },
         )
     }
 
@@ -256,6 +377,10 @@ impl Store for SqliteStore {
                 .map(|n| n as u64)
                 .map_err(backend)
         };
-        Ok((c("entries")?, c("hashes")?, c("checkpoints")?))
+        let hashes: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(SUM(length(hashes)), 0) FROM hash_pages", [], |r| r.get(0))
+            .map_err(backend)?;
+        Ok((c("entries")?, hashes as u64 / 32, c("checkpoints")?))
     }
 }

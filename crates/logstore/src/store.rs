@@ -104,6 +104,11 @@ pub trait Store: Send {
     fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError>;
     /// Stored hash number `id`.
     fn hash(&self, id: u64) -> Result<Hash, StoreError>;
+    /// The stored hash of the complete subtree at `level`, `index` (a backend may cache by
+    /// level: proofs read the upper levels again and again).
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        self.hash(accord_tlog::merkle::stored_index(level, index))
+    }
     /// Visits stored hashes `start..end` as raw bytes (so that a wrong length can be reported),
     /// in order; missing rows are skipped.
     fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError>;
@@ -121,7 +126,7 @@ pub struct Hashes<'a, S: Store + ?Sized>(pub &'a S);
 impl<S: Store + ?Sized> accord_tlog::HashReader for Hashes<'_, S> {
     fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
         self.0
-            .hash(accord_tlog::merkle::stored_index(level, index))
+            .node(level, index)
             .map_err(|_| accord_tlog::ProofError::Missing { level, index })
     }
 }

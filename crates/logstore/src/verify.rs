@@ -329,3 +329,69 @@ fn check_checkpoint(note: &[u8], size: u64, origin: &str, key: &VerifierKey) -> 
     }
     Ok(cp.root)
 }
+
+/// Verifies a SQLite store at full speed: entries are read on one thread (a second read-only
+/// connection to `db`) and hashed on another while the calling thread checks the tree, all
+/// within one read snapshot of `store` (entries below its size never change, so the second
+/// connection sees the same ones even while a writer appends). `progress` receives leaves done.
+pub fn verify_sqlite(store: &crate::sqlite::SqliteStore, db: &std::path::Path, key: &VerifierKey, progress: &mut dyn FnMut(u64)) -> Report {
+    use crate::sqlite::SqliteStore;
+    const CHUNK: usize = 1024;
+    let db = db.to_owned();
+    store
+        .snapshot(|s| {
+            let size = s.latest().map(|(n, _)| n).unwrap_or(0);
+            let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
+            let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
+            let read = std::thread::spawn(move || {
+                let send_err = |e: StoreError| {
+                    let _ = raw_tx.send(Err(e));
+                };
+                let s = match SqliteStore::open_read_only(&db) {
+                    Ok(s) => s,
+                    Err(e) => return send_err(e),
+                };
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let r = s.scan_entries(0, size, &mut |i, data| {
+                    chunk.push((i, data.to_vec()));
+                    if chunk.len() == CHUNK {
+                        raw_tx
+                            .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+                            .map_err(|_| StoreError::Backend("verification stopped".into()))?;
+                    }
+                    Ok(())
+                });
+                match r {
+                    Ok(()) => {
+                        let _ = raw_tx.send(Ok(chunk));
+                    }
+                    Err(e) => send_err(e),
+                }
+            });
+            let hash = std::thread::spawn(move || {
+                for chunk in raw_rx {
+                    let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
+                    if leaf_tx.send(out).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut leaves = leaf_rx.into_iter();
+            let mut last = 0;
+            let report = verify(s, key, Leaves::Computed(&mut leaves), &mut |n| {
+                if n >= last + 4096 {
+                    last = n;
+                    progress(n);
+                }
+            });
+            drop(leaves);
+            let _ = read.join();
+            let _ = hash.join();
+            Ok(report)
+        })
+        .unwrap_or_else(|e| {
+            let mut r = Report::default();
+            r.add(Problem::Store(e.to_string()));
+            r
+        })
+}

@@ -12,7 +12,7 @@ use accord_logstore::log::{checkpoint_at, prove_consistency, prove_inclusion, Lo
 use accord_logstore::sequencer::{Options, Sequencer};
 use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{Hashes, Store, StoreError};
-use accord_logstore::verify::{verify, Leaves, Report};
+use accord_logstore::verify::Report;
 use accord_tlog::entry::{self, Attachment, EntryRef, Envelope};
 use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, CONSISTENCY_FORMAT};
 use accord_tlog::tile::{self, tiles_for_size};
@@ -548,66 +548,9 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
             }
         },
     };
-    // One read snapshot for everything this connection reads; the reader thread reads entries
-    // below the snapshot's size, which never change.
-    let db = d.db();
-    let mut report = store
-        .snapshot(|s| {
-            let size = s.latest().map(|(n, _)| n).unwrap_or(0);
-            let mut bar = crate::progress::Progress::new(size, "verifying");
-            // Entries are read on one thread and hashed on another, while this one checks the tree.
-            let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
-            let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
-            let read = std::thread::spawn(move || {
-                let send_err = |e: StoreError| {
-                    let _ = raw_tx.send(Err(e));
-                };
-                let s = match SqliteStore::open_read_only(&db) {
-                    Ok(s) => s,
-                    Err(e) => return send_err(e),
-                };
-                let mut chunk = Vec::with_capacity(1024);
-                let r = s.scan_entries(0, size, &mut |i, data| {
-                    chunk.push((i, data.to_vec()));
-                    if chunk.len() == 1024 {
-                        raw_tx
-                            .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(1024))))
-                            .map_err(|_| StoreError::Backend("verification stopped".into()))?;
-                    }
-                    Ok(())
-                });
-                match r {
-                    Ok(()) => {
-                        let _ = raw_tx.send(Ok(chunk));
-                    }
-                    Err(e) => send_err(e),
-                }
-            });
-            let hash = std::thread::spawn(move || {
-                for chunk in raw_rx {
-                    let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
-                    if leaf_tx.send(out).is_err() {
-                        break;
-                    }
-                }
-            });
-            let mut leaves = leaf_rx.into_iter();
-            let report = verify(s, &key, Leaves::Computed(&mut leaves), &mut |n| {
-                if n % 4096 == 0 {
-                    bar.set(n)
-                }
-            });
-            drop(leaves);
-            let _ = read.join();
-            let _ = hash.join();
-            bar.finish();
-            Ok(report)
-        })
-        .unwrap_or_else(|e| Report {
-            problems: vec![accord_logstore::verify::Problem::Store(e.to_string())],
-            problem_count: 1,
-            ..Report::default()
-        });
+    let mut bar = crate::progress::Progress::new(store.latest().map(|(n, _)| n).unwrap_or(0), "verifying");
+    let mut report = accord_logstore::verify::verify_sqlite(&store, &d.db(), &key, &mut |n| bar.set(n));
+    bar.finish();
     let (_, blob_problems) = d.check_blobs();
     for p in blob_problems {
         report.problem_count += 1;
