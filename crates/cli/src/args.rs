@@ -186,7 +186,7 @@ pub enum LogCommand {
     Init {
         #[command(flatten)]
         data: DataArg,
-        /// The log's origin (checkpoint first line and key name), e.g. <host>/us/new-start.
+        /// The log's origin (checkpoint first line and key name), e.g. accord.example/us/new-start.
         #[arg(long, value_name = "NAME")]
         origin: String,
         /// The Party whose notifications this log holds.
