@@ -35,6 +35,7 @@ struct Ack {
     index: u64,
     leaf_hash: String,
     size: u64,
+    root: String,
 }
 
 #[test]
@@ -95,6 +96,7 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
                     index: v["index"].as_u64().unwrap(),
                     leaf_hash: v["leaf_hash"].as_str().unwrap().to_owned(),
                     size: v["size"].as_u64().unwrap(),
+                    root: v["root"].as_str().unwrap().to_owned(),
                 });
             }
         });
@@ -128,9 +130,13 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
             let cp: Option<Vec<u8>> = db
                 .query_row("SELECT note FROM checkpoints WHERE size = ?1", [a.size as i64], |r| r.get(0))
                 .ok();
-            assert!(
-                cp.is_some(),
-                "run {run}: the checkpoint of size {} in an acknowledgement is not stored",
+            let cp = cp.unwrap_or_else(|| panic!("run {run}: the checkpoint of size {} in an acknowledgement is not stored", a.size));
+            // The checkpoint handed out is the one stored: no second, different tree at that size.
+            let text = String::from_utf8(cp).unwrap();
+            let root = text.lines().nth(2).unwrap();
+            assert_eq!(
+                root, a.root,
+                "run {run}: the acknowledged checkpoint at size {} differs from the stored one",
                 a.size
             );
         }

@@ -203,7 +203,7 @@ fn main() {
     }
     let store = SqliteStore::open_read_only(&big).unwrap();
     let t = Instant::now();
-    let report = verify_sqlite(&store, &big, &test_key().verifier(), &mut |_| {});
+    let report = verify_sqlite(&store, &big, &test_key().verifier(), None, &mut |_| {});
     let verify_time = t.elapsed();
     assert!(report.ok(), "{:?}", report.problems);
     let verify_rate = report.bytes as f64 / verify_time.as_secs_f64();

@@ -140,45 +140,66 @@ impl DataDir {
     }
 
     /// Creates a new log: the folder, the key (mode 0600), the database with its size-0
-    /// checkpoint. Refuses if one exists. Returns the log, holding the writer lock.
+    /// checkpoint. Refuses if a log or anything else is already in the folder. The log is made
+    /// in a sibling staging folder and renamed into place in one step, so a crash at any
+    /// instant leaves either no log or a whole one. Returns the log, holding the writer lock.
     pub fn init(&self, origin: &str, party: &str, seed: [u8; 32]) -> Result<(Log<SqliteStore>, WriterLock), DirError> {
         if self.db().exists() || self.key_file().exists() {
             return Err(DirError::Exists(self.root.clone()));
         }
-        std::fs::create_dir_all(&self.root).map_err(io(&self.root))?;
-        let lock = self.lock()?;
-        if self.db().exists() || self.key_file().exists() {
-            return Err(DirError::Exists(self.root.clone()));
+        if std::fs::read_dir(&self.root).map(|mut d| d.next().is_some()).unwrap_or(false) {
+            return Err(DirError::Key {
+                path: self.root.clone(),
+                why: "the folder is not empty; a new log needs a new or empty folder".into(),
+            });
         }
         let key = SignerKey::from_seed(origin, accord_tlog::note::ALG_ED25519, seed).map_err(|e| DirError::Key {
             path: self.key_file(),
             why: format!("origin {origin:?} cannot name a key: {e}"),
         })?;
-        let path = self.key_file();
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .map_err(io(&path))?;
-            writeln!(f, "{}", key.to_skey()).map_err(io(&path))?;
-            f.sync_all().map_err(io(&path))?;
-        }
-        let store = SqliteStore::open(&self.db())?;
-        let log = match Log::create(store, key, party) {
-            Ok(l) => l,
-            Err(e) => {
-                // Leave no half-made log behind.
-                let _ = std::fs::remove_file(&path);
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(self.root.join(format!("log.db{suffix}")));
-                }
-                return Err(e.into());
-            }
+        let parent = match self.root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        Ok((log, lock))
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let name = self
+            .root
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "log".into());
+        let staging = DataDir::new(parent.join(format!(".{name}.init-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(staging.root());
+        std::fs::create_dir(staging.root()).map_err(io(staging.root()))?;
+        let made = (|| -> Result<(), DirError> {
+            let path = staging.key_file();
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)
+                    .map_err(io(&path))?;
+                writeln!(f, "{}", key.to_skey()).map_err(io(&path))?;
+                f.sync_all().map_err(io(&path))?;
+            }
+            // Closing the connection folds the WAL into log.db, so only two files move.
+            drop(Log::create(SqliteStore::open(&staging.db())?, key.clone(), party)?);
+            File::open(staging.root()).and_then(|d| d.sync_all()).map_err(io(staging.root()))?;
+            if self.root.exists() {
+                // An empty folder: rename(2) replaces it.
+                std::fs::rename(staging.root(), &self.root).map_err(io(&self.root))?;
+            } else {
+                std::fs::rename(staging.root(), &self.root).map_err(io(&self.root))?;
+            }
+            File::open(&parent).and_then(|d| d.sync_all()).map_err(io(&parent))?;
+            Ok(())
+        })();
+        if let Err(e) = made {
+            let _ = std::fs::remove_dir_all(staging.root());
+            return Err(e);
+        }
+        self.open_writer()
     }
 
     /// Reads the private key.

@@ -2,7 +2,7 @@
 //! the inner store acts, so tests can show that a failure at any point loses nothing that was
 //! acknowledged and never leaves the log signing on a tree the store does not hold.
 
-use crate::store::{Batch, Meta, Store, StoreError, Visit};
+use crate::store::{Batch, Hook, Meta, Stage, Store, StoreError, Visit};
 use accord_tlog::Hash;
 
 /// When an injected fault strikes.
@@ -13,6 +13,9 @@ pub enum Fault {
     /// The inner store commits, then an error is returned (the caller cannot tell it landed:
     /// the "lost acknowledgement" case).
     CommitAfter,
+    /// The commit fails after the inner store has written the given part, inside its
+    /// transaction: the backend must roll the batch back.
+    CommitMidway(Stage),
     /// Reads of stored hashes fail.
     HashRead,
     /// Reads of entries fail.
@@ -70,6 +73,9 @@ impl<S: Store> FaultyStore<S> {
 }
 
 impl<S: Store> Store for FaultyStore<S> {
+    fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.inner.read_snapshot(|_| f(self))
+    }
     fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
         self.inner.init(meta, checkpoint)
     }
@@ -79,12 +85,22 @@ impl<S: Store> Store for FaultyStore<S> {
     fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
         self.inner.latest()
     }
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         if self.strikes(Fault::CommitBefore) {
             return Err(StoreError::Injected("commit (before writing)"));
         }
+        let midway = match self.fault {
+            Some(Fault::CommitMidway(stage)) => self.strikes(Fault::CommitMidway(stage)).then_some(stage),
+            _ => None,
+        };
         let after = self.strikes(Fault::CommitAfter);
-        self.inner.commit(batch)?;
+        self.inner.commit_staged(batch, &mut |stage| {
+            hook(stage)?;
+            if midway == Some(stage) {
+                return Err(StoreError::Injected("commit (midway)"));
+            }
+            Ok(())
+        })?;
         if after {
             return Err(StoreError::Injected("commit (after writing)"));
         }

@@ -244,7 +244,15 @@ fn leaf_hashes(entries: &[Vec<u8>]) -> Vec<Hash> {
             .chunks(per)
             .map(|c| s.spawn(move || c.iter().map(|e| leaf_hash(e)).collect::<Vec<Hash>>()))
             .collect();
-        parts.into_iter().flat_map(|p| p.join().unwrap_or_default()).collect()
+        let mut out = Vec::with_capacity(entries.len());
+        for p in parts {
+            match p.join() {
+                Ok(h) => out.extend(h),
+                // Never sign for fewer leaves than the batch holds.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
     })
 }
 

@@ -1,7 +1,7 @@
 //! An in-memory backend: the reference the conformance suite is read against, and the base of
 //! fault-injection tests. Not durable.
 
-use crate::store::{to_hash, Batch, Meta, Store, StoreError, Visit};
+use crate::store::{to_hash, Batch, Hook, Meta, Stage, Store, StoreError, Visit};
 use accord_tlog::Hash;
 use std::collections::BTreeMap;
 
@@ -55,7 +55,7 @@ impl Store for MemoryStore {
             .ok_or(StoreError::NotInitialised)
     }
 
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         let (size, _) = self.latest()?;
         if size != batch.start {
             return Err(StoreError::Conflict {
@@ -69,9 +69,25 @@ impl Store for MemoryStore {
                 got: batch.hash_start,
             });
         }
+        let (entries, hashes) = (self.entries.len(), self.hashes.len());
+        let undo = |s: &mut MemoryStore, e: StoreError| {
+            s.entries.truncate(entries);
+            s.hashes.truncate(hashes);
+            s.checkpoints.remove(&batch.end());
+            Err(e)
+        };
         self.entries.extend(batch.entries.iter().cloned());
+        if let Err(e) = hook(Stage::Entries) {
+            return undo(self, e);
+        }
         self.hashes.extend(batch.hashes.iter().map(|h| h.0.to_vec()));
+        if let Err(e) = hook(Stage::Hashes) {
+            return undo(self, e);
+        }
         self.checkpoints.insert(batch.end(), batch.checkpoint.to_vec());
+        if let Err(e) = hook(Stage::Checkpoint) {
+            return undo(self, e);
+        }
         Ok(())
     }
 

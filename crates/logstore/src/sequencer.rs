@@ -6,7 +6,8 @@
 //! `max_batch` entries and for at most `max_wait`, and is committed as soon as the queue is
 //! empty, so an idle log commits a request at once and a loaded one publishes a new checkpoint
 //! at least every `max_wait` plus one commit; indexes are assigned in commit order and the entry
-//! is built knowing its index.
+//! is built knowing its index; after a failed commit the sequencer answers every queued request
+//! with that error and stops, so nothing submitted after a failure is logged.
 
 use crate::log::{Log, LogError};
 use crate::store::Store;
@@ -155,11 +156,101 @@ fn run<S: Store>(mut log: Log<S>, rx: Receiver<Request>, opts: Options) -> Log<S
                 }
             }
             Err(e) => {
+                // A failed commit stops the sequencer: nothing queued behind it is logged, so a
+                // caller that saw an error knows that no later request of its went in.
                 for reply in waiting {
                     let _ = reply.send(Err(SeqError::Log(e.clone())));
                 }
+                while let Ok(req) = rx.try_recv() {
+                    let _ = req.reply.send(Err(SeqError::Log(e.clone())));
+                }
+                return log;
             }
         }
     }
     log
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::conformance::test_key;
+    use crate::faulty::{Fault, FaultyStore};
+    use crate::memory::MemoryStore;
+    use crate::store::Store;
+
+    fn log<S: Store>(s: S) -> Log<S> {
+        Log::create(s, test_key(), "US").unwrap()
+    }
+
+    #[test]
+    fn an_idle_log_commits_at_once_and_indexes_follow_commit_order() {
+        let seq = Sequencer::start(log(MemoryStore::new()), Options::default());
+        let a = seq.append(b"one".to_vec()).unwrap();
+        assert_eq!((a.index, a.size), (0, 1), "a lone request gets its own checkpoint");
+        let built = seq
+            .submit(Box::new(|index| Ok(format!("entry {index}").into_bytes())))
+            .unwrap()
+            .recv()
+            .unwrap()
+            .unwrap();
+        assert_eq!((built.index, built.size), (1, 2));
+        let log = seq.stop().unwrap();
+        assert_eq!(log.store().entry(1).unwrap(), b"entry 1", "the entry was built knowing its index");
+    }
+
+    #[test]
+    fn batches_bounded_and_every_receipt_covered_by_its_checkpoint() {
+        let seq = Sequencer::start(
+            log(MemoryStore::new()),
+            Options {
+                max_batch: 16,
+                max_wait: Duration::from_millis(50),
+            },
+        );
+        let rx: Vec<_> = (0..200u32)
+            .map(|i| seq.submit(Box::new(move |_| Ok(i.to_be_bytes().to_vec()))).unwrap())
+            .collect();
+        let receipts: Vec<Receipt> = rx.into_iter().map(|r| r.recv().unwrap().unwrap()).collect();
+        for (i, r) in receipts.iter().enumerate() {
+            assert_eq!(r.index, i as u64);
+            assert!(r.size > r.index, "receipt {i} is covered by its checkpoint");
+            assert!(r.size - receipts[i].index <= 16, "no batch above max_batch");
+        }
+        let sizes: std::collections::BTreeSet<u64> = receipts.iter().map(|r| r.size).collect();
+        assert!(
+            sizes.len() >= 200 / 16,
+            "{} checkpoints for 200 entries in batches of at most 16",
+            sizes.len()
+        );
+        let log = seq.stop().unwrap();
+        for s in sizes {
+            assert!(log.store().checkpoint(s).unwrap().is_some(), "checkpoint {s} is stored");
+        }
+    }
+
+    #[test]
+    fn refusals_take_no_index() {
+        let seq = Sequencer::start(log(MemoryStore::new()), Options::default());
+        let bad = seq.submit(Box::new(|_| Err("no".into()))).unwrap().recv().unwrap();
+        assert_eq!(bad, Err(SeqError::Refused("no".into())));
+        let big = seq.submit(Box::new(|_| Ok(vec![0; 70_000]))).unwrap().recv().unwrap();
+        assert!(matches!(big, Err(SeqError::Refused(m)) if m.contains("65,535")));
+        assert_eq!(seq.append(b"ok".to_vec()).unwrap().index, 0);
+    }
+
+    #[test]
+    fn a_failed_commit_stops_everything_behind_it() {
+        let mut l = log(FaultyStore::new(MemoryStore::new()));
+        l.append(&[b"before".to_vec()]).unwrap();
+        l.store_mut().arm(Fault::CommitBefore, 0, true);
+        let seq = Sequencer::start(l, Options::default());
+        let first = seq.append(b"x".to_vec());
+        assert!(matches!(first, Err(SeqError::Log(_))), "{first:?}");
+        let later = seq.append(b"y".to_vec());
+        assert!(later.is_err(), "nothing is logged after a failed commit");
+        let log = seq.stop().unwrap();
+        assert_eq!(log.size(), 1);
+    }
 }

@@ -12,7 +12,7 @@
 //! per entry (hash rows cost as much to insert as 1 KiB entries). Only the last page grows, by
 //! an update inside the same transaction as the batch; every hash once written keeps its bytes.
 
-use crate::store::{to_hash, Batch, Meta, Store, StoreError, Visit};
+use crate::store::{to_hash, Batch, Hook, Meta, Stage, Store, StoreError, Visit};
 use accord_tlog::Hash;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -44,8 +44,22 @@ const CACHE_LIMIT: usize = 4096;
 pub const HASHES_PER_ROW: u64 = 64;
 const PAGE: u64 = HASHES_PER_ROW;
 
+/// A stored value as bytes: a BLOB as written, or TEXT (SQL such as `replace()` or `||` turns
+/// a BLOB into TEXT), so that a changed value is reported where it is, not as a type error.
+struct Bytes(Vec<u8>);
+
+impl rusqlite::types::FromSql for Bytes {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        match v {
+            rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => Ok(Bytes(b.to_vec())),
+            _ => Err(rusqlite::types::FromSqlError::InvalidType),
+        }
+    }
+}
+
 fn backend(e: rusqlite::Error) -> StoreError {
     match &e {
+        rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::FromSqlConversionFailure(..) => StoreError::Corrupt(e.to_string()),
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(f.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) =>
         {
@@ -116,11 +130,10 @@ impl SqliteStore {
         let Some(row) = rows.next().map_err(backend)? else {
             return Ok(None);
         };
-        let v = row.get_ref(0).map_err(backend)?;
-        let raw = v
-            .as_blob()
+        let Bytes(raw) = row
+            .get(0)
             .map_err(|_| StoreError::Corrupt(format!("hash page {page} is not a blob")))?;
-        Ok(Some(raw.to_vec()))
+        Ok(Some(raw))
     }
 
     /// The number of stored hashes, from the last page.
@@ -140,10 +153,7 @@ impl SqliteStore {
 
     /// Runs `f` in one read transaction, so that every read sees the same snapshot.
     pub fn snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.conn.execute_batch("BEGIN").map_err(backend)?;
-        let out = f(self);
-        self.conn.execute_batch("COMMIT").map_err(backend)?;
-        out
+        self.read_snapshot(f)
     }
 
     fn scan(&self, sql: &str, a: u64, b: Option<u64>, f: Visit<'_>) -> Result<(), StoreError> {
@@ -155,10 +165,12 @@ impl SqliteStore {
         .map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
             let k: i64 = row.get(0).map_err(backend)?;
-            let v = row.get_ref(1).map_err(backend)?;
-            let bytes = v
-                .as_blob()
-                .map_err(|_| StoreError::Corrupt(format!("row {k} of a scan holds {:?}, not a blob", v.data_type())))?;
+            // A value that is not bytes (NULL, a number) is passed on as no bytes: the caller
+            // then reports that row where it is, and goes on.
+            let bytes = match row.get_ref(1).map_err(backend)? {
+                rusqlite::types::ValueRef::Blob(b) | rusqlite::types::ValueRef::Text(b) => b,
+                _ => &[],
+            };
             f(k as u64, bytes)?;
         }
         Ok(())
@@ -166,6 +178,17 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        if !self.conn.is_autocommit() {
+            // Already inside a transaction: its snapshot holds.
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN").map_err(backend)?;
+        let out = f(self);
+        self.conn.execute_batch("COMMIT").map_err(backend)?;
+        out
+    }
+
     fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
         if let Ok(m) = self.meta() {
             return Err(StoreError::AlreadyInitialised(m.origin));
@@ -199,7 +222,10 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
             .map_err(backend)?;
-        let row: Option<(i64, Vec<u8>)> = stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(backend)?;
+        let row: Option<(i64, Vec<u8>)> = stmt
+            .query_row([], |r| Ok((r.get(0)?, r.get::<_, Bytes>(1)?.0)))
+            .optional()
+            .map_err(backend)?;
         match row {
             Some((s, n)) if s >= 0 => Ok((s as u64, n)),
             Some((s, _)) => Err(StoreError::Corrupt(format!("a checkpoint with size {s}"))),
@@ -207,16 +233,14 @@ impl Store for SqliteStore {
         }
     }
 
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
         {
-            let (size, _): (i64, Vec<u8>) = tx
-                .query_row("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+            let size: i64 = tx
+                .query_row("SELECT size FROM checkpoints ORDER BY size DESC LIMIT 1", [], |r| r.get(0))
                 .optional()
                 .map_err(backend)?
                 .ok_or(StoreError::NotInitialised)?;
@@ -239,6 +263,7 @@ impl Store for SqliteStore {
             for (i, e) in batch.entries.iter().enumerate() {
                 ins.execute(params![(batch.start + i as u64) as i64, e]).map_err(backend)?;
             }
+            hook(Stage::Entries)?;
             // Fill the last page, then add new ones.
             let mut id = batch.hash_start;
             let mut rest = batch.hashes;
@@ -264,12 +289,15 @@ impl Store for SqliteStore {
                 ins.execute(params![(id / PAGE) as i64, blob]).map_err(backend)?;
                 id += chunk.len() as u64;
             }
+            hook(Stage::Hashes)?;
             tx.execute(
                 "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
                 params![batch.end() as i64, batch.checkpoint],
             )
             .map_err(backend)?;
+            hook(Stage::Checkpoint)?;
         }
+        // An error above drops `tx`: SQLite rolls the whole batch back.
         tx.commit().map_err(backend)
     }
 
@@ -278,7 +306,7 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached("SELECT data FROM entries WHERE idx = ?1")
             .map_err(backend)?;
-        stmt.query_row([index as i64], |r| r.get::<_, Vec<u8>>(0))
+        stmt.query_row([index as i64], |r| r.get::<_, Bytes>(0).map(|b| b.0))
             .optional()
             .map_err(backend)?
             .ok_or_else(|| StoreError::NotFound(format!("entry {index}")))
@@ -346,8 +374,10 @@ impl Store for SqliteStore {
             start / PAGE,
             Some((end - 1) / PAGE),
             &mut |page, blob| {
-                // A page of the wrong length yields a short last slice: the caller reports it.
-                for (k, raw) in blob.chunks(32).enumerate() {
+                // A page of the wrong length yields a short last slice (reported by the caller);
+                // bytes beyond a page's 64 hashes are counted by counts(), never taken as ids of
+                // the next page.
+                for (k, raw) in blob.chunks(32).take(PAGE as usize).enumerate() {
                     let id = page * PAGE + k as u64;
                     if (start..end).contains(&id) {
                         f(id, raw)?;
@@ -367,7 +397,9 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached("SELECT note FROM checkpoints WHERE size = ?1")
             .map_err(backend)?;
-        stmt.query_row([size as i64], |r| r.get(0)).optional().map_err(backend)
+        stmt.query_row([size as i64], |r| r.get::<_, Bytes>(0).map(|b| b.0))
+            .optional()
+            .map_err(backend)
     }
 
     fn counts(&self) -> Result<(u64, u64, u64), StoreError> {

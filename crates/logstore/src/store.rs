@@ -83,6 +83,22 @@ pub enum StoreError {
     Injected(&'static str),
 }
 
+/// The parts of a commit, in order. A backend calls the commit hook after writing each part,
+/// inside its transaction, so a fault can be injected between them
+/// ([`crate::faulty::Fault::CommitMidway`]) to show that a backend rolls back a half-written batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The entries are written.
+    Entries,
+    /// The stored hashes are written.
+    Hashes,
+    /// The checkpoint is written (the transaction is not yet committed).
+    Checkpoint,
+}
+
+/// A commit hook; an error aborts the commit, which must then leave nothing behind.
+pub type Hook<'a> = &'a mut dyn FnMut(Stage) -> Result<(), StoreError>;
+
 /// A callback over rows; returning an error stops the scan with that error.
 pub type Visit<'a> = &'a mut dyn FnMut(u64, &[u8]) -> Result<(), StoreError>;
 
@@ -95,8 +111,21 @@ pub trait Store: Send {
     fn meta(&self) -> Result<Meta, StoreError>;
     /// The size of the latest checkpoint, and its note.
     fn latest(&self) -> Result<(u64, Vec<u8>), StoreError>;
-    /// Appends a batch atomically (see the module invariants).
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError>;
+    /// Appends a batch atomically (see the module invariants), calling `hook` after each
+    /// [`Stage`]; an error from the hook aborts the batch like any other.
+    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError>;
+    /// Appends a batch atomically.
+    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+        self.commit_staged(batch, &mut |_| Ok(()))
+    }
+    /// Runs `f` with every read it makes seeing one snapshot of the store (a backend with
+    /// concurrent writers opens a read transaction; nested calls join the outer one).
+    fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError>
+    where
+        Self: Sized,
+    {
+        f(self)
+    }
     /// Entry `index`.
     fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError>;
     /// Visits the stored entries with indexes in `start..end`, in order. Rows that are missing

@@ -107,15 +107,17 @@ pub enum Leaves<'a> {
 }
 
 /// Verifies `store` against the log key `key`. `progress` receives the number of leaves done.
-pub fn verify<S: Store + ?Sized>(store: &S, key: &VerifierKey, leaves: Leaves<'_>, progress: &mut dyn FnMut(u64)) -> Report {
+/// Everything is read in one snapshot of the store ([`Store::read_snapshot`]), so a writer
+/// appending meanwhile changes nothing that is checked.
+pub fn verify<S: Store>(store: &S, key: &VerifierKey, leaves: Leaves<'_>, progress: &mut dyn FnMut(u64)) -> Report {
     let mut r = Report::default();
-    if let Err(e) = run(store, key, leaves, progress, &mut r) {
+    if let Err(e) = store.read_snapshot(|s| run(s, key, leaves, progress, &mut r)) {
         r.add(Problem::Store(e.to_string()));
     }
     r
 }
 
-fn run<S: Store + ?Sized>(
+fn run<S: Store>(
     store: &S,
     key: &VerifierKey,
     leaves: Leaves<'_>,
@@ -150,33 +152,46 @@ fn run<S: Store + ?Sized>(
     })?;
 
     let (n_entries, n_hashes, _) = store.counts()?;
+    // Never trust a stored size for an allocation: walk at most what is stored.
+    let walk = if size > n_entries {
+        r.add(Problem::Checkpoint {
+            size,
+            what: format!("it covers {size} entries, but {n_entries} are stored"),
+        });
+        n_entries
+    } else {
+        size
+    };
+    for (&s, _) in roots.range(walk + 1..) {
+        if s != size {
+            r.add(Problem::Checkpoint {
+                size: s,
+                what: format!("beyond the {walk} stored entries"),
+            });
+        }
+    }
     if n_entries > size {
         r.add(Problem::Store(format!(
             "{} entries are stored beyond the latest checkpoint's size {size}",
             n_entries - size
         )));
     }
-    let want_hashes = stored_count(size);
+    let want_hashes = stored_count(walk);
     if n_hashes > want_hashes {
         r.add(Problem::Store(format!(
-            "{} stored hashes beyond the {want_hashes} a tree of size {size} has",
+            "{} stored hashes beyond the {want_hashes} a tree of size {walk} has",
             n_hashes - want_hashes
         )));
     }
 
-    // Stored hashes, in stored order, for the tree of `size`.
-    let mut stored: Vec<Option<Hash>> = Vec::with_capacity(want_hashes.min(1 << 24) as usize);
-    let mut next_id = 0u64;
+    // Stored hashes for the tree of `walk`, placed by number.
+    let mut stored: Vec<Option<Hash>> = vec![None; want_hashes as usize];
     store.scan_hashes(0, want_hashes, &mut |id, raw| {
-        while next_id < id {
-            stored.push(None);
-            next_id += 1;
+        if let Some(slot) = stored.get_mut(id as usize) {
+            *slot = to_hash("stored hash", raw).ok();
         }
-        stored.push(to_hash("stored hash", raw).ok());
-        next_id += 1;
         Ok(())
     })?;
-    stored.resize(want_hashes as usize, None);
 
     // Walk the leaves, following the stored tree; check each checkpoint's root as its size
     // is reached.
@@ -197,21 +212,21 @@ fn run<S: Store + ?Sized>(
         progress(walker.next);
     };
     match leaves {
-        Leaves::Inline => store.scan_entries(0, size, &mut |i, data| {
+        Leaves::Inline => store.scan_entries(0, walk, &mut |i, data| {
             on_leaf(r, i, leaf_hash(data), data.len() as u64);
             Ok(())
         })?,
         Leaves::Computed(it) => {
             for chunk in it {
                 for (i, h, len) in chunk? {
-                    if i < size {
+                    if i < walk {
                         on_leaf(r, i, h, len);
                     }
                 }
             }
         }
     }
-    while walker.next < size {
+    while walker.next < walk {
         let i = walker.next;
         walker.step(r, i, None, 0);
         walker.check_root(r, &roots);
@@ -330,68 +345,95 @@ fn check_checkpoint(note: &[u8], size: u64, origin: &str, key: &VerifierKey) -> 
     Ok(cp.root)
 }
 
+/// A per-entry check run beside the hashing (for example, that an entry's by-hash material is
+/// present): returns a problem to report for that entry.
+pub type Inspect<'a> = &'a (dyn Fn(u64, &[u8]) -> Option<String> + Sync);
+
 /// Verifies a SQLite store at full speed: entries are read on one thread (a second read-only
 /// connection to `db`) and hashed on another while the calling thread checks the tree, all
 /// within one read snapshot of `store` (entries below its size never change, so the second
-/// connection sees the same ones even while a writer appends). `progress` receives leaves done.
-pub fn verify_sqlite(store: &crate::sqlite::SqliteStore, db: &std::path::Path, key: &VerifierKey, progress: &mut dyn FnMut(u64)) -> Report {
+/// connection sees the same ones even while a writer appends). `inspect`, if given, sees every
+/// entry on the hashing thread. `progress` receives leaves done.
+pub fn verify_sqlite(
+    store: &crate::sqlite::SqliteStore,
+    db: &std::path::Path,
+    key: &VerifierKey,
+    inspect: Option<Inspect<'_>>,
+    progress: &mut dyn FnMut(u64),
+) -> Report {
     use crate::sqlite::SqliteStore;
     const CHUNK: usize = 1024;
-    let db = db.to_owned();
-    store
-        .snapshot(|s| {
+    let found = std::sync::Mutex::new(Vec::<(u64, String)>::new());
+    let mut report = store
+        .read_snapshot(|s| {
             let size = s.latest().map(|(n, _)| n).unwrap_or(0);
             let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Vec<u8>)>, StoreError>>(8);
             let (leaf_tx, leaf_rx) = std::sync::mpsc::sync_channel::<Result<Vec<(u64, Hash, u64)>, StoreError>>(8);
-            let read = std::thread::spawn(move || {
-                let send_err = |e: StoreError| {
-                    let _ = raw_tx.send(Err(e));
-                };
-                let s = match SqliteStore::open_read_only(&db) {
-                    Ok(s) => s,
-                    Err(e) => return send_err(e),
-                };
-                let mut chunk = Vec::with_capacity(CHUNK);
-                let r = s.scan_entries(0, size, &mut |i, data| {
-                    chunk.push((i, data.to_vec()));
-                    if chunk.len() == CHUNK {
-                        raw_tx
-                            .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
-                            .map_err(|_| StoreError::Backend("verification stopped".into()))?;
+            let report = std::thread::scope(|scope| {
+                scope.spawn(move || {
+                    let send_err = |e: StoreError| {
+                        let _ = raw_tx.send(Err(e));
+                    };
+                    let s = match SqliteStore::open_read_only(db) {
+                        Ok(s) => s,
+                        Err(e) => return send_err(e),
+                    };
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    let r = s.scan_entries(0, size, &mut |i, data| {
+                        chunk.push((i, data.to_vec()));
+                        if chunk.len() == CHUNK {
+                            raw_tx
+                                .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+                                .map_err(|_| StoreError::Backend("verification stopped".into()))?;
+                        }
+                        Ok(())
+                    });
+                    match r {
+                        Ok(()) => {
+                            let _ = raw_tx.send(Ok(chunk));
+                        }
+                        Err(e) => send_err(e),
                     }
-                    Ok(())
                 });
-                match r {
-                    Ok(()) => {
-                        let _ = raw_tx.send(Ok(chunk));
+                let found = &found;
+                scope.spawn(move || {
+                    for chunk in raw_rx {
+                        let out = chunk.map(|c| {
+                            c.into_iter()
+                                .map(|(i, d)| {
+                                    if let Some(problem) = inspect.and_then(|f| f(i, &d)) {
+                                        if let Ok(mut v) = found.lock() {
+                                            v.push((i, problem));
+                                        }
+                                    }
+                                    (i, leaf_hash(&d), d.len() as u64)
+                                })
+                                .collect()
+                        });
+                        if leaf_tx.send(out).is_err() {
+                            break;
+                        }
                     }
-                    Err(e) => send_err(e),
-                }
-            });
-            let hash = std::thread::spawn(move || {
-                for chunk in raw_rx {
-                    let out = chunk.map(|c| c.into_iter().map(|(i, d)| (i, leaf_hash(&d), d.len() as u64)).collect());
-                    if leaf_tx.send(out).is_err() {
-                        break;
+                });
+                let mut leaves = leaf_rx.into_iter();
+                let mut last = 0;
+                verify(s, key, Leaves::Computed(&mut leaves), &mut |n| {
+                    if n >= last + 4096 {
+                        last = n;
+                        progress(n);
                     }
-                }
+                })
+                // Dropping `leaves` here stops the other two threads if verification ended early.
             });
-            let mut leaves = leaf_rx.into_iter();
-            let mut last = 0;
-            let report = verify(s, key, Leaves::Computed(&mut leaves), &mut |n| {
-                if n >= last + 4096 {
-                    last = n;
-                    progress(n);
-                }
-            });
-            drop(leaves);
-            let _ = read.join();
-            let _ = hash.join();
             Ok(report)
         })
         .unwrap_or_else(|e| {
             let mut r = Report::default();
             r.add(Problem::Store(e.to_string()));
             r
-        })
+        });
+    for (index, what) in found.into_inner().unwrap_or_default() {
+        report.add(Problem::Entry { index, what });
+    }
+    report
 }

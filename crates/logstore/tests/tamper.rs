@@ -142,8 +142,20 @@ fn removed_rows_and_wrong_types_are_reported() {
     c.execute("UPDATE hash_pages SET hashes = substr(hashes, 1, 40 * 32 + 2) WHERE page = 2", [])
         .unwrap();
     c.execute("UPDATE entries SET data = 'text' WHERE idx = 18", []).unwrap();
+    // SQL's replace() turns a BLOB into TEXT: still located.
+    c.execute("UPDATE entries SET data = replace(data, '1', '2') WHERE idx = 21", [])
+        .unwrap();
+    c.execute("UPDATE checkpoints SET note = replace(note, 'US', 'US') WHERE size = 37", [])
+        .unwrap();
     drop(c);
     let r = check(&db);
+    for i in [17u64, 18, 21] {
+        assert!(
+            r.problems.iter().any(|p| matches!(p, Problem::Entry { index, .. } if *index == i)),
+            "entry {i}: {:?}",
+            r.problems
+        );
+    }
     assert!(
         r.problems
             .iter()
@@ -182,4 +194,27 @@ fn a_damaged_file_is_reported_not_a_panic() {
         let r = verify(&store, &test_key().verifier(), Leaves::Inline, &mut |_| {});
         assert!(!r.ok());
     }
+}
+
+#[test]
+fn an_absurd_checkpoint_size_is_reported_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    make(&db);
+    let note: Vec<u8> = Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT note FROM checkpoints WHERE size = 0", [], |r| r.get(0))
+        .unwrap();
+    Connection::open(&db)
+        .unwrap()
+        .execute("INSERT INTO checkpoints(size, note) VALUES (?1, ?2)", params![1i64 << 62, note])
+        .unwrap();
+    let r = check(&db);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| matches!(p, Problem::Checkpoint { size, .. } if *size == 1 << 62)),
+        "{:?}",
+        r.problems
+    );
 }

@@ -116,8 +116,42 @@ impl Envelope {
     }
 }
 
-/// Encodes an entry as RFC 8785 canonical JSON, refusing one over [`MAX_ENTRY_BYTES`].
+/// Integers RFC 8785 writes exactly: |n| ≤ 2^53 − 1 (it writes numbers as IEEE doubles).
+fn exact(v: &serde_json::Value) -> Result<(), EntryError> {
+    match v {
+        serde_json::Value::Number(n) => {
+            let ok = match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => u <= MAX_SEQ,
+                (None, Some(i)) => i >= -(MAX_SEQ as i64),
+                _ => true,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(EntryError::Malformed(format!(
+                    "the integer {n} is beyond 2^53 - 1, which RFC 8785 cannot write exactly"
+                )))
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().try_for_each(exact),
+        serde_json::Value::Object(o) => o.values().try_for_each(exact),
+        _ => Ok(()),
+    }
+}
+
+/// Encodes an entry as RFC 8785 canonical JSON, refusing one over [`MAX_ENTRY_BYTES`] or with
+/// an integer beyond 2^53 − 1 (which canonical JSON would round).
 pub fn encode(e: &Envelope) -> Result<Vec<u8>, EntryError> {
+    let big = std::iter::once(e.seq)
+        .chain(e.refs.iter().map(|r| r.index))
+        .chain(e.attachments.iter().map(|a| a.size))
+        .find(|n| *n > MAX_SEQ);
+    if let Some(n) = big {
+        return Err(EntryError::Malformed(format!(
+            "the integer {n} is beyond 2^53 - 1, which RFC 8785 cannot write exactly"
+        )));
+    }
+    exact(&e.notification)?;
     let bytes = serde_json_canonicalizer::to_vec(e).map_err(|err| EntryError::Malformed(err.to_string()))?;
     if bytes.len() > MAX_ENTRY_BYTES {
         return Err(EntryError::TooLarge { size: bytes.len() });
@@ -127,6 +161,7 @@ pub fn encode(e: &Envelope) -> Result<Vec<u8>, EntryError> {
 
 /// RFC 8785 canonical JSON of any value (for a notification logged by hash).
 pub fn canonical_json(v: &serde_json::Value) -> Result<Vec<u8>, EntryError> {
+    exact(v)?;
     serde_json_canonicalizer::to_vec(v).map_err(|err| EntryError::Malformed(err.to_string()))
 }
 
@@ -207,6 +242,12 @@ mod tests {
         assert_eq!(decode(spaced.as_bytes()), Err(EntryError::NotCanonical));
         let other = String::from_utf8(bytes).unwrap().replace(FORMAT, "accord-entry/9");
         assert!(matches!(decode(other.as_bytes()), Err(EntryError::Format(_))));
+        let huge = Envelope::new("US", 0, [0; 16], serde_json::json!({"n": 9_007_199_254_740_993u64}));
+        assert!(matches!(encode(&huge), Err(EntryError::Malformed(m)) if m.contains("2^53")));
+        let mut far = Envelope::new("US", MAX_SEQ + 1, [0; 16], serde_json::json!({}));
+        assert!(encode(&far).is_err());
+        far.seq = MAX_SEQ;
+        assert!(encode(&far).is_ok());
         let big = Envelope::new("US", 0, [0; 16], serde_json::json!("x".repeat(70_000)));
         assert!(matches!(encode(&big), Err(EntryError::TooLarge { size }) if size > 70_000));
     }

@@ -60,9 +60,10 @@ pub fn key_id(name: &str, alg: u8, public: &[u8]) -> u32 {
 }
 
 fn check_name(name: &str) -> Result<(), NoteError> {
-    if name.is_empty() || name.contains('+') || name.chars().any(char::is_whitespace) {
+    if name.is_empty() || name.contains('+') || name.chars().any(|c| c.is_whitespace() || is_ascii_control(c)) {
         return Err(NoteError::Key(format!(
-            "key name '{name}' must be non-empty, without spaces or '+'"
+            "key name '{}' must be non-empty, without spaces, control characters or '+'",
+            name.escape_default()
         )));
     }
     Ok(())
@@ -284,11 +285,16 @@ pub struct Note {
     pub signatures: Vec<NoteSignature>,
 }
 
+/// An ASCII control character (C0 or DEL): what signed-note forbids, besides the newline.
+fn is_ascii_control(c: char) -> bool {
+    c < ' ' || c == '\u{7f}'
+}
+
 fn check_text(text: &str) -> Result<(), NoteError> {
     if !text.ends_with('\n') {
         return Err(NoteError::Malformed("text does not end in a newline".into()));
     }
-    if let Some(c) = text.chars().find(|c| c.is_control() && *c != '\n') {
+    if let Some(c) = text.chars().find(|c| is_ascii_control(*c) && *c != '\n') {
         return Err(NoteError::Malformed(format!("control character U+{:04X} in the text", c as u32)));
     }
     Ok(())
@@ -358,14 +364,22 @@ impl Note {
     }
 
     /// Verifies the signatures of known keys. Signatures by unknown (name, ID) pairs are
-    /// ignored; a known key's bad signature rejects the note; no known signature rejects it.
-    /// Returns the verified keys' names and, for cosignatures, their timestamps.
+    /// ignored; a known key's bad signature rejects the note; no known signature rejects it; a
+    /// key with several signature lines is checked and counted once (its first line).
+    /// Returns the verified keys' names and, for cosignatures, their timestamps, one per key.
     pub fn verify(&self, keys: &[VerifierKey]) -> Result<Vec<(String, Option<u64>)>, NoteError> {
-        let mut ok = Vec::new();
+        let mut ok: Vec<(String, Option<u64>)> = Vec::new();
+        let mut seen: Vec<(&str, u32)> = Vec::new();
         for sig in &self.signatures {
             let Some(k) = keys.iter().find(|k| k.name == sig.name && k.id == sig.id) else {
                 continue;
             };
+            // One key counts once, however many lines carry its signature (a copied line must
+            // not count twice toward a quorum).
+            if seen.contains(&(sig.name.as_str(), sig.id)) {
+                continue;
+            }
+            seen.push((sig.name.as_str(), sig.id));
             let bad = || NoteError::BadSignature {
                 name: sig.name.clone(),
                 id: sig.id,

@@ -176,6 +176,7 @@ impl TlogProof {
         }
         self.checkpoint.verify(&policy.log_keys)?;
         if policy.quorum > 0 {
+            // Distinct witness keys (Note::verify counts each key once).
             let got = match self.checkpoint.verify(&policy.witnesses) {
                 Ok(v) => v.len(),
                 Err(NoteError::UnknownSigners) => 0,

@@ -214,34 +214,27 @@ fn parse_decimal<T: std::str::FromStr>(s: &str) -> Option<T> {
     s.parse().ok()
 }
 
-/// Every tile (full and partial) of the tree of `size` leaves, level by level, lowest first.
-pub fn tiles_for_size(size: u64) -> Vec<TileId> {
-    let mut out = Vec::new();
-    let mut level: u8 = 0;
-    loop {
+/// Every tile (full and partial) of the tree of `size` leaves, level by level, lowest first,
+/// lazily (a claimed size can be huge; a caller stops at the first tile it cannot find).
+pub fn tiles(size: u64) -> impl Iterator<Item = TileId> {
+    (0u8..8).flat_map(move |level| {
         let shift = u32::from(level) * TILE_HEIGHT;
-        if shift >= 64 {
-            break;
-        }
-        let hashes = size >> shift; // hashes at Merkle level 8·level
-        if hashes == 0 {
-            break;
-        }
+        let hashes = if shift >= 64 { 0 } else { size >> shift };
         let full = hashes / TILE_WIDTH;
-        for index in 0..full {
-            out.push(TileId { level, index, width: 256 });
-        }
         let rem = hashes % TILE_WIDTH;
-        if rem > 0 {
-            out.push(TileId {
+        (0..full)
+            .map(move |index| TileId { level, index, width: 256 })
+            .chain((rem > 0).then_some(TileId {
                 level,
                 index: full,
                 width: rem as u16,
-            });
-        }
-        level += 1;
-    }
-    out
+            }))
+    })
+}
+
+/// [`tiles`] collected.
+pub fn tiles_for_size(size: u64) -> Vec<TileId> {
+    tiles(size).collect()
 }
 
 /// The bytes of a hash tile, read from stored hashes.
@@ -308,7 +301,7 @@ pub fn parse_bundle<'a>(path: &str, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>, Ti
 /// whether bundles are expected. Errors locate the tile, the slot and the Merkle index.
 pub fn check_tiles(size: u64, root: &Hash, with_entries: bool, read: &mut dyn FnMut(&str) -> Option<Vec<u8>>) -> Result<(), TileError> {
     let mut levels: Vec<Vec<Hash>> = Vec::new();
-    for tile in tiles_for_size(size) {
+    for tile in tiles(size) {
         let path = tile.path();
         let bytes = read(&path).ok_or_else(|| TileError::Missing { path: path.clone() })?;
         let hashes = parse_tile(&path, &bytes, u64::from(tile.width))?;

@@ -1,5 +1,7 @@
-//! C2SP tlog-witness v1.0.0: the `add-checkpoint` request and response bodies, and the checks
-//! a witness makes before it cosigns.
+//! C2SP tlog-witness: the `add-checkpoint` request and response bodies, and the checks a
+//! witness makes before it cosigns, as the spec reads at C2SP@5ba5ee8 (v1.0.0 plus the main
+//! branch's rules that a size-0 checkpoint must carry the empty root and that the same size
+//! with another root is a 422).
 //!
 //! Request: `old <size>\n`, zero to 63 base64 consistency-proof hashes one per line, a blank
 //! line, then the checkpoint note with its log signature(s). Response (200): one or more note
@@ -184,8 +186,15 @@ pub fn check_add_checkpoint(req: &AddCheckpoint, logs: &[KnownLog], last: Witnes
     Ok(cp)
 }
 
-/// The 200 response body: the witness's cosignature of the whole checkpoint note.
-pub fn cosign_response(checkpoint: &Note, witness: &SignerKey, timestamp: u64) -> Vec<u8> {
+/// The 200 response body: the witness's cosignature of the whole checkpoint note. The key must
+/// be a cosignature/v1 key and the timestamp non-zero (the spec's rules for a response).
+pub fn cosign_response(checkpoint: &Note, witness: &SignerKey, timestamp: u64) -> Result<Vec<u8>, String> {
+    if witness.verifier().alg() != crate::note::ALG_COSIGNATURE_V1 {
+        return Err(format!("{} is not a cosignature/v1 key", witness.name()));
+    }
+    if timestamp == 0 || timestamp > i64::MAX as u64 {
+        return Err(format!("cosignature timestamp {timestamp} is not in 1..=2^63-1"));
+    }
     let mut n = checkpoint.clone();
     n.signatures.clear();
     n.sign(witness, timestamp);
@@ -194,7 +203,7 @@ pub fn cosign_response(checkpoint: &Note, witness: &SignerKey, timestamp: u64) -
         out.extend_from_slice(s.line().as_bytes());
         out.push(b'\n');
     }
-    out
+    Ok(out)
 }
 
 /// Parses a 200 response body into signature lines, to add to the checkpoint.

@@ -307,7 +307,9 @@ fn witness_add_checkpoint_statuses() {
     }
     // The witness's response is cosignature lines that verify on the checkpoint.
     let w = SignerKey::from_seed("witness.example.org", ALG_COSIGNATURE_V1, [9; 32]).unwrap();
-    let resp = cosign_response(&cp25, &w, 1_767_139_200);
+    assert!(cosign_response(&cp25, &w, 0).is_err(), "a zero timestamp");
+    assert!(cosign_response(&cp25, &key, 5).is_err(), "not a cosignature key");
+    let resp = cosign_response(&cp25, &w, 1_767_139_200).unwrap();
     let sigs = parse_response(&resp).unwrap();
     let mut cosigned = cp25.clone();
     cosigned.signatures.extend(sigs);

@@ -141,3 +141,86 @@ fn malformed_notes_and_keys_say_what_is_wrong() {
         assert!(e.contains(why), "{bad}: {e}");
     }
 }
+
+/// The vendored data files: tests/vectors/c2sp-signed-note and tests/vectors/go-sumdb-note.
+mod vendored {
+    use accord_tlog::{Note, NoteError, SignerKey, VerifierKey};
+    use std::path::{Path, PathBuf};
+
+    fn dir(p: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(p)
+    }
+
+    fn keys() -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(dir("go-sumdb-note/keys.txt")).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        lines
+            .chunks(2)
+            .map(|c| {
+                (
+                    c[0].strip_prefix("vkey ").unwrap().to_owned(),
+                    c[1].strip_prefix("skey ").unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn c2sp_example_files() {
+        let vkey = std::fs::read_to_string(dir("c2sp-signed-note/example.vkey")).unwrap();
+        let k = VerifierKey::parse(vkey.trim_end()).unwrap();
+        let note = Note::parse(&std::fs::read(dir("c2sp-signed-note/example.note")).unwrap()).unwrap();
+        assert_eq!(note.verify(&[k]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn go_keys_signed_and_mixed_notes() {
+        let ks = keys();
+        assert_eq!(ks.len(), 2);
+        let verifiers: Vec<VerifierKey> = ks.iter().map(|(v, _)| VerifierKey::parse(v).unwrap()).collect();
+        for (v, s) in &ks {
+            assert_eq!(&SignerKey::parse(s).unwrap().verifier().to_string(), v, "skey derives vkey");
+        }
+        for n in 1..=3 {
+            let bytes = std::fs::read(dir(&format!("go-sumdb-note/signed-notes/{n}.note"))).unwrap();
+            let note = Note::parse(&bytes).unwrap();
+            assert!(!note.verify(&verifiers).unwrap().is_empty(), "signed note {n}");
+            assert_eq!(note.to_bytes(), bytes, "signed note {n} re-encodes byte for byte");
+            // Our signatures over the same text are the same bytes (Ed25519 is deterministic).
+            let mut ours = Note::new(&note.text).unwrap();
+            for sig in &note.signatures {
+                let (_, s) = ks.iter().find(|(v, _)| v.starts_with(&format!("{}+", sig.name))).unwrap();
+                ours.sign(&SignerKey::parse(s).unwrap(), 0);
+            }
+            assert_eq!(ours.to_bytes(), bytes, "signed note {n} reproduced");
+        }
+        // Peter's good signature, Enoch's unknown ones ignored (Go: Sigs=[peter]).
+        let mixed = Note::parse(&std::fs::read(dir("go-sumdb-note/mixed-notes/1.note")).unwrap()).unwrap();
+        let ok = mixed.verify(&verifiers[..1]).unwrap();
+        assert_eq!(ok, vec![("PeterNeumann".to_owned(), None)]);
+    }
+
+    #[test]
+    fn go_bad_notes_and_keys_are_refused() {
+        let peter = VerifierKey::parse(&keys()[0].0).unwrap();
+        for n in 1..=11 {
+            let bytes = std::fs::read(dir(&format!("go-sumdb-note/bad-notes/{n}.note"))).unwrap();
+            let result = Note::parse(&bytes).and_then(|note| note.verify(std::slice::from_ref(&peter)).map(|_| ()));
+            match n {
+                2 => assert!(matches!(result, Err(NoteError::BadSignature { .. })), "bad note {n}: {result:?}"),
+                10 | 11 => assert_eq!(result, Err(NoteError::UnknownSigners), "bad note {n}"),
+                _ => assert!(matches!(result, Err(NoteError::Malformed(_))), "bad note {n}: {result:?}"),
+            }
+        }
+        for file in ["bad-vkeys.txt", "bad-vkeys-mangled.txt"] {
+            let text = std::fs::read_to_string(dir(&format!("go-sumdb-note/{file}"))).unwrap();
+            for k in text.lines() {
+                assert!(VerifierKey::parse(k).is_err(), "{file}: {k:?} parsed");
+            }
+        }
+        let text = std::fs::read_to_string(dir("go-sumdb-note/bad-skeys-mangled.txt")).unwrap();
+        for k in text.lines() {
+            assert!(SignerKey::parse(k).is_err(), "bad skey {k:?} parsed");
+        }
+    }
+}

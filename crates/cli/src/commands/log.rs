@@ -15,7 +15,7 @@ use accord_logstore::store::{Hashes, Store, StoreError};
 use accord_logstore::verify::Report;
 use accord_tlog::entry::{self, Attachment, EntryRef, Envelope};
 use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, CONSISTENCY_FORMAT};
-use accord_tlog::tile::{self, tiles_for_size};
+use accord_tlog::tile;
 use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, VerifierKey};
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
@@ -101,6 +101,15 @@ fn log_err(e: LogError) -> Failure {
 
 fn store_err(e: StoreError) -> Failure {
     log_err(LogError::Store(e))
+}
+
+/// The root (base64) of a signed checkpoint note, or "" if it does not parse.
+fn checkpoint_root(note: &[u8]) -> String {
+    Note::parse(note)
+        .ok()
+        .and_then(|n| Checkpoint::parse(&n.text).ok())
+        .map(|c| b64(&c.root))
+        .unwrap_or_default()
 }
 
 /// A hash as tlog formats write it: standard base64.
@@ -220,7 +229,7 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
         Err(e) => return Err(input(anyhow!("{what}: {e}"))),
     }
     let bytes = entry::canonical_json(&inline.notification).map_err(|e| input(anyhow!("{what}: {e}")))?;
-    let sha256 = d.put_blob(&bytes).map_err(dir_err)?;
+    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
     let mut attachments = inline.attachments;
     attachments.insert(
         0,
@@ -236,6 +245,8 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
         refs: inline.refs,
     };
     encode_entry(party, entry::MAX_SEQ, &by_hash).map_err(|e| input(anyhow!("{what}: {e} (even with the notification logged by hash)")))?;
+    // Only now, with the entry known to fit: the blob, durably, before the entry is logged.
+    d.put_blob(&bytes).map_err(dir_err)?;
     Ok(by_hash)
 }
 
@@ -338,7 +349,7 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
                 }
             };
             let line = if as_json {
-                serde_json::json!({"line": line_no, "index": receipt.index, "leaf_hash": b64(&receipt.leaf_hash), "size": receipt.size})
+                serde_json::json!({"line": line_no, "index": receipt.index, "leaf_hash": b64(&receipt.leaf_hash), "size": receipt.size, "root": checkpoint_root(&receipt.checkpoint)})
                     .to_string()
             } else {
                 format!(
@@ -412,6 +423,17 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
     Ok(0)
 }
 
+/// Entry `index` of a log whose size is above it: a missing row is damage (exit 1).
+fn entry_at(store: &SqliteStore, index: u64) -> Result<Vec<u8>, Failure> {
+    store.entry(index).map_err(|e| match e {
+        StoreError::NotFound(_) => Failure {
+            code: CHECK_FAILED,
+            error: anyhow!("entry {index} is missing from the store, below its size: run accord log verify"),
+        },
+        other => store_err(other),
+    })
+}
+
 fn reader(dir: &Path) -> Result<SqliteStore, Failure> {
     DataDir::new(dir).open_reader().map_err(dir_err)
 }
@@ -458,7 +480,7 @@ fn show(dir: &Path, index: u64, raw: bool) -> Outcome {
     if index >= size {
         return Err(input(anyhow!("--index {index}: the log has {size} entries")));
     }
-    let bytes = store.entry(index).map_err(store_err)?;
+    let bytes = entry_at(&store, index)?;
     if raw {
         std::io::stdout().write_all(&bytes).map_err(io)?;
         return Ok(0);
@@ -549,14 +571,68 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
         },
     };
     let mut bar = crate::progress::Progress::new(store.latest().map(|(n, _)| n).unwrap_or(0), "verifying");
-    let mut report = accord_logstore::verify::verify_sqlite(&store, &d.db(), &key, &mut |n| bar.set(n));
+    // Each notification logged by hash must have its blob, with the right content.
+    let blobs = d.clone();
+    let inspect = move |_: u64, entry: &[u8]| -> Option<String> {
+        let sha = by_hash_notification(entry)?;
+        blobs.blob(sha).err().map(|e| format!("its notification, logged by hash: {e}"))
+    };
+    let mut report = accord_logstore::verify::verify_sqlite(&store, &d.db(), &key, Some(&inspect), &mut |n| bar.set(n));
     bar.finish();
+    let mut extra = Vec::new();
     let (_, blob_problems) = d.check_blobs();
-    for p in blob_problems {
+    extra.extend(blob_problems);
+    extra.extend(check_meta(&d, &store));
+    for p in extra {
         report.problem_count += 1;
         report.problems.push(accord_logstore::verify::Problem::Store(p));
     }
     print_report(&report, format, started)
+}
+
+/// The SHA-256 (hex) of a notification logged by hash, read from the entry's canonical prefix:
+/// such an entry starts with that attachment (keys sorted, the attachment first).
+fn by_hash_notification(entry: &[u8]) -> Option<&str> {
+    let prefix = format!("{{\"attachments\":[{{\"name\":\"{}\",\"sha256\":\"", entry::NOTIFICATION_ATTACHMENT);
+    let rest = entry.strip_prefix(prefix.as_bytes())?;
+    std::str::from_utf8(rest.get(..64)?).ok()
+}
+
+/// The log's metadata is not signed: check it against what is (the key file, and the Party of
+/// the first and last entries).
+fn check_meta(d: &DataDir, store: &SqliteStore) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(meta) = store.meta() else {
+        return out;
+    };
+    if d.key_file().exists() {
+        match d.signer() {
+            Ok(k) if k.verifier().to_string() != meta.vkey => {
+                out.push(format!(
+                    "meta: the recorded key {} is not the key file's {}",
+                    meta.vkey,
+                    k.verifier()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => out.push(format!("{e}")),
+        }
+    }
+    let size = store.latest().map(|(n, _)| n).unwrap_or(0);
+    for i in [0, size.saturating_sub(1)] {
+        if i >= size {
+            continue;
+        }
+        if let Ok(e) = store.entry(i).map_err(|_| ()).and_then(|b| entry::decode(&b).map_err(|_| ())) {
+            if e.party != meta.party {
+                out.push(format!(
+                    "meta: the log's Party is recorded as {}, but entry {i} is {}'s",
+                    meta.party, e.party
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn verify_tiles(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
@@ -597,25 +673,92 @@ fn verify_tiles(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
     }
     let with_entries = dir.join("tile/entries").is_dir();
     let mut read = |p: &str| std::fs::read(dir.join(p)).ok();
-    match tile::check_tiles(cp.size, &cp.root, with_entries, &mut read) {
-        Ok(()) => {
-            let n = tiles_for_size(cp.size).len();
-            if json(format) {
-                print_json(
-                    &serde_json::json!({"ok": true, "origin": cp.origin, "size": cp.size, "tiles": n, "entries_checked": with_entries}),
-                )?;
-            } else {
-                println!(
-                    "ok: {} size {}: checkpoint signature, {n} hash tile(s){} and the root verify",
-                    cp.origin,
-                    cp.size,
-                    if with_entries { " with their entry bundles" } else { "" }
-                );
-            }
-            Ok(0)
-        }
-        Err(e) => fail(e.to_string()),
+    if let Err(e) = tile::check_tiles(cp.size, &cp.root, with_entries, &mut read) {
+        return fail(e.to_string());
     }
+    // Every other file a server would serve must agree with the tree too.
+    if let Some(problem) = check_other_files(dir, cp.size) {
+        return fail(problem);
+    }
+    let n = tile::tiles(cp.size).count();
+    if json(format) {
+        print_json(&serde_json::json!({"ok": true, "origin": cp.origin, "size": cp.size, "tiles": n, "entries_checked": with_entries}))?;
+    } else {
+        println!(
+            "ok: {} size {}: checkpoint signature, {n} hash tile(s){}, every other file and the root verify",
+            cp.origin,
+            cp.size,
+            if with_entries { " with their entry bundles" } else { "" }
+        );
+    }
+    Ok(0)
+}
+
+/// Files under `root`, as paths relative to it with '/' separators.
+fn tree_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Checks the files of an exported tree that are not tiles of its checkpoint's tree: an older
+/// partial tile or bundle must be a prefix of the current one; a blob must hash to its name;
+/// anything else under `tile/` is reported.
+fn check_other_files(dir: &Path, size: u64) -> Option<String> {
+    for rel in tree_files(&dir.join("tile")) {
+        let rel = format!("tile/{rel}");
+        let Ok((t, entries)) = tile::TileId::parse_path(&rel) else {
+            return Some(format!("{rel}: not a tlog-tiles path"));
+        };
+        let current = tile::tiles(size).find(|c| c.level == t.level && c.index == t.index);
+        let Some(c) = current else {
+            return Some(format!("{rel}: beyond the tree of size {size}"));
+        };
+        if c == t || c.width < t.width {
+            if c.width < t.width {
+                return Some(format!("{rel}: wider than the tree of size {size} allows"));
+            }
+            continue;
+        }
+        let cur_path = if entries { c.entries_path() } else { c.path() };
+        let (Ok(old), Ok(cur)) = (std::fs::read(dir.join(&rel)), std::fs::read(dir.join(&cur_path))) else {
+            return Some(format!("{rel}: unreadable"));
+        };
+        let prefix_ok = if entries {
+            match (tile::parse_bundle(&rel, &old), tile::parse_bundle(&cur_path, &cur)) {
+                (Ok(a), Ok(b)) => a.len() == usize::from(t.width) && b.len() >= a.len() && a[..] == b[..a.len()],
+                _ => false,
+            }
+        } else {
+            old.len() == usize::from(t.width) * 32 && cur.starts_with(&old)
+        };
+        if !prefix_ok {
+            return Some(format!("{rel}: an earlier partial tile that is not a prefix of {cur_path}"));
+        }
+    }
+    let blobs = dir.join("blobs");
+    for name in tree_files(&blobs) {
+        let Ok(bytes) = std::fs::read(blobs.join(&name)) else {
+            return Some(format!("blobs/{name}: unreadable"));
+        };
+        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if got != name {
+            return Some(format!("blobs/{name}: its content hashes to {got}"));
+        }
+    }
+    None
 }
 
 fn emit(out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
@@ -636,7 +779,7 @@ fn prove(p: ProveCommand, format: Format) -> Outcome {
         } => {
             let store = reader(&data.data)?;
             let (path, note, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
-            let bytes = store.entry(index).map_err(store_err)?;
+            let bytes = entry_at(&store, index)?;
             let proof = TlogProof {
                 extra: with_entry.then(|| bytes.clone()),
                 index,
@@ -747,6 +890,7 @@ fn verify_proof(
             ))
         })?;
         match doc.verify(&policy) {
+            Err(accord_tlog::proof::VerifyError::Malformed(m)) => Err(input(anyhow!("{}: {m}", file.display()))),
             Ok((a, b)) => result(
                 true,
                 format!("{} size {} is consistent with size {}", a.origin, a.size, b.size),
@@ -787,6 +931,12 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
     let (note, files, bytes_written) = store
         .snapshot(|s| {
             let (size, note) = s.latest()?;
+            let (entries, _, _) = s.counts()?;
+            if size > entries {
+                return Err(StoreError::Corrupt(format!(
+                    "the latest checkpoint covers {size} entries, but {entries} are stored; run accord log verify"
+                )));
+            }
             let mut files = 0u64;
             let mut written = 0u64;
             let mut put = |rel: &str, bytes: &[u8]| -> Result<(), StoreError> {
@@ -799,7 +949,7 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
                 written += bytes.len() as u64;
                 Ok(())
             };
-            for t in tiles_for_size(size) {
+            for t in tile::tiles(size) {
                 let data = tile::tile_bytes(&Hashes(s), t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 put(&t.path(), &data)?;
                 if t.level == 0 && !public {
@@ -822,9 +972,18 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
             code: CHECK_FAILED,
             error: anyhow!("the latest checkpoint is malformed; run accord log verify"),
         })?;
+    // Partial tiles and bundles of earlier exports: the tree now has larger ones.
+    for rel in tree_files(&out.join("tile")) {
+        let rel = format!("tile/{rel}");
+        if let Ok((t, _)) = tile::TileId::parse_path(&rel) {
+            if !t.is_full() && !tile::tiles(cp.size).any(|c| c == t) {
+                let _ = std::fs::remove_file(out.join(&rel));
+            }
+        }
+    }
     if json(format) {
         print_json(
-            &serde_json::json!({"out": out.display().to_string(), "size": cp.size, "files": files, "bytes": bytes_written, "public": public}),
+            &serde_json::json!({"out": out.display().to_string(), "size": cp.size, "files": files, "bytes": bytes_written, "public": public, "removed": removed}),
         )?;
     } else {
         println!(
