@@ -224,3 +224,39 @@ mod vendored {
         }
     }
 }
+
+mod flips {
+    use accord_tlog::note::{Note, SignerKey, ALG_COSIGNATURE_V1, ALG_ED25519};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any one-bit change to a signature or a cosignature (timestamp included), or to the
+        /// signed text, makes verification fail.
+        #[test]
+        fn any_bit_flip_fails(text in "[a-z0-9 /.]{1,40}(\n[a-z0-9 ]{0,40}){0,3}", seed in any::<[u8; 32]>(), ts in 1u64..(1 << 62), bit in 0usize..(76 * 8), cosig in any::<bool>()) {
+            let alg = if cosig { ALG_COSIGNATURE_V1 } else { ALG_ED25519 };
+            let key = SignerKey::from_seed("example.org/k", alg, seed).unwrap();
+            let mut note = Note::new(&format!("{text}\n")).unwrap();
+            note.sign(&key, ts);
+            let v = key.verifier();
+            prop_assert!(note.verify(std::slice::from_ref(&v)).is_ok());
+            let mut bad = note.clone();
+            let sig = &mut bad.signatures[0].signature;
+            let bit = bit % (sig.len() * 8);
+            sig[bit / 8] ^= 1 << (bit % 8);
+            prop_assert!(bad.verify(std::slice::from_ref(&v)).is_err());
+            let mut changed = note.clone();
+            let mut bytes = changed.text.clone().into_bytes();
+            let at = bit % (bytes.len() - 1);
+            bytes[at] ^= 0x01;
+            if let Ok(t) = String::from_utf8(bytes) {
+                if t != note.text && Note::new(&t).is_ok() {
+                    changed.text = t;
+                    prop_assert!(changed.verify(&[v]).is_err());
+                }
+            }
+        }
+    }
+}
