@@ -15,7 +15,7 @@
 
 use crate::faulty::{Fault, FaultyStore};
 use crate::log::{prove_consistency, prove_inclusion, Log, LogError};
-use crate::store::{Batch, Meta, Stage, Store, StoreError};
+use crate::store::{sealed, Batch, Meta, Stage, Store, StoreError};
 use crate::verify::{verify, Leaves};
 use accord_tlog::merkle::{stored_count, verify_consistency, verify_inclusion, MemoryTree};
 use accord_tlog::{leaf_hash, note::ALG_ED25519, Checkpoint, Hash, Note, SignerKey};
@@ -88,12 +88,11 @@ pub fn commit_and_read<S: Store>(mut s: S) {
         let es = entries(start, n);
         let (hashes, hash_start) = batch_for(&mut edge, start, &es);
         let cp = format!("cp{}", start + n).into_bytes();
-        s.commit(&Batch {
+        s.commit(&mut Batch {
             start,
             entries: &es,
             hash_start,
-            hashes: &hashes,
-            checkpoint: &cp,
+            seal: &mut sealed(hashes, cp),
         })
         .unwrap();
         start += n;
@@ -148,33 +147,30 @@ pub fn conflicts_change_nothing<S: Store>(mut s: S) {
     let es = entries(0, 3);
     let mut edge = accord_tlog::Edge::new();
     let (hashes, _) = batch_for(&mut edge, 0, &es);
-    s.commit(&Batch {
+    s.commit(&mut Batch {
         start: 0,
         entries: &es,
         hash_start: 0,
-        hashes: &hashes,
-        checkpoint: b"cp3",
+        seal: &mut sealed(hashes.clone(), b"cp3".to_vec()),
     })
     .unwrap();
     let before = s.counts().unwrap();
-    let wrong_start = s.commit(&Batch {
+    let wrong_start = s.commit(&mut Batch {
         start: 2,
         entries: &es,
         hash_start: stored_count(3),
-        hashes: &hashes,
-        checkpoint: b"x",
+        seal: &mut sealed(hashes.clone(), b"x".to_vec()),
     });
     assert_eq!(
         wrong_start,
         Err(StoreError::Conflict { want: 3, got: 2 }),
         "a batch at the wrong size"
     );
-    let wrong_hashes = s.commit(&Batch {
+    let wrong_hashes = s.commit(&mut Batch {
         start: 3,
         entries: &es,
         hash_start: 1,
-        hashes: &hashes,
-        checkpoint: b"x",
+        seal: &mut sealed(hashes.clone(), b"x".to_vec()),
     });
     assert!(
         matches!(wrong_hashes, Err(StoreError::Conflict { .. })),

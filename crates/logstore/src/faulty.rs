@@ -85,7 +85,7 @@ impl<S: Store> Store for FaultyStore<S> {
     fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
         self.inner.latest()
     }
-    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         if self.strikes(Fault::CommitBefore) {
             return Err(StoreError::Injected("commit (before writing)"));
         }

@@ -5,7 +5,7 @@
 //! [`Log::append`], restored from the store after any failed commit); so the only checkpoints
 //! ever signed extend the stored tree, and no two signed checkpoints are inconsistent.
 
-use crate::store::{Batch, Hashes, Meta, Store, StoreError};
+use crate::store::{Batch, Hashes, Meta, Sealed, Store, StoreError};
 use accord_tlog::merkle::{consistency_proof, inclusion_proof, stored_count, Edge};
 use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, NoteError, ProofError, SignerKey, VerifierKey};
 
@@ -156,28 +156,74 @@ impl<S: Store> Log<S> {
 
     /// Appends `entries` in one atomic commit with a new signed checkpoint. On any error the
     /// log is as it was before (or, if the store committed and then failed, as the store says).
+    /// The entries are hashed on the other cores while the store writes them; the hashes and
+    /// the checkpoint are sealed into the same transaction.
     pub fn append(&mut self, entries: &[Vec<u8>]) -> Result<Appended, LogError> {
         if let Some((position, e)) = entries.iter().enumerate().find(|(_, e)| e.len() > MAX_ENTRY_BYTES) {
             return Err(LogError::EntryTooLarge { position, size: e.len() });
         }
         let first = self.edge.size();
-        let mut edge = self.edge.clone();
-        let mut created = Vec::with_capacity(entries.len() * 2 + 8);
-        let leaf_hashes = leaf_hashes(entries);
-        for h in &leaf_hashes {
-            edge.push(*h, &mut created);
-        }
-        let hashes: Vec<Hash> = created.into_iter().map(|(_, _, h)| h).collect();
-        let checkpoint = sign_checkpoint(&self.key, &self.meta.origin, &edge);
-        let batch = Batch {
-            start: first,
-            entries,
-            hash_start: stored_count(first),
-            hashes: &hashes,
-            checkpoint: &checkpoint,
+        let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).min(7);
+        let mut done: Option<(Edge, Vec<Hash>, Vec<u8>)> = None;
+        let (key, origin, edge0) = (&self.key, &self.meta.origin, &self.edge);
+        let store = &mut self.store;
+        // Leaf hashes, computed in chunks taken by whoever is free: helper threads from the
+        // start, this thread too once the store has written the entries.
+        const CHUNK: usize = 32;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::OnceLock<Hash>> = (0..entries.len()).map(|_| std::sync::OnceLock::new()).collect();
+        let work = || loop {
+            let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let lo = c * CHUNK;
+            if lo >= entries.len() {
+                break;
+            }
+            for i in lo..(lo + CHUNK).min(entries.len()) {
+                let _ = slots[i].set(leaf_hash(&entries[i]));
+            }
         };
-        match self.store.commit(&batch) {
-            Ok(()) => {
+        let result = std::thread::scope(|scope| {
+            let mut helpers: Vec<_> = if entries.len() >= 256 {
+                (0..helpers).map(|_| Some(scope.spawn(work))).collect()
+            } else {
+                Vec::new()
+            };
+            let mut seal = || -> Result<Sealed, StoreError> {
+                work();
+                for h in helpers.iter_mut() {
+                    if let Some(h) = h.take() {
+                        if let Err(panic) = h.join() {
+                            // Never sign for fewer leaves than the batch holds.
+                            std::panic::resume_unwind(panic);
+                        }
+                    }
+                }
+                let mut leaves = Vec::with_capacity(entries.len());
+                for (i, slot) in slots.iter().enumerate() {
+                    match slot.get() {
+                        Some(h) => leaves.push(*h),
+                        None => leaves.push(leaf_hash(&entries[i])),
+                    }
+                }
+                let mut edge = edge0.clone();
+                let mut created = Vec::with_capacity(entries.len() * 2 + 8);
+                for h in &leaves {
+                    edge.push(*h, &mut created);
+                }
+                let checkpoint = sign_checkpoint(key, origin, &edge);
+                let hashes = created.into_iter().map(|(_, _, h)| h).collect();
+                done = Some((edge, leaves, checkpoint.clone()));
+                Ok(Sealed { hashes, checkpoint })
+            };
+            store.commit(&mut Batch {
+                start: first,
+                entries,
+                hash_start: stored_count(first),
+                seal: &mut seal,
+            })
+        });
+        match (result, done) {
+            (Ok(()), Some((edge, leaf_hashes, checkpoint))) => {
                 self.edge = edge;
                 self.latest = checkpoint.clone();
                 Ok(Appended {
@@ -187,7 +233,14 @@ impl<S: Store> Log<S> {
                     checkpoint,
                 })
             }
-            Err(e) => {
+            (Ok(()), None) => {
+                // A store that committed without sealing: believe the store, and say so.
+                self.reload()?;
+                Err(LogError::Store(StoreError::Backend(
+                    "the store committed a batch without sealing it".into(),
+                )))
+            }
+            (Err(e), _) => {
                 // The commit may have landed (an error while committing): believe the store.
                 self.reload()?;
                 Err(e.into())
@@ -229,31 +282,6 @@ impl<S: Store> Log<S> {
     pub fn verifier(&self) -> VerifierKey {
         self.key.verifier()
     }
-}
-
-/// Leaf hashes of a batch, on every core for a large batch (hashing 1 KiB entries costs about as
-/// much as storing them).
-fn leaf_hashes(entries: &[Vec<u8>]) -> Vec<Hash> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if entries.len() < 256 || threads < 2 {
-        return entries.iter().map(|e| leaf_hash(e)).collect();
-    }
-    let per = entries.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = entries
-            .chunks(per)
-            .map(|c| s.spawn(move || c.iter().map(|e| leaf_hash(e)).collect::<Vec<Hash>>()))
-            .collect();
-        let mut out = Vec::with_capacity(entries.len());
-        for p in parts {
-            match p.join() {
-                Ok(h) => out.extend(h),
-                // Never sign for fewer leaves than the batch holds.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        out
-    })
 }
 
 /// The checkpoint at `size` (the latest when `None`) and its parsed body.

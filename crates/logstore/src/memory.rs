@@ -55,7 +55,7 @@ impl Store for MemoryStore {
             .ok_or(StoreError::NotInitialised)
     }
 
-    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         let (size, _) = self.latest()?;
         if size != batch.start {
             return Err(StoreError::Conflict {
@@ -69,22 +69,26 @@ impl Store for MemoryStore {
                 got: batch.hash_start,
             });
         }
-        let (entries, hashes) = (self.entries.len(), self.hashes.len());
+        let (entries, hashes, end) = (self.entries.len(), self.hashes.len(), batch.end());
         let undo = |s: &mut MemoryStore, e: StoreError| {
             s.entries.truncate(entries);
             s.hashes.truncate(hashes);
-            s.checkpoints.remove(&batch.end());
+            s.checkpoints.remove(&end);
             Err(e)
         };
         self.entries.extend(batch.entries.iter().cloned());
         if let Err(e) = hook(Stage::Entries) {
             return undo(self, e);
         }
-        self.hashes.extend(batch.hashes.iter().map(|h| h.0.to_vec()));
+        let sealed = match (batch.seal)() {
+            Ok(s) => s,
+            Err(e) => return undo(self, e),
+        };
+        self.hashes.extend(sealed.hashes.iter().map(|h| h.0.to_vec()));
         if let Err(e) = hook(Stage::Hashes) {
             return undo(self, e);
         }
-        self.checkpoints.insert(batch.end(), batch.checkpoint.to_vec());
+        self.checkpoints.insert(end, sealed.checkpoint);
         if let Err(e) = hook(Stage::Checkpoint) {
             return undo(self, e);
         }

@@ -233,7 +233,7 @@ impl Store for SqliteStore {
         }
     }
 
-    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -264,9 +264,10 @@ impl Store for SqliteStore {
                 ins.execute(params![(batch.start + i as u64) as i64, e]).map_err(backend)?;
             }
             hook(Stage::Entries)?;
+            let sealed = (batch.seal)()?;
             // Fill the last page, then add new ones.
             let mut id = batch.hash_start;
-            let mut rest = batch.hashes;
+            let mut rest = &sealed.hashes[..];
             if !id.is_multiple_of(PAGE) && !rest.is_empty() {
                 let page = id / PAGE;
                 let take = ((PAGE - id % PAGE) as usize).min(rest.len());
@@ -292,7 +293,7 @@ impl Store for SqliteStore {
             hook(Stage::Hashes)?;
             tx.execute(
                 "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
-                params![batch.end() as i64, batch.checkpoint],
+                params![batch.end() as i64, sealed.checkpoint],
             )
             .map_err(backend)?;
             hook(Stage::Checkpoint)?;

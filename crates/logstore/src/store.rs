@@ -29,9 +29,22 @@ pub struct Meta {
     pub vkey: String,
 }
 
+/// What seals a batch: its new stored hashes, in stored order, and the signed checkpoint for the
+/// new size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The new stored hashes, in stored order.
+    pub hashes: Vec<Hash>,
+    /// The checkpoint note for size `start + entries.len()`.
+    pub checkpoint: Vec<u8>,
+}
+
+/// Produces a batch's [`Sealed`] part. A backend calls it once, after writing the entries, so
+/// that the log can hash them on other cores meanwhile.
+pub type Seal<'a> = &'a mut dyn FnMut() -> Result<Sealed, StoreError>;
+
 /// One atomic append: entries `start..start+entries.len()`, their new stored hashes (starting at
-/// stored index `hash_start`), and the signed checkpoint for the new size.
-#[derive(Debug, Clone, Copy)]
+/// stored index `hash_start`) and the signed checkpoint for the new size, from `seal`.
 pub struct Batch<'a> {
     /// Index of the first entry.
     pub start: u64,
@@ -39,10 +52,14 @@ pub struct Batch<'a> {
     pub entries: &'a [Vec<u8>],
     /// Stored index of the first new hash (`stored_count(start)`).
     pub hash_start: u64,
-    /// The new stored hashes, in stored order.
-    pub hashes: &'a [Hash],
-    /// The checkpoint note for size `start + entries.len()`.
-    pub checkpoint: &'a [u8],
+    /// Called once, after the entries are written, inside the transaction.
+    pub seal: Seal<'a>,
+}
+
+/// A seal of hashes and a checkpoint already at hand.
+pub fn sealed(hashes: Vec<Hash>, checkpoint: Vec<u8>) -> impl FnMut() -> Result<Sealed, StoreError> {
+    let mut once = Some(Sealed { hashes, checkpoint });
+    move || once.take().ok_or_else(|| StoreError::Backend("a batch was sealed twice".into()))
 }
 
 impl Batch<'_> {
@@ -113,9 +130,9 @@ pub trait Store: Send {
     fn latest(&self) -> Result<(u64, Vec<u8>), StoreError>;
     /// Appends a batch atomically (see the module invariants), calling `hook` after each
     /// [`Stage`]; an error from the hook aborts the batch like any other.
-    fn commit_staged(&mut self, batch: &Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError>;
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError>;
     /// Appends a batch atomically.
-    fn commit(&mut self, batch: &Batch<'_>) -> Result<(), StoreError> {
+    fn commit(&mut self, batch: &mut Batch<'_>) -> Result<(), StoreError> {
         self.commit_staged(batch, &mut |_| Ok(()))
     }
     /// Runs `f` with every read it makes seeing one snapshot of the store (a backend with
