@@ -56,8 +56,8 @@ fn us_lines() -> Vec<String> {
         .collect()
 }
 
-/// A log of the US with the three US examples and the US lines of the small history.
-fn make_log(dir: &Path) -> String {
+/// An empty US log in `dir/us`; returns its verifier key.
+fn init_us(dir: &Path) -> String {
     let (code, vkey, err) = accord(
         dir,
         &[
@@ -73,6 +73,12 @@ fn make_log(dir: &Path) -> String {
     );
     assert_eq!(code, 0, "{err}");
     let vkey = vkey.trim().to_owned();
+    vkey
+}
+
+/// A log of the US with the three US examples and the US lines of the small history.
+fn make_log(dir: &Path) -> String {
+    let vkey = init_us(dir);
     let (code, out, err) = accord(
         dir,
         &[
@@ -553,20 +559,7 @@ fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
 fn large_notifications_are_logged_by_hash_and_streams_stop_at_a_bad_line() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    let (code, _, err) = accord(
-        dir,
-        &[
-            "log",
-            "init",
-            "--data",
-            "us",
-            "--origin",
-            "accord.example/us/new-start",
-            "--party",
-            "US",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
+    init_us(dir);
     let (code, sim, err) = accord(dir, &["simulate", "--seed", "1"]);
     assert_eq!(code, 0, "{err}");
     let us: Vec<&str> = sim.lines().filter(|l| l.contains("\"party\":\"US\"")).take(400).collect();
