@@ -60,6 +60,10 @@ pub enum Command {
     /// A Party's tamper-evident notification log (RFC 6962, C2SP checkpoints, tiles, proofs).
     #[command(subcommand)]
     Log(LogCommand),
+    /// A neutral witness's cosigning state: follow logs, answer tlog-witness add-checkpoint
+    /// requests, keep evidence of equivocation.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -284,6 +288,19 @@ pub enum LogCommand {
         #[arg(long)]
         quorum: Option<usize>,
     },
+    /// Write a C2SP tlog-witness add-checkpoint request: the consistency proof from --old (the
+    /// size the witness last cosigned, 0 for none) to the latest checkpoint, and that checkpoint.
+    #[command(name = "witness-request")]
+    WitnessRequest {
+        #[command(flatten)]
+        data: DataArg,
+        /// The size the witness last cosigned (its 409 answer says it).
+        #[arg(long, default_value_t = 0)]
+        old: u64,
+        /// Write the request here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Write the log as a static C2SP tlog-tiles tree: checkpoint, hash tiles and, unless
     /// --public, entry bundles.
     #[command(
@@ -335,5 +352,51 @@ pub enum ProveCommand {
         /// Write the proof here instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+}
+
+/// `accord witness ...`
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Create a witness: its cosigner key (tlog-cosignature v1, mode 0600) and empty state; prints the key.
+    #[command(after_help = "Example:\n  accord witness init --data w --name witness.example.org")]
+    Init {
+        /// The witness's data folder (witness.db, witness.key).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The cosigner's name (key name), e.g. witness.example.org.
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Print the cosigner key (vkey form).
+    Key {
+        /// The witness's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Follow a log: its origin is the key's name.
+    Follow {
+        /// The witness's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The log's verifier key (vkey form).
+        #[arg(long, value_name = "VKEY")]
+        vkey: String,
+    },
+    /// Answer one tlog-witness add-checkpoint request (FILE or standard input): the cosignature
+    /// lines (200), or the status and reason.
+    #[command(name = "add-checkpoint")]
+    AddCheckpoint {
+        /// The witness's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The request body; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// The logs followed, the size cosigned for each, and any evidence of equivocation.
+    Status {
+        /// The witness's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
     },
 }

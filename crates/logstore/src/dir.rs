@@ -55,6 +55,28 @@ pub enum DirError {
     Store(#[from] StoreError),
 }
 
+/// Writes a private key file: created new (never over an existing one), mode 0600, synced.
+pub fn create_key_file(path: &Path, key: &SignerKey) -> Result<(), DirError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(path))?;
+    writeln!(f, "{}", key.to_skey()).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Reads a private key file.
+pub fn read_key_file(path: &Path) -> Result<SignerKey, DirError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    SignerKey::parse(text.trim_end()).map_err(|e| DirError::Key {
+        path: path.to_owned(),
+        why: e.to_string(),
+    })
+}
+
 /// A log's data folder.
 #[derive(Debug, Clone)]
 pub struct DataDir {
@@ -171,18 +193,7 @@ impl DataDir {
         let _ = std::fs::remove_dir_all(staging.root());
         std::fs::create_dir(staging.root()).map_err(io(staging.root()))?;
         let made = (|| -> Result<(), DirError> {
-            let path = staging.key_file();
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                let mut f = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .open(&path)
-                    .map_err(io(&path))?;
-                writeln!(f, "{}", key.to_skey()).map_err(io(&path))?;
-                f.sync_all().map_err(io(&path))?;
-            }
+            create_key_file(&staging.key_file(), &key)?;
             // Closing the connection folds the WAL into log.db, so only two files move.
             drop(Log::create(SqliteStore::open(&staging.db())?, key.clone(), party)?);
             File::open(staging.root()).and_then(|d| d.sync_all()).map_err(io(staging.root()))?;

@@ -7,7 +7,8 @@
 //! every backend, including a future PostgreSQL one, to the same rules. [`log::Log`] turns a
 //! store and a signing key into a log: it appends, signs checkpoints, proves and verifies.
 //! [`sequencer::Sequencer`] batches concurrent appends; [`dir::DataDir`] is the data folder with
-//! its private key (mode 0600) and its single-writer lock.
+//! its private key (mode 0600) and its single-writer lock. [`witness::WitnessState`] is a
+//! witness's side: the logs it follows, what it cosigned, and evidence of equivocation.
 //!
 //! **Invariants.** An append is acknowledged only after the commit that holds its entry, its
 //! stored hashes and the checkpoint covering it has returned; a checkpoint is signed only for a
@@ -24,6 +25,7 @@ pub mod sequencer;
 pub mod sqlite;
 pub mod store;
 pub mod verify;
+pub mod witness;
 
 pub use dir::DataDir;
 pub use log::{Appended, Log, LogError};

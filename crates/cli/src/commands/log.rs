@@ -70,6 +70,7 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
             quorum,
         } => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
         LogCommand::ExportTiles { data, out, public } => export_tiles(&data.data, &out, public, format),
+        LogCommand::WitnessRequest { data, old, out } => witness_request(&data.data, old, out.as_deref()),
     }
 }
 
@@ -997,5 +998,25 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
             println!("removed {r} (left from an earlier, non-public export)");
         }
     }
+    Ok(0)
+}
+
+fn witness_request(dir: &Path, old: u64, out: Option<&Path>) -> Outcome {
+    let store = reader(dir)?;
+    let (note, cp) = checkpoint_at(&store, None).map_err(log_err)?;
+    if old > cp.size {
+        return Err(input(anyhow!("--old {old}: the log is at size {}", cp.size)));
+    }
+    let proof = if old == 0 || old == cp.size {
+        Vec::new()
+    } else {
+        accord_tlog::merkle::consistency_proof(&accord_logstore::store::Hashes(&store), old, cp.size).map_err(|e| log_err(e.into()))?
+    };
+    let req = accord_tlog::witness::AddCheckpoint {
+        old,
+        proof,
+        checkpoint: Note::parse(&note).map_err(|e| log_err(e.into()))?,
+    };
+    emit(out, &req.to_bytes())?;
     Ok(0)
 }

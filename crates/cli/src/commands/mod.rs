@@ -8,6 +8,7 @@ mod notification;
 mod replay;
 mod simulate;
 mod treaty;
+mod witness;
 
 use std::path::Path;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Simulate(a) => simulate::run(a, &spec()?),
         Command::Demo(a) => demo::run(a, &spec()?, cli.format),
         Command::Log(c) => log::run(c, &spec()?, cli.format),
+        Command::Witness(c) => witness::run(c, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }
