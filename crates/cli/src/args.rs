@@ -288,6 +288,23 @@ pub enum LogCommand {
         #[arg(long)]
         quorum: Option<usize>,
     },
+    /// Keep a witness's cosignature(s) of a checkpoint (its add-checkpoint 200 response), after
+    /// checking each against the checkpoint and the witness's key.
+    #[command(
+        after_help = "Example:\n  accord log witness-request --data us | accord witness add-checkpoint --data w > cosig\n  accord log cosign --data us --witness \"$(accord witness key --data w)\" cosig"
+    )]
+    Cosign {
+        #[command(flatten)]
+        data: DataArg,
+        /// The witness's cosigner key (vkey form).
+        #[arg(long, value_name = "VKEY")]
+        witness: String,
+        /// The checkpointed size cosigned (default: the latest).
+        #[arg(long)]
+        size: Option<u64>,
+        /// The response (signature lines); standard input when absent.
+        file: Option<PathBuf>,
+    },
     /// Write a C2SP tlog-witness add-checkpoint request: the consistency proof from --old (the
     /// size the witness last cosigned, 0 for none) to the latest checkpoint, and that checkpoint.
     #[command(name = "witness-request")]

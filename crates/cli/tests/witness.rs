@@ -103,6 +103,44 @@ fn cosign_refuse_stale_and_catch_a_fork() {
     note.signatures.extend(accord_tlog::witness::parse_response(&resp).unwrap());
     let verified = note.verify(std::slice::from_ref(&wkey)).unwrap();
     assert!(verified[0].1.unwrap() > 1_700_000_000, "a real timestamp");
+    // The log keeps the cosignature; its checkpoint and its proofs carry it, and a proof then
+    // meets a one-witness quorum.
+    std::fs::write(dir.join("cosig"), &resp).unwrap();
+    let kept = ok(dir, &["log", "cosign", "--data", "us", "--witness", &wkey.to_string(), "cosig"]);
+    assert!(kept.contains("kept 1 new"), "{kept}");
+    let kept = ok(dir, &["log", "cosign", "--data", "us", "--witness", &wkey.to_string(), "cosig"]);
+    assert!(kept.contains("kept 0 new"), "{kept}");
+    let cp = ok(dir, &["log", "checkpoint", "--data", "us"]);
+    assert!(cp.contains("— witness.example.org "), "{cp}");
+    Note::parse(cp.as_bytes()).unwrap().verify(std::slice::from_ref(&wkey)).unwrap();
+    let proof = ok(dir, &["log", "prove", "inclusion", "--data", "us", "--index", "1", "--with-entry"]);
+    std::fs::write(dir.join("p.tlog-proof"), &proof).unwrap();
+    let (code, out, err) = run(
+        dir,
+        &[
+            "log",
+            "verify-proof",
+            "p.tlog-proof",
+            "--data",
+            "us",
+            "--witness",
+            &wkey.to_string(),
+            "--quorum",
+            "1",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{}{err}", String::from_utf8_lossy(&out));
+    // A cosignature by another key, or of another checkpoint, is refused.
+    let other = ok(dir, &["witness", "init", "--data", "w2", "--name", "witness2.example.org"]);
+    let (code, _, err) = run(dir, &["log", "cosign", "--data", "us", "--witness", other.trim(), "cosig"], b"");
+    assert_eq!(code, 2, "{err}");
+    let mut bent = resp.clone();
+    let at = bent.len() - 10;
+    bent[at] = if bent[at] == b'A' { b'B' } else { b'A' };
+    std::fs::write(dir.join("bent"), &bent).unwrap();
+    let (code, _, err) = run(dir, &["log", "cosign", "--data", "us", "--witness", &wkey.to_string(), "bent"], b"");
+    assert_eq!(code, 1, "{err}");
     // The log grows; a request from 0 gets 409 with the size the witness knows.
     ok(dir, &["log", "append", "--data", "us", &example("six-month-update.json")]);
     let (code, out) = ask(dir, "us", 0);

@@ -43,6 +43,7 @@ pub fn run_all<S: Store>(make: &mut dyn FnMut() -> S) {
         faults_lose_nothing(FaultyStore::new(make()), Fault::CommitMidway(stage));
     }
     read_faults_are_errors(FaultyStore::new(make()));
+    cosignatures_are_kept_once(make());
 }
 
 fn meta() -> Meta {
@@ -286,4 +287,19 @@ pub fn read_faults_are_errors<S: Store>(s: FaultyStore<S>) {
     log.store_mut().arm(Fault::EntryRead, 0, true);
     let report = verify(log.store(), &test_key().verifier(), Leaves::Inline, &mut |_| {});
     assert!(!report.ok(), "verification with failing entry reads reports a problem");
+}
+
+/// Cosignature lines are kept per size, once each, in arrival order, and change nothing else.
+pub fn cosignatures_are_kept_once<S: Store>(mut s: S) {
+    s.init(&meta(), b"cp0").unwrap();
+    let before = s.counts().unwrap();
+    assert_eq!(s.add_cosignatures(0, &["— w1 AAAA".into(), "— w2 BBBB".into()]).unwrap(), 2);
+    assert_eq!(
+        s.add_cosignatures(0, &["— w1 AAAA".into(), "— w3 CCCC".into()]).unwrap(),
+        1,
+        "a line is kept once"
+    );
+    assert_eq!(s.cosignatures(0).unwrap(), ["— w1 AAAA", "— w2 BBBB", "— w3 CCCC"]);
+    assert!(s.cosignatures(5).unwrap().is_empty());
+    assert_eq!(s.counts().unwrap(), before, "cosignatures are outside the tree");
 }

@@ -234,6 +234,15 @@ impl DataDir {
         Ok((Log::open(store, key)?, lock))
     }
 
+    /// Opens the store to keep cosignatures (they are outside the tree, so this takes no writer
+    /// lock and may run beside an appending writer).
+    pub fn open_cosigner(&self) -> Result<SqliteStore, DirError> {
+        if !self.exists() {
+            return Err(DirError::NoLog(self.root.clone()));
+        }
+        Ok(SqliteStore::open(&self.db())?)
+    }
+
     /// Opens the store for reading (no lock).
     pub fn open_reader(&self) -> Result<SqliteStore, DirError> {
         if !self.db().exists() {

@@ -142,6 +142,12 @@ impl<S: Store> Store for FaultyStore<S> {
     fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.checkpoint(size)
     }
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError> {
+        self.inner.add_cosignatures(size, lines)
+    }
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        self.inner.cosignatures(size)
+    }
     fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
         self.inner.counts()
     }

@@ -12,6 +12,7 @@ pub struct MemoryStore {
     entries: Vec<Vec<u8>>,
     hashes: Vec<Vec<u8>>,
     checkpoints: BTreeMap<u64, Vec<u8>>,
+    cosignatures: BTreeMap<u64, Vec<String>>,
 }
 
 impl MemoryStore {
@@ -135,6 +136,22 @@ impl Store for MemoryStore {
 
     fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.checkpoints.get(&size).cloned())
+    }
+
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError> {
+        let kept = self.cosignatures.entry(size).or_default();
+        let mut added = 0;
+        for l in lines {
+            if !kept.contains(l) {
+                kept.push(l.clone());
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        Ok(self.cosignatures.get(&size).cloned().unwrap_or_default())
     }
 
     fn counts(&self) -> Result<(u64, u64, u64), StoreError> {

@@ -4,7 +4,8 @@
 //!
 //! Schema (version 1, in `PRAGMA user_version`):
 //! `meta(key, value)`, `entries(idx INTEGER PRIMARY KEY, data BLOB)`,
-//! `hash_pages(page INTEGER PRIMARY KEY, hashes BLOB)`, `checkpoints(size INTEGER PRIMARY KEY, note BLOB)`.
+//! `hash_pages(page INTEGER PRIMARY KEY, hashes BLOB)`, `checkpoints(size INTEGER PRIMARY KEY, note BLOB)`,
+//! `cosignatures(size, line)` (cosignature lines collected for a checkpoint, outside the tree).
 //! Keys grow with every append, so inserts go to the right edge of each B-tree.
 //!
 //! Stored hashes are kept 64 to a row: page `p` holds the hashes numbered `64·p ..` in stored
@@ -99,8 +100,15 @@ impl SqliteStore {
                      CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, data BLOB NOT NULL);
                      CREATE TABLE IF NOT EXISTS hash_pages(page INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
                      CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);
+                     CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, line));
                      PRAGMA user_version = 1;
                      COMMIT;",
+                )
+                .map_err(backend)?;
+            } else {
+                // Stores made before cosignatures were kept.
+                conn.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS cosignatures(size INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY(size, line));",
                 )
                 .map_err(backend)?;
             }
@@ -401,6 +409,30 @@ impl Store for SqliteStore {
         stmt.query_row([size as i64], |r| r.get::<_, Bytes>(0).map(|b| b.0))
             .optional()
             .map_err(backend)
+    }
+
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction().map_err(backend)?;
+        let mut added = 0;
+        {
+            let mut ins = tx
+                .prepare_cached("INSERT OR IGNORE INTO cosignatures(size, line) VALUES (?1, ?2)")
+                .map_err(backend)?;
+            for l in lines {
+                added += ins.execute(params![size as i64, l]).map_err(backend)?;
+            }
+        }
+        tx.commit().map_err(backend)?;
+        Ok(added)
+    }
+
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT line FROM cosignatures WHERE size = ?1 ORDER BY rowid")
+            .map_err(backend)?;
+        let rows = st.query_map([size as i64], |r| r.get::<_, String>(0)).map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
     }
 
     fn counts(&self) -> Result<(u64, u64, u64), StoreError> {

@@ -164,6 +164,12 @@ pub trait Store: Send {
     fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Counts of stored (entries, hashes, checkpoints), for verification.
     fn counts(&self) -> Result<(u64, u64, u64), StoreError>;
+    /// Keeps cosignature lines (already verified by the caller) for the checkpoint of `size`;
+    /// a line kept before is not kept twice. Returns how many were new. Cosignatures are not
+    /// part of the tree: adding one changes no entry, hash or checkpoint.
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError>;
+    /// The cosignature lines kept for the checkpoint of `size`, in the order they came.
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
 }
 
 /// Reads stored hashes as a [`accord_tlog::HashReader`].

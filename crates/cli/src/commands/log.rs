@@ -71,6 +71,7 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
         } => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
         LogCommand::ExportTiles { data, out, public } => export_tiles(&data.data, &out, public, format),
         LogCommand::WitnessRequest { data, old, out } => witness_request(&data.data, old, out.as_deref()),
+        LogCommand::Cosign { data, witness, size, file } => cosign(&data.data, &witness, size, file.as_deref(), format),
     }
 }
 
@@ -464,10 +465,10 @@ fn checkpoint(dir: &Path, size: Option<u64>, all: bool, format: Format) -> Outco
         }
         return Ok(0);
     }
-    let (note, cp) = checkpoint_at(&store, size).map_err(log_err)?;
+    let (note, cp, cosignatures) = cosigned_note(&store, size)?;
     if json(format) {
         print_json(
-            &serde_json::json!({"origin": cp.origin, "size": cp.size, "root": b64(&cp.root), "note": String::from_utf8_lossy(&note)}),
+            &serde_json::json!({"origin": cp.origin, "size": cp.size, "root": b64(&cp.root), "note": String::from_utf8_lossy(&note), "cosignatures": cosignatures}),
         )?;
     } else {
         std::io::stdout().write_all(&note).map_err(io)?;
@@ -779,7 +780,8 @@ fn prove(p: ProveCommand, format: Format) -> Outcome {
             out,
         } => {
             let store = reader(&data.data)?;
-            let (path, note, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
+            let (path, _, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
+            let (note, _, _) = cosigned_note(&store, Some(cp.size))?;
             let bytes = entry_at(&store, index)?;
             let proof = TlogProof {
                 extra: with_entry.then(|| bytes.clone()),
@@ -1018,5 +1020,64 @@ fn witness_request(dir: &Path, old: u64, out: Option<&Path>) -> Outcome {
         checkpoint: Note::parse(&note).map_err(|e| log_err(e.into()))?,
     };
     emit(out, &req.to_bytes())?;
+    Ok(0)
+}
+
+/// The checkpoint note at `size` (latest when `None`) with every cosignature kept for it.
+fn cosigned_note(store: &SqliteStore, size: Option<u64>) -> Result<(Vec<u8>, Checkpoint, Vec<String>), Failure> {
+    let (note, cp) = checkpoint_at(store, size).map_err(log_err)?;
+    let lines = store.cosignatures(cp.size).map_err(store_err)?;
+    let mut bytes = note;
+    for l in &lines {
+        bytes.extend_from_slice(l.as_bytes());
+        bytes.push(b'\n');
+    }
+    Ok((bytes, cp, lines))
+}
+
+fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, format: Format) -> Outcome {
+    let w = vkey(witness, "--witness")?;
+    let body = match file {
+        Some(f) => std::fs::read(f).map_err(|e| input(anyhow!("{}: {e}", f.display())))?,
+        None => {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| input(anyhow!("standard input: {e}")))?;
+            b
+        }
+    };
+    let sigs = accord_tlog::witness::parse_response(&body).map_err(|e| input(anyhow!("the response: {e}")))?;
+    let d = DataDir::new(dir);
+    let mut store = d.open_cosigner().map_err(dir_err)?;
+    let (note, cp) = checkpoint_at(&store, size).map_err(log_err)?;
+    let base = Note::parse(&note).map_err(|e| log_err(e.into()))?;
+    let mut lines = Vec::new();
+    for (i, sig) in sigs.into_iter().enumerate() {
+        if sig.name != w.name() || sig.id != w.id() {
+            return Err(input(anyhow!(
+                "response line {}: signed by {} ({:08x}), not by the witness {}",
+                i + 1,
+                sig.name,
+                sig.id,
+                w
+            )));
+        }
+        let mut one = Note {
+            text: base.text.clone(),
+            signatures: vec![sig.clone()],
+        };
+        one.verify(std::slice::from_ref(&w)).map_err(|e| Failure {
+            code: CHECK_FAILED,
+            error: anyhow!("response line {}: does not cosign {} size {}: {e}", i + 1, cp.origin, cp.size),
+        })?;
+        lines.push(one.signatures.remove(0).line());
+    }
+    let added = store.add_cosignatures(cp.size, &lines).map_err(store_err)?;
+    if json(format) {
+        print_json(&serde_json::json!({"size": cp.size, "witness": w.name(), "received": lines.len(), "added": added}))?;
+    } else {
+        println!("kept {added} new cosignature(s) by {} of {} size {}", w.name(), cp.origin, cp.size);
+    }
     Ok(0)
 }
