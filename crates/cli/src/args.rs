@@ -273,7 +273,7 @@ pub enum LogCommand {
         /// The proof file.
         file: PathBuf,
         /// The log's verifier key.
-        #[arg(long, value_name = "VKEY", required_unless_present = "data")]
+        #[arg(long, value_name = "VKEY", required_unless_present_any = ["data", "policy"])]
         key: Option<String>,
         /// Take the log's key from this data folder.
         #[arg(long, value_name = "DIR", conflicts_with = "key")]
@@ -285,8 +285,12 @@ pub enum LogCommand {
         #[arg(long, value_name = "VKEY")]
         witness: Vec<String>,
         /// Witness cosignatures required (default: 0 without --witness, 1 with).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "policy")]
         quorum: Option<usize>,
+        /// A C2SP tlog-policy file: the logs accepted and the witness quorum (instead of --key,
+        /// --witness and --quorum).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["witness", "key", "data"])]
+        policy: Option<PathBuf>,
     },
     /// Keep a witness's cosignature(s) of a checkpoint (its add-checkpoint 200 response), after
     /// checking each against the checkpoint and the witness's key.

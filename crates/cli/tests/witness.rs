@@ -131,6 +131,23 @@ fn cosign_refuse_stale_and_catch_a_fork() {
         b"",
     );
     assert_eq!(code, 0, "{}{err}", String::from_utf8_lossy(&out));
+    // The same under a C2SP tlog-policy file, and a quorum the proof does not meet.
+    std::fs::write(dir.join("policy"), format!("log {}\nwitness W {wkey}\nquorum W\n", log_key.trim())).unwrap();
+    let (code, out, _) = run(dir, &["log", "verify-proof", "p.tlog-proof", "--policy", "policy"], b"");
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    let w2 = ok(dir, &["witness", "init", "--data", "w3", "--name", "witness3.example.org"]);
+    std::fs::write(
+        dir.join("policy2"),
+        format!(
+            "log {}\nwitness W {wkey}\nwitness V {}\ngroup both all W V\nquorum both\n",
+            log_key.trim(),
+            w2.trim()
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = run(dir, &["log", "verify-proof", "p.tlog-proof", "--policy", "policy2"], b"");
+    assert_eq!(code, 1, "{}", String::from_utf8_lossy(&out));
+    assert!(String::from_utf8_lossy(&out).contains("quorum both is not met"));
     // A cosignature by another key, or of another checkpoint, is refused.
     let other = ok(dir, &["witness", "init", "--data", "w2", "--name", "witness2.example.org"]);
     let (code, _, err) = run(dir, &["log", "cosign", "--data", "us", "--witness", other.trim(), "cosig"], b"");

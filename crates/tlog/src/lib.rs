@@ -6,7 +6,8 @@
 //! bodies ([`note`]); C2SP tlog-tiles paths, hash tiles and entry bundles ([`tile`]); the
 //! tlog-witness `add-checkpoint` exchange ([`witness`]); C2SP tlog-proof receipts and accord's
 //! consistency-proof document ([`proof`]); and the accord entry envelope in RFC 8785 canonical
-//! JSON ([`entry`]). Storage and sequencing live in `accord-logstore`, which builds on this.
+//! JSON ([`entry`]); C2SP tlog-policy files, the witness quorum a checkpoint must meet
+//! ([`policy`]). Storage and sequencing live in `accord-logstore`, which builds on this.
 //!
 //! **Architecture invariant:** pure. No I/O, no clock, nothing spawned. Storage is read through
 //! the one-method [`merkle::HashReader`] trait, implemented by the caller.
@@ -14,6 +15,7 @@
 pub mod entry;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod proof;
 pub mod tile;
 pub mod witness;

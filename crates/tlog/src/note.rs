@@ -94,6 +94,11 @@ impl fmt::Display for VerifierKey {
 }
 
 impl VerifierKey {
+    /// The Ed25519 public key bytes.
+    pub fn public_key(&self) -> [u8; 32] {
+        *self.key.as_bytes()
+    }
+
     /// Parses a `vkey` (types 0x01 and 0x04), checking that the ID matches the key.
     pub fn parse(vkey: &str) -> Result<VerifierKey, NoteError> {
         let mut parts = vkey.splitn(3, '+');

@@ -55,6 +55,9 @@ pub enum VerifyError {
     /// The Merkle proof does not verify.
     #[error("{0}")]
     Proof(#[from] ProofError),
+    /// The checkpoint does not satisfy a tlog-policy.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
 }
 
 /// A parsed tlog-proof.
@@ -194,6 +197,16 @@ impl TlogProof {
 /// Parses an accord consistency-proof document (JSON).
 pub fn parse_consistency(bytes: &[u8]) -> Result<ConsistencyDoc, VerifyError> {
     serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed(format!("not an {CONSISTENCY_FORMAT} document: {e}")))
+}
+
+impl TlogProof {
+    /// Verifies the proof for the entry whose leaf hash is `leaf` under a C2SP tlog-policy (a
+    /// listed log signed it, the quorum of witnesses cosigned it); returns the checkpoint.
+    pub fn verify_policy(&self, leaf: &Hash, policy: &crate::policy::TlogPolicy) -> Result<Checkpoint, VerifyError> {
+        let cp = policy.check(&self.checkpoint)?;
+        verify_inclusion(self.index, cp.size, leaf, &self.path, &cp.root)?;
+        Ok(cp)
+    }
 }
 
 /// accord's consistency proof: two checkpoints of one log and the RFC 6962 proof between them.

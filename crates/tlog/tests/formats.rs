@@ -483,3 +483,78 @@ fn edge_matches_tessera_roots() {
     }
     assert_eq!(B64.encode(edge.root().0), "rKbDipCvhuX1GZ7g5BBe8sA6BbJ7ja/1nk427v383cs=");
 }
+
+#[test]
+fn tlog_policy_quorums_and_syntax() {
+    use accord_tlog::policy::{PolicyError, TlogPolicy};
+    let log = log_key();
+    let w: Vec<SignerKey> = (0..6u8)
+        .map(|i| SignerKey::from_seed(&format!("w{i}.example"), ALG_COSIGNATURE_V1, [20 + i; 32]).unwrap())
+        .collect();
+    // The spec's example: 2 of the X witnesses and any of the Y witnesses.
+    let text = format!(
+        "# treaty log policy\nlog {}\n\nwitness X1 {}\nwitness X2 {}\nwitness X3 {} https://x3.example/\ngroup X-witnesses 2 X1 X2 X3\n\n\twitness Y1 {}\nwitness Y2 {}\nwitness Y3 {}\ngroup Y-witnesses any Y1 Y2 Y3\n\ngroup X-and-Y all X-witnesses Y-witnesses\nquorum X-and-Y\n",
+        log.verifier(),
+        w[0].verifier(),
+        w[1].verifier(),
+        w[2].verifier(),
+        w[3].verifier(),
+        w[4].verifier(),
+        w[5].verifier()
+    );
+    let policy = TlogPolicy::parse(text.as_bytes()).unwrap();
+    let mut mem = MemoryTree::new();
+    mem.append(leaf_hash(b"e"));
+    let base = signed(&mem, &log);
+    let with = |idx: &[usize]| {
+        let mut n = base.clone();
+        for &i in idx {
+            n.sign(&w[i], 1_767_139_200);
+        }
+        n
+    };
+    assert!(policy.check(&with(&[0, 1, 3])).is_ok(), "X1 X2 and Y1");
+    assert!(matches!(policy.check(&with(&[0, 1])), Err(PolicyError::Quorum { .. })), "no Y");
+    assert!(
+        matches!(policy.check(&with(&[0, 3, 4, 5])), Err(PolicyError::Quorum { .. })),
+        "one X"
+    );
+    // A copied line does not count twice.
+    let mut twice = with(&[0, 3]);
+    let line = twice.signatures[1].clone();
+    twice.signatures.push(line);
+    assert!(policy.check(&twice).is_err());
+    // A bad cosignature by a listed witness rejects the note.
+    let mut bad = with(&[0, 1, 3]);
+    bad.signatures[2].signature[20] ^= 1;
+    assert!(matches!(policy.check(&bad), Err(PolicyError::Note(_))));
+    // Another log's checkpoint is refused.
+    let other = SignerKey::from_seed("example.org/ru/new-start", ALG_ED25519, [5; 32]).unwrap();
+    assert!(matches!(policy.check(&signed(&mem, &other)), Err(PolicyError::Log(_))));
+    // quorum none needs only the log.
+    let none = TlogPolicy::parse(format!("log {}\nquorum none\n", log.verifier()).as_bytes()).unwrap();
+    assert!(none.check(&base).is_ok());
+    // Syntax errors name their line.
+    let lk = log.verifier().to_string();
+    let w0 = w[0].verifier().to_string();
+    for (text, line, what) in [
+        (format!("log {lk}\n"), 0, "no quorum"),
+        (format!("log {lk}\nquorum X\n"), 2, "not defined"),
+        (format!("log {lk}\nwitness A {w0}\nwitness B {w0}\nquorum A\n"), 3, "duplicate"),
+        (format!("witness A {w0}\ngroup G 2 A\nquorum G\n"), 2, "threshold"),
+        (format!("witness A {w0}\ngroup G any A A\nquorum G\n"), 2, "twice"),
+        (format!("witness A {w0}\nquorum A\nquorum A\n"), 3, "second quorum"),
+        (format!("witness A {lk}\nquorum A\n"), 1, "cosignature"),
+        (format!("witness none {w0}\nquorum none\n"), 1, "taken"),
+        ("quorum none\nfrobnicate x\n".to_owned(), 2, "not a policy line"),
+        ("quorum none\n\u{1}\n".to_owned(), 2, "control"),
+    ] {
+        match TlogPolicy::parse(text.as_bytes()) {
+            Err(PolicyError::Syntax { line: l, why }) => {
+                assert_eq!(l, line, "{text:?}: {why}");
+                assert!(why.contains(what), "{text:?}: {why}");
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+}

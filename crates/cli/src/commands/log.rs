@@ -68,7 +68,11 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
             entry,
             witness,
             quorum,
-        } => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
+            policy,
+        } => match policy {
+            Some(p) => verify_proof_policy(&file, &p, entry.as_deref(), format),
+            None => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
+        },
         LogCommand::ExportTiles { data, out, public } => export_tiles(&data.data, &out, public, format),
         LogCommand::WitnessRequest { data, old, out } => witness_request(&data.data, old, out.as_deref()),
         LogCommand::Cosign { data, witness, size, file } => cosign(&data.data, &witness, size, file.as_deref(), format),
@@ -1080,4 +1084,37 @@ fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, for
         println!("kept {added} new cosignature(s) by {} of {} size {}", w.name(), cp.origin, cp.size);
     }
     Ok(0)
+}
+
+fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, format: Format) -> Outcome {
+    let text = std::fs::read(policy).map_err(|e| input(anyhow!("{}: {e}", policy.display())))?;
+    let policy = accord_tlog::policy::TlogPolicy::parse(&text).map_err(|e| input(anyhow!("{e}")))?;
+    let bytes = std::fs::read(file).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+    let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+    let entry_bytes = match (entry_file, &proof.extra) {
+        (Some(f), _) => std::fs::read(f).map_err(|e| input(anyhow!("--entry {}: {e}", f.display())))?,
+        (None, Some(e)) => e.clone(),
+        (None, None) => {
+            return Err(input(anyhow!(
+                "{}: the proof carries no entry; give it with --entry FILE",
+                file.display()
+            )))
+        }
+    };
+    let (ok, message) = match proof.verify_policy(&leaf_hash(&entry_bytes), &policy) {
+        Ok(cp) => (
+            true,
+            format!(
+                "entry {} is in {} at size {}, and the checkpoint meets the policy",
+                proof.index, cp.origin, cp.size
+            ),
+        ),
+        Err(e) => (false, format!("entry {}: {e}", proof.index)),
+    };
+    if json(format) {
+        print_json(&serde_json::json!({"ok": ok, "message": message}))?;
+    } else {
+        println!("{}{message}", if ok { "ok: " } else { "FAILED: " });
+    }
+    Ok(if ok { 0 } else { CHECK_FAILED })
 }
