@@ -859,16 +859,7 @@ fn verify_proof(
     };
     if bytes.starts_with(accord_tlog::proof::HEADER.as_bytes()) {
         let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
-        let entry_bytes = match (entry_file, &proof.extra) {
-            (Some(f), _) => std::fs::read(f).map_err(|e| input(anyhow!("--entry {}: {e}", f.display())))?,
-            (None, Some(e)) => e.clone(),
-            (None, None) => {
-                return Err(input(anyhow!(
-                    "{}: the proof carries no entry; give it with --entry FILE",
-                    file.display()
-                )))
-            }
-        };
+        let entry_bytes = proof_entry(file, entry_file, &proof)?;
         match proof.verify(&leaf_hash(&entry_bytes), &policy) {
             Ok(cp) => {
                 let summary = entry::decode(&entry_bytes)
@@ -1091,16 +1082,7 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
     let policy = accord_tlog::policy::TlogPolicy::parse(&text).map_err(|e| input(anyhow!("{e}")))?;
     let bytes = std::fs::read(file).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
     let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
-    let entry_bytes = match (entry_file, &proof.extra) {
-        (Some(f), _) => std::fs::read(f).map_err(|e| input(anyhow!("--entry {}: {e}", f.display())))?,
-        (None, Some(e)) => e.clone(),
-        (None, None) => {
-            return Err(input(anyhow!(
-                "{}: the proof carries no entry; give it with --entry FILE",
-                file.display()
-            )))
-        }
-    };
+    let entry_bytes = proof_entry(file, entry_file, &proof)?;
     let (ok, message) = match proof.verify_policy(&leaf_hash(&entry_bytes), &policy) {
         Ok(cp) => (
             true,
@@ -1117,4 +1099,16 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
         println!("{}{message}", if ok { "ok: " } else { "FAILED: " });
     }
     Ok(if ok { 0 } else { CHECK_FAILED })
+}
+
+/// The entry a tlog-proof is about: `--entry FILE`, else the proof's extra data.
+fn proof_entry(file: &Path, entry_file: Option<&Path>, proof: &TlogProof) -> Result<Vec<u8>, Failure> {
+    match (entry_file, &proof.extra) {
+        (Some(f), _) => std::fs::read(f).map_err(|e| input(anyhow!("--entry {}: {e}", f.display()))),
+        (None, Some(e)) => Ok(e.clone()),
+        (None, None) => Err(input(anyhow!(
+            "{}: the proof carries no entry; give it with --entry FILE",
+            file.display()
+        ))),
+    }
 }
