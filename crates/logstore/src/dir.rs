@@ -55,6 +55,12 @@ pub enum DirError {
     Store(#[from] StoreError),
 }
 
+/// The SHA-256 of `bytes` in lowercase hex: how blobs and attachments are named.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Writes a private key file: created new (never over an existing one), mode 0600, synced.
 pub fn create_key_file(path: &Path, key: &SignerKey) -> Result<(), DirError> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -197,12 +203,8 @@ impl DataDir {
             // Closing the connection folds the WAL into log.db, so only two files move.
             drop(Log::create(SqliteStore::open(&staging.db())?, key.clone(), party)?);
             File::open(staging.root()).and_then(|d| d.sync_all()).map_err(io(staging.root()))?;
-            if self.root.exists() {
-                // An empty folder: rename(2) replaces it.
-                std::fs::rename(staging.root(), &self.root).map_err(io(&self.root))?;
-            } else {
-                std::fs::rename(staging.root(), &self.root).map_err(io(&self.root))?;
-            }
+            // rename(2) also replaces an empty folder.
+            std::fs::rename(staging.root(), &self.root).map_err(io(&self.root))?;
             File::open(&parent).and_then(|d| d.sync_all()).map_err(io(&parent))?;
             Ok(())
         })();
@@ -219,8 +221,7 @@ impl DataDir {
         if !path.exists() {
             return Err(DirError::NoLog(self.root.clone()));
         }
-        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-        SignerKey::parse(text.trim_end()).map_err(|e| DirError::Key { path, why: e.to_string() })
+        read_key_file(&path)
     }
 
     /// Opens the log for appending: takes the lock, reads the key, checks the store.
@@ -260,8 +261,7 @@ impl DataDir {
     /// Stores `bytes` durably under their SHA-256 (file and folder synced) and returns the hex
     /// digest. Storing the same bytes twice is harmless.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<String, DirError> {
-        use sha2::{Digest, Sha256};
-        let hex: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hex = sha256_hex(bytes);
         let dir = self.blobs();
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
         let path = dir.join(&hex);
@@ -281,7 +281,6 @@ impl DataDir {
 
     /// Reads a blob and checks its bytes against its name.
     pub fn blob(&self, hex: &str) -> Result<Vec<u8>, DirError> {
-        use sha2::{Digest, Sha256};
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(DirError::Key {
                 path: self.blobs(),
@@ -290,7 +289,7 @@ impl DataDir {
         }
         let path = self.blobs().join(hex);
         let bytes = std::fs::read(&path).map_err(io(&path))?;
-        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let got = sha256_hex(&bytes);
         if got != hex {
             return Err(DirError::Store(StoreError::Corrupt(format!(
                 "blob {hex}: its content hashes to {got}"

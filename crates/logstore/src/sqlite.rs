@@ -159,11 +159,6 @@ impl SqliteStore {
         }
     }
 
-    /// Runs `f` in one read transaction, so that every read sees the same snapshot.
-    pub fn snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.read_snapshot(f)
-    }
-
     fn scan(&self, sql: &str, a: u64, b: Option<u64>, f: Visit<'_>) -> Result<(), StoreError> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(backend)?;
         let mut rows = match b {

@@ -83,7 +83,8 @@ pub struct Report {
 }
 
 impl Report {
-    fn add(&mut self, p: Problem) {
+    /// Records a problem (listing at most [`MAX_LISTED`]).
+    pub fn add(&mut self, p: Problem) {
         self.problem_count += 1;
         if self.problems.len() < MAX_LISTED {
             self.problems.push(p);

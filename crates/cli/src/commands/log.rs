@@ -21,7 +21,6 @@ use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::{json, print_json};
 use crate::args::{Format, LogCommand, ProveCommand};
@@ -194,7 +193,7 @@ impl Extras {
             out.attachments.push(Attachment {
                 name: f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
                 size: bytes.len() as u64,
-                sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+                sha256: accord_logstore::dir::sha256_hex(&bytes),
             });
         }
         Ok(out)
@@ -235,7 +234,7 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
         Err(e) => return Err(input(anyhow!("{what}: {e}"))),
     }
     let bytes = entry::canonical_json(&inline.notification).map_err(|e| input(anyhow!("{what}: {e}")))?;
-    let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256: String = accord_logstore::dir::sha256_hex(&bytes);
     let mut attachments = inline.attachments;
     attachments.insert(
         0,
@@ -590,8 +589,7 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
     extra.extend(blob_problems);
     extra.extend(check_meta(&d, &store));
     for p in extra {
-        report.problem_count += 1;
-        report.problems.push(accord_logstore::verify::Problem::Store(p));
+        report.add(accord_logstore::verify::Problem::Store(p));
     }
     print_report(&report, format, started)
 }
@@ -759,7 +757,7 @@ fn check_other_files(dir: &Path, size: u64) -> Option<String> {
         let Ok(bytes) = std::fs::read(blobs.join(&name)) else {
             return Some(format!("blobs/{name}: unreadable"));
         };
-        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let got: String = accord_logstore::dir::sha256_hex(&bytes);
         if got != name {
             return Some(format!("blobs/{name}: its content hashes to {got}"));
         }
@@ -784,8 +782,8 @@ fn prove(p: ProveCommand, format: Format) -> Outcome {
             out,
         } => {
             let store = reader(&data.data)?;
-            let (path, _, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
-            let (note, _, _) = cosigned_note(&store, Some(cp.size))?;
+            let (path, note, cp) = prove_inclusion(&store, index, size).map_err(log_err)?;
+            let (note, _) = with_cosignatures(&store, note, cp.size)?;
             let bytes = entry_at(&store, index)?;
             let proof = TlogProof {
                 extra: with_entry.then(|| bytes.clone()),
@@ -927,7 +925,7 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
         }
     }
     let (note, files, bytes_written) = store
-        .snapshot(|s| {
+        .read_snapshot(|s| {
             let (size, note) = s.latest()?;
             let (entries, _, _) = s.counts()?;
             if size > entries {
@@ -1021,13 +1019,18 @@ fn witness_request(dir: &Path, old: u64, out: Option<&Path>) -> Outcome {
 /// The checkpoint note at `size` (latest when `None`) with every cosignature kept for it.
 fn cosigned_note(store: &SqliteStore, size: Option<u64>) -> Result<(Vec<u8>, Checkpoint, Vec<String>), Failure> {
     let (note, cp) = checkpoint_at(store, size).map_err(log_err)?;
-    let lines = store.cosignatures(cp.size).map_err(store_err)?;
-    let mut bytes = note;
-    for l in &lines {
-        bytes.extend_from_slice(l.as_bytes());
-        bytes.push(b'\n');
-    }
+    let (bytes, lines) = with_cosignatures(store, note, cp.size)?;
     Ok((bytes, cp, lines))
+}
+
+/// A checkpoint note of `size` followed by the cosignature lines kept for it.
+fn with_cosignatures(store: &SqliteStore, mut note: Vec<u8>, size: u64) -> Result<(Vec<u8>, Vec<String>), Failure> {
+    let lines = store.cosignatures(size).map_err(store_err)?;
+    for l in &lines {
+        note.extend_from_slice(l.as_bytes());
+        note.push(b'\n');
+    }
+    Ok((note, lines))
 }
 
 fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, format: Format) -> Outcome {
