@@ -64,6 +64,13 @@ pub enum Command {
     /// requests, keep evidence of equivocation.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// A Party's node: serves its log and the party API, exchanges with the partner node,
+    /// collects cosignatures (see docs/cli.md for the configuration file).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  accord serve init --data us --party US --origin accord.example/us\n  accord serve --data us --config us.toml\n  accord serve key --data us\n  accord serve token --data us --role operator"
+    )]
+    Serve(ServeArgs),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -172,6 +179,79 @@ pub struct DemoArgs {
     /// Seed of the synthetic history.
     #[arg(long, default_value_t = 2011)]
     pub seed: u64,
+    /// Data folder for the three nodes (us/, ru/, witness/); default: a new folder under the
+    /// system's temporary directory, printed at the start.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Stop, exit 0, once the whole history is exchanged, acknowledged and cosigned.
+    #[arg(long)]
+    pub exit_when_synced: bool,
+    /// Replay the history offline, without nodes (the earlier demo).
+    #[arg(long)]
+    pub offline: bool,
+    /// Longest time a notification waits for its receipt on the demo's virtual clock, in hours:
+    /// the clock advances in steps of at most this, each step's notifications are received at
+    /// its end (never changing whether one is on time or late).
+    #[arg(long, default_value_t = 24, value_name = "HOURS")]
+    pub step_hours: u32,
+    /// First port of the three nodes (0: any free ports).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// `accord serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The node's data folder.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The node's configuration (TOML; docs/cli.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen here instead of the configuration's `listen`.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Stop when standard input closes (for a parent process, like accord demo).
+    #[arg(long, hide = true)]
+    pub stop_with_stdin: bool,
+    /// Subcommands.
+    #[command(subcommand)]
+    pub command: Option<ServeCommand>,
+}
+
+/// `accord serve ...`
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Create a node's data folder: its log and node key; prints both verifier keys.
+    Init {
+        /// The new data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The Party.
+        #[arg(long)]
+        party: String,
+        /// The log's origin (its checkpoint's first line and key name).
+        #[arg(long)]
+        origin: String,
+    },
+    /// Print the node's cosigner key (vkey form), which the partner and policies name.
+    Key {
+        /// The node's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Make a bearer token for a role (operator, partner-reader, witness); printed once, stored hashed.
+    Token {
+        /// The node's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The role.
+        #[arg(long)]
+        role: String,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
 }
 
 /// The data folder of a log.
@@ -413,6 +493,22 @@ pub enum WitnessCommand {
         data: PathBuf,
         /// The request body; standard input when absent.
         file: Option<PathBuf>,
+    },
+    /// Serve tlog-witness add-checkpoint over HTTP (POST /add-checkpoint), until Ctrl-C.
+    Serve {
+        /// The witness's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7403")]
+        listen: String,
+        /// A node key (vkey) whose RFC 9421 signed requests are accepted; repeatable. Without
+        /// any, unsigned requests are accepted as tlog-witness allows.
+        #[arg(long, value_name = "VKEY")]
+        allow: Vec<String>,
+        /// Stop when standard input closes (for a parent process, like accord demo).
+        #[arg(long, hide = true)]
+        stop_with_stdin: bool,
     },
     /// The logs followed, the size cosigned for each, and any evidence of equivocation.
     Status {

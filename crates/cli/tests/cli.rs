@@ -316,8 +316,8 @@ fn documented_examples_validate_against_the_schema_and_the_catalogue() {
 }
 
 #[test]
-fn demo_runs_and_exits_0() {
-    let (code, out, err) = accord(&["demo"]);
+fn offline_demo_runs_and_exits_0() {
+    let (code, out, err) = accord(&["demo", "--offline"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Key dates"));
     assert!(out.contains("2018-02-05"));

@@ -21,6 +21,7 @@ pub mod dir;
 pub mod faulty;
 pub mod log;
 pub mod memory;
+pub mod mirror;
 pub mod sequencer;
 pub mod sqlite;
 pub mod store;

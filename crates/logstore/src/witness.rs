@@ -148,6 +148,25 @@ impl WitnessState {
             .map_err(backend)
     }
 
+    /// Records a fork seen elsewhere (for example by a node mirroring the log): both signed
+    /// notes are kept and the log is frozen. Returns whether the log is followed.
+    pub fn record_fork(&mut self, origin: &str, held: &[u8], seen: &[u8], now: u64) -> Result<bool, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let n = tx
+            .execute("UPDATE logs SET frozen = 1 WHERE origin = ?1", [origin])
+            .map_err(backend)?;
+        tx.execute(
+            "INSERT INTO evidence(origin, cosigned, conflicting, seen_at) VALUES (?1, ?2, ?3, ?4)",
+            params![origin, held, seen, now as i64],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(n > 0)
+    }
+
     /// Handles a tlog-witness `add-checkpoint` request body at time `now` (POSIX seconds):
     /// the 200 response body (cosignature lines), or the rejection to answer with.
     pub fn add_checkpoint(&mut self, body: &[u8], key: &SignerKey, now: u64) -> Result<Result<Vec<u8>, Rejection>, StoreError> {

@@ -97,8 +97,13 @@ pub struct Envelope {
     /// Material logged by hash.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
-    /// The notification, in the treaty engine's format.
+    /// The notification, in the treaty engine's format; `null` when logged by hash or in an
+    /// acknowledgement.
     pub notification: serde_json::Value,
+    /// Only in an acknowledgement: when this Party received the other Party's entry that the
+    /// one reference names, as `YYYY-MM-DDTHH:MM:SSZ` (GMT); its treaty date of receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<String>,
 }
 
 impl Envelope {
@@ -112,8 +117,52 @@ impl Envelope {
             refs: Vec::new(),
             attachments: Vec::new(),
             notification,
+            received: None,
         }
     }
+
+    /// An acknowledgement, by `party`, of the other log's entry `of`, received at `received`
+    /// (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn ack(party: &str, seq: u64, salt: [u8; 16], of: EntryRef, received: &str) -> Envelope {
+        let mut e = Envelope::new(party, seq, salt, serde_json::Value::Null);
+        e.refs.push(of);
+        e.received = Some(received.to_owned());
+        e
+    }
+
+    /// The reference this entry acknowledges, with its time of receipt, if it is an
+    /// acknowledgement.
+    pub fn acknowledges(&self) -> Option<(&EntryRef, &str)> {
+        Some((self.refs.first()?, self.received.as_deref()?))
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, the one form a time of receipt takes.
+fn is_utc_seconds(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// An acknowledgement names exactly one entry, carries no notification or attachment, and its
+/// time is in the one form.
+fn check_ack(e: &Envelope) -> Result<(), EntryError> {
+    let Some(r) = &e.received else { return Ok(()) };
+    if !is_utc_seconds(r) {
+        return Err(EntryError::Malformed(format!("received {r:?} is not YYYY-MM-DDTHH:MM:SSZ")));
+    }
+    if e.refs.len() != 1 || !e.notification.is_null() || !e.attachments.is_empty() {
+        return Err(EntryError::Malformed(
+            "an acknowledgement (with \"received\") has exactly one reference, a null notification and no attachments".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Integers RFC 8785 writes exactly: |n| ≤ 2^53 − 1 (it writes numbers as IEEE doubles).
@@ -152,6 +201,7 @@ pub fn encode(e: &Envelope) -> Result<Vec<u8>, EntryError> {
         )));
     }
     exact(&e.notification)?;
+    check_ack(e)?;
     let bytes = serde_json_canonicalizer::to_vec(e).map_err(|err| EntryError::Malformed(err.to_string()))?;
     if bytes.len() > MAX_ENTRY_BYTES {
         return Err(EntryError::TooLarge { size: bytes.len() });
@@ -250,5 +300,33 @@ mod tests {
         assert!(encode(&far).is_ok());
         let big = Envelope::new("US", 0, [0; 16], serde_json::json!("x".repeat(70_000)));
         assert!(matches!(encode(&big), Err(EntryError::TooLarge { size }) if size > 70_000));
+    }
+
+    #[test]
+    fn acknowledgements() {
+        let of = EntryRef {
+            origin: "example.org/ru".into(),
+            index: 41,
+            leaf_hash: Hash([3; 32]),
+        };
+        let a = Envelope::ack("US", 9, [1; 16], of.clone(), "2021-02-03T10:00:00Z");
+        let bytes = encode(&a).unwrap();
+        assert!(String::from_utf8(bytes.clone())
+            .unwrap()
+            .contains("\"received\":\"2021-02-03T10:00:00Z\""));
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.acknowledges(), Some((&of, "2021-02-03T10:00:00Z")));
+        // A plain entry has no "received" key at all, so earlier entries keep their bytes.
+        let plain = encode(&Envelope::new("US", 1, [0; 16], serde_json::json!({}))).unwrap();
+        assert!(!String::from_utf8(plain).unwrap().contains("received"));
+        let mut bad = a.clone();
+        bad.received = Some("2021-02-03 10:00".into());
+        assert!(matches!(encode(&bad), Err(EntryError::Malformed(m)) if m.contains("YYYY")));
+        let mut two = a.clone();
+        two.refs.push(of);
+        assert!(encode(&two).is_err());
+        let mut with = a;
+        with.notification = serde_json::json!({"id": "x"});
+        assert!(encode(&with).is_err());
     }
 }

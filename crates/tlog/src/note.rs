@@ -239,6 +239,16 @@ impl SignerKey {
     }
 }
 
+impl SignerKey {
+    /// Signs arbitrary bytes with the key's Ed25519 key (for RFC 9421 HTTP message signatures,
+    /// whose signature base always begins with a double quote, so it can never be taken for a
+    /// note text signed by [`SignerKey::sign`], which begins with a checkpoint's origin or with
+    /// `cosignature/v1`).
+    pub fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
+        self.key.sign(msg).to_bytes()
+    }
+}
+
 fn cosigned_message(text: &str, timestamp: u64) -> String {
     format!("cosignature/v1\ntime {timestamp}\n{text}")
 }

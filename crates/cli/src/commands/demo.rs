@@ -1,6 +1,7 @@
-//! `accord demo`: loads New START, generates and replays the synthetic history of both Parties,
-//! prints the treaty's key dates and the compliance table at every data exchange, and exits 0.
-//! (The party nodes of issue #4 will turn this into a live exchange between processes.)
+//! `accord demo --offline`: loads New START, generates and replays the synthetic history of
+//! both Parties in this process, prints the treaty's key dates and the compliance table at every
+//! data exchange, and exits 0. The live demo (three processes on loopback) is in
+//! [`super::demo_live`].
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -16,7 +17,7 @@ use crate::args::{DemoArgs, Format};
 use crate::failure::{input, Outcome};
 use crate::output::{compliance_table, finding_line, table, unconfirmed_lines};
 
-pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
+pub fn offline(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
     let t0 = Instant::now();
     let sim = simulate(
         spec,

@@ -3,9 +3,11 @@
 mod bench;
 mod compliance;
 mod demo;
+mod demo_live;
 mod log;
 mod notification;
 mod replay;
+mod serve;
 mod simulate;
 mod treaty;
 mod witness;
@@ -27,9 +29,10 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Compliance(a) => compliance::run(a, &spec()?, cli.format),
         Command::Replay(a) => replay::run(a, &spec()?, cli.format),
         Command::Simulate(a) => simulate::run(a, &spec()?),
-        Command::Demo(a) => demo::run(a, &spec()?, cli.format),
+        Command::Demo(a) => demo_live::run(a, &spec()?, cli.format),
         Command::Log(c) => log::run(c, &spec()?, cli.format),
         Command::Witness(c) => witness::run(c, cli.format),
+        Command::Serve(a) => serve::run(a, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }

@@ -96,6 +96,12 @@ pub fn run(c: WitnessCommand, format: Format) -> Outcome {
                 }
             }
         }
+        WitnessCommand::Serve {
+            data,
+            listen,
+            allow,
+            stop_with_stdin,
+        } => super::serve::witness_serve(&data, &listen, &allow, stop_with_stdin),
         WitnessCommand::Status { data } => {
             let st = state(&data)?;
             let logs = st.followed().map_err(io)?;

@@ -1,0 +1,166 @@
+//! `accord serve`: a Party's node (crates/node), and its set-up commands. The clock, the
+//! listener and the shutdown signal are made here, at the edge, and handed to the node.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use accord_node::auth::Role;
+use accord_node::node::{NodeDir, Shared};
+use accord_node::{Clock, NodeConfig};
+use accord_treaty::TreatySpec;
+use anyhow::anyhow;
+
+use super::{json, print_json};
+use crate::args::{Format, ServeArgs, ServeCommand};
+use crate::failure::{input, io, Failure, Outcome};
+
+pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
+    match a.command {
+        Some(ServeCommand::Init { data, party, origin }) => {
+            let (log, node) = NodeDir::new(&data)
+                .init(&origin, &party)
+                .map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+            if json(format) {
+                print_json(
+                    &serde_json::json!({"data": data.display().to_string(), "log_key": log.to_string(), "node_key": node.to_string()}),
+                )?;
+            } else {
+                println!("created the node of {party} in {}", data.display());
+                println!("log key:  {log}");
+                println!("node key: {node}");
+            }
+            Ok(0)
+        }
+        Some(ServeCommand::Key { data }) => {
+            let k = NodeDir::new(&data)
+                .node_signer()
+                .map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+            println!("{}", k.verifier());
+            Ok(0)
+        }
+        Some(ServeCommand::Token { data, role, name }) => {
+            let r = Role::parse(&role).ok_or_else(|| input(anyhow!("--role {role:?}: operator, partner-reader or witness")))?;
+            let t = NodeDir::new(&data).make_token(r, &name).map_err(|e| input(anyhow!("{e}")))?;
+            println!("{t}");
+            Ok(0)
+        }
+        None => {
+            let data = a.data.ok_or_else(|| input(anyhow!("--data DIR is required")))?;
+            let config = a.config.ok_or_else(|| input(anyhow!("--config FILE is required")))?;
+            let mut cfg = NodeConfig::load(&config).map_err(|e| input(anyhow!("{e}")))?;
+            if let Some(l) = a.listen {
+                cfg.listen = l;
+            }
+            serve(&data, cfg, spec.clone(), a.stop_with_stdin)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io(anyhow!("tokio: {e}")))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let term = async {
+        #[cfg(unix)]
+        {
+            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                s.recv().await;
+                return;
+            }
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Resolves on Ctrl-C, SIGTERM, or (with `stdin`) when standard input closes.
+async fn stop(stdin: bool) {
+    let eof = async move {
+        if !stdin {
+            return std::future::pending::<()>().await;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = tx.send(());
+        });
+        let _ = rx.await;
+    };
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        _ = eof => {}
+    }
+}
+
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ACCORD_LOG").unwrap_or_else(|_| "warn".into()))
+        .try_init();
+}
+
+fn serve(data: &Path, cfg: NodeConfig, spec: TreatySpec, stdin: bool) -> Outcome {
+    init_tracing();
+    let clock = match &cfg.clock.virtual_start {
+        Some(t) => Clock::virtual_at(accord_node::view::parse_time(t).map_err(|e| input(anyhow!("clock.virtual_start: {e}")))?),
+        None => Clock::System,
+    };
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listen = cfg.listen.clone();
+        let shared = Shared::open(data, cfg, Arc::new(spec), clock).map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|e| io(anyhow!("listen {listen}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| io(anyhow!("{e}")))?;
+        println!(
+            "accord serve: {} node at http://{addr} (log {}, node key {})",
+            shared.cfg.party,
+            shared.log_vkey,
+            shared.node_key.verifier()
+        );
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        accord_node::exchange::serve(shared, listener, stop(stdin))
+            .await
+            .map_err(|e| io(anyhow!("{e}")))?;
+        Ok(0)
+    })
+}
+
+/// `accord witness serve`.
+pub fn witness_serve(data: &Path, listen: &str, allow: &[String], stdin: bool) -> Outcome {
+    init_tracing();
+    if !data.join("witness.key").exists() {
+        return Err(input(anyhow!("{}: no witness here (accord witness init)", data.display())));
+    }
+    let state = accord_logstore::witness::WitnessState::open(&data.join("witness.db")).map_err(io)?;
+    let key = accord_logstore::dir::read_key_file(&data.join("witness.key")).map_err(input)?;
+    let clients = allow
+        .iter()
+        .map(|k| accord_tlog::VerifierKey::parse(k).map_err(|e| input(anyhow!("--allow {k:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| io(anyhow!("listen {listen}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| io(anyhow!("{e}")))?;
+        println!("accord witness: {} at http://{addr}", key.verifier());
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let w = Arc::new(accord_node::witness::Witness::new(state, key, clients));
+        accord_node::witness::serve(w, listener, stop(stdin))
+            .await
+            .map_err(|e| io(anyhow!("{e}")))?;
+        Ok(0)
+    })
+}

@@ -1,0 +1,388 @@
+//! The party API: compose, validate and submit notifications; inbox and outbox with each
+//! deadline's status; state and compliance on any date; alerts; the treaty clock; the status
+//! page. Described in `openapi.json` (served at `/openapi.json`, checked by a test).
+//!
+//! Invariants: a submission is validated whole before anything is logged (a bad notification
+//! anywhere in a batch logs none of it and names the position and field); a notification id
+//! already logged with the same content answers with its existing receipt (a retry is
+//! harmless), with other content 409; `received` is never taken from a sender.
+
+use crate::auth::Role;
+use crate::node::{error, require, who, Params, Shared};
+use accord_ledger::replay::replay;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The OpenAPI description of the node's HTTP API.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+type S = State<Arc<Shared>>;
+
+fn today(s: &Shared) -> accord_treaty::Date {
+    accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
+}
+
+fn on_date(s: &Shared, q: &Params) -> Result<accord_treaty::Date, Response> {
+    match q.get("on") {
+        None => Ok(today(s)),
+        Some(d) => accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))),
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<serde_json::Value, Response> {
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not JSON: {e}")))
+}
+
+/// `POST /api/v1/validate`: checks a notification against the catalogue and this Party.
+pub async fn validate(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(&s, &w, &[Role::Operator], "validate") {
+        return r;
+    }
+    let v = match parse_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match crate::submit::validate(&s.spec, &v.to_string(), &s.cfg.party) {
+        Ok(_) => axum::Json(serde_json::json!({"valid": true})).into_response(),
+        Err(e) => axum::Json(serde_json::json!({"valid": false, "problem": e})).into_response(),
+    }
+}
+
+/// `POST /api/v1/compose`: a notification from `{kind, date, body, id?}`, with this Party
+/// and an id filled in, and whether it is valid.
+pub async fn compose(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(&s, &w, &[Role::Operator], "compose") {
+        return r;
+    }
+    let v = match parse_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(o) = v.as_object() else {
+        return error(StatusCode::BAD_REQUEST, "body: an object {kind, date, body, id?} expected");
+    };
+    for k in o.keys() {
+        if !["kind", "date", "body", "id"].contains(&k.as_str()) {
+            return error(StatusCode::BAD_REQUEST, format!("{k}: unknown field (kind, date, body, id)"));
+        }
+    }
+    let next = s.view.read().map(|v| v.own_size()).unwrap_or(0) + 1;
+    let id = o
+        .get("id")
+        .cloned()
+        .unwrap_or_else(|| serde_json::Value::String(format!("{}-N{next:06}", s.cfg.party)));
+    let n = serde_json::json!({
+        "id": id, "kind": o.get("kind").cloned().unwrap_or(serde_json::Value::Null), "party": s.cfg.party,
+        "date": o.get("date").cloned().unwrap_or(serde_json::Value::Null), "body": o.get("body").cloned().unwrap_or(serde_json::json!({})),
+    });
+    match crate::submit::validate(&s.spec, &n.to_string(), &s.cfg.party) {
+        Ok(_) => axum::Json(serde_json::json!({"notification": n, "valid": true})).into_response(),
+        Err(e) => axum::Json(serde_json::json!({"notification": n, "valid": false, "problem": e})).into_response(),
+    }
+}
+
+/// `POST /api/v1/notifications`: submits one notification or an array, all or none.
+pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(&s, &w, &[Role::Operator], "submitting notifications") {
+        return r;
+    }
+    let v = match parse_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (items, single) = match v {
+        serde_json::Value::Array(a) => (a, false),
+        o @ serde_json::Value::Object(_) => (vec![o], true),
+        _ => return error(StatusCode::BAD_REQUEST, "body: a notification object or an array of them expected"),
+    };
+    let now = s.clock.now();
+    let mut seen = HashSet::new();
+    let mut fresh: Vec<(usize, String, serde_json::Value)> = Vec::new();
+    let mut receipts: Vec<Option<serde_json::Value>> = vec![None; items.len()];
+    for (i, mut n) in items.into_iter().enumerate() {
+        let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
+        let Some(o) = n.as_object_mut() else {
+            return error(StatusCode::BAD_REQUEST, at("not an object".into()));
+        };
+        if !o.contains_key("sent") {
+            o.insert("sent".into(), serde_json::Value::String(crate::clock::rfc3339(now)));
+        }
+        if let Some(sent) = o.get("sent").and_then(|v| v.as_str()) {
+            match crate::view::parse_time(sent) {
+                Ok(t) if t > now => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        at(format!("sent: {sent} is after this node's clock ({})", crate::clock::rfc3339(now))),
+                    )
+                }
+                _ => {}
+            }
+        }
+        let n = match crate::submit::validate(&s.spec, &n.to_string(), &s.cfg.party) {
+            Ok(n) => n,
+            Err(e) => return error(StatusCode::BAD_REQUEST, at(e)),
+        };
+        let id = n.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+        if !seen.insert(id.clone()) {
+            return error(StatusCode::BAD_REQUEST, at(format!("id: {id} appears twice in this submission")));
+        }
+        let existing = s
+            .view
+            .read()
+            .ok()
+            .and_then(|v| v.own_index(&id).map(|ix| (ix, v.own_notification(ix))));
+        match existing {
+            Some((ix, Some(old))) => {
+                // The same notification again (its `sent` aside, which a retry may restamp).
+                let strip = |v: &serde_json::Value| {
+                    let mut v = v.clone();
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("sent");
+                    }
+                    v
+                };
+                if strip(&old) != strip(&n) {
+                    return error(
+                        StatusCode::CONFLICT,
+                        at(format!("id: {id} is already logged (entry {ix}) with other content")),
+                    );
+                }
+                receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
+            }
+            _ => fresh.push((i, id, n)),
+        }
+    }
+    if !fresh.is_empty() {
+        let s2 = s.clone();
+        let to_prepare: Vec<serde_json::Value> = fresh.iter().map(|(_, _, n)| n.clone()).collect();
+        let prepared = tokio::task::spawn_blocking(move || {
+            to_prepare
+                .into_iter()
+                .map(|n| {
+                    let blob = accord_tlog::entry::canonical_json(&n).ok();
+                    crate::submit::prepare(&s2.nd.dir, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
+                        let by_hash = p.notification.is_null();
+                        (p, if by_hash { blob } else { None })
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await;
+        let prepared = match prepared {
+            Ok(Ok(p)) => p,
+            Ok(Err(crate::submit::SubmitError::Invalid(e))) => return error(StatusCode::BAD_REQUEST, e),
+            Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+        let party = s.cfg.party.clone();
+        let builds: Vec<crate::node::EntryBuild> = prepared
+            .into_iter()
+            .map(|(p, blob)| {
+                let party = party.clone();
+                Box::new(move |i: u64| {
+                    crate::submit::encode(&party, i, crate::submit::salt(), &p)
+                        .map(|b| (b, blob))
+                        .map_err(|e| e.to_string())
+                }) as crate::node::EntryBuild
+            })
+            .collect();
+        let done = match s.append(builds).await {
+            Ok(d) => d,
+            Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}")),
+        };
+        crate::metrics::Metrics::add(&s.metrics.submitted, done.len() as u64);
+        for ((i, id, _), (r, _)) in fresh.iter().zip(done) {
+            receipts[*i] = Some(serde_json::json!({
+                "id": id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
+            }));
+        }
+    }
+    axum::Json(serde_json::json!({"receipts": receipts})).into_response()
+}
+
+fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
+    let items = match s.view.read() {
+        Ok(v) => v.mailbox(&s.spec, outbox, s.clock.now()),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
+    };
+    let status = q.get("status");
+    let filtered: Vec<_> = items.into_iter().filter(|i| status.is_none_or(|st| i.status == st)).collect();
+    let total = filtered.len();
+    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
+    let start = total.saturating_sub(limit);
+    axum::Json(serde_json::json!({"total": total, "items": &filtered[start..]})).into_response()
+}
+
+/// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and
+/// deadline status; `status=` filters.
+pub async fn outbox(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "the outbox") {
+        return r;
+    }
+    mailbox(&s, true, &q)
+}
+
+/// `GET /api/v1/inbox`: the partner's notifications as received here.
+pub async fn inbox(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::Operator], "the inbox") {
+        return r;
+    }
+    mailbox(&s, false, &q)
+}
+
+/// `GET /api/v1/state?on=DATE`: each Party's figures for each limit on a date, from the
+/// exchanged record.
+pub async fn state(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "state") {
+        return r;
+    }
+    let on = match on_date(&s, &q) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let s2 = s.clone();
+    let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
+        let history = s2.view.read().map_err(|_| "view poisoned")?.history(&s2.spec)?;
+        let out = replay(&s2.spec, &history, &[on]).map_err(|e| e.to_string())?;
+        let parties: Vec<serde_json::Value> = out
+            .snapshots
+            .iter()
+            .map(|snap| {
+                let values: Vec<serde_json::Value> = s2
+                    .spec
+                    .limits
+                    .iter()
+                    .zip(&snap.values)
+                    .map(|(l, v)| serde_json::json!({"limit": l.name, "value": v, "max": l.value}))
+                    .collect();
+                serde_json::json!({"party": s2.spec.parties[snap.party].code, "values": values, "declared_as_of": snap.declared_as_of.map(|d| d.to_string())})
+            })
+            .collect();
+        Ok(serde_json::json!({"on": on.to_string(), "parties": parties}))
+    })
+    .await;
+    match out {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /api/v1/compliance?on=DATE`: the compliance report as of a date, from the exchanged
+/// record (late notifications judged by the acknowledgements' times).
+pub async fn compliance(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "compliance") {
+        return r;
+    }
+    let on = match on_date(&s, &q) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let s2 = s.clone();
+    let out = tokio::task::spawn_blocking(move || s2.view.read().map_err(|_| "view poisoned".to_string())?.compliance(&s2.spec, on)).await;
+    match out {
+        Ok(Ok(r)) => axum::Json(r).into_response(),
+        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /api/v1/alerts`: forks (with the evidence kept) and problems with entries.
+pub async fn alerts(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader, Role::Witness], "alerts") {
+        return r;
+    }
+    let alerts = s.alerts.lock().map(|a| a.clone()).unwrap_or_default();
+    let problems = s.view.read().map(|v| v.problems().to_vec()).unwrap_or_default();
+    let evidence: Vec<serde_json::Value> = s
+        .witness
+        .lock()
+        .ok()
+        .and_then(|w| w.evidence().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({"origin": e.origin, "held": String::from_utf8_lossy(&e.cosigned), "seen": String::from_utf8_lossy(&e.conflicting), "seen_at": e.seen_at})
+        })
+        .collect();
+    axum::Json(serde_json::json!({"alerts": alerts, "problems": problems, "evidence": evidence})).into_response()
+}
+
+/// `GET /api/v1/clock`: the node's treaty clock.
+pub async fn get_clock(State(s): S) -> Response {
+    axum::Json(serde_json::json!({"now": crate::clock::rfc3339(s.clock.now()), "virtual": s.clock.is_virtual()})).into_response()
+}
+
+/// `PUT /api/v1/clock`: sets a virtual clock (`{"now": "YYYY-MM-DDTHH:MM:SSZ"}`), forward only.
+pub async fn set_clock(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(&s, &w, &[Role::Operator], "setting the clock") {
+        return r;
+    }
+    let v = match parse_body(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(now) = v.get("now").and_then(|n| n.as_str()) else {
+        return error(StatusCode::BAD_REQUEST, "now: a time YYYY-MM-DDTHH:MM:SSZ expected");
+    };
+    let t = match crate::view::parse_time(now) {
+        Ok(t) => t,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("now: {e}")),
+    };
+    match s.clock.set(t) {
+        Ok(_) => axum::Json(serde_json::json!({"now": crate::clock::rfc3339(t), "virtual": true})).into_response(),
+        Err(e) => error(StatusCode::CONFLICT, e),
+    }
+}
+
+/// `GET /`: the status page (public: sizes, cosignatures, the clock; nothing confidential).
+pub async fn status_page(State(s): S) -> Response {
+    let st = crate::exchange::status_json(&s);
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>accord — {party} node</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
+table{{border-collapse:collapse}}td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}}
+code{{font-size:13px}}</style></head>
+<body><h1>accord — {party} node</h1>
+<p>The treaty record of {party} as exchanged with {partner}. This page shows public figures only;
+the party API (<a href="/openapi.json">OpenAPI</a>) needs a token.</p>
+<table id="status">
+<tr><th>Treaty clock</th><td id="clock">{clock}</td></tr>
+<tr><th>Own log size</th><td id="size">{size}</td></tr>
+<tr><th>Final (cosigned by {partner} and the witness quorum)</th><td id="final">{final_size}</td></tr>
+<tr><th>{partner} entries held and verified</th><td id="mirrored">{mirrored}</td></tr>
+<tr><th>{partner} entries acknowledged</th><td id="acknowledged">{acked}</td></tr>
+<tr><th>Fork seen</th><td id="frozen">{frozen}</td></tr>
+</table>
+<p>Latest checkpoint: <a href="/log/checkpoint"><code>/log/checkpoint</code></a></p>
+<script>
+async function refresh(){{try{{const r=await fetch('/api/v1/status');const s=await r.json();
+for(const [id,v] of [['clock',s.clock],['size',s.size],['final',s.final_size],['mirrored',s.partner.mirrored],['acknowledged',s.partner.acknowledged],['frozen',s.frozen]])document.getElementById(id).textContent=v;}}catch(e){{}}}}
+setInterval(refresh,1000);
+</script></body></html>"#,
+        party = s.cfg.party,
+        partner = s.cfg.partner.party,
+        clock = st["clock"].as_str().unwrap_or(""),
+        size = st["size"],
+        final_size = st["final_size"],
+        mirrored = st["partner"]["mirrored"],
+        acked = st["partner"]["acknowledged"],
+        frozen = st["frozen"],
+    );
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}

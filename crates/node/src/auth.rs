@@ -1,0 +1,488 @@
+//! Who is asking: HTTP Message Signatures (RFC 9421) between nodes and witnesses, bearer tokens
+//! and session cookies for people, and the roles they carry.
+//!
+//! Signatures cover `("@method" "@authority" "@path" "@query" "content-digest")` with the
+//! parameters `created`, `nonce`, `keyid` and `alg="ed25519"`; `content-digest` is RFC 9530's
+//! `sha-256`. Invariants: a signed request is accepted only if its key is one the receiver
+//! knows, its signature verifies over the signature base rebuilt from the request as received,
+//! its body matches its digest, its `created` is within [`WINDOW_SECS`] of the receiver's clock
+//! and not before the receiver started, and its nonce was not seen in that window (so a
+//! replay is refused, also across a restart). Tokens and session ids are stored only as their
+//! SHA-256; a token is shown once, when made.
+
+use accord_tlog::{SignerKey, VerifierKey};
+use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
+use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// How far `created` may be from the receiver's clock, in seconds.
+pub const WINDOW_SECS: i64 = 300;
+
+/// A role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Submits to its own Party's log; reads everything of its node.
+    Operator,
+    /// The other Party's people: reads entries and state of this Party.
+    PartnerReader,
+    /// A witness's people.
+    Witness,
+    /// The other Party's node (a signed request).
+    PartnerNode,
+}
+
+impl Role {
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "operator" => Some(Role::Operator),
+            "partner-reader" => Some(Role::PartnerReader),
+            "witness" => Some(Role::Witness),
+            _ => None,
+        }
+    }
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::PartnerReader => "partner-reader",
+            Role::Witness => "witness",
+            Role::PartnerNode => "partner-node",
+        }
+    }
+}
+
+/// The parts of a request a signature covers.
+#[derive(Debug, Clone)]
+pub struct RequestParts<'a> {
+    /// Method, upper case.
+    pub method: &'a str,
+    /// Host and port, as in the Host header.
+    pub authority: &'a str,
+    /// Path.
+    pub path: &'a str,
+    /// Query without its `?` (empty when none).
+    pub query: &'a str,
+    /// Body.
+    pub body: &'a [u8],
+}
+
+/// RFC 9530 `Content-Digest` with sha-256.
+pub fn content_digest(body: &[u8]) -> String {
+    format!("sha-256=:{}:", B64.encode(Sha256::digest(body)))
+}
+
+/// Signature parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Params {
+    /// Covered components, in order.
+    pub components: Vec<String>,
+    /// `created`, POSIX seconds.
+    pub created: i64,
+    /// `nonce`.
+    pub nonce: String,
+    /// `keyid`.
+    pub keyid: String,
+}
+
+impl Params {
+    /// The `@signature-params` value (also the `Signature-Input` member value).
+    pub fn serialize(&self) -> String {
+        let comps: Vec<String> = self.components.iter().map(|c| format!("\"{c}\"")).collect();
+        format!(
+            "({});created={};nonce=\"{}\";keyid=\"{}\";alg=\"ed25519\"",
+            comps.join(" "),
+            self.created,
+            self.nonce,
+            self.keyid
+        )
+    }
+}
+
+/// The signature base (RFC 9421 §2.5) for `components` of a request whose fields are looked up
+/// by `field` (lower-case name) and derived components from `parts`; `params` is the serialized
+/// `@signature-params` value.
+pub fn signature_base(
+    components: &[String],
+    parts: &RequestParts<'_>,
+    field: &dyn Fn(&str) -> Option<String>,
+    params: &str,
+) -> Result<String, String> {
+    let mut out = String::new();
+    for c in components {
+        let v = match c.as_str() {
+            "@method" => parts.method.to_owned(),
+            "@authority" => parts.authority.to_ascii_lowercase(),
+            "@path" => parts.path.to_owned(),
+            "@query" => format!("?{}", parts.query),
+            "@target-uri" | "@scheme" | "@request-target" | "@status" | "@query-param" => {
+                return Err(format!("component {c:?} is not used by accord"));
+            }
+            name if name.starts_with('@') => return Err(format!("unknown derived component {name:?}")),
+            name => field(name).ok_or_else(|| format!("the covered field {name:?} is missing"))?,
+        };
+        out.push_str(&format!("\"{c}\": {}\n", v.trim()));
+    }
+    out.push_str(&format!("\"@signature-params\": {params}"));
+    Ok(out)
+}
+
+/// The key id accord uses for a key: its name and key id, `name+xxxxxxxx`.
+pub fn keyid(name: &str, id: u32) -> String {
+    format!("{name}+{id:08x}")
+}
+
+/// Signs a request: returns the `Content-Digest`, `Signature-Input` and `Signature` header
+/// values.
+pub fn sign(key: &SignerKey, parts: &RequestParts<'_>, created: i64, nonce: &str) -> (String, String, String) {
+    let digest = content_digest(parts.body);
+    let params = Params {
+        components: ["@method", "@authority", "@path", "@query", "content-digest"]
+            .map(String::from)
+            .to_vec(),
+        created,
+        nonce: nonce.to_owned(),
+        keyid: keyid(key.name(), key.id()),
+    };
+    let p = params.serialize();
+    let d2 = digest.clone();
+    let base = signature_base(&params.components, parts, &|f| (f == "content-digest").then(|| d2.clone()), &p).unwrap_or_default();
+    let sig = key.sign_raw(base.as_bytes());
+    (digest, format!("sig1={p}"), format!("sig1=:{}:", B64.encode(sig)))
+}
+
+/// Parses a `Signature-Input` header of one member `label=(...);params`.
+pub fn parse_input(h: &str) -> Result<(String, Params, String), String> {
+    let (label, rest) = h.split_once('=').ok_or("Signature-Input: no label")?;
+    let rest = rest.trim();
+    let close = rest.find(')').ok_or("Signature-Input: no component list")?;
+    let list = rest.strip_prefix('(').ok_or("Signature-Input: no component list")?;
+    let list = &list[..close - 1];
+    let components: Vec<String> = list
+        .split_whitespace()
+        .map(|c| {
+            c.strip_prefix('"')
+                .and_then(|c| c.strip_suffix('"'))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("Signature-Input: component {c} is not a quoted string"))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut created = None;
+    let mut nonce = None;
+    let mut keyid = None;
+    let mut alg = None;
+    for p in rest[close + 1..].split(';').filter(|p| !p.is_empty()) {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| format!("Signature-Input: parameter {p:?} has no value"))?;
+        let s = || v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).map(str::to_owned);
+        match k {
+            "created" => created = Some(v.parse::<i64>().map_err(|_| "Signature-Input: created is not an integer")?),
+            "nonce" => nonce = s(),
+            "keyid" => keyid = s(),
+            "alg" => alg = s(),
+            "expires" | "tag" => {}
+            other => return Err(format!("Signature-Input: unknown parameter {other:?}")),
+        }
+    }
+    if alg.as_deref().is_some_and(|a| a != "ed25519") {
+        return Err("Signature-Input: alg is not ed25519".into());
+    }
+    let params = Params {
+        components,
+        created: created.ok_or("Signature-Input: no created")?,
+        nonce: nonce.ok_or("Signature-Input: no nonce")?,
+        keyid: keyid.ok_or("Signature-Input: no keyid")?,
+    };
+    Ok((label.trim().to_owned(), params, rest.to_owned()))
+}
+
+/// Why a signed request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SigRefusal {
+    /// No signature: 401.
+    Missing,
+    /// Malformed, unknown key, bad signature, bad digest, outside the window, replayed: 401 with
+    /// the reason.
+    Bad(String),
+}
+
+/// Verifies signed requests and remembers nonces.
+pub struct SigVerifier {
+    keys: Vec<VerifierKey>,
+    started: i64,
+    seen: Mutex<HashMap<String, i64>>,
+}
+
+impl SigVerifier {
+    /// A verifier that knows `keys`; `started` is when this process started (POSIX seconds).
+    pub fn new(keys: Vec<VerifierKey>, started: i64) -> SigVerifier {
+        SigVerifier {
+            keys,
+            started,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Adds a key.
+    pub fn allow(&mut self, k: VerifierKey) {
+        self.keys.push(k);
+    }
+
+    /// Checks a request at `now`; returns the key that signed it.
+    pub fn verify(&self, parts: &RequestParts<'_>, header: &dyn Fn(&str) -> Option<String>, now: i64) -> Result<VerifierKey, SigRefusal> {
+        let (Some(input), Some(sig)) = (header("signature-input"), header("signature")) else {
+            return Err(SigRefusal::Missing);
+        };
+        let bad = |s: String| SigRefusal::Bad(s);
+        let (label, params, raw) = parse_input(&input).map_err(bad)?;
+        for need in ["@method", "@authority", "@path", "@query", "content-digest"] {
+            if !params.components.iter().any(|c| c == need) {
+                return Err(bad(format!("the signature does not cover {need}")));
+            }
+        }
+        let key = self
+            .keys
+            .iter()
+            .find(|k| keyid(k.name(), k.id()) == params.keyid)
+            .ok_or_else(|| bad(format!("unknown keyid {:?}", params.keyid)))?;
+        if (params.created - now).abs() > WINDOW_SECS {
+            return Err(bad(format!(
+                "created {} is outside the {WINDOW_SECS}-second window around {now}",
+                params.created
+            )));
+        }
+        if params.created < self.started {
+            return Err(bad("created before this server started; sign the request again".into()));
+        }
+        let digest = header("content-digest").ok_or_else(|| bad("no Content-Digest".into()))?;
+        if digest.trim() != content_digest(parts.body) {
+            return Err(bad("Content-Digest does not match the body".into()));
+        }
+        let sig_b64 = sig
+            .trim()
+            .strip_prefix(&format!("{label}=:"))
+            .and_then(|s| s.strip_suffix(':'))
+            .ok_or_else(|| bad(format!("Signature: no member {label}")))?;
+        let sig_bytes: [u8; 64] = B64
+            .decode(sig_b64)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| bad("Signature: not 64 bytes of base64".into()))?;
+        let base = signature_base(&params.components, parts, header, &raw).map_err(bad)?;
+        let vk = VerifyingKey::from_bytes(&key.public_key()).map_err(|e| bad(e.to_string()))?;
+        vk.verify(base.as_bytes(), &Signature::from_bytes(&sig_bytes))
+            .map_err(|_| bad("the signature does not verify".into()))?;
+        let mut seen = self.seen.lock().map_err(|_| bad("internal: nonce cache".into()))?;
+        seen.retain(|_, c| (now - *c).abs() <= WINDOW_SECS);
+        let k = format!("{}/{}", params.keyid, params.nonce);
+        if seen.contains_key(&k) {
+            return Err(bad("replayed: this nonce was already used".into()));
+        }
+        seen.insert(k, params.created);
+        Ok(key.clone())
+    }
+}
+
+/// Bearer tokens and sessions in an SQLite file, stored as SHA-256.
+pub struct Tokens {
+    conn: Mutex<Connection>,
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// How long a session cookie lasts, in seconds.
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+impl Tokens {
+    /// Opens (creating) the token file.
+    pub fn open(path: &Path) -> Result<Tokens, String> {
+        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);",
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Tokens { conn: Mutex::new(conn) })
+    }
+
+    /// Makes a token for `role`; returns it (the only time it is seen).
+    pub fn make(&self, role: Role, name: &str, now: i64) -> Result<String, String> {
+        let raw: [u8; 24] = rand::random();
+        let token = format!("accord_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
+        let c = self.conn.lock().map_err(|_| "token store poisoned")?;
+        c.execute(
+            "INSERT INTO tokens(hash, role, name, created) VALUES (?1, ?2, ?3, ?4)",
+            params![hash(&token), role.name(), name, now],
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(token)
+    }
+
+    /// The role of a bearer token.
+    pub fn role(&self, token: &str) -> Option<Role> {
+        let c = self.conn.lock().ok()?;
+        let r: Option<String> = c
+            .query_row("SELECT role FROM tokens WHERE hash = ?1", [hash(token)], |r| r.get(0))
+            .optional()
+            .ok()?;
+        r.and_then(|r| Role::parse(&r))
+    }
+
+    /// Exchanges a token for a session id valid until `now + SESSION_SECS`.
+    pub fn session(&self, token: &str, now: i64) -> Option<(String, Role)> {
+        let role = self.role(token)?;
+        let raw: [u8; 24] = rand::random();
+        let sid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let c = self.conn.lock().ok()?;
+        c.execute("DELETE FROM sessions WHERE expires < ?1", [now]).ok()?;
+        c.execute(
+            "INSERT INTO sessions(hash, role, expires) VALUES (?1, ?2, ?3)",
+            params![hash(&sid), role.name(), now + SESSION_SECS],
+        )
+        .ok()?;
+        Some((sid, role))
+    }
+
+    /// The role of a live session id.
+    pub fn session_role(&self, sid: &str, now: i64) -> Option<Role> {
+        let c = self.conn.lock().ok()?;
+        let r: Option<String> = c
+            .query_row(
+                "SELECT role FROM sessions WHERE hash = ?1 AND expires >= ?2",
+                params![hash(sid), now],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()?;
+        r.and_then(|r| Role::parse(&r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::{Signer as _, SigningKey};
+
+    /// RFC 9421 Appendix B.2.6, "Signing a Request Using ed25519", byte for byte: the
+    /// signature base and the signature, with the RFC's test key `test-key-ed25519`.
+    #[test]
+    fn rfc9421_b26_ed25519_vector() {
+        // PKCS#8 of test-key-ed25519 (RFC 9421 B.1.4): the last 32 bytes are the seed.
+        let der = B64
+            .decode("MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF")
+            .expect("base64");
+        let seed: [u8; 32] = der[der.len() - 32..].try_into().expect("32");
+        let sk = SigningKey::from_bytes(&seed);
+        let public = B64
+            .decode("MCowBQYDK2VwAyEAJrQLj5P/89iXES9+vFgrIy29clF9CC/oPPsw3c5D0bs=")
+            .expect("base64");
+        assert_eq!(&public[public.len() - 32..], sk.verifying_key().as_bytes());
+        let parts = RequestParts {
+            method: "POST",
+            authority: "example.com",
+            path: "/foo",
+            query: "param=Value&Pet=dog",
+            body: b"{\"hello\": \"world\"}",
+        };
+        let fields = |f: &str| -> Option<String> {
+            match f {
+                "date" => Some("Tue, 20 Apr 2021 02:07:55 GMT".into()),
+                "content-type" => Some("application/json".into()),
+                "content-length" => Some("18".into()),
+                _ => None,
+            }
+        };
+        let comps: Vec<String> = ["date", "@method", "@path", "@authority", "content-type", "content-length"]
+            .map(String::from)
+            .to_vec();
+        let params = "(\"date\" \"@method\" \"@path\" \"@authority\" \"content-type\" \"content-length\");created=1618884473;keyid=\"test-key-ed25519\"";
+        let base = signature_base(&comps, &parts, &fields, params).expect("base");
+        let want = "\"date\": Tue, 20 Apr 2021 02:07:55 GMT\n\"@method\": POST\n\"@path\": /foo\n\"@authority\": example.com\n\"content-type\": application/json\n\"content-length\": 18\n\"@signature-params\": (\"date\" \"@method\" \"@path\" \"@authority\" \"content-type\" \"content-length\");created=1618884473;keyid=\"test-key-ed25519\"";
+        assert_eq!(base, want);
+        let sig = sk.sign(base.as_bytes());
+        assert_eq!(
+            B64.encode(sig.to_bytes()),
+            "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw=="
+        );
+    }
+
+    #[test]
+    fn signed_requests_verify_once_within_the_window() {
+        let key = SignerKey::from_seed("us-node", 1, [5; 32]).expect("key");
+        let other = SignerKey::from_seed("us-node", 1, [6; 32]).expect("key");
+        let v = SigVerifier::new(vec![key.verifier()], 1000);
+        let parts = RequestParts {
+            method: "POST",
+            authority: "127.0.0.1:7401",
+            path: "/witness/add-checkpoint",
+            query: "",
+            body: b"old 0\n",
+        };
+        let headers = |k: &SignerKey, created: i64, nonce: &str, p: &RequestParts<'_>| {
+            let (d, i, s) = sign(k, p, created, nonce);
+            move |h: &str| match h {
+                "content-digest" => Some(d.clone()),
+                "signature-input" => Some(i.clone()),
+                "signature" => Some(s.clone()),
+                _ => None,
+            }
+        };
+        let h = headers(&key, 1100, "n1", &parts);
+        assert_eq!(v.verify(&parts, &h, 1100).map(|k| k.name().to_owned()), Ok("us-node".into()));
+        // The same request again: a replay.
+        assert!(matches!(v.verify(&parts, &h, 1101), Err(SigRefusal::Bad(m)) if m.contains("replayed")));
+        // Another body under the same headers.
+        let mut changed = parts.clone();
+        changed.body = b"old 1\n";
+        let h2 = headers(&key, 1100, "n2", &parts);
+        assert!(matches!(v.verify(&changed, &h2, 1100), Err(SigRefusal::Bad(m)) if m.contains("Content-Digest")));
+        // Another path under a valid digest.
+        let mut moved = parts.clone();
+        moved.path = "/api/v1/notifications";
+        let h3 = headers(&key, 1100, "n3", &parts);
+        assert!(matches!(v.verify(&moved, &h3, 1100), Err(SigRefusal::Bad(m)) if m.contains("does not verify")));
+        // Expired, before start, unknown key, missing.
+        assert!(
+            matches!(v.verify(&parts, &headers(&key, 1100, "n4", &parts), 1100 + WINDOW_SECS + 1), Err(SigRefusal::Bad(m)) if m.contains("window"))
+        );
+        assert!(
+            matches!(v.verify(&parts, &headers(&key, 999, "n5", &parts), 1000), Err(SigRefusal::Bad(m)) if m.contains("before this server started"))
+        );
+        // Same name, other key: the key id differs.
+        assert!(
+            matches!(v.verify(&parts, &headers(&other, 1100, "n6", &parts), 1100), Err(SigRefusal::Bad(m)) if m.contains("unknown keyid"))
+        );
+        assert_eq!(v.verify(&parts, &|_: &str| None, 1100), Err(SigRefusal::Missing));
+    }
+
+    #[test]
+    fn tokens_are_stored_hashed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("node.db");
+        let t = Tokens::open(&path).expect("open");
+        let tok = t.make(Role::Operator, "ops", 1).expect("make");
+        assert_eq!(t.role(&tok), Some(Role::Operator));
+        assert_eq!(t.role("accord_wrong"), None);
+        let (sid, role) = t.session(&tok, 10).expect("session");
+        assert_eq!(role, Role::Operator);
+        assert_eq!(t.session_role(&sid, 11), Some(Role::Operator));
+        assert_eq!(t.session_role(&sid, 10 + SESSION_SECS + 1), None);
+        drop(t);
+        let bytes = std::fs::read(&path).expect("read");
+        assert!(
+            !bytes.windows(tok.len()).any(|w| w == tok.as_bytes()),
+            "the token itself is never stored"
+        );
+    }
+}

@@ -1,0 +1,591 @@
+//! The exchange between the two Parties' nodes, and the witnesses.
+//!
+//! A node *follows* its partner: it fetches the partner's checkpoint (pulled every
+//! `exchange.poll_ms`, and at once when the partner pushes one), checks its signature and that
+//! it is consistent with everything the mirror holds, fetches the new entries (entry bundles,
+//! as the partner) and the blobs they name, checks that they give the signed root, keeps them
+//! in the mirror, and appends one acknowledgement per entry to its own log, stamped with its
+//! clock: the treaty's date of receipt. A node also *pushes* each new checkpoint of its own
+//! log to the partner and to every witness as a tlog-witness `add-checkpoint` request, and
+//! keeps the cosignatures it gets beside the checkpoint.
+//!
+//! Invariants: the partner's `add-checkpoint` is answered with a cosignature only once the
+//! mirror holds the whole tree it names (so the partner's cosignature means "I hold and
+//! checked these entries"), and only by the tlog-witness rules (consistent with what it last
+//! cosigned); a fork (two signed trees that cannot both be true) is kept as evidence, raised as
+//! an alert, and ends all cosigning of that log; every step is idempotent: acknowledgements
+//! resume from the first partner entry not yet acknowledged in the own log, and a repeated
+//! push or pull changes nothing.
+
+use crate::auth::Role;
+use crate::client::Peer;
+use crate::clock::rfc3339;
+use crate::metrics::Metrics;
+use crate::node::{error, require, who, Params, Shared};
+use crate::view::Given;
+use accord_logstore::mirror::{Mirror, MirrorError};
+use accord_logstore::sqlite::SqliteStore;
+use accord_logstore::store::{Hashes, Store};
+use accord_tlog::entry::{EntryRef, Envelope};
+use accord_tlog::note::Note;
+use accord_tlog::tile::{self, TileId, TILE_WIDTH};
+use accord_tlog::witness::AddCheckpoint;
+use accord_tlog::VerifierKey;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Keeps only the signatures of `key` on a note (a served checkpoint carries cosignatures too).
+pub fn bare(note: &[u8], key: &VerifierKey) -> Result<Vec<u8>, String> {
+    let mut n = Note::parse(note).map_err(|e| e.to_string())?;
+    n.signatures.retain(|s| s.name == key.name() && s.id == key.id());
+    Ok(n.to_bytes())
+}
+
+/// Runs the follower until `stop` fires.
+pub async fn follow(s: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let peer = match Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            s.alert("config", e);
+            return;
+        }
+    };
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let wait = match follow_once(&s, &peer).await {
+            Ok(true) => {
+                backoff = Duration::from_millis(100);
+                continue;
+            }
+            Ok(false) => {
+                backoff = Duration::from_millis(100);
+                Duration::from_millis(s.cfg.exchange.poll_ms)
+            }
+            Err(e) => {
+                Metrics::add(&s.metrics.exchange_errors, 1);
+                tracing::warn!("exchange with {}: {e} (retrying in {} ms)", peer.base(), backoff.as_millis());
+                let w = backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                w
+            }
+        };
+        tokio::select! {
+            _ = s.wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// One round: returns whether anything was done (then another round follows at once).
+async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
+    if s.frozen.load(Ordering::SeqCst) {
+        return Ok(false);
+    }
+    let mut progress = acknowledge(s).await?;
+    let r = peer.get("/log/checkpoint").await?;
+    if r.status != 200 {
+        return Err(format!("GET /log/checkpoint: {} {}", r.status, String::from_utf8_lossy(&r.body)));
+    }
+    let note = bare(&r.body, &s.keys.partner_log)?;
+    // The mirror starts from the partner's signed size-0 checkpoint.
+    let have_mirror = s.mirror.lock().map_err(|_| "mirror poisoned")?.is_some();
+    if !have_mirror {
+        let r0 = peer.get("/api/v1/checkpoints/0").await?;
+        if r0.status != 200 {
+            return Err(format!("GET /api/v1/checkpoints/0: {}", r0.status));
+        }
+        let s2 = s.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+            if m.is_none() {
+                let path = s2.nd.partner_db();
+                let staging = path.with_extension("db.init");
+                let _ = std::fs::remove_file(&staging);
+                let store = SqliteStore::open(&staging).map_err(|e| e.to_string())?;
+                drop(Mirror::create(store, s2.keys.partner_log.clone(), &s2.cfg.partner.party, &r0.body).map_err(|e| e.to_string())?);
+                std::fs::rename(&staging, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+                *m = Some(Mirror::open(store).map_err(|e| e.to_string())?);
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+    }
+    let checked = {
+        let guard = s.mirror.lock().map_err(|_| "mirror poisoned")?;
+        let m = guard.as_ref().ok_or("no mirror")?;
+        m.check(&note).map(|cp| (m.size(), cp))
+    };
+    let (held, cp) = match checked {
+        Ok(x) => x,
+        Err(MirrorError::Fork { size, held, seen }) => {
+            fork(s, size, &held, &seen);
+            return Err(format!("{} forked its log at size {size}", s.cfg.partner.party));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    if cp.size > held {
+        // Every new entry, bundle by bundle (all held in memory until the one commit).
+        let first_tile = held / TILE_WIDTH;
+        let (to, target_note) = (cp.size, note.clone());
+        let mut entries: Vec<Vec<u8>> = Vec::with_capacity((to - held) as usize);
+        for t in first_tile..=((to - 1) / TILE_WIDTH) {
+            let width = (to - t * TILE_WIDTH).min(TILE_WIDTH) as u16;
+            let id = TileId { level: 0, index: t, width };
+            let path = id.entries_path();
+            let r = peer.get(&format!("/log/{path}")).await?;
+            if r.status != 200 {
+                return Err(format!("GET /log/{path}: {} {}", r.status, String::from_utf8_lossy(&r.body)));
+            }
+            let got = tile::parse_bundle(&path, &r.body).map_err(|e| e.to_string())?;
+            for (i, e) in got.into_iter().enumerate() {
+                if t * TILE_WIDTH + i as u64 >= held {
+                    entries.push(e.to_vec());
+                }
+            }
+        }
+        // The blobs the new entries name, each checked against its hash, on disk first.
+        let mut blobs = Vec::with_capacity(entries.len());
+        for e in &entries {
+            let blob = match crate::node::by_hash(e) {
+                Some(h) => {
+                    let b = match s.nd.dir.blob(&h) {
+                        Ok(b) => b,
+                        Err(_) => {
+                            let r = peer.get(&format!("/api/v1/blobs/{h}")).await?;
+                            if r.status != 200 {
+                                return Err(format!("GET /api/v1/blobs/{h}: {}", r.status));
+                            }
+                            if accord_logstore::dir::sha256_hex(&r.body) != h {
+                                return Err(format!("blob {h}: the content served does not hash to its name"));
+                            }
+                            s.nd.dir.put_blob(&r.body).map_err(|e| e.to_string())?;
+                            r.body
+                        }
+                    };
+                    Some(b)
+                }
+                None => None,
+            };
+            blobs.push(blob);
+        }
+        let s2 = s.clone();
+        let n = entries.len() as u64;
+        let entries2 = entries.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+            let m = m.as_mut().ok_or("no mirror")?;
+            if m.size() != held {
+                return Ok(()); // another round got there first
+            }
+            m.extend(&entries2, &target_note).map_err(|e| e.to_string())?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        {
+            let mut v = s.view.write().map_err(|_| "view poisoned")?;
+            if v.partner_size() == held {
+                for (e, b) in entries.iter().zip(blobs) {
+                    v.push_partner(Given { bytes: e, blob: b });
+                }
+            }
+            s.metrics.partner_size.store(v.partner_size(), Ordering::Relaxed);
+        }
+        Metrics::add(&s.metrics.mirrored, n);
+        s.bump();
+        progress = true;
+        acknowledge(s).await?;
+    }
+    Ok(progress)
+}
+
+/// Appends an acknowledgement for every mirrored partner entry not yet acknowledged.
+async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
+    let origin = s.keys.partner_log.name().to_owned();
+    let now = rfc3339(s.clock.now());
+    let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
+    {
+        let v = s.view.read().map_err(|_| "view poisoned")?;
+        for j in v.to_acknowledge() {
+            let leaf = v.partner_leaf(j).ok_or("internal: a mirrored entry without a leaf")?;
+            let (party, origin, now) = (s.cfg.party.clone(), origin.clone(), now.clone());
+            builds.push(Box::new(move |i| {
+                let e = Envelope::ack(
+                    &party,
+                    i,
+                    crate::submit::salt(),
+                    EntryRef {
+                        origin,
+                        index: j,
+                        leaf_hash: leaf,
+                    },
+                    &now,
+                );
+                accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
+            }));
+        }
+    }
+    if builds.is_empty() {
+        return Ok(false);
+    }
+    let n = builds.len() as u64;
+    s.append(builds).await?;
+    Metrics::add(&s.metrics.acknowledged, n);
+    Ok(true)
+}
+
+/// Keeps a fork's evidence, raises the alert and stops cosigning the partner's log.
+pub fn fork(s: &Shared, size: u64, held: &[u8], seen: &[u8]) {
+    s.frozen.store(true, Ordering::SeqCst);
+    Metrics::add(&s.metrics.forks, 1);
+    if let Ok(mut w) = s.witness.lock() {
+        if let Err(e) = w.record_fork(s.keys.partner_log.name(), held, seen, s.clock.now().max(0) as u64) {
+            tracing::error!("could not record the fork evidence: {e}");
+        }
+    }
+    s.alert(
+        "fork",
+        format!(
+            "{} signed two different trees of size {size}: both checkpoints are kept in witness.db; this node no longer cosigns or acknowledges that log",
+            s.cfg.partner.party
+        ),
+    );
+}
+
+/// A cosigner of the own log: the partner, or a witness.
+struct Target {
+    peer: Peer,
+    path: &'static str,
+    key: VerifierKey,
+    /// `None`: the partner; `Some(i)`: witness `i`.
+    witness: Option<usize>,
+}
+
+/// Runs one pusher per cosigner until `stop` fires.
+pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut targets = Vec::new();
+    if let Ok(p) = Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone()) {
+        targets.push(Target {
+            peer: p,
+            path: "/witness/add-checkpoint",
+            key: s.keys.partner_node.clone(),
+            witness: None,
+        });
+    }
+    for (i, w) in s.cfg.witnesses.iter().enumerate() {
+        if let Ok(p) = Peer::new(s.http.clone(), &w.url, s.node_key.clone()) {
+            targets.push(Target {
+                peer: p,
+                path: "/add-checkpoint",
+                key: s.keys.witnesses[i].clone(),
+                witness: Some(i),
+            });
+        }
+    }
+    let tasks: Vec<_> = targets
+        .into_iter()
+        .map(|t| tokio::spawn(push(s.clone(), t, stop.clone())))
+        .collect();
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+async fn push(s: Arc<Shared>, t: Target, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut latest = s.latest.subscribe();
+    let mut old: u64 = 0;
+    let mut done: u64 = cosigned_by(&s, &t);
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let (size, note) = latest.borrow_and_update().clone();
+        if size > done {
+            match push_once(&s, &t, old.min(size), size, &note).await {
+                Ok(Pushed::Cosigned) => {
+                    old = size;
+                    done = size;
+                    backoff = Duration::from_millis(50);
+                    continue;
+                }
+                Ok(Pushed::Conflict(known)) if known <= size && known != old => {
+                    old = known;
+                    continue;
+                }
+                Ok(Pushed::Conflict(known)) => {
+                    s.alert(
+                        "cosigner",
+                        format!(
+                            "{} says it has cosigned size {known} of this log, but the log is at {size}",
+                            t.peer.base()
+                        ),
+                    );
+                }
+                Ok(Pushed::Refused(why)) | Err(why) => {
+                    Metrics::add(&s.metrics.exchange_errors, 1);
+                    tracing::warn!(
+                        "add-checkpoint at {}{}: {why} (retrying in {} ms)",
+                        t.peer.base(),
+                        t.path,
+                        backoff.as_millis()
+                    );
+                }
+            }
+            let w = backoff;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+            tokio::select! {
+                _ = tokio::time::sleep(w) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        tokio::select! {
+            _ = latest.changed() => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+enum Pushed {
+    Cosigned,
+    Conflict(u64),
+    Refused(String),
+}
+
+fn cosigned_by(s: &Shared, t: &Target) -> u64 {
+    let Ok(c) = s.cosigned.lock() else { return 0 };
+    match t.witness {
+        None => c.partner,
+        Some(i) => c.witnesses.get(i).copied().unwrap_or(0),
+    }
+}
+
+async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<Vec<u8>>) -> Result<Pushed, String> {
+    let s2 = s.clone();
+    let note2 = note.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        s2.with_reader(|r| {
+            let proof = if old == 0 || old == size {
+                Vec::new()
+            } else {
+                accord_tlog::merkle::consistency_proof(&Hashes(r), old, size).map_err(|e| e.to_string())?
+            };
+            let checkpoint = Note::parse(&note2).map_err(|e| e.to_string())?;
+            Ok(AddCheckpoint { old, proof, checkpoint }.to_bytes())
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let r = t.peer.post(t.path, body, "text/plain; charset=utf-8").await?;
+    match r.status {
+        200 => {
+            let sigs = accord_tlog::witness::parse_response(&r.body)?;
+            let base = Note::parse(note).map_err(|e| e.to_string())?;
+            let mut lines = Vec::new();
+            for sig in sigs {
+                if sig.name != t.key.name() || sig.id != t.key.id() {
+                    continue;
+                }
+                let one = Note {
+                    text: base.text.clone(),
+                    signatures: vec![sig.clone()],
+                };
+                one.verify(std::slice::from_ref(&t.key))
+                    .map_err(|e| format!("the cosignature does not verify: {e}"))?;
+                lines.push(sig.line());
+            }
+            if lines.is_empty() {
+                return Err(format!("no cosignature by {} in the response", t.key.name()));
+            }
+            let s2 = s.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), String> {
+                let mut store = s2.nd.dir.open_cosigner().map_err(|e| e.to_string())?;
+                store.add_cosignatures(size, &lines).map_err(|e| e.to_string())?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            if let Ok(mut c) = s.cosigned.lock() {
+                match t.witness {
+                    None => c.partner = c.partner.max(size),
+                    Some(i) => {
+                        if let Some(w) = c.witnesses.get_mut(i) {
+                            *w = (*w).max(size);
+                        }
+                    }
+                }
+            }
+            Metrics::add(&s.metrics.cosignatures, 1);
+            s.bump();
+            Ok(Pushed::Cosigned)
+        }
+        409 => Ok(Pushed::Conflict(accord_tlog::witness::parse_size_body(&r.body)?)),
+        other => Ok(Pushed::Refused(format!("{other}: {}", String::from_utf8_lossy(&r.body).trim()))),
+    }
+}
+
+/// `POST /witness/add-checkpoint`: the partner pushes a checkpoint of its log; it is cosigned
+/// once the mirror holds the tree it names (waiting up to 20 s for the follower), under the
+/// tlog-witness rules.
+pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(&s, &w, &[Role::PartnerNode], "add-checkpoint") {
+        return r;
+    }
+    let req = match AddCheckpoint::parse(&body) {
+        Ok(r) => r,
+        Err(rej) => return (StatusCode::from_u16(rej.status()).unwrap_or(StatusCode::BAD_REQUEST), rej.body()).into_response(),
+    };
+    let size = match accord_tlog::Checkpoint::parse(&req.checkpoint.text) {
+        Ok(c) => c.size,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    if s.frozen.load(Ordering::SeqCst) {
+        return (StatusCode::FORBIDDEN, "this node saw a fork of the log and no longer cosigns it\n").into_response();
+    }
+    // A checkpoint that contradicts the mirror is a fork, whatever its size.
+    let checked = match (s.mirror.lock(), bare(&req.checkpoint.to_bytes(), &s.keys.partner_log)) {
+        (Ok(guard), Ok(n)) => guard.as_ref().map(|m| m.check(&n)),
+        _ => None,
+    };
+    if let Some(Err(MirrorError::Fork { size, held, seen })) = checked {
+        fork(&s, size, &held, &seen);
+        return (
+            StatusCode::CONFLICT,
+            "fork: this checkpoint contradicts one the log signed before\n",
+        )
+            .into_response();
+    }
+    let mut changed = s.changed.subscribe();
+    s.wake.notify_one();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let held = s.view.read().map(|v| v.partner_size()).unwrap_or(0);
+        if held >= size {
+            break;
+        }
+        if s.frozen.load(Ordering::SeqCst) {
+            return (StatusCode::FORBIDDEN, "this node saw a fork of the log and no longer cosigns it\n").into_response();
+        }
+        s.wake.notify_one();
+        if tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the entries up to size {size} are not yet verified here ({held} held); retry\n"),
+            )
+                .into_response();
+        }
+    }
+    let s2 = s.clone();
+    let now = s.clock.now().max(0) as u64;
+    let out = tokio::task::spawn_blocking(move || {
+        let mut w = s2.witness.lock().map_err(|_| "witness state poisoned".to_string())?;
+        w.add_checkpoint(&body, &s2.node_key, now).map_err(|e| e.to_string())
+    })
+    .await;
+    match out {
+        Ok(Ok(Ok(cosig))) => {
+            Metrics::add(&s.metrics.cosigned, 1);
+            (StatusCode::OK, [("content-type", "text/plain; charset=utf-8")], cosig).into_response()
+        }
+        Ok(Ok(Err(rej))) => {
+            let status = StatusCode::from_u16(rej.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            let ct = if rej.status() == 409 {
+                accord_tlog::witness::SIZE_CONTENT_TYPE
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            (status, [("content-type", ct)], rej.body()).into_response()
+        }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /api/v1/status`: the exchange's progress (public: sizes only). With
+/// `until_acknowledged=N` (partner entries this node acknowledged), `until_final=N` (own
+/// entries final under the policy) and `timeout_ms`, waits until they hold.
+pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
+    let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+    let until_ack = num("until_acknowledged");
+    let until_final = num("until_final");
+    let until_partner_ack = num("until_acknowledged_by_partner");
+    let timeout = Duration::from_millis(num("timeout_ms").unwrap_or(0).min(60_000));
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut changed = s.changed.subscribe();
+    loop {
+        let body = status_json(&s);
+        let ok = until_ack.is_none_or(|n| body["partner"]["acknowledged"].as_u64().unwrap_or(0) >= n)
+            && until_final.is_none_or(|n| body["final_size"].as_u64().unwrap_or(0) >= n)
+            && until_partner_ack.is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n);
+        if ok || tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
+            let mut body = body;
+            body["reached"] = serde_json::Value::Bool(ok);
+            return axum::Json(body).into_response();
+        }
+    }
+}
+
+/// The status document.
+pub fn status_json(s: &Shared) -> serde_json::Value {
+    let (size, _) = *s.latest.borrow();
+    let (mirrored, acked, by_partner, problems) = s
+        .view
+        .read()
+        .map(|v| (v.partner_size(), v.acknowledged(), v.acknowledged_by_partner(), v.problems().len()))
+        .unwrap_or_default();
+    let cosigned = s.cosigned.lock().map(|c| c.clone()).unwrap_or_default();
+    let alerts = s.alerts.lock().map(|a| a.len()).unwrap_or(0);
+    serde_json::json!({
+        "party": s.cfg.party,
+        "origin": s.origin,
+        "size": size,
+        "clock": rfc3339(s.clock.now()),
+        "acknowledged_by_partner": by_partner,
+        "cosigned": cosigned,
+        "final_size": s.final_size(),
+        "partner": {"party": s.cfg.partner.party, "mirrored": mirrored, "acknowledged": acked},
+        "frozen": s.frozen.load(Ordering::SeqCst),
+        "alerts": alerts,
+        "problems": problems,
+    })
+}
+
+/// Serves a node on `listener` until `shutdown` resolves; then stops the exchange and the
+/// sequencer (every acknowledged entry is already durable).
+pub async fn serve(
+    s: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(follow(s.clone(), stop_rx.clone()));
+    let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
+    let app = crate::node::router(s.clone());
+    let stop2 = stop_tx.clone();
+    let res = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop2.send(true);
+        })
+        .await
+        .map_err(|e| e.to_string());
+    let _ = stop_tx.send(true);
+    let _ = follower.await;
+    let _ = pushers.await;
+    let s2 = s.clone();
+    let _ = tokio::task::spawn_blocking(move || s2.stop()).await;
+    res
+}

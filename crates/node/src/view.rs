@@ -1,0 +1,379 @@
+//! The exchanged record as a node sees it: its own log's notifications and acknowledgements and
+//! the partner's (from the mirror), joined so that each notification carries its time of
+//! receipt, the other Party's acknowledgement. Pure: entries in, notifications and reports out.
+//!
+//! Invariants: a notification's `received` comes only from an acknowledgement in the other
+//! Party's log that names that very entry (origin, index and leaf hash); an acknowledgement that
+//! names anything else is a problem, never a receipt; the first acknowledgement of an entry is
+//! its receipt.
+
+use accord_ledger::compliance::{history_report, Report};
+use accord_ledger::replay::replay;
+use accord_ledger::History;
+use accord_tlog::entry::{decode, Envelope};
+use accord_tlog::merkle::leaf_hash;
+use accord_tlog::Hash;
+use accord_treaty::{Date, TreatySpec};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` into POSIX seconds.
+pub fn parse_time(s: &str) -> Result<i64, String> {
+    accord_ledger::notification::Timestamp::parse(s).map(|t| t.unix())
+}
+
+/// One entry of a log, as the view keeps it.
+#[derive(Debug, Clone)]
+enum Rec {
+    /// A notification (JSON with `received` absent).
+    Notification { id: String, value: Arc<serde_json::Value> },
+    /// An acknowledgement (of the other log's entry, whose receipt it recorded).
+    Ack,
+    /// Anything else (a notification logged by hash whose blob is missing, say).
+    Other,
+}
+
+/// One side of the record.
+#[derive(Debug, Default, Clone)]
+struct Side {
+    recs: Vec<Rec>,
+    leaves: Vec<Hash>,
+    by_id: HashMap<String, u64>,
+    /// Receipt of this side's entries, from the other side's acknowledgements.
+    receipts: HashMap<u64, String>,
+}
+
+/// A problem with an entry of either log.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// Whose log.
+    pub party: String,
+    /// Entry index.
+    pub index: u64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The joined record.
+#[derive(Debug, Clone)]
+pub struct View {
+    own_party: String,
+    partner_party: String,
+    own_origin: String,
+    partner_origin: String,
+    own: Side,
+    partner: Side,
+    problems: Vec<Problem>,
+    ack_cursor: usize,
+}
+
+/// An entry as a caller gives it: bytes, and the notification when it was logged by hash.
+pub struct Given<'a> {
+    /// The entry's bytes.
+    pub bytes: &'a [u8],
+    /// The notification's canonical JSON, for an entry that logs it by hash.
+    pub blob: Option<Vec<u8>>,
+}
+
+/// One line of an inbox or outbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoxItem {
+    /// Entry index in the sender's log.
+    pub index: u64,
+    /// Notification id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Event date.
+    pub date: String,
+    /// Sent.
+    pub sent: Option<String>,
+    /// Received (the acknowledgement's time).
+    pub received: Option<String>,
+    /// Due, when the catalogue gives a deadline.
+    pub due: Option<String>,
+    /// `on_time`, `late`, `awaiting` (not yet received, not yet due), `overdue`, or `no_deadline`.
+    pub status: &'static str,
+}
+
+impl View {
+    /// An empty view.
+    pub fn new(own_party: &str, own_origin: &str, partner_party: &str, partner_origin: &str) -> View {
+        View {
+            own_party: own_party.into(),
+            partner_party: partner_party.into(),
+            own_origin: own_origin.into(),
+            partner_origin: partner_origin.into(),
+            own: Side::default(),
+            partner: Side::default(),
+            problems: Vec::new(),
+            ack_cursor: 0,
+        }
+    }
+
+    /// Entries of the own log seen.
+    pub fn own_size(&self) -> u64 {
+        self.own.recs.len() as u64
+    }
+
+    /// Entries of the partner's log seen.
+    pub fn partner_size(&self) -> u64 {
+        self.partner.recs.len() as u64
+    }
+
+    /// Partner notifications this node has acknowledged.
+    pub fn acknowledged(&self) -> u64 {
+        self.partner.receipts.len() as u64
+    }
+
+    /// Partner notifications not yet acknowledged, in order (acknowledgements are never
+    /// acknowledged, so the exchange ends).
+    pub fn to_acknowledge(&self) -> Vec<u64> {
+        let from = self.ack_cursor.min(self.partner.recs.len());
+        (from..self.partner.recs.len())
+            .filter(|&i| matches!(self.partner.recs[i], Rec::Notification { .. }) && !self.partner.receipts.contains_key(&(i as u64)))
+            .map(|i| i as u64)
+            .collect()
+    }
+
+    /// Moves the start of [`View::to_acknowledge`]'s scan past entries that need nothing more.
+    fn advance_cursor(&mut self) {
+        while let Some(r) = self.partner.recs.get(self.ack_cursor) {
+            let done = !matches!(r, Rec::Notification { .. }) || self.partner.receipts.contains_key(&(self.ack_cursor as u64));
+            if !done {
+                break;
+            }
+            self.ack_cursor += 1;
+        }
+    }
+
+    /// Own entries the partner has acknowledged.
+    pub fn acknowledged_by_partner(&self) -> u64 {
+        self.own.receipts.len() as u64
+    }
+
+    /// The own log index of a notification id.
+    pub fn own_index(&self, id: &str) -> Option<u64> {
+        self.own.by_id.get(id).copied()
+    }
+
+    /// The own notification at `index`, if that entry is one.
+    pub fn own_notification(&self, index: u64) -> Option<serde_json::Value> {
+        match self.own.recs.get(index as usize)? {
+            Rec::Notification { value, .. } => Some((**value).clone()),
+            _ => None,
+        }
+    }
+
+    /// The partner's entry `index`: its leaf hash.
+    pub fn partner_leaf(&self, index: u64) -> Option<Hash> {
+        self.partner.leaves.get(index as usize).copied()
+    }
+
+    /// Problems seen in either log.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Adds the next own entry.
+    pub fn push_own(&mut self, e: Given<'_>) {
+        self.own.leaves.truncate(self.own.recs.len());
+        self.own.leaves.push(leaf_hash(e.bytes));
+        let (own, partner) = (&mut self.own, &mut self.partner);
+        push(own, partner, &self.own_party, &self.partner_origin, e, &mut self.problems);
+        self.advance_cursor();
+    }
+
+    /// Adds the next partner entry.
+    pub fn push_partner(&mut self, e: Given<'_>) {
+        self.partner.leaves.truncate(self.partner.recs.len());
+        self.partner.leaves.push(leaf_hash(e.bytes));
+        let (own, partner) = (&mut self.own, &mut self.partner);
+        push(partner, own, &self.partner_party, &self.own_origin, e, &mut self.problems);
+    }
+
+    /// Loads both logs at once (at start): each side's acknowledgements may name entries of the
+    /// other that come later in the loading order, so every leaf is known before any entry is
+    /// classified.
+    pub fn load(&mut self, own: Vec<Given<'_>>, partner: Vec<Given<'_>>) {
+        self.own.leaves.extend(own.iter().map(|g| leaf_hash(g.bytes)));
+        self.partner.leaves.extend(partner.iter().map(|g| leaf_hash(g.bytes)));
+        for g in own {
+            let (o, p) = (&mut self.own, &mut self.partner);
+            push(o, p, &self.own_party, &self.partner_origin, g, &mut self.problems);
+        }
+        for g in partner {
+            let (o, p) = (&mut self.own, &mut self.partner);
+            push(p, o, &self.partner_party, &self.own_origin, g, &mut self.problems);
+        }
+        self.advance_cursor();
+    }
+
+    /// Every notification of both Parties, with its time of receipt where acknowledged, as
+    /// JSON Lines in the treaty engine's format.
+    pub fn notifications_jsonl(&self) -> String {
+        let mut out = String::new();
+        for side in [&self.own, &self.partner] {
+            for (i, r) in side.recs.iter().enumerate() {
+                if let Rec::Notification { value, .. } = r {
+                    let mut v = (**value).clone();
+                    if let (Some(t), Some(o)) = (side.receipts.get(&(i as u64)), v.as_object_mut()) {
+                        o.insert("received".into(), serde_json::Value::String(t.clone()));
+                    }
+                    out.push_str(&v.to_string());
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    /// The history of both Parties as exchanged.
+    pub fn history(&self, spec: &TreatySpec) -> Result<History, String> {
+        History::parse(spec, &self.notifications_jsonl()).map_err(|e| e.to_string())
+    }
+
+    /// The compliance report on `at`, with the figures at every data exchange up to it.
+    pub fn compliance(&self, spec: &TreatySpec, at: Date) -> Result<Report, String> {
+        let history = self.history(spec)?;
+        let dates: Vec<Date> = spec
+            .data_exchange_dates()
+            .into_iter()
+            .filter(|d| *d <= at)
+            .chain(std::iter::once(at))
+            .collect();
+        let mut dates = dates;
+        dates.sort();
+        dates.dedup();
+        let out = replay(spec, &history, &dates).map_err(|e| e.to_string())?;
+        Ok(history_report(spec, &history, &out, at))
+    }
+
+    /// The own (outbox) or partner (inbox) notifications with their deadline status as of `now`.
+    pub fn mailbox(&self, spec: &TreatySpec, outbox: bool, now: i64) -> Vec<BoxItem> {
+        let side = if outbox { &self.own } else { &self.partner };
+        let eif = spec.lifecycle.entry_into_force();
+        let mut items = Vec::new();
+        for (i, r) in side.recs.iter().enumerate() {
+            let Rec::Notification { id, value } = r else { continue };
+            let s = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            let kind = s("kind").unwrap_or_default();
+            let date_s = s("date").unwrap_or_default();
+            let received = side.receipts.get(&(i as u64)).cloned();
+            let due = spec
+                .catalogue
+                .get(&kind)
+                .and_then(|(_, k)| accord_treaty::parse_date(&date_s).ok().and_then(|d| k.deadline.due(d, eif)));
+            let due_unix = |d: accord_treaty::Due| match d {
+                accord_treaty::Due::Date { date } => date.next_day().map_or(i64::MAX, |n| n.midnight().assume_utc().unix_timestamp() - 1),
+                accord_treaty::Due::Instant { unix } => unix,
+            };
+            let status = match (due, &received) {
+                (None, _) => "no_deadline",
+                (Some(d), Some(r)) => {
+                    if parse_time(r).unwrap_or(i64::MAX) <= due_unix(d) {
+                        "on_time"
+                    } else {
+                        "late"
+                    }
+                }
+                (Some(d), None) => {
+                    if now <= due_unix(d) {
+                        "awaiting"
+                    } else {
+                        "overdue"
+                    }
+                }
+            };
+            items.push(BoxItem {
+                index: i as u64,
+                id: id.clone(),
+                kind,
+                date: date_s,
+                sent: s("sent"),
+                received,
+                due: due.map(|d| match d {
+                    accord_treaty::Due::Date { date } => date.to_string(),
+                    accord_treaty::Due::Instant { unix } => crate::clock::rfc3339(unix),
+                }),
+                status,
+            });
+        }
+        items
+    }
+}
+
+fn push(side: &mut Side, other: &mut Side, party: &str, other_origin: &str, e: Given<'_>, problems: &mut Vec<Problem>) {
+    let index = side.recs.len() as u64;
+    let mut problem = |p: String| {
+        problems.push(Problem {
+            party: party.to_owned(),
+            index,
+            problem: p,
+        })
+    };
+    let rec = match decode(e.bytes) {
+        Err(err) => {
+            problem(format!("not an accord entry: {err}"));
+            Rec::Other
+        }
+        Ok(env) => classify(&env, e.blob, other, other_origin, party, &mut problem),
+    };
+    if let Rec::Notification { id, .. } = &rec {
+        if side.by_id.insert(id.clone(), index).is_some() {
+            problem(format!("notification id {id} logged twice; the first is kept"));
+        }
+    }
+    side.recs.push(rec);
+}
+
+fn classify(
+    env: &Envelope,
+    blob: Option<Vec<u8>>,
+    other: &mut Side,
+    other_origin: &str,
+    party: &str,
+    problem: &mut dyn FnMut(String),
+) -> Rec {
+    if env.party != party {
+        problem(format!("party {:?} in the log of {party}", env.party));
+        return Rec::Other;
+    }
+    if let Some((r, at)) = env.acknowledges() {
+        if r.origin != other_origin {
+            problem(format!("acknowledges an entry of {}, not of {other_origin}", r.origin));
+            return Rec::Other;
+        }
+        match other.leaves.get(r.index as usize) {
+            Some(h) if *h == r.leaf_hash => {
+                other.receipts.entry(r.index).or_insert_with(|| at.to_owned());
+                return Rec::Ack;
+            }
+            Some(_) => problem(format!("acknowledges entry {} with a leaf hash that is not that entry's", r.index)),
+            None => problem(format!("acknowledges entry {}, which is not yet held", r.index)),
+        }
+        return Rec::Other;
+    }
+    let value = if env.notification.is_null() {
+        match blob.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) {
+            Some(v) => v,
+            None => {
+                problem("a notification logged by hash whose content is not at hand".into());
+                return Rec::Other;
+            }
+        }
+    } else {
+        env.notification.clone()
+    };
+    match value.get("id").and_then(|v| v.as_str()) {
+        Some(id) => Rec::Notification {
+            id: id.to_owned(),
+            value: Arc::new(value.clone()),
+        },
+        None => {
+            problem("a notification without an id".into());
+            Rec::Other
+        }
+    }
+}
