@@ -217,7 +217,8 @@ pub enum SigRefusal {
 pub struct SigVerifier {
     keys: Vec<VerifierKey>,
     started: i64,
-    seen: Mutex<HashMap<String, i64>>,
+    /// Nonces seen with their `created`, and the size at which to forget old ones next.
+    seen: Mutex<(HashMap<String, i64>, usize)>,
 }
 
 impl SigVerifier {
@@ -226,7 +227,7 @@ impl SigVerifier {
         SigVerifier {
             keys,
             started,
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new((HashMap::new(), 4096)),
         }
     }
 
@@ -279,8 +280,14 @@ impl SigVerifier {
         let vk = VerifyingKey::from_bytes(&key.public_key()).map_err(|e| bad(e.to_string()))?;
         vk.verify(base.as_bytes(), &Signature::from_bytes(&sig_bytes))
             .map_err(|_| bad("the signature does not verify".into()))?;
-        let mut seen = self.seen.lock().map_err(|_| bad("internal: nonce cache".into()))?;
-        seen.retain(|_, c| (now - *c).abs() <= WINDOW_SECS);
+        let mut guard = self.seen.lock().map_err(|_| bad("internal: nonce cache".into()))?;
+        let (seen, prune_at) = &mut *guard;
+        // Forget nonces outside the window now and then, in amortised constant time (a created
+        // time outside the window is refused anyway, so a forgotten nonce cannot be replayed).
+        if seen.len() >= *prune_at {
+            seen.retain(|_, c| (now - *c).abs() <= WINDOW_SECS);
+            *prune_at = (seen.len() * 2).max(4096);
+        }
         let k = format!("{}/{}", params.keyid, params.nonce);
         if seen.contains_key(&k) {
             return Err(bad("replayed: this nonce was already used".into()));

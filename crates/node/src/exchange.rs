@@ -411,7 +411,7 @@ async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<
             }
             let s2 = s.clone();
             tokio::task::spawn_blocking(move || -> Result<(), String> {
-                let mut store = s2.nd.dir.open_cosigner().map_err(|e| e.to_string())?;
+                let mut store = s2.cosigner.lock().map_err(|_| "cosigner poisoned")?;
                 store.add_cosignatures(size, &lines).map_err(|e| e.to_string())?;
                 Ok(())
             })

@@ -149,6 +149,8 @@ pub struct Shared {
     pub append_lock: tokio::sync::Mutex<()>,
     /// Read-only connections to the own log.
     pub readers: Mutex<Vec<SqliteStore>>,
+    /// A connection to the own log that keeps cosignatures beside its checkpoints.
+    pub cosigner: Mutex<SqliteStore>,
     /// The partner's log, verified.
     pub mirror: Mutex<Option<Mirror<SqliteStore>>>,
     /// This node as the partner log's witness.
@@ -272,6 +274,7 @@ impl Shared {
             seq: Mutex::new(Some(seq)),
             append_lock: tokio::sync::Mutex::new(()),
             readers: Mutex::new(vec![reader]),
+            cosigner: Mutex::new(nd.dir.open_cosigner().map_err(|e| e.to_string())?),
             mirror: Mutex::new(mirror),
             witness: Mutex::new(witness),
             tokens,
