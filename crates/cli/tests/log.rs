@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -427,42 +429,6 @@ fn a_changed_byte_is_found_and_located() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// A tile reader over an exported folder, for tlog_tiles: it maps their Go-layout tiles to
-/// C2SP paths, written here from the spec (not with accord's code): `tile/<L>/<N>[.p/<W>]`,
-/// N in three-digit groups, all but the last prefixed `x`.
-struct Exported(PathBuf);
-
-fn c2sp_path(level: u8, index: u64, width: u32) -> String {
-    let mut groups = vec![format!("{:03}", index % 1000)];
-    let mut n = index / 1000;
-    while n > 0 {
-        groups.push(format!("x{:03}", n % 1000));
-        n /= 1000;
-    }
-    groups.reverse();
-    let mut p = format!("tile/{level}/{}", groups.join("/"));
-    if width < 256 {
-        p.push_str(&format!(".p/{width}"));
-    }
-    p
-}
-
-impl tlog_tiles::TileReader for Exported {
-    fn height(&self) -> u8 {
-        8
-    }
-    fn read_tiles(&self, tiles: &[tlog_tiles::Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
-        tiles
-            .iter()
-            .map(|t| {
-                std::fs::read(self.0.join(c2sp_path(t.level(), t.level_index(), t.width())))
-                    .map_err(|_| tlog_tiles::Error::IndexesNotInTree)
-            })
-            .collect()
-    }
-    fn save_tiles(&self, _: &[tlog_tiles::Tile], _: &[Vec<u8>]) {}
-}
-
 #[test]
 fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
     let t = tempfile::tempdir().unwrap();
@@ -490,7 +456,7 @@ fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
     note.verify(&signed_note::VerifierList::new(vec![Box::new(verifier)])).unwrap();
     let cp = tlog_tiles::Checkpoint::from_bytes(note.text()).unwrap();
     assert_eq!((cp.origin(), cp.size()), ("accord.example/us/new-start", n));
-    let reader = Exported(site.clone());
+    let reader = common::Exported(site.clone());
     let thr = tlog_tiles::TileHashReader::new(cp.size(), *cp.hash(), &reader);
     // Every entry in the bundles is proved included by the client, from the tiles alone.
     let bundle0 = std::fs::read(site.join("tile/entries/000")).unwrap();

@@ -182,17 +182,34 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         let s2 = s.clone();
         let n = entries.len() as u64;
         let entries2 = entries.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let extended = tokio::task::spawn_blocking(move || -> Result<accord_tlog::Checkpoint, String> {
             let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
             let m = m.as_mut().ok_or("no mirror")?;
             if m.size() != held {
-                return Ok(()); // another round got there first
+                return Err("the mirror moved meanwhile; starting again".into());
             }
-            m.extend(&entries2, &target_note).map_err(|e| e.to_string())?;
-            Ok(())
+            m.extend(&entries2, &target_note).map_err(|e| match e {
+                MirrorError::Mismatch { .. } => format!("mismatch: {e}"),
+                e => e.to_string(),
+            })
         })
         .await
-        .map_err(|e| e.to_string())??;
+        .map_err(|e| e.to_string())?;
+        if let Err(e) = extended {
+            if e.starts_with("mismatch") && held > 0 {
+                // Wrong entries, or a log that rewrote what this node holds: its signed
+                // checkpoint at the size held settles which.
+                let r = peer.get(&format!("/api/v1/checkpoints/{held}")).await?;
+                if r.status == 200 {
+                    let n = bare(&r.body, &s.keys.partner_log)?;
+                    let checked = s.mirror.lock().map_err(|_| "mirror poisoned")?.as_ref().map(|m| m.check(&n));
+                    if let Some(Err(MirrorError::Fork { size, held, seen })) = checked {
+                        fork(s, size, &held, &seen);
+                    }
+                }
+            }
+            return Err(e);
+        }
         {
             let mut v = s.view.write().map_err(|_| "view poisoned")?;
             if v.partner_size() == held {
@@ -463,8 +480,8 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: U
     if let Some(Err(MirrorError::Fork { size, held, seen })) = checked {
         fork(&s, size, &held, &seen);
         return (
-            StatusCode::CONFLICT,
-            "fork: this checkpoint contradicts one the log signed before\n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "fork: this checkpoint contradicts one the log signed before; the evidence is kept and this node no longer cosigns the log\n",
         )
             .into_response();
     }

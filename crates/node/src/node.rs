@@ -555,6 +555,33 @@ pub fn require(s: &Shared, w: &Who, roles: &[Role], what: &str) -> Result<Role, 
 
 type S = State<Arc<Shared>>;
 
+/// Every route of [`router`], as `(method, path)` in OpenAPI's path form; `openapi.json`
+/// describes exactly these (a test checks both ways, and that each answers).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("get", "/log/checkpoint"),
+    ("get", "/log/{path}"),
+    ("get", "/api/v1/keys"),
+    ("get", "/api/v1/checkpoints/{size}"),
+    ("get", "/api/v1/status"),
+    ("post", "/api/v1/session"),
+    ("post", "/api/v1/validate"),
+    ("post", "/api/v1/compose"),
+    ("post", "/api/v1/notifications"),
+    ("get", "/api/v1/outbox"),
+    ("get", "/api/v1/inbox"),
+    ("get", "/api/v1/state"),
+    ("get", "/api/v1/compliance"),
+    ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/clock"),
+    ("put", "/api/v1/clock"),
+    ("get", "/api/v1/blobs/{sha256}"),
+    ("post", "/witness/add-checkpoint"),
+];
+
 /// The node's routes.
 pub fn router(s: Arc<Shared>) -> Router {
     Router::new()
@@ -737,3 +764,25 @@ async fn session(State(s): S, body: Bytes) -> Response {
 
 /// Query parameters as a map.
 pub type Params = Query<HashMap<String, String>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openapi.json` describes exactly the routes the router has.
+    #[test]
+    fn openapi_lists_every_route_and_no_other() {
+        let doc: serde_json::Value = serde_json::from_str(crate::api::OPENAPI).expect("openapi.json is JSON");
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, ops) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in ops.as_object().expect("operations") {
+                assert!(op["responses"].is_object(), "{method} {path}: no responses");
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+        documented.sort();
+        let mut routes: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        routes.sort();
+        assert_eq!(documented, routes);
+    }
+}

@@ -1,0 +1,663 @@
+//! Party nodes end to end, as real processes on loopback: two `accord serve` nodes and an
+//! `accord witness serve` exchange thousands of notifications; either node is killed with
+//! SIGKILL at random moments and restarted (`ACCORD_EXCHANGE_KILLS`, default 3; the script
+//! `scripts/exchange-crash-test` runs more); a partner is offline for a while; at the end both
+//! logs verify, every notification is acknowledged exactly once and every checkpoint is
+//! cosigned by the partner and the witness. Refused requests (no or wrong credential, bad
+//! JSON, unknown kind, oversize body, wrong or replayed or expired signatures) get a clear 4xx
+//! and change nothing; a node that forks its log is caught with the evidence kept; the tiles a
+//! node serves satisfy a tlog client that is not accord; every route in openapi.json answers.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+
+fn accord(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = accord(dir, args);
+    assert_eq!(code, 0, "{args:?}: {out}{err}");
+    out
+}
+
+/// One HTTP/1.1 request over a fresh connection: status and body.
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    // A server may answer (413) before reading a large body: a failed write is not an error.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..text_end]).into_owned();
+    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = raw.get(text_end + 4..).unwrap_or_default().to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + n]);
+        b = &b[eol + 2 + n + 2..];
+    }
+    out
+}
+
+fn json(port: u16, method: &str, path: &str, token: &str, body: &[u8]) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let (st, b) = http(
+        port,
+        method,
+        path,
+        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        body,
+    );
+    (st, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A node's folder, configuration, tokens and process.
+struct Node {
+    dir: PathBuf,
+    data: String,
+    port: u16,
+    op: String,
+    reader: String,
+    log_key: String,
+    node_key: String,
+    child: Option<Child>,
+}
+
+struct Net {
+    _t: tempfile::TempDir,
+    root: PathBuf,
+    us: Node,
+    ru: Node,
+    witness: Child,
+    wkey: String,
+}
+
+fn start(root: &Path, args: &[&str], log: &str) -> Child {
+    let err = std::fs::File::create(root.join(log)).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .arg("--stop-with-stdin")
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(err)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(c.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(
+        line.contains("http://"),
+        "{args:?} did not start: {line:?}; {}",
+        std::fs::read_to_string(root.join(log)).unwrap_or_default()
+    );
+    c
+}
+
+impl Node {
+    fn start(&mut self, root: &Path) {
+        let data = self.data.clone();
+        self.child = Some(start(
+            root,
+            &["serve", "--data", &data, "--config", &format!("{data}.toml")],
+            &format!("{data}.log"),
+        ));
+    }
+    fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            drop(c.stdin.take());
+            let st = c.wait().unwrap();
+            assert!(st.success(), "{} stopped with {st}", self.data);
+        }
+    }
+    fn status(&self) -> Value {
+        let (st, v) = json(self.port, "GET", "/api/v1/status", "", b"");
+        assert_eq!(st, 200);
+        v
+    }
+}
+
+fn setup() -> Net {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().to_path_buf();
+    let make = |party: &str, data: &str| {
+        let v: Value = serde_json::from_str(&ok(
+            &root,
+            &[
+                "serve",
+                "init",
+                "--data",
+                data,
+                "--party",
+                party,
+                "--origin",
+                &format!("accord.example/{data}/new-start"),
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap();
+        Node {
+            dir: root.join(data),
+            data: data.into(),
+            port: free_port(),
+            op: ok(&root, &["serve", "token", "--data", data, "--role", "operator"]).trim().into(),
+            reader: ok(&root, &["serve", "token", "--data", data, "--role", "partner-reader"])
+                .trim()
+                .into(),
+            log_key: v["log_key"].as_str().unwrap().into(),
+            node_key: v["node_key"].as_str().unwrap().into(),
+            child: None,
+        }
+    };
+    let mut us = make("US", "us");
+    let mut ru = make("RU", "ru");
+    let wkey = ok(&root, &["witness", "init", "--data", "w", "--name", "witness.example"])
+        .trim()
+        .to_owned();
+    ok(&root, &["witness", "follow", "--data", "w", "--vkey", &us.log_key]);
+    ok(&root, &["witness", "follow", "--data", "w", "--vkey", &ru.log_key]);
+    let wport = free_port();
+    for (a, b) in [(&us, &ru), (&ru, &us)] {
+        let party = if a.data == "us" { "US" } else { "RU" };
+        let other = if party == "US" { "RU" } else { "US" };
+        std::fs::write(
+            root.join(format!("{}.toml", a.data)),
+            format!(
+                "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[[witness]]\nurl = \"http://127.0.0.1:{wport}\"\nkey = \"{wkey}\"\n[exchange]\npoll_ms = 500\n",
+                a.port, b.port, b.log_key, b.node_key
+            ),
+        )
+        .unwrap();
+    }
+    let witness = start(
+        &root,
+        &[
+            "witness",
+            "serve",
+            "--data",
+            "w",
+            "--listen",
+            &format!("127.0.0.1:{wport}"),
+            "--allow",
+            &us.node_key,
+            "--allow",
+            &ru.node_key,
+        ],
+        "w.log",
+    );
+    us.start(&root);
+    ru.start(&root);
+    Net {
+        _t: t,
+        root,
+        us,
+        ru,
+        witness,
+        wkey,
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        self.us.kill9();
+        self.ru.kill9();
+        let _ = self.witness.kill();
+        let _ = self.witness.wait();
+    }
+}
+
+/// The first `n` notifications of each Party from the synthetic history, as sent (no receipt).
+fn notifications(dir: &Path, n: usize) -> (Vec<Value>, Vec<Value>) {
+    ok(dir, &["simulate", "--seed", "1", "--out", "h.jsonl"]);
+    let text = std::fs::read_to_string(dir.join("h.jsonl")).unwrap();
+    let (mut us, mut ru) = (Vec::new(), Vec::new());
+    for l in text.lines() {
+        let mut v: Value = serde_json::from_str(l).unwrap();
+        if v.get("sent").is_none() {
+            continue;
+        }
+        v.as_object_mut().unwrap().remove("received");
+        let side = if v["party"] == "US" { &mut us } else { &mut ru };
+        if side.len() < n && v.to_string().len() < 60_000 {
+            side.push(v);
+        }
+    }
+    (us, ru)
+}
+
+/// Submits a batch, retrying (the same batch, so idempotently) until the node answers.
+fn submit(node: &Node, batch: &[Value]) -> Value {
+    let body = serde_json::to_vec(batch).unwrap();
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", node.port)).is_ok() {
+            let (st, v) = json(node.port, "POST", "/api/v1/notifications", &node.op, &body);
+            if st == 200 {
+                return v;
+            }
+            assert!(st == 0 || st >= 500, "submit: {st} {v}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{}: never accepted the batch", node.data);
+}
+
+/// Waits until both logs are final and every notification is acknowledged.
+fn wait_synced(net: &Net, us_n: u64, ru_n: u64) -> (Value, Value) {
+    let t0 = Instant::now();
+    loop {
+        let (a, b) = (net.us.status(), net.ru.status());
+        let done = a["final_size"] == a["size"]
+            && b["final_size"] == b["size"]
+            && a["partner"]["acknowledged"] == ru_n
+            && b["partner"]["acknowledged"] == us_n
+            && a["acknowledged_by_partner"] == us_n
+            && b["acknowledged_by_partner"] == ru_n
+            && a["partner"]["mirrored"] == b["size"]
+            && b["partner"]["mirrored"] == a["size"];
+        if done {
+            return (a, b);
+        }
+        assert!(t0.elapsed() < Duration::from_secs(180), "not synced after 180 s:\nUS {a}\nRU {b}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Every entry of a log, as JSON, and the leaf hash of each (base64).
+fn entries(db: &Path) -> Vec<(Value, String)> {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut st = c.prepare("SELECT data FROM entries ORDER BY idx").unwrap();
+    let rows = st.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+    rows.map(|r| {
+        let b = r.unwrap();
+        let leaf = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, accord_tlog::leaf_hash(&b).0);
+        (serde_json::from_slice(&b).unwrap(), leaf)
+    })
+    .collect()
+}
+
+/// Each of `sender`'s notifications is acknowledged exactly once in `receiver`'s log, and each
+/// notification id is logged once.
+fn acknowledged_once(sender: &[(Value, String)], receiver: &[(Value, String)], n: usize) {
+    let mut acks = std::collections::HashMap::new();
+    for (e, _) in receiver {
+        if e.get("received").is_some() {
+            let i = e["refs"][0]["index"].as_u64().unwrap();
+            *acks.entry(i).or_insert(0) += 1;
+            // Each acknowledgement names the entry's real leaf hash.
+            assert_eq!(
+                e["refs"][0]["leaf_hash"].as_str(),
+                sender.get(i as usize).map(|(_, l)| l.as_str()),
+                "acknowledgement of {i}"
+            );
+        }
+    }
+    let mut ids = std::collections::HashSet::new();
+    let mut notes = 0;
+    for (i, (e, leaf)) in sender.iter().enumerate() {
+        if e.get("received").is_none() {
+            notes += 1;
+            let _ = leaf;
+            assert!(
+                ids.insert(e["notification"]["id"].to_string()),
+                "id logged twice: {}",
+                e["notification"]["id"]
+            );
+            assert_eq!(
+                acks.get(&(i as u64)),
+                Some(&1),
+                "entry {i} acknowledged {:?} times",
+                acks.get(&(i as u64))
+            );
+        }
+    }
+    assert_eq!(notes, n);
+    assert_eq!(acks.len(), n, "acknowledgements of entries that are not notifications");
+}
+
+#[test]
+fn exchange_survives_kill_9_and_an_offline_partner() {
+    let kills: usize = std::env::var("ACCORD_EXCHANGE_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let seed: u64 = std::env::var("ACCORD_EXCHANGE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut net = setup();
+    let n = 1500;
+    let (us_n, ru_n) = notifications(&net.root, n);
+    let batches = 30;
+    let per = n / batches;
+    let kill_at: Vec<usize> = (0..kills).map(|_| rng.gen_range(0..batches)).collect();
+    for b in 0..batches {
+        let ub = &us_n[b * per..(b + 1) * per];
+        let rb = &ru_n[b * per..(b + 1) * per];
+        // Kill a node at a random moment: while a submission or the exchange is under way.
+        for (k, _) in kill_at.iter().enumerate().filter(|(_, &at)| at == b) {
+            let victim_us = k % 2 == 0;
+            let delay = Duration::from_millis(rng.gen_range(0..150));
+            let us_port = net.us.port;
+            let handle = std::thread::spawn({
+                let body = serde_json::to_vec(ub).unwrap();
+                let op = net.us.op.clone();
+                move || {
+                    let _ = json(us_port, "POST", "/api/v1/notifications", &op, &body);
+                }
+            });
+            std::thread::sleep(delay);
+            if victim_us {
+                net.us.kill9();
+                let _ = handle.join();
+                net.us.start(&net.root.clone());
+            } else {
+                net.ru.kill9();
+                let _ = handle.join();
+                net.ru.start(&net.root.clone());
+            }
+        }
+        submit(&net.us, ub);
+        submit(&net.ru, rb);
+        // The partner offline for a while: the US node keeps logging; RU catches up later.
+        if b == batches / 2 {
+            net.ru.stop();
+            for extra in 0..3 {
+                let _ = extra;
+                submit(&net.us, ub);
+            }
+            std::thread::sleep(Duration::from_millis(700));
+            net.ru.start(&net.root.clone());
+        }
+    }
+    let (a, b) = wait_synced(&net, n as u64, n as u64);
+    assert_eq!(a["size"], (2 * n) as u64, "{a}");
+    assert_eq!(b["size"], (2 * n) as u64, "{b}");
+    assert_eq!(a["frozen"], false);
+    net.us.stop();
+    net.ru.stop();
+    // Both logs verify, with every checkpoint; each notification acknowledged exactly once.
+    for d in ["us", "ru"] {
+        let (code, out, err) = accord(&net.root, &["log", "verify", "--data", d]);
+        assert_eq!(code, 0, "{d}: {out}{err}");
+    }
+    let (ue, re) = (entries(&net.us.dir.join("log.db")), entries(&net.ru.dir.join("log.db")));
+    acknowledged_once(&ue, &re, n);
+    acknowledged_once(&re, &ue, n);
+    // The latest checkpoint of each log carries the partner's and the witness's cosignatures.
+    for (d, partner) in [
+        ("us", "accord.example/ru/new-start/node"),
+        ("ru", "accord.example/us/new-start/node"),
+    ] {
+        let cp = ok(&net.root, &["log", "checkpoint", "--data", d]);
+        assert!(cp.contains(&format!("— {partner} ")), "{d}: {cp}");
+        assert!(cp.contains("— witness.example "), "{d}: {cp}");
+    }
+    let _ = net.wkey;
+}
+
+fn sign_headers(
+    key: &accord_tlog::SignerKey,
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    created: i64,
+    nonce: &str,
+) -> Vec<(String, String)> {
+    let (p, q) = path.split_once('?').unwrap_or((path, ""));
+    let authority = format!("127.0.0.1:{port}");
+    let parts = accord_node::auth::RequestParts {
+        method,
+        authority: &authority,
+        path: p,
+        query: q,
+        body,
+    };
+    let (d, i, s) = accord_node::auth::sign(key, &parts, created, nonce);
+    vec![("Content-Digest".into(), d), ("Signature-Input".into(), i), ("Signature".into(), s)]
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn refusals_tiles_openapi_and_a_fork() {
+    let mut net = setup();
+    let (us_n, _) = notifications(&net.root, 330);
+    submit(&net.us, &us_n[..300]);
+    let (a, _) = wait_synced(&net, 300, 0);
+    let size = a["size"].as_u64().unwrap();
+    assert_eq!(size, 300);
+    let us = &net.us;
+    let bundle = "/log/tile/entries/000";
+    // Reads: entries are the partner's and this Party's only.
+    assert_eq!(http(us.port, "GET", bundle, &[], b"").0, 401);
+    assert_eq!(json(us.port, "GET", bundle, "accord_not-a-token", b"").0, 401);
+    assert_eq!(
+        http(us.port, "GET", bundle, &[("Authorization", &format!("Bearer {}", us.reader))], b"").0,
+        200
+    );
+    assert_eq!(http(us.port, "GET", "/log/tile/0/000", &[], b"").0, 200, "hash tiles are public");
+    assert_eq!(json(us.port, "GET", "/api/v1/compliance", "", b"").0, 401);
+    assert_eq!(json(us.port, "GET", "/api/v1/inbox", &us.reader, b"").0, 403);
+    // Writes: operator only; bad bodies refused with the reason; nothing changes.
+    let one = serde_json::to_vec(&us_n[300]).unwrap();
+    let (st, v) = json(us.port, "POST", "/api/v1/notifications", "", &one);
+    assert_eq!(st, 401, "{v}");
+    let (st, v) = json(us.port, "POST", "/api/v1/notifications", &us.reader, &one);
+    assert_eq!(st, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("partner-reader"), "{v}");
+    let (st, v) = json(us.port, "POST", "/api/v1/notifications", &us.op, b"{\"id\": ");
+    assert_eq!(st, 400);
+    assert!(v["error"].as_str().unwrap().contains("not JSON"), "{v}");
+    let mut unknown = us_n[301].clone();
+    unknown["kind"] = "no_such_kind".into();
+    let (st, v) = json(
+        us.port,
+        "POST",
+        "/api/v1/notifications",
+        &us.op,
+        &serde_json::to_vec(&vec![us_n[302].clone(), unknown]).unwrap(),
+    );
+    assert_eq!(st, 400);
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains("notification[1]") && e.contains("kind"), "{e}");
+    let mut ru_claim = us_n[303].clone();
+    ru_claim["party"] = "RU".into();
+    let (st, v) = json(
+        us.port,
+        "POST",
+        "/api/v1/notifications",
+        &us.op,
+        &serde_json::to_vec(&ru_claim).unwrap(),
+    );
+    assert_eq!(st, 400, "{v}");
+    let big = vec![b' '; 17 << 20];
+    assert_eq!(json(us.port, "POST", "/api/v1/notifications", &us.op, &big).0, 413);
+    // A changed notification under a logged id: 409; the same one again: its receipt.
+    let mut changed = us_n[0].clone();
+    changed["date"] = "2011-03-03".into();
+    assert_eq!(
+        json(
+            us.port,
+            "POST",
+            "/api/v1/notifications",
+            &us.op,
+            &serde_json::to_vec(&changed).unwrap()
+        )
+        .0,
+        409
+    );
+    let (st, v) = json(
+        us.port,
+        "POST",
+        "/api/v1/notifications",
+        &us.op,
+        &serde_json::to_vec(&us_n[0]).unwrap(),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["receipts"][0]["duplicate"], true);
+    assert_eq!(us.status()["size"], 300, "refused requests changed nothing");
+    // Signed requests (RFC 9421): the partner's key reads entries; a stranger, a replay and an
+    // expired signature are refused.
+    let ru_key = accord_logstore::dir::read_key_file(&net.ru.dir.join("node.key")).unwrap();
+    let stranger = accord_tlog::SignerKey::from_seed("accord.example/ru/new-start/node", 4, [9; 32]).unwrap();
+    let signed = |k: &accord_tlog::SignerKey, created: i64, nonce: &str| sign_headers(k, us.port, "GET", bundle, b"", created, nonce);
+    let call = |h: &[(String, String)]| {
+        let hv: Vec<(&str, &str)> = h.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (st, b) = http(us.port, "GET", bundle, &hv, b"");
+        (st, String::from_utf8_lossy(&b).into_owned())
+    };
+    let good = signed(&ru_key, now(), "n-1");
+    assert_eq!(call(&good).0, 200);
+    let (st, b) = call(&good);
+    assert_eq!(st, 401);
+    assert!(b.contains("replayed"), "{b}");
+    let (st, b) = call(&signed(&stranger, now(), "n-2"));
+    assert_eq!(st, 401);
+    assert!(b.contains("unknown keyid"), "{b}");
+    let (st, b) = call(&signed(&ru_key, now() - 3600, "n-3"));
+    assert_eq!(st, 401);
+    assert!(b.contains("window"), "{b}");
+    let mut wrong = signed(&ru_key, now(), "n-4");
+    let mut sig: Vec<char> = wrong[2].1.chars().collect();
+    sig[12] = if sig[12] == 'A' { 'B' } else { 'A' };
+    wrong[2].1 = sig.into_iter().collect();
+    let (st, b) = call(&wrong);
+    assert_eq!(st, 401);
+    assert!(b.contains("does not verify"), "{b}");
+    // The served tiles satisfy an independent tlog client (tlog_tiles and signed_note).
+    let site = net.root.join("site");
+    let cp = http(us.port, "GET", "/log/checkpoint", &[], b"").1;
+    for t in accord_tlog::tile::tiles(size) {
+        let (st, b) = http(us.port, "GET", &format!("/log/{}", t.path()), &[], b"");
+        assert_eq!(st, 200, "{}", t.path());
+        let p = site.join(t.path());
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b).unwrap();
+    }
+    let b0 = http(us.port, "GET", bundle, &[("Authorization", &format!("Bearer {}", us.op))], b"").1;
+    common::check_with_independent_client(&site, &cp, &us.log_key, size, &b0);
+    // Every documented route answers (not the router's bare 404 or 405).
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/openapi.json")).unwrap())
+            .unwrap();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let p = path
+                .replace("{path}", "tile/0/000")
+                .replace("{size}", "0")
+                .replace("{sha256}", &"0".repeat(64));
+            let (st, b) = json(us.port, &method.to_uppercase(), &p, &us.op, b"{}");
+            assert!(st != 405 && !(st == 404 && b.is_null()), "{method} {path}: {st}");
+        }
+    }
+    // A fork: the US node, restarted from a copy of its folder, signs another tree of a size
+    // the Russian node holds. The Russian node and the witness keep both checkpoints as
+    // evidence and stop cosigning the US log.
+    net.us.stop();
+    copy_dir(&net.us.dir, &net.root.join("us-copy"));
+    net.us.start(&net.root.clone());
+    submit(&net.us, &us_n[300..310]);
+    wait_synced(&net, 310, 0);
+    net.us.stop();
+    std::fs::rename(&net.us.dir, net.root.join("us-honest")).unwrap();
+    std::fs::rename(net.root.join("us-copy"), &net.us.dir).unwrap();
+    net.us.start(&net.root.clone());
+    let mut other: Vec<Value> = us_n[310..320].to_vec();
+    for (i, o) in other.iter_mut().enumerate() {
+        o["id"] = format!("US-FORK-{i}").into();
+    }
+    submit(&net.us, &other);
+    let t0 = Instant::now();
+    loop {
+        let (st, v) = json(net.ru.port, "GET", "/api/v1/alerts", &net.ru.op, b"");
+        assert_eq!(st, 200);
+        if v["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "fork") {
+            let ev = &v["evidence"][0];
+            assert!(ev["held"].as_str().unwrap().contains("\n310\n"), "{v}");
+            assert!(ev["seen"].as_str().unwrap().contains("\n310\n"), "{v}");
+            assert_ne!(ev["held"], ev["seen"]);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "no fork alert: {v}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(net.ru.status()["frozen"], true);
+    // The witness caught it as well.
+    let t0 = Instant::now();
+    loop {
+        let (code, out, _) = accord(&net.root, &["witness", "status", "--data", "w"]);
+        if code == 1 && out.contains("EVIDENCE accord.example/us/new-start") {
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(60), "the witness saw no fork: {out}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
