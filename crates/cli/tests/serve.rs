@@ -208,14 +208,28 @@ fn setup() -> Net {
     ok(&root, &["witness", "follow", "--data", "w", "--vkey", &us.log_key]);
     ok(&root, &["witness", "follow", "--data", "w", "--vkey", &ru.log_key]);
     let wport = free_port();
+    // The US node decides finality by a C2SP tlog-policy (the Russian node and the witness);
+    // the Russian node by the default (the partner and every witness).
+    std::fs::write(
+        root.join("us-policy.txt"),
+        format!(
+            "log {}\nwitness ru {}\nwitness w {wkey}\ngroup both all ru w\nquorum both\n",
+            us.log_key, ru.node_key
+        ),
+    )
+    .unwrap();
     for (a, b) in [(&us, &ru), (&ru, &us)] {
         let party = if a.data == "us" { "US" } else { "RU" };
         let other = if party == "US" { "RU" } else { "US" };
         std::fs::write(
             root.join(format!("{}.toml", a.data)),
             format!(
-                "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[[witness]]\nurl = \"http://127.0.0.1:{wport}\"\nkey = \"{wkey}\"\n[exchange]\npoll_ms = 500\n",
-                a.port, b.port, b.log_key, b.node_key
+                "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[[witness]]\nurl = \"http://127.0.0.1:{wport}\"\nkey = \"{wkey}\"\n[exchange]\npoll_ms = 500\n{}",
+                a.port,
+                b.port,
+                b.log_key,
+                b.node_key,
+                if party == "US" { "policy = \"us-policy.txt\"\n" } else { "" }
             ),
         )
         .unwrap();

@@ -70,8 +70,11 @@ pub struct ExchangeConfig {
     #[serde(default = "default_poll")]
     pub poll_ms: u64,
     /// How many witnesses must cosign (besides the partner) for a checkpoint to be final;
-    /// absent: all of them.
+    /// absent: all of them. Ignored when `policy` is given.
     pub witness_quorum: Option<usize>,
+    /// A C2SP tlog-policy file that decides when a checkpoint of the own log is final (it lists
+    /// the own log, the partner node and the witnesses as witnesses, and the quorum).
+    pub policy: Option<String>,
 }
 
 fn default_poll() -> u64 {
@@ -83,6 +86,7 @@ impl Default for ExchangeConfig {
         ExchangeConfig {
             poll_ms: default_poll(),
             witness_quorum: None,
+            policy: None,
         }
     }
 }
@@ -144,6 +148,15 @@ impl NodeConfig {
                 .map(|(i, w)| k(&format!("witness[{i}].key"), &w.key))
                 .collect::<Result<_, _>>()?,
         })
+    }
+
+    /// The tlog-policy file, read and parsed (errors name the file and line).
+    pub fn policy(&self) -> Result<Option<accord_tlog::policy::TlogPolicy>, String> {
+        let Some(p) = &self.exchange.policy else { return Ok(None) };
+        let bytes = std::fs::read(p).map_err(|e| format!("exchange.policy: {p}: {e}"))?;
+        accord_tlog::policy::TlogPolicy::parse(&bytes)
+            .map(Some)
+            .map_err(|e| format!("exchange.policy: {p}: {e}"))
     }
 
     /// Witness cosignatures needed for finality.

@@ -210,11 +210,36 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
             }
             return Err(e);
         }
+        // Each notification against the treaty's catalogue and the partner's Party: a failure
+        // is a problem on the record (the entry is still held and its receipt acknowledged).
+        let mut problems = Vec::new();
+        for (k, (e, b)) in entries.iter().zip(&blobs).enumerate() {
+            let Ok(env) = accord_tlog::entry::decode(e) else { continue };
+            if env.received.is_some() {
+                continue;
+            }
+            let text = match b {
+                Some(b) => String::from_utf8_lossy(b).into_owned(),
+                None if !env.notification.is_null() => env.notification.to_string(),
+                None => continue,
+            };
+            if let Err(why) = crate::submit::validate(&s.spec, &text, &s.cfg.partner.party) {
+                problems.push(crate::view::Problem {
+                    party: s.cfg.partner.party.clone(),
+                    index: held + k as u64,
+                    problem: why,
+                });
+            }
+        }
         {
             let mut v = s.view.write().map_err(|_| "view poisoned")?;
             if v.partner_size() == held {
                 for (e, b) in entries.iter().zip(blobs) {
                     v.push_partner(Given { bytes: e, blob: b });
+                }
+                for p in problems {
+                    tracing::warn!("{} entry {}: {}", p.party, p.index, p.problem);
+                    v.add_problem(p);
                 }
             }
             s.metrics.partner_size.store(v.partner_size(), Ordering::Relaxed);
@@ -445,6 +470,8 @@ async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<
                 }
             }
             Metrics::add(&s.metrics.cosignatures, 1);
+            let s2 = s.clone();
+            let _ = tokio::task::spawn_blocking(move || s2.check_final(size)).await;
             s.bump();
             Ok(Pushed::Cosigned)
         }

@@ -175,6 +175,10 @@ pub struct Shared {
     pub frozen: AtomicBool,
     /// Cosignatures collected for the own log, by size.
     pub cosigned: Mutex<Cosigned>,
+    /// The tlog-policy that decides finality, if configured.
+    pub policy: Option<accord_tlog::policy::TlogPolicy>,
+    /// The largest size found final under `policy`.
+    pub final_by_policy: std::sync::atomic::AtomicU64,
     /// The HTTP client.
     pub http: reqwest::Client,
     _lock: accord_logstore::dir::WriterLock,
@@ -197,6 +201,15 @@ impl Shared {
             ));
         }
         let node_key = nd.node_signer()?;
+        let policy = cfg.policy()?;
+        if let Some(p) = &policy {
+            if !p.log_keys().iter().any(|k| k.to_string() == log.verifier().to_string()) {
+                return Err(format!(
+                    "exchange.policy: the policy does not list this node's log key {}",
+                    log.verifier()
+                ));
+            }
+        }
         let latest = (log.size(), Arc::new(log.latest().to_vec()));
         let log_vkey = log.verifier();
         let seq = Sequencer::start(log, Options::default());
@@ -267,7 +280,8 @@ impl Shared {
                 }
             }
         }
-        Ok(Arc::new(Shared {
+        let latest_size = latest.0;
+        let shared = Arc::new(Shared {
             origin: meta.origin,
             log_vkey,
             node_key,
@@ -287,6 +301,8 @@ impl Shared {
             alerts: Mutex::new(Vec::new()),
             frozen: AtomicBool::new(frozen),
             cosigned: Mutex::new(cosigned),
+            final_by_policy: std::sync::atomic::AtomicU64::new(0),
+            policy,
             http: crate::client::http_client(),
             cfg,
             keys,
@@ -294,7 +310,9 @@ impl Shared {
             clock,
             nd,
             _lock: lock,
-        }))
+        });
+        shared.check_final(latest_size);
+        Ok(shared)
     }
 
     /// Runs `f` with a read-only connection to the own log.
@@ -396,6 +414,25 @@ impl Shared {
         Ok(done.into_iter().map(|(r, (b, _))| (r, b)).collect())
     }
 
+    /// Re-checks the checkpoint of `size` with every cosignature kept for it against the policy,
+    /// and records it as final if the policy is met.
+    pub fn check_final(&self, size: u64) {
+        let Some(policy) = &self.policy else { return };
+        let checked = self.with_reader(|r| {
+            let note = r.checkpoint(size).map_err(|e| e.to_string())?.ok_or("no checkpoint")?;
+            let mut note = accord_tlog::Note::parse(&note).map_err(|e| e.to_string())?;
+            for l in r.cosignatures(size).map_err(|e| e.to_string())? {
+                if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
+                    note.signatures.push(sig);
+                }
+            }
+            policy.check(&note).map_err(|e| e.to_string())
+        });
+        if checked.is_ok() {
+            self.final_by_policy.fetch_max(size, Ordering::SeqCst);
+        }
+    }
+
     /// Stops the sequencer (finishing queued appends).
     pub fn stop(&self) {
         if let Ok(mut s) = self.seq.lock() {
@@ -408,6 +445,9 @@ impl Shared {
     /// The size of the own log final under the policy: cosigned by the partner and by the
     /// quorum of witnesses.
     pub fn final_size(&self) -> u64 {
+        if self.policy.is_some() {
+            return self.final_by_policy.load(Ordering::SeqCst);
+        }
         let Ok(c) = self.cosigned.lock() else { return 0 };
         let mut w = c.witnesses.clone();
         w.sort_unstable_by(|a, b| b.cmp(a));

@@ -171,6 +171,11 @@ impl View {
         self.partner.leaves.get(index as usize).copied()
     }
 
+    /// Records a problem found outside the view (an entry that fails the treaty's catalogue).
+    pub fn add_problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+
     /// Problems seen in either log.
     pub fn problems(&self) -> &[Problem] {
         &self.problems

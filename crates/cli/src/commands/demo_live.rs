@@ -138,6 +138,7 @@ fn free_ports(first: u16) -> Result<[u16; 3], Failure> {
 
 #[allow(clippy::too_many_arguments)]
 fn node_config(
+    policy: &str,
     party: &str,
     port: u16,
     start: &str,
@@ -149,7 +150,7 @@ fn node_config(
     witness_key: &str,
 ) -> String {
     format!(
-        "# accord serve configuration, written by accord demo\nparty = \"{party}\"\nlisten = \"127.0.0.1:{port}\"\n\n[clock]\nvirtual_start = \"{start}\"\n\n[partner]\nparty = \"{partner}\"\nurl = \"http://127.0.0.1:{partner_port}\"\nlog_key = \"{partner_log}\"\nnode_key = \"{partner_node}\"\n\n[[witness]]\nurl = \"http://127.0.0.1:{witness_port}\"\nkey = \"{witness_key}\"\n\n[exchange]\npoll_ms = 1000\n"
+        "# accord serve configuration, written by accord demo\nparty = \"{party}\"\nlisten = \"127.0.0.1:{port}\"\n\n[clock]\nvirtual_start = \"{start}\"\n\n[partner]\nparty = \"{partner}\"\nurl = \"http://127.0.0.1:{partner_port}\"\nlog_key = \"{partner_log}\"\nnode_key = \"{partner_node}\"\n\n[[witness]]\nurl = \"http://127.0.0.1:{witness_port}\"\nkey = \"{witness_key}\"\n\n[exchange]\npoll_ms = 1000\npolicy = \"{policy}\"\n"
     )
 }
 
@@ -277,13 +278,23 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     let start = accord_node::clock::rfc3339(first - 86_400);
     let wk = wkey.verifier().to_string();
     let write = |p: PathBuf, text: String| std::fs::write(&p, text).map_err(|e| io(anyhow!("{}: {e}", p.display())));
+    // Final: cosigned by the other Party's node and the witness (C2SP tlog-policy).
+    let policy = |log: &accord_tlog::VerifierKey, other: &accord_tlog::VerifierKey| {
+        format!("# when a checkpoint of this log is final\nlog {log}\nwitness partner {other}\nwitness neutral {wk}\ngroup both all partner neutral\nquorum both\n")
+    };
+    write(us_dir.join("policy.txt"), policy(&us_log, &ru_node))?;
+    write(ru_dir.join("policy.txt"), policy(&ru_log, &us_node))?;
+    let (usp, rup) = (
+        us_dir.join("policy.txt").display().to_string(),
+        ru_dir.join("policy.txt").display().to_string(),
+    );
     write(
         us_dir.join("node.toml"),
-        node_config("US", pu, &start, "RU", pr, &ru_log.to_string(), &ru_node.to_string(), pw, &wk),
+        node_config(&usp, "US", pu, &start, "RU", pr, &ru_log.to_string(), &ru_node.to_string(), pw, &wk),
     )?;
     write(
         ru_dir.join("node.toml"),
-        node_config("RU", pr, &start, "US", pu, &us_log.to_string(), &us_node.to_string(), pw, &wk),
+        node_config(&rup, "RU", pr, &start, "US", pu, &us_log.to_string(), &us_node.to_string(), pw, &wk),
     )?;
     let tok = |d: &Path, role| NodeDir::new(d).make_token(role, "demo").map_err(|e| io(anyhow!("{e}")));
     use accord_node::auth::Role;
@@ -568,7 +579,12 @@ async fn drive(
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
     for f in &findings {
-        let k = format!("{} {}", f["party"].as_str().unwrap_or("?"), f["kind"].as_str().unwrap_or("finding"));
+        let k = format!(
+            "{} {} ({})",
+            f["party"].as_str().unwrap_or("?"),
+            f["type"].as_str().unwrap_or("finding").replace('_', " "),
+            f["kind"].as_str().unwrap_or("")
+        );
         *by.entry(k).or_default() += 1;
     }
     println!(
