@@ -560,12 +560,14 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: U
 
 /// `GET /api/v1/status`: the exchange's progress (public: sizes only). With
 /// `until_acknowledged=N` (partner entries this node acknowledged), `until_final=N` (own
-/// entries final under the policy) and `timeout_ms`, waits until they hold.
+/// entries final under the policy), `until_cosigned_by_partner=N`,
+/// `until_acknowledged_by_partner=N` and `timeout_ms`, waits until they hold.
 pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
     let until_ack = num("until_acknowledged");
     let until_final = num("until_final");
     let until_partner_ack = num("until_acknowledged_by_partner");
+    let until_cosigned = num("until_cosigned_by_partner");
     let timeout = Duration::from_millis(num("timeout_ms").unwrap_or(0).min(60_000));
     let deadline = tokio::time::Instant::now() + timeout;
     let mut changed = s.changed.subscribe();
@@ -573,7 +575,8 @@ pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
         let body = status_json(&s);
         let ok = until_ack.is_none_or(|n| body["partner"]["acknowledged"].as_u64().unwrap_or(0) >= n)
             && until_final.is_none_or(|n| body["final_size"].as_u64().unwrap_or(0) >= n)
-            && until_partner_ack.is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n);
+            && until_partner_ack.is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n)
+            && until_cosigned.is_none_or(|n| body["cosigned"]["partner"].as_u64().unwrap_or(0) >= n);
         if ok || tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
             let mut body = body;
             body["reached"] = serde_json::Value::Bool(ok);
