@@ -500,20 +500,27 @@ fn header_fn(h: &HeaderMap) -> impl Fn(&str) -> Option<String> + '_ {
     move |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
+/// Verifies an RFC 9421 signed request as received (the signature's `@authority` is the Host
+/// header) at the system clock.
+pub fn verify_signed(v: &SigVerifier, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<VerifierKey, SigRefusal> {
+    let h = header_fn(headers);
+    let authority = h("host").unwrap_or_default();
+    let parts = RequestParts {
+        method: method.as_str(),
+        authority: &authority,
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        body,
+    };
+    v.verify(&parts, &h, Clock::System.now())
+}
+
 /// Works out who sent a request: a signed partner node, a bearer token, a session cookie, or
 /// nobody (public).
 pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Who {
     let h = header_fn(headers);
     if h("signature-input").is_some() {
-        let authority = h("host").unwrap_or_default();
-        let parts = RequestParts {
-            method: method.as_str(),
-            authority: &authority,
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
-            body,
-        };
-        return match s.sigs.verify(&parts, &h, Clock::System.now()) {
+        return match verify_signed(&s.sigs, method, uri, headers, body) {
             Ok(_) => Who {
                 role: Some(Role::PartnerNode),
                 refused: None,

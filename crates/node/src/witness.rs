@@ -7,7 +7,7 @@
 //! client keys, an `add-checkpoint` request must be signed (RFC 9421) by one of them, and a
 //! refused request changes nothing.
 
-use crate::auth::{RequestParts, SigRefusal, SigVerifier};
+use crate::auth::{SigRefusal, SigVerifier};
 use crate::clock::Clock;
 use accord_logstore::witness::WitnessState;
 use accord_tlog::{SignerKey, VerifierKey};
@@ -67,16 +67,7 @@ async fn logs(State(w): State<Arc<Witness>>) -> Response {
 
 async fn add_checkpoint(State(w): State<Arc<Witness>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(v) = &w.clients {
-        let h = |name: &str| headers.get(name).and_then(|x| x.to_str().ok()).map(str::to_owned);
-        let authority = h("host").unwrap_or_default();
-        let parts = RequestParts {
-            method: method.as_str(),
-            authority: &authority,
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
-            body: &body,
-        };
-        if let Err(e) = v.verify(&parts, &h, Clock::System.now()) {
+        if let Err(e) = crate::node::verify_signed(v, &method, &uri, &headers, &body) {
             let why = match e {
                 SigRefusal::Missing => "this witness accepts signed requests only (RFC 9421)".to_owned(),
                 SigRefusal::Bad(why) => format!("signature refused: {why}"),
