@@ -359,7 +359,7 @@ fn acknowledged_once(sender: &[(Value, String)], receiver: &[(Value, String)], n
     let mut ids = std::collections::HashSet::new();
     let mut notes = 0;
     for (i, (e, leaf)) in sender.iter().enumerate() {
-        if e.get("received").is_none() {
+        if e.get("received").is_none() && e.get("public").is_none() {
             notes += 1;
             let _ = leaf;
             assert!(
@@ -433,8 +433,13 @@ fn exchange_survives_kill_9_and_an_offline_partner() {
         }
     }
     let (a, b) = wait_synced(&net, n as u64, n as u64);
-    assert_eq!(a["size"], (2 * n) as u64, "{a}");
-    assert_eq!(b["size"], (2 * n) as u64, "{b}");
+    // Each log: its notifications, a public release of each of a public kind, and an
+    // acknowledgement of each of the other's notifications.
+    let spec = accord_treaty::builtin::new_start();
+    let releases = |ns: &[Value]| ns.iter().filter(|v| accord_node::submit::redact(&spec, v).is_some()).count();
+    assert!(releases(&us_n) > 0);
+    assert_eq!(a["size"], (2 * n + releases(&us_n)) as u64, "{a}");
+    assert_eq!(b["size"], (2 * n + releases(&ru_n)) as u64, "{b}");
     assert_eq!(a["frozen"], false);
     net.us.stop();
     net.ru.stop();
@@ -619,6 +624,84 @@ fn refusals_tiles_openapi_and_a_fork() {
             assert!(st != 405 && !(st == 404 && b.is_null()), "{method} {path}: {st}");
         }
     }
+    // The public layer: a six-month update's public part is released as an entry of its own,
+    // served to anyone with a tlog-proof to a checkpoint cosigned by the partner and the
+    // witness; nothing confidential is reachable without a token.
+    let text = std::fs::read_to_string(net.root.join("h.jsonl")).unwrap();
+    let mut update: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["party"] == "US" && v["kind"] == "six_month_update" && v.get("sent").is_some())
+        .unwrap();
+    update.as_object_mut().unwrap().remove("received");
+    let idx = submit(&net.us, std::slice::from_ref(&update))["receipts"][0]["index"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(idx, 300);
+    wait_synced(&net, 301, 0);
+    let us = &net.us;
+    let (st, b) = http(us.port, "GET", "/public/releases", &[], b"");
+    assert_eq!(st, 200);
+    let list: Value = serde_json::from_slice(&b).unwrap();
+    let rel = &list["releases"][0];
+    assert_eq!(rel["index"], idx + 1, "{list}");
+    assert_eq!(rel["release"]["kind"], "six_month_update");
+    assert_eq!(rel["release"]["body"]["totals"], update["body"]["totals"]);
+    assert_eq!(rel["release"]["body"].as_object().unwrap().len(), 1, "only the public field: {rel}");
+    let (st, proof) = http(us.port, "GET", &format!("/public/releases/{}", idx + 1), &[], b"");
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&proof));
+    std::fs::write(net.root.join("release.proof"), &proof).unwrap();
+    std::fs::write(
+        net.root.join("public-policy.txt"),
+        format!(
+            "log {}\nwitness ru {}\nwitness w {}\ngroup both all ru w\nquorum both\n",
+            us.log_key, net.ru.node_key, net.wkey
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = accord(
+        &net.root,
+        &["log", "verify-proof", "release.proof", "--policy", "public-policy.txt"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let released = accord_tlog::proof::TlogProof::parse(&proof).unwrap().extra.unwrap();
+    let mut secrets: Vec<String> = vec!["\"loadings\"".into(), update["id"].as_str().unwrap().into()];
+    for l in update["body"]["loadings"].as_array().unwrap().iter().take(50) {
+        for v in l.as_object().unwrap().values() {
+            if let Some(x) = v.as_str() {
+                secrets.push(x.to_owned());
+            }
+        }
+    }
+    assert!(secrets.len() > 2);
+    let mut public: Vec<(String, Vec<u8>)> = vec![("release entry".into(), released)];
+    for path in [
+        "/",
+        "/health",
+        "/metrics",
+        "/openapi.json",
+        "/log/checkpoint",
+        "/api/v1/keys",
+        "/api/v1/checkpoints/0",
+        "/api/v1/status",
+        "/api/v1/clock",
+        "/public/releases",
+    ] {
+        let (st, b) = http(us.port, "GET", path, &[], b"");
+        assert_eq!(st, 200, "{path}");
+        public.push((path.into(), b));
+    }
+    for t in accord_tlog::tile::tiles(us.status()["size"].as_u64().unwrap()) {
+        public.push((t.path(), http(us.port, "GET", &format!("/log/{}", t.path()), &[], b"").1));
+        assert_eq!(http(us.port, "GET", &format!("/log/{}", t.entries_path()), &[], b"").0, 401);
+    }
+    assert_eq!(http(us.port, "GET", &format!("/api/v1/blobs/{}", "0".repeat(64)), &[], b"").0, 401);
+    for (what, body) in &public {
+        let text = String::from_utf8_lossy(body);
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "{what} reveals {secret}");
+        }
+    }
     // A fork: the US node, restarted from a copy of its folder, signs another tree of a size
     // the Russian node holds. The Russian node and the witness keep both checkpoints as
     // evidence and stop cosigning the US log.
@@ -626,7 +709,7 @@ fn refusals_tiles_openapi_and_a_fork() {
     copy_dir(&net.us.dir, &net.root.join("us-copy"));
     net.us.start(&net.root.clone());
     submit(&net.us, &us_n[300..310]);
-    wait_synced(&net, 310, 0);
+    wait_synced(&net, 311, 0);
     net.us.stop();
     std::fs::rename(&net.us.dir, net.root.join("us-honest")).unwrap();
     std::fs::rename(net.root.join("us-copy"), &net.us.dir).unwrap();
@@ -642,8 +725,8 @@ fn refusals_tiles_openapi_and_a_fork() {
         assert_eq!(st, 200);
         if v["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "fork") {
             let ev = &v["evidence"][0];
-            assert!(ev["held"].as_str().unwrap().contains("\n310\n"), "{v}");
-            assert!(ev["seen"].as_str().unwrap().contains("\n310\n"), "{v}");
+            assert!(ev["held"].as_str().unwrap().contains("\n312\n"), "{v}");
+            assert!(ev["seen"].as_str().unwrap().contains("\n312\n"), "{v}");
             assert_ne!(ev["held"], ev["seen"]);
             break;
         }

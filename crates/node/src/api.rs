@@ -10,6 +10,7 @@
 use crate::auth::Role;
 use crate::node::{error, require, who, Params, Shared};
 use accord_ledger::replay::replay;
+use accord_logstore::store::Store;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
@@ -182,23 +183,46 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
             Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
         let party = s.cfg.party.clone();
-        let builds: Vec<crate::node::EntryBuild> = prepared
-            .into_iter()
-            .map(|(p, blob)| {
-                let party = party.clone();
-                Box::new(move |i: u64| {
-                    crate::submit::encode(&party, i, crate::submit::salt(), &p)
-                        .map(|b| (b, blob))
-                        .map_err(|e| e.to_string())
-                }) as crate::node::EntryBuild
-            })
-            .collect();
+        let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
+        // For each entry built: the position in `fresh` of the notification it logs, or None
+        // for a public release.
+        let mut meta: Vec<Option<usize>> = Vec::new();
+        for (k, (p, blob)) in prepared.into_iter().enumerate() {
+            let party2 = party.clone();
+            let logged: Arc<std::sync::Mutex<Option<(u64, accord_tlog::Hash)>>> = Arc::default();
+            let slot = logged.clone();
+            builds.push(Box::new(move |i: u64| {
+                let b = crate::submit::encode(&party2, i, crate::submit::salt(), &p).map_err(|e| e.to_string())?;
+                if let Ok(mut l) = slot.lock() {
+                    *l = Some((i, accord_tlog::leaf_hash(&b)));
+                }
+                Ok((b, blob))
+            }));
+            meta.push(Some(k));
+            // A public kind: its public part as a release of its own, right after it.
+            if let Some(public) = crate::submit::redact(&s.spec, &fresh[k].2) {
+                let (party3, origin) = (party.clone(), s.origin.clone());
+                builds.push(Box::new(move |i: u64| {
+                    let (index, leaf_hash) = logged
+                        .lock()
+                        .ok()
+                        .and_then(|l| *l)
+                        .ok_or("internal: the released entry was not built")?;
+                    let of = accord_tlog::entry::EntryRef { origin, index, leaf_hash };
+                    let e = accord_tlog::entry::Envelope::release(&party3, i, crate::submit::salt(), of, public);
+                    accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
+                }));
+                meta.push(None);
+            }
+        }
         let done = match s.append(builds).await {
             Ok(d) => d,
             Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}")),
         };
-        crate::metrics::Metrics::add(&s.metrics.submitted, done.len() as u64);
-        for ((i, id, _), (r, _)) in fresh.iter().zip(done) {
+        crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
+        for (m, (r, _)) in meta.iter().zip(done) {
+            let Some(k) = m else { continue };
+            let (i, id, _) = &fresh[*k];
             receipts[*i] = Some(serde_json::json!({
                 "id": id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
             }));
@@ -385,4 +409,59 @@ setInterval(refresh,1000);
         frozen = st["frozen"],
     );
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// `GET /public/releases`: every public release of this log (public, no token): the public
+/// part of each notification of a public kind, with its entry index.
+pub async fn releases(State(s): S) -> Response {
+    let (list, fin) = match s.view.read() {
+        Ok(v) => (v.releases(), s.final_size()),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
+    };
+    let items: Vec<serde_json::Value> = list
+        .into_iter()
+        .map(|(index, _, value)| serde_json::json!({"index": index, "final": index < fin, "release": *value}))
+        .collect();
+    axum::Json(serde_json::json!({"final_size": fin, "releases": items})).into_response()
+}
+
+/// `GET /public/releases/{index}`: a C2SP tlog-proof (with the release entry as its extra data)
+/// to the latest final checkpoint, with its cosignatures: anyone can check the release is in
+/// the log both Parties hold (`accord log verify-proof FILE --policy POLICY`).
+pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extract::Path<String>) -> Response {
+    let Ok(index) = index.parse::<u64>() else {
+        return error(StatusCode::BAD_REQUEST, format!("index: {index:?} is not a number"));
+    };
+    let is_release = s.view.read().map(|v| v.releases().iter().any(|r| r.0 == index)).unwrap_or(false);
+    if !is_release {
+        return error(StatusCode::NOT_FOUND, format!("entry {index} is not a public release"));
+    }
+    let fin = s.final_size();
+    if index >= fin {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("entry {index} is not yet in a final checkpoint (final size {fin}); try again shortly"),
+        );
+    }
+    let s2 = s.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        s2.with_reader(|r| {
+            let (path, note, _) = accord_logstore::log::prove_inclusion(r, index, Some(fin)).map_err(|e| e.to_string())?;
+            let note = crate::node::cosigned_note(r, &note, fin)?;
+            let entry = r.entry(index).map_err(|e| e.to_string())?;
+            Ok(accord_tlog::proof::TlogProof {
+                extra: Some(entry),
+                index,
+                path,
+                checkpoint: note,
+            }
+            .to_bytes())
+        })
+    })
+    .await;
+    match out {
+        Ok(Ok(b)) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], b).into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }

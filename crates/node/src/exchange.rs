@@ -237,6 +237,17 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
                 for (e, b) in entries.iter().zip(blobs) {
                     v.push_partner(Given { bytes: e, blob: b });
                 }
+                // Each public release must be exactly the public part of the entry it names.
+                for (i, release, source) in v.partner_releases(held) {
+                    let expected = source.as_deref().and_then(|n| crate::submit::redact(&s.spec, n));
+                    if expected.as_ref() != Some(&*release) {
+                        problems.push(crate::view::Problem {
+                            party: s.cfg.partner.party.clone(),
+                            index: i,
+                            problem: "a public release that is not the public part of the notification it names".into(),
+                        });
+                    }
+                }
                 for p in problems {
                     tracing::warn!("{} entry {}: {}", p.party, p.index, p.problem);
                     v.add_problem(p);

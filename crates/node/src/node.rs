@@ -420,13 +420,7 @@ impl Shared {
         let Some(policy) = &self.policy else { return };
         let checked = self.with_reader(|r| {
             let note = r.checkpoint(size).map_err(|e| e.to_string())?.ok_or("no checkpoint")?;
-            let mut note = accord_tlog::Note::parse(&note).map_err(|e| e.to_string())?;
-            for l in r.cosignatures(size).map_err(|e| e.to_string())? {
-                if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
-                    note.signatures.push(sig);
-                }
-            }
-            policy.check(&note).map_err(|e| e.to_string())
+            policy.check(&cosigned_note(r, &note, size)?).map_err(|e| e.to_string())
         });
         if checked.is_ok() {
             self.final_by_policy.fetch_max(size, Ordering::SeqCst);
@@ -455,6 +449,17 @@ impl Shared {
         let by_witnesses = if q == 0 { u64::MAX } else { w.get(q - 1).copied().unwrap_or(0) };
         c.partner.min(by_witnesses)
     }
+}
+
+/// The checkpoint `note` of `size` with every cosignature kept for it.
+pub fn cosigned_note(r: &SqliteStore, note: &[u8], size: u64) -> Result<accord_tlog::Note, String> {
+    let mut note = accord_tlog::Note::parse(note).map_err(|e| e.to_string())?;
+    for l in r.cosignatures(size).map_err(|e| e.to_string())? {
+        if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
+            note.signatures.push(sig);
+        }
+    }
+    Ok(note)
 }
 
 /// Every entry of a store with the blob of each entry logged by hash (when at hand).
@@ -627,6 +632,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/clock"),
     ("get", "/api/v1/blobs/{sha256}"),
     ("post", "/witness/add-checkpoint"),
+    ("get", "/public/releases"),
+    ("get", "/public/releases/{index}"),
 ];
 
 /// The node's routes.
@@ -653,6 +660,8 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/clock", put(crate::api::set_clock).get(crate::api::get_clock))
         .route("/api/v1/blobs/{sha256}", get(blob))
         .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
+        .route("/public/releases", get(crate::api::releases))
+        .route("/public/releases/{index}", get(crate::api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(s.clone(), count))
         .with_state(s)

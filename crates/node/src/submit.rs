@@ -103,3 +103,52 @@ pub fn encode(party: &str, seq: u64, salt: [u8; 16], p: &Prepared) -> Result<Vec
 pub fn salt() -> [u8; 16] {
     rand::random()
 }
+
+/// The public part of a notification, if its kind is public: its kind, Party, date and the
+/// body fields the catalogue marks public (nothing else: no id, no confidential field).
+pub fn redact(spec: &TreatySpec, notification: &serde_json::Value) -> Option<serde_json::Value> {
+    let kind = notification.get("kind")?.as_str()?;
+    let (_, k) = spec.catalogue.get(kind)?;
+    if k.visibility != accord_treaty::Visibility::Public {
+        return None;
+    }
+    let mut body = serde_json::Map::new();
+    if let Some(b) = notification.get("body").and_then(|b| b.as_object()) {
+        for f in &k.fields {
+            if f.visibility == accord_treaty::Visibility::Public {
+                if let Some(v) = b.get(f.field.name()) {
+                    body.insert(f.field.name().to_owned(), v.clone());
+                }
+            }
+        }
+    }
+    Some(serde_json::json!({
+        "kind": kind,
+        "party": notification.get("party")?.clone(),
+        "date": notification.get("date")?.clone(),
+        "body": body,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_only_public_fields_of_public_kinds() {
+        let spec = accord_treaty::builtin::new_start();
+        let n = serde_json::json!({"id": "US-1", "kind": "six_month_update", "party": "US", "date": "2012-03-01", "sent": "2012-03-20T10:00:00Z",
+            "body": {"loadings": [{"type": "Minuteman III", "warheads": 1}], "totals": {"warheads": 1737}, "note": "secret"}});
+        let r = redact(&spec, &n).expect("public kind");
+        assert_eq!(
+            r,
+            serde_json::json!({"kind": "six_month_update", "party": "US", "date": "2012-03-01", "body": {"totals": {"warheads": 1737}}})
+        );
+        let text = r.to_string();
+        for hidden in ["loadings", "Minuteman", "secret", "US-1", "sent"] {
+            assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+        }
+        let move_ = serde_json::json!({"id": "US-2", "kind": "movement", "party": "US", "date": "2012-03-01", "body": {"item": "X"}});
+        assert_eq!(redact(&spec, &move_), None, "a confidential kind has no public part");
+    }
+}

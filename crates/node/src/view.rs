@@ -30,6 +30,8 @@ enum Rec {
     Notification { id: String, value: Arc<serde_json::Value> },
     /// An acknowledgement (of the other log's entry, whose receipt it recorded).
     Ack,
+    /// A public release of the public part of this log's entry `of`.
+    Release { of: u64, value: Arc<serde_json::Value> },
     /// Anything else (a notification logged by hash whose blob is missing, say).
     Other,
 }
@@ -158,6 +160,37 @@ impl View {
         self.own.by_id.get(id).copied()
     }
 
+    /// The own log's public releases: (index, the entry released, the public part).
+    pub fn releases(&self) -> Vec<(u64, u64, Arc<serde_json::Value>)> {
+        self.own
+            .recs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| match r {
+                Rec::Release { of, value } => Some((i as u64, *of, value.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The partner's public releases from `from` on, each with the notification it releases
+    /// (for checking the redaction).
+    pub fn partner_releases(&self, from: u64) -> Vec<(u64, Arc<serde_json::Value>, Option<Arc<serde_json::Value>>)> {
+        let side = &self.partner;
+        (from as usize..side.recs.len())
+            .filter_map(|i| match &side.recs[i] {
+                Rec::Release { of, value } => {
+                    let source = match side.recs.get(*of as usize) {
+                        Some(Rec::Notification { value, .. }) => Some(value.clone()),
+                        _ => None,
+                    };
+                    Some((i as u64, value.clone(), source))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The own notification at `index`, if that entry is one.
     pub fn own_notification(&self, index: u64) -> Option<serde_json::Value> {
         match self.own.recs.get(index as usize)? {
@@ -186,7 +219,14 @@ impl View {
         self.own.leaves.truncate(self.own.recs.len());
         self.own.leaves.push(leaf_hash(e.bytes));
         let (own, partner) = (&mut self.own, &mut self.partner);
-        push(own, partner, &self.own_party, &self.partner_origin, e, &mut self.problems);
+        push(
+            own,
+            partner,
+            &self.own_party,
+            (&self.own_origin, &self.partner_origin),
+            e,
+            &mut self.problems,
+        );
         self.advance_cursor();
     }
 
@@ -195,7 +235,14 @@ impl View {
         self.partner.leaves.truncate(self.partner.recs.len());
         self.partner.leaves.push(leaf_hash(e.bytes));
         let (own, partner) = (&mut self.own, &mut self.partner);
-        push(partner, own, &self.partner_party, &self.own_origin, e, &mut self.problems);
+        push(
+            partner,
+            own,
+            &self.partner_party,
+            (&self.partner_origin, &self.own_origin),
+            e,
+            &mut self.problems,
+        );
     }
 
     /// Loads both logs at once (at start): each side's acknowledgements may name entries of the
@@ -206,11 +253,25 @@ impl View {
         self.partner.leaves.extend(partner.iter().map(|g| leaf_hash(g.bytes)));
         for g in own {
             let (o, p) = (&mut self.own, &mut self.partner);
-            push(o, p, &self.own_party, &self.partner_origin, g, &mut self.problems);
+            push(
+                o,
+                p,
+                &self.own_party,
+                (&self.own_origin, &self.partner_origin),
+                g,
+                &mut self.problems,
+            );
         }
         for g in partner {
             let (o, p) = (&mut self.own, &mut self.partner);
-            push(p, o, &self.partner_party, &self.own_origin, g, &mut self.problems);
+            push(
+                p,
+                o,
+                &self.partner_party,
+                (&self.partner_origin, &self.own_origin),
+                g,
+                &mut self.problems,
+            );
         }
         self.advance_cursor();
     }
@@ -309,7 +370,8 @@ impl View {
     }
 }
 
-fn push(side: &mut Side, other: &mut Side, party: &str, other_origin: &str, e: Given<'_>, problems: &mut Vec<Problem>) {
+fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e: Given<'_>, problems: &mut Vec<Problem>) {
+    let (origin, other_origin) = origins;
     let index = side.recs.len() as u64;
     let mut problem = |p: String| {
         problems.push(Problem {
@@ -323,6 +385,7 @@ fn push(side: &mut Side, other: &mut Side, party: &str, other_origin: &str, e: G
             problem(format!("not an accord entry: {err}"));
             Rec::Other
         }
+        Ok(env) if env.public.is_some() => release(&env, side, origin, index, &mut problem),
         Ok(env) => classify(&env, e.blob, other, other_origin, party, &mut problem),
     };
     if let Rec::Notification { id, .. } = &rec {
@@ -331,6 +394,23 @@ fn push(side: &mut Side, other: &mut Side, party: &str, other_origin: &str, e: G
         }
     }
     side.recs.push(rec);
+}
+
+fn release(env: &Envelope, side: &Side, origin: &str, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
+    let (Some(r), Some(p)) = (env.refs.first(), &env.public) else {
+        return Rec::Other;
+    };
+    if r.origin != origin || r.index >= index || side.leaves.get(r.index as usize) != Some(&r.leaf_hash) {
+        problem(format!(
+            "a public release of {}:{} that is not an earlier entry of this log",
+            r.origin, r.index
+        ));
+        return Rec::Other;
+    }
+    Rec::Release {
+        of: r.index,
+        value: Arc::new(p.clone()),
+    }
 }
 
 fn classify(

@@ -104,6 +104,11 @@ pub struct Envelope {
     /// one reference names, as `YYYY-MM-DDTHH:MM:SSZ` (GMT); its treaty date of receipt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received: Option<String>,
+    /// Only in a public release: the public part of this log's notification that the one
+    /// reference names (its kind, Party, date and the fields the catalogue marks public), which
+    /// may be shown to anyone with a proof of inclusion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public: Option<serde_json::Value>,
 }
 
 impl Envelope {
@@ -118,7 +123,16 @@ impl Envelope {
             attachments: Vec::new(),
             notification,
             received: None,
+            public: None,
         }
+    }
+
+    /// A public release, by `party`, of the public part of its own entry `of`.
+    pub fn release(party: &str, seq: u64, salt: [u8; 16], of: EntryRef, public: serde_json::Value) -> Envelope {
+        let mut e = Envelope::new(party, seq, salt, serde_json::Value::Null);
+        e.refs.push(of);
+        e.public = Some(public);
+        e
     }
 
     /// An acknowledgement, by `party`, of the other log's entry `of`, received at `received`
@@ -153,6 +167,15 @@ fn is_utc_seconds(s: &str) -> bool {
 /// An acknowledgement names exactly one entry, carries no notification or attachment, and its
 /// time is in the one form.
 fn check_ack(e: &Envelope) -> Result<(), EntryError> {
+    if let Some(p) = &e.public {
+        if e.received.is_some() || e.refs.len() != 1 || !e.notification.is_null() || !e.attachments.is_empty() || !p.is_object() {
+            return Err(EntryError::Malformed(
+                "a public release (with \"public\", an object) has exactly one reference, a null notification, no attachments and no \"received\"".into(),
+            ));
+        }
+        exact(p)?;
+        return Ok(());
+    }
     let Some(r) = &e.received else { return Ok(()) };
     if !is_utc_seconds(r) {
         return Err(EntryError::Malformed(format!("received {r:?} is not YYYY-MM-DDTHH:MM:SSZ")));
