@@ -192,7 +192,7 @@ pub struct DemoArgs {
     /// Longest time a notification waits for its receipt on the demo's virtual clock, in hours:
     /// the clock advances in steps of at most this, each step's notifications are received at
     /// its end (never changing whether one is on time or late).
-    #[arg(long, default_value_t = 48, value_name = "HOURS")]
+    #[arg(long, default_value_t = 72, value_name = "HOURS")]
     pub step_hours: u32,
     /// First port of the three nodes (0: any free ports).
     #[arg(long, default_value_t = 0)]

@@ -28,7 +28,7 @@ use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{Hashes, Store};
 use accord_tlog::entry::{EntryRef, Envelope};
 use accord_tlog::note::Note;
-use accord_tlog::tile::{self, TileId, TILE_WIDTH};
+use accord_tlog::tile;
 use accord_tlog::witness::AddCheckpoint;
 use accord_tlog::VerifierKey;
 use axum::body::Bytes;
@@ -136,23 +136,22 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
     };
     if cp.size > held {
         // Every new entry, bundle by bundle (all held in memory until the one commit).
-        let first_tile = held / TILE_WIDTH;
+        // The new entries, exactly (a partial tile would be fetched again and again).
         let (to, target_note) = (cp.size, note.clone());
         let mut entries: Vec<Vec<u8>> = Vec::with_capacity((to - held) as usize);
-        for t in first_tile..=((to - 1) / TILE_WIDTH) {
-            let width = (to - t * TILE_WIDTH).min(TILE_WIDTH) as u16;
-            let id = TileId { level: 0, index: t, width };
-            let path = id.entries_path();
-            let r = peer.get(&format!("/log/{path}")).await?;
+        while (held + entries.len() as u64) < to {
+            let start = held + entries.len() as u64;
+            let end = to.min(start + crate::node::MAX_RANGE);
+            let path = format!("/api/v1/entries?start={start}&end={end}");
+            let r = peer.get(&path).await?;
             if r.status != 200 {
-                return Err(format!("GET /log/{path}: {} {}", r.status, String::from_utf8_lossy(&r.body)));
+                return Err(format!("GET {path}: {} {}", r.status, String::from_utf8_lossy(&r.body)));
             }
-            let got = tile::parse_bundle(&path, &r.body).map_err(|e| e.to_string())?;
-            for (i, e) in got.into_iter().enumerate() {
-                if t * TILE_WIDTH + i as u64 >= held {
-                    entries.push(e.to_vec());
-                }
+            let got = tile::parse_bundle("tile/entries/000", &r.body).map_err(|e| format!("GET {path}: {e}"))?;
+            if got.len() as u64 != end - start {
+                return Err(format!("GET {path}: {} entries instead of {}", got.len(), end - start));
             }
+            entries.extend(got.into_iter().map(<[u8]>::to_vec));
         }
         // The blobs the new entries name, each checked against its hash, on disk first.
         let mut blobs = Vec::with_capacity(entries.len());

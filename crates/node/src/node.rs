@@ -44,6 +44,9 @@ pub type Built = (Vec<u8>, Option<Vec<u8>>);
 /// Builds an entry once its index is known.
 pub type EntryBuild = Box<dyn FnOnce(u64) -> Result<Built, String> + Send>;
 
+/// Most entries one `GET /api/v1/entries` answers.
+pub const MAX_RANGE: u64 = 4096;
+
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 16 << 20;
 
@@ -631,6 +634,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/clock"),
     ("put", "/api/v1/clock"),
     ("get", "/api/v1/blobs/{sha256}"),
+    ("get", "/api/v1/entries"),
     ("post", "/witness/add-checkpoint"),
     ("get", "/public/releases"),
     ("get", "/public/releases/{index}"),
@@ -659,6 +663,7 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/alerts", get(crate::api::alerts))
         .route("/api/v1/clock", put(crate::api::set_clock).get(crate::api::get_clock))
         .route("/api/v1/blobs/{sha256}", get(blob))
+        .route("/api/v1/entries", get(entry_range))
         .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
         .route("/public/releases", get(crate::api::releases))
         .route("/public/releases/{index}", get(crate::api::release_proof))
@@ -774,6 +779,52 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
             )
                 .into_response()
         }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /api/v1/entries?start=N&end=M`: entries `N..M` (at most [`MAX_RANGE`], within the latest
+/// checkpoint) in the entry-bundle encoding (each a big-endian u16 length, then the bytes):
+/// what a follower lacks, without fetching a partial tile again. The partner node and this
+/// node's people only.
+async fn entry_range(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "entries") {
+        return r;
+    }
+    let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+    let (Some(start), Some(end)) = (num("start"), num("end")) else {
+        return error(StatusCode::BAD_REQUEST, "start and end: entry indexes expected");
+    };
+    let size = s.latest.borrow().0;
+    if start >= end || end > size || end - start > MAX_RANGE {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("start {start}, end {end}: need start < end <= {size} (the log's size) and at most {MAX_RANGE} entries"),
+        );
+    }
+    let s2 = s.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        s2.with_reader(|r| {
+            let mut bundle = Vec::new();
+            r.scan_entries(start, end, &mut |_, e| {
+                tile::push_entry(&mut bundle, e).map_err(|e| accord_logstore::StoreError::Corrupt(e.to_string()))
+            })
+            .map_err(|e| e.to_string())?;
+            Ok(bundle)
+        })
+    })
+    .await;
+    match got {
+        Ok(Ok(b)) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            b,
+        )
+            .into_response(),
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }

@@ -588,7 +588,7 @@ async fn drive(
         *by.entry(k).or_default() += 1;
     }
     println!(
-        "\nExchanged {} notifications in {exchange_secs:.1} s ({:.0}/s): US log {} entries, RU log {} entries, each with its own notifications and an acknowledgement of each of the other's.",
+        "\nExchanged {} notifications in {exchange_secs:.1} s ({:.0}/s): US log {} entries, RU log {} entries: each Party's notifications, a public release of each of a public kind, and an acknowledgement of each of the other's.",
         sent.len(),
         sent.len() as f64 / exchange_secs.max(0.001),
         st.0["size"],
