@@ -184,6 +184,8 @@ pub struct Shared {
     pub final_by_policy: std::sync::atomic::AtomicU64,
     /// The HTTP client.
     pub http: reqwest::Client,
+    /// Full hash tiles served (they never change), up to [`TILE_CACHE`].
+    pub tiles: Mutex<HashMap<TileId, Bytes>>,
     _lock: accord_logstore::dir::WriterLock,
 }
 
@@ -307,6 +309,7 @@ impl Shared {
             final_by_policy: std::sync::atomic::AtomicU64::new(0),
             policy,
             http: crate::client::http_client(),
+            tiles: Mutex::new(HashMap::new()),
             cfg,
             keys,
             spec,
@@ -749,6 +752,13 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
     if t.first() + u64::from(t.width) > have {
         return error(StatusCode::NOT_FOUND, format!("/log/{path}: beyond the tree of size {size}"));
     }
+    // A full hash tile never changes: served from memory once read.
+    let cacheable = t.is_full() && !entries;
+    if cacheable {
+        if let Some(b) = s.tiles.lock().ok().and_then(|c| c.get(&t).cloned()) {
+            return hash_tile_response(b);
+        }
+    }
     let s2 = s.clone();
     let got = tokio::task::spawn_blocking(move || {
         s2.with_reader(|r| {
@@ -766,6 +776,16 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
     })
     .await;
     match got {
+        Ok(Ok(b)) if cacheable => {
+            let b = Bytes::from(b);
+            if let Ok(mut c) = s.tiles.lock() {
+                if c.len() >= TILE_CACHE {
+                    c.clear();
+                }
+                c.insert(t, b.clone());
+            }
+            hash_tile_response(b)
+        }
         Ok(Ok(b)) => {
             let cache = if t.is_full() {
                 "public, max-age=31536000, immutable"
@@ -829,6 +849,20 @@ async fn entry_range(State(s): S, method: Method, uri: Uri, headers: HeaderMap, 
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
+
+fn hash_tile_response(b: Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        b,
+    )
+        .into_response()
+}
+
+/// Full hash tiles kept in memory (8 KiB each), at most.
+const TILE_CACHE: usize = 4096;
 
 /// A blob (a notification logged by hash): the partner node and this node's people only.
 async fn blob(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath(sha): UrlPath<String>) -> Response {
