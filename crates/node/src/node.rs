@@ -862,7 +862,7 @@ fn hash_tile_response(b: Bytes) -> Response {
 }
 
 /// Full hash tiles kept in memory (8 KiB each), at most.
-const TILE_CACHE: usize = 4096;
+pub const TILE_CACHE: usize = 4096;
 
 /// A blob (a notification logged by hash): the partner node and this node's people only.
 async fn blob(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath(sha): UrlPath<String>) -> Response {
