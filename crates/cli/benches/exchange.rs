@@ -107,7 +107,6 @@ fn start(root: &Path, args: &[&str]) -> Child {
 
 struct Net {
     _t: tempfile::TempDir,
-    root: std::path::PathBuf,
     us_port: u16,
     ru_port: u16,
     op: String,
@@ -175,7 +174,6 @@ fn network() -> Net {
     ];
     Net {
         _t: t,
-        root,
         us_port: pu,
         ru_port: pr,
         op,
@@ -310,7 +308,6 @@ fn main() {
     );
     // Throughput: batches of 500 as fast as accepted, until acknowledged and final.
     let mut ru = Conn::new(net.ru_port);
-    let before = c.json("GET", "/api/v1/status", "", b"");
     let acked0 = ru.json("GET", "/api/v1/status", "", b"")["partner"]["acknowledged"]
         .as_u64()
         .unwrap();
@@ -344,7 +341,6 @@ fn main() {
         }
     }
     let fin = t0.elapsed().as_secs_f64();
-    let _ = before;
     // Baseline: the same notifications appended locally by `accord log append --jsonl`.
     let base = t.path().join("base");
     accord(
@@ -384,5 +380,4 @@ fn main() {
         n as f64 / local,
         local / fin
     );
-    let _ = net.root.clone();
 }
