@@ -71,6 +71,11 @@ pub enum Command {
         after_help = "Examples:\n  accord serve init --data us --party US --origin accord.example/us\n  accord serve --data us --config us.toml\n  accord serve key --data us\n  accord serve token --data us --role operator"
     )]
     Serve(ServeArgs),
+    /// Offline bundles: a signed, self-verifying file of a node's entries, checkpoints,
+    /// cosignatures and proofs, carried by hand when the link is down or the network is
+    /// air-gapped.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -515,5 +520,74 @@ pub enum WitnessCommand {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
+    },
+}
+
+/// Which node a bundle command works on: a stopped node's folder and configuration, or a
+/// running node by URL with an operator token.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub struct NodeAt {
+    /// The node's data folder (the node must not be running; use --node then).
+    #[arg(long, value_name = "DIR", requires = "config", conflicts_with_all = ["node", "token"])]
+    pub data: Option<PathBuf>,
+    /// The node's configuration file (with --data).
+    #[arg(long, value_name = "FILE", requires = "data")]
+    pub config: Option<PathBuf>,
+    /// A running node's URL, e.g. http://127.0.0.1:7401.
+    #[arg(long, value_name = "URL", requires = "token")]
+    pub node: Option<String>,
+    /// An operator token of that node.
+    #[arg(long, value_name = "TOKEN", requires = "node")]
+    pub token: Option<String>,
+}
+
+/// `accord bundle ...`
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Export the own log's entries the partner is not known to hold (or from --from), the
+    /// latest checkpoint with its cosignatures, and this node's cosignature of the partner's log.
+    #[command(
+        after_help = "Examples:\n  accord bundle export --data us --config us.toml --out us-to-ru.bundle\n  accord bundle export --node http://127.0.0.1:7401 --token $TOKEN --from 0 --out all.bundle"
+    )]
+    Export {
+        #[command(flatten)]
+        at: NodeAt,
+        /// First entry (rounded down to a size the log signed); default: what the partner is
+        /// known to hold (its acknowledgements and cosignatures).
+        #[arg(long, value_name = "N")]
+        from: Option<u64>,
+        /// The bundle file to write (written whole or not at all).
+        #[arg(long, short, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import a bundle of the partner's log: verify everything, keep and acknowledge the new
+    /// entries, keep the partner's cosignature of the own log. Importing twice changes nothing.
+    #[command(
+        after_help = "Examples:\n  accord bundle import us-to-ru.bundle --data ru --config ru.toml\n  accord bundle import us-to-ru.bundle --node http://127.0.0.1:7402 --token $TOKEN"
+    )]
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+        #[command(flatten)]
+        at: NodeAt,
+        /// With --data: the date of receipt stamped on the acknowledgements (RFC 3339; default
+        /// now; required for a node on a virtual clock).
+        #[arg(long, value_name = "TIME", conflicts_with = "node")]
+        received: Option<String>,
+    },
+    /// Check a bundle with the exporting node's and log's keys, without importing it.
+    #[command(
+        after_help = "Example:\n  accord bundle verify us-to-ru.bundle --log-key \"$(cat us.vkey)\" --node-key \"$(accord serve key --data us)\""
+    )]
+    Verify {
+        /// The bundle file.
+        file: PathBuf,
+        /// The log's verifier key (vkey form).
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// The exporting node's key (vkey form).
+        #[arg(long, value_name = "VKEY")]
+        node_key: String,
     },
 }

@@ -71,6 +71,18 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
+    /// Every cosignature line kept, with its checkpoint's size, largest size first.
+    pub fn all_cosignatures(&self) -> Result<Vec<(u64, String)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT size, line FROM cosignatures ORDER BY size DESC, rowid")
+            .map_err(backend)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))
+            .map_err(backend)?;
+        rows.collect::<Result<_, _>>().map_err(backend)
+    }
+
     /// Opens (creating if needed) the database for writing.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;

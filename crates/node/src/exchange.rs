@@ -103,23 +103,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         if r0.status != 200 {
             return Err(format!("GET /api/v1/checkpoints/0: {}", r0.status));
         }
-        let s2 = s.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), String> {
-            let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
-            if m.is_none() {
-                let path = s2.nd.partner_db();
-                let staging = path.with_extension("db.init");
-                let _ = std::fs::remove_file(&staging);
-                let store = SqliteStore::open(&staging).map_err(|e| e.to_string())?;
-                drop(Mirror::create(store, s2.keys.partner_log.clone(), &s2.cfg.partner.party, &r0.body).map_err(|e| e.to_string())?);
-                std::fs::rename(&staging, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
-                *m = Some(Mirror::open(store).map_err(|e| e.to_string())?);
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| e.to_string())??;
+        create_mirror(s, r0.body).await?;
     }
     let checked = {
         let guard = s.mirror.lock().map_err(|_| "mirror poisoned")?;
@@ -178,22 +162,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
             };
             blobs.push(blob);
         }
-        let s2 = s.clone();
-        let n = entries.len() as u64;
-        let entries2 = entries.clone();
-        let extended = tokio::task::spawn_blocking(move || -> Result<accord_tlog::Checkpoint, String> {
-            let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
-            let m = m.as_mut().ok_or("no mirror")?;
-            if m.size() != held {
-                return Err("the mirror moved meanwhile; starting again".into());
-            }
-            m.extend(&entries2, &target_note).map_err(|e| match e {
-                MirrorError::Mismatch { .. } => format!("mismatch: {e}"),
-                e => e.to_string(),
-            })
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+        let extended = take(s, held, entries, blobs, &target_note).await;
         if let Err(e) = extended {
             if e.starts_with("mismatch") && held > 0 {
                 // Wrong entries, or a log that rewrote what this node holds: its signed
@@ -209,61 +178,116 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
             }
             return Err(e);
         }
-        // Each notification against the treaty's catalogue and the partner's Party: a failure
-        // is a problem on the record (the entry is still held and its receipt acknowledged).
-        let mut problems = Vec::new();
-        for (k, (e, b)) in entries.iter().zip(&blobs).enumerate() {
-            let Ok(env) = accord_tlog::entry::decode(e) else { continue };
-            if env.received.is_some() {
-                continue;
-            }
-            let text = match b {
-                Some(b) => String::from_utf8_lossy(b).into_owned(),
-                None if !env.notification.is_null() => env.notification.to_string(),
-                None => continue,
-            };
-            if let Err(why) = crate::submit::validate(&s.spec, &text, &s.cfg.partner.party) {
-                problems.push(crate::view::Problem {
-                    party: s.cfg.partner.party.clone(),
-                    index: held + k as u64,
-                    problem: why,
-                });
-            }
-        }
-        {
-            let mut v = s.view.write().map_err(|_| "view poisoned")?;
-            if v.partner_size() == held {
-                for (e, b) in entries.iter().zip(blobs) {
-                    v.push_partner(Given { bytes: e, blob: b });
-                }
-                // Each public release must be exactly the public part of the entry it names.
-                for (i, release, source) in v.partner_releases(held) {
-                    let expected = source.as_deref().and_then(|n| crate::submit::redact(&s.spec, n));
-                    if expected.as_ref() != Some(&*release) {
-                        problems.push(crate::view::Problem {
-                            party: s.cfg.partner.party.clone(),
-                            index: i,
-                            problem: "a public release that is not the public part of the notification it names".into(),
-                        });
-                    }
-                }
-                for p in problems {
-                    tracing::warn!("{} entry {}: {}", p.party, p.index, p.problem);
-                    v.add_problem(p);
-                }
-            }
-            s.metrics.partner_size.store(v.partner_size(), Ordering::Relaxed);
-        }
-        Metrics::add(&s.metrics.mirrored, n);
-        s.bump();
         progress = true;
-        acknowledge(s).await?;
     }
     Ok(progress)
 }
 
+/// Starts the mirror of the partner's log from its signed size-0 checkpoint, if there is none
+/// yet (built beside `partner.db` and renamed into place, so a crash leaves no half mirror).
+pub(crate) async fn create_mirror(s: &Arc<Shared>, checkpoint0: Vec<u8>) -> Result<(), String> {
+    let s2 = s.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), String> {
+        let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+        if m.is_none() {
+            let path = s2.nd.partner_db();
+            let staging = path.with_extension("db.init");
+            let _ = std::fs::remove_file(&staging);
+            let store = SqliteStore::open(&staging).map_err(|e| e.to_string())?;
+            drop(Mirror::create(store, s2.keys.partner_log.clone(), &s2.cfg.partner.party, &checkpoint0).map_err(|e| e.to_string())?);
+            std::fs::rename(&staging, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+            *m = Some(Mirror::open(store).map_err(|e| e.to_string())?);
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Keeps the partner's entries after the `held` ones, verified against the signed checkpoint
+/// `note` that covers them (their `blobs` already stored), in the mirror, in one commit; checks
+/// each notification against the catalogue and each public release against its notification
+/// (failures are problems on the record); and acknowledges them. An error starting with
+/// `mismatch` means the entries do not give the signed root.
+pub(crate) async fn take(
+    s: &Arc<Shared>,
+    held: u64,
+    entries: Vec<Vec<u8>>,
+    blobs: Vec<Option<Vec<u8>>>,
+    note: &[u8],
+) -> Result<(), String> {
+    let target_note = note.to_vec();
+    let s2 = s.clone();
+    let n = entries.len() as u64;
+    let entries2 = entries.clone();
+    let extended = tokio::task::spawn_blocking(move || -> Result<accord_tlog::Checkpoint, String> {
+        let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+        let m = m.as_mut().ok_or("no mirror")?;
+        if m.size() != held {
+            return Err("the mirror moved meanwhile; starting again".into());
+        }
+        m.extend(&entries2, &target_note).map_err(|e| match e {
+            MirrorError::Mismatch { .. } => format!("mismatch: {e}"),
+            e => e.to_string(),
+        })
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    extended?;
+    // Each notification against the treaty's catalogue and the partner's Party: a failure
+    // is a problem on the record (the entry is still held and its receipt acknowledged).
+    let mut problems = Vec::new();
+    for (k, (e, b)) in entries.iter().zip(&blobs).enumerate() {
+        let Ok(env) = accord_tlog::entry::decode(e) else { continue };
+        if env.received.is_some() {
+            continue;
+        }
+        let text = match b {
+            Some(b) => String::from_utf8_lossy(b).into_owned(),
+            None if !env.notification.is_null() => env.notification.to_string(),
+            None => continue,
+        };
+        if let Err(why) = crate::submit::validate(&s.spec, &text, &s.cfg.partner.party) {
+            problems.push(crate::view::Problem {
+                party: s.cfg.partner.party.clone(),
+                index: held + k as u64,
+                problem: why,
+            });
+        }
+    }
+    {
+        let mut v = s.view.write().map_err(|_| "view poisoned")?;
+        if v.partner_size() == held {
+            for (e, b) in entries.iter().zip(blobs) {
+                v.push_partner(Given { bytes: e, blob: b });
+            }
+            // Each public release must be exactly the public part of the entry it names.
+            for (i, release, source) in v.partner_releases(held) {
+                let expected = source.as_deref().and_then(|n| crate::submit::redact(&s.spec, n));
+                if expected.as_ref() != Some(&*release) {
+                    problems.push(crate::view::Problem {
+                        party: s.cfg.partner.party.clone(),
+                        index: i,
+                        problem: "a public release that is not the public part of the notification it names".into(),
+                    });
+                }
+            }
+            for p in problems {
+                tracing::warn!("{} entry {}: {}", p.party, p.index, p.problem);
+                v.add_problem(p);
+            }
+        }
+        s.metrics.partner_size.store(v.partner_size(), Ordering::Relaxed);
+    }
+    Metrics::add(&s.metrics.mirrored, n);
+    s.bump();
+    acknowledge(s).await?;
+    Ok(())
+}
+
 /// Appends an acknowledgement for every mirrored partner entry not yet acknowledged.
-async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
+pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
     let origin = s.keys.partner_log.name().to_owned();
     let now = rfc3339(s.clock.now());
     let mut builds: Vec<crate::node::EntryBuild> = Vec::new();

@@ -270,21 +270,21 @@ impl Shared {
             partner: 0,
             witnesses: vec![0; keys.witnesses.len()],
         };
-        // What was collected before a restart.
-        if let Ok(lines) = reader.cosignatures(latest.0) {
-            for l in lines {
-                if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
-                    if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
-                        cosigned.partner = latest.0;
-                    }
-                    for (i, w) in keys.witnesses.iter().enumerate() {
-                        if sig.name == w.name() && sig.id == w.id() {
-                            cosigned.witnesses[i] = latest.0;
-                        }
+        // What was collected before a restart: the largest size each cosigner cosigned (not
+        // necessarily the latest; a bundle's cosignature may cover an older one).
+        for (size, l) in reader.all_cosignatures().map_err(|e| e.to_string())? {
+            if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
+                if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
+                    cosigned.partner = cosigned.partner.max(size);
+                }
+                for (i, w) in keys.witnesses.iter().enumerate() {
+                    if sig.name == w.name() && sig.id == w.id() {
+                        cosigned.witnesses[i] = cosigned.witnesses[i].max(size);
                     }
                 }
             }
         }
+        let partner_cosigned = cosigned.partner;
         let latest_size = latest.0;
         let shared = Arc::new(Shared {
             origin: meta.origin,
@@ -318,6 +318,9 @@ impl Shared {
             _lock: lock,
         });
         shared.check_final(latest_size);
+        if partner_cosigned > 0 && partner_cosigned != latest_size {
+            shared.check_final(partner_cosigned);
+        }
         Ok(shared)
     }
 
@@ -488,14 +491,7 @@ fn read_all(store: &SqliteStore, dir: &DataDir) -> Result<Vec<Built>, String> {
 
 /// The SHA-256 (hex) of the notification an entry logs by hash.
 pub fn by_hash(entry: &[u8]) -> Option<String> {
-    let e = accord_tlog::entry::decode(entry).ok()?;
-    if !e.notification.is_null() || e.received.is_some() {
-        return None;
-    }
-    e.attachments
-        .iter()
-        .find(|a| a.name == accord_tlog::entry::NOTIFICATION_ATTACHMENT)
-        .map(|a| a.sha256.clone())
+    accord_tlog::entry::logged_by_hash(entry)
 }
 
 /// Who a request comes from.
@@ -638,6 +634,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("put", "/api/v1/clock"),
     ("get", "/api/v1/blobs/{sha256}"),
     ("get", "/api/v1/entries"),
+    ("get", "/api/v1/bundle"),
+    ("post", "/api/v1/bundle"),
     ("post", "/witness/add-checkpoint"),
     ("get", "/public/releases"),
     ("get", "/public/releases/{index}"),
@@ -667,6 +665,12 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/clock", put(crate::api::set_clock).get(crate::api::get_clock))
         .route("/api/v1/blobs/{sha256}", get(blob))
         .route("/api/v1/entries", get(entry_range))
+        .route(
+            "/api/v1/bundle",
+            get(crate::bundle::get_bundle)
+                .post(crate::bundle::post_bundle)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::bundle::MAX_BUNDLE)),
+        )
         .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
         .route("/public/releases", get(crate::api::releases))
         .route("/public/releases/{index}", get(crate::api::release_proof))

@@ -155,6 +155,12 @@ impl View {
         self.own.receipts.len() as u64
     }
 
+    /// How many own entries the partner is known to hold: one past the last one it
+    /// acknowledged (its acknowledgements are in order of its mirror, which only grows).
+    pub fn held_by_partner(&self) -> u64 {
+        self.own.receipts.keys().max().map_or(0, |i| i + 1)
+    }
+
     /// The own log index of a notification id.
     pub fn own_index(&self, id: &str) -> Option<u64> {
         self.own.by_id.get(id).copied()

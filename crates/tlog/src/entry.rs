@@ -32,6 +32,19 @@ pub const NOTIFICATION_ATTACHMENT: &str = "notification.json";
 /// is known.
 pub const MAX_SEQ: u64 = (1 << 53) - 1;
 
+/// The SHA-256 (hex) of the notification an entry logs by hash (as an attachment, its body
+/// kept outside the log), or `None` for any other entry or bytes that are not an entry.
+pub fn logged_by_hash(entry: &[u8]) -> Option<String> {
+    let e = decode(entry).ok()?;
+    if !e.notification.is_null() || e.received.is_some() {
+        return None;
+    }
+    e.attachments
+        .iter()
+        .find(|a| a.name == NOTIFICATION_ATTACHMENT)
+        .map(|a| a.sha256.clone())
+}
+
 /// What is wrong with an entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {

@@ -12,6 +12,7 @@
 //! **Architecture invariant:** pure. No I/O, no clock, nothing spawned. Storage is read through
 //! the one-method [`merkle::HashReader`] trait, implemented by the caller.
 
+pub mod bundle;
 pub mod entry;
 pub mod merkle;
 pub mod note;

@@ -411,6 +411,28 @@ impl Edge {
         self.size
     }
 
+    /// The edge of a tree of `size` leaves from its subtree hashes, largest (leftmost) first:
+    /// one for each set bit of `size`, as [`Edge::hashes`] gives them.
+    pub fn from_hashes(size: u64, hashes: &[Hash]) -> Result<Edge, ProofError> {
+        let levels: Vec<usize> = (0..64).rev().filter(|l| size & (1u64 << l) != 0).collect();
+        if levels.len() != hashes.len() {
+            return Err(ProofError::WrongLength {
+                got: hashes.len(),
+                want: format!("a tree of size {size} has {} edge hashes", levels.len()),
+            });
+        }
+        let mut by_level = vec![None; 64 - size.leading_zeros() as usize];
+        for (l, h) in levels.into_iter().zip(hashes) {
+            by_level[l] = Some(*h);
+        }
+        Ok(Edge { size, by_level })
+    }
+
+    /// The subtree hashes of the edge, largest (leftmost) first.
+    pub fn hashes(&self) -> Vec<Hash> {
+        self.by_level.iter().rev().flatten().copied().collect()
+    }
+
     /// Appends a leaf; `out` receives the stored hashes it creates as (level, index, hash),
     /// in stored order.
     pub fn push(&mut self, leaf: Hash, out: &mut Vec<(u32, u64, Hash)>) {

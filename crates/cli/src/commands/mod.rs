@@ -1,6 +1,7 @@
 //! One module per command. Each returns the exit code or a [`Failure`].
 
 mod bench;
+mod bundle;
 mod compliance;
 mod demo;
 mod demo_live;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Log(c) => log::run(c, &spec()?, cli.format),
         Command::Witness(c) => witness::run(c, cli.format),
         Command::Serve(a) => serve::run(a, &spec()?, cli.format),
+        Command::Bundle(c) => bundle::run(c, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod node;
+
 use std::path::{Path, PathBuf};
 
 /// A tile reader over an exported folder, for tlog_tiles: it maps their Go-layout tiles to

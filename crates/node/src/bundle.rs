@@ -1,0 +1,437 @@
+//! Offline bundles at a node: exporting a run of the own log (`accord-bundle/1`, see
+//! `accord_tlog::bundle`) and importing the partner's, for a link that is down or a network that
+//! is air-gapped.
+//!
+//! An export carries the own entries the partner is not known to hold, the latest checkpoint
+//! with every cosignature collected, and, when the mirror holds any of the partner's log, this
+//! node's cosignature of the partner's latest checkpoint (given under the same tlog-witness
+//! rules as an `add-checkpoint` request). An import goes through the same path as the live
+//! exchange: the mirror checks the signed checkpoint against everything it holds (a
+//! contradiction is a fork, kept as evidence), the entries are kept in one commit, each
+//! notification is checked against the catalogue, and each is acknowledged in the own log,
+//! stamped with the node's clock; the partner's cosignature of the own log is kept beside its
+//! checkpoint.
+//!
+//! Invariants: nothing is kept unless the whole bundle verifies; importing a bundle twice, or
+//! one older than what is held, changes nothing; a bundle that starts after what the mirror
+//! holds is refused (a gap) without changing anything.
+
+use crate::exchange::{acknowledge, bare, create_mirror, fork, take};
+use crate::metrics::Metrics;
+use crate::node::{cosigned_note, Shared};
+use accord_logstore::mirror::MirrorError;
+use accord_logstore::store::{Hashes, Store};
+use accord_tlog::bundle::{self, BundleError, Contents};
+use accord_tlog::merkle::{consistency_proof, Edge};
+use accord_tlog::witness::AddCheckpoint;
+use accord_tlog::{Checkpoint, Note};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Why an import was refused. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The bundle does not verify (damaged, wrong keys, wrong entries); names the part.
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+    /// The bundle starts after the entries held: one from the held size is needed.
+    #[error("the bundle holds {origin} entries {from}..{size}, but this node holds only {held}: export one with --from {held}")]
+    Gap {
+        /// The log.
+        origin: String,
+        /// Its first entry.
+        from: u64,
+        /// Its size.
+        size: u64,
+        /// What the mirror holds.
+        held: u64,
+    },
+    /// The bundle's checkpoint contradicts one held: a fork, kept as evidence.
+    #[error("fork: {0}")]
+    Fork(String),
+    /// This node saw a fork of the partner's log and takes nothing more from it.
+    #[error("this node saw a fork of {0}'s log and no longer takes its entries")]
+    Frozen(String),
+    /// Storage or another internal failure.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ImportError {
+    /// The HTTP status that answers it.
+    pub fn status(&self) -> u16 {
+        match self {
+            ImportError::Bundle(_) => 422,
+            ImportError::Gap { .. } => 409,
+            ImportError::Fork(_) => 422,
+            ImportError::Frozen(_) => 403,
+            ImportError::Internal(_) => 500,
+        }
+    }
+}
+
+/// What an export holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exported {
+    /// The log's origin.
+    pub origin: String,
+    /// First entry.
+    pub from: u64,
+    /// Checkpoint size.
+    pub size: u64,
+    /// Blobs carried.
+    pub blobs: usize,
+    /// Cosignatures on the checkpoint (the log's own signature excluded).
+    pub cosignatures: usize,
+    /// The size of the partner's log cosigned in the bundle, if any.
+    pub cosigned_partner_size: Option<u64>,
+    /// Bytes.
+    pub bytes: usize,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Imported {
+    /// The log's origin.
+    pub origin: String,
+    /// The bundle's first entry.
+    pub from: u64,
+    /// The bundle's checkpoint size.
+    pub size: u64,
+    /// Entries the mirror held before.
+    pub held_before: u64,
+    /// Entries it holds now.
+    pub held_after: u64,
+    /// Own log size after the acknowledgements.
+    pub own_size: u64,
+    /// The own log size the partner's cosignature in the bundle covers, if any (kept).
+    pub cosigned_by_partner: Option<u64>,
+    /// When the bundle was exported (the manifest's cosignature time, POSIX seconds).
+    pub exported_at: u64,
+}
+
+/// Exports the own entries from `from` (default: what the partner is known to hold, rounded
+/// down to a signed size) to the latest checkpoint. Returns the file's bytes and a summary.
+pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), String> {
+    let known = {
+        let held = s.view.read().map_err(|_| "view poisoned")?.held_by_partner();
+        let cosigned = s.cosigned.lock().map(|c| c.partner).unwrap_or(0);
+        held.max(cosigned)
+    };
+    let (size, note) = {
+        let l = s.latest.borrow();
+        (l.0, l.1.clone())
+    };
+    let want = from.unwrap_or(known);
+    if want > size {
+        return Err(format!("--from {want}: the log holds only {size} entries"));
+    }
+    let mut contents = s.with_reader(|r| {
+        let checkpoint = cosigned_note(r, &note, size)?.to_bytes();
+        // The base: the largest signed size at or below what was asked.
+        let (from, base) = match r.checkpoint(want).map_err(|e| e.to_string())? {
+            Some(n) => (want, n),
+            None => {
+                let mut best: Option<(u64, Vec<u8>)> = None;
+                r.scan_checkpoints(&mut |sz, n| {
+                    if sz <= want {
+                        best = Some((sz, n.to_vec()));
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+                best.ok_or("no signed checkpoint at or below the size asked")?
+            }
+        };
+        let base = bare(&base, &s.log_vkey)?;
+        let frontier = Edge::load(&Hashes(r), from).map_err(|e| e.to_string())?.hashes();
+        let consistency = if from == 0 || from == size {
+            Vec::new()
+        } else {
+            consistency_proof(&Hashes(r), from, size).map_err(|e| e.to_string())?
+        };
+        let mut entries = Vec::with_capacity((size - from) as usize);
+        r.scan_entries(from, size, &mut |_, e| {
+            entries.push(e.to_vec());
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        let mut blobs = std::collections::BTreeMap::new();
+        for e in &entries {
+            if let Some(h) = crate::node::by_hash(e) {
+                let b = s.nd.dir.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
+                blobs.insert(h, b);
+            }
+        }
+        Ok(Contents {
+            origin: s.origin.clone(),
+            from,
+            size,
+            checkpoint,
+            base,
+            frontier,
+            consistency,
+            entries,
+            blobs,
+            cosigned: None,
+        })
+    })?;
+    let cosigned_partner_size = match cosign_partner(s)? {
+        Some((sz, n)) => {
+            contents.cosigned = Some(n);
+            Some(sz)
+        }
+        None => None,
+    };
+    let now = s.clock.now().max(0) as u64;
+    let bytes = bundle::write(&contents, &s.node_key, now).map_err(|e| e.to_string())?;
+    let cosignatures = Note::parse(&contents.checkpoint)
+        .map(|n| n.signatures.len().saturating_sub(1))
+        .unwrap_or(0);
+    let summary = Exported {
+        origin: contents.origin,
+        from: contents.from,
+        size: contents.size,
+        blobs: contents.blobs.len(),
+        cosignatures,
+        cosigned_partner_size,
+        bytes: bytes.len(),
+    };
+    Ok((bytes, summary))
+}
+
+/// Cosigns the partner's latest checkpoint the mirror holds, under the tlog-witness rules
+/// (consistent with what this node cosigned before): the note with the cosignature, or `None`
+/// when there is nothing to cosign (no mirror, size 0, or a fork seen).
+fn cosign_partner(s: &Shared) -> Result<Option<(u64, Vec<u8>)>, String> {
+    if s.frozen.load(Ordering::SeqCst) {
+        return Ok(None);
+    }
+    let origin = s.keys.partner_log.name().to_owned();
+    let mut w = s.witness.lock().map_err(|_| "witness state poisoned")?;
+    let old = match w.latest(&origin).map_err(|e| e.to_string())? {
+        Some(n) => {
+            let n = Note::parse(&n).map_err(|e| e.to_string())?;
+            Checkpoint::parse(&n.text).map_err(|e| e.to_string())?.size
+        }
+        None => 0,
+    };
+    let m = s.mirror.lock().map_err(|_| "mirror poisoned")?;
+    let Some(m) = m.as_ref() else { return Ok(None) };
+    let size = m.size();
+    if size == 0 || size < old {
+        return Ok(None);
+    }
+    let proof = if old == 0 || old == size {
+        Vec::new()
+    } else {
+        consistency_proof(&Hashes(m.store()), old, size).map_err(|e| e.to_string())?
+    };
+    let checkpoint = Note::parse(m.latest()).map_err(|e| e.to_string())?;
+    let body = AddCheckpoint {
+        old,
+        proof,
+        checkpoint: checkpoint.clone(),
+    }
+    .to_bytes();
+    match w
+        .add_checkpoint(&body, &s.node_key, s.clock.now().max(0) as u64)
+        .map_err(|e| e.to_string())?
+    {
+        Ok(lines) => {
+            let sigs = accord_tlog::witness::parse_response(&lines)?;
+            let mut n = checkpoint;
+            n.signatures.extend(sigs);
+            Metrics::add(&s.metrics.cosigned, 1);
+            Ok(Some((size, n.to_bytes())))
+        }
+        Err(rej) => {
+            tracing::warn!("bundle export: not cosigning {origin} at size {size}: {rej}");
+            Ok(None)
+        }
+    }
+}
+
+/// Verifies a bundle of the partner's log and takes what is new in it (see the module's
+/// invariants).
+pub async fn import(s: &Arc<Shared>, bytes: &[u8]) -> Result<Imported, ImportError> {
+    let v = bundle::read(bytes, &s.keys.partner_node, &s.keys.partner_log)?;
+    let own_cosig = match &v.contents.cosigned {
+        Some(n) => Some(bundle::check_cosigned(n, &s.log_vkey, &s.keys.partner_node)?),
+        None => None,
+    };
+    let party = s.cfg.partner.party.clone();
+    if s.frozen.load(Ordering::SeqCst) {
+        return Err(ImportError::Frozen(party));
+    }
+    let internal = ImportError::Internal;
+    // The cosignature must be of a tree this log signed (else the partner cosigned a fork of
+    // the own log, which cannot be without the own key).
+    if let Some((cp, _)) = &own_cosig {
+        let ours = s
+            .with_reader(|r| r.checkpoint(cp.size).map_err(|e| e.to_string()))
+            .map_err(internal)?;
+        let same = ours
+            .and_then(|n| Note::parse(&n).ok())
+            .and_then(|n| Checkpoint::parse(&n.text).ok())
+            .is_some_and(|c| c.root == cp.root);
+        if !same {
+            return Err(ImportError::Bundle(BundleError::Invalid {
+                part: "cosigned".into(),
+                problem: format!("size {} is not a checkpoint this log signed", cp.size),
+            }));
+        }
+    }
+    let c = &v.contents;
+    let checkpoint = bare(&c.checkpoint, &s.keys.partner_log).map_err(internal)?;
+    let has_mirror = s.mirror.lock().map_err(|_| internal("mirror poisoned".into()))?.is_some();
+    if !has_mirror {
+        if c.from != 0 {
+            return Err(ImportError::Gap {
+                origin: c.origin.clone(),
+                from: c.from,
+                size: c.size,
+                held: 0,
+            });
+        }
+        create_mirror(s, c.base.clone()).await.map_err(internal)?;
+    }
+    let checked = {
+        let guard = s.mirror.lock().map_err(|_| internal("mirror poisoned".into()))?;
+        let m = guard.as_ref().ok_or_else(|| internal("no mirror".into()))?;
+        m.check(&c.base).and_then(|_| m.check(&checkpoint)).map(|_| m.size())
+    };
+    let held = match checked {
+        Ok(h) => h,
+        Err(MirrorError::Fork { size, held, seen }) => {
+            fork(s, size, &held, &seen);
+            return Err(ImportError::Fork(format!(
+                "{party} signed two different trees of size {size}; both are kept in witness.db and this node no longer takes or cosigns its log"
+            )));
+        }
+        Err(e) => return Err(internal(e.to_string())),
+    };
+    if held < c.from {
+        return Err(ImportError::Gap {
+            origin: c.origin.clone(),
+            from: c.from,
+            size: c.size,
+            held,
+        });
+    }
+    if held < c.size {
+        let skip = (held - c.from) as usize;
+        let entries: Vec<Vec<u8>> = c.entries[skip..].to_vec();
+        let mut blobs = Vec::with_capacity(entries.len());
+        for e in &entries {
+            match crate::node::by_hash(e) {
+                Some(h) => {
+                    let b = c.blobs.get(&h).ok_or_else(|| internal(format!("blob {h} missing")))?;
+                    s.nd.dir.put_blob(b).map_err(|e| internal(e.to_string()))?;
+                    blobs.push(Some(b.clone()));
+                }
+                None => blobs.push(None),
+            }
+        }
+        take(s, held, entries, blobs, &checkpoint).await.map_err(internal)?;
+    } else {
+        // Nothing new: acknowledge anything a crash left unacknowledged.
+        acknowledge(s).await.map_err(internal)?;
+    }
+    let mut cosigned_by_partner = None;
+    if let Some((cp, lines)) = own_cosig {
+        let s2 = s.clone();
+        let lines2 = lines.clone();
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let mut store = s2.cosigner.lock().map_err(|_| "cosigner poisoned")?;
+            store.add_cosignatures(cp.size, &lines2).map_err(|e| e.to_string())?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| internal(e.to_string()))?
+        .map_err(internal)?;
+        if let Ok(mut co) = s.cosigned.lock() {
+            co.partner = co.partner.max(cp.size);
+        }
+        let s2 = s.clone();
+        let _ = tokio::task::spawn_blocking(move || s2.check_final(cp.size)).await;
+        cosigned_by_partner = Some(cp.size);
+    }
+    s.bump();
+    let held_after = s.mirror.lock().ok().and_then(|m| m.as_ref().map(|m| m.size())).unwrap_or(held);
+    Ok(Imported {
+        origin: c.origin.clone(),
+        from: c.from,
+        size: c.size,
+        held_before: held,
+        held_after,
+        own_size: s.latest.borrow().0,
+        cosigned_by_partner,
+        exported_at: v.exported_at,
+    })
+}
+
+/// The largest bundle `POST /api/v1/bundle` takes.
+pub const MAX_BUNDLE: usize = 1 << 30;
+
+/// `GET /api/v1/bundle?from=N`: an export of the own log (operator).
+pub async fn get_bundle(
+    axum::extract::State(s): axum::extract::State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    q: crate::node::Params,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let w = crate::node::who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = crate::node::require(&s, &w, &[crate::auth::Role::Operator], "exporting a bundle") {
+        return r;
+    }
+    let from = match q.get("from").map(|v| v.parse::<u64>()) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => return crate::node::error(axum::http::StatusCode::BAD_REQUEST, "from: not a number"),
+    };
+    let s2 = s.clone();
+    match tokio::task::spawn_blocking(move || export(&s2, from)).await {
+        Ok(Ok((bytes, summary))) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+                (
+                    axum::http::header::HeaderName::from_static("x-accord-bundle"),
+                    serde_json::to_string(&summary).unwrap_or_default(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) if e.starts_with("--from") => crate::node::error(axum::http::StatusCode::BAD_REQUEST, e.replacen("--from", "from", 1)),
+        Ok(Err(e)) => crate::node::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => crate::node::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `POST /api/v1/bundle`: imports a bundle of the partner's log (operator).
+pub async fn post_bundle(
+    axum::extract::State(s): axum::extract::State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let w = crate::node::who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = crate::node::require(&s, &w, &[crate::auth::Role::Operator], "importing a bundle") {
+        return r;
+    }
+    match import(&s, &body).await {
+        Ok(done) => axum::Json(done).into_response(),
+        Err(e) => {
+            tracing::warn!("bundle import refused: {e}");
+            crate::node::error(
+                axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+                e.to_string(),
+            )
+        }
+    }
+}
