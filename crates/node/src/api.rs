@@ -372,42 +372,30 @@ pub async fn set_clock(State(s): S, method: Method, uri: Uri, headers: HeaderMap
     }
 }
 
-/// `GET /`: the status page (public: sizes, cosignatures, the clock; nothing confidential).
+/// The web page: public status, and, after signing in (a token exchanged for a session
+/// cookie), the outbox, the inbox count and alerts.
+pub const PAGE: &str = include_str!("page.html");
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /`: the web page (public figures without signing in; nothing confidential until a
+/// token is exchanged for a session cookie).
 pub async fn status_page(State(s): S) -> Response {
     let st = crate::exchange::status_json(&s);
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>accord — {party} node</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}}
-table{{border-collapse:collapse}}td,th{{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}}
-code{{font-size:13px}}</style></head>
-<body><h1>accord — {party} node</h1>
-<p>The treaty record of {party} as exchanged with {partner}. This page shows public figures only;
-the party API (<a href="/openapi.json">OpenAPI</a>) needs a token.</p>
-<table id="status">
-<tr><th>Treaty clock</th><td id="clock">{clock}</td></tr>
-<tr><th>Own log size</th><td id="size">{size}</td></tr>
-<tr><th>Final (cosigned by {partner} and the witness quorum)</th><td id="final">{final_size}</td></tr>
-<tr><th>{partner} entries held and verified</th><td id="mirrored">{mirrored}</td></tr>
-<tr><th>{partner} entries acknowledged</th><td id="acknowledged">{acked}</td></tr>
-<tr><th>Fork seen</th><td id="frozen">{frozen}</td></tr>
-</table>
-<p>Latest checkpoint: <a href="/log/checkpoint"><code>/log/checkpoint</code></a></p>
-<script>
-async function refresh(){{try{{const r=await fetch('/api/v1/status');const s=await r.json();
-for(const [id,v] of [['clock',s.clock],['size',s.size],['final',s.final_size],['mirrored',s.partner.mirrored],['acknowledged',s.partner.acknowledged],['frozen',s.frozen]])document.getElementById(id).textContent=v;}}catch(e){{}}}}
-setInterval(refresh,1000);
-</script></body></html>"#,
-        party = s.cfg.party,
-        partner = s.cfg.partner.party,
-        clock = st["clock"].as_str().unwrap_or(""),
-        size = st["size"],
-        final_size = st["final_size"],
-        mirrored = st["partner"]["mirrored"],
-        acked = st["partner"]["acknowledged"],
-        frozen = st["frozen"],
-    );
+    let html = PAGE
+        .replace("%PARTY%", &escape_html(&s.cfg.party))
+        .replace("%PARTNER%", &escape_html(&s.cfg.partner.party))
+        .replace("%CLOCK%", st["clock"].as_str().unwrap_or(""))
+        .replace("%SIZE%", &st["size"].to_string())
+        .replace("%FINAL%", &st["final_size"].to_string())
+        .replace("%MIRRORED%", &st["partner"]["mirrored"].to_string())
+        .replace("%ACKED%", &st["partner"]["acknowledged"].to_string())
+        .replace("%FROZEN%", &st["frozen"].to_string());
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 

@@ -361,6 +361,14 @@ impl Tokens {
         Some((sid, role))
     }
 
+    /// Ends a session (signing out); returns whether it was live.
+    pub fn end_session(&self, sid: &str) -> bool {
+        let Ok(c) = self.conn.lock() else { return false };
+        c.execute("DELETE FROM sessions WHERE hash = ?1", [hash(sid)])
+            .map(|n| n > 0)
+            .unwrap_or(false)
+    }
+
     /// The role of a live session id.
     pub fn session_role(&self, sid: &str, now: i64) -> Option<Role> {
         let c = self.conn.lock().ok()?;

@@ -622,6 +622,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/checkpoints/{size}"),
     ("get", "/api/v1/status"),
     ("post", "/api/v1/session"),
+    ("get", "/api/v1/session"),
+    ("delete", "/api/v1/session"),
     ("post", "/api/v1/validate"),
     ("post", "/api/v1/compose"),
     ("post", "/api/v1/notifications"),
@@ -653,7 +655,7 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/checkpoints/{size}", get(checkpoint_at))
         .route("/api/v1/status", get(crate::exchange::status))
-        .route("/api/v1/session", post(session))
+        .route("/api/v1/session", post(session).get(whoami).delete(sign_out))
         .route("/api/v1/validate", post(crate::api::validate))
         .route("/api/v1/compose", post(crate::api::compose))
         .route("/api/v1/notifications", post(crate::api::submit))
@@ -905,6 +907,35 @@ async fn session(State(s): S, body: Bytes) -> Response {
             error(StatusCode::UNAUTHORIZED, "unknown token")
         }
     }
+}
+
+/// `GET /api/v1/session`: the role of the credential sent (401 without one).
+async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    match (w.role, w.refused) {
+        (Some(r), _) => axum::Json(serde_json::json!({"role": r.name()})).into_response(),
+        (None, Some(why)) => error(StatusCode::UNAUTHORIZED, why),
+        (None, None) => error(StatusCode::UNAUTHORIZED, "not signed in"),
+    }
+}
+
+/// `DELETE /api/v1/session`: ends the session of the cookie sent and clears the cookie.
+async fn sign_out(State(s): S, headers: HeaderMap) -> Response {
+    let sid = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| {
+        c.split(';')
+            .filter_map(|p| p.trim().strip_prefix("accord_session="))
+            .next()
+            .map(str::to_owned)
+    });
+    let ended = sid.is_some_and(|sid| s.tokens.end_session(&sid));
+    (
+        [(
+            header::SET_COOKIE,
+            "accord_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_owned(),
+        )],
+        axum::Json(serde_json::json!({"ended": ended})),
+    )
+        .into_response()
 }
 
 /// Query parameters as a map.

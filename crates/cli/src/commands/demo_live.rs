@@ -357,7 +357,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     .await;
     if result.is_ok() && !a.exit_when_synced {
         println!(
-            "\nServing until Ctrl-C: the status pages are at {} and {}.",
+            "\nServing until Ctrl-C: the web pages are at {} and {} (sign in with a token above).",
             procs[1].url, procs[2].url
         );
         let _ = tokio::signal::ctrl_c().await;
@@ -441,7 +441,10 @@ async fn drive(
     println!("  RU partner-reader of the US node: {reader}");
     println!("  curl -H 'Authorization: Bearer {}' '{}/api/v1/outbox?limit=5'", ops[0], us.url);
     println!("  curl -H 'Authorization: Bearer {reader}' '{}/api/v1/compliance'", us.url);
-    println!("  {}/ (status page), {}/log/checkpoint (public)", us.url, us.url);
+    println!(
+        "  {}/ (web page: public figures; sign in with a token), {}/log/checkpoint (public)",
+        us.url, us.url
+    );
     let step = i64::from(a.step_hours.max(1)) * 3600;
     let (steps, changed) = steps(&sim.spec, sent, step);
     println!(
