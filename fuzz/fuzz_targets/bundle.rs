@@ -6,7 +6,7 @@ use accord_tlog::VerifierKey;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(parts) = split(data) {
+    if let Ok(parts) = split(data, 1 << 16) {
         assert_eq!(parts[0].0, "manifest");
         let total: usize = parts.iter().map(|(_, b)| b.len()).sum();
         assert!(total <= data.len());

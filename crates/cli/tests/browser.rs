@@ -211,6 +211,11 @@ fn the_web_page_in_a_real_browser() {
     assert_eq!(http(us.port, "GET", "/api/v1/session", &[("Cookie", &cookie)], b"").0, 200);
     d.click("#signout");
     d.until("the sign-in form", |d| d.displayed("#signin") && !d.displayed("#party"));
+    let left = d
+        .script("return document.querySelectorAll('#outbox tbody tr').length")
+        .as_u64()
+        .unwrap();
+    assert_eq!(left, 0, "the outbox stays in the page after signing out");
     assert_eq!(http(us.port, "GET", "/api/v1/session", &[("Cookie", &cookie)], b"").0, 401);
     assert_eq!(http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0, 401);
 

@@ -71,16 +71,22 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Every cosignature line kept, with its checkpoint's size, largest size first.
-    pub fn all_cosignatures(&self) -> Result<Vec<(u64, String)>, StoreError> {
+    /// Visits the cosignature lines kept, with their checkpoint's size, largest size first,
+    /// until `f` returns `false`.
+    pub fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
         let mut st = self
             .conn
             .prepare_cached("SELECT size, line FROM cosignatures ORDER BY size DESC, rowid")
             .map_err(backend)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))
-            .map_err(backend)?;
-        rows.collect::<Result<_, _>>().map_err(backend)
+        let mut rows = st.query([]).map_err(backend)?;
+        while let Some(r) = rows.next().map_err(backend)? {
+            let size: i64 = r.get(0).map_err(backend)?;
+            let line: String = r.get(1).map_err(backend)?;
+            if !f(size as u64, &line) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Opens (creating if needed) the database for writing.

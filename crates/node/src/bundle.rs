@@ -254,8 +254,12 @@ fn cosign_partner(s: &Shared) -> Result<Option<(u64, Vec<u8>)>, String> {
 
 /// Verifies a bundle of the partner's log and takes what is new in it (see the module's
 /// invariants).
-pub async fn import(s: &Arc<Shared>, bytes: &[u8]) -> Result<Imported, ImportError> {
-    let v = bundle::read(bytes, &s.keys.partner_node, &s.keys.partner_log)?;
+pub async fn import(s: &Arc<Shared>, bytes: axum::body::Bytes) -> Result<Imported, ImportError> {
+    // Hashing up to a gigabyte: off the async workers.
+    let (node, log) = (s.keys.partner_node.clone(), s.keys.partner_log.clone());
+    let v = tokio::task::spawn_blocking(move || bundle::read(&bytes, &node, &log))
+        .await
+        .map_err(|e| ImportError::Internal(e.to_string()))??;
     let own_cosig = match &v.contents.cosigned {
         Some(n) => Some(bundle::check_cosigned(n, &s.log_vkey, &s.keys.partner_node)?),
         None => None,
@@ -324,16 +328,23 @@ pub async fn import(s: &Arc<Shared>, bytes: &[u8]) -> Result<Imported, ImportErr
         let entries: Vec<Vec<u8>> = c.entries[skip..].to_vec();
         let mut blobs = Vec::with_capacity(entries.len());
         for e in &entries {
-            match crate::node::by_hash(e) {
-                Some(h) => {
-                    let b = c.blobs.get(&h).ok_or_else(|| internal(format!("blob {h} missing")))?;
-                    s.nd.dir.put_blob(b).map_err(|e| internal(e.to_string()))?;
-                    blobs.push(Some(b.clone()));
-                }
-                None => blobs.push(None),
-            }
+            blobs.push(crate::node::by_hash(e).and_then(|h| c.blobs.get(&h).cloned()));
         }
-        take(s, held, entries, blobs, &checkpoint).await.map_err(internal)?;
+        // The blobs on disk first (content-addressed: a crash leaves only unused files).
+        let (s2, to_store) = (s.clone(), blobs.iter().flatten().cloned().collect::<Vec<_>>());
+        tokio::task::spawn_blocking(move || to_store.iter().try_for_each(|b| s2.nd.dir.put_blob(b).map(|_| ())))
+            .await
+            .map_err(|e| internal(e.to_string()))?
+            .map_err(|e| internal(e.to_string()))?;
+        take(s, held, entries, blobs, &checkpoint).await.map_err(|e| {
+            if e.starts_with("mismatch") {
+                ImportError::Fork(format!(
+                    "the bundle's entries before {held} are not the ones held, yet both trees are signed by {party}'s log: its history forked ({e})"
+                ))
+            } else {
+                internal(e)
+            }
+        })?;
     } else {
         // Nothing new: acknowledge anything a crash left unacknowledged.
         acknowledge(s).await.map_err(internal)?;
@@ -341,10 +352,20 @@ pub async fn import(s: &Arc<Shared>, bytes: &[u8]) -> Result<Imported, ImportErr
     let mut cosigned_by_partner = None;
     if let Some((cp, lines)) = own_cosig {
         let s2 = s.clone();
-        let lines2 = lines.clone();
+        let size = cp.size;
         tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut store = s2.cosigner.lock().map_err(|_| "cosigner poisoned")?;
-            store.add_cosignatures(cp.size, &lines2).map_err(|e| e.to_string())?;
+            // One cosignature by the partner for a size is enough (each export cosigns anew,
+            // with its own timestamp).
+            let key = &s2.keys.partner_node;
+            let held = store
+                .cosignatures(size)
+                .map_err(|e| e.to_string())?
+                .iter()
+                .any(|l| accord_tlog::note::NoteSignature::parse_line(l).is_ok_and(|sig| sig.name == key.name() && sig.id == key.id()));
+            if !held {
+                store.add_cosignatures(size, &lines).map_err(|e| e.to_string())?;
+            }
             Ok(())
         })
         .await
@@ -414,17 +435,21 @@ pub async fn get_bundle(
 /// `POST /api/v1/bundle`: imports a bundle of the partner's log (operator).
 pub async fn post_bundle(
     axum::extract::State(s): axum::extract::State<Arc<Shared>>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    req: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    let w = crate::node::who(&s, &method, &uri, &headers, &body);
+    // An operator's token or session, checked before the body is read (an operator never
+    // signs with a node key, so the body plays no part in who asks).
+    let (parts, body) = req.into_parts();
+    let w = crate::node::who(&s, &parts.method, &parts.uri, &parts.headers, b"");
     if let Err(r) = crate::node::require(&s, &w, &[crate::auth::Role::Operator], "importing a bundle") {
         return r;
     }
-    match import(&s, &body).await {
+    let body = match axum::body::to_bytes(body, MAX_BUNDLE).await {
+        Ok(b) => b,
+        Err(e) => return crate::node::error(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")),
+    };
+    match import(&s, body).await {
         Ok(done) => axum::Json(done).into_response(),
         Err(e) => {
             tracing::warn!("bundle import refused: {e}");

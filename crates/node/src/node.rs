@@ -272,18 +272,22 @@ impl Shared {
         };
         // What was collected before a restart: the largest size each cosigner cosigned (not
         // necessarily the latest; a bundle's cosignature may cover an older one).
-        for (size, l) in reader.all_cosignatures().map_err(|e| e.to_string())? {
-            if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
-                if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
-                    cosigned.partner = cosigned.partner.max(size);
-                }
-                for (i, w) in keys.witnesses.iter().enumerate() {
-                    if sig.name == w.name() && sig.id == w.id() {
-                        cosigned.witnesses[i] = cosigned.witnesses[i].max(size);
+        // Largest size first: the scan stops once every cosigner is found.
+        reader
+            .scan_cosignatures_desc(&mut |size, l| {
+                if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(l) {
+                    if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
+                        cosigned.partner = cosigned.partner.max(size);
+                    }
+                    for (i, w) in keys.witnesses.iter().enumerate() {
+                        if sig.name == w.name() && sig.id == w.id() {
+                            cosigned.witnesses[i] = cosigned.witnesses[i].max(size);
+                        }
                     }
                 }
-            }
-        }
+                cosigned.partner == 0 || cosigned.witnesses.contains(&0)
+            })
+            .map_err(|e| e.to_string())?;
         let partner_cosigned = cosigned.partner;
         let latest_size = latest.0;
         let shared = Arc::new(Shared {

@@ -190,61 +190,108 @@ pub fn write(c: &Contents, key: &SignerKey, now: u64) -> Result<Vec<u8>, BundleE
     Ok(out)
 }
 
-/// Splits a bundle file into its named parts, in order.
-pub fn split(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, BundleError> {
-    let magic = format!("{MAGIC}\n");
-    if !bytes.starts_with(magic.as_bytes()) {
-        return Err(BundleError::Format {
-            offset: 0,
-            problem: format!("not an {MAGIC} file (the first line must be {MAGIC:?})"),
-        });
-    }
-    let mut at = magic.len();
-    let mut parts: Vec<(String, &[u8])> = Vec::new();
-    while at < bytes.len() {
-        let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') else {
+/// The parts of a bundle file, one at a time (the first is read without reading the rest).
+struct Parts<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Parts<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Parts<'a>, BundleError> {
+        let magic = format!("{MAGIC}\n");
+        if !bytes.starts_with(magic.as_bytes()) {
             return Err(BundleError::Format {
-                offset: at,
-                problem: "a part header without its newline (the file is cut short)".into(),
+                offset: 0,
+                problem: format!("not an {MAGIC} file (the first line must be {MAGIC:?})"),
             });
-        };
-        let header = std::str::from_utf8(&bytes[at..at + nl]).map_err(|_| BundleError::Format {
-            offset: at,
-            problem: "a part header that is not UTF-8".into(),
-        })?;
-        let bad = |problem: String| BundleError::Format { offset: at, problem };
-        let (name, len) = header
-            .split_once(' ')
-            .ok_or_else(|| bad(format!("part header {header:?} is not \"NAME LENGTH\"")))?;
-        let len: usize = len
-            .parse()
-            .map_err(|_| bad(format!("part {name}: length {len:?} is not a number")))?;
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad(format!("part name {name:?} is empty or has blanks")));
         }
-        if parts.iter().any(|(n, _)| n == name) {
-            return Err(bad(format!("part {name} appears twice")));
+        Ok(Parts { bytes, at: magic.len() })
+    }
+
+    fn next_part(&mut self) -> Option<Result<(&'a str, &'a [u8]), BundleError>> {
+        let (bytes, at) = (self.bytes, self.at);
+        if at >= bytes.len() {
+            return None;
+        }
+        let bad = |offset: usize, problem: String| Some(Err(BundleError::Format { offset, problem }));
+        let Some(nl) = bytes[at..].iter().position(|b| *b == b'\n') else {
+            return bad(at, "a part header without its newline (the file is cut short)".into());
+        };
+        let Ok(header) = std::str::from_utf8(&bytes[at..at + nl]) else {
+            return bad(at, "a part header that is not UTF-8".into());
+        };
+        let Some((name, len)) = header.split_once(' ') else {
+            return bad(at, format!("part header {header:?} is not \"NAME LENGTH\""));
+        };
+        let Ok(len) = len.parse::<usize>() else {
+            return bad(at, format!("part {name}: length {len:?} is not a number"));
+        };
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad(at, format!("part name {name:?} is empty or has blanks"));
         }
         let start = at + nl + 1;
-        let end = start.checked_add(len).filter(|e| *e < bytes.len()).ok_or_else(|| {
-            bad(format!(
-                "part {name} claims {len} bytes, {} remain (the file is cut short)",
-                bytes.len().saturating_sub(start)
-            ))
-        })?;
+        let Some(end) = start.checked_add(len).filter(|e| *e < bytes.len()) else {
+            return bad(
+                at,
+                format!(
+                    "part {name} claims {len} bytes, {} remain (the file is cut short)",
+                    bytes.len().saturating_sub(start)
+                ),
+            );
+        };
         if bytes[end] != b'\n' {
+            return bad(end, format!("part {name} is not followed by a newline (its length is wrong)"));
+        }
+        self.at = end + 1;
+        Some(Ok((name, &bytes[start..end])))
+    }
+}
+
+/// Splits a bundle file into its named parts, in order, the manifest first; at most `limit`
+/// parts (a reader passes the count its verified manifest lists, so a hostile file cannot make
+/// it hold more).
+pub fn split(bytes: &[u8], limit: usize) -> Result<Vec<(String, &[u8])>, BundleError> {
+    let mut it = Parts::new(bytes)?;
+    let mut parts: Vec<(String, &[u8])> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = it.next_part() {
+        let (name, b) = p?;
+        if parts.is_empty() && name != "manifest" {
             return Err(BundleError::Format {
-                offset: end,
-                problem: format!("part {name} is not followed by a newline (its length is wrong)"),
+                offset: MAGIC.len() + 1,
+                problem: "the first part must be the manifest".into(),
             });
         }
-        parts.push((name.to_owned(), &bytes[start..end]));
-        at = end + 1;
+        if parts.len() == limit {
+            return Err(invalid(
+                name,
+                format!("more parts than the {} the manifest lists", limit.saturating_sub(1)),
+            ));
+        }
+        if !seen.insert(name) {
+            return Err(BundleError::Format {
+                offset: it.at,
+                problem: format!("part {name} appears twice"),
+            });
+        }
+        parts.push((name.to_owned(), b));
     }
-    match parts.first() {
-        Some((n, _)) if n == "manifest" => Ok(parts),
+    if parts.is_empty() {
+        return Err(BundleError::Format {
+            offset: bytes.len(),
+            problem: "no manifest (the file is cut short)".into(),
+        });
+    }
+    Ok(parts)
+}
+
+/// The first part's bytes, which must be the manifest.
+fn first_part(bytes: &[u8]) -> Result<&[u8], BundleError> {
+    match Parts::new(bytes)?.next_part() {
+        Some(Ok(("manifest", b))) => Ok(b),
+        Some(Err(e)) => Err(e),
         _ => Err(BundleError::Format {
-            offset: magic.len(),
+            offset: MAGIC.len() + 1,
             problem: "the first part must be the manifest".into(),
         }),
     }
@@ -309,8 +356,8 @@ fn manifest(bytes: &[u8], node: &VerifierKey) -> Result<Manifest, BundleError> {
 /// invariant). The `cosigned` part is returned unchecked: only its reader knows its own log
 /// (see [`check_cosigned`]).
 pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verified, BundleError> {
-    let parts = split(bytes)?;
-    let m = manifest(parts[0].1, node)?;
+    // The manifest first: nothing else is looked at until its signature checks.
+    let m = manifest(first_part(bytes)?, node)?;
     if m.origin != log.name() {
         return Err(BundleError::Manifest(format!(
             "a bundle of the log {:?}, not of {:?}",
@@ -318,10 +365,34 @@ pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verif
             log.name()
         )));
     }
+    // Only the names a bundle of these entries can have, each once.
+    let count = m.size - m.from;
+    let chunks = count.div_ceil(ENTRIES_PER_PART);
+    let listed: std::collections::HashMap<&str, (usize, &str)> = m.parts.iter().map(|(n, l, h)| (n.as_str(), (*l, h.as_str()))).collect();
+    if listed.len() != m.parts.len() {
+        return Err(BundleError::Manifest("lists a part twice".into()));
+    }
+    for name in listed.keys() {
+        let known = matches!(*name, "checkpoint" | "base" | "frontier" | "consistency" | "cosigned")
+            || name
+                .strip_prefix("entries/")
+                .and_then(|k| k.parse::<u64>().ok())
+                .is_some_and(|k| k < chunks && format!("entries/{k}") == *name)
+            || name
+                .strip_prefix("blob/")
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        if !known {
+            return Err(BundleError::Manifest(format!(
+                "lists a part {name:?} that no bundle of entries {}..{} has",
+                m.from, m.size
+            )));
+        }
+    }
+    let parts = split(bytes, m.parts.len() + 1)?;
     // Every part against the manifest, by name: damage is named.
     let mut by_name: BTreeMap<&str, &[u8]> = BTreeMap::new();
     for (name, b) in &parts[1..] {
-        let Some((_, len, hash)) = m.parts.iter().find(|(n, _, _)| n == name) else {
+        let Some((len, hash)) = listed.get(name.as_str()) else {
             return Err(invalid(name, "not listed in the manifest"));
         };
         if b.len() != *len || sha256_b64(b) != *hash {
@@ -378,8 +449,6 @@ pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verif
         verify_consistency(m.from, m.size, &base_cp.root, &cp.root, &consistency).map_err(|e| invalid("consistency", e.to_string()))?;
     }
     // The entries, part by part, against the signed root.
-    let count = m.size - m.from;
-    let chunks = count.div_ceil(ENTRIES_PER_PART);
     let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(1 << 20));
     let mut edge = edge;
     let mut scratch = Vec::new();
@@ -395,12 +464,6 @@ pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verif
             edge.push(leaf_hash(e), &mut scratch);
             entries.push(e.to_vec());
         }
-    }
-    if by_name.keys().any(|n| {
-        n.strip_prefix("entries/")
-            .is_some_and(|k| k.parse::<u64>().map_or(true, |k| k >= chunks))
-    }) {
-        return Err(invalid("entries", format!("more entries parts than the {count} entries need")));
     }
     if edge.root() != cp.root {
         return Err(invalid(
@@ -563,7 +626,7 @@ mod tests {
         let (node, log) = (f.node.verifier(), f.log.verifier());
         // Every single-byte change is refused, and the error names a part or an offset.
         let parts: Vec<(String, usize)> = {
-            let s = split(&b).expect("split");
+            let s = split(&b, usize::MAX).expect("split");
             s.iter()
                 .map(|(n, p)| (n.clone(), p.as_ptr() as usize - b.as_ptr() as usize))
                 .collect()
@@ -632,6 +695,16 @@ mod tests {
         c.blobs.insert(sha256_hex(b"x"), b"x".to_vec());
         let e = read(&write(&c, &f.node, 1).expect("write"), &node, &log).expect_err("extra");
         assert!(e.to_string().contains("no entry refers to it"), "{e}");
+    }
+
+    #[test]
+    fn split_refuses_repeats_and_more_parts_than_listed() {
+        let two = b"accord-bundle/1\nmanifest 1\na\nx 1\nb\nx 1\nc\n";
+        assert!(matches!(split(two, 10), Err(BundleError::Format { .. })));
+        assert_eq!(split(&two[..35], 10).map(|p| p.len()), Ok(2));
+        assert!(matches!(split(&two[..35], 1), Err(BundleError::Invalid { .. })));
+        assert!(matches!(split(b"accord-bundle/1\nx 1\na\n", 10), Err(BundleError::Format { .. })));
+        assert!(matches!(split(b"accord-bundle/1\n", 10), Err(BundleError::Format { .. })));
     }
 
     #[test]

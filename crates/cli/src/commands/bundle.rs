@@ -38,7 +38,10 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                 println!(
                     "wrote {}: {} entries {}..{} of {}, {} bytes, {} blob(s), checkpoint with {} cosignature(s){}",
                     out.display(),
-                    summary["size"].as_u64().unwrap_or(0) - summary["from"].as_u64().unwrap_or(0),
+                    summary["size"]
+                        .as_u64()
+                        .unwrap_or(0)
+                        .saturating_sub(summary["from"].as_u64().unwrap_or(0)),
                     summary["from"],
                     summary["size"],
                     summary["origin"].as_str().unwrap_or(""),
@@ -70,7 +73,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     };
                     let s = open(data, &at, spec, clock)?;
                     let rt = runtime()?;
-                    let r = rt.block_on(accord_node::bundle::import(&s, &bytes));
+                    let r = rt.block_on(accord_node::bundle::import(&s, bytes.into()));
                     s.stop();
                     let done = r.map_err(|e| {
                         let f = anyhow!("{}: {e}", file.display());
@@ -93,7 +96,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                 if after > before {
                     println!(
                         "imported {} entries of {} ({}..{}); {} held, acknowledged; own log {} entries",
-                        after - before,
+                        after.saturating_sub(before),
                         done["origin"].as_str().unwrap_or(""),
                         before,
                         after,

@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use accord_ledger::notification::{Notification, Timestamp};
 use accord_node::node::NodeDir;
-use accord_sim::{simulate, Config};
 use accord_treaty::{Due, TreatySpec};
 use anyhow::anyhow;
 use tokio::io::AsyncBufReadExt;
@@ -262,15 +261,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         st.follow(&ru_log).map_err(io)?;
     }
     let [pu, pr, pw] = free_ports(a.port)?;
-    let sim = simulate(
-        spec,
-        &Config {
-            seed: a.seed,
-            ..Config::default()
-        },
-        &mut |_, _| {},
-    )
-    .map_err(input)?;
+    let sim = super::demo::synthetic(spec, a.seed)?;
     let mut sent: Vec<&Notification<'static>> = sim.notifications.iter().filter(|n| n.sent.is_some()).collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
     let held = sim.notifications.len() - sent.len();
