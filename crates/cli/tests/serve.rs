@@ -504,3 +504,74 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Concurrent submissions share group commits, and an id is still logged once: eight clients
+/// send the same 200 notifications at once, retrying a 503 ("being logged by another
+/// request"); every answer is a receipt for the one entry of each id.
+#[test]
+fn concurrent_submissions_log_each_id_once() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let mut us = Node::init(root, "US", "us");
+    let ru = Node::init(root, "RU", "ru");
+    std::fs::write(
+        root.join("us.toml"),
+        format!(
+            "party = \"US\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
+            us.port,
+            free_port(),
+            ru.log_key,
+            ru.node_key
+        ),
+    )
+    .unwrap();
+    us.start(root);
+    let (n, _) = notifications(root, 200);
+    let batches: Vec<Vec<u8>> = n.chunks(10).map(|c| serde_json::to_vec(c).unwrap()).collect();
+    let answers: Vec<Vec<(String, u64)>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..8)
+            .map(|k| {
+                let (batches, us) = (&batches, &us);
+                sc.spawn(move || {
+                    let mut got = Vec::new();
+                    // Each client its own order, so requests overlap on the same ids.
+                    for b in batches.iter().cycle().skip(k * 3).take(batches.len()) {
+                        loop {
+                            let (st, v) = json(us.port, "POST", "/api/v1/notifications", &us.op, b);
+                            if st == 503 {
+                                std::thread::sleep(std::time::Duration::from_millis(5));
+                                continue;
+                            }
+                            assert_eq!(st, 200, "{v}");
+                            for r in v["receipts"].as_array().unwrap() {
+                                got.push((r["id"].as_str().unwrap().to_owned(), r["index"].as_u64().unwrap()));
+                            }
+                            break;
+                        }
+                    }
+                    got
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut index_of = std::collections::HashMap::new();
+    for (id, ix) in answers.into_iter().flatten() {
+        assert_eq!(*index_of.entry(id.clone()).or_insert(ix), ix, "{id} answered with two indexes");
+    }
+    assert_eq!(index_of.len(), 200);
+    us.stop();
+    let logged = entries(&root.join("us/log.db"));
+    let mut ids = std::collections::HashSet::new();
+    for (e, _) in &logged {
+        if e.get("public").is_none() {
+            assert!(
+                ids.insert(e["notification"]["id"].to_string()),
+                "logged twice: {}",
+                e["notification"]["id"]
+            );
+        }
+    }
+    assert_eq!(ids.len(), 200);
+    ok(root, &["log", "verify", "--data", "us"]);
+}

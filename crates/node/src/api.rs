@@ -215,12 +215,44 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
                 meta.push(None);
             }
         }
-        let done = match s.append(builds).await {
+        // Under the append lock: no other request has logged or queued these ids meanwhile
+        // (concurrent submissions share group commits, so the check above is not enough).
+        let ids: Vec<String> = fresh.iter().map(|(_, id, _)| id.clone()).collect();
+        let queued = s
+            .append_with(true, |sh: &crate::node::Shared| {
+                let v = sh
+                    .view
+                    .read()
+                    .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"))?;
+                let mut fl = sh
+                    .in_flight
+                    .lock()
+                    .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "in-flight ids poisoned"))?;
+                if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
+                    return Err(error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("id: {id} is being logged by another request; retry for its receipt"),
+                    ));
+                }
+                fl.extend(ids.iter().cloned());
+                Ok(builds)
+            })
+            .await;
+        let done = match queued {
+            Err(r) => return r,
+            Ok(d) => d,
+        };
+        if let Ok(mut fl) = s.in_flight.lock() {
+            for id in &ids {
+                fl.remove(id);
+            }
+        }
+        let done = match done {
             Ok(d) => d,
             Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}")),
         };
         crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
-        for (m, (r, _)) in meta.iter().zip(done) {
+        for (m, r) in meta.iter().zip(done) {
             let Some(k) = m else { continue };
             let (i, id, _) = &fresh[*k];
             receipts[*i] = Some(serde_json::json!({

@@ -290,34 +290,37 @@ pub(crate) async fn take(
 pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
     let origin = s.keys.partner_log.name().to_owned();
     let now = rfc3339(s.clock.now());
-    let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
-    {
-        let v = s.view.read().map_err(|_| "view poisoned")?;
-        for j in v.to_acknowledge() {
-            let leaf = v.partner_leaf(j).ok_or("internal: a mirrored entry without a leaf")?;
-            let (party, origin, now) = (s.cfg.party.clone(), origin.clone(), now.clone());
-            builds.push(Box::new(move |i| {
-                let e = Envelope::ack(
-                    &party,
-                    i,
-                    crate::submit::salt(),
-                    EntryRef {
-                        origin,
-                        index: j,
-                        leaf_hash: leaf,
-                    },
-                    &now,
-                );
-                accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
-            }));
-        }
-    }
-    if builds.is_empty() {
+    // What to acknowledge is decided under the append lock, held until the acknowledgements
+    // are in the view: two callers (the follower, an import) never acknowledge one entry twice.
+    let done = s
+        .append_with(false, |sh: &Shared| -> Result<Vec<crate::node::EntryBuild>, String> {
+            let v = sh.view.read().map_err(|_| "view poisoned")?;
+            let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
+            for j in v.to_acknowledge() {
+                let leaf = v.partner_leaf(j).ok_or("internal: a mirrored entry without a leaf")?;
+                let (party, origin, now) = (sh.cfg.party.clone(), origin.clone(), now.clone());
+                builds.push(Box::new(move |i| {
+                    let e = Envelope::ack(
+                        &party,
+                        i,
+                        crate::submit::salt(),
+                        EntryRef {
+                            origin,
+                            index: j,
+                            leaf_hash: leaf,
+                        },
+                        &now,
+                    );
+                    accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
+                }));
+            }
+            Ok(builds)
+        })
+        .await??;
+    if done.is_empty() {
         return Ok(false);
     }
-    let n = builds.len() as u64;
-    s.append(builds).await?;
-    Metrics::add(&s.metrics.acknowledged, n);
+    Metrics::add(&s.metrics.acknowledged, done.len() as u64);
     Ok(true)
 }
 

@@ -33,7 +33,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -43,6 +43,8 @@ use tokio::sync::{watch, Notify};
 pub type Built = (Vec<u8>, Option<Vec<u8>>);
 /// Builds an entry once its index is known.
 pub type EntryBuild = Box<dyn FnOnce(u64) -> Result<Built, String> + Send>;
+/// A queued entry's receipt, once durable.
+type Pending = std::sync::mpsc::Receiver<Result<Receipt, accord_logstore::sequencer::SeqError>>;
 
 /// Most entries one `GET /api/v1/entries` answers.
 pub const MAX_RANGE: u64 = 4096;
@@ -148,8 +150,14 @@ pub struct Shared {
     pub node_key: SignerKey,
     /// The sequencer of the own log.
     pub seq: Mutex<Option<Sequencer<SqliteStore>>>,
-    /// Serialises appends so the view follows the log in order.
+    /// Serialises queueing appends (and the checks that decide them) so indexes follow the
+    /// order of the decisions.
     pub append_lock: tokio::sync::Mutex<()>,
+    /// Entries built by the sequencer and not yet in the view (below the durable size they
+    /// move into it, in index order).
+    pub staged: Mutex<BTreeMap<u64, Built>>,
+    /// Notification ids queued for the own log and not yet in the view.
+    pub in_flight: Mutex<HashSet<String>>,
     /// Read-only connections to the own log.
     pub readers: Mutex<Vec<SqliteStore>>,
     /// A connection to the own log that keeps cosignatures beside its checkpoints.
@@ -296,6 +304,8 @@ impl Shared {
             node_key,
             seq: Mutex::new(Some(seq)),
             append_lock: tokio::sync::Mutex::new(()),
+            staged: Mutex::new(BTreeMap::new()),
+            in_flight: Mutex::new(HashSet::new()),
             readers: Mutex::new(vec![reader]),
             cosigner: Mutex::new(nd.dir.open_cosigner().map_err(|e| e.to_string())?),
             mirror: Mutex::new(mirror),
@@ -364,54 +374,87 @@ impl Shared {
 
     /// Appends entries built from their indexes to the own log, in order, and adds them to the
     /// view; returns the receipts. Everything or an error (the entries of a failed batch are
-    /// not acknowledged).
-    pub async fn append(self: &Arc<Self>, builds: Vec<EntryBuild>) -> Result<Vec<(Receipt, Vec<u8>)>, String> {
-        let _guard = self.append_lock.lock().await;
-        let me = self.clone();
-        let done = tokio::task::spawn_blocking(move || -> Result<Vec<(Receipt, Built)>, String> {
-            let mut rxs = Vec::with_capacity(builds.len());
-            let mut built: Vec<Arc<Mutex<Option<Built>>>> = Vec::with_capacity(builds.len());
-            {
-                let seq = me.seq.lock().map_err(|_| "sequencer poisoned")?;
-                let seq = seq.as_ref().ok_or("the node is stopping")?;
-                for b in builds {
-                    let slot = Arc::new(Mutex::new(None));
-                    let s2 = slot.clone();
-                    let rx = seq
-                        .submit(Box::new(move |i| {
-                            let (bytes, blob) = b(i)?;
-                            if let Ok(mut s) = s2.lock() {
-                                *s = Some((bytes.clone(), blob));
-                            }
-                            Ok(bytes)
-                        }))
-                        .map_err(|e| e.to_string())?;
-                    rxs.push(rx);
-                    built.push(slot);
-                }
-            }
+    /// not acknowledged). `prepare` runs under the append lock, so what it reads of the view and
+    /// of [`Shared::in_flight`] cannot change under it: it decides what to append. With
+    /// `pipelined`, the lock is let go once the entries are queued, so concurrent requests share
+    /// the sequencer's group commits; without, it is held until they are durable and in the
+    /// view (for appends computed from the view, like acknowledgements).
+    pub async fn append_with<E>(
+        self: &Arc<Self>,
+        pipelined: bool,
+        prepare: impl FnOnce(&Shared) -> Result<Vec<EntryBuild>, E>,
+    ) -> Result<Result<Vec<Receipt>, String>, E> {
+        let guard = self.append_lock.lock().await;
+        let builds = prepare(self)?;
+        if builds.is_empty() {
+            return Ok(Ok(Vec::new()));
+        }
+        let rxs = match self.enqueue(builds) {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(e)),
+        };
+        let guard = if pipelined {
+            drop(guard);
+            None
+        } else {
+            Some(guard)
+        };
+        let out = self.finish(rxs).await;
+        drop(guard);
+        Ok(out)
+    }
+
+    /// Queues entries with the sequencer (in order); each one built is staged for the view.
+    fn enqueue(self: &Arc<Self>, builds: Vec<EntryBuild>) -> Result<Vec<Pending>, String> {
+        let seq = self.seq.lock().map_err(|_| "sequencer poisoned")?;
+        let seq = seq.as_ref().ok_or("the node is stopping")?;
+        let mut rxs = Vec::with_capacity(builds.len());
+        for b in builds {
+            let me = self.clone();
+            let rx = seq
+                .submit(Box::new(move |i| {
+                    let (bytes, blob) = b(i)?;
+                    if let Ok(mut st) = me.staged.lock() {
+                        st.insert(i, (bytes.clone(), blob));
+                    }
+                    Ok(bytes)
+                }))
+                .map_err(|e| e.to_string())?;
+            rxs.push(rx);
+        }
+        Ok(rxs)
+    }
+
+    /// Waits until the queued entries are durable, then moves every staged entry below the
+    /// durable size into the view, in index order (whichever request gets there first).
+    async fn finish(self: &Arc<Self>, rxs: Vec<Pending>) -> Result<Vec<Receipt>, String> {
+        let receipts = tokio::task::spawn_blocking(move || -> Result<Vec<Receipt>, String> {
             let mut out = Vec::with_capacity(rxs.len());
-            for (rx, slot) in rxs.into_iter().zip(built) {
-                let r = rx
-                    .recv()
-                    .map_err(|_| "the sequencer stopped".to_string())?
-                    .map_err(|e| e.to_string())?;
-                let b = slot.lock().map_err(|_| "poisoned")?.take().ok_or("internal: entry not built")?;
-                out.push((r, b));
+            for rx in rxs {
+                out.push(
+                    rx.recv()
+                        .map_err(|_| "the sequencer stopped".to_string())?
+                        .map_err(|e| e.to_string())?,
+                );
             }
             Ok(out)
         })
         .await
         .map_err(|e| e.to_string())??;
+        let durable = receipts.iter().map(|r| r.size).max().unwrap_or(0);
         {
             let mut v = self.view.write().map_err(|_| "view poisoned")?;
-            for (r, (bytes, blob)) in &done {
-                if r.index == v.own_size() {
-                    v.push_own(Given { bytes, blob: blob.clone() });
+            let mut st = self.staged.lock().map_err(|_| "staging poisoned")?;
+            while let Some(entry) = st.first_entry() {
+                let i = *entry.key();
+                if i >= durable || i != v.own_size() {
+                    break;
                 }
+                let (bytes, blob) = entry.remove();
+                v.push_own(Given { bytes: &bytes, blob });
             }
         }
-        if let Some((r, _)) = done.last() {
+        if let Some(r) = receipts.iter().max_by_key(|r| r.size) {
             let note = r.checkpoint.clone();
             self.latest.send_if_modified(|cur| {
                 if r.size > cur.0 {
@@ -424,7 +467,7 @@ impl Shared {
             self.metrics.log_size.store(self.latest.borrow().0, Ordering::Relaxed);
         }
         self.bump();
-        Ok(done.into_iter().map(|(r, (b, _))| (r, b)).collect())
+        Ok(receipts)
     }
 
     /// Re-checks the checkpoint of `size` with every cosignature kept for it against the policy,
