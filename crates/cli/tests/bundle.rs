@@ -189,6 +189,37 @@ fn bundles_carry_the_exchange_across_an_air_gap() {
     assert_eq!(a["acknowledged_by_partner"], 300);
     assert_eq!(a["partner"]["mirrored"], b["size"]);
 
+    // RU loses its copy of the US log and rebuilds it from a full bundle: its acknowledgements
+    // already in its log count, none is appended again.
+    export(root, &us, "us-all.bundle", &["--from", "0"]);
+    let ru_before = ru.status();
+    ru.stop();
+    std::fs::remove_file(root.join("ru/partner.db")).unwrap();
+    let (code, out, err) = accord(
+        root,
+        &[
+            "bundle",
+            "import",
+            "us-all.bundle",
+            "--data",
+            "ru",
+            "--config",
+            "ru.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["own_size"], ru_before["size"],
+        "acknowledged again after the mirror was rebuilt: {v}"
+    );
+    ru.start(root);
+    let s = ru.status();
+    assert_eq!(s["partner"]["acknowledged"], 300);
+    assert_eq!(s["problems"], 0, "{s}");
+
     us.stop();
     ru.stop();
     for d in ["us", "ru"] {

@@ -44,6 +44,9 @@ struct Side {
     by_id: HashMap<String, u64>,
     /// Receipt of this side's entries, from the other side's acknowledgements.
     receipts: HashMap<u64, String>,
+    /// Acknowledgements (leaf hash, time) of this side's entries not yet held here (a mirror
+    /// rebuilt from an older copy or a bundle): checked when the entry arrives.
+    awaiting: HashMap<u64, Vec<(Hash, String)>>,
 }
 
 /// A problem with an entry of either log.
@@ -386,6 +389,18 @@ fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e
             problem: p,
         })
     };
+    // Acknowledgements of this entry seen before it arrived.
+    if let (Some(acks), Some(leaf)) = (side.awaiting.remove(&index), side.leaves.get(index as usize).copied()) {
+        for (h, at) in acks {
+            if h == leaf {
+                side.receipts.entry(index).or_insert(at);
+            } else {
+                problem(format!(
+                    "an acknowledgement of entry {index} names a leaf hash that is not this entry's"
+                ));
+            }
+        }
+    }
     let rec = match decode(e.bytes) {
         Err(err) => {
             problem(format!("not an accord entry: {err}"));
@@ -442,7 +457,11 @@ fn classify(
                 return Rec::Ack;
             }
             Some(_) => problem(format!("acknowledges entry {} with a leaf hash that is not that entry's", r.index)),
-            None => problem(format!("acknowledges entry {}, which is not yet held", r.index)),
+            None => {
+                // Not yet held here: its receipt counts once the entry arrives and matches.
+                other.awaiting.entry(r.index).or_default().push((r.leaf_hash, at.to_owned()));
+                return Rec::Ack;
+            }
         }
         return Rec::Other;
     }

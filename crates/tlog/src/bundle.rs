@@ -479,7 +479,13 @@ pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verif
     }
     // Each blob against its name and the entry that names it.
     let mut blobs = BTreeMap::new();
+    let marker = crate::entry::NOTIFICATION_ATTACHMENT.as_bytes();
     for (i, e) in entries.iter().enumerate() {
+        // Only an entry that names the attachment can log a notification by hash: the others
+        // need no decoding.
+        if !e.windows(marker.len()).any(|w| w == marker) {
+            continue;
+        }
         if let Some(hex) = logged_by_hash(e) {
             let name = format!("blob/{hex}");
             let b = by_name
@@ -523,6 +529,15 @@ pub fn read(bytes: &[u8], node: &VerifierKey, log: &VerifierKey) -> Result<Verif
 pub fn check_cosigned(note: &[u8], own: &VerifierKey, node: &VerifierKey) -> Result<(Checkpoint, Vec<String>), BundleError> {
     let bad = |p: String| invalid("cosigned", p);
     let n = Note::parse(note).map_err(|e| bad(e.to_string()))?;
+    if let Ok(cp) = Checkpoint::parse(&n.text) {
+        if cp.origin != own.name() {
+            return Err(bad(format!(
+                "the bundle was made for the node of the log {:?}, not for this one ({:?})",
+                cp.origin,
+                own.name()
+            )));
+        }
+    }
     n.verify(std::slice::from_ref(own))
         .map_err(|e| bad(format!("not a checkpoint signed by this log {}: {e}", own.name())))?;
     n.verify(std::slice::from_ref(node))
