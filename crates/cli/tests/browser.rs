@@ -140,17 +140,7 @@ fn the_web_page_in_a_real_browser() {
     let root = t.path();
     let mut us = Node::init(root, "US", "us");
     let ru = Node::init(root, "RU", "ru");
-    std::fs::write(
-        root.join("us.toml"),
-        format!(
-            "party = \"US\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
-            us.port,
-            free_port(),
-            ru.log_key,
-            ru.node_key
-        ),
-    )
-    .unwrap();
+    air_gapped_config(root, &us, "US", &ru, "RU");
     us.start(root);
     let (n, _) = notifications(root, 30);
     submit(&us, &n);

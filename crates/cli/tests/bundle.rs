@@ -12,19 +12,6 @@ mod common;
 use common::node::*;
 use std::path::Path;
 
-fn write_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
-    // The partner's URL is a closed port: the only way across is a bundle.
-    let dead = free_port();
-    std::fs::write(
-        root.join(format!("{}.toml", a.data)),
-        format!(
-            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{dead}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[exchange]\npoll_ms = 60000\n",
-            a.port, b.log_key, b.node_key
-        ),
-    )
-    .unwrap();
-}
-
 fn export(root: &Path, n: &Node, file: &str, extra: &[&str]) -> serde_json::Value {
     let url = format!("http://127.0.0.1:{}", n.port);
     let mut args = vec![
@@ -66,8 +53,8 @@ fn bundles_carry_the_exchange_across_an_air_gap() {
     let root = t.path();
     let mut us = Node::init(root, "US", "us");
     let mut ru = Node::init(root, "RU", "ru");
-    write_config(root, &us, "US", &ru, "RU");
-    write_config(root, &ru, "RU", &us, "US");
+    air_gapped_config(root, &us, "US", &ru, "RU");
+    air_gapped_config(root, &ru, "RU", &us, "US");
     us.start(root);
     ru.start(root);
     let (us_n, ru_n) = notifications(root, 300);

@@ -514,17 +514,7 @@ fn concurrent_submissions_log_each_id_once() {
     let root = t.path();
     let mut us = Node::init(root, "US", "us");
     let ru = Node::init(root, "RU", "ru");
-    std::fs::write(
-        root.join("us.toml"),
-        format!(
-            "party = \"US\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
-            us.port,
-            free_port(),
-            ru.log_key,
-            ru.node_key
-        ),
-    )
-    .unwrap();
+    air_gapped_config(root, &us, "US", &ru, "RU");
     us.start(root);
     let (n, _) = notifications(root, 200);
     let batches: Vec<Vec<u8>> = n.chunks(10).map(|c| serde_json::to_vec(c).unwrap()).collect();

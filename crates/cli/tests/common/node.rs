@@ -284,3 +284,19 @@ pub fn acknowledged_once(sender: &[(Value, String)], receiver: &[(Value, String)
     assert_eq!(notes, n);
     assert_eq!(acks.len(), n, "acknowledgements of entries that are not notifications");
 }
+
+/// Writes `root/<a.data>.toml` for Party `party` whose partner `other` is node `b`, reached at
+/// a closed port: the nodes share no link (only bundles, or nothing, cross).
+pub fn air_gapped_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
+    std::fs::write(
+        root.join(format!("{}.toml", a.data)),
+        format!(
+            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[exchange]\npoll_ms = 60000\n",
+            a.port,
+            free_port(),
+            b.log_key,
+            b.node_key
+        ),
+    )
+    .unwrap();
+}
