@@ -76,6 +76,11 @@ pub enum Command {
     /// air-gapped.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// The treaty's real history, event by event, with sources and the precision of each date.
+    #[command(
+        after_help = "Examples:\n  accord timeline\n  accord timeline --from 2020-01-01 --to 2021-12-31\n  accord timeline --kind suspension --kind exemption --format json"
+    )]
+    Timeline(TimelineArgs),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -108,6 +113,16 @@ pub enum TreatyCommand {
     },
     /// Print the JSON Schema of the treaty's notifications.
     Schema,
+    /// The regime on a date: in force or not and until when, the obligations that apply,
+    /// inspections (possible, paused, refused), data and notifications (exchanged or withheld)
+    /// for each Party, suspensions, unilateral commitments, the events it rests on with the
+    /// precision of their dates, and the unconfirmed values used.
+    #[command(after_help = "Examples:\n  accord treaty status --on 2023-03-01\n  accord treaty status --on 2026-02-05 --format json")]
+    Status {
+        /// The date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        on: String,
+    },
 }
 
 /// `accord notification ...`
@@ -590,4 +605,21 @@ pub enum BundleCommand {
         #[arg(long, value_name = "VKEY")]
         node_key: String,
     },
+}
+
+/// `accord timeline`
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// First date (YYYY-MM-DD), inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last date (YYYY-MM-DD), inclusive.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only events of this kind (repeatable), e.g. extension, suspension, proposal.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Vec<String>,
+    /// Only events of this Party (or of both).
+    #[arg(long, value_name = "CODE")]
+    pub party: Option<String>,
 }

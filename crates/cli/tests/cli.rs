@@ -337,3 +337,67 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("--on"), "{err}");
 }
+
+/// `accord treaty status --on` answers from the real history, with sources and precision;
+/// `accord timeline` lists and filters it; bad input is refused naming the flag.
+#[test]
+fn treaty_status_and_timeline_from_the_real_history() {
+    let expect = [
+        ("2010-01-01", "not_signed", None),
+        ("2011-02-05", "in_force", Some(("not_yet", "exchanged"))),
+        ("2011-04-06", "in_force", Some(("possible", "exchanged"))),
+        ("2020-04-01", "in_force", Some(("paused", "exchanged"))),
+        ("2022-08-08", "in_force", Some(("refused", "exchanged"))),
+        ("2023-03-01", "in_force", Some(("refused", "withheld"))),
+        ("2026-02-04", "in_force", Some(("refused", "withheld"))),
+        ("2026-02-05", "expired", Some(("none", "none"))),
+    ];
+    for (on, phase, ru) in expect {
+        let (code, v) = json(&["treaty", "status", "--on", on, "--format", "json"]);
+        assert_eq!(code, 0);
+        assert_eq!(v["phase"], phase, "{on}: {v}");
+        if let Some((insp, data)) = ru {
+            let side = v["parties"].as_array().unwrap().iter().find(|p| p["party"] == "RU").unwrap();
+            assert_eq!(
+                (side["inspections"].as_str(), side["data"].as_str()),
+                (Some(insp), Some(data)),
+                "{on}"
+            );
+        }
+    }
+    let (_, v) = json(&["treaty", "status", "--on", "2023-03-01", "--format", "json"]);
+    assert_eq!(v["suspended_by"], serde_json::json!(["RU"]));
+    assert!(v["rests_on"].as_array().unwrap().iter().any(|r| r["precision"] == "approximate"));
+    let (_, v) = json(&["treaty", "status", "--on", "2026-02-05", "--format", "json"]);
+    assert!(v["unconfirmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["key"] == "lifecycle.last_day_in_force"));
+    let (code, _, err) = accord(&["treaty", "status", "--on", "2026-13-01"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--on"), "{err}");
+
+    let (code, v) = json(&["timeline", "--format", "json"]);
+    assert_eq!(code, 0);
+    let all = v["events"].as_array().unwrap();
+    assert!(all.len() >= 39);
+    assert!(all.iter().all(|e| e["source_url"].as_str().is_some_and(|u| u.starts_with("http"))));
+    let (_, v) = json(&[
+        "timeline",
+        "--from",
+        "2020-10-01",
+        "--to",
+        "2021-02-28",
+        "--kind",
+        "extension",
+        "--format",
+        "json",
+    ]);
+    let ext = v["events"].as_array().unwrap();
+    assert_eq!(ext.len(), 1);
+    assert_eq!(ext[0]["date"], "2021-02-03");
+    let (code, _, err) = accord(&["timeline", "--kind", "coup"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--kind") && err.contains("suspension"), "{err}");
+}

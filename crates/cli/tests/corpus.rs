@@ -86,6 +86,7 @@ fn every_bad_input_is_refused_with_its_own_message() {
     let base = std::fs::read_to_string(root().join("tests/scenarios/small.jsonl")).unwrap();
     let spec = std::fs::read_to_string(root().join("data/new-start.toml")).unwrap();
     let lifecycle = std::fs::read_to_string(root().join("data/new-start-lifecycle.toml")).unwrap();
+    let history = std::fs::read_to_string(root().join("data/new-start-history.toml")).unwrap();
     let mut messages = Vec::new();
     let mut n = 0;
     for c in &cases.csv {
@@ -140,6 +141,7 @@ fn every_bad_input_is_refused_with_its_own_message() {
         };
         std::fs::write(dir.path().join("new-start.toml"), s).unwrap();
         std::fs::write(dir.path().join("new-start-lifecycle.toml"), l).unwrap();
+        std::fs::write(dir.path().join("new-start-history.toml"), &history).unwrap();
         check("spec", c, &["treaty", "validate", "new-start.toml"], dir.path(), &mut messages);
         n += 1;
     }

@@ -485,3 +485,42 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
+
+/// `GET /api/v1/treaty/status?on=DATE` (public): the regime on a date, as `accord treaty status`.
+pub async fn treaty_status(State(s): S, q: Params) -> Response {
+    let on = match q.get("on") {
+        Some(v) => match accord_treaty::parse_date(v) {
+            Ok(d) => d,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("on: {v:?}: {e}")),
+        },
+        None => match accord_treaty::parse_date(&crate::clock::rfc3339(s.clock.now())[..10]) {
+            Ok(d) => d,
+            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        },
+    };
+    axum::Json(accord_treaty::history::status_on(&s.spec, on)).into_response()
+}
+
+/// `GET /api/v1/timeline?from=&to=&kind=&party=` (public): the treaty's real history.
+pub async fn timeline(State(s): S, q: Params) -> Response {
+    let date = |k: &str| -> Result<Option<accord_treaty::Date>, Response> {
+        q.get(k)
+            .map(|v| accord_treaty::parse_date(v).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{k}: {v:?}: {e}"))))
+            .transpose()
+    };
+    let (from, to) = match (date("from"), date("to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let kind = q.get("kind");
+    let party = q.get("party");
+    let events: Vec<&accord_treaty::history::HistoryEvent> = s
+        .spec
+        .history
+        .iter()
+        .filter(|e| from.is_none_or(|f| e.event.date >= f) && to.is_none_or(|t| e.event.date <= t))
+        .filter(|e| kind.is_none_or(|k| k == e.event.kind.name()))
+        .filter(|e| party.is_none_or(|p| e.event.party.as_ref().is_none_or(|q| q == p)))
+        .collect();
+    axum::Json(serde_json::json!({"treaty": s.spec.id, "events": events})).into_response()
+}

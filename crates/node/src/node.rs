@@ -687,6 +687,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/bundle"),
     ("post", "/witness/add-checkpoint"),
     ("get", "/public/releases"),
+    ("get", "/api/v1/treaty/status"),
+    ("get", "/api/v1/timeline"),
     ("get", "/public/releases/{index}"),
 ];
 
@@ -722,6 +724,8 @@ pub fn router(s: Arc<Shared>) -> Router {
         )
         .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
         .route("/public/releases", get(crate::api::releases))
+        .route("/api/v1/treaty/status", get(crate::api::treaty_status))
+        .route("/api/v1/timeline", get(crate::api::timeline))
         .route("/public/releases/{index}", get(crate::api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(s.clone(), count))

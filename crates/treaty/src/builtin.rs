@@ -8,6 +8,8 @@ use crate::spec::{LoadedFile, TreatySpec};
 pub const NEW_START_SPEC: &str = include_str!("../../../data/new-start.toml");
 /// The built-in lifecycle's text (`data/new-start-lifecycle.toml`).
 pub const NEW_START_LIFECYCLE: &str = include_str!("../../../data/new-start-lifecycle.toml");
+/// The built-in history's text (`data/new-start-history.toml`).
+pub const NEW_START_HISTORY: &str = include_str!("../../../data/new-start-history.toml");
 
 /// New START, parsed and validated.
 pub fn new_start() -> TreatySpec {
@@ -16,6 +18,11 @@ pub fn new_start() -> TreatySpec {
             Ok(LoadedFile {
                 name: "data/new-start-lifecycle.toml".into(),
                 text: NEW_START_LIFECYCLE.into(),
+            })
+        } else if name == "new-start-history.toml" {
+            Ok(LoadedFile {
+                name: "data/new-start-history.toml".into(),
+                text: NEW_START_HISTORY.into(),
             })
         } else {
             Err(SpecError::Unreadable {

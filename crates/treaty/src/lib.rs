@@ -19,6 +19,7 @@ pub mod builtin;
 pub mod catalogue;
 pub mod date;
 pub mod error;
+pub mod history;
 pub mod lifecycle;
 pub mod provenance;
 mod raw;

@@ -38,6 +38,87 @@ pub enum EventKind {
     Extension,
     /// The first day without the treaty.
     Expiry,
+    /// A Party's notice of withdrawal (Art. XIV para 3): the treaty ends after the notice
+    /// period of the withdrawal rule.
+    WithdrawalNotice,
+    /// A Party "suspends" its participation: not a treaty mechanism (the treaty stays in
+    /// force); what stopped is in the event's effects.
+    Suspension,
+    /// A Party's unilateral political commitment (for example to keep to the limits after
+    /// expiry), not a treaty obligation.
+    UnilateralCommitment,
+    /// A step of a Party's ratification before the final act (a committee report, one chamber's
+    /// vote, the law's signature).
+    RatificationStep,
+    /// Negotiation: talks, an agreement in principle, a call.
+    Negotiation,
+    /// A proposal by one Party.
+    Proposal,
+    /// A counter-proposal.
+    CounterProposal,
+    /// A statement or announcement without legal effect on the treaty.
+    Statement,
+    /// A data exchange (due or held).
+    DataExchange,
+    /// A session of the Bilateral Consultative Commission (held or postponed).
+    BccSession,
+    /// Inspection activities may begin.
+    InspectionsBegin,
+    /// An inspection.
+    Inspection,
+    /// Inspections paused by mutual decision.
+    InspectionPause,
+    /// A Party temporarily exempts its facilities from inspection (Protocol Part Five, Section I).
+    Exemption,
+    /// A countermeasure by one Party (withholding data, say).
+    Countermeasure,
+    /// The central limits take effect.
+    LimitsInEffect,
+}
+
+impl EventKind {
+    /// True for the kinds that belong to the treaty's life (the lifecycle file holds them; a
+    /// history lists them too, and must agree).
+    pub fn is_lifecycle(self) -> bool {
+        matches!(
+            self,
+            EventKind::Signature
+                | EventKind::Ratification
+                | EventKind::EntryIntoForce
+                | EventKind::Extension
+                | EventKind::Expiry
+                | EventKind::WithdrawalNotice
+                | EventKind::Suspension
+                | EventKind::UnilateralCommitment
+        )
+    }
+
+    /// The name used in files and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Signature => "signature",
+            EventKind::Ratification => "ratification",
+            EventKind::EntryIntoForce => "entry_into_force",
+            EventKind::Extension => "extension",
+            EventKind::Expiry => "expiry",
+            EventKind::WithdrawalNotice => "withdrawal_notice",
+            EventKind::Suspension => "suspension",
+            EventKind::UnilateralCommitment => "unilateral_commitment",
+            EventKind::RatificationStep => "ratification_step",
+            EventKind::Negotiation => "negotiation",
+            EventKind::Proposal => "proposal",
+            EventKind::CounterProposal => "counter_proposal",
+            EventKind::Statement => "statement",
+            EventKind::DataExchange => "data_exchange",
+            EventKind::BccSession => "bcc_session",
+            EventKind::InspectionsBegin => "inspections_begin",
+            EventKind::Inspection => "inspection",
+            EventKind::InspectionPause => "inspection_pause",
+            EventKind::Exemption => "exemption",
+            EventKind::Countermeasure => "countermeasure",
+            EventKind::LimitsInEffect => "limits_in_effect",
+        }
+    }
 }
 
 /// One dated event.
@@ -188,6 +269,13 @@ impl Lifecycle {
                 return Err(problem(Some(sig), "date", "signature after entry into force".into()));
             }
         }
+        if let Some(i) = events.iter().position(|e| !e.kind.is_lifecycle()) {
+            return Err(problem(
+                Some(i),
+                "kind",
+                format!("a {} event belongs in the history file, not the lifecycle", events[i].kind.name()),
+            ));
+        }
         let mut end = add_years(eif, term.value as i32);
         let mut extensions = 0u32;
         for (i, e) in events.iter().enumerate() {
@@ -232,6 +320,21 @@ impl Lifecycle {
                 }
             }
             end = add_years(end, years as i32);
+        }
+        // A withdrawal notice ends the treaty after the notice period (if that comes first).
+        if let Some(i) = events.iter().position(|e| e.kind == EventKind::WithdrawalNotice) {
+            let e = &events[i];
+            if e.party.is_none() {
+                return Err(problem(Some(i), "party", "a withdrawal notice needs the Party giving it".into()));
+            }
+            if e.date < eif || e.date >= end {
+                return Err(problem(
+                    Some(i),
+                    "date",
+                    format!("a withdrawal notice on {} while the treaty is not in force", e.date),
+                ));
+            }
+            end = end.min(add_months(e.date, withdrawal.value as i32));
         }
         let last = add_days(end, -1);
         if last_day_in_force.date != last {

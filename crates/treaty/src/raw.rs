@@ -25,6 +25,8 @@ pub struct RawSpec {
     pub short_name: String,
     pub name: String,
     pub lifecycle: Spanned<String>,
+    #[serde(default)]
+    pub history: Option<Spanned<String>>,
     pub sources: BTreeMap<String, RawSource>,
     #[serde(rename = "party")]
     pub parties: Vec<Spanned<RawParty>>,
@@ -252,4 +254,18 @@ pub struct RawEvent {
     pub status: Status,
     #[serde(default)]
     pub note: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub effects: Option<crate::history::Effects>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistory {
+    pub format: Spanned<String>,
+    pub treaty: Spanned<String>,
+    pub sources: BTreeMap<String, RawSource>,
+    #[serde(rename = "event")]
+    pub events: Vec<Spanned<RawEvent>>,
 }

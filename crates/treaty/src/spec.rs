@@ -239,6 +239,8 @@ pub struct TreatySpec {
     pub catalogue: Catalogue,
     /// Lifecycle.
     pub lifecycle: Lifecycle,
+    /// The real history (`accord-history/1`), if the spec names one: every dated event.
+    pub history: Vec<crate::history::HistoryEvent>,
 }
 
 /// The text of a file the spec refers to, as supplied by the caller.
@@ -517,6 +519,20 @@ impl TreatySpec {
 
         // Lifecycle (needed by the calendar).
         let (lifecycle, lifecycle_sources) = parse_lifecycle(&lifecycle_file, raw.id.get_ref(), &parties)?;
+        let (history, history_sources) = match &raw.history {
+            None => (Vec::new(), BTreeMap::new()),
+            Some(name) => {
+                let f = load(name.get_ref()).map_err(|e| match e {
+                    SpecError::Unreadable { file, message } => loc.invalid(
+                        name.span().start,
+                        "history",
+                        format!("cannot read history file '{file}': {message}"),
+                    ),
+                    other => other,
+                })?;
+                parse_history(&f, raw.id.get_ref(), &parties, &lifecycle)?
+            }
+        };
         let eif = lifecycle.entry_into_force();
 
         // Calendar.
@@ -707,7 +723,7 @@ impl TreatySpec {
             });
         }
 
-        for (k, v) in lifecycle_sources {
+        for (k, v) in lifecycle_sources.into_iter().chain(history_sources) {
             sources.entry(k).or_insert(v);
         }
         Ok(TreatySpec {
@@ -741,6 +757,7 @@ impl TreatySpec {
             limits,
             catalogue: Catalogue::new(kinds),
             lifecycle,
+            history,
         })
     }
 
@@ -1024,4 +1041,83 @@ fn parse_lifecycle(f: &LoadedFile, treaty_id: &str, parties: &[Party]) -> Result
         loc.invalid(at, &field, p.message)
     })?;
     Ok((lifecycle, sources))
+}
+
+fn parse_history(
+    f: &LoadedFile,
+    treaty_id: &str,
+    parties: &[Party],
+    lifecycle: &Lifecycle,
+) -> Result<(Vec<crate::history::HistoryEvent>, BTreeMap<String, Source>), SpecError> {
+    use crate::history::{HistoryEvent, HISTORY_FORMAT};
+    let loc = Locator {
+        file: &f.name,
+        src: &f.text,
+    };
+    let raw: crate::raw::RawHistory = toml::from_str(&f.text).map_err(|e| loc.syntax(&e))?;
+    if raw.format.get_ref() != HISTORY_FORMAT {
+        return Err(loc.invalid(
+            raw.format.span().start,
+            "format",
+            format!("unsupported format '{}'; this build reads '{HISTORY_FORMAT}'", raw.format.get_ref()),
+        ));
+    }
+    if raw.treaty.get_ref() != treaty_id {
+        return Err(loc.invalid(
+            raw.treaty.span().start,
+            "treaty",
+            format!("history is for '{}', the spec is '{treaty_id}'", raw.treaty.get_ref()),
+        ));
+    }
+    let mut sources = BTreeMap::new();
+    sources_of(raw.sources, &mut sources);
+    let mut events: Vec<HistoryEvent> = Vec::new();
+    for e in &raw.events {
+        let at = e.span().start;
+        let x = e.get_ref();
+        if !sources.contains_key(&x.source) {
+            return Err(loc.invalid(at, "event.source", format!("source '{}' is not in [sources]", x.source)));
+        }
+        let date = from_toml(&x.date).ok_or_else(|| loc.invalid(at, "event.date", "must be a date (YYYY-MM-DD)"))?;
+        if let Some(prev) = events.last() {
+            if date < prev.event.date {
+                return Err(loc.invalid(
+                    at,
+                    "event.date",
+                    format!("{date} comes after {}: events must be listed in date order", prev.event.date),
+                ));
+            }
+        }
+        if let Some(party) = &x.party {
+            if !parties.iter().any(|p| &p.code == party) {
+                return Err(loc.invalid(at, "event.party", format!("unknown party '{party}'")));
+            }
+        }
+        let title = x
+            .title
+            .clone()
+            .ok_or_else(|| loc.invalid(at, "event.title", "every history event needs a title"))?;
+        if x.precision == crate::lifecycle::Precision::Approximate && x.note.is_none() {
+            return Err(loc.invalid(at, "event.note", "an approximate date needs a note saying what is known"));
+        }
+        events.push(HistoryEvent {
+            event: LifecycleEvent {
+                date,
+                kind: x.kind,
+                precision: x.precision,
+                party: x.party.clone(),
+                years: x.years,
+                place: x.place.clone(),
+                text: x.text.clone(),
+                provenance: prov(&x.source, x.status, x.note.clone()),
+            },
+            title,
+            effects: x.effects.unwrap_or_default(),
+        });
+    }
+    crate::history::agree(&lifecycle.events, &events).map_err(|(i, message)| {
+        let at = i.map_or(raw.treaty.span().start, |i| raw.events[i].span().start);
+        loc.invalid(at, "event", message)
+    })?;
+    Ok((events, sources))
 }

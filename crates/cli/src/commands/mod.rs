@@ -10,6 +10,7 @@ mod notification;
 mod replay;
 mod serve;
 mod simulate;
+mod timeline;
 mod treaty;
 mod witness;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Witness(c) => witness::run(c, cli.format),
         Command::Serve(a) => serve::run(a, &spec()?, cli.format),
         Command::Bundle(c) => bundle::run(c, &spec()?, cli.format),
+        Command::Timeline(a) => timeline::run(a, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }

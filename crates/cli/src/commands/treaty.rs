@@ -42,6 +42,16 @@ pub fn key_dates(spec: &TreatySpec) -> Vec<KeyDate> {
                 EventKind::EntryIntoForce => "entry into force".into(),
                 EventKind::Extension => format!("extension by {} years in force", e.years.unwrap_or(0)),
                 EventKind::Expiry => "expiry: first day without the treaty".into(),
+                EventKind::WithdrawalNotice => format!("withdrawal notice: {}", e.party.clone().unwrap_or_default()),
+                EventKind::Suspension => format!(
+                    "suspension by {} (not a treaty mechanism; the treaty stays in force)",
+                    e.party.clone().unwrap_or_default()
+                ),
+                EventKind::UnilateralCommitment => format!(
+                    "unilateral commitment by {} (political, not a treaty obligation)",
+                    e.party.clone().unwrap_or_default()
+                ),
+                other => other.name().replace('_', " "),
             };
             KeyDate {
                 date: e.date,
@@ -202,6 +212,93 @@ pub fn run(c: TreatyCommand, spec_path: Option<&Path>, format: Format) -> Outcom
             let spec = load_spec(spec_path)?;
             print_json(&accord_ledger::schema::notification_schema(&spec))?;
             Ok(0)
+        }
+        TreatyCommand::Status { on } => {
+            let spec = load_spec(spec_path)?;
+            let d = accord_treaty::parse_date(&on).map_err(|e| input(anyhow::anyhow!("--on {on:?}: {e}")))?;
+            let st = accord_treaty::history::status_on(&spec, d);
+            if json(format) {
+                print_json(&st)?;
+            } else {
+                print!("{}", status_text(&spec, &st));
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `accord treaty status` as text.
+pub fn status_text(spec: &TreatySpec, st: &accord_treaty::history::RegimeStatus) -> String {
+    use std::fmt::Write as _;
+    let t = &st.treaty;
+    let mut o = String::new();
+    let phase = match t.phase {
+        accord_treaty::Phase::NotSigned => "not signed".to_owned(),
+        accord_treaty::Phase::SignedNotInForce => format!("signed, not in force (entry into force {})", t.entry_into_force),
+        accord_treaty::Phase::InForce => format!("in force since {}, until {} (last day)", t.entry_into_force, t.last_day_in_force),
+        accord_treaty::Phase::Expired => format!("not in force: expired after {}", t.last_day_in_force),
+    };
+    let _ = writeln!(o, "{} on {}: {phase}", spec.short_name, t.date);
+    if !st.suspended_by.is_empty() {
+        let _ = writeln!(
+            o,
+            "Suspended by {} (not a treaty mechanism: the treaty stays in force)",
+            st.suspended_by.join(", ")
+        );
+    }
+    if !st.obligations.is_empty() {
+        let _ = writeln!(o, "\nObligations:");
+        for ob in &st.obligations {
+            let _ = writeln!(o, "  - {ob}");
+        }
+    }
+    let word = |v: &dyn erased::Named| v.named();
+    let rows: Vec<Vec<String>> = st
+        .parties
+        .iter()
+        .map(|p| vec![p.party.clone(), word(&p.inspections), word(&p.data), word(&p.notifications)])
+        .collect();
+    let _ = writeln!(o);
+    o.push_str(&crate::output::table(
+        &["Party", "Inspections on its territory", "Its data", "Its notifications"],
+        &rows,
+    ));
+    if !st.commitments.is_empty() {
+        let _ = writeln!(o, "\nUnilateral commitments (political, not treaty obligations):");
+        for c in &st.commitments {
+            let _ = writeln!(o, "  {} {}", c.date, c.title);
+        }
+    }
+    let _ = writeln!(o, "\nRests on:");
+    for r in &st.rests_on {
+        let precision = match r.precision {
+            accord_treaty::lifecycle::Precision::Day => String::new(),
+            p => format!(
+                " (date precision: {})",
+                serde_json::to_value(p)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        };
+        let _ = writeln!(o, "  {} {} [{}]{precision}", r.date, r.title, r.source);
+    }
+    o.push_str(&crate::output::unconfirmed_lines(&t.unconfirmed));
+    o
+}
+
+/// Names of the status values, as in JSON.
+mod erased {
+    /// A value printed by its JSON name.
+    pub trait Named {
+        fn named(&self) -> String;
+    }
+    impl<T: serde::Serialize> Named for T {
+        fn named(&self) -> String {
+            serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                .unwrap_or_default()
         }
     }
 }

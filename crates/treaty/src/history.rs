@@ -1,0 +1,420 @@
+//! The treaty's real history as data (`accord-history/1`): every dated event, with its source,
+//! how precisely its date is known, and what it started or stopped (inspections, data
+//! exchanges, notifications), and the regime's status on any date computed from it.
+//!
+//! The lifecycle ([`crate::lifecycle`]) stays the one mechanism that decides whether the treaty
+//! is in force; the history lists the lifecycle's events too (they must agree: same kind, date
+//! and Party both ways) and adds everything around them. Invariants of a parsed history: events
+//! in date order, every source key in `[sources]`, every Party known, effects only on the kinds
+//! that can have them. Pure: no I/O.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::lifecycle::{EventKind, LifecycleEvent, Precision, TreatyStatus};
+use crate::provenance::{note_unconfirmed, Status, Unconfirmed};
+use crate::spec::TreatySpec;
+
+/// The history format this build reads.
+pub const HISTORY_FORMAT: &str = "accord-history/1";
+
+/// Whether inspections can be carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inspections {
+    /// Not yet (before the date inspection activities may begin).
+    NotYet,
+    /// Possible within the quotas.
+    Possible,
+    /// Paused by mutual decision.
+    Paused,
+    /// Refused by the inspected Party (an exemption, a suspension).
+    Refused,
+    /// No treaty in force.
+    None,
+}
+
+/// Whether a Party provides its treaty data (the six-monthly updates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Data {
+    /// Exchanged.
+    Exchanged,
+    /// Withheld.
+    Withheld,
+    /// No treaty in force.
+    None,
+}
+
+/// Whether a Party gives the treaty's notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notifications {
+    /// Given.
+    Given,
+    /// Stopped.
+    Stopped,
+    /// No treaty in force.
+    None,
+}
+
+/// What an event started or stopped from its date on, for its Party (both when it names none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Effects {
+    /// Inspections on the territory of the Party named (or both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspections: Option<Inspections>,
+    /// The Party's treaty data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Data>,
+    /// The Party's notifications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Notifications>,
+}
+
+impl Effects {
+    /// True when the event changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.inspections.is_none() && self.data.is_none() && self.notifications.is_none()
+    }
+}
+
+/// One dated event of the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEvent {
+    /// Date, kind, precision, Party, text, source and status, as in the lifecycle.
+    #[serde(flatten)]
+    pub event: LifecycleEvent,
+    /// A one-line title.
+    pub title: String,
+    /// What it started or stopped.
+    #[serde(skip_serializing_if = "Effects::is_empty")]
+    pub effects: Effects,
+}
+
+/// The state of one Party's side of the regime on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartySide {
+    /// Party code.
+    pub party: String,
+    /// Inspections on its territory.
+    pub inspections: Inspections,
+    /// Its treaty data.
+    pub data: Data,
+    /// Its notifications.
+    pub notifications: Notifications,
+}
+
+/// An event a status answer rests on, with how precisely its date is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestsOn {
+    /// Date.
+    pub date: Date,
+    /// Precision of the date.
+    pub precision: Precision,
+    /// Kind.
+    pub kind: EventKind,
+    /// Title.
+    pub title: String,
+    /// Source key.
+    pub source: String,
+}
+
+/// The regime on one date: the lifecycle's answer and what the history adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegimeStatus {
+    /// Phase, entry into force, last day in force (from the lifecycle).
+    #[serde(flatten)]
+    pub treaty: TreatyStatus,
+    /// Obligations that apply on the date (empty when not in force).
+    pub obligations: Vec<String>,
+    /// Each Party's side: inspections on its territory, its data, its notifications.
+    pub parties: Vec<PartySide>,
+    /// Suspensions in effect (not a treaty mechanism: the treaty stays in force).
+    pub suspended_by: Vec<String>,
+    /// Unilateral political commitments made by the date (not treaty obligations).
+    pub commitments: Vec<RestsOn>,
+    /// The events the answer rests on, with the precision of their dates.
+    pub rests_on: Vec<RestsOn>,
+}
+
+fn rests(e: &HistoryEvent) -> RestsOn {
+    RestsOn {
+        date: e.event.date,
+        precision: e.event.precision,
+        kind: e.event.kind,
+        title: e.title.clone(),
+        source: e.event.provenance.source.clone(),
+    }
+}
+
+/// Checks that the lifecycle and the history list the same lifecycle events (kind, date,
+/// Party); returns the first disagreement as (index in the history or `None`, message).
+pub(crate) fn agree(lifecycle: &[LifecycleEvent], history: &[HistoryEvent]) -> Result<(), (Option<usize>, String)> {
+    let key = |e: &LifecycleEvent| (e.kind.name(), e.date, e.party.clone());
+    let life: Vec<_> = lifecycle.iter().map(key).collect();
+    for (i, h) in history.iter().enumerate() {
+        if h.event.kind.is_lifecycle() && !life.contains(&key(&h.event)) {
+            return Err((
+                Some(i),
+                format!(
+                    "{} on {} is not in the lifecycle file, which decides the treaty's life",
+                    h.event.kind.name(),
+                    h.event.date
+                ),
+            ));
+        }
+    }
+    let hist: Vec<_> = history.iter().map(|h| key(&h.event)).collect();
+    for l in lifecycle {
+        if !hist.contains(&key(l)) {
+            return Err((
+                None,
+                format!("the lifecycle's {} on {} is missing from the history", l.kind.name(), l.date),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The regime's status on `d`: the lifecycle's answer (in force or not, until when) and, from
+/// the history, the obligations that apply, each Party's inspections, data and notifications,
+/// suspensions, unilateral commitments, the events the answer rests on (with the precision of
+/// their dates) and the unconfirmed values it used.
+pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
+    let mut treaty = spec.lifecycle.status_on(d);
+    let in_force = treaty.in_force;
+    let mut rests_on = Vec::new();
+    let mut sides: Vec<PartySide> = spec
+        .parties
+        .iter()
+        .map(|p| PartySide {
+            party: p.code.clone(),
+            inspections: Inspections::NotYet,
+            data: Data::None,
+            notifications: Notifications::None,
+        })
+        .collect();
+    let mut suspended_by = Vec::new();
+    let mut commitments = Vec::new();
+    for e in spec.history.iter().filter(|e| e.event.date <= d) {
+        let applies = |side: &PartySide| e.event.party.as_deref().is_none_or(|p| p == side.party);
+        if !e.effects.is_empty() {
+            for side in sides.iter_mut().filter(|s| applies(s)) {
+                if let Some(x) = e.effects.inspections {
+                    side.inspections = x;
+                }
+                if let Some(x) = e.effects.data {
+                    side.data = x;
+                }
+                if let Some(x) = e.effects.notifications {
+                    side.notifications = x;
+                }
+            }
+            rests_on.push(rests(e));
+        }
+        match e.event.kind {
+            EventKind::Suspension => {
+                if let Some(p) = &e.event.party {
+                    suspended_by.push(p.clone());
+                }
+                rests_on.push(rests(e));
+            }
+            EventKind::UnilateralCommitment => commitments.push(rests(e)),
+            _ => {}
+        }
+        if e.event.provenance.status == Status::Unconfirmed && !e.effects.is_empty() {
+            note_unconfirmed(
+                &mut treaty.unconfirmed,
+                Unconfirmed {
+                    key: format!("history.{}.{}", e.event.date, e.event.kind.name()),
+                    value: e.title.clone(),
+                    note: e.event.provenance.note.clone().unwrap_or_default(),
+                },
+            );
+        }
+    }
+    let mut obligations = Vec::new();
+    if in_force {
+        obligations.push("data exchanges and notifications (Protocol Parts Two and Four)".to_owned());
+        obligations.push("inspections within the yearly quotas (Protocol Part Five)".to_owned());
+        obligations.push("the Bilateral Consultative Commission (Art. XII)".to_owned());
+        if d >= spec.limits_apply_on() {
+            obligations.push(format!(
+                "the central limits ({}): {}",
+                spec.limits_apply_article,
+                spec.limits
+                    .iter()
+                    .map(|l| format!("{} {}", l.name, l.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        } else {
+            obligations.push(format!(
+                "the central limits apply from {} ({}), not yet",
+                spec.limits_apply_on(),
+                spec.limits_apply_article
+            ));
+        }
+    } else {
+        for s in &mut sides {
+            s.inspections = Inspections::None;
+            s.data = Data::None;
+            s.notifications = Notifications::None;
+        }
+        suspended_by.clear();
+    }
+    // The lifecycle events the phase rests on.
+    for e in spec.history.iter().filter(|e| e.event.date <= d && e.event.kind.is_lifecycle()) {
+        if matches!(
+            e.event.kind,
+            EventKind::Signature | EventKind::EntryIntoForce | EventKind::Extension | EventKind::Expiry | EventKind::WithdrawalNotice
+        ) && !rests_on.iter().any(|r: &RestsOn| r.date == e.event.date && r.kind == e.event.kind)
+        {
+            rests_on.push(rests(e));
+        }
+    }
+    rests_on.sort_by_key(|r| r.date);
+    rests_on.dedup_by(|a, b| a.date == b.date && a.kind == b.kind && a.title == b.title);
+    RegimeStatus {
+        treaty,
+        obligations,
+        parties: sides,
+        suspended_by,
+        commitments,
+        rests_on,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Phase;
+
+    fn on(s: &str) -> RegimeStatus {
+        let spec = crate::builtin::new_start();
+        status_on(&spec, crate::date::parse_date(s).expect("date"))
+    }
+
+    fn side<'a>(st: &'a RegimeStatus, p: &str) -> &'a PartySide {
+        st.parties.iter().find(|s| s.party == p).expect("party")
+    }
+
+    #[test]
+    fn the_real_history_gives_the_status_on_each_date() {
+        // Before signature, signed, in force.
+        assert_eq!(on("2010-01-01").treaty.phase, Phase::NotSigned);
+        assert_eq!(on("2010-04-08").treaty.phase, Phase::SignedNotInForce);
+        assert_eq!(on("2011-02-04").treaty.phase, Phase::SignedNotInForce);
+        assert!(on("2011-02-04").obligations.is_empty());
+        let eif = on("2011-02-05");
+        assert_eq!(eif.treaty.phase, Phase::InForce);
+        assert_eq!(side(&eif, "US").inspections, Inspections::NotYet);
+        assert_eq!(side(&eif, "RU").data, Data::Exchanged);
+        assert_eq!(side(&eif, "RU").notifications, Notifications::Given);
+        assert_eq!(eif.treaty.last_day_in_force.to_string(), "2021-02-04");
+        // Inspections from EIF + 60 days.
+        assert_eq!(side(&on("2011-04-05"), "RU").inspections, Inspections::NotYet);
+        assert_eq!(side(&on("2011-04-06"), "RU").inspections, Inspections::Possible);
+        // The central limits from 2018-02-05.
+        assert!(on("2018-02-04").obligations.iter().any(|o| o.contains("not yet")));
+        let limits = on("2018-02-05");
+        assert!(limits.obligations.iter().any(|o| o.contains("1550")), "{:?}", limits.obligations);
+        // The COVID pause, dated approximately, and said so.
+        assert_eq!(side(&on("2020-03-24"), "US").inspections, Inspections::Possible);
+        let pause = on("2020-03-25");
+        assert_eq!(side(&pause, "US").inspections, Inspections::Paused);
+        assert!(pause
+            .rests_on
+            .iter()
+            .any(|r| r.kind == EventKind::InspectionPause && r.precision == Precision::Approximate));
+        // The extension: before the notes the treaty ends on 2021-02-04; after, on 2026-02-04.
+        assert_eq!(on("2021-02-02").treaty.last_day_in_force.to_string(), "2021-02-04");
+        assert_eq!(on("2021-02-03").treaty.last_day_in_force.to_string(), "2026-02-04");
+        assert_eq!(on("2021-02-05").treaty.phase, Phase::InForce);
+        // The 2022 exemption: Russia refuses; the US side stays paused.
+        let ex = on("2022-08-08");
+        assert_eq!(side(&ex, "RU").inspections, Inspections::Refused);
+        assert_eq!(side(&ex, "US").inspections, Inspections::Paused);
+        // The 2023 suspension: not a treaty mechanism (still in force); Russia's data and
+        // notifications stop; the US withholds its data from 2023-03-30.
+        let su = on("2023-02-28");
+        assert!(su.treaty.in_force);
+        assert_eq!(su.suspended_by, vec!["RU".to_owned()]);
+        assert_eq!(side(&su, "RU").data, Data::Withheld);
+        assert_eq!(side(&su, "RU").notifications, Notifications::Stopped);
+        assert_eq!(side(&su, "US").data, Data::Exchanged);
+        assert!(on("2023-02-27").suspended_by.is_empty());
+        assert_eq!(side(&on("2023-03-30"), "US").data, Data::Withheld);
+        // The September 2025 offer: a commitment, not an obligation.
+        assert!(on("2025-09-21").commitments.is_empty());
+        assert_eq!(on("2025-09-22").commitments.len(), 1);
+        // The last day, and expiry (which rests on the pinned, unconfirmed reading).
+        let last = on("2026-02-04");
+        assert!(last.treaty.in_force);
+        assert!(last.treaty.unconfirmed.is_empty());
+        let gone = on("2026-02-05");
+        assert_eq!(gone.treaty.phase, Phase::Expired);
+        assert!(gone.obligations.is_empty());
+        assert_eq!(side(&gone, "US").inspections, Inspections::None);
+        assert!(gone.suspended_by.is_empty());
+        assert!(gone.treaty.unconfirmed.iter().any(|u| u.key == "lifecycle.last_day_in_force"));
+        assert_eq!(gone.commitments.len(), 1);
+        assert!(gone.rests_on.iter().any(|r| r.kind == EventKind::Expiry));
+    }
+
+    #[test]
+    fn the_history_agrees_with_the_lifecycle() {
+        let spec = crate::builtin::new_start();
+        assert!(spec.history.len() >= 39);
+        assert!(agree(&spec.lifecycle.events, &spec.history).is_ok());
+        let mut h = spec.history.clone();
+        let i = h.iter().position(|e| e.event.kind == EventKind::Extension).expect("extension");
+        h[i].event.date = crate::date::parse_date("2021-02-04").expect("date");
+        let (at, why) = agree(&spec.lifecycle.events, &h).expect_err("disagrees");
+        assert_eq!(at, Some(i));
+        assert!(why.contains("extension on 2021-02-04"), "{why}");
+        h.remove(i);
+        assert!(agree(&spec.lifecycle.events, &h)
+            .expect_err("missing")
+            .1
+            .contains("missing from the history"));
+    }
+
+    fn parse_with(history: &str) -> Result<crate::spec::TreatySpec, crate::error::SpecError> {
+        let history = history.to_owned();
+        let load = move |name: &str| -> Result<crate::spec::LoadedFile, crate::error::SpecError> {
+            let text = match name {
+                "new-start-lifecycle.toml" => crate::builtin::NEW_START_LIFECYCLE.to_owned(),
+                "new-start-history.toml" => history.clone(),
+                _ => String::new(),
+            };
+            Ok(crate::spec::LoadedFile { name: name.into(), text })
+        };
+        crate::spec::TreatySpec::parse("new-start.toml", crate::builtin::NEW_START_SPEC, &load)
+    }
+
+    #[test]
+    fn a_bad_history_is_refused_naming_the_field() {
+        let good = crate::builtin::NEW_START_HISTORY;
+        assert!(parse_with(good).is_ok());
+        for (from, to, field) in [
+            ("date = 2009-07-06", "date = 2009-04-06", "event.date"),
+            ("source = \"sfrc-report\"", "source = \"nowhere\"", "event.source"),
+            ("title = \"Drafting begins\"\n", "", "event.title"),
+            ("note = \"late March 2020\"\n", "", "event.note"),
+            ("kind = \"extension\"", "kind = \"statement\"", "event"),
+            (
+                "party = \"US\"\nprecision = \"day\"\ntitle = \"US: the",
+                "party = \"XX\"\nprecision = \"day\"\ntitle = \"US: the",
+                "event.party",
+            ),
+            ("inspections = \"paused\"", "inspections = \"maybe\"", "inspections"),
+        ] {
+            assert!(good.contains(from), "{from}");
+            let e = parse_with(&good.replacen(from, to, 1)).expect_err(from).to_string();
+            assert!(e.contains(field) && e.contains("new-start-history.toml"), "{from}: {e}");
+        }
+    }
+}
