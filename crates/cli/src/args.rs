@@ -76,6 +76,10 @@ pub enum Command {
     /// air-gapped.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Negotiated proposals (accord-proposal/1): list the real ones, check a file, evaluate
+    /// what it would require of each Party given its declared figures.
+    #[command(subcommand)]
+    Proposal(ProposalCommand),
     /// The treaty's real history, event by event, with sources and the precision of each date.
     #[command(
         after_help = "Examples:\n  accord timeline\n  accord timeline --from 2020-01-01 --to 2021-12-31\n  accord timeline --kind suspension --kind exemption --format json"
@@ -622,4 +626,35 @@ pub struct TimelineArgs {
     /// Only events of this Party (or of both).
     #[arg(long, value_name = "CODE")]
     pub party: Option<String>,
+}
+
+/// `accord proposal ...`
+#[derive(Debug, Subcommand)]
+pub enum ProposalCommand {
+    /// The proposals of the real history (built in) and any files given.
+    #[command(after_help = "Example:\n  accord proposal list --format json")]
+    List {
+        /// More proposal files.
+        files: Vec<PathBuf>,
+    },
+    /// Evaluate a proposal (a file, or the id of a built-in one) on a date: the last day in
+    /// force if accepted, each Party's declared figure against each term (a freeze of all
+    /// warheads shows "not declared" where no declaration of its kind exists), what lapses at
+    /// expiry, and the unconfirmed rules used.
+    #[command(
+        after_help = "Examples:\n  accord proposal evaluate us-2020-10-freeze\n  accord proposal evaluate my-proposal.toml --on 2020-10-16 --aggregates data/new-start-aggregates.csv --format json"
+    )]
+    Evaluate {
+        /// The proposal file, or a built-in proposal's id.
+        proposal: String,
+        /// The date (default: the proposal's date).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// Published figures (CSV as for `accord compliance`); default the built-in New START aggregates.
+        #[arg(long, value_name = "CSV")]
+        aggregates: Option<PathBuf>,
+        /// A history (JSON Lines) to search for declarations of a freeze's kind.
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+    },
 }

@@ -401,3 +401,67 @@ fn treaty_status_and_timeline_from_the_real_history() {
     assert_eq!(code, 2);
     assert!(err.contains("--kind") && err.contains("suspension"), "{err}");
 }
+
+/// The 2020 freeze proposal evaluated on the real record reports each Party's total stockpile
+/// as not declared (never the deployed strategic count in its place); a declaration of the
+/// freeze's own kind in a history is used; a proposal the spec cannot take is refused naming
+/// the clause and its standing.
+#[test]
+fn proposals_are_evaluated_against_what_was_declared() {
+    let (code, v) = json(&["proposal", "list", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["proposals"].as_array().unwrap().len(), 2);
+    let (code, v) = json(&["proposal", "evaluate", "us-2020-10-freeze", "--format", "json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["last_day_in_force"], "2022-02-04");
+    let freeze = v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "freeze_warheads")
+        .unwrap();
+    for p in freeze["parties"].as_array().unwrap() {
+        assert_eq!(p["status"], "not_declared", "{p}");
+        assert!(p.get("value").is_none(), "a figure stands in for the undeclared stockpile: {p}");
+    }
+    assert!(v["unconfirmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["key"] == "lifecycle.extension"));
+    // With a declaration of the freeze's kind in the record.
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.jsonl");
+    std::fs::write(
+        &h,
+        "{\"id\":\"RU-S1\",\"kind\":\"warhead_stockpile_declaration\",\"party\":\"RU\",\"date\":\"2020-10-01\",\"body\":{\"deployed_strategic\":1450,\"non_strategic\":1900}}\n",
+    )
+    .unwrap();
+    let (_, v) = json(&[
+        "proposal",
+        "evaluate",
+        "us-2020-10-freeze",
+        "--history",
+        h.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let freeze = v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "freeze_warheads")
+        .unwrap();
+    let ru = freeze["parties"].as_array().unwrap().iter().find(|p| p["party"] == "RU").unwrap();
+    assert_eq!((ru["status"].as_str(), ru["value"].as_u64()), (Some("declared"), Some(3350)));
+    // A second extension after 2021 is refused, naming the clause and that it is unconfirmed.
+    let text = std::fs::read_to_string(root().join("data/proposals/us-2020-10-freeze.toml")).unwrap();
+    let f = dir.path().join("late.toml");
+    std::fs::write(&f, text.replace("date = 2020-10-16", "date = 2025-10-01")).unwrap();
+    let (code, _, err) = accord(&["proposal", "evaluate", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("term[0].extend_years") && err.contains("Art. XIV para 2") && err.contains("UNCONFIRMED"),
+        "{err}"
+    );
+}

@@ -16,6 +16,7 @@ pub mod compliance;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod negotiation;
 pub mod notification;
 pub mod published;
 pub mod replay;

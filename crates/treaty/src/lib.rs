@@ -21,6 +21,7 @@ pub mod date;
 pub mod error;
 pub mod history;
 pub mod lifecycle;
+pub mod proposal;
 pub mod provenance;
 mod raw;
 pub mod spec;

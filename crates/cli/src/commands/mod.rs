@@ -7,6 +7,7 @@ mod demo;
 mod demo_live;
 mod log;
 mod notification;
+mod proposal;
 mod replay;
 mod serve;
 mod simulate;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Witness(c) => witness::run(c, cli.format),
         Command::Serve(a) => serve::run(a, &spec()?, cli.format),
         Command::Bundle(c) => bundle::run(c, &spec()?, cli.format),
+        Command::Proposal(c) => proposal::run(c, &spec()?, cli.format),
         Command::Timeline(a) => timeline::run(a, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }

@@ -1,0 +1,262 @@
+//! What a proposal would require of each Party, given what it declared (the published
+//! aggregates, and any declarations of the kind a freeze brings), and what lapses at expiry.
+//!
+//! Invariant: a quantity no declaration gives is reported as not declared, never replaced by
+//! another figure (a freeze of all warheads is never evaluated against the deployed strategic
+//! warheads New START counts). Pure: no I/O.
+
+use accord_treaty::date::add_years;
+use accord_treaty::history::status_on;
+use accord_treaty::proposal::{Proposal, Term};
+use accord_treaty::provenance::Unconfirmed;
+use accord_treaty::{Date, TreatySpec};
+use serde::Serialize;
+
+use crate::published::PublishedRow;
+
+/// One Party's declared figure for a term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Declared {
+    /// Party code.
+    pub party: String,
+    /// `declared` or `not_declared`.
+    pub status: &'static str,
+    /// The figure, when declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+    /// As of when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<Date>,
+    /// New maximum minus the declared figure (negative: it would have to reduce).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<i64>,
+    /// What the Party would have to do.
+    pub requires: String,
+}
+
+/// The evaluation of one term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "term", rename_all = "snake_case")]
+pub enum TermEvaluation {
+    /// An extension.
+    Extend {
+        /// Years.
+        years: u32,
+        /// The last day in force without it.
+        last_day_now: Date,
+        /// The last day in force with it.
+        last_day_proposed: Date,
+    },
+    /// A freeze of all warheads.
+    FreezeWarheads {
+        /// Baseline date.
+        baseline: Date,
+        /// The declaration kind it brings.
+        declaration: String,
+        /// Each Party's total stockpile at the baseline, or not declared.
+        parties: Vec<Declared>,
+        /// Political, not legally binding.
+        political: bool,
+    },
+    /// A changed limit.
+    ChangeLimit {
+        /// Limit.
+        limit: String,
+        /// Current maximum.
+        current: u64,
+        /// Proposed maximum.
+        value: u64,
+        /// Each Party's declared figure and margin.
+        parties: Vec<Declared>,
+    },
+}
+
+/// A proposal evaluated on a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// The proposal.
+    pub proposal: String,
+    /// Evaluated on.
+    pub on: Date,
+    /// Each term.
+    pub terms: Vec<TermEvaluation>,
+    /// The last day in force if accepted.
+    pub last_day_in_force: Date,
+    /// What lapses the day after.
+    pub lapses_at_expiry: Vec<String>,
+    /// Unconfirmed values the evaluation rests on.
+    pub unconfirmed: Vec<Unconfirmed>,
+}
+
+/// A declaration of a freeze's kind found in a record: Party, date, total of its categories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockpileDeclaration {
+    /// Party.
+    pub party: String,
+    /// As of.
+    pub date: Date,
+    /// Total of the categories.
+    pub total: u64,
+}
+
+/// The declarations of kind `kind` in a history (JSON Lines), whatever the catalogue says:
+/// `date`, `party`, and the sum of the numbers in `body`.
+pub fn declarations_of(jsonl: &str, kind: &str) -> Vec<StockpileDeclaration> {
+    jsonl
+        .lines()
+        .filter(|l| l.contains(kind))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == kind)
+        .filter_map(|v| {
+            let date = accord_treaty::parse_date(v["date"].as_str()?).ok()?;
+            let total = v["body"].as_object()?.values().filter_map(serde_json::Value::as_u64).sum();
+            Some(StockpileDeclaration {
+                party: v["party"].as_str()?.to_owned(),
+                date,
+                total,
+            })
+        })
+        .collect()
+}
+
+/// Evaluates `p` on `on` against the published figures `published` and the freeze
+/// declarations `declarations` in the record.
+pub fn evaluate(
+    spec: &TreatySpec,
+    p: &Proposal,
+    on: Date,
+    published: &[PublishedRow],
+    declarations: &[StockpileDeclaration],
+) -> Evaluation {
+    let now = status_on(spec, on);
+    let mut unconfirmed = now.treaty.unconfirmed.clone();
+    let mut last = now.treaty.last_day_in_force;
+    let mut terms = Vec::new();
+    let latest = |party: &str, limit: usize| -> Option<(u64, Date)> {
+        published
+            .iter()
+            .filter(|r| r.party == party && r.as_of <= on)
+            .max_by_key(|r| r.as_of)
+            .and_then(|r| r.values.get(limit).copied().flatten().map(|v| (v, r.as_of)))
+    };
+    for t in &p.terms {
+        match t {
+            Term::Extend { years } => {
+                let proposed = add_years(last, *years as i32);
+                if spec.lifecycle.extension.provenance.is_unconfirmed() {
+                    accord_treaty::provenance::note_unconfirmed(
+                        &mut unconfirmed,
+                        Unconfirmed {
+                            key: "lifecycle.extension".into(),
+                            value: format!(
+                                "at most {} years, {} extension(s)",
+                                spec.lifecycle.extension.value,
+                                spec.lifecycle.extension.count.unwrap_or(0)
+                            ),
+                            note: spec.lifecycle.extension.provenance.note.clone().unwrap_or_default(),
+                        },
+                    );
+                }
+                terms.push(TermEvaluation::Extend {
+                    years: *years,
+                    last_day_now: last,
+                    last_day_proposed: proposed,
+                });
+                last = proposed;
+            }
+            Term::FreezeWarheads {
+                baseline,
+                declaration,
+                political,
+                ..
+            } => {
+                let parties = spec
+                    .parties
+                    .iter()
+                    .map(|party| {
+                        let d = declarations
+                            .iter()
+                            .filter(|d| d.party == party.code && d.date <= *baseline)
+                            .max_by_key(|d| d.date);
+                        match d {
+                            Some(d) => Declared {
+                                party: party.code.clone(),
+                                status: "declared",
+                                value: Some(d.total),
+                                as_of: Some(d.date),
+                                margin: None,
+                                requires: format!("keep the total stockpile at or below {} warheads", d.total),
+                            },
+                            None => Declared {
+                                party: party.code.clone(),
+                                status: "not_declared",
+                                value: None,
+                                as_of: None,
+                                margin: None,
+                                requires: format!(
+                                    "declare its total stockpile at {baseline} by category ({declaration}); no such declaration exists, and {} never declared it",
+                                    spec.short_name
+                                ),
+                            },
+                        }
+                    })
+                    .collect();
+                terms.push(TermEvaluation::FreezeWarheads {
+                    baseline: *baseline,
+                    declaration: declaration.clone(),
+                    parties,
+                    political: *political,
+                });
+            }
+            Term::ChangeLimit { limit, value } => {
+                let Some(li) = spec.limits.iter().position(|l| &l.name == limit) else {
+                    continue;
+                };
+                let parties = spec
+                    .parties
+                    .iter()
+                    .map(|party| match latest(&party.code, li) {
+                        Some((v, as_of)) => {
+                            let margin = *value as i64 - v as i64;
+                            Declared {
+                                party: party.code.clone(),
+                                status: "declared",
+                                value: Some(v),
+                                as_of: Some(as_of),
+                                margin: Some(margin),
+                                requires: if margin >= 0 {
+                                    format!("nothing: {v} declared, {margin} under the new limit")
+                                } else {
+                                    format!("reduce by {} (from {v} to {value})", -margin)
+                                },
+                            }
+                        }
+                        None => Declared {
+                            party: party.code.clone(),
+                            status: "not_declared",
+                            value: None,
+                            as_of: None,
+                            margin: None,
+                            requires: format!("no published figure for {limit} on or before {on}"),
+                        },
+                    })
+                    .collect();
+                terms.push(TermEvaluation::ChangeLimit {
+                    limit: limit.clone(),
+                    current: spec.limits[li].value,
+                    value: *value,
+                    parties,
+                });
+            }
+        }
+    }
+    let lapses_at_expiry = status_on(spec, last).obligations;
+    Evaluation {
+        proposal: p.id.clone(),
+        on,
+        terms,
+        last_day_in_force: last,
+        lapses_at_expiry,
+        unconfirmed,
+    }
+}
