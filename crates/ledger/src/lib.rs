@@ -16,6 +16,7 @@ pub mod compliance;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod inspection;
 pub mod negotiation;
 pub mod notification;
 pub mod published;
