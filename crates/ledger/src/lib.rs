@@ -21,6 +21,7 @@ pub mod negotiation;
 pub mod notification;
 pub mod published;
 pub mod replay;
+pub mod report;
 pub mod schema;
 pub mod state;
 

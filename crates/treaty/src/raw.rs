@@ -70,6 +70,8 @@ pub struct RawFacilityType {
 pub struct RawCategory {
     pub code: String,
     pub name: String,
+    #[serde(default)]
+    pub name_ru: Option<String>,
     pub role: Spanned<String>,
     #[serde(default)]
     pub launcher_category: Option<Spanned<String>>,
@@ -148,6 +150,8 @@ pub struct RawInspections {
 pub struct RawInspectionType {
     pub code: String,
     pub name: String,
+    #[serde(default)]
+    pub name_ru: Option<String>,
     pub quota_per_year: u32,
     pub sites: String,
     pub article: String,

@@ -75,6 +75,9 @@ pub struct Category {
     pub code: String,
     /// Name (`ICBM`).
     pub name: String,
+    /// Its name in Russian (the other authentic language), for bilingual documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_ru: Option<String>,
     /// Role.
     pub role: Role,
     /// For missiles: the launcher category that holds them.
@@ -194,6 +197,9 @@ pub struct InspectionType {
     pub code: String,
     /// Name.
     pub name: String,
+    /// Its name in Russian, for bilingual documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_ru: Option<String>,
     /// Per Party per year.
     pub quota_per_year: u32,
     /// Which sites.
@@ -408,6 +414,7 @@ impl TreatySpec {
             categories.push(Category {
                 code: c.code.clone(),
                 name: c.name.clone(),
+                name_ru: c.name_ru.clone(),
                 role,
                 launcher_category,
                 unique_identifier: c.unique_identifier,
@@ -716,6 +723,7 @@ impl TreatySpec {
             types.push(InspectionType {
                 code: t.code.clone(),
                 name: t.name.clone(),
+                name_ru: t.name_ru.clone(),
                 quota_per_year: t.quota_per_year,
                 sites: t.sites.clone(),
                 article: t.article.clone(),
