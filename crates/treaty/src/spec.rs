@@ -944,23 +944,7 @@ fn parse_lifecycle(f: &LoadedFile, treaty_id: &str, parties: &[Party]) -> Result
         src: &f.text,
     };
     let raw: RawLifecycle = toml::from_str(&f.text).map_err(|e| loc.syntax(&e))?;
-    if raw.format.get_ref() != LIFECYCLE_FORMAT {
-        return Err(loc.invalid(
-            raw.format.span().start,
-            "format",
-            format!(
-                "unsupported format '{}'; this build reads '{LIFECYCLE_FORMAT}'",
-                raw.format.get_ref()
-            ),
-        ));
-    }
-    if raw.treaty.get_ref() != treaty_id {
-        return Err(loc.invalid(
-            raw.treaty.span().start,
-            "treaty",
-            format!("lifecycle is for '{}', the spec is '{treaty_id}'", raw.treaty.get_ref()),
-        ));
-    }
+    check_header(&loc, "lifecycle", (&raw.format, LIFECYCLE_FORMAT), (&raw.treaty, treaty_id))?;
     let mut sources = BTreeMap::new();
     sources_of(raw.sources, &mut sources);
     let check = |at: usize, field: &str, s: &str| -> Result<(), SpecError> {
@@ -1063,20 +1047,7 @@ fn parse_history(
         src: &f.text,
     };
     let raw: crate::raw::RawHistory = toml::from_str(&f.text).map_err(|e| loc.syntax(&e))?;
-    if raw.format.get_ref() != HISTORY_FORMAT {
-        return Err(loc.invalid(
-            raw.format.span().start,
-            "format",
-            format!("unsupported format '{}'; this build reads '{HISTORY_FORMAT}'", raw.format.get_ref()),
-        ));
-    }
-    if raw.treaty.get_ref() != treaty_id {
-        return Err(loc.invalid(
-            raw.treaty.span().start,
-            "treaty",
-            format!("history is for '{}', the spec is '{treaty_id}'", raw.treaty.get_ref()),
-        ));
-    }
+    check_header(&loc, "history", (&raw.format, HISTORY_FORMAT), (&raw.treaty, treaty_id))?;
     let mut sources = BTreeMap::new();
     sources_of(raw.sources, &mut sources);
     let mut events: Vec<HistoryEvent> = Vec::new();
@@ -1128,4 +1099,28 @@ fn parse_history(
         loc.invalid(at, "event", message)
     })?;
     Ok((events, sources))
+}
+
+/// Checks a file's `format` and `treaty` keys (a lifecycle or history file).
+fn check_header(
+    loc: &Locator<'_>,
+    what: &str,
+    (format, expected): (&Spanned<String>, &str),
+    (treaty, treaty_id): (&Spanned<String>, &str),
+) -> Result<(), SpecError> {
+    if format.get_ref() != expected {
+        return Err(loc.invalid(
+            format.span().start,
+            "format",
+            format!("unsupported format '{}'; this build reads '{expected}'", format.get_ref()),
+        ));
+    }
+    if treaty.get_ref() != treaty_id {
+        return Err(loc.invalid(
+            treaty.span().start,
+            "treaty",
+            format!("{what} is for '{}', the spec is '{treaty_id}'", treaty.get_ref()),
+        ));
+    }
+    Ok(())
 }
