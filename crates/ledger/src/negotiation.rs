@@ -34,6 +34,30 @@ pub struct Declared {
     pub requires: String,
 }
 
+impl Declared {
+    fn figure(party: &str, value: u64, as_of: Date, margin: Option<i64>, requires: String) -> Declared {
+        Declared {
+            party: party.to_owned(),
+            status: "declared",
+            value: Some(value),
+            as_of: Some(as_of),
+            margin,
+            requires,
+        }
+    }
+
+    fn not_declared(party: &str, requires: String) -> Declared {
+        Declared {
+            party: party.to_owned(),
+            status: "not_declared",
+            value: None,
+            as_of: None,
+            margin: None,
+            requires,
+        }
+    }
+}
+
 /// The evaluation of one term.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "term", rename_all = "snake_case")]
@@ -179,25 +203,20 @@ pub fn evaluate(
                             .filter(|d| d.party == party.code && d.date <= *baseline)
                             .max_by_key(|d| d.date);
                         match d {
-                            Some(d) => Declared {
-                                party: party.code.clone(),
-                                status: "declared",
-                                value: Some(d.total),
-                                as_of: Some(d.date),
-                                margin: None,
-                                requires: format!("keep the total stockpile at or below {} warheads", d.total),
-                            },
-                            None => Declared {
-                                party: party.code.clone(),
-                                status: "not_declared",
-                                value: None,
-                                as_of: None,
-                                margin: None,
-                                requires: format!(
+                            Some(d) => Declared::figure(
+                                &party.code,
+                                d.total,
+                                d.date,
+                                None,
+                                format!("keep the total stockpile at or below {} warheads", d.total),
+                            ),
+                            None => Declared::not_declared(
+                                &party.code,
+                                format!(
                                     "declare its total stockpile at {baseline} by category ({declaration}); no such declaration exists, and {} never declared it",
                                     spec.short_name
                                 ),
-                            },
+                            ),
                         }
                     })
                     .collect();
@@ -218,27 +237,14 @@ pub fn evaluate(
                     .map(|party| match latest(&party.code, li) {
                         Some((v, as_of)) => {
                             let margin = *value as i64 - v as i64;
-                            Declared {
-                                party: party.code.clone(),
-                                status: "declared",
-                                value: Some(v),
-                                as_of: Some(as_of),
-                                margin: Some(margin),
-                                requires: if margin >= 0 {
-                                    format!("nothing: {v} declared, {margin} under the new limit")
-                                } else {
-                                    format!("reduce by {} (from {v} to {value})", -margin)
-                                },
-                            }
+                            let requires = if margin >= 0 {
+                                format!("nothing: {v} declared, {margin} under the new limit")
+                            } else {
+                                format!("reduce by {} (from {v} to {value})", -margin)
+                            };
+                            Declared::figure(&party.code, v, as_of, Some(margin), requires)
                         }
-                        None => Declared {
-                            party: party.code.clone(),
-                            status: "not_declared",
-                            value: None,
-                            as_of: None,
-                            margin: None,
-                            requires: format!("no published figure for {limit} on or before {on}"),
-                        },
+                        None => Declared::not_declared(&party.code, format!("no published figure for {limit} on or before {on}")),
                     })
                     .collect();
                 terms.push(TermEvaluation::ChangeLimit {

@@ -144,14 +144,7 @@ fn bytes_hashes(part: &str, bytes: &[u8]) -> Result<Vec<Hash>, BundleError> {
             format!("{} bytes is not a whole number of 32-byte hashes", bytes.len()),
         ));
     }
-    Ok(bytes
-        .chunks_exact(32)
-        .map(|c| {
-            let mut h = [0u8; 32];
-            h.copy_from_slice(c);
-            Hash(h)
-        })
-        .collect())
+    crate::tile::parse_tile(part, bytes, (bytes.len() / 32) as u64).map_err(|e| invalid(part, e.to_string()))
 }
 
 /// Writes a bundle, its manifest signed by `key` at `now` (POSIX seconds).

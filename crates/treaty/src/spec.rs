@@ -1007,23 +1007,7 @@ fn parse_lifecycle(f: &LoadedFile, treaty_id: &str, parties: &[Party]) -> Result
     for e in &raw.events {
         let at = e.span().start;
         let x = e.get_ref();
-        check(at, "event.source", &x.source)?;
-        let date = from_toml(&x.date).ok_or_else(|| loc.invalid(at, "event.date", "must be a date (YYYY-MM-DD)"))?;
-        if let Some(party) = &x.party {
-            if !parties.iter().any(|p| &p.code == party) {
-                return Err(loc.invalid(at, "event.party", format!("unknown party '{party}'")));
-            }
-        }
-        events.push(LifecycleEvent {
-            date,
-            kind: x.kind,
-            precision: x.precision,
-            party: x.party.clone(),
-            years: x.years,
-            place: x.place.clone(),
-            text: x.text.clone(),
-            provenance: prov(&x.source, x.status, x.note.clone()),
-        });
+        events.push(event_of(&loc, at, x, &sources, parties)?);
     }
     let lifecycle = Lifecycle::build(term, extension, withdrawal, pinned, events).map_err(|p| {
         let (at, field) = match p.event {
@@ -1054,22 +1038,17 @@ fn parse_history(
     for e in &raw.events {
         let at = e.span().start;
         let x = e.get_ref();
-        if !sources.contains_key(&x.source) {
-            return Err(loc.invalid(at, "event.source", format!("source '{}' is not in [sources]", x.source)));
-        }
-        let date = from_toml(&x.date).ok_or_else(|| loc.invalid(at, "event.date", "must be a date (YYYY-MM-DD)"))?;
+        let event = event_of(&loc, at, x, &sources, parties)?;
         if let Some(prev) = events.last() {
-            if date < prev.event.date {
+            if event.date < prev.event.date {
                 return Err(loc.invalid(
                     at,
                     "event.date",
-                    format!("{date} comes after {}: events must be listed in date order", prev.event.date),
+                    format!(
+                        "{} comes after {}: events must be listed in date order",
+                        event.date, prev.event.date
+                    ),
                 ));
-            }
-        }
-        if let Some(party) = &x.party {
-            if !parties.iter().any(|p| &p.code == party) {
-                return Err(loc.invalid(at, "event.party", format!("unknown party '{party}'")));
             }
         }
         let title = x
@@ -1080,16 +1059,7 @@ fn parse_history(
             return Err(loc.invalid(at, "event.note", "an approximate date needs a note saying what is known"));
         }
         events.push(HistoryEvent {
-            event: LifecycleEvent {
-                date,
-                kind: x.kind,
-                precision: x.precision,
-                party: x.party.clone(),
-                years: x.years,
-                place: x.place.clone(),
-                text: x.text.clone(),
-                provenance: prov(&x.source, x.status, x.note.clone()),
-            },
+            event,
             title,
             effects: x.effects.unwrap_or_default(),
         });
@@ -1123,4 +1093,34 @@ fn check_header(
         ));
     }
     Ok(())
+}
+
+/// A dated event of a lifecycle or history file: its source known, its date a date, its Party
+/// one of the spec's.
+fn event_of(
+    loc: &Locator<'_>,
+    at: usize,
+    x: &crate::raw::RawEvent,
+    sources: &BTreeMap<String, Source>,
+    parties: &[Party],
+) -> Result<LifecycleEvent, SpecError> {
+    if !sources.contains_key(&x.source) {
+        return Err(loc.invalid(at, "event.source", format!("source '{}' is not in [sources]", x.source)));
+    }
+    let date = from_toml(&x.date).ok_or_else(|| loc.invalid(at, "event.date", "must be a date (YYYY-MM-DD)"))?;
+    if let Some(party) = &x.party {
+        if !parties.iter().any(|p| &p.code == party) {
+            return Err(loc.invalid(at, "event.party", format!("unknown party '{party}'")));
+        }
+    }
+    Ok(LifecycleEvent {
+        date,
+        kind: x.kind,
+        precision: x.precision,
+        party: x.party.clone(),
+        years: x.years,
+        place: x.place.clone(),
+        text: x.text.clone(),
+        provenance: prov(&x.source, x.status, x.note.clone()),
+    })
 }
