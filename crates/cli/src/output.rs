@@ -118,6 +118,21 @@ pub fn finding_line(f: &Finding) -> String {
         } => {
             format!("discrepancy: {party} {id} (line {line}) as of {as_of}: {name} declared {declared}, item-level data give {computed}")
         }
+        Finding::InspectionDiscrepancy {
+            party,
+            inspection,
+            date,
+            what,
+            declared,
+            observed,
+            agenda_item,
+        } => format!("inspection discrepancy: {party}, inspection {inspection} (report signed {date}): {what} declared {declared}, found {observed}; opens '{agenda_item}'"),
+        Finding::InspectionRefused {
+            party,
+            inspection,
+            date,
+            reason,
+        } => format!("inspection refused: {party} refused inspection {inspection} on {date}: {reason}"),
     }
 }
 

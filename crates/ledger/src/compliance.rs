@@ -195,6 +195,35 @@ pub enum Finding {
         /// Computed from the items.
         computed: u64,
     },
+    /// An inspection found other than what was declared (its report signed by both Parties);
+    /// it opens an item on the Bilateral Consultative Commission's agenda.
+    InspectionDiscrepancy {
+        /// The inspected Party.
+        party: String,
+        /// The inspection.
+        inspection: String,
+        /// When the report was signed by both.
+        date: Date,
+        /// What (a category code, or `reentry_vehicles:<missile>`).
+        what: String,
+        /// Declared.
+        declared: u64,
+        /// Found.
+        observed: u64,
+        /// The Commission's agenda item it opens.
+        agenda_item: String,
+    },
+    /// A notified inspection the inspected Party refused.
+    InspectionRefused {
+        /// The inspected Party.
+        party: String,
+        /// The inspection.
+        inspection: String,
+        /// When.
+        date: Date,
+        /// The reason given.
+        reason: String,
+    },
 }
 
 impl Finding {
@@ -205,6 +234,9 @@ impl Finding {
             }
             Finding::MissingDataExchange { as_of, party, .. } => (*as_of, party.clone(), 0),
             Finding::Discrepancy { as_of, party, line, .. } => (*as_of, party.clone(), *line),
+            Finding::InspectionDiscrepancy { date, party, .. } | Finding::InspectionRefused { date, party, .. } => {
+                (*date, party.clone(), u32::MAX)
+            }
         }
     }
 }
@@ -390,6 +422,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds the findings of the inspection record by the evaluation date, in date order.
+    pub fn add_record_findings(&mut self, record: &crate::record::Record) {
+        let at = self.evaluated_at.unwrap_or(accord_treaty::date::add_days(record.spec.lifecycle.end_exclusive(), 36_500));
+        let found = record.findings(at);
+        let all = self.findings.get_or_insert_with(Vec::new);
+        all.extend(found);
+        all.sort_by_key(Finding::sort_key);
+    }
+
     /// True when a check failed: a violation or a finding.
     pub fn failed(&self) -> bool {
         !self.violations.is_empty() || self.findings.as_ref().is_some_and(|f| !f.is_empty())

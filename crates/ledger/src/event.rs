@@ -415,6 +415,7 @@ pub fn compile<'n>(spec: &TreatySpec, names: &mut Names, n: &'n Notification<'_>
         Effect::Remove => Op::Remove {
             item: names.items[p].intern(req(&b.item, "item")?),
         },
+        Effect::Inspection(_) | Effect::Negotiation(_) => Op::Informational { item: None },
         Effect::None => Op::Informational {
             item: match &b.item {
                 Some(_) => Some(names.items[p].intern(req(&b.item, "item")?)),

@@ -149,11 +149,13 @@ impl Register {
         }
         let year = treaty_year(spec, date);
         let used = self.used(inspecting, kind, year);
-        if used >= t.quota_per_year {
-            return Err(refuse(
-                t.article.clone(),
-                format!("{inspecting} has used its {} {} of treaty year {year}", t.quota_per_year, t.name),
-            ));
+        if let Some(quota) = t.quota_per_year {
+            if used >= quota {
+                return Err(refuse(
+                    t.article.clone(),
+                    format!("{inspecting} has used its {quota} {} of treaty year {year}", t.name),
+                ));
+            }
         }
         self.inspections.push(Inspection {
             id: id.to_owned(),
@@ -193,9 +195,10 @@ impl Register {
         let mut out = BTreeMap::new();
         for p in &spec.parties {
             for t in &spec.inspections.types {
+                let Some(quota) = t.quota_per_year else { continue };
                 out.insert(
                     (p.code.clone(), t.code.clone()),
-                    (self.used(&p.code, &t.code, year), t.quota_per_year),
+                    (self.used(&p.code, &t.code, year), quota),
                 );
             }
         }

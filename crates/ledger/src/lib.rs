@@ -20,6 +20,7 @@ pub mod inspection;
 pub mod negotiation;
 pub mod notification;
 pub mod published;
+pub mod record;
 pub mod replay;
 pub mod report;
 pub mod schema;

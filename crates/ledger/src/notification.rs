@@ -218,6 +218,87 @@ pub struct Body<'a> {
     pub note: Option<Cow<'a, str>>,
     #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspection: Option<Box<InspectionBody>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Box<accord_treaty::proposal::ProposalBody>>,
+}
+
+/// An inspection step's data (the `inspection` field): which members a step needs is checked
+/// when the inspection record is folded (crates/ledger/src/record.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionBody {
+    /// The inspection's identifier (for an exemption, the exemption's).
+    pub id: String,
+    /// Inspection type code (notice).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub inspection_type: Option<String>,
+    /// The site: a facility identifier (designation; an exemption of one site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The missile designated for a reentry-vehicle inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missile: Option<String>,
+    /// The site's declared data, from the replayed database (designation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<SiteData>,
+    /// What was found (findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<Findings>,
+    /// SHA-256 (hex) of the report's data (report, signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
+    /// Commitment (hex SHA-256, commit-reveal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
+    /// Nonce (hex, 32 bytes; reveal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// Value (hex; reveal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Last day of an exemption, if announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// A site's declared data on a date: what the database says is there.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteData {
+    /// The facility.
+    pub site: String,
+    /// The date the data are as of.
+    pub as_of: String,
+    /// Items at the site per category code.
+    pub counts: BTreeMap<String, u64>,
+    /// The items at the site, by unique identifier.
+    pub items: Vec<String>,
+    /// Reentry vehicles declared on each deployed missile at the site (the last data
+    /// declaration's loading).
+    pub loadings: BTreeMap<String, u32>,
+}
+
+/// What inspectors found.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Findings {
+    /// Items seen, by unique identifier.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// Items counted per category code.
+    #[serde(default)]
+    pub counts: BTreeMap<String, u64>,
+    /// Reentry vehicles found on the designated missile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reentry_vehicles: Option<u32>,
+    /// Nuclear armaments found on or attached to deployed heavy bombers, by bomber.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub armaments: BTreeMap<String, u32>,
+    /// Measurements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurements: Vec<crate::report::Measurement>,
 }
 
 impl Body<'_> {
@@ -247,6 +328,8 @@ impl Body<'_> {
         add(self.reason.is_some(), F::Reason);
         add(self.note.is_some(), F::Note);
         add(self.reference.is_some(), F::Reference);
+        add(self.inspection.is_some(), F::Inspection);
+        add(self.proposal.is_some(), F::Proposal);
         v
     }
 }
@@ -341,6 +424,8 @@ impl Notification<'_> {
                 reason: own_opt(b.reason),
                 note: own_opt(b.note),
                 reference: own_opt(b.reference),
+                inspection: b.inspection,
+                proposal: b.proposal,
             },
         }
     }

@@ -34,7 +34,8 @@ pub struct Reentry {
 }
 
 /// A measurement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Measurement {
     /// What was measured (free text, in the inspectors' words, given in both languages).
     pub what_en: String,

@@ -35,6 +35,34 @@ fn field_schema(spec: &TreatySpec, f: Field) -> Value {
         Field::Status => json!({"enum": ["deployed", "non_deployed"]}),
         Field::Facility | Field::Item | Field::Launcher | Field::From | Field::To | Field::Type => id,
         Field::Name | Field::Reason | Field::Note | Field::Reference => json!({"type": "string"}),
+        Field::Inspection => {
+            let counts = json!({"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}});
+            let hex = json!({"type": "string", "pattern": "^[0-9a-f]+$"});
+            json!({"type": "object", "additionalProperties": false, "required": ["id"],
+                "properties": {"id": id, "type": {"enum": spec.inspections.types.iter().map(|t| t.code.as_str()).collect::<Vec<_>>()},
+                    "site": id, "missile": id, "until": {"type": "string", "format": "date"},
+                    "declared": {"type": "object", "additionalProperties": false, "required": ["site", "as_of", "counts", "items", "loadings"],
+                        "properties": {"site": id, "as_of": {"type": "string", "format": "date"}, "counts": counts,
+                            "items": {"type": "array", "items": id}, "loadings": counts}},
+                    "found": {"type": "object", "additionalProperties": false,
+                        "properties": {"items": {"type": "array", "items": id}, "counts": counts,
+                            "reentry_vehicles": {"type": "integer", "minimum": 0}, "armaments": counts,
+                            "measurements": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+                                "required": ["what_en", "what_ru", "value", "unit"],
+                                "properties": {"what_en": {"type": "string"}, "what_ru": {"type": "string"}, "value": {"type": "string"}, "unit": {"type": "string"}}}}}},
+                    "report_sha256": hex, "commitment": hex, "nonce": hex, "value": hex}})
+        }
+        Field::Proposal => {
+            let date = json!({"type": "string", "format": "date"});
+            json!({"type": "object", "additionalProperties": false, "required": ["id"],
+                "properties": {"id": id, "title": {"type": "string"}, "responds_to": id,
+                    "conditions": {"type": "array", "items": {"type": "string"}},
+                    "terms": {"type": "array", "items": {"type": "object", "additionalProperties": false,
+                        "properties": {"extend_years": {"type": "integer", "minimum": 1}, "freeze_warheads_at": date,
+                            "declaration": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
+                            "political": {"type": "boolean"}, "verification": {"type": "string"},
+                            "limit": {"enum": limits}, "value": {"type": "integer", "minimum": 0}}}}}})
+        }
     }
 }
 

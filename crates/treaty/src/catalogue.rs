@@ -12,9 +12,8 @@ use serde::Serialize;
 use crate::date::{add_days, Date};
 use crate::provenance::Provenance;
 
-/// What replay does with a notification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// What replay does with a notification (serialised as its spec name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Effect {
     /// The first full database: facilities, items, loadings, totals, as of entry into force.
     InitialData,
@@ -34,11 +33,61 @@ pub enum Effect {
     Remove,
     /// Changes no declared state (launch notices, telemetry, inspection logistics).
     None,
+    /// An inspection step (notice, designation, findings, report, signature, exemption,
+    /// refusal, commit-reveal): changes no declared state; the inspection record folds it.
+    Inspection(InspectionStep),
+    /// A negotiation step (proposal, counter-proposal, acceptance): changes no declared
+    /// state; the negotiation record folds it.
+    Negotiation(NegotiationStep),
+}
+
+/// The steps of an inspection, each a kind of notification (Protocol Part Five).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionStep {
+    /// Notice of intent to inspect (or, for an exhibition, the invitation).
+    Notice,
+    /// The site designated, with the site's declared data from the replayed state.
+    Designation,
+    /// What the inspectors found.
+    Findings,
+    /// The factual report, signed by the inspecting Party.
+    Report,
+    /// The inspected Party's signature of the report.
+    Signature,
+    /// A temporary exemption of facilities from inspection (Protocol Part Five, Section I).
+    Exemption,
+    /// The end of an exemption.
+    ExemptionEnd,
+    /// A refusal of a notified inspection.
+    Refusal,
+    /// A commitment to a value for the joint choice of the missile (commit-reveal).
+    Commitment,
+    /// The revealed value.
+    Reveal,
+}
+
+/// The steps of a negotiation, each a kind of notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NegotiationStep {
+    /// A proposal.
+    Proposal,
+    /// A counter-proposal (answers another).
+    Counter,
+    /// Acceptance of the other Party's proposal.
+    Acceptance,
+}
+
+impl Serialize for Effect {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl Effect {
     /// All effects with their spec names.
-    pub const ALL: [(Effect, &'static str); 9] = [
+    pub const ALL: [(Effect, &'static str); 22] = [
         (Effect::InitialData, "initial_data"),
         (Effect::DataUpdate, "data_update"),
         (Effect::AddFacility, "add_facility"),
@@ -48,6 +97,19 @@ impl Effect {
         (Effect::Move, "move"),
         (Effect::Remove, "remove"),
         (Effect::None, "none"),
+        (Effect::Inspection(InspectionStep::Notice), "inspection_notice"),
+        (Effect::Inspection(InspectionStep::Designation), "site_designation"),
+        (Effect::Inspection(InspectionStep::Findings), "inspection_findings"),
+        (Effect::Inspection(InspectionStep::Report), "inspection_report"),
+        (Effect::Inspection(InspectionStep::Signature), "report_signature"),
+        (Effect::Inspection(InspectionStep::Exemption), "inspection_exemption"),
+        (Effect::Inspection(InspectionStep::ExemptionEnd), "exemption_end"),
+        (Effect::Inspection(InspectionStep::Refusal), "inspection_refusal"),
+        (Effect::Inspection(InspectionStep::Commitment), "choice_commitment"),
+        (Effect::Inspection(InspectionStep::Reveal), "choice_reveal"),
+        (Effect::Negotiation(NegotiationStep::Proposal), "proposal"),
+        (Effect::Negotiation(NegotiationStep::Counter), "counter_proposal"),
+        (Effect::Negotiation(NegotiationStep::Acceptance), "acceptance"),
     ];
 
     /// The spec name.
@@ -71,6 +133,8 @@ impl Effect {
             Effect::Deploy | Effect::Undeploy | Effect::Remove => &[Item],
             Effect::Move => &[Item, From, To],
             Effect::None => &[],
+            Effect::Inspection(_) => &[Inspection],
+            Effect::Negotiation(_) => &[Proposal],
         }
     }
 
@@ -131,11 +195,15 @@ pub enum Field {
     Note,
     /// Free text reference to another notification or document.
     Reference,
+    /// Object: an inspection step (docs/notifications.md).
+    Inspection,
+    /// Object: a negotiation step (docs/notifications.md).
+    Proposal,
 }
 
 impl Field {
     /// All fields with their JSON names.
-    pub const ALL: [(Field, &'static str); 17] = [
+    pub const ALL: [(Field, &'static str); 19] = [
         (Field::Facilities, "facilities"),
         (Field::Items, "items"),
         (Field::Loadings, "loadings"),
@@ -153,6 +221,8 @@ impl Field {
         (Field::Reason, "reason"),
         (Field::Note, "note"),
         (Field::Reference, "reference"),
+        (Field::Inspection, "inspection"),
+        (Field::Proposal, "proposal"),
     ];
 
     /// The JSON name.
@@ -178,6 +248,8 @@ impl Field {
             Field::Loadings => "array of {missile, reentry_vehicles}",
             Field::Totals => "object {limit name: count}",
             Field::Status => "\"deployed\" | \"non_deployed\"",
+            Field::Inspection => "object {id, type?, site?, missile?, declared?, found?, report_sha256?, commitment?, nonce?, value?, until?}",
+            Field::Proposal => "object {id, title?, responds_to?, terms?, conditions?}",
             _ => "string",
         }
     }
@@ -224,6 +296,8 @@ pub enum Deadline {
     },
     /// The deadline is not known from the sources read.
     Unconfirmed,
+    /// No deadline applies (negotiation steps, which are not treaty notifications).
+    None,
 }
 
 /// A computed due time.
@@ -266,7 +340,7 @@ impl Deadline {
                     unix: midnight - i64::from(hours) * 3600,
                 })
             }
-            Deadline::Unconfirmed => None,
+            Deadline::Unconfirmed | Deadline::None => None,
         }
     }
 }

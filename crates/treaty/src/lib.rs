@@ -26,9 +26,9 @@ pub mod provenance;
 mod raw;
 pub mod spec;
 
-pub use catalogue::{Catalogue, Deadline, Due, Effect, Field, NotificationKind, Visibility};
+pub use catalogue::{Catalogue, Deadline, Due, Effect, Field, InspectionStep, NegotiationStep, NotificationKind, Visibility};
 pub use date::{parse_date, Date};
 pub use error::SpecError;
 pub use lifecycle::{Lifecycle, Phase, TreatyStatus};
 pub use provenance::{Status, Unconfirmed};
-pub use spec::{CategoryId, LoadedFile, PartyId, Role, TreatySpec};
+pub use spec::{CategoryId, LoadedFile, MissileChoice, NoticeBy, PartyId, Role, TreatySpec};

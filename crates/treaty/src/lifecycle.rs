@@ -368,6 +368,47 @@ impl Lifecycle {
         })
     }
 
+    /// The lifecycle with an extension by `years` agreed on `date` (a proposal accepted in a
+    /// Party's record), checked against the extension rule like the file's own extensions. An
+    /// expiry event after `date` is dropped (the agreement moves it); the pinned last day
+    /// becomes the new one. Errors name the rule and whether it is confirmed treaty text.
+    pub fn with_agreed_extension(&self, date: Date, years: u32, text: String, provenance: Provenance) -> Result<Lifecycle, String> {
+        let standing = if self.extension.provenance.is_unconfirmed() {
+            "UNCONFIRMED as treaty text"
+        } else {
+            "confirmed treaty text"
+        };
+        if !self.in_force(date) {
+            return Err(format!("the treaty is not in force on {date}: nothing to extend"));
+        }
+        let mut events: Vec<LifecycleEvent> = self
+            .events
+            .iter()
+            .filter(|e| !(e.kind == EventKind::Expiry && e.date > date))
+            .cloned()
+            .collect();
+        let at = events.iter().position(|e| e.date > date).unwrap_or(events.len());
+        events.insert(
+            at,
+            LifecycleEvent {
+                date,
+                kind: EventKind::Extension,
+                precision: Precision::Day,
+                party: None,
+                years: Some(years),
+                place: None,
+                text: Some(text),
+                provenance,
+            },
+        );
+        let mut pinned = self.last_day_in_force.clone();
+        pinned.date = add_days(add_years(self.end_exclusive, years as i32), -1);
+        pinned.alternative = None;
+        pinned.reason = format!("extended by {years} years by agreement on {date}");
+        Lifecycle::build(self.term.clone(), self.extension.clone(), self.withdrawal.clone(), pinned, events)
+            .map_err(|p| format!("{} ({}; {standing})", p.message, self.extension.article))
+    }
+
     /// Entry into force.
     pub fn entry_into_force(&self) -> Date {
         self.entry_into_force

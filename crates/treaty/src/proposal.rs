@@ -105,22 +105,77 @@ struct RawProposal {
     note: Option<String>,
     status: Status,
     #[serde(rename = "term", default)]
-    terms: Vec<RawTerm>,
+    terms: Vec<RawTerm<toml::value::Datetime>>,
 }
 
-#[derive(Deserialize)]
+/// One term as written: in a file (dates as TOML dates) or in a notification (dates as
+/// `YYYY-MM-DD` strings, [`ProposalBody`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, bound(deserialize = "D: Deserialize<'de>"))]
+pub struct RawTerm<D> {
+    /// Extend by this many years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend_years: Option<u32>,
+    /// Freeze all warheads at their number on this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze_warheads_at: Option<D>,
+    /// The freeze's own declaration kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<String>,
+    /// The categories that declaration gives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// A political (not legally binding) freeze.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub political: bool,
+    /// Verification, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<String>,
+    /// A limit to change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// Its new maximum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+}
+
+/// A date as a term carries it.
+trait TermDate {
+    fn date(&self, field: &str) -> Result<Date, ProposalError>;
+}
+
+impl TermDate for toml::value::Datetime {
+    fn date(&self, field: &str) -> Result<Date, ProposalError> {
+        date_of(field, self)
+    }
+}
+
+impl TermDate for String {
+    fn date(&self, field: &str) -> Result<Date, ProposalError> {
+        crate::date::parse_date(self).map_err(|e| err(field, format!("{self}: {e}")))
+    }
+}
+
+/// A proposal, counter-proposal or acceptance as a notification carries it (the `proposal`
+/// field of docs/notifications.md). The Party, the date and the step (proposal, counter or
+/// acceptance) are the notification's own; an acceptance carries only the `id` it accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct RawTerm {
-    extend_years: Option<u32>,
-    freeze_warheads_at: Option<toml::value::Datetime>,
-    declaration: Option<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-    #[serde(default)]
-    political: bool,
-    verification: Option<String>,
-    limit: Option<String>,
-    value: Option<u64>,
+pub struct ProposalBody {
+    /// The proposal's identifier (for an acceptance: the proposal accepted).
+    pub id: String,
+    /// One line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The proposal a counter-proposal answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responds_to: Option<String>,
+    /// Conditions, as text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// The terms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terms: Vec<RawTerm<String>>,
 }
 
 /// Why a proposal is refused: the field, and why.
@@ -167,63 +222,8 @@ impl Proposal {
         if spec.party(&raw.by).is_none() {
             return Err(err("by", format!("'{}' is not a Party of {}", raw.by, spec.short_name)));
         }
-        if raw.terms.is_empty() {
-            return Err(err("term", "a proposal has at least one [[term]]"));
-        }
         let date = date_of("date", &raw.date)?;
-        let mut terms = Vec::new();
-        for (i, t) in raw.terms.iter().enumerate() {
-            let f = |k: &str| format!("term[{i}].{k}");
-            let term = match (t.extend_years, &t.freeze_warheads_at, &t.limit) {
-                (Some(years), None, None) => {
-                    check_extension(spec, date, years).map_err(|m| err(f("extend_years"), m))?;
-                    Term::Extend { years }
-                }
-                (None, Some(b), None) => {
-                    let declaration = t.declaration.clone().ok_or_else(|| {
-                        err(
-                            f("declaration"),
-                            "a freeze names the declaration kind that would carry the stockpile",
-                        )
-                    })?;
-                    if spec.catalogue.get(&declaration).is_some() {
-                        return Err(err(
-                            f("declaration"),
-                            format!("'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze brings its own kind", spec.short_name),
-                        ));
-                    }
-                    if t.categories.is_empty() {
-                        return Err(err(
-                            f("categories"),
-                            "the categories the declaration would give (deployed strategic, non-deployed, non-strategic, …)",
-                        ));
-                    }
-                    Term::FreezeWarheads {
-                        baseline: date_of(&f("freeze_warheads_at"), b)?,
-                        declaration,
-                        categories: t.categories.clone(),
-                        political: t.political,
-                        verification: t.verification.clone(),
-                    }
-                }
-                (None, None, Some(limit)) => {
-                    if !spec.limits.iter().any(|l| &l.name == limit) {
-                        let names: Vec<&str> = spec.limits.iter().map(|l| l.name.as_str()).collect();
-                        return Err(err(
-                            f("limit"),
-                            format!("'{limit}' is not a limit of {}: {}", spec.short_name, names.join(", ")),
-                        ));
-                    }
-                    let value = t.value.ok_or_else(|| err(f("value"), "the new maximum"))?;
-                    Term::ChangeLimit {
-                        limit: limit.clone(),
-                        value,
-                    }
-                }
-                _ => return Err(err(format!("term[{i}]"), "exactly one of extend_years, freeze_warheads_at, limit")),
-            };
-            terms.push(term);
-        }
+        let terms = terms_of(spec, date, &raw.terms, "term")?;
         Ok(Proposal {
             id: raw.id,
             kind: raw.kind,
@@ -238,6 +238,153 @@ impl Proposal {
             status: raw.status,
             note: raw.note,
         })
+    }
+}
+
+/// Checks each term against `spec` for a proposal made on `date`; errors name `field[i].key`.
+fn terms_of<D: TermDate>(spec: &TreatySpec, date: Date, terms: &[RawTerm<D>], field: &str) -> Result<Vec<Term>, ProposalError> {
+    if terms.is_empty() {
+        return Err(err(field, "a proposal has at least one term"));
+    }
+    let mut out = Vec::new();
+    for (i, t) in terms.iter().enumerate() {
+        let f = |k: &str| format!("{field}[{i}].{k}");
+        let term = match (t.extend_years, &t.freeze_warheads_at, &t.limit) {
+            (Some(years), None, None) => {
+                check_extension(spec, date, years).map_err(|m| err(f("extend_years"), m))?;
+                Term::Extend { years }
+            }
+            (None, Some(b), None) => {
+                let declaration = t.declaration.clone().ok_or_else(|| {
+                    err(
+                        f("declaration"),
+                        "a freeze names the declaration kind that would carry the stockpile",
+                    )
+                })?;
+                if spec.catalogue.get(&declaration).is_some() {
+                    return Err(err(
+                        f("declaration"),
+                        format!("'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze brings its own kind", spec.short_name),
+                    ));
+                }
+                if t.categories.is_empty() {
+                    return Err(err(
+                        f("categories"),
+                        "the categories the declaration would give (deployed strategic, non-deployed, non-strategic, …)",
+                    ));
+                }
+                Term::FreezeWarheads {
+                    baseline: b.date(&f("freeze_warheads_at"))?,
+                    declaration,
+                    categories: t.categories.clone(),
+                    political: t.political,
+                    verification: t.verification.clone(),
+                }
+            }
+            (None, None, Some(limit)) => {
+                if !spec.limits.iter().any(|l| &l.name == limit) {
+                    let names: Vec<&str> = spec.limits.iter().map(|l| l.name.as_str()).collect();
+                    return Err(err(
+                        f("limit"),
+                        format!("'{limit}' is not a limit of {}: {}", spec.short_name, names.join(", ")),
+                    ));
+                }
+                let value = t.value.ok_or_else(|| err(f("value"), "the new maximum"))?;
+                Term::ChangeLimit {
+                    limit: limit.clone(),
+                    value,
+                }
+            }
+            _ => return Err(err(format!("{field}[{i}]"), "exactly one of extend_years, freeze_warheads_at, limit")),
+        };
+        out.push(term);
+    }
+    Ok(out)
+}
+
+impl Proposal {
+    /// A proposal (or counter-proposal, `kind`) made by `by` on `date` as a notification
+    /// carries it, checked against `spec` like a file; errors name `proposal.…`.
+    pub fn from_body(spec: &TreatySpec, kind: EventKind, by: &str, date: Date, body: &ProposalBody) -> Result<Proposal, ProposalError> {
+        if body.id.trim().is_empty() {
+            return Err(err("proposal.id", "must not be empty"));
+        }
+        let title = body
+            .title
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| err("proposal.title", "missing"))?;
+        if kind == EventKind::CounterProposal && body.responds_to.is_none() {
+            return Err(err("proposal.responds_to", "a counter-proposal names the proposal it answers"));
+        }
+        if kind == EventKind::Proposal && body.responds_to.is_some() {
+            return Err(err("proposal.responds_to", "a proposal that answers another is a counter_proposal"));
+        }
+        if spec.party(by).is_none() {
+            return Err(err("party", format!("'{by}' is not a Party of {}", spec.short_name)));
+        }
+        Ok(Proposal {
+            id: body.id.clone(),
+            kind,
+            by: by.to_owned(),
+            date,
+            title,
+            responds_to: body.responds_to.clone(),
+            terms: terms_of(spec, date, &body.terms, "proposal.terms")?,
+            conditions: body.conditions.clone(),
+            source: None,
+            url: None,
+            status: Status::Confirmed,
+            note: None,
+        })
+    }
+
+    /// The proposal as a notification carries it.
+    pub fn to_body(&self) -> ProposalBody {
+        let terms = self
+            .terms
+            .iter()
+            .map(|t| {
+                let mut r = RawTerm::<String> {
+                    extend_years: None,
+                    freeze_warheads_at: None,
+                    declaration: None,
+                    categories: Vec::new(),
+                    political: false,
+                    verification: None,
+                    limit: None,
+                    value: None,
+                };
+                match t {
+                    Term::Extend { years } => r.extend_years = Some(*years),
+                    Term::FreezeWarheads {
+                        baseline,
+                        declaration,
+                        categories,
+                        political,
+                        verification,
+                    } => {
+                        r.freeze_warheads_at = Some(baseline.to_string());
+                        r.declaration = Some(declaration.clone());
+                        r.categories = categories.clone();
+                        r.political = *political;
+                        r.verification = verification.clone();
+                    }
+                    Term::ChangeLimit { limit, value } => {
+                        r.limit = Some(limit.clone());
+                        r.value = Some(*value);
+                    }
+                }
+                r
+            })
+            .collect();
+        ProposalBody {
+            id: self.id.clone(),
+            title: Some(self.title.clone()),
+            responds_to: self.responds_to.clone(),
+            conditions: self.conditions.clone(),
+            terms,
+        }
     }
 }
 
@@ -309,5 +456,23 @@ mod tests {
         assert_eq!(e.field, "by");
         let bad_limit = format!("{us}\n[[term]]\nlimit = \"missiles\"\nvalue = 500\n");
         assert_eq!(Proposal::parse(&bad_limit, &spec).expect_err("limit").field, "term[2].limit");
+    }
+
+    #[test]
+    fn a_proposal_survives_the_trip_through_a_notification_body() {
+        let spec = crate::builtin::new_start();
+        for (_, text) in BUILTIN {
+            let p = Proposal::parse(text, &spec).expect("parses");
+            let body = p.to_body();
+            let again = Proposal::from_body(&spec, p.kind, &p.by, p.date, &body).expect("body parses");
+            assert_eq!(again.terms, p.terms);
+            assert_eq!(again.conditions, p.conditions);
+        }
+        let mut body = Proposal::parse(BUILTIN[0].1, &spec).expect("parses").to_body();
+        body.terms[0].extend_years = Some(9);
+        let e = Proposal::from_body(&spec, EventKind::Proposal, "US", crate::date::parse_date("2020-10-16").expect("date"), &body)
+            .expect_err("too long");
+        assert_eq!(e.field, "proposal.terms[0].extend_years");
+        assert!(e.message.contains("Art. XIV para 2"), "{e}");
     }
 }

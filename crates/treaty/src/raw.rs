@@ -143,6 +143,8 @@ pub struct RawInspections {
     pub source: String,
     pub status: Status,
     pub year: String,
+    #[serde(default)]
+    pub missile_choice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -152,7 +154,10 @@ pub struct RawInspectionType {
     pub name: String,
     #[serde(default)]
     pub name_ru: Option<String>,
-    pub quota_per_year: u32,
+    #[serde(default)]
+    pub quota_per_year: Option<u32>,
+    #[serde(default)]
+    pub notice_by: Option<String>,
     pub sites: String,
     pub article: String,
     pub source: String,

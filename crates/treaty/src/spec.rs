@@ -188,6 +188,31 @@ pub struct Inspections {
     pub provenance: Provenance,
     /// Types and yearly quotas.
     pub types: Vec<InspectionType>,
+    /// How the missile for a reentry-vehicle inspection is chosen.
+    pub missile_choice: MissileChoice,
+}
+
+/// How the missile for a reentry-vehicle inspection is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissileChoice {
+    /// The inspecting Party designates it (the treaty's "any randomly selected" missile, as
+    /// the inspectors select it).
+    Designation,
+    /// Beyond the treaty: jointly, by commit-reveal randomness of both Parties, so that
+    /// neither can steer the choice and both can audit it.
+    CommitReveal,
+}
+
+/// Who gives the notice that opens an inspection activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeBy {
+    /// The inspecting Party (inspections).
+    Inspecting,
+    /// The Party whose items are shown, by invitation (exhibitions): outside the yearly
+    /// quotas and the one-at-a-time rule.
+    Inspected,
 }
 
 /// A type of inspection with its yearly quota.
@@ -200,8 +225,10 @@ pub struct InspectionType {
     /// Its name in Russian, for bilingual documents.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_ru: Option<String>,
-    /// Per Party per year.
-    pub quota_per_year: u32,
+    /// Per Party per year (none: no quota, as for exhibitions).
+    pub quota_per_year: Option<u32>,
+    /// Who gives the notice.
+    pub notice_by: NoticeBy,
     /// Which sites.
     pub sites: String,
     /// Article.
@@ -711,6 +738,17 @@ impl TreatySpec {
                 format!("unknown year '{}' (treaty_year or calendar_year)", ins.year),
             ));
         }
+        let missile_choice = match ins.missile_choice.as_deref() {
+            None | Some("designation") => MissileChoice::Designation,
+            Some("commit_reveal") => MissileChoice::CommitReveal,
+            Some(other) => {
+                return Err(loc.invalid(
+                    raw.inspections.span().start,
+                    "inspections.missile_choice",
+                    format!("unknown '{other}' (designation or commit_reveal)"),
+                ))
+            }
+        };
         let mut types = Vec::new();
         let mut seen = HashSet::new();
         for t in &raw.inspection_types {
@@ -720,11 +758,30 @@ impl TreatySpec {
             if !seen.insert(t.code.clone()) {
                 return Err(loc.invalid(at, "inspection_type.code", format!("duplicate inspection type '{}'", t.code)));
             }
+            let notice_by = match t.notice_by.as_deref() {
+                None | Some("inspecting") => NoticeBy::Inspecting,
+                Some("inspected") => NoticeBy::Inspected,
+                Some(other) => {
+                    return Err(loc.invalid(
+                        at,
+                        "inspection_type.notice_by",
+                        format!("unknown '{other}' (inspecting or inspected)"),
+                    ))
+                }
+            };
+            if notice_by == NoticeBy::Inspecting && t.quota_per_year.is_none() {
+                return Err(loc.invalid(
+                    at,
+                    "inspection_type.quota_per_year",
+                    format!("inspection type '{}' needs a yearly quota", t.code),
+                ));
+            }
             types.push(InspectionType {
                 code: t.code.clone(),
                 name: t.name.clone(),
                 name_ru: t.name_ru.clone(),
                 quota_per_year: t.quota_per_year,
+                notice_by,
                 sites: t.sites.clone(),
                 article: t.article.clone(),
                 provenance: prov(&t.source, t.status, t.note.clone()),
@@ -757,6 +814,7 @@ impl TreatySpec {
                 year: ins.year.clone(),
                 provenance: prov(&ins.source, ins.status, None),
                 types,
+                missile_choice,
             },
             sources,
             parties,
@@ -922,9 +980,10 @@ fn parse_deadline(d: &crate::raw::RawDeadline) -> Result<Deadline, String> {
             hours: d.hours.ok_or("rule 'hours_before_event' needs hours")?,
         },
         "unconfirmed" => Deadline::Unconfirmed,
+        "none" => Deadline::None,
         other => {
             return Err(format!(
-                "unknown rule '{other}' (days_after_entry_into_force, days_after_period_end, days_after_event, days_before_event, hours_before_event or unconfirmed)"
+                "unknown rule '{other}' (days_after_entry_into_force, days_after_period_end, days_after_event, days_before_event, hours_before_event, unconfirmed or none)"
             ))
         }
     };
@@ -932,7 +991,7 @@ fn parse_deadline(d: &crate::raw::RawDeadline) -> Result<Deadline, String> {
     if d.hours.is_some() && !uses_hours {
         return Err(format!("rule '{}' takes days, not hours", d.rule));
     }
-    if d.days.is_some() && (uses_hours || out == Deadline::Unconfirmed) {
+    if d.days.is_some() && (uses_hours || matches!(out, Deadline::Unconfirmed | Deadline::None)) {
         return Err(format!("rule '{}' takes no days", d.rule));
     }
     Ok(out)

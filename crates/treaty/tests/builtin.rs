@@ -75,7 +75,7 @@ fn data_exchange_calendar() {
         Some(Due::Date { date: d("2011-03-22") })
     );
     assert_eq!(s.inspections_begin(), d("2011-04-06"));
-    let quotas: Vec<u32> = s.inspections.types.iter().map(|t| t.quota_per_year).collect();
+    let quotas: Vec<u32> = s.inspections.types.iter().filter_map(|t| t.quota_per_year).collect();
     assert_eq!(quotas, [10, 8]);
 }
 

@@ -102,6 +102,8 @@ pub fn offline(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
             Finding::MissingNotification { party, .. } => (party.clone(), "notifications held, not provided"),
             Finding::MissingDataExchange { party, .. } => (party.clone(), "six-month data exchanges not provided"),
             Finding::Discrepancy { party, .. } => (party.clone(), "discrepancies"),
+            Finding::InspectionDiscrepancy { party, .. } => (party.clone(), "inspection discrepancies"),
+            Finding::InspectionRefused { party, .. } => (party.clone(), "inspections refused"),
         };
         *by.entry((p, k)).or_default() += 1;
     }

@@ -368,7 +368,10 @@ fn show_text(spec: &TreatySpec) -> String {
         .inspections
         .types
         .iter()
-        .map(|t| format!("{} {} per year", t.quota_per_year, t.name))
+        .map(|t| match t.quota_per_year {
+            Some(q) => format!("{q} {} per year", t.name),
+            None => format!("{} (no quota)", t.name),
+        })
         .collect();
     o.push_str(&format!(
         "Inspections: {}; one at a time; from {}.\n",
@@ -388,6 +391,7 @@ fn show_text(spec: &TreatySpec) -> String {
                 Deadline::DaysBeforeEvent { days } => format!("{days} days before the event"),
                 Deadline::HoursBeforeEvent { hours } => format!("{hours} hours before the event"),
                 Deadline::Unconfirmed => "UNCONFIRMED".into(),
+                Deadline::None => "none".into(),
             };
             let public: Vec<&str> = k
                 .fields
