@@ -80,6 +80,11 @@ pub enum Command {
     /// what it would require of each Party given its declared figures.
     #[command(subcommand)]
     Proposal(ProposalCommand),
+    /// Inspections (and exhibitions): notice, site designation with the site's declared data,
+    /// the joint choice of the missile, findings, the bilingual report signed by both Parties,
+    /// exemptions and refusals; each step a notification logged by a node.
+    #[command(subcommand)]
+    Inspection(InspectionCommand),
     /// The treaty's real history, event by event, with sources and the precision of each date.
     #[command(
         after_help = "Examples:\n  accord timeline\n  accord timeline --from 2020-01-01 --to 2021-12-31\n  accord timeline --kind suspension --kind exemption --format json"
@@ -121,11 +126,16 @@ pub enum TreatyCommand {
     /// inspections (possible, paused, refused), data and notifications (exchanged or withheld)
     /// for each Party, suspensions, unilateral commitments, the events it rests on with the
     /// precision of their dates, and the unconfirmed values used.
-    #[command(after_help = "Examples:\n  accord treaty status --on 2023-03-01\n  accord treaty status --on 2026-02-05 --format json")]
+    #[command(
+        after_help = "Examples:\n  accord treaty status --on 2023-03-01\n  accord treaty status --on 2026-02-05 --format json\n  accord treaty status --on 2021-06-01 --node http://127.0.0.1:7401 --token $TOKEN"
+    )]
     Status {
         /// The date (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         on: String,
+        /// With a node: also what its record agreed (extensions) and the proposals open in it.
+        #[command(flatten)]
+        at: NodeAt,
     },
 }
 
@@ -542,10 +552,10 @@ pub enum WitnessCommand {
     },
 }
 
-/// Which node a bundle command works on: a stopped node's folder and configuration, or a
-/// running node by URL with an operator token.
+/// Which node a command works on (bundles, inspections, proposals): a stopped node's folder and
+/// configuration, or a running node by URL with an operator token.
 #[derive(Debug, Args)]
-#[group(required = true, multiple = true)]
+#[group(required = false, multiple = true)]
 pub struct NodeAt {
     /// The node's data folder (the node must not be running; use --node then).
     #[arg(long, value_name = "DIR", requires = "config", conflicts_with_all = ["node", "token"])]
@@ -559,6 +569,132 @@ pub struct NodeAt {
     /// An operator token of that node.
     #[arg(long, value_name = "TOKEN", requires = "node")]
     pub token: Option<String>,
+}
+
+/// The inspection and the node every step names.
+#[derive(Debug, Args)]
+pub struct StepAt {
+    /// The inspection's identifier (for exemptions: the exemption's).
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    /// The step's date (default: the node's clock; required for a stopped node on a virtual clock).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    #[command(flatten)]
+    pub at: NodeAt,
+}
+
+/// `accord inspection ...`
+#[derive(Debug, Subcommand)]
+pub enum InspectionCommand {
+    /// Notice of intent to inspect (by the inspecting Party; for an exhibition, the
+    /// invitation by the exhibiting Party): refused beyond the yearly quota, while another
+    /// inspection is under way, before inspections may begin, while paused, refused or exempted.
+    #[command(
+        after_help = "Example:\n  accord inspection notify --id RU-2011-01 --type type_one --node http://127.0.0.1:7402 --token $TOKEN"
+    )]
+    Notify {
+        #[command(flatten)]
+        step: StepAt,
+        /// Inspection type code (type_one, type_two, exhibition).
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+    },
+    /// Designate the site: its declared data are taken from the replayed database on the date.
+    #[command(after_help = "Example:\n  accord inspection designate --id RU-2011-01 --site US-A --missile M2 --node … --token …")]
+    Designate {
+        #[command(flatten)]
+        step: StepAt,
+        /// The facility.
+        #[arg(long, value_name = "FACILITY")]
+        site: String,
+        /// The missile for the reentry-vehicle inspection (when the spec lets the inspecting Party designate it).
+        #[arg(long, value_name = "ID")]
+        missile: Option<String>,
+    },
+    /// Commit to a random value for the joint choice of the missile (spec option
+    /// inspections.missile_choice = commit_reveal); the value stays in the node's folder.
+    Commit {
+        #[command(flatten)]
+        step: StepAt,
+    },
+    /// Reveal the committed value; once both Parties have, the missile is chosen.
+    Reveal {
+        #[command(flatten)]
+        step: StepAt,
+    },
+    /// Record the findings: a JSON file {items, counts, reentry_vehicles?, armaments?, measurements?}.
+    #[command(after_help = "Example:\n  accord inspection findings --id RU-2011-01 --found found.json --node … --token …")]
+    Findings {
+        #[command(flatten)]
+        step: StepAt,
+        /// The findings file (JSON).
+        #[arg(long, value_name = "FILE")]
+        found: PathBuf,
+    },
+    /// Give the factual report (inspecting Party): made from the designation and findings,
+    /// signed over its SHA-256; printed in English and Russian.
+    Report {
+        #[command(flatten)]
+        step: StepAt,
+    },
+    /// Countersign the report (inspected Party): the inspection ends, its discrepancies open
+    /// items on the Commission's agenda and appear in compliance.
+    Sign {
+        #[command(flatten)]
+        step: StepAt,
+    },
+    /// Refuse a notified inspection (inspected Party), with the reason.
+    Refuse {
+        #[command(flatten)]
+        step: StepAt,
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Temporarily exempt facilities (all, or --site) from inspection activities (Protocol
+    /// Part Five, Section I).
+    Exempt {
+        #[command(flatten)]
+        step: StepAt,
+        /// One facility (default: all).
+        #[arg(long, value_name = "FACILITY")]
+        site: Option<String>,
+        /// Last day, if announced.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Why.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// End an exemption.
+    EndExemption {
+        #[command(flatten)]
+        step: StepAt,
+    },
+    /// The inspections on record: each with its status, the quotas of the treaty year, the
+    /// exemptions, the findings (discrepancies, refusals) and any step refused.
+    #[command(
+        after_help = "Examples:\n  accord inspection list --data us --config us.toml\n  accord inspection list --node http://127.0.0.1:7401 --token $TOKEN --format json"
+    )]
+    List {
+        #[command(flatten)]
+        at: NodeAt,
+        /// The date for quotas and findings (default: today).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// Print an inspection's report in English, Russian or both.
+    Show {
+        #[command(flatten)]
+        at: NodeAt,
+        /// The inspection.
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// en, ru or both.
+        #[arg(long, default_value = "both")]
+        lang: String,
+    },
 }
 
 /// `accord bundle ...`
@@ -632,10 +768,58 @@ pub struct TimelineArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProposalCommand {
     /// The proposals of the real history (built in) and any files given.
-    #[command(after_help = "Example:\n  accord proposal list --format json")]
+    #[command(after_help = "Examples:\n  accord proposal list --format json\n  accord proposal list --data us --config us.toml")]
     List {
         /// More proposal files.
         files: Vec<PathBuf>,
+        /// With a node: also the proposals and agreements in its record.
+        #[command(flatten)]
+        at: NodeAt,
+        /// The date for what is open (default: today).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// File a proposal (an accord-proposal/1 file of this node's Party, kind = "proposal") as a
+    /// notification: checked against the spec and the record, logged, signed in the log.
+    #[command(
+        after_help = "Example:\n  accord proposal file data/proposals/us-2020-10-freeze.toml --node http://127.0.0.1:7401 --token $TOKEN"
+    )]
+    File {
+        /// The proposal file.
+        file: PathBuf,
+        #[command(flatten)]
+        at: NodeAt,
+        /// The date of the notification (default: the proposal's date).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+    },
+    /// File a counter-proposal (kind = "counter_proposal", responds_to = the other Party's
+    /// open proposal).
+    #[command(
+        after_help = "Example:\n  accord proposal counter data/proposals/ru-2020-10-counter.toml --node http://127.0.0.1:7402 --token $TOKEN"
+    )]
+    Counter {
+        /// The counter-proposal file.
+        file: PathBuf,
+        #[command(flatten)]
+        at: NodeAt,
+        /// The date of the notification (default: the proposal's date).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+    },
+    /// Accept the other Party's open proposal: the agreement, entering into force through the
+    /// lifecycle (an extension moves the treaty's last day).
+    #[command(
+        after_help = "Example:\n  accord proposal accept ru-2020-10-counter --node http://127.0.0.1:7401 --token $TOKEN --date 2021-01-26"
+    )]
+    Accept {
+        /// The proposal's id.
+        id: String,
+        #[command(flatten)]
+        at: NodeAt,
+        /// The date of acceptance (default: the node's clock).
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
     },
     /// Evaluate a proposal (a file, or the id of a built-in one) on a date: the last day in
     /// force if accepted, each Party's declared figure against each term (a freeze of all

@@ -125,7 +125,7 @@ pub fn check_limits(
 }
 
 /// A late or missing notification, a missing data exchange, or a discrepancy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Finding {
     /// Received after its due time.
@@ -424,7 +424,9 @@ pub struct Report {
 impl Report {
     /// Adds the findings of the inspection record by the evaluation date, in date order.
     pub fn add_record_findings(&mut self, record: &crate::record::Record) {
-        let at = self.evaluated_at.unwrap_or(accord_treaty::date::add_days(record.spec.lifecycle.end_exclusive(), 36_500));
+        let at = self
+            .evaluated_at
+            .unwrap_or(accord_treaty::date::add_days(record.spec.lifecycle.end_exclusive(), 36_500));
         let found = record.findings(at);
         let all = self.findings.get_or_insert_with(Vec::new);
         all.extend(found);

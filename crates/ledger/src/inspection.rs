@@ -196,10 +196,7 @@ impl Register {
         for p in &spec.parties {
             for t in &spec.inspections.types {
                 let Some(quota) = t.quota_per_year else { continue };
-                out.insert(
-                    (p.code.clone(), t.code.clone()),
-                    (self.used(&p.code, &t.code, year), quota),
-                );
+                out.insert((p.code.clone(), t.code.clone()), (self.used(&p.code, &t.code, year), quota));
             }
         }
         out

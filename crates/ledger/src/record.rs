@@ -6,8 +6,9 @@
 //!
 //! Invariants: a step is taken only if the rules allow it on its date, else it is a
 //! [`StepProblem`] naming the field and the rule and it changes nothing; the order is the date,
-//! then the step's place in an inspection (notice before designation before findings before
-//! report before signature), then the order given; an inspection's report is a function of its
+//! then the step's place (exemptions, proposal before counter before acceptance, notice before
+//! designation before findings before report before signature), then the time sent, then the
+//! order given, so that both Parties' nodes fold the same record the same way; an inspection's report is a function of its
 //! designation and findings, and both Parties sign the SHA-256 of that same report; a reveal
 //! is taken only once both commitments are in, and the choice is reproducible from the two
 //! reveals; an accepted proposal's extension is checked against the extension rule before it
@@ -30,7 +31,7 @@ use crate::notification::{parse_notification, Findings, InspectionBody, Notifica
 use crate::report::{Count, Discrepancy, Measurement, Reentry, Report};
 
 /// A step the rules refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StepProblem {
     /// The notifying Party.
     pub party: String,
@@ -47,7 +48,7 @@ pub struct StepProblem {
 }
 
 /// One inspection (or exhibition) as the record has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct InspectionFile {
     /// Identifier.
     pub id: String,
@@ -63,7 +64,7 @@ pub struct InspectionFile {
     /// The treaty year it counts in.
     pub treaty_year: u32,
     /// `notified`, `designated`, `found`, `reported`, `signed`, `refused`.
-    pub status: &'static str,
+    pub status: String,
     /// The designated site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
@@ -74,10 +75,10 @@ pub struct InspectionFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missile: Option<String>,
     /// Commitments (Party → hex), for a joint choice.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub commitments: BTreeMap<String, String>,
     /// Reveals (Party → (nonce hex, value hex)).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub reveals: BTreeMap<String, (String, String)>,
     /// What was found.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,7 +100,7 @@ pub struct InspectionFile {
 }
 
 /// A temporary exemption from inspection activities (Protocol Part Five, Section I).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Exemption {
     /// Identifier.
     pub id: String,
@@ -131,12 +132,12 @@ impl Exemption {
 }
 
 /// A proposal in the record and where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ProposalState {
     /// The proposal.
     pub proposal: Proposal,
     /// `open`, `countered`, `accepted`, `superseded`.
-    pub status: &'static str,
+    pub status: String,
     /// The counter-proposal that answered it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub countered_by: Option<String>,
@@ -146,7 +147,7 @@ pub struct ProposalState {
 }
 
 /// An agreement: an accepted proposal and what it changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Agreement {
     /// The proposal accepted.
     pub proposal: String,
@@ -160,6 +161,17 @@ pub struct Agreement {
     pub effects: Vec<String>,
     /// The treaty's last day in force after the agreement.
     pub last_day_in_force: Date,
+}
+
+/// The regime's status on a date with what a record agreed: the lifecycle with the agreed
+/// extensions, the proposals open in the history and in the record, and the agreements made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct RecordStatus {
+    /// The regime's status.
+    #[serde(flatten)]
+    pub regime: accord_treaty::history::RegimeStatus,
+    /// Agreements made in the record by the date.
+    pub agreements: Vec<Agreement>,
 }
 
 /// The folded record.
@@ -196,16 +208,18 @@ fn rank(e: Effect) -> u8 {
     match e {
         Effect::Inspection(I::Exemption) => 0,
         Effect::Inspection(I::ExemptionEnd) => 1,
-        Effect::Negotiation(_) => 2,
-        Effect::Inspection(I::Notice) => 3,
-        Effect::Inspection(I::Designation) => 4,
-        Effect::Inspection(I::Commitment) => 5,
-        Effect::Inspection(I::Reveal) => 6,
-        Effect::Inspection(I::Refusal) => 7,
-        Effect::Inspection(I::Findings) => 8,
-        Effect::Inspection(I::Report) => 9,
-        Effect::Inspection(I::Signature) => 10,
-        _ => 11,
+        Effect::Negotiation(NegotiationStep::Proposal) => 2,
+        Effect::Negotiation(NegotiationStep::Counter) => 3,
+        Effect::Negotiation(NegotiationStep::Acceptance) => 4,
+        Effect::Inspection(I::Notice) => 5,
+        Effect::Inspection(I::Designation) => 6,
+        Effect::Inspection(I::Commitment) => 7,
+        Effect::Inspection(I::Reveal) => 8,
+        Effect::Inspection(I::Refusal) => 9,
+        Effect::Inspection(I::Findings) => 10,
+        Effect::Inspection(I::Report) => 11,
+        Effect::Inspection(I::Signature) => 12,
+        _ => 13,
     }
 }
 
@@ -365,7 +379,9 @@ impl Record {
             .enumerate()
             .filter_map(|(i, n)| step_of(spec, &n.kind).map(|e| (i, e)))
             .collect();
-        steps.sort_by_key(|&(i, e)| (ns[i].date, rank(e), i));
+        // The same order on either Party's node: date, the step's place, the time sent (a
+        // step not yet sent last), then the order given.
+        steps.sort_by_key(|&(i, e)| (ns[i].date, rank(e), ns[i].sent.map_or(i64::MAX, |t| t.unix()), i));
         for (i, e) in steps {
             let n = &ns[i];
             if let Err(x) = r.take(e, n) {
@@ -390,7 +406,12 @@ impl Record {
     /// Checks that `new` (one Party's notifications about to be logged) can join `existing`:
     /// every step among them is taken, and none of the existing steps becomes refused.
     /// With `history`, a new designation's declared data must be the replayed database's.
-    pub fn check_new(spec: &TreatySpec, history: Option<&History>, existing: &[Notification<'_>], new: &[Notification<'_>]) -> Result<Record, String> {
+    pub fn check_new(
+        spec: &TreatySpec,
+        history: Option<&History>,
+        existing: &[Notification<'_>],
+        new: &[Notification<'_>],
+    ) -> Result<Record, String> {
         let before = Record::fold(spec, existing);
         let all: Vec<Notification<'_>> = existing.iter().chain(new).cloned().collect();
         let after = Record::fold(spec, &all);
@@ -403,8 +424,12 @@ impl Record {
                     continue;
                 }
                 let Some(b) = n.body.inspection.as_deref() else { continue };
-                let Some(f) = after.inspections.iter().find(|f| f.id == b.id) else { continue };
-                let (Some(site), Some(declared)) = (&b.site, &b.declared) else { continue };
+                let Some(f) = after.inspections.iter().find(|f| f.id == b.id) else {
+                    continue;
+                };
+                let (Some(site), Some(declared)) = (&b.site, &b.declared) else {
+                    continue;
+                };
                 let real = site_data(spec, h, &f.inspected, site, n.date).map_err(|e| format!("{}: inspection.site: {e}", n.id))?;
                 if &real != declared {
                     return Err(format!(
@@ -427,7 +452,10 @@ impl Record {
     /// The candidates for the joint choice of the missile: the deployed missiles declared at
     /// the designated site, in identifier order.
     pub fn candidates(f: &InspectionFile) -> Vec<String> {
-        f.declared.as_ref().map(|d| d.loadings.keys().cloned().collect()).unwrap_or_default()
+        f.declared
+            .as_ref()
+            .map(|d| d.loadings.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Discrepancies of the reports signed by both Parties by `at`, each with its agenda item.
@@ -488,6 +516,26 @@ impl Record {
             .collect()
     }
 
+    /// The regime's status on `on` under the record: [`accord_treaty::history::status_on`] with
+    /// the agreed extensions in the lifecycle, and the record's open proposals beside the
+    /// history's.
+    pub fn status_on(&self, on: Date) -> RecordStatus {
+        let mut regime = accord_treaty::history::status_on(&self.spec, on);
+        for p in self.open_on(on) {
+            regime.open_proposals.push(accord_treaty::history::RestsOn {
+                date: p.proposal.date,
+                precision: accord_treaty::lifecycle::Precision::Day,
+                kind: p.proposal.kind,
+                title: format!("{}: {}", p.proposal.by, p.proposal.title),
+                source: format!("record:{}", p.proposal.id),
+            });
+        }
+        RecordStatus {
+            regime,
+            agreements: self.agreements.iter().filter(|a| a.date <= on).cloned().collect(),
+        }
+    }
+
     fn other(&self, party: &str) -> Result<String, Refusal> {
         self.spec
             .parties
@@ -500,11 +548,7 @@ impl Record {
     fn take(&mut self, e: Effect, n: &Notification<'_>) -> Result<(), Refusal> {
         match e {
             Effect::Inspection(step) => {
-                let b = n
-                    .body
-                    .inspection
-                    .as_deref()
-                    .ok_or_else(|| no("inspection", "missing"))?;
+                let b = n.body.inspection.as_deref().ok_or_else(|| no("inspection", "missing"))?;
                 if b.id.trim().is_empty() {
                     return Err(no("inspection.id", "must not be empty"));
                 }
@@ -546,7 +590,10 @@ impl Record {
                     .cloned()
                     .ok_or_else(|| {
                         let codes: Vec<&str> = self.spec.inspections.types.iter().map(|t| t.code.as_str()).collect();
-                        no("inspection.type", format!("'{code}' is not an inspection type: {}", codes.join(", ")))
+                        no(
+                            "inspection.type",
+                            format!("'{code}' is not an inspection type: {}", codes.join(", ")),
+                        )
                     })?;
                 let other = self.other(party)?;
                 let (inspecting, inspected) = match t.notice_by {
@@ -583,7 +630,7 @@ impl Record {
                     inspected,
                     notified: date,
                     treaty_year: year,
-                    status: "notified",
+                    status: "notified".into(),
                     site: None,
                     declared: None,
                     missile: None,
@@ -601,7 +648,10 @@ impl Record {
             InspectionStep::Designation => {
                 let i = self.open_inspection(&b.id)?;
                 let site = need(&b.site, "inspection.site")?;
-                let declared = b.declared.clone().ok_or_else(|| no("inspection.declared", "missing: the site's declared data"))?;
+                let declared = b
+                    .declared
+                    .clone()
+                    .ok_or_else(|| no("inspection.declared", "missing: the site's declared data"))?;
                 let choice = self.spec.inspections.missile_choice;
                 let f = &self.inspections[i];
                 if party != f.inspecting {
@@ -611,15 +661,24 @@ impl Record {
                     return Err(no("inspection.site", format!("inspection {} already has its site", b.id)));
                 }
                 if declared.site != site {
-                    return Err(no("inspection.declared.site", format!("'{}' is not the designated site '{site}'", declared.site)));
+                    return Err(no(
+                        "inspection.declared.site",
+                        format!("'{}' is not the designated site '{site}'", declared.site),
+                    ));
                 }
                 if declared.as_of != date.to_string() {
-                    return Err(no("inspection.declared.as_of", format!("{} is not the designation's date {date}", declared.as_of)));
+                    return Err(no(
+                        "inspection.declared.as_of",
+                        format!("{} is not the designation's date {date}", declared.as_of),
+                    ));
                 }
                 if let Some(x) = self.exemptions.iter().find(|x| x.covers(&f.inspected, Some(&site), date)) {
                     return Err(no(
                         "inspection.site",
-                        format!("Protocol Part Five, Section I: {site} is temporarily exempted ({}, from {})", x.id, x.from),
+                        format!(
+                            "Protocol Part Five, Section I: {site} is temporarily exempted ({}, from {})",
+                            x.id, x.from
+                        ),
                     ));
                 }
                 if let Some(m) = &b.missile {
@@ -630,14 +689,17 @@ impl Record {
                         ));
                     }
                     if !declared.loadings.contains_key(m) {
-                        return Err(no("inspection.missile", format!("'{m}' is not a deployed missile declared at {site}")));
+                        return Err(no(
+                            "inspection.missile",
+                            format!("'{m}' is not a deployed missile declared at {site}"),
+                        ));
                     }
                 }
                 let f = &mut self.inspections[i];
                 f.site = Some(site);
                 f.declared = Some(declared);
                 f.missile = b.missile.clone();
-                f.status = "designated";
+                f.status = "designated".into();
                 Ok(())
             }
             InspectionStep::Commitment | InspectionStep::Reveal => {
@@ -653,7 +715,10 @@ impl Record {
                     return Err(no("party", "not a Party to this inspection"));
                 }
                 if f.declared.is_none() {
-                    return Err(no("inspection.id", "the site is not designated yet: the candidates are its deployed missiles"));
+                    return Err(no(
+                        "inspection.id",
+                        "the site is not designated yet: the candidates are its deployed missiles",
+                    ));
                 }
                 if step == InspectionStep::Commitment {
                     let c = need(&b.commitment, "inspection.commitment")?;
@@ -683,9 +748,13 @@ impl Record {
                 }
                 let committed = f.commitments.get(party).cloned().unwrap_or_default();
                 if hex(&inspection::commitment(party, &f.id, &nonce_b, &value_b)) != committed {
-                    return Err(no("inspection.value", format!("{party}'s reveal does not match its commitment {committed}")));
+                    return Err(no(
+                        "inspection.value",
+                        format!("{party}'s reveal does not match its commitment {committed}"),
+                    ));
                 }
-                f.reveals.insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
+                f.reveals
+                    .insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
                 if f.reveals.len() == 2 {
                     let reveals: Vec<Reveal> = f
                         .reveals
@@ -714,7 +783,7 @@ impl Record {
                 let reason = n.body.reason.as_deref().unwrap_or_default().to_owned();
                 f.refused = Some((date, reason));
                 f.ended = Some(date);
-                f.status = "refused";
+                f.status = "refused".into();
                 let id = f.id.clone();
                 let _ = self.register.end(&id, date);
                 Ok(())
@@ -744,7 +813,7 @@ impl Record {
                     }
                 }
                 f.found = Some(found);
-                f.status = "found";
+                f.status = "found".into();
                 Ok(())
             }
             InspectionStep::Report => {
@@ -770,7 +839,7 @@ impl Record {
                 f.report = Some(report);
                 f.report_sha256 = Some(h);
                 f.signatures.push((party.to_owned(), date));
-                f.status = "reported";
+                f.status = "reported".into();
                 Ok(())
             }
             InspectionStep::Signature => {
@@ -791,7 +860,7 @@ impl Record {
                 }
                 f.signatures.push((party.to_owned(), date));
                 f.ended = Some(date);
-                f.status = "signed";
+                f.status = "signed".into();
                 let id = f.id.clone();
                 let _ = self.register.end(&id, date);
                 Ok(())
@@ -869,12 +938,12 @@ impl Record {
                     if q.status != "open" {
                         return Err(no("proposal.responds_to", format!("{answers} is {}", q.status)));
                     }
-                    q.status = "countered";
+                    q.status = "countered".into();
                     q.countered_by = Some(p.id.clone());
                 }
                 self.proposals.push(ProposalState {
                     proposal: p,
-                    status: "open",
+                    status: "open".into(),
                     countered_by: None,
                     accepted: None,
                 });
@@ -888,7 +957,10 @@ impl Record {
                     .ok_or_else(|| no("proposal.id", format!("no proposal {}", body.id)))?;
                 let p = self.proposals[i].proposal.clone();
                 if p.by == party {
-                    return Err(no("proposal.id", format!("{} is {party}'s own proposal: the other Party accepts it", p.id)));
+                    return Err(no(
+                        "proposal.id",
+                        format!("{} is {party}'s own proposal: the other Party accepts it", p.id),
+                    ));
                 }
                 if self.proposals[i].status != "open" {
                     return Err(no("proposal.id", format!("{} is {}", p.id, self.proposals[i].status)));
@@ -906,16 +978,19 @@ impl Record {
                                 .events
                                 .iter()
                                 .find(|e| {
-                                    e.kind == EventKind::Extension && e.date >= date && e.years == Some(*years) && !self.claimed.contains(&e.date)
+                                    e.kind == EventKind::Extension
+                                        && e.date >= date
+                                        && e.years == Some(*years)
+                                        && !self.claimed.contains(&e.date)
                                 })
                                 .map(|e| e.date);
                             match recorded {
                                 Some(d) => {
                                     claimed.push(d);
                                     effects.push(format!(
-                                    "extension by {years} years: the lifecycle's extension of {d}; last day {}",
-                                    spec.lifecycle.status_on(d).last_day_in_force
-                                ))
+                                        "extension by {years} years: the lifecycle's extension of {d}; last day {}",
+                                        spec.lifecycle.status_on(d).last_day_in_force
+                                    ))
                                 }
                                 None => {
                                     let l = spec
@@ -946,7 +1021,9 @@ impl Record {
                             "freeze of all nuclear warheads at their number on {baseline} ({})",
                             if *political { "a political commitment" } else { "an obligation" }
                         )),
-                        Term::ChangeLimit { limit, value } => effects.push(format!("{limit}: {value} (agreed; the spec's limit is unchanged until amended)")),
+                        Term::ChangeLimit { limit, value } => {
+                            effects.push(format!("{limit}: {value} (agreed; the spec's limit is unchanged until amended)"))
+                        }
                     }
                 }
                 let last = spec.lifecycle.status_on(spec.lifecycle.end_exclusive()).last_day_in_force;
@@ -954,10 +1031,10 @@ impl Record {
                 self.claimed.extend(claimed);
                 for q in self.proposals.iter_mut() {
                     if q.status == "open" || q.status == "countered" {
-                        q.status = "superseded";
+                        q.status = "superseded".into();
                     }
                 }
-                self.proposals[i].status = "accepted";
+                self.proposals[i].status = "accepted".into();
                 self.proposals[i].accepted = Some((party.to_owned(), date));
                 self.agreements.push(Agreement {
                     proposal: p.id.clone(),
@@ -1002,8 +1079,7 @@ mod tests {
     fn before_2021(choice: &str) -> TreatySpec {
         let cut = NEW_START_LIFECYCLE.find("date = 2021-02-03").expect("extension event");
         let cut = NEW_START_LIFECYCLE[..cut].rfind("[[event]]").expect("event header");
-        let lifecycle = NEW_START_LIFECYCLE[..cut]
-            .replace("date = 2026-02-04\nalternative = 2026-02-05", "date = 2021-02-04");
+        let lifecycle = NEW_START_LIFECYCLE[..cut].replace("date = 2026-02-04\nalternative = 2026-02-05", "date = 2021-02-04");
         let text = NEW_START_SPEC
             .replace("history = \"new-start-history.toml\"\n", "")
             .replace("missile_choice = \"designation\"", &format!("missile_choice = \"{choice}\""));
@@ -1027,7 +1103,13 @@ mod tests {
         *counts.get_mut("icbm").expect("ICBMs at US-A") -= icbm_missing;
         let items = declared.items.clone();
         let mut lines = vec![
-            step("RU-I1", "inspection_notice", "RU", "2011-05-01", ins(serde_json::json!({"id": "I1", "type": "type_one"}))),
+            step(
+                "RU-I1",
+                "inspection_notice",
+                "RU",
+                "2011-05-01",
+                ins(serde_json::json!({"id": "I1", "type": "type_one"})),
+            ),
             step(
                 "RU-I2",
                 "site_designation",
@@ -1047,8 +1129,20 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         let report = report_of(spec, r.inspection("I1").expect("I1"), d("2011-05-03")).expect("report");
         let h = report_hash(&report);
-        lines.push(step("RU-I4", "inspection_report", "RU", "2011-05-03", ins(serde_json::json!({"id": "I1", "report_sha256": h}))));
-        lines.push(step("US-I5", "report_signature", "US", "2011-05-03", ins(serde_json::json!({"id": "I1", "report_sha256": h}))));
+        lines.push(step(
+            "RU-I4",
+            "inspection_report",
+            "RU",
+            "2011-05-03",
+            ins(serde_json::json!({"id": "I1", "report_sha256": h})),
+        ));
+        lines.push(step(
+            "US-I5",
+            "report_signature",
+            "US",
+            "2011-05-03",
+            ins(serde_json::json!({"id": "I1", "report_sha256": h})),
+        ));
         let r = fold(spec, &lines);
         (lines, r)
     }
@@ -1062,7 +1156,14 @@ mod tests {
         assert_eq!(f.status, "signed");
         let report = f.report.as_ref().expect("report");
         assert!(report.is_final(), "{:?}", report.signed_by);
-        assert_eq!(report.reentry, Some(Reentry { missile: "M2".into(), declared: 3, observed: 3 }));
+        assert_eq!(
+            report.reentry,
+            Some(Reentry {
+                missile: "M2".into(),
+                declared: 3,
+                observed: 3
+            })
+        );
         assert!(r.findings(d("2012-01-01")).is_empty(), "as declared: no finding");
         assert_eq!(r.register.used("RU", "type_one", 1), 1);
     }
@@ -1095,7 +1196,13 @@ mod tests {
         let spec = new_start();
         let (mut lines, _) = full_inspection(&spec, 3, 0);
         lines.pop();
-        lines.push(step("US-I5", "report_signature", "US", "2011-05-03", ins(serde_json::json!({"id": "I1", "report_sha256": "00"}))));
+        lines.push(step(
+            "US-I5",
+            "report_signature",
+            "US",
+            "2011-05-03",
+            ins(serde_json::json!({"id": "I1", "report_sha256": "00"})),
+        ));
         let r = fold(&spec, &lines);
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].field, "inspection.report_sha256");
@@ -1106,12 +1213,22 @@ mod tests {
     fn one_at_a_time_quotas_and_exemptions_are_enforced_as_data() {
         let spec = new_start();
         let notice = |n: usize, date: &str| {
-            step(&format!("RU-N{n}"), "inspection_notice", "RU", date, ins(serde_json::json!({"id": format!("N{n}"), "type": "type_one"})))
+            step(
+                &format!("RU-N{n}"),
+                "inspection_notice",
+                "RU",
+                date,
+                ins(serde_json::json!({"id": format!("N{n}"), "type": "type_one"})),
+            )
         };
         // A second inspection while the first is under way.
         let r = fold(&spec, &[notice(1, "2011-05-01"), notice(2, "2011-05-02")]);
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-        assert!(r.problems[0].message.contains("one inspection at a time"), "{}", r.problems[0].message);
+        assert!(
+            r.problems[0].message.contains("one inspection at a time"),
+            "{}",
+            r.problems[0].message
+        );
         // Before EIF + 60 days.
         let r = fold(&spec, &[notice(1, "2011-03-01")]);
         assert!(r.problems[0].message.contains("2011-04-06"), "{}", r.problems[0].message);
@@ -1120,7 +1237,13 @@ mod tests {
         for n in 0..11 {
             let date = format!("2011-06-{:02}", n + 1);
             lines.push(notice(n, &date));
-            lines.push(step(&format!("US-R{n}"), "inspection_refusal", "US", &date, serde_json::json!({"inspection": {"id": format!("N{n}")}, "reason": "test"})));
+            lines.push(step(
+                &format!("US-R{n}"),
+                "inspection_refusal",
+                "US",
+                &date,
+                serde_json::json!({"inspection": {"id": format!("N{n}")}, "reason": "test"}),
+            ));
         }
         let r = fold(&spec, &lines);
         let quota: Vec<&StepProblem> = r.problems.iter().filter(|p| p.id == "RU-N10").collect();
@@ -1129,7 +1252,13 @@ mod tests {
         assert_eq!(r.findings(d("2012-01-01")).len(), 10, "each refusal is a finding");
         // An exemption of all facilities refuses a notice, and its end lets one in.
         let lines = vec![
-            step("US-X1", "inspection_exemption", "US", "2011-05-01", serde_json::json!({"inspection": {"id": "X1"}, "reason": "exceptional case"})),
+            step(
+                "US-X1",
+                "inspection_exemption",
+                "US",
+                "2011-05-01",
+                serde_json::json!({"inspection": {"id": "X1"}, "reason": "exceptional case"}),
+            ),
             notice(1, "2011-05-02"),
             step("US-X2", "exemption_end", "US", "2011-05-03", ins(serde_json::json!({"id": "X1"}))),
             notice(2, "2011-05-04"),
@@ -1152,23 +1281,71 @@ mod tests {
         let (v_ru, v_us) = (b"ru-value".to_vec(), b"us-value".to_vec());
         let c = |p: &str, n: &[u8; 32], v: &[u8]| hex(&inspection::commitment(p, "I1", n, v));
         let mut lines = vec![
-            step("RU-1", "inspection_notice", "RU", "2011-05-01", ins(serde_json::json!({"id": "I1", "type": "type_one"}))),
-            step("RU-2", "site_designation", "RU", "2011-05-02", ins(serde_json::json!({"id": "I1", "site": "US-A", "declared": declared}))),
-            step("RU-3", "choice_commitment", "RU", "2011-05-02", ins(serde_json::json!({"id": "I1", "commitment": c("RU", &n_ru, &v_ru)}))),
+            step(
+                "RU-1",
+                "inspection_notice",
+                "RU",
+                "2011-05-01",
+                ins(serde_json::json!({"id": "I1", "type": "type_one"})),
+            ),
+            step(
+                "RU-2",
+                "site_designation",
+                "RU",
+                "2011-05-02",
+                ins(serde_json::json!({"id": "I1", "site": "US-A", "declared": declared})),
+            ),
+            step(
+                "RU-3",
+                "choice_commitment",
+                "RU",
+                "2011-05-02",
+                ins(serde_json::json!({"id": "I1", "commitment": c("RU", &n_ru, &v_ru)})),
+            ),
         ];
         // A reveal before both committed is refused.
         let mut early = lines.clone();
-        early.push(step("RU-4", "choice_reveal", "RU", "2011-05-02", ins(serde_json::json!({"id": "I1", "nonce": hex(&n_ru), "value": hex(&v_ru)}))));
+        early.push(step(
+            "RU-4",
+            "choice_reveal",
+            "RU",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "nonce": hex(&n_ru), "value": hex(&v_ru)})),
+        ));
         assert!(fold(&spec, &early).problems[0].message.contains("both Parties commit"));
-        lines.push(step("US-3", "choice_commitment", "US", "2011-05-02", ins(serde_json::json!({"id": "I1", "commitment": c("US", &n_us, &v_us)}))));
-        lines.push(step("RU-4", "choice_reveal", "RU", "2011-05-02", ins(serde_json::json!({"id": "I1", "nonce": hex(&n_ru), "value": hex(&v_ru)}))));
+        lines.push(step(
+            "US-3",
+            "choice_commitment",
+            "US",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "commitment": c("US", &n_us, &v_us)})),
+        ));
+        lines.push(step(
+            "RU-4",
+            "choice_reveal",
+            "RU",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "nonce": hex(&n_ru), "value": hex(&v_ru)})),
+        ));
         // A reveal that does not match.
         let mut bad = lines.clone();
-        bad.push(step("US-4", "choice_reveal", "US", "2011-05-02", ins(serde_json::json!({"id": "I1", "nonce": hex(&n_us), "value": hex(b"other")}))));
+        bad.push(step(
+            "US-4",
+            "choice_reveal",
+            "US",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "nonce": hex(&n_us), "value": hex(b"other")})),
+        ));
         let r = fold(&spec, &bad);
         assert!(r.problems[0].message.contains("does not match its commitment"), "{:?}", r.problems);
         assert_eq!(r.inspection("I1").expect("I1").missile, None);
-        lines.push(step("US-4", "choice_reveal", "US", "2011-05-02", ins(serde_json::json!({"id": "I1", "nonce": hex(&n_us), "value": hex(&v_us)}))));
+        lines.push(step(
+            "US-4",
+            "choice_reveal",
+            "US",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "nonce": hex(&n_us), "value": hex(&v_us)})),
+        ));
         let r = fold(&spec, &lines);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         let f = r.inspection("I1").expect("I1");
@@ -1184,7 +1361,13 @@ mod tests {
         let again = inspection::choose("I1", &candidates, &rv("US", n_us, &v_us), &rv("RU", n_ru, &v_ru)).expect("choice");
         assert_eq!(&chosen, again);
         // Designating the missile directly is refused under this option.
-        let direct = step("RU-9", "site_designation", "RU", "2011-05-02", ins(serde_json::json!({"id": "I1", "site": "US-A", "missile": "M1", "declared": f.declared})));
+        let direct = step(
+            "RU-9",
+            "site_designation",
+            "RU",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "site": "US-A", "missile": "M1", "declared": f.declared})),
+        );
         let r = fold(&spec, &[lines[0].clone(), direct]);
         assert_eq!(r.problems[0].field, "inspection.missile");
     }
@@ -1198,10 +1381,22 @@ mod tests {
         let spec = before_2021("designation");
         assert_eq!(spec.lifecycle.status_on(d("2021-01-01")).last_day_in_force, d("2021-02-04"));
         let lines = vec![
-            proposal_line("US-P1", "proposal", "US", "2020-10-16", serde_json::json!({"id": "P1", "title": "one year and a freeze",
-                "terms": [{"extend_years": 1}, {"freeze_warheads_at": "2020-10-16", "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]})),
-            proposal_line("RU-P2", "counter_proposal", "RU", "2020-10-20", serde_json::json!({"id": "P2", "title": "one year, political cap", "responds_to": "P1",
-                "terms": [{"extend_years": 1}, {"freeze_warheads_at": "2020-10-20", "declaration": "warhead_stockpile_declaration", "categories": ["all"], "political": true}]})),
+            proposal_line(
+                "US-P1",
+                "proposal",
+                "US",
+                "2020-10-16",
+                serde_json::json!({"id": "P1", "title": "one year and a freeze",
+                "terms": [{"extend_years": 1}, {"freeze_warheads_at": "2020-10-16", "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]}),
+            ),
+            proposal_line(
+                "RU-P2",
+                "counter_proposal",
+                "RU",
+                "2020-10-20",
+                serde_json::json!({"id": "P2", "title": "one year, political cap", "responds_to": "P1",
+                "terms": [{"extend_years": 1}, {"freeze_warheads_at": "2020-10-20", "declaration": "warhead_stockpile_declaration", "categories": ["all"], "political": true}]}),
+            ),
             proposal_line("US-P3", "acceptance", "US", "2021-01-26", serde_json::json!({"id": "P2"})),
         ];
         let r = fold(&spec, &lines);
@@ -1216,26 +1411,55 @@ mod tests {
         assert_eq!(r.open_on(d("2020-11-01")).len(), 1, "the counter is open");
         assert!(r.open_on(d("2021-01-27")).is_empty());
         // Accepting one's own proposal, or one already answered, is refused.
-        let own = fold(&spec, &[lines[0].clone(), proposal_line("US-X", "acceptance", "US", "2020-10-17", serde_json::json!({"id": "P1"}))]);
+        let own = fold(
+            &spec,
+            &[
+                lines[0].clone(),
+                proposal_line("US-X", "acceptance", "US", "2020-10-17", serde_json::json!({"id": "P1"})),
+            ],
+        );
         assert!(own.problems[0].message.contains("own proposal"), "{:?}", own.problems);
-        let late = fold(&spec, &[lines[0].clone(), lines[1].clone(), proposal_line("RU-X", "acceptance", "RU", "2020-10-21", serde_json::json!({"id": "P1"}))]);
+        let late = fold(
+            &spec,
+            &[
+                lines[0].clone(),
+                lines[1].clone(),
+                proposal_line("RU-X", "acceptance", "RU", "2020-10-21", serde_json::json!({"id": "P1"})),
+            ],
+        );
         assert!(late.problems[0].message.contains("countered"), "{:?}", late.problems);
         // A second extension after the first is refused naming the rule and its standing.
         let second = vec![
             lines[0].clone(),
             proposal_line("RU-Y", "acceptance", "RU", "2020-10-21", serde_json::json!({"id": "P1"})),
-            proposal_line("US-Z", "proposal", "US", "2021-03-01", serde_json::json!({"id": "P9", "title": "again", "terms": [{"extend_years": 1}]})),
+            proposal_line(
+                "US-Z",
+                "proposal",
+                "US",
+                "2021-03-01",
+                serde_json::json!({"id": "P9", "title": "again", "terms": [{"extend_years": 1}]}),
+            ),
         ];
         let r = fold(&spec, &second);
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-        assert!(r.problems[0].message.contains("Art. XIV para 2") && r.problems[0].message.contains("UNCONFIRMED"), "{}", r.problems[0].message);
+        assert!(
+            r.problems[0].message.contains("Art. XIV para 2") && r.problems[0].message.contains("UNCONFIRMED"),
+            "{}",
+            r.problems[0].message
+        );
     }
 
     #[test]
     fn accepting_the_real_extension_stands_for_the_lifecycle_s_own() {
         let spec = new_start();
         let lines = vec![
-            proposal_line("RU-P1", "proposal", "RU", "2021-01-26", serde_json::json!({"id": "P1", "title": "extend for five years", "terms": [{"extend_years": 5}]})),
+            proposal_line(
+                "RU-P1",
+                "proposal",
+                "RU",
+                "2021-01-26",
+                serde_json::json!({"id": "P1", "title": "extend for five years", "terms": [{"extend_years": 5}]}),
+            ),
             proposal_line("US-P2", "acceptance", "US", "2021-01-26", serde_json::json!({"id": "P1"})),
         ];
         let r = fold(&spec, &lines);

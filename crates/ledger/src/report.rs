@@ -12,7 +12,7 @@ use accord_treaty::{Date, TreatySpec};
 use serde::Serialize;
 
 /// A count of one category: declared for the site before the inspection, and observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Count {
     /// Category code (from the spec).
     pub category: String,
@@ -23,7 +23,7 @@ pub struct Count {
 }
 
 /// The reentry vehicles on the missile chosen for a reentry-vehicle inspection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Reentry {
     /// The missile's unique identifier.
     pub missile: String,
@@ -48,7 +48,7 @@ pub struct Measurement {
 }
 
 /// The factual report of one inspection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Report {
     /// Inspection identifier.
     pub inspection: String,

@@ -103,6 +103,20 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         o @ serde_json::Value::Object(_) => (vec![o], true),
         _ => return error(StatusCode::BAD_REQUEST, "body: a notification object or an array of them expected"),
     };
+    match submit_items(&s, items, single).await {
+        Ok(receipts) => axum::Json(serde_json::json!({"receipts": receipts})).into_response(),
+        Err((code, e)) => error(code, e),
+    }
+}
+
+/// A refusal: status and message (naming the field).
+pub type Refused = (StatusCode, String);
+
+/// Validates and logs notifications, all or none: the receipts, in order. Inspection and
+/// negotiation steps are checked against the record of both Parties (the rules of the
+/// inspection or negotiation, crates/ledger/src/record.rs) under the append lock, and are
+/// logged before the lock is let go, so that two steps cannot both pass against the same record.
+pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single: bool) -> Result<Vec<Option<serde_json::Value>>, Refused> {
     let now = s.clock.now();
     let mut seen = HashSet::new();
     let mut fresh: Vec<(usize, String, serde_json::Value)> = Vec::new();
@@ -110,7 +124,7 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
     for (i, mut n) in items.into_iter().enumerate() {
         let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
         let Some(o) = n.as_object_mut() else {
-            return error(StatusCode::BAD_REQUEST, at("not an object".into()));
+            return Err((StatusCode::BAD_REQUEST, at("not an object".into())));
         };
         if !o.contains_key("sent") {
             o.insert("sent".into(), serde_json::Value::String(crate::clock::rfc3339(now)));
@@ -118,21 +132,21 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         if let Some(sent) = o.get("sent").and_then(|v| v.as_str()) {
             match crate::view::parse_time(sent) {
                 Ok(t) if t > now => {
-                    return error(
+                    return Err((
                         StatusCode::BAD_REQUEST,
                         at(format!("sent: {sent} is after this node's clock ({})", crate::clock::rfc3339(now))),
-                    )
+                    ))
                 }
                 _ => {}
             }
         }
         let n = match crate::submit::validate(&s.spec, &n.to_string(), &s.cfg.party) {
             Ok(n) => n,
-            Err(e) => return error(StatusCode::BAD_REQUEST, at(e)),
+            Err(e) => return Err((StatusCode::BAD_REQUEST, at(e))),
         };
         let id = n.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned();
         if !seen.insert(id.clone()) {
-            return error(StatusCode::BAD_REQUEST, at(format!("id: {id} appears twice in this submission")));
+            return Err((StatusCode::BAD_REQUEST, at(format!("id: {id} appears twice in this submission"))));
         }
         let existing = s
             .view
@@ -150,10 +164,10 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
                     v
                 };
                 if strip(&old) != strip(&n) {
-                    return error(
+                    return Err((
                         StatusCode::CONFLICT,
                         at(format!("id: {id} is already logged (entry {ix}) with other content")),
-                    );
+                    ));
                 }
                 receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
             }
@@ -178,9 +192,9 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         .await;
         let prepared = match prepared {
             Ok(Ok(p)) => p,
-            Ok(Err(crate::submit::SubmitError::Invalid(e))) => return error(StatusCode::BAD_REQUEST, e),
-            Ok(Err(e)) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Ok(Err(crate::submit::SubmitError::Invalid(e))) => return Err((StatusCode::BAD_REQUEST, e)),
+            Ok(Err(e)) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+            Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
         };
         let party = s.cfg.party.clone();
         let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
@@ -218,18 +232,30 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         // Under the append lock: no other request has logged or queued these ids meanwhile
         // (concurrent submissions share group commits, so the check above is not enough).
         let ids: Vec<String> = fresh.iter().map(|(_, id, _)| id.clone()).collect();
+        let steps: Vec<serde_json::Value> = fresh
+            .iter()
+            .filter(|(_, _, n)| {
+                n["kind"]
+                    .as_str()
+                    .is_some_and(|k| accord_ledger::record::step_of(&s.spec, k).is_some())
+            })
+            .map(|(_, _, n)| n.clone())
+            .collect();
         let queued = s
-            .append_with(true, |sh: &crate::node::Shared| {
+            .append_with(steps.is_empty(), |sh: &crate::node::Shared| {
                 let v = sh
                     .view
                     .read()
-                    .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"))?;
+                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
+                if !steps.is_empty() {
+                    crate::regime::check_steps(&sh.spec, &v, &steps).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+                }
                 let mut fl = sh
                     .in_flight
                     .lock()
-                    .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "in-flight ids poisoned"))?;
+                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "in-flight ids poisoned".to_string()))?;
                 if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
-                    return Err(error(
+                    return Err((
                         StatusCode::SERVICE_UNAVAILABLE,
                         format!("id: {id} is being logged by another request; retry for its receipt"),
                     ));
@@ -238,10 +264,7 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
                 Ok(builds)
             })
             .await;
-        let done = match queued {
-            Err(r) => return r,
-            Ok(d) => d,
-        };
+        let done = queued?;
         if let Ok(mut fl) = s.in_flight.lock() {
             for id in &ids {
                 fl.remove(id);
@@ -249,7 +272,7 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         }
         let done = match done {
             Ok(d) => d,
-            Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}")),
+            Err(e) => return Err((StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}"))),
         };
         crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
         for (m, r) in meta.iter().zip(done) {
@@ -260,7 +283,7 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
             }));
         }
     }
-    axum::Json(serde_json::json!({"receipts": receipts})).into_response()
+    Ok(receipts)
 }
 
 fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
@@ -484,21 +507,6 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
-}
-
-/// `GET /api/v1/treaty/status?on=DATE` (public): the regime on a date, as `accord treaty status`.
-pub async fn treaty_status(State(s): S, q: Params) -> Response {
-    let on = match q.get("on") {
-        Some(v) => match accord_treaty::parse_date(v) {
-            Ok(d) => d,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("on: {v:?}: {e}")),
-        },
-        None => match accord_treaty::parse_date(&crate::clock::rfc3339(s.clock.now())[..10]) {
-            Ok(d) => d,
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        },
-    };
-    axum::Json(accord_treaty::history::status_on(&s.spec, on)).into_response()
 }
 
 /// `GET /api/v1/timeline?from=&to=&kind=&party=` (public): the treaty's real history.

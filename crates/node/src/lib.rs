@@ -18,6 +18,7 @@ pub mod config;
 pub mod exchange;
 pub mod metrics;
 pub mod node;
+pub mod regime;
 pub mod submit;
 pub mod view;
 pub mod witness;

@@ -690,6 +690,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/treaty/status"),
     ("get", "/api/v1/timeline"),
     ("get", "/public/releases/{index}"),
+    ("get", "/api/v1/inspections"),
+    ("post", "/api/v1/inspections"),
+    ("get", "/api/v1/inspections/{id}/report"),
+    ("get", "/api/v1/proposals"),
+    ("post", "/api/v1/proposals"),
 ];
 
 /// The node's routes.
@@ -724,7 +729,16 @@ pub fn router(s: Arc<Shared>) -> Router {
         )
         .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
         .route("/public/releases", get(crate::api::releases))
-        .route("/api/v1/treaty/status", get(crate::api::treaty_status))
+        .route("/api/v1/treaty/status", get(crate::regime::treaty_status))
+        .route(
+            "/api/v1/inspections",
+            get(crate::regime::get_inspections).post(crate::regime::post_inspection),
+        )
+        .route("/api/v1/inspections/{id}/report", get(crate::regime::get_report))
+        .route(
+            "/api/v1/proposals",
+            get(crate::regime::get_proposals).post(crate::regime::post_proposal),
+        )
         .route("/api/v1/timeline", get(crate::api::timeline))
         .route("/public/releases/{index}", get(crate::api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

@@ -311,7 +311,8 @@ impl View {
 
     /// The compliance report on `at`, with the figures at every data exchange up to it.
     pub fn compliance(&self, spec: &TreatySpec, at: Date) -> Result<Report, String> {
-        let history = self.history(spec)?;
+        let jsonl = self.notifications_jsonl();
+        let history = History::parse(spec, &jsonl).map_err(|e| e.to_string())?;
         let dates: Vec<Date> = spec
             .data_exchange_dates()
             .into_iter()
@@ -322,7 +323,9 @@ impl View {
         dates.sort();
         dates.dedup();
         let out = replay(spec, &history, &dates).map_err(|e| e.to_string())?;
-        Ok(history_report(spec, &history, &out, at))
+        let mut report = history_report(spec, &history, &out, at);
+        report.add_record_findings(&accord_ledger::record::Record::from_jsonl(spec, &jsonl));
+        Ok(report)
     }
 
     /// The own (outbox) or partner (inbox) notifications with their deadline status as of `now`.

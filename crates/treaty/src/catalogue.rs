@@ -248,7 +248,9 @@ impl Field {
             Field::Loadings => "array of {missile, reentry_vehicles}",
             Field::Totals => "object {limit name: count}",
             Field::Status => "\"deployed\" | \"non_deployed\"",
-            Field::Inspection => "object {id, type?, site?, missile?, declared?, found?, report_sha256?, commitment?, nonce?, value?, until?}",
+            Field::Inspection => {
+                "object {id, type?, site?, missile?, declared?, found?, report_sha256?, commitment?, nonce?, value?, until?}"
+            }
             Field::Proposal => "object {id, title?, responds_to?, terms?, conditions?}",
             _ => "string",
         }

@@ -94,7 +94,7 @@ pub struct HistoryEvent {
 }
 
 /// The state of one Party's side of the regime on a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PartySide {
     /// Party code.
     pub party: String,
@@ -107,7 +107,7 @@ pub struct PartySide {
 }
 
 /// An event a status answer rests on, with how precisely its date is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RestsOn {
     /// Date.
     pub date: Date,
@@ -122,7 +122,7 @@ pub struct RestsOn {
 }
 
 /// The regime on one date: the lifecycle's answer and what the history adds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RegimeStatus {
     /// Phase, entry into force, last day in force (from the lifecycle).
     #[serde(flatten)]
@@ -137,6 +137,9 @@ pub struct RegimeStatus {
     pub commitments: Vec<RestsOn>,
     /// The events the answer rests on, with the precision of their dates.
     pub rests_on: Vec<RestsOn>,
+    /// Proposals and counter-proposals of the history made by the date and still open (not
+    /// yet overtaken by an extension or the treaty's end).
+    pub open_proposals: Vec<RestsOn>,
 }
 
 fn rests(e: &HistoryEvent) -> RestsOn {
@@ -277,6 +280,17 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
     }
     rests_on.sort_by_key(|r| r.date);
     rests_on.dedup_by(|a, b| a.date == b.date && a.kind == b.kind && a.title == b.title);
+    let open_proposals = spec
+        .history
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::Proposal | EventKind::CounterProposal) && e.event.date <= d)
+        .filter(|p| {
+            !spec.history.iter().any(|e| {
+                matches!(e.event.kind, EventKind::Extension | EventKind::Expiry) && e.event.date > p.event.date && e.event.date <= d
+            })
+        })
+        .map(rests)
+        .collect();
     RegimeStatus {
         treaty,
         obligations,
@@ -284,6 +298,7 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
         suspended_by,
         commitments,
         rests_on,
+        open_proposals,
     }
 }
 

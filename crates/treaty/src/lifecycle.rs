@@ -174,7 +174,7 @@ pub struct PinnedDate {
 }
 
 /// Where the treaty stands on a date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Before signature.
@@ -200,7 +200,7 @@ impl Phase {
 }
 
 /// The treaty's status on one date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TreatyStatus {
     /// The date asked about.
     pub date: Date,

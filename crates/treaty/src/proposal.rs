@@ -20,7 +20,7 @@ use crate::spec::TreatySpec;
 pub const PROPOSAL_FORMAT: &str = "accord-proposal/1";
 
 /// One term of a proposal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "term", rename_all = "snake_case")]
 pub enum Term {
     /// Extend the treaty by `years`.
@@ -52,7 +52,7 @@ pub enum Term {
 }
 
 /// A proposal (or counter-proposal).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proposal {
     /// Identifier.
     pub id: String,
@@ -264,7 +264,10 @@ fn terms_of<D: TermDate>(spec: &TreatySpec, date: Date, terms: &[RawTerm<D>], fi
                 if spec.catalogue.get(&declaration).is_some() {
                     return Err(err(
                         f("declaration"),
-                        format!("'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze brings its own kind", spec.short_name),
+                        format!(
+                            "'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze brings its own kind",
+                            spec.short_name
+                        ),
                     ));
                 }
                 if t.categories.is_empty() {
@@ -295,7 +298,12 @@ fn terms_of<D: TermDate>(spec: &TreatySpec, date: Date, terms: &[RawTerm<D>], fi
                     value,
                 }
             }
-            _ => return Err(err(format!("{field}[{i}]"), "exactly one of extend_years, freeze_warheads_at, limit")),
+            _ => {
+                return Err(err(
+                    format!("{field}[{i}]"),
+                    "exactly one of extend_years, freeze_warheads_at, limit",
+                ))
+            }
         };
         out.push(term);
     }
@@ -470,8 +478,14 @@ mod tests {
         }
         let mut body = Proposal::parse(BUILTIN[0].1, &spec).expect("parses").to_body();
         body.terms[0].extend_years = Some(9);
-        let e = Proposal::from_body(&spec, EventKind::Proposal, "US", crate::date::parse_date("2020-10-16").expect("date"), &body)
-            .expect_err("too long");
+        let e = Proposal::from_body(
+            &spec,
+            EventKind::Proposal,
+            "US",
+            crate::date::parse_date("2020-10-16").expect("date"),
+            &body,
+        )
+        .expect_err("too long");
         assert_eq!(e.field, "proposal.terms[0].extend_years");
         assert!(e.message.contains("Art. XIV para 2"), "{e}");
     }

@@ -64,7 +64,7 @@ impl Provenance {
 }
 
 /// One unconfirmed spec value that an output relied on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Unconfirmed {
     /// A stable dotted key naming the spec value, e.g. `lifecycle.last_day_in_force`.
     pub key: String,

@@ -168,7 +168,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
     }
 }
 
-fn config(at: &NodeAt) -> Result<NodeConfig, Failure> {
+pub(super) fn config(at: &NodeAt) -> Result<NodeConfig, Failure> {
     let path = at
         .config
         .as_deref()
@@ -177,7 +177,7 @@ fn config(at: &NodeAt) -> Result<NodeConfig, Failure> {
 }
 
 /// Opens a stopped node's folder (its writer lock refuses a running node).
-fn open(data: &Path, at: &NodeAt, spec: &TreatySpec, clock: Clock) -> Result<Arc<Shared>, Failure> {
+pub(super) fn open(data: &Path, at: &NodeAt, spec: &TreatySpec, clock: Clock) -> Result<Arc<Shared>, Failure> {
     init_tracing();
     let cfg = config(at)?;
     Shared::open(data, cfg, Arc::new(spec.clone()), clock).map_err(|e| {
@@ -195,7 +195,7 @@ fn open(data: &Path, at: &NodeAt, spec: &TreatySpec, clock: Clock) -> Result<Arc
     })
 }
 
-fn client() -> Result<reqwest::Client, Failure> {
+pub(super) fn client() -> Result<reqwest::Client, Failure> {
     reqwest::Client::builder().build().map_err(|e| io(anyhow!("http client: {e}")))
 }
 
@@ -247,7 +247,7 @@ fn remote_import(url: &str, token: &str, bytes: Vec<u8>, file: &Path) -> Result<
     })
 }
 
-fn refused(method: &str, url: &str, status: reqwest::StatusCode, body: &[u8]) -> Failure {
+pub(super) fn refused(method: &str, url: &str, status: reqwest::StatusCode, body: &[u8]) -> Failure {
     let msg = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_owned))

@@ -31,7 +31,10 @@ pub fn run(a: ComplianceArgs, spec: &TreatySpec, format: Format) -> Outcome {
             }
         };
         let out = replay(spec, &history, &dates).map_err(|e| input(e.in_source(&name)))?;
-        history_report(spec, &history, &out, at)
+        let mut report = history_report(spec, &history, &out, at);
+        // Inspections and negotiation in the history: discrepancies found, inspections refused.
+        report.add_record_findings(&accord_ledger::record::Record::from_jsonl(spec, &text));
+        report
     } else {
         return Err(io(anyhow::anyhow!("internal: no input")));
     };

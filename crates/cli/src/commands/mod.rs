@@ -1,10 +1,12 @@
 //! One module per command. Each returns the exit code or a [`Failure`].
 
+mod at_node;
 mod bench;
 mod bundle;
 mod compliance;
 mod demo;
 mod demo_live;
+mod inspection;
 mod log;
 mod notification;
 mod proposal;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Serve(a) => serve::run(a, &spec()?, cli.format),
         Command::Bundle(c) => bundle::run(c, &spec()?, cli.format),
         Command::Proposal(c) => proposal::run(c, &spec()?, cli.format),
+        Command::Inspection(c) => inspection::run(c, &spec()?, cli.format),
         Command::Timeline(a) => timeline::run(a, &spec()?, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }

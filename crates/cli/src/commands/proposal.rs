@@ -1,5 +1,6 @@
-//! `accord proposal list | evaluate`: negotiated proposals (accord_treaty::proposal) and what
-//! they would require (accord_ledger::negotiation).
+//! `accord proposal list | evaluate | file | counter | accept`: negotiated proposals
+//! (accord_treaty::proposal), what they would require (accord_ledger::negotiation), and the
+//! negotiation itself as notifications logged by a node (at_node.rs).
 
 use std::path::Path;
 
@@ -27,21 +28,39 @@ fn builtin(spec: &TreatySpec) -> Result<Vec<Proposal>, Failure> {
 
 pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
     match c {
-        ProposalCommand::List { files } => {
+        ProposalCommand::List { files, at, on } => {
             let mut all = builtin(spec)?;
             for f in &files {
                 all.push(load(f, spec)?);
             }
-            if json(format) {
-                print_json(&serde_json::json!({"proposals": all}))?;
+            let on = match &on {
+                Some(d) => super::at_node::date_arg("--on", d)?,
+                None => accord_ledger::Timestamp::from_unix(time::OffsetDateTime::now_utc().unix_timestamp()).date(),
+            };
+            let record = if at.node.is_some() {
+                Some(super::at_node::get(&at, &format!("/api/v1/proposals?on={on}"))?)
+            } else if at.data.is_some() {
+                Some(accord_node::regime::proposals_json(&super::at_node::record(&at, spec)?, on))
             } else {
+                None
+            };
+            if json(format) {
+                print_json(&serde_json::json!({"proposals": all, "record": record}))?;
+            } else {
+                println!("Proposals of the history (built in) and files:");
                 for p in &all {
                     let answers = p.responds_to.as_ref().map(|r| format!(" (answers {r})")).unwrap_or_default();
-                    println!("{} {} {:<20} {}{answers}", p.date, p.by, p.id, p.title);
+                    println!("  {} {} {:<20} {}{answers}", p.date, p.by, p.id, p.title);
+                }
+                if let Some(r) = &record {
+                    print_record(r);
                 }
             }
             Ok(0)
         }
+        ProposalCommand::File { file, at, date } => step(&at, spec, format, "file", Some(&file), None, date),
+        ProposalCommand::Counter { file, at, date } => step(&at, spec, format, "counter", Some(&file), None, date),
+        ProposalCommand::Accept { id, at, date } => step(&at, spec, format, "accept", None, Some(id), date),
         ProposalCommand::Evaluate {
             proposal,
             on,
@@ -153,4 +172,107 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             Ok(0)
         }
     }
+}
+
+fn print_record(r: &serde_json::Value) {
+    println!("In the record on {}:", r["on"].as_str().unwrap_or_default());
+    let open: Vec<&str> = r["open"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).collect();
+    for p in r["proposals"].as_array().into_iter().flatten() {
+        let q = &p["proposal"];
+        let answers = q["responds_to"].as_str().map(|x| format!(" (answers {x})")).unwrap_or_default();
+        let id = q["id"].as_str().unwrap_or_default();
+        println!(
+            "  {} {} {:<20} {}{answers}: {}{}",
+            q["date"].as_str().unwrap_or_default(),
+            q["by"].as_str().unwrap_or_default(),
+            id,
+            q["title"].as_str().unwrap_or_default(),
+            p["status"].as_str().unwrap_or_default(),
+            if open.contains(&id) { " (open)" } else { "" }
+        );
+    }
+    for a in r["agreements"].as_array().into_iter().flatten() {
+        println!(
+            "  agreement {}: {} (by {}, accepted by {}): {}",
+            a["date"].as_str().unwrap_or_default(),
+            a["proposal"].as_str().unwrap_or_default(),
+            a["proposed_by"].as_str().unwrap_or_default(),
+            a["accepted_by"].as_str().unwrap_or_default(),
+            a["effects"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    println!(
+        "  last day in force under the record: {}",
+        r["last_day_in_force"].as_str().unwrap_or_default()
+    );
+    for p in r["problems"].as_array().into_iter().flatten() {
+        println!(
+            "  refused step: {} {}: {}: {}",
+            p["party"].as_str().unwrap_or_default(),
+            p["id"].as_str().unwrap_or_default(),
+            p["field"].as_str().unwrap_or_default(),
+            p["message"].as_str().unwrap_or_default()
+        );
+    }
+}
+
+/// Files, counters or accepts a proposal on a node.
+fn step(
+    at: &crate::args::NodeAt,
+    spec: &TreatySpec,
+    format: Format,
+    kind: &str,
+    file: Option<&Path>,
+    id: Option<String>,
+    date: Option<String>,
+) -> Outcome {
+    let mut req = serde_json::json!({ "step": kind });
+    if let Some(f) = file {
+        let text = read_text(f)?;
+        // Checked here first, so the error names the file.
+        Proposal::parse(&text, spec).map_err(|e| input(anyhow!("{}: {e}", f.display())))?;
+        req["toml"] = text.into();
+    }
+    if let Some(id) = id {
+        req["id"] = id.into();
+    }
+    if let Some(d) = date {
+        super::at_node::date_arg("--date", &d)?;
+        req["date"] = d.into();
+    }
+    let v = super::at_node::step(at, spec, super::at_node::Area::Proposals, req)?;
+    if json(format) {
+        print_json(&v)?;
+        return Ok(0);
+    }
+    let n = &v["notification"];
+    println!(
+        "logged {} ({}, {}) at index {}",
+        n["id"].as_str().unwrap_or_default(),
+        n["kind"].as_str().unwrap_or_default(),
+        n["date"].as_str().unwrap_or_default(),
+        v["receipt"]["index"]
+    );
+    for a in v["agreements"].as_array().into_iter().flatten() {
+        println!(
+            "agreement {}: {}: {}; last day in force {}",
+            a["date"].as_str().unwrap_or_default(),
+            a["proposal"].as_str().unwrap_or_default(),
+            a["effects"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            a["last_day_in_force"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(0)
 }

@@ -213,14 +213,35 @@ pub fn run(c: TreatyCommand, spec_path: Option<&Path>, format: Format) -> Outcom
             print_json(&accord_ledger::schema::notification_schema(&spec))?;
             Ok(0)
         }
-        TreatyCommand::Status { on } => {
+        TreatyCommand::Status { on, at } => {
             let spec = load_spec(spec_path)?;
             let d = accord_treaty::parse_date(&on).map_err(|e| input(anyhow::anyhow!("--on {on:?}: {e}")))?;
-            let st = accord_treaty::history::status_on(&spec, d);
+            // With a node, what its record agreed (extensions) and the proposals open in it.
+            let st: accord_ledger::record::RecordStatus = if at.node.is_some() {
+                let v = super::at_node::get(&at, &format!("/api/v1/treaty/status?on={d}"))?;
+                serde_json::from_value(v).map_err(|e| crate::failure::io(anyhow::anyhow!("the node's status: {e}")))?
+            } else if at.data.is_some() {
+                super::at_node::record(&at, &spec)?.status_on(d)
+            } else {
+                accord_ledger::record::Record::new(&spec).status_on(d)
+            };
             if json(format) {
                 print_json(&st)?;
             } else {
-                print!("{}", status_text(&spec, &st));
+                print!("{}", status_text(&spec, &st.regime));
+                if !st.agreements.is_empty() {
+                    println!("\nAgreements in the record:");
+                    for a in &st.agreements {
+                        println!(
+                            "  {} {} (by {}, accepted by {}): {}",
+                            a.date,
+                            a.proposal,
+                            a.proposed_by,
+                            a.accepted_by,
+                            a.effects.join("; ")
+                        );
+                    }
+                }
             }
             Ok(0)
         }
@@ -267,6 +288,12 @@ pub fn status_text(spec: &TreatySpec, st: &accord_treaty::history::RegimeStatus)
         let _ = writeln!(o, "\nUnilateral commitments (political, not treaty obligations):");
         for c in &st.commitments {
             let _ = writeln!(o, "  {} {}", c.date, c.title);
+        }
+    }
+    if !st.open_proposals.is_empty() {
+        let _ = writeln!(o, "\nOpen proposals:");
+        for p in &st.open_proposals {
+            let _ = writeln!(o, "  {} {} [{}]", p.date, p.title, p.source);
         }
     }
     let _ = writeln!(o, "\nRests on:");

@@ -1,0 +1,481 @@
+//! Inspections and negotiation through a node: each step composed from what the node holds
+//! (the site's declared data from the replayed record, the report's hash from the designation
+//! and findings, commit-reveal values kept in the node's folder until revealed), checked
+//! against the record of both Parties and logged as a notification like any other; and the
+//! record read back (inspections, quotas, exemptions, reports in both languages, proposals,
+//! agreements, and the treaty's status with what the record agreed).
+//!
+//! Invariants: a step is logged only through [`crate::api::submit_items`], which checks it
+//! against the record under the append lock ([`check_steps`]); composing changes nothing; a
+//! commit-reveal value is written to `choices/` (mode 0600, durably) before its commitment is
+//! logged, so a reveal can always follow a logged commitment.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use accord_ledger::notification::{parse_notification, Findings, Notification};
+use accord_ledger::record::{hex, report_hash, report_of, site_data, steps_of, unhex, Record};
+use accord_ledger::report::Lang;
+use accord_treaty::proposal::{Proposal, ProposalBody};
+use accord_treaty::{Date, Effect, InspectionStep, NegotiationStep, TreatySpec};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::Refused;
+use crate::auth::Role;
+use crate::node::{error, require, who, Params, Shared};
+use crate::view::View;
+
+type S = State<Arc<Shared>>;
+
+fn bad(m: impl Into<String>) -> Refused {
+    (StatusCode::BAD_REQUEST, m.into())
+}
+
+/// Checks steps about to be logged by this node against the record both Parties' logs hold.
+pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
+    let existing = steps_of(spec, &v.notifications_jsonl());
+    let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
+    let parsed: Vec<Notification<'_>> = texts
+        .iter()
+        .map(|t| parse_notification(t).map_err(|p| format!("field {}: {}", p.field, p.message)))
+        .collect::<Result<_, _>>()?;
+    let designates = parsed
+        .iter()
+        .any(|n| accord_ledger::record::step_of(spec, &n.kind) == Some(Effect::Inspection(InspectionStep::Designation)));
+    let history = if designates { Some(v.history(spec)?) } else { None };
+    Record::check_new(spec, history.as_ref(), &existing, &parsed).map(|_| ())
+}
+
+/// The record of both Parties as this node holds it.
+pub fn record(s: &Shared) -> Result<Record, Refused> {
+    let v = s
+        .view
+        .read()
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
+    Ok(Record::from_jsonl(&s.spec, &v.notifications_jsonl()))
+}
+
+fn today(s: &Shared) -> Date {
+    accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
+}
+
+fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, Refused> {
+    match req.get("date").and_then(|d| d.as_str()) {
+        Some(d) => accord_treaty::parse_date(d).map_err(|e| bad(format!("date: {d:?}: {e}"))),
+        None => Ok(today(s)),
+    }
+}
+
+fn str_field<'a>(req: &'a serde_json::Value, k: &str) -> Result<&'a str, Refused> {
+    req.get(k)
+        .and_then(|v| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| bad(format!("{k}: missing")))
+}
+
+fn opt_str(req: &serde_json::Value, k: &str) -> Option<String> {
+    req.get(k).and_then(|v| v.as_str()).map(str::to_owned)
+}
+
+/// The catalogue kind that takes `effect`.
+fn kind_for(spec: &TreatySpec, effect: Effect) -> Result<String, Refused> {
+    spec.catalogue
+        .kinds()
+        .iter()
+        .find(|k| k.effect == effect)
+        .map(|k| k.kind.clone())
+        .ok_or_else(|| bad(format!("the treaty's catalogue has no kind for the step {}", effect.name())))
+}
+
+fn notification(s: &Shared, kind: &str, key: &str, date: Date, body: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("{}-{kind}-{key}", s.cfg.party),
+        "kind": kind,
+        "party": s.cfg.party,
+        "date": date.to_string(),
+        "body": body,
+    })
+}
+
+fn choices_dir(s: &Shared) -> PathBuf {
+    s.nd.dir.root().join("choices")
+}
+
+/// This node's secret for the joint choice of inspection `id`: (nonce, value), made and kept
+/// durably on first use.
+fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Refused> {
+    let internal = |e: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, format!("choices: {e}"));
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = choices_dir(s).join(format!("{safe}-{}.json", &accord_logstore::dir::sha256_hex(id.as_bytes())[..8]));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{}: {e}", path.display())))?;
+        let nonce = v["nonce"].as_str().and_then(unhex).and_then(|n| n.try_into().ok());
+        let value = v["value"].as_str().and_then(unhex);
+        return match (nonce, value) {
+            (Some(n), Some(v)) => Ok((n, v)),
+            _ => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("{}: damaged", path.display()))),
+        };
+    }
+    if !create {
+        return Err(bad(format!("inspection.id: this node holds no commitment for {id} (commit first)")));
+    }
+    let nonce: [u8; 32] = rand::random();
+    let value: [u8; 32] = rand::random();
+    std::fs::create_dir_all(choices_dir(s)).map_err(internal)?;
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write as _;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(&tmp).map_err(internal)?;
+        f.write_all(
+            serde_json::json!({"inspection": id, "nonce": hex(&nonce), "value": hex(&value)})
+                .to_string()
+                .as_bytes(),
+        )
+        .map_err(internal)?;
+        f.sync_all().map_err(internal)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(internal)?;
+    if let Ok(d) = std::fs::File::open(choices_dir(s)) {
+        let _ = d.sync_all();
+    }
+    Ok((nonce, value.to_vec()))
+}
+
+/// Composes an inspection step from a request (`{"step", "id", "date"?, …}`), logs it, and
+/// answers the notification, its receipt and the inspection as the record now has it.
+pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, Refused> {
+    let step = str_field(&req, "step")?.to_owned();
+    let id = str_field(&req, "id")?.to_owned();
+    let date = date_of(s, &req)?;
+    let held = record(s)?;
+    let party = s.cfg.party.clone();
+    let file = held.inspection(&id);
+    let need_file = || file.ok_or_else(|| bad(format!("id: no inspection {id} in the record")));
+    use InspectionStep as I;
+    let (effect, body) = match step.as_str() {
+        "notify" => (
+            I::Notice,
+            serde_json::json!({"inspection": {"id": id, "type": str_field(&req, "type")?}}),
+        ),
+        "designate" => {
+            let f = need_file()?;
+            let site = str_field(&req, "site")?;
+            let history = s
+                .view
+                .read()
+                .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+                .history(&s.spec)
+                .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+            let declared = site_data(&s.spec, &history, &f.inspected, site, date).map_err(|e| bad(format!("site: {e}")))?;
+            let mut b = serde_json::json!({"id": id, "site": site, "declared": declared});
+            if let Some(m) = opt_str(&req, "missile") {
+                b["missile"] = m.into();
+            }
+            (I::Designation, serde_json::json!({ "inspection": b }))
+        }
+        "commit" => {
+            need_file()?;
+            let (nonce, value) = secret(s, &id, true)?;
+            let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
+            (I::Commitment, serde_json::json!({"inspection": {"id": id, "commitment": hex(&c)}}))
+        }
+        "reveal" => {
+            need_file()?;
+            let (nonce, value) = secret(s, &id, false)?;
+            (
+                I::Reveal,
+                serde_json::json!({"inspection": {"id": id, "nonce": hex(&nonce), "value": hex(&value)}}),
+            )
+        }
+        "findings" => {
+            need_file()?;
+            let found: Findings = serde_json::from_value(req.get("found").cloned().ok_or_else(|| bad("found: missing"))?)
+                .map_err(|e| bad(format!("found: {e}")))?;
+            (I::Findings, serde_json::json!({"inspection": {"id": id, "found": found}}))
+        }
+        "report" => {
+            let f = need_file()?;
+            let r = report_of(&held.spec, f, date)
+                .ok_or_else(|| bad(format!("id: inspection {id} has no designation and findings to report")))?;
+            (
+                I::Report,
+                serde_json::json!({"inspection": {"id": id, "report_sha256": report_hash(&r)}}),
+            )
+        }
+        "sign" => {
+            let f = need_file()?;
+            let h = f
+                .report_sha256
+                .clone()
+                .ok_or_else(|| bad(format!("id: inspection {id} has no report to sign yet")))?;
+            (I::Signature, serde_json::json!({"inspection": {"id": id, "report_sha256": h}}))
+        }
+        "refuse" => (
+            I::Refusal,
+            serde_json::json!({"inspection": {"id": id}, "reason": str_field(&req, "reason")?}),
+        ),
+        "exempt" => {
+            let mut b = serde_json::json!({"id": id});
+            if let Some(site) = opt_str(&req, "site") {
+                b["site"] = site.into();
+            }
+            if let Some(until) = opt_str(&req, "until") {
+                b["until"] = until.into();
+            }
+            (
+                I::Exemption,
+                serde_json::json!({"inspection": b, "reason": str_field(&req, "reason")?}),
+            )
+        }
+        "end_exemption" => (I::ExemptionEnd, serde_json::json!({"inspection": {"id": id}})),
+        other => {
+            return Err(bad(format!(
+                "step: '{other}' (notify, designate, commit, reveal, findings, report, sign, refuse, exempt, end_exemption)"
+            )))
+        }
+    };
+    let kind = kind_for(&s.spec, Effect::Inspection(effect))?;
+    let n = notification(s, &kind, &id, date, body);
+    let receipts = crate::api::submit_items(s, vec![n.clone()], true).await?;
+    let after = record(s)?;
+    Ok(serde_json::json!({
+        "notification": n,
+        "receipt": receipts.into_iter().next().flatten(),
+        "inspection": after.inspection(&id),
+        "exemption": after.exemptions.iter().find(|x| x.id == id),
+    }))
+}
+
+/// Composes a negotiation step (`{"step": "file" | "counter" | "accept", …}`), logs it, and
+/// answers the notification, its receipt and the proposals and agreements now on record.
+/// A proposal comes as `toml` (an `accord-proposal/1` file, which must be this Party's) or as
+/// `proposal` (the notification body); an acceptance names the proposal's `id`.
+pub async fn proposal_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, Refused> {
+    let step = str_field(&req, "step")?.to_owned();
+    let party = s.cfg.party.clone();
+    let (effect, key, date, body) = match step.as_str() {
+        "file" | "counter" => {
+            let (body, file_date) = match (req.get("toml").and_then(|t| t.as_str()), req.get("proposal")) {
+                (Some(text), _) => {
+                    let p = Proposal::parse(text, &s.spec).map_err(|e| bad(format!("toml: {e}")))?;
+                    if p.by != party {
+                        return Err(bad(format!("by: the proposal is {}'s; this node is {party}'s", p.by)));
+                    }
+                    let want = if step == "counter" {
+                        accord_treaty::lifecycle::EventKind::CounterProposal
+                    } else {
+                        accord_treaty::lifecycle::EventKind::Proposal
+                    };
+                    if p.kind != want {
+                        return Err(bad(format!(
+                            "kind: the file is a {}; `{step}` takes a {}",
+                            p.kind.name(),
+                            want.name()
+                        )));
+                    }
+                    (p.to_body(), Some(p.date))
+                }
+                (None, Some(b)) => (
+                    serde_json::from_value::<ProposalBody>(b.clone()).map_err(|e| bad(format!("proposal: {e}")))?,
+                    None,
+                ),
+                (None, None) => return Err(bad("toml or proposal: missing")),
+            };
+            let date = match (req.get("date"), file_date) {
+                (Some(_), _) | (None, None) => date_of(s, &req)?,
+                (None, Some(d)) => d,
+            };
+            let effect = if step == "counter" {
+                NegotiationStep::Counter
+            } else {
+                NegotiationStep::Proposal
+            };
+            (effect, body.id.clone(), date, serde_json::json!({ "proposal": body }))
+        }
+        "accept" => {
+            let id = str_field(&req, "id")?.to_owned();
+            (
+                NegotiationStep::Acceptance,
+                id.clone(),
+                date_of(s, &req)?,
+                serde_json::json!({"proposal": {"id": id}}),
+            )
+        }
+        other => return Err(bad(format!("step: '{other}' (file, counter, accept)"))),
+    };
+    let kind = kind_for(&s.spec, Effect::Negotiation(effect))?;
+    let n = notification(s, &kind, &key, date, body);
+    let receipts = crate::api::submit_items(s, vec![n.clone()], true).await?;
+    let after = record(s)?;
+    Ok(serde_json::json!({
+        "notification": n,
+        "receipt": receipts.into_iter().next().flatten(),
+        "proposals": after.proposals,
+        "agreements": after.agreements,
+    }))
+}
+
+/// The inspections part of the record on `on`: every inspection and exemption, the quotas of
+/// the treaty year, the steps refused.
+pub fn inspections_json(r: &Record, on: Date) -> serde_json::Value {
+    let quotas: Vec<serde_json::Value> = r
+        .register
+        .quotas(&r.spec, on)
+        .into_iter()
+        .map(|((party, kind), (used, quota))| serde_json::json!({"party": party, "type": kind, "used": used, "quota": quota}))
+        .collect();
+    serde_json::json!({
+        "on": on,
+        "treaty_year": accord_ledger::inspection::treaty_year(&r.spec, on),
+        "missile_choice": r.spec.inspections.missile_choice,
+        "inspections": r.inspections,
+        "exemptions": r.exemptions,
+        "quotas": quotas,
+        "findings": r.findings(on),
+        "problems": r.problems.iter().filter(|p| p.kind != "proposal" && p.kind != "counter_proposal" && p.kind != "acceptance").collect::<Vec<_>>(),
+    })
+}
+
+/// The negotiation part of the record on `on`.
+pub fn proposals_json(r: &Record, on: Date) -> serde_json::Value {
+    serde_json::json!({
+        "on": on,
+        "proposals": r.proposals,
+        "open": r.open_on(on).iter().map(|p| p.proposal.id.clone()).collect::<Vec<_>>(),
+        "agreements": r.agreements,
+        "last_day_in_force": r.spec.lifecycle.status_on(on).last_day_in_force,
+        "problems": r.problems.iter().filter(|p| p.kind == "proposal" || p.kind == "counter_proposal" || p.kind == "acceptance").collect::<Vec<_>>(),
+    })
+}
+
+fn reader(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, what: &str) -> Result<(), Response> {
+    let w = who(s, method, uri, headers, &[]);
+    require(s, &w, &[Role::Operator, Role::PartnerReader], what).map(|_| ())
+}
+
+fn on(s: &Shared, q: &Params) -> Result<Date, Response> {
+    match q.get("on") {
+        None => Ok(today(s)),
+        Some(d) => accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))),
+    }
+}
+
+fn answer(r: Result<serde_json::Value, Refused>) -> Response {
+    match r {
+        Ok(v) => axum::Json(v).into_response(),
+        Err((code, e)) => error(code, e),
+    }
+}
+
+async fn post_step(s: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes, proposals: bool) -> Response {
+    let w = who(&s, &method, &uri, &headers, &body);
+    if let Err(r) = require(
+        &s,
+        &w,
+        &[Role::Operator],
+        if proposals { "negotiation steps" } else { "inspection steps" },
+    ) {
+        return r;
+    }
+    let req: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => v,
+        Ok(_) => return error(StatusCode::BAD_REQUEST, "body: an object {step, …} expected"),
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: not JSON: {e}")),
+    };
+    answer(if proposals {
+        proposal_step(&s, req).await
+    } else {
+        inspection_step(&s, req).await
+    })
+}
+
+/// `POST /api/v1/inspections`: one inspection step (operator).
+pub async fn post_inspection(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    post_step(s, method, uri, headers, body, false).await
+}
+
+/// `POST /api/v1/proposals`: one negotiation step (operator).
+pub async fn post_proposal(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    post_step(s, method, uri, headers, body, true).await
+}
+
+/// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
+pub async fn get_inspections(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    if let Err(r) = reader(&s, &method, &uri, &headers, "inspections") {
+        return r;
+    }
+    let on = match on(&s, &q) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    answer(record(&s).map(|r| inspections_json(&r, on)))
+}
+
+/// `GET /api/v1/inspections/{id}/report?lang=en|ru` (operator, partner-reader): the report as
+/// text in one language.
+pub async fn get_report(State(s): S, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    if let Err(r) = reader(&s, &method, &uri, &headers, "inspection reports") {
+        return r;
+    }
+    let lang = match q.get("lang").map(String::as_str) {
+        None | Some("en") => Lang::En,
+        Some("ru") => Lang::Ru,
+        Some(other) => return error(StatusCode::BAD_REQUEST, format!("lang: '{other}' (en or ru)")),
+    };
+    let r = match record(&s) {
+        Ok(r) => r,
+        Err((c, e)) => return error(c, e),
+    };
+    match r.inspection(&id).and_then(|f| f.report.as_ref()) {
+        Some(rep) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rep.render(&r.spec, lang)).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("id: no report of inspection {id}")),
+    }
+}
+
+/// `GET /api/v1/proposals?on=DATE` (operator, partner-reader).
+pub async fn get_proposals(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    if let Err(r) = reader(&s, &method, &uri, &headers, "proposals") {
+        return r;
+    }
+    let on = match on(&s, &q) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    answer(record(&s).map(|r| proposals_json(&r, on)))
+}
+
+/// `GET /api/v1/treaty/status?on=DATE`: public, from the spec and the real history; with an
+/// operator or partner-reader credential, also what the record agreed and the proposals open
+/// in it.
+pub async fn treaty_status(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let on = match on(&s, &q) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let w = who(&s, &method, &uri, &headers, &[]);
+    let with_record = matches!(w.role, Some(Role::Operator | Role::PartnerReader));
+    if with_record {
+        return match record(&s) {
+            Ok(r) => axum::Json(r.status_on(on)).into_response(),
+            Err((c, e)) => error(c, e),
+        };
+    }
+    axum::Json(Record::new(&s.spec).status_on(on)).into_response()
+}
