@@ -762,6 +762,9 @@ pub struct TimelineArgs {
     /// Only events of this Party (or of both).
     #[arg(long, value_name = "CODE")]
     pub party: Option<String>,
+    /// With a node: the events of its record too (inspections, exemptions, proposals, agreements).
+    #[command(flatten)]
+    pub at: NodeAt,
 }
 
 /// `accord proposal ...`
@@ -840,5 +843,9 @@ pub enum ProposalCommand {
         /// A history (JSON Lines) to search for declarations of a freeze's kind.
         #[arg(long, value_name = "FILE")]
         history: Option<PathBuf>,
+        /// With a node: the proposal may be one in its record, and the figures are the record's
+        /// declarations (instead of --aggregates and --history).
+        #[command(flatten)]
+        at: NodeAt,
     },
 }

@@ -238,6 +238,23 @@ fn an_inspection_from_notice_to_a_signed_bilingual_report_and_a_negotiation_to_a
     synced(&us, &ru);
     step_json(&root, &ru, &["proposal", "counter", ru_counter.to_str().unwrap()]);
     synced(&us, &ru);
+    // Evaluated on the record: the freeze's stockpile is not declared, by either Party.
+    let v = step_json(&root, &ru, &["proposal", "evaluate", "us-2020-10-freeze"]);
+    let freeze = v["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "freeze_warheads")
+        .unwrap()
+        .clone();
+    assert!(
+        freeze["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["status"] == "not_declared" && p["value"].is_null()),
+        "{v}"
+    );
     let v = step_json(&root, &us, &["treaty", "status", "--on", "2020-11-01"]);
     let open: Vec<&str> = v["open_proposals"]
         .as_array()
@@ -266,6 +283,21 @@ fn an_inspection_from_notice_to_a_signed_bilingual_report_and_a_negotiation_to_a
     assert!(v["open_proposals"].as_array().unwrap().is_empty(), "{v}");
     synced(&us, &ru);
 
+    // The timeline: the history's events and, with a credential, the record's.
+    let v = step_json(&root, &us, &["timeline", "--from", "2011-05-01", "--to", "2021-01-31"]);
+    let sources: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["provenance"]["source"].as_str())
+        .collect();
+    for s in ["record:I1", "record:us-2020-10-freeze", "record:ru-2021-01-five"] {
+        assert!(sources.contains(&s), "{s}: {sources:?}");
+    }
+    let (st, public) = json(us.port, "GET", "/api/v1/timeline?from=2011-05-01&to=2011-05-31", "", b"");
+    assert_eq!(st, 200);
+    assert!(!public.to_string().contains("record:"), "the record is not public: {public}");
+
     // The stopped node's folder answers the same, and takes a step itself.
     us.stop();
     let data = ["--data", "us", "--config", "us.toml"];
@@ -279,6 +311,15 @@ fn an_inspection_from_notice_to_a_signed_bilingual_report_and_a_negotiation_to_a
     let (code, out, err) = accord(&root, &[&["proposal", "list", "--on", "2021-06-01"][..], &data[..]].concat());
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ru-2021-01-five") && out.contains("accepted"), "{out}");
+    let (code, out, err) = accord(&root, &[&["proposal", "evaluate", "ru-2021-01-five"][..], &data[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2026-02-04"), "{out}");
+    let (code, out, err) = accord(&root, &[&["timeline", "--kind", "inspection"][..], &data[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("record:I1") && out.contains("signed by both Parties: 2 discrepancies"),
+        "{out}"
+    );
     let (code, out, err) = accord(
         &root,
         &[
@@ -310,4 +351,152 @@ fn an_inspection_from_notice_to_a_signed_bilingual_report_and_a_negotiation_to_a
     assert!(err.contains("Protocol Part Five, Section I"), "{err}");
     us.kill9();
     ru.kill9();
+}
+
+/// A spec that chooses the missile jointly (`inspections.missile_choice = "commit_reveal"`),
+/// written beside its lifecycle and history files.
+fn commit_reveal_spec(root: &Path) -> String {
+    let dir = root.join("spec");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["new-start-lifecycle.toml", "new-start-history.toml"] {
+        std::fs::copy(root_dir().join("data").join(f), dir.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(root_dir().join("data/new-start.toml"))
+        .unwrap()
+        .replace("missile_choice = \"designation\"", "missile_choice = \"commit_reveal\"");
+    assert!(text.contains("commit_reveal"));
+    std::fs::write(dir.join("new-start.toml"), text).unwrap();
+    "spec/new-start.toml".into()
+}
+
+#[test]
+fn the_missile_is_chosen_jointly_by_commit_reveal_between_two_nodes() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().to_path_buf();
+    let spec = commit_reveal_spec(&root);
+    let mut us = Node::init(&root, "US", "us");
+    let mut ru = Node::init(&root, "RU", "ru");
+    linked_config(&root, &us, "US", &ru, "RU");
+    linked_config(&root, &ru, "RU", &us, "US");
+    for n in [&mut us, &mut ru] {
+        let data = n.data.clone();
+        n.child = Some(start(
+            &root,
+            &["--spec", &spec, "serve", "--data", &data, "--config", &format!("{data}.toml")],
+            &format!("{data}.log"),
+        ));
+    }
+    let small = std::fs::read_to_string(root_dir().join("tests/scenarios/small.jsonl")).unwrap();
+    let batch: Vec<Value> = small
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["party"] == "US")
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("received");
+            v
+        })
+        .collect();
+    submit(&us, &batch);
+    synced(&us, &ru);
+    let with_spec = |args: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = vec!["--spec".into(), spec.clone(), "--format".into(), "json".into()];
+        a.extend(args.iter().map(|s| s.to_string()));
+        a
+    };
+    let go = |node: &Node, args: &[&str]| -> (i32, String, String) {
+        let a = with_spec(args);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        run(&root, node, &refs)
+    };
+    let must = |node: &Node, args: &[&str]| -> Value {
+        let (code, out, err) = go(node, args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    must(
+        &ru,
+        &["inspection", "notify", "--id", "I1", "--type", "type_one", "--date", "2011-05-01"],
+    );
+    // Designating the missile directly is refused under this spec.
+    let (code, _, err) = go(
+        &ru,
+        &[
+            "inspection",
+            "designate",
+            "--id",
+            "I1",
+            "--site",
+            "US-A",
+            "--missile",
+            "M2",
+            "--date",
+            "2011-05-02",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("commit_reveal"), "{err}");
+    let v = must(
+        &ru,
+        &["inspection", "designate", "--id", "I1", "--site", "US-A", "--date", "2011-05-02"],
+    );
+    let candidates: Vec<String> = v["inspection"]["declared"]["loadings"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert!(candidates.len() >= 2, "{v}");
+    must(&ru, &["inspection", "commit", "--id", "I1", "--date", "2011-05-02"]);
+    // Russia cannot reveal before the United States has committed.
+    let (code, _, err) = go(&ru, &["inspection", "reveal", "--id", "I1", "--date", "2011-05-02"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("both Parties commit before either reveals"), "{err}");
+    synced(&us, &ru);
+    must(&us, &["inspection", "commit", "--id", "I1", "--date", "2011-05-02"]);
+    synced(&us, &ru);
+    must(&ru, &["inspection", "reveal", "--id", "I1", "--date", "2011-05-02"]);
+    synced(&us, &ru);
+    let v = must(&us, &["inspection", "reveal", "--id", "I1", "--date", "2011-05-02"]);
+    let chosen = v["inspection"]["missile"].as_str().unwrap().to_owned();
+    assert!(candidates.contains(&chosen), "{chosen} not in {candidates:?}");
+    // Each node's secret stayed in its own folder, readable by its owner only.
+    for n in [&us, &ru] {
+        let files: Vec<_> = std::fs::read_dir(n.dir.join("choices")).unwrap().collect();
+        assert_eq!(files.len(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = files[0].as_ref().unwrap().metadata().unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{mode:o}");
+        }
+    }
+    // Both nodes agree on the choice, and it is reproducible from the two reveals.
+    synced(&us, &ru);
+    let l = must(&ru, &["inspection", "list", "--on", "2011-05-02"]);
+    let f = &l["inspections"][0];
+    assert_eq!(f["missile"], chosen.as_str());
+    let reveal = |p: &str| {
+        let (n, v) = (f["reveals"][p][0].as_str().unwrap(), f["reveals"][p][1].as_str().unwrap());
+        let n: [u8; 32] = hex_bytes(n).try_into().unwrap();
+        let v = hex_bytes(v);
+        accord_ledger::inspection::Reveal {
+            party: p.into(),
+            committed: accord_ledger::inspection::commitment(p, "I1", &n, &v),
+            nonce: n,
+            value: v,
+        }
+    };
+    let mut sorted = candidates.clone();
+    sorted.sort();
+    let again = accord_ledger::inspection::choose("I1", &sorted, &reveal("US"), &reveal("RU")).unwrap();
+    assert_eq!(again, &chosen);
+    us.kill9();
+    ru.kill9();
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }

@@ -10,17 +10,17 @@ use accord_treaty::history::status_on;
 use accord_treaty::proposal::{Proposal, Term};
 use accord_treaty::provenance::Unconfirmed;
 use accord_treaty::{Date, TreatySpec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::published::PublishedRow;
 
 /// One Party's declared figure for a term.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declared {
     /// Party code.
     pub party: String,
     /// `declared` or `not_declared`.
-    pub status: &'static str,
+    pub status: String,
     /// The figure, when declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
@@ -38,7 +38,7 @@ impl Declared {
     fn figure(party: &str, value: u64, as_of: Date, margin: Option<i64>, requires: String) -> Declared {
         Declared {
             party: party.to_owned(),
-            status: "declared",
+            status: "declared".into(),
             value: Some(value),
             as_of: Some(as_of),
             margin,
@@ -49,7 +49,7 @@ impl Declared {
     fn not_declared(party: &str, requires: String) -> Declared {
         Declared {
             party: party.to_owned(),
-            status: "not_declared",
+            status: "not_declared".into(),
             value: None,
             as_of: None,
             margin: None,
@@ -59,7 +59,7 @@ impl Declared {
 }
 
 /// The evaluation of one term.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "term", rename_all = "snake_case")]
 pub enum TermEvaluation {
     /// An extension.
@@ -96,7 +96,7 @@ pub enum TermEvaluation {
 }
 
 /// A proposal evaluated on a date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// The proposal.
     pub proposal: String,

@@ -536,6 +536,117 @@ impl Record {
         }
     }
 
+    /// The record as timeline events (the history's format, source `record:ID`): each
+    /// inspection's notice and end, exemptions, proposals and agreements.
+    pub fn events(&self) -> Vec<accord_treaty::history::HistoryEvent> {
+        use accord_treaty::history::{Effects, HistoryEvent};
+        use accord_treaty::lifecycle::{LifecycleEvent, Precision};
+        let ev = |date: Date, kind: EventKind, party: &str, key: &str, title: String, text: Option<String>| HistoryEvent {
+            event: LifecycleEvent {
+                date,
+                kind,
+                precision: Precision::Day,
+                party: Some(party.to_owned()),
+                years: None,
+                place: None,
+                text,
+                provenance: Provenance {
+                    source: format!("record:{key}"),
+                    status: Status::Confirmed,
+                    note: None,
+                },
+            },
+            title,
+            effects: Effects::default(),
+        };
+        let name = |code: &str| {
+            self.spec
+                .inspections
+                .types
+                .iter()
+                .find(|t| t.code == code)
+                .map_or(code.to_owned(), |t| t.name.clone())
+        };
+        let mut out = Vec::new();
+        for f in &self.inspections {
+            out.push(ev(
+                f.notified,
+                EventKind::Inspection,
+                &f.inspecting,
+                &f.id,
+                format!("{} {} of {}: notice by {}", name(&f.kind), f.id, f.inspected, f.inspecting),
+                None,
+            ));
+            if let Some((d, reason)) = &f.refused {
+                out.push(ev(
+                    *d,
+                    EventKind::Inspection,
+                    &f.inspected,
+                    &f.id,
+                    format!("{} refuses inspection {}", f.inspected, f.id),
+                    Some(reason.clone()),
+                ));
+            } else if let (Some(d), Some(r)) = (f.ended, &f.report) {
+                let n = r.discrepancies().len();
+                out.push(ev(
+                    d,
+                    EventKind::Inspection,
+                    &f.inspected,
+                    &f.id,
+                    format!(
+                        "report of inspection {} at {} signed by both Parties: {n} discrepancies",
+                        f.id, r.site
+                    ),
+                    None,
+                ));
+            }
+        }
+        for x in &self.exemptions {
+            let what = x.site.clone().unwrap_or_else(|| "all its facilities".into());
+            out.push(ev(
+                x.from,
+                EventKind::Exemption,
+                &x.party,
+                &x.id,
+                format!("{} temporarily exempts {what} from inspection", x.party),
+                Some(x.reason.clone()),
+            ));
+            if let Some(e) = x.ended {
+                out.push(ev(
+                    e,
+                    EventKind::Exemption,
+                    &x.party,
+                    &x.id,
+                    format!("{} ends exemption {}", x.party, x.id),
+                    None,
+                ));
+            }
+        }
+        for p in &self.proposals {
+            let q = &p.proposal;
+            out.push(ev(
+                q.date,
+                q.kind,
+                &q.by,
+                &q.id,
+                format!("{}: {}", q.id, q.title),
+                (!q.conditions.is_empty()).then(|| q.conditions.join(" ")),
+            ));
+        }
+        for a in &self.agreements {
+            out.push(ev(
+                a.date,
+                EventKind::Negotiation,
+                &a.accepted_by,
+                &a.proposal,
+                format!("{} accepts {} (proposed by {})", a.accepted_by, a.proposal, a.proposed_by),
+                Some(a.effects.join("; ")),
+            ));
+        }
+        out.sort_by_key(|e| e.event.date);
+        out
+    }
+
     fn other(&self, party: &str) -> Result<String, Refusal> {
         self.spec
             .parties

@@ -508,27 +508,3 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
-
-/// `GET /api/v1/timeline?from=&to=&kind=&party=` (public): the treaty's real history.
-pub async fn timeline(State(s): S, q: Params) -> Response {
-    let date = |k: &str| -> Result<Option<accord_treaty::Date>, Response> {
-        q.get(k)
-            .map(|v| accord_treaty::parse_date(v).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{k}: {v:?}: {e}"))))
-            .transpose()
-    };
-    let (from, to) = match (date("from"), date("to")) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let kind = q.get("kind");
-    let party = q.get("party");
-    let events: Vec<&accord_treaty::history::HistoryEvent> = s
-        .spec
-        .history
-        .iter()
-        .filter(|e| from.is_none_or(|f| e.event.date >= f) && to.is_none_or(|t| e.event.date <= t))
-        .filter(|e| kind.is_none_or(|k| k == e.event.kind.name()))
-        .filter(|e| party.is_none_or(|p| e.event.party.as_ref().is_none_or(|q| q == p)))
-        .collect();
-    axum::Json(serde_json::json!({"treaty": s.spec.id, "events": events})).into_response()
-}

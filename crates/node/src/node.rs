@@ -695,6 +695,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/inspections/{id}/report"),
     ("get", "/api/v1/proposals"),
     ("post", "/api/v1/proposals"),
+    ("get", "/api/v1/proposals/{id}/evaluation"),
 ];
 
 /// The node's routes.
@@ -739,7 +740,8 @@ pub fn router(s: Arc<Shared>) -> Router {
             "/api/v1/proposals",
             get(crate::regime::get_proposals).post(crate::regime::post_proposal),
         )
-        .route("/api/v1/timeline", get(crate::api::timeline))
+        .route("/api/v1/proposals/{id}/evaluation", get(crate::regime::get_evaluation))
+        .route("/api/v1/timeline", get(crate::regime::timeline))
         .route("/public/releases/{index}", get(crate::api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(s.clone(), count))

@@ -479,3 +479,105 @@ pub async fn treaty_status(State(s): S, method: Method, uri: Uri, headers: Heade
     }
     axum::Json(Record::new(&s.spec).status_on(on)).into_response()
 }
+
+/// `GET /api/v1/timeline?from=&to=&kind=&party=`: the treaty's real history (public); with an
+/// operator or partner-reader credential, the record's events too (source `record:ID`).
+pub async fn timeline(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let date = |k: &str| -> Result<Option<Date>, Response> {
+        q.get(k)
+            .map(|v| accord_treaty::parse_date(v).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{k}: {v:?}: {e}"))))
+            .transpose()
+    };
+    let (from, to) = match (date("from"), date("to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let w = who(&s, &method, &uri, &headers, &[]);
+    let mut events = s.spec.history.clone();
+    if matches!(w.role, Some(Role::Operator | Role::PartnerReader)) {
+        match record(&s) {
+            Ok(r) => events.extend(r.events()),
+            Err((c, e)) => return error(c, e),
+        }
+        events.sort_by_key(|e| e.event.date);
+    }
+    let kind = q.get("kind");
+    let party = q.get("party");
+    let events: Vec<serde_json::Value> = events
+        .iter()
+        .filter(|e| from.is_none_or(|f| e.event.date >= f) && to.is_none_or(|t| e.event.date <= t))
+        .filter(|e| kind.is_none_or(|k| k == e.event.kind.name()))
+        .filter(|e| party.is_none_or(|p| e.event.party.as_ref().is_none_or(|q| q == p)))
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            if let Some(src) = s.spec.sources.get(&e.event.provenance.source) {
+                v["source_url"] = serde_json::json!(src.url);
+            }
+            v
+        })
+        .collect();
+    axum::Json(serde_json::json!({"treaty": s.spec.id, "events": events})).into_response()
+}
+
+/// What proposal `id` (in the record, or built in) would require of each Party on `on`
+/// (default: its date), given the figures the record declares (the replayed record at each data
+/// exchange up to `on`) and the freeze declarations in it: `{"proposal", "evaluation"}`.
+pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::Value, Refused> {
+    let jsonl = s
+        .view
+        .read()
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+        .notifications_jsonl();
+    let record = Record::from_jsonl(&s.spec, &jsonl);
+    let p = match record.proposals.iter().find(|p| p.proposal.id == id) {
+        Some(p) => p.proposal.clone(),
+        None => accord_treaty::proposal::BUILTIN
+            .iter()
+            .filter_map(|(_, text)| Proposal::parse(text, &s.spec).ok())
+            .find(|p| p.id == id)
+            .ok_or_else(|| (StatusCode::NOT_FOUND, format!("id: no proposal {id} in the record or built in")))?,
+    };
+    let on = on.unwrap_or(p.date);
+    let report = s
+        .view
+        .read()
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+        .compliance(&s.spec, on)
+        .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    let rows: Vec<accord_ledger::published::PublishedRow> = report
+        .rows
+        .iter()
+        .filter(|r| r.as_of <= on)
+        .map(|r| accord_ledger::published::PublishedRow {
+            line: 0,
+            as_of: r.as_of,
+            party: r.party.clone(),
+            values: r.limits.iter().map(|l| l.value).collect(),
+            source_url: String::new(),
+        })
+        .collect();
+    let mut declarations = Vec::new();
+    for t in &p.terms {
+        if let accord_treaty::proposal::Term::FreezeWarheads { declaration, .. } = t {
+            declarations.extend(accord_ledger::negotiation::declarations_of(&jsonl, declaration));
+        }
+    }
+    let ev = accord_ledger::negotiation::evaluate(&record.spec, &p, on, &rows, &declarations);
+    Ok(serde_json::json!({"proposal": p, "evaluation": ev}))
+}
+
+/// `GET /api/v1/proposals/{id}/evaluation?on=DATE` (operator, partner-reader).
+pub async fn get_evaluation(State(s): S, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    if let Err(r) = reader(&s, &method, &uri, &headers, "proposals") {
+        return r;
+    }
+    let on = match q
+        .get("on")
+        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
+    {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(r)) => return r,
+    };
+    answer(evaluation(&s, &id, on))
+}

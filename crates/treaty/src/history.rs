@@ -81,7 +81,7 @@ impl Effects {
 }
 
 /// One dated event of the history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEvent {
     /// Date, kind, precision, Party, text, source and status, as in the lifecycle.
     #[serde(flatten)]
@@ -89,7 +89,7 @@ pub struct HistoryEvent {
     /// A one-line title.
     pub title: String,
     /// What it started or stopped.
-    #[serde(skip_serializing_if = "Effects::is_empty")]
+    #[serde(default, skip_serializing_if = "Effects::is_empty")]
     pub effects: Effects,
 }
 
@@ -344,6 +344,11 @@ mod tests {
             .rests_on
             .iter()
             .any(|r| r.kind == EventKind::InspectionPause && r.precision == Precision::Approximate));
+        // The October 2020 proposal and counter are open until the extension overtakes them.
+        assert!(on("2020-10-15").open_proposals.is_empty());
+        assert_eq!(on("2020-10-16").open_proposals.len(), 1);
+        assert_eq!(on("2021-01-26").open_proposals.len(), 2);
+        assert!(on("2021-02-03").open_proposals.is_empty());
         // The extension: before the notes the treaty ends on 2021-02-04; after, on 2026-02-04.
         assert_eq!(on("2021-02-02").treaty.last_day_in_force.to_string(), "2021-02-04");
         assert_eq!(on("2021-02-03").treaty.last_day_in_force.to_string(), "2026-02-04");

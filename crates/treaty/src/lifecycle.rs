@@ -122,7 +122,7 @@ impl EventKind {
 }
 
 /// One dated event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LifecycleEvent {
     /// When.
     pub date: Date,

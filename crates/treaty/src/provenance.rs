@@ -45,7 +45,7 @@ pub enum Status {
 }
 
 /// A value's source and status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Provenance {
     /// Key into the spec's sources.
     pub source: String,

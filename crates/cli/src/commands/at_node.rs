@@ -131,3 +131,19 @@ pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
 pub fn date_arg(name: &str, v: &str) -> Result<Date, Failure> {
     accord_treaty::parse_date(v).map_err(|e| input(anyhow!("{name} {v:?}: {e}")))
 }
+
+/// The evaluation of proposal `id` on a stopped node's folder (as its API answers it).
+pub fn evaluation(at: &NodeAt, spec: &TreatySpec, id: &str, on: Option<Date>) -> Result<serde_json::Value, Failure> {
+    let data = at.data.clone().unwrap_or_default();
+    let s = open(&data, at, spec, Clock::System)?;
+    let r = accord_node::regime::evaluation(&s, id, on);
+    s.stop();
+    r.map_err(|(code, e)| {
+        let f = anyhow!("{}: {e}", data.display());
+        if code.is_server_error() {
+            io(f)
+        } else {
+            input(f)
+        }
+    })
+}

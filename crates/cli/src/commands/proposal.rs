@@ -66,7 +66,30 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             on,
             aggregates,
             history,
+            at,
         } => {
+            if at.node.is_some() || at.data.is_some() {
+                if aggregates.is_some() || history.is_some() {
+                    return Err(input(anyhow!(
+                        "with a node the figures are its record's: drop --aggregates and --history"
+                    )));
+                }
+                let on_q = match &on {
+                    Some(s) => Some(accord_treaty::parse_date(s).map_err(|e| input(anyhow!("--on {s:?}: {e}")))?),
+                    None => None,
+                };
+                let v = if at.node.is_some() {
+                    let q = on_q.map(|d| format!("?on={d}")).unwrap_or_default();
+                    super::at_node::get(&at, &format!("/api/v1/proposals/{proposal}/evaluation{q}"))?
+                } else {
+                    super::at_node::evaluation(&at, spec, &proposal, on_q)?
+                };
+                let p: Proposal =
+                    serde_json::from_value(v["proposal"].clone()).map_err(|e| crate::failure::io(anyhow!("proposal: {e}")))?;
+                let ev: accord_ledger::negotiation::Evaluation =
+                    serde_json::from_value(v["evaluation"].clone()).map_err(|e| crate::failure::io(anyhow!("evaluation: {e}")))?;
+                return print_evaluation(&p, &ev, format);
+            }
             let p = if Path::new(&proposal).exists() {
                 load(Path::new(&proposal), spec)?
             } else {
@@ -104,74 +127,78 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
                 }
             }
             let ev = evaluate(spec, &p, on, &published, &declarations);
-            if json(format) {
-                print_json(&ev)?;
-            } else {
-                println!(
-                    "{} ({} by {}, {}): {}",
-                    p.id,
-                    p.kind.name().replace('_', " "),
-                    p.by,
-                    p.date,
-                    p.title
-                );
-                println!(
-                    "Evaluated on {}; if accepted, in force until {} (last day).",
-                    ev.on, ev.last_day_in_force
-                );
-                for t in &ev.terms {
-                    match t {
-                        TermEvaluation::Extend {
-                            years,
-                            last_day_now,
-                            last_day_proposed,
-                        } => println!("\n- Extend by {years} year(s): last day {last_day_now} → {last_day_proposed}"),
-                        TermEvaluation::FreezeWarheads {
-                            baseline,
-                            declaration,
-                            parties,
-                            political,
-                        } => {
-                            println!(
-                                "\n- Freeze all nuclear warheads at {baseline}{} (declared by {declaration}):",
-                                if *political { ", political" } else { "" }
-                            );
-                            for d in parties {
-                                let v = d.value.map_or("not declared".to_owned(), |v| v.to_string());
-                                println!("    {}: {v}: {}", d.party, d.requires);
-                            }
-                        }
-                        TermEvaluation::ChangeLimit {
-                            limit,
-                            current,
-                            value,
-                            parties,
-                        } => {
-                            println!("\n- {limit}: {current} → {value}:");
-                            for d in parties {
-                                let v = d.value.map_or("not declared".to_owned(), |v| v.to_string());
-                                println!(
-                                    "    {}: {v}{}: {}",
-                                    d.party,
-                                    d.as_of.map(|a| format!(" (as of {a})")).unwrap_or_default(),
-                                    d.requires
-                                );
-                            }
-                        }
-                    }
-                }
-                for c in &p.conditions {
-                    println!("  condition: {c}");
-                }
-                println!("\nLapses the day after {}:", ev.last_day_in_force);
-                for o in &ev.lapses_at_expiry {
-                    println!("  - {o}");
-                }
-                print!("{}", crate::output::unconfirmed_lines(&ev.unconfirmed));
-            }
-            Ok(0)
+            print_evaluation(&p, &ev, format)
         }
     }
+}
+
+fn print_evaluation(p: &Proposal, ev: &accord_ledger::negotiation::Evaluation, format: Format) -> Outcome {
+    if json(format) {
+        print_json(&ev)?;
+    } else {
+        println!(
+            "{} ({} by {}, {}): {}",
+            p.id,
+            p.kind.name().replace('_', " "),
+            p.by,
+            p.date,
+            p.title
+        );
+        println!(
+            "Evaluated on {}; if accepted, in force until {} (last day).",
+            ev.on, ev.last_day_in_force
+        );
+        for t in &ev.terms {
+            match t {
+                TermEvaluation::Extend {
+                    years,
+                    last_day_now,
+                    last_day_proposed,
+                } => println!("\n- Extend by {years} year(s): last day {last_day_now} → {last_day_proposed}"),
+                TermEvaluation::FreezeWarheads {
+                    baseline,
+                    declaration,
+                    parties,
+                    political,
+                } => {
+                    println!(
+                        "\n- Freeze all nuclear warheads at {baseline}{} (declared by {declaration}):",
+                        if *political { ", political" } else { "" }
+                    );
+                    for d in parties {
+                        let v = d.value.map_or("not declared".to_owned(), |v| v.to_string());
+                        println!("    {}: {v}: {}", d.party, d.requires);
+                    }
+                }
+                TermEvaluation::ChangeLimit {
+                    limit,
+                    current,
+                    value,
+                    parties,
+                } => {
+                    println!("\n- {limit}: {current} → {value}:");
+                    for d in parties {
+                        let v = d.value.map_or("not declared".to_owned(), |v| v.to_string());
+                        println!(
+                            "    {}: {v}{}: {}",
+                            d.party,
+                            d.as_of.map(|a| format!(" (as of {a})")).unwrap_or_default(),
+                            d.requires
+                        );
+                    }
+                }
+            }
+        }
+        for c in &p.conditions {
+            println!("  condition: {c}");
+        }
+        println!("\nLapses the day after {}:", ev.last_day_in_force);
+        for o in &ev.lapses_at_expiry {
+            println!("  - {o}");
+        }
+        print!("{}", crate::output::unconfirmed_lines(&ev.unconfirmed));
+    }
+    Ok(0)
 }
 
 fn print_record(r: &serde_json::Value) {

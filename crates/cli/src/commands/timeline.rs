@@ -1,5 +1,5 @@
-//! `accord timeline`: the treaty's real history (the spec's history file), filtered by dates,
-//! kinds and Party.
+//! `accord timeline`: the treaty's real history (the spec's history file), with a node the
+//! events of its record too, filtered by dates, kinds and Party.
 
 use accord_treaty::history::HistoryEvent;
 use accord_treaty::TreatySpec;
@@ -16,7 +16,16 @@ pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
             .transpose()
     };
     let (from, to) = (date("from", &a.from)?, date("to", &a.to)?);
-    let kinds: Vec<String> = spec.history.iter().map(|e| e.event.kind.name().to_owned()).collect();
+    // With a node, its record's events join the history's.
+    let mut all: Vec<HistoryEvent> = spec.history.clone();
+    if a.at.node.is_some() {
+        let v = super::at_node::get(&a.at, "/api/v1/timeline")?;
+        all = serde_json::from_value(v["events"].clone()).map_err(|e| crate::failure::io(anyhow!("the node's timeline: {e}")))?;
+    } else if a.at.data.is_some() {
+        all.extend(super::at_node::record(&a.at, spec)?.events());
+        all.sort_by_key(|e| e.event.date);
+    }
+    let kinds: Vec<String> = all.iter().map(|e| e.event.kind.name().to_owned()).collect();
     for k in &a.kind {
         if !kinds.contains(k) {
             let mut known = kinds.clone();
@@ -33,8 +42,7 @@ pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
             return Err(input(anyhow!("--party {p:?}: not a Party of {}", spec.short_name)));
         }
     }
-    let events: Vec<&HistoryEvent> = spec
-        .history
+    let events: Vec<&HistoryEvent> = all
         .iter()
         .filter(|e| from.is_none_or(|f| e.event.date >= f) && to.is_none_or(|t| e.event.date <= t))
         .filter(|e| a.kind.is_empty() || a.kind.iter().any(|k| k == e.event.kind.name()))
@@ -53,7 +61,7 @@ pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
             .collect();
         print_json(&serde_json::json!({"treaty": spec.id, "events": items}))?;
     } else {
-        if spec.history.is_empty() {
+        if all.is_empty() {
             println!("{} has no history file (the spec names none).", spec.short_name);
         }
         for e in &events {
@@ -63,7 +71,10 @@ pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
                 accord_treaty::lifecycle::Precision::Approximate => format!("~{}", e.event.date),
             };
             let party = e.event.party.as_deref().unwrap_or("--");
-            let src = spec.sources.get(&e.event.provenance.source).map_or("", |s| s.url.as_str());
+            let src = spec
+                .sources
+                .get(&e.event.provenance.source)
+                .map_or(e.event.provenance.source.as_str(), |s| s.url.as_str());
             let unconfirmed = if e.event.provenance.status == accord_treaty::provenance::Status::Unconfirmed {
                 " (UNCONFIRMED)"
             } else {
