@@ -457,6 +457,10 @@ async fn drive(
     let mut last_year = 0;
     let t_ex = Instant::now();
     let mut printed_header = false;
+    // The inspection and negotiation the nodes play at their dates (demo_regime.rs).
+    let mut script = super::demo_regime::script(&sim.spec, &sim.notifications)?;
+    script.reverse();
+    let played = script.len();
     for st in &steps {
         let at = accord_node::clock::rfc3339(st.at);
         let clock = serde_json::json!({"now": at});
@@ -490,6 +494,41 @@ async fn drive(
         w1?;
         w2?;
         let date = Timestamp::from_unix(st.at).date();
+        while script.last().is_some_and(|sc| sc.date <= date) {
+            let Some(sc) = script.pop() else { break };
+            let api = if sc.party == "US" { &us } else { &ru };
+            let v = api.call(reqwest::Method::POST, sc.path, Some(sc.req)).await?;
+            if sc.party == "US" {
+                us_sent += 1;
+            } else {
+                ru_sent += 1;
+            }
+            // The other node holds and acknowledges it before the next step.
+            let (c1, c2) = (format!("until_acknowledged={us_sent}"), format!("until_acknowledged={ru_sent}"));
+            let (w1, w2) = tokio::join!(wait(&ru, &c1), wait(&us, &c2));
+            w1?;
+            w2?;
+            let mut line = format!("  {}  {} ({} log entry {})", sc.date, sc.say, sc.party, v["receipt"]["index"]);
+            if let Some(a) = v["agreements"].as_array().and_then(|a| a.last()) {
+                line.push_str(&format!(
+                    ": agreed, {}",
+                    a["effects"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+            if let Some(h) = v["inspection"]["report_sha256"]
+                .as_str()
+                .filter(|_| v["inspection"]["status"] == "reported")
+            {
+                line.push_str(&format!(": SHA-256 {}…", &h[..16]));
+            }
+            println!("{line}");
+        }
         if date.year() != last_year {
             last_year = date.year();
             let s = us.call(reqwest::Method::GET, "/api/v1/status", None).await?;
@@ -587,6 +626,12 @@ async fn drive(
         sent.len() as f64 / exchange_secs.max(0.001),
         st.0["size"],
         st.1["size"]
+    );
+    println!(
+        "Played {} inspection and negotiation steps as notifications of the same logs (see `accord inspection list` and `accord proposal list` with --data {}/us --config {}/us/node.toml once the demo is stopped).",
+        played - script.len(),
+        root.display(),
+        root.display()
     );
     println!(
         "Final (cosigned by the partner and the witness): US {} of {}, RU {} of {}.",

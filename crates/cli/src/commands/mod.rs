@@ -6,6 +6,7 @@ mod bundle;
 mod compliance;
 mod demo;
 mod demo_live;
+mod demo_regime;
 mod inspection;
 mod log;
 mod notification;
