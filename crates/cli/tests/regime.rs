@@ -34,6 +34,40 @@ fn linked_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
     .unwrap();
 }
 
+/// The US notifications of tests/scenarios/small.jsonl, as sent (receipts come from the partner).
+fn us_database() -> Vec<Value> {
+    let small = std::fs::read_to_string(root_dir().join("tests/scenarios/small.jsonl")).unwrap();
+    small
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["party"] == "US")
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("received");
+            v
+        })
+        .collect()
+}
+
+/// Two linked nodes started (under `spec` when given), the US database exchanged.
+fn pair(root: &Path, spec: Option<&str>) -> (Node, Node) {
+    let mut us = Node::init(root, "US", "us");
+    let mut ru = Node::init(root, "RU", "ru");
+    linked_config(root, &us, "US", &ru, "RU");
+    linked_config(root, &ru, "RU", &us, "US");
+    for n in [&mut us, &mut ru] {
+        let data = n.data.clone();
+        let config = format!("{data}.toml");
+        let mut args = vec!["serve", "--data", &data, "--config", &config];
+        if let Some(spec) = spec {
+            args.splice(0..0, ["--spec", spec]);
+        }
+        n.child = Some(start(root, &args, &format!("{data}.log")));
+    }
+    submit(&us, &us_database());
+    synced(&us, &ru);
+    (us, ru)
+}
+
 /// Waits until each node holds all of the other's log.
 fn synced(us: &Node, ru: &Node) {
     let t0 = Instant::now();
@@ -75,26 +109,7 @@ fn step_json(root: &Path, node: &Node, args: &[&str]) -> Value {
 fn an_inspection_from_notice_to_a_signed_bilingual_report_and_a_negotiation_to_an_agreement() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().to_path_buf();
-    let mut us = Node::init(&root, "US", "us");
-    let mut ru = Node::init(&root, "RU", "ru");
-    linked_config(&root, &us, "US", &ru, "RU");
-    linked_config(&root, &ru, "RU", &us, "US");
-    us.start(&root);
-    ru.start(&root);
-
-    // The US database, as sent (receipts come from the partner).
-    let small = std::fs::read_to_string(root_dir().join("tests/scenarios/small.jsonl")).unwrap();
-    let batch: Vec<Value> = small
-        .lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("received");
-            v
-        })
-        .filter(|v| v["party"] == "US")
-        .collect();
-    submit(&us, &batch);
-    synced(&us, &ru);
+    let (mut us, mut ru) = pair(&root, None);
 
     // Notice; a second one while the first is under way is refused, naming the rule.
     let v = step_json(
@@ -374,30 +389,7 @@ fn the_missile_is_chosen_jointly_by_commit_reveal_between_two_nodes() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().to_path_buf();
     let spec = commit_reveal_spec(&root);
-    let mut us = Node::init(&root, "US", "us");
-    let mut ru = Node::init(&root, "RU", "ru");
-    linked_config(&root, &us, "US", &ru, "RU");
-    linked_config(&root, &ru, "RU", &us, "US");
-    for n in [&mut us, &mut ru] {
-        let data = n.data.clone();
-        n.child = Some(start(
-            &root,
-            &["--spec", &spec, "serve", "--data", &data, "--config", &format!("{data}.toml")],
-            &format!("{data}.log"),
-        ));
-    }
-    let small = std::fs::read_to_string(root_dir().join("tests/scenarios/small.jsonl")).unwrap();
-    let batch: Vec<Value> = small
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| v["party"] == "US")
-        .map(|mut v| {
-            v.as_object_mut().unwrap().remove("received");
-            v
-        })
-        .collect();
-    submit(&us, &batch);
-    synced(&us, &ru);
+    let (mut us, mut ru) = pair(&root, Some(&spec));
     let with_spec = |args: &[&str]| -> Vec<String> {
         let mut a: Vec<String> = vec!["--spec".into(), spec.clone(), "--format".into(), "json".into()];
         a.extend(args.iter().map(|s| s.to_string()));

@@ -370,10 +370,34 @@ fn reader(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, what: &st
     require(s, &w, &[Role::Operator, Role::PartnerReader], what).map(|_| ())
 }
 
+/// The `on` parameter, if given.
+fn on_given(q: &Params) -> Result<Option<Date>, Response> {
+    q.get("on")
+        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
+        .transpose()
+}
+
+/// The `on` parameter, default the node's clock.
 fn on(s: &Shared, q: &Params) -> Result<Date, Response> {
-    match q.get("on") {
-        None => Ok(today(s)),
-        Some(d) => accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))),
+    Ok(on_given(q)?.unwrap_or_else(|| today(s)))
+}
+
+/// A read of the record on a date by an operator or partner-reader.
+fn read_record(
+    s: &Shared,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    q: &Params,
+    what: &str,
+    f: impl FnOnce(&Record, Date) -> serde_json::Value,
+) -> Response {
+    if let Err(r) = reader(s, method, uri, headers, what) {
+        return r;
+    }
+    match on(s, q) {
+        Ok(d) => answer(record(s).map(|r| f(&r, d))),
+        Err(r) => r,
     }
 }
 
@@ -418,14 +442,7 @@ pub async fn post_proposal(State(s): S, method: Method, uri: Uri, headers: Heade
 
 /// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
 pub async fn get_inspections(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    if let Err(r) = reader(&s, &method, &uri, &headers, "inspections") {
-        return r;
-    }
-    let on = match on(&s, &q) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    answer(record(&s).map(|r| inspections_json(&r, on)))
+    read_record(&s, &method, &uri, &headers, &q, "inspections", inspections_json)
 }
 
 /// `GET /api/v1/inspections/{id}/report?lang=en|ru` (operator, partner-reader): the report as
@@ -451,14 +468,7 @@ pub async fn get_report(State(s): S, Path(id): Path<String>, method: Method, uri
 
 /// `GET /api/v1/proposals?on=DATE` (operator, partner-reader).
 pub async fn get_proposals(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    if let Err(r) = reader(&s, &method, &uri, &headers, "proposals") {
-        return r;
-    }
-    let on = match on(&s, &q) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    answer(record(&s).map(|r| proposals_json(&r, on)))
+    read_record(&s, &method, &uri, &headers, &q, "proposals", proposals_json)
 }
 
 /// `GET /api/v1/treaty/status?on=DATE`: public, from the spec and the real history; with an
@@ -571,13 +581,8 @@ pub async fn get_evaluation(State(s): S, Path(id): Path<String>, method: Method,
     if let Err(r) = reader(&s, &method, &uri, &headers, "proposals") {
         return r;
     }
-    let on = match q
-        .get("on")
-        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
-    {
-        None => None,
-        Some(Ok(d)) => Some(d),
-        Some(Err(r)) => return r,
-    };
-    answer(evaluation(&s, &id, on))
+    match on_given(&q) {
+        Ok(on) => answer(evaluation(&s, &id, on)),
+        Err(r) => r,
+    }
 }

@@ -42,24 +42,8 @@ fn need(at: &NodeAt) -> Result<(), Failure> {
 /// Takes one step (`req`: `{"step", …}`) and answers what the node answers.
 pub fn step(at: &NodeAt, spec: &TreatySpec, area: Area, req: serde_json::Value) -> Result<serde_json::Value, Failure> {
     need(at)?;
-    if let Some(url) = &at.node {
-        let url = format!("{}{}", url.trim_end_matches('/'), area.path());
-        let token = at.token.clone().unwrap_or_default();
-        return runtime()?.block_on(async {
-            let r = client()?
-                .post(&url)
-                .bearer_auth(token)
-                .json(&req)
-                .send()
-                .await
-                .map_err(|e| io(anyhow!("POST {url}: {e}")))?;
-            let status = r.status();
-            let body = r.bytes().await.map_err(|e| io(anyhow!("POST {url}: {e}")))?;
-            if !status.is_success() {
-                return Err(refused("POST", &url, status, &body));
-            }
-            serde_json::from_slice(&body).map_err(|e| io(anyhow!("POST {url}: the answer is not JSON: {e}")))
-        });
+    if at.node.is_some() {
+        return call(at, reqwest::Method::POST, area.path(), Some(req));
     }
     let data = at.data.clone().unwrap_or_default();
     let cfg = config(at)?;
@@ -85,37 +69,71 @@ pub fn step(at: &NodeAt, spec: &TreatySpec, area: Area, req: serde_json::Value) 
         }
     });
     s.stop();
-    r.map_err(|(code, e)| {
-        let f = anyhow!("{}: {e}", data.display());
-        if code.is_server_error() {
-            io(f)
-        } else {
-            input(f)
+    r.map_err(|refused| failure(&data, refused))
+}
+
+/// GETs `path_and_query` from a running node (with its token): JSON, or the text of a report.
+pub fn get(at: &NodeAt, path_and_query: &str) -> Result<serde_json::Value, Failure> {
+    call(at, reqwest::Method::GET, path_and_query, None)
+}
+
+/// One request to a running node with its token; a refusal names the node's reason.
+fn call(at: &NodeAt, method: reqwest::Method, path_and_query: &str, body: Option<serde_json::Value>) -> Result<serde_json::Value, Failure> {
+    let url = format!("{}{path_and_query}", at.node.as_deref().unwrap_or_default().trim_end_matches('/'));
+    let token = at.token.clone().unwrap_or_default();
+    let what = method.to_string();
+    runtime()?.block_on(async {
+        let mut r = client()?.request(method, &url).bearer_auth(token);
+        if let Some(b) = &body {
+            r = r.json(b);
         }
+        let r = r.send().await.map_err(|e| io(anyhow!("{what} {url}: {e}")))?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| io(anyhow!("{what} {url}: {e}")))?;
+        if !status.is_success() {
+            return Err(refused(&what, &url, status, &bytes));
+        }
+        if path_and_query.contains("/report") {
+            return Ok(serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| io(anyhow!("{what} {url}: the answer is not JSON: {e}")))
     })
 }
 
-/// GETs `path_and_query` from a running node (with its token).
-pub fn get(at: &NodeAt, path_and_query: &str) -> Result<serde_json::Value, Failure> {
-    let url = format!("{}{path_and_query}", at.node.as_deref().unwrap_or_default().trim_end_matches('/'));
-    let token = at.token.clone().unwrap_or_default();
-    runtime()?.block_on(async {
-        let r = client()?
-            .get(&url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| io(anyhow!("GET {url}: {e}")))?;
-        let status = r.status();
-        let body = r.bytes().await.map_err(|e| io(anyhow!("GET {url}: {e}")))?;
-        if !status.is_success() {
-            return Err(refused("GET", &url, status, &body));
-        }
-        if path_and_query.contains("/report") {
-            return Ok(serde_json::Value::String(String::from_utf8_lossy(&body).into_owned()));
-        }
-        serde_json::from_slice(&body).map_err(|e| io(anyhow!("GET {url}: the answer is not JSON: {e}")))
-    })
+/// Prints what a step logged: `logged ID (KIND, DATE) at index N`.
+pub fn print_logged(v: &serde_json::Value) {
+    let n = &v["notification"];
+    println!(
+        "logged {} ({}, {}) at index {}",
+        n["id"].as_str().unwrap_or_default(),
+        n["kind"].as_str().unwrap_or_default(),
+        n["date"].as_str().unwrap_or_default(),
+        v["receipt"]["index"]
+    );
+}
+
+/// An agreement's effects, joined.
+pub fn effects(a: &serde_json::Value) -> String {
+    a["effects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An exemption in one line.
+pub fn exemption_line(x: &accord_ledger::record::Exemption) -> String {
+    format!(
+        "exemption {} by {}: {} from {}{}: {}",
+        x.id,
+        x.party,
+        x.site.as_deref().unwrap_or("all facilities"),
+        x.from,
+        x.ended.map(|e| format!(", ended {e}")).unwrap_or_default(),
+        x.reason
+    )
 }
 
 /// The record of a stopped node's folder (both Parties' logs as it holds them).
@@ -125,6 +143,16 @@ pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
     let r = accord_node::regime::record(&s);
     s.stop();
     r.map_err(|(_, e)| io(anyhow!("{}: {e}", data.display())))
+}
+
+/// A node's refusal as a failure: a server error is I/O, anything else bad input.
+fn failure(data: &std::path::Path, (code, e): accord_node::api::Refused) -> Failure {
+    let f = anyhow!("{}: {e}", data.display());
+    if code.is_server_error() {
+        io(f)
+    } else {
+        input(f)
+    }
 }
 
 /// Parses `--date`/`--on`.
@@ -138,12 +166,5 @@ pub fn evaluation(at: &NodeAt, spec: &TreatySpec, id: &str, on: Option<Date>) ->
     let s = open(&data, at, spec, Clock::System)?;
     let r = accord_node::regime::evaluation(&s, id, on);
     s.stop();
-    r.map_err(|(code, e)| {
-        let f = anyhow!("{}: {e}", data.display());
-        if code.is_server_error() {
-            io(f)
-        } else {
-            input(f)
-        }
-    })
+    r.map_err(|refused| failure(&data, refused))
 }

@@ -510,16 +510,7 @@ async fn drive(
             w2?;
             let mut line = format!("  {}  {} ({} log entry {})", sc.date, sc.say, sc.party, v["receipt"]["index"]);
             if let Some(a) = v["agreements"].as_array().and_then(|a| a.last()) {
-                line.push_str(&format!(
-                    ": agreed, {}",
-                    a["effects"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|e| e.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
+                line.push_str(&format!(": agreed, {}", super::at_node::effects(a)));
             }
             if let Some(h) = v["inspection"]["report_sha256"]
                 .as_str()

@@ -105,14 +105,7 @@ pub fn run(c: InspectionCommand, spec: &TreatySpec, format: Format) -> Outcome {
         print_json(&v)?;
         return Ok(0);
     }
-    let n = &v["notification"];
-    println!(
-        "logged {} ({}, {}) at index {}",
-        n["id"].as_str().unwrap_or_default(),
-        n["kind"].as_str().unwrap_or_default(),
-        n["date"].as_str().unwrap_or_default(),
-        v["receipt"]["index"]
-    );
+    at_node::print_logged(&v);
     if let Some(f) = file_of(&v) {
         println!("{}", describe(&f));
         if report_step {
@@ -127,15 +120,8 @@ pub fn run(c: InspectionCommand, spec: &TreatySpec, format: Format) -> Outcome {
             }
         }
     }
-    if let Some(x) = v.get("exemption").filter(|x| !x.is_null()) {
-        println!(
-            "exemption {} by {}: {} from {}{}",
-            x["id"].as_str().unwrap_or_default(),
-            x["party"].as_str().unwrap_or_default(),
-            x["site"].as_str().unwrap_or("all facilities"),
-            x["from"].as_str().unwrap_or_default(),
-            x["ended"].as_str().map(|e| format!(", ended {e}")).unwrap_or_default()
-        );
+    if let Ok(x) = serde_json::from_value::<accord_ledger::record::Exemption>(v["exemption"].clone()) {
+        println!("{}", at_node::exemption_line(&x));
     }
     Ok(0)
 }
@@ -185,16 +171,9 @@ fn list(at: &NodeAt, on: Option<&str>, spec: &TreatySpec, format: Format) -> Out
             q["quota"]
         );
     }
-    for x in v["exemptions"].as_array().into_iter().flatten() {
-        println!(
-            "Exemption {} by {}: {} from {}{}: {}",
-            x["id"].as_str().unwrap_or_default(),
-            x["party"].as_str().unwrap_or_default(),
-            x["site"].as_str().unwrap_or("all facilities"),
-            x["from"].as_str().unwrap_or_default(),
-            x["ended"].as_str().map(|e| format!(", ended {e}")).unwrap_or_default(),
-            x["reason"].as_str().unwrap_or_default()
-        );
+    let exemptions: Vec<accord_ledger::record::Exemption> = serde_json::from_value(v["exemptions"].clone()).unwrap_or_default();
+    for x in &exemptions {
+        println!("{}", at_node::exemption_line(x));
     }
     let findings: Vec<accord_ledger::compliance::Finding> = serde_json::from_value(v["findings"].clone()).unwrap_or_default();
     for f in &findings {

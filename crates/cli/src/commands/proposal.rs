@@ -225,13 +225,7 @@ fn print_record(r: &serde_json::Value) {
             a["proposal"].as_str().unwrap_or_default(),
             a["proposed_by"].as_str().unwrap_or_default(),
             a["accepted_by"].as_str().unwrap_or_default(),
-            a["effects"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
+            super::at_node::effects(a)
         );
     }
     println!(
@@ -278,26 +272,13 @@ fn step(
         print_json(&v)?;
         return Ok(0);
     }
-    let n = &v["notification"];
-    println!(
-        "logged {} ({}, {}) at index {}",
-        n["id"].as_str().unwrap_or_default(),
-        n["kind"].as_str().unwrap_or_default(),
-        n["date"].as_str().unwrap_or_default(),
-        v["receipt"]["index"]
-    );
+    super::at_node::print_logged(&v);
     for a in v["agreements"].as_array().into_iter().flatten() {
         println!(
             "agreement {}: {}: {}; last day in force {}",
             a["date"].as_str().unwrap_or_default(),
             a["proposal"].as_str().unwrap_or_default(),
-            a["effects"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|x| x.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            super::at_node::effects(a),
             a["last_day_in_force"].as_str().unwrap_or_default()
         );
     }
