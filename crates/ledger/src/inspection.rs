@@ -113,32 +113,7 @@ impl Register {
         if spec.party(inspecting).is_none() {
             return Err(refuse("spec", format!("'{inspecting}' is not a Party")));
         }
-        let st = status_on(spec, date);
-        if !st.treaty.in_force {
-            return Err(refuse("Art. XIV", format!("the treaty is not in force on {date}")));
-        }
-        let begin = accord_treaty::date::add_days(
-            spec.lifecycle.entry_into_force(),
-            i64::from(rules.begin_days_after_entry_into_force),
-        );
-        if date < begin {
-            return Err(refuse(
-                rules.section.clone(),
-                format!("inspection activities may begin on {begin}, not {date}"),
-            ));
-        }
-        if let Some(side) = st.parties.iter().find(|s| s.party == inspected) {
-            match side.inspections {
-                Inspections::Paused => return Err(refuse("history", format!("inspections are paused on {date}"))),
-                Inspections::Refused => {
-                    return Err(refuse(
-                        "history",
-                        format!("{inspected} refuses inspections on {date} (exemption or suspension)"),
-                    ))
-                }
-                _ => {}
-            }
-        }
+        may_begin(spec, &inspected, date)?;
         if rules.one_at_a_time {
             if let Some(i) = self.under_way(&inspected, date) {
                 return Err(refuse(
@@ -201,6 +176,41 @@ impl Register {
         }
         out
     }
+}
+
+/// Whether inspection activities on `inspected`'s territory may take place on `date`: the
+/// treaty in force, not before they may begin (entry into force + the spec's days), and not
+/// while the history has them paused or refused. Applies to exhibitions too (Protocol Part
+/// Five, Section I covers all inspection activities).
+pub fn may_begin(spec: &TreatySpec, inspected: &str, date: Date) -> Result<(), InspectionError> {
+    let rules = &spec.inspections;
+    let st = status_on(spec, date);
+    if !st.treaty.in_force {
+        return Err(refuse("Art. XIV", format!("the treaty is not in force on {date}")));
+    }
+    let begin = accord_treaty::date::add_days(
+        spec.lifecycle.entry_into_force(),
+        i64::from(rules.begin_days_after_entry_into_force),
+    );
+    if date < begin {
+        return Err(refuse(
+            rules.section.clone(),
+            format!("inspection activities may begin on {begin}, not {date}"),
+        ));
+    }
+    if let Some(side) = st.parties.iter().find(|s| s.party == inspected) {
+        match side.inspections {
+            Inspections::Paused => return Err(refuse("history", format!("inspections are paused on {date}"))),
+            Inspections::Refused => {
+                return Err(refuse(
+                    "history",
+                    format!("{inspected} refuses inspections on {date} (exemption or suspension)"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The commitment to a value for the joint choice: SHA-256 of a domain tag, the Party, the

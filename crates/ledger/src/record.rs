@@ -7,8 +7,8 @@
 //! Invariants: a step is taken only if the rules allow it on its date, else it is a
 //! [`StepProblem`] naming the field and the rule and it changes nothing; the order is the date,
 //! then the step's place (exemptions, proposal before counter before acceptance, notice before
-//! designation before findings before report before signature), then the time sent, then the
-//! order given, so that both Parties' nodes fold the same record the same way; an inspection's report is a function of its
+//! designation before findings before report before signature), the time sent, the Party, then
+//! the order given, so that both Parties' nodes fold the same record the same way; an inspection's report is a function of its
 //! designation and findings, and both Parties sign the SHA-256 of that same report; a reveal
 //! is taken only once both commitments are in, and the choice is reproducible from the two
 //! reveals; an accepted proposal's extension is checked against the extension rule before it
@@ -345,13 +345,13 @@ pub fn report_of(spec: &TreatySpec, f: &InspectionFile, date: Date) -> Option<Re
 }
 
 struct Refusal {
-    field: &'static str,
+    field: String,
     message: String,
 }
 
-fn no(field: &'static str, message: impl Into<String>) -> Refusal {
+fn no(field: &str, message: impl Into<String>) -> Refusal {
     Refusal {
-        field,
+        field: field.to_owned(),
         message: message.into(),
     }
 }
@@ -380,8 +380,17 @@ impl Record {
             .filter_map(|(i, n)| step_of(spec, &n.kind).map(|e| (i, e)))
             .collect();
         // The same order on either Party's node: date, the step's place, the time sent (a
-        // step not yet sent last), then the order given.
-        steps.sort_by_key(|&(i, e)| (ns[i].date, rank(e), ns[i].sent.map_or(i64::MAX, |t| t.unix()), i));
+        // step not yet sent last), the Party, then the order given (each Party's own steps
+        // are in its log's order on both nodes).
+        steps.sort_by_key(|&(i, e)| {
+            (
+                ns[i].date,
+                rank(e),
+                ns[i].sent.map_or(i64::MAX, |t| t.unix()),
+                ns[i].party.clone(),
+                i,
+            )
+        });
         for (i, e) in steps {
             let n = &ns[i];
             if let Err(x) = r.take(e, n) {
@@ -390,7 +399,7 @@ impl Record {
                     id: n.id.to_string(),
                     kind: n.kind.to_string(),
                     date: n.date,
-                    field: x.field.to_owned(),
+                    field: x.field,
                     message: x.message,
                 });
             }
@@ -405,7 +414,8 @@ impl Record {
 
     /// Checks that `new` (one Party's notifications about to be logged) can join `existing`:
     /// every step among them is taken, and none of the existing steps becomes refused.
-    /// With `history`, a new designation's declared data must be the replayed database's.
+    /// With `history`, a new designation's declared data must be the replayed database's, and
+    /// a new countersignature is given only to a report whose declared data are.
     pub fn check_new(
         spec: &TreatySpec,
         history: Option<&History>,
@@ -420,6 +430,23 @@ impl Record {
         }
         if let Some(h) = history {
             for n in new {
+                if step_of(spec, &n.kind) == Some(Effect::Inspection(InspectionStep::Signature)) {
+                    // The inspected Party signs only a report whose declared figures are its
+                    // database's: the designation's data are checked again, against replay.
+                    let Some(f) = n.body.inspection.as_deref().and_then(|b| after.inspection(&b.id)) else {
+                        continue;
+                    };
+                    let Some(d) = &f.declared else { continue };
+                    let on = parse_date(&d.as_of).map_err(|e| format!("{}: inspection.declared.as_of: {e}", n.id))?;
+                    let real = site_data(spec, h, &f.inspected, &d.site, on).map_err(|e| format!("{}: inspection.site: {e}", n.id))?;
+                    if &real != d {
+                        return Err(format!(
+                            "{}: inspection.report_sha256: the report rests on declared data for {} on {} that are not this database's; not signed",
+                            n.id, d.site, d.as_of
+                        ));
+                    }
+                    continue;
+                }
                 if step_of(spec, &n.kind) != Some(Effect::Inspection(InspectionStep::Designation)) {
                     continue;
                 }
@@ -510,7 +537,7 @@ impl Record {
                     .as_ref()
                     .and_then(|c| self.proposals.iter().find(|q| &q.proposal.id == c))
                     .is_some_and(|q| q.proposal.date <= d);
-                let closed_by_agreement = self.agreements.iter().any(|a| a.date <= d);
+                let closed_by_agreement = self.agreements.iter().any(|a| a.date <= d && p.proposal.date <= a.date);
                 !closed_by_counter && !closed_by_agreement
             })
             .collect()
@@ -728,9 +755,7 @@ impl Record {
                             .treaty_year
                     }
                     NoticeBy::Inspected => {
-                        if !self.spec.lifecycle.in_force(date) {
-                            return Err(no("inspection.type", format!("Art. XIV: the treaty is not in force on {date}")));
-                        }
+                        inspection::may_begin(&self.spec, &inspected, date).map_err(|e| no("inspection.type", e.to_string()))?;
                         treaty_year(&self.spec, date)
                     }
                 };
@@ -832,6 +857,12 @@ impl Record {
                     ));
                 }
                 if step == InspectionStep::Commitment {
+                    if Record::candidates(f).is_empty() {
+                        return Err(no(
+                            "inspection.id",
+                            "no deployed missile is declared at the designated site: nothing to choose",
+                        ));
+                    }
                     let c = need(&b.commitment, "inspection.commitment")?;
                     if unhex(&c).is_none_or(|v| v.len() != 32) {
                         return Err(no("inspection.commitment", "64 hex digits (SHA-256)"));
@@ -864,24 +895,35 @@ impl Record {
                         format!("{party}'s reveal does not match its commitment {committed}"),
                     ));
                 }
-                f.reveals
-                    .insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
-                if f.reveals.len() == 2 {
-                    let reveals: Vec<Reveal> = f
-                        .reveals
+                let mut reveals = f.reveals.clone();
+                reveals.insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
+                let mut chosen = None;
+                if reveals.len() == 2 {
+                    let both: Vec<Reveal> = reveals
                         .iter()
                         .map(|(p, (nonce, value))| Reveal {
                             party: p.clone(),
                             nonce: unhex(nonce).and_then(|v| v.try_into().ok()).unwrap_or([0; 32]),
                             value: unhex(value).unwrap_or_default(),
-                            committed: unhex(&f.commitments[p]).and_then(|v| v.try_into().ok()).unwrap_or([0; 32]),
+                            committed: f
+                                .commitments
+                                .get(p)
+                                .and_then(|c| unhex(c))
+                                .and_then(|v| v.try_into().ok())
+                                .unwrap_or([0; 32]),
                         })
                         .collect();
                     let candidates = Record::candidates(f);
-                    let chosen = inspection::choose(&f.id, &candidates, &reveals[0], &reveals[1])
-                        .map_err(|e| no("inspection.value", e.to_string()))?
-                        .clone();
-                    f.missile = Some(chosen);
+                    chosen = Some(
+                        inspection::choose(&f.id, &candidates, &both[0], &both[1])
+                            .map_err(|e| no("inspection.value", e.to_string()))?
+                            .clone(),
+                    );
+                }
+                // Only now, with the step known good, does it change the record.
+                f.reveals = reveals;
+                if chosen.is_some() {
+                    f.missile = chosen;
                 }
                 Ok(())
             }
@@ -890,6 +932,12 @@ impl Record {
                 let f = &mut self.inspections[i];
                 if party != f.inspected {
                     return Err(no("party", format!("only the inspected Party ({}) refuses", f.inspected)));
+                }
+                if f.found.is_some() {
+                    return Err(no(
+                        "inspection.id",
+                        format!("inspection {} has findings ({}): its report is signed, not refused", f.id, f.status),
+                    ));
                 }
                 let reason = n.body.reason.as_deref().unwrap_or_default().to_owned();
                 f.refused = Some((date, reason));
@@ -951,6 +999,11 @@ impl Record {
                 f.report_sha256 = Some(h);
                 f.signatures.push((party.to_owned(), date));
                 f.status = "reported".into();
+                // The inspection activity is over once the report is given (Part Five,
+                // Section X, post-inspection procedures): the next may be notified while the
+                // countersignature is pending.
+                let id = f.id.clone();
+                let _ = self.register.end(&id, date);
                 Ok(())
             }
             InspectionStep::Signature => {
@@ -972,8 +1025,6 @@ impl Record {
                 f.signatures.push((party.to_owned(), date));
                 f.ended = Some(date);
                 f.status = "signed".into();
-                let id = f.id.clone();
-                let _ = self.register.end(&id, date);
                 Ok(())
             }
             InspectionStep::Exemption => {
@@ -1034,8 +1085,8 @@ impl Record {
                     EventKind::Proposal
                 };
                 let p = Proposal::from_body(&self.spec, kind, party, date, body).map_err(|e| Refusal {
-                    field: "proposal",
-                    message: e.to_string(),
+                    field: e.field.clone(),
+                    message: e.message,
                 })?;
                 if let Some(answers) = &p.responds_to {
                     let q = self
@@ -1093,6 +1144,7 @@ impl Record {
                                         && e.date >= date
                                         && e.years == Some(*years)
                                         && !self.claimed.contains(&e.date)
+                                        && !claimed.contains(&e.date)
                                 })
                                 .map(|e| e.date);
                             match recorded {
@@ -1117,7 +1169,7 @@ impl Record {
                                             },
                                         )
                                         .map_err(|m| Refusal {
-                                            field: "proposal.id",
+                                            field: "proposal.id".into(),
                                             message: format!("term {k}: {m}"),
                                         })?;
                                     spec.lifecycle = l;
@@ -1577,5 +1629,259 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.agreements[0].last_day_in_force, d("2026-02-04"));
         assert_eq!(r.spec.lifecycle.events.len(), spec.lifecycle.events.len(), "nothing added");
+    }
+}
+
+#[cfg(test)]
+mod review {
+    use super::*;
+    use accord_treaty::builtin::new_start;
+
+    fn line(id: &str, kind: &str, party: &str, date: &str, sent: Option<&str>, body: serde_json::Value) -> String {
+        let mut v = serde_json::json!({"id": id, "kind": kind, "party": party, "date": date, "body": body});
+        if let Some(t) = sent {
+            v["sent"] = t.into();
+        }
+        v.to_string()
+    }
+
+    fn fold(spec: &TreatySpec, lines: &[String]) -> Record {
+        Record::from_jsonl(spec, &lines.join("\n"))
+    }
+
+    fn d(s: &str) -> Date {
+        parse_date(s).expect("date")
+    }
+
+    #[test]
+    fn both_nodes_fold_a_tie_the_same_way() {
+        let spec = new_start();
+        let p = |party: &str| {
+            line(
+                &format!("{party}-1"),
+                "proposal",
+                party,
+                "2020-10-16",
+                Some("2020-10-16T12:00:00Z"),
+                serde_json::json!({"proposal": {"id": "P1", "title": "t", "terms": [{"extend_years": 1}]}}),
+            )
+        };
+        let (us, ru) = (p("US"), p("RU"));
+        let a = fold(&spec, &[us.clone(), ru.clone()]);
+        let b = fold(&spec, &[ru, us]);
+        assert_eq!(a.proposals[0].proposal.by, b.proposals[0].proposal.by);
+        assert_eq!(a.problems, b.problems);
+    }
+
+    #[test]
+    fn a_proposal_made_after_an_agreement_is_open() {
+        let spec = new_start();
+        let lines = vec![
+            line(
+                "RU-1",
+                "proposal",
+                "RU",
+                "2021-01-26",
+                None,
+                serde_json::json!({"proposal": {"id": "P1", "title": "five", "terms": [{"extend_years": 5}]}}),
+            ),
+            line(
+                "US-1",
+                "acceptance",
+                "US",
+                "2021-01-26",
+                None,
+                serde_json::json!({"proposal": {"id": "P1"}}),
+            ),
+            line(
+                "US-2",
+                "proposal",
+                "US",
+                "2022-03-01",
+                None,
+                serde_json::json!({"proposal": {"id": "P2", "title": "limit", "terms": [{"limit": "warheads", "value": 1000}]}}),
+            ),
+        ];
+        let r = fold(&spec, &lines);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let open: Vec<&str> = r.open_on(d("2022-04-01")).iter().map(|p| p.proposal.id.as_str()).collect();
+        assert_eq!(open, ["P2"]);
+    }
+
+    #[test]
+    fn one_proposal_cannot_use_the_extension_rule_twice() {
+        let spec = new_start();
+        let lines = vec![
+            line(
+                "RU-1",
+                "proposal",
+                "RU",
+                "2021-01-26",
+                None,
+                serde_json::json!({"proposal": {"id": "P1", "title": "twice", "terms": [{"extend_years": 5}, {"extend_years": 5}]}}),
+            ),
+            line(
+                "US-1",
+                "acceptance",
+                "US",
+                "2021-01-26",
+                None,
+                serde_json::json!({"proposal": {"id": "P1"}}),
+            ),
+        ];
+        let r = fold(&spec, &lines);
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(r.problems[0].message.contains("Art. XIV para 2"), "{}", r.problems[0].message);
+        assert!(r.agreements.is_empty());
+        // A refused proposal names its own field.
+        let bad = line(
+            "RU-2",
+            "proposal",
+            "RU",
+            "2021-01-20",
+            None,
+            serde_json::json!({"proposal": {"id": "P9", "title": "t", "terms": [{"extend_years": 9}]}}),
+        );
+        let r = fold(&spec, &[bad]);
+        assert_eq!(r.problems[0].field, "proposal.terms[0].extend_years");
+    }
+
+    #[test]
+    fn a_report_ends_the_activity_and_findings_cannot_be_refused() {
+        let spec = new_start();
+        let history = History::parse(&spec, include_str!("../../../tests/scenarios/small.jsonl")).expect("small");
+        let declared = site_data(&spec, &history, "US", "US-A", d("2011-05-02")).expect("site");
+        let ins = |id: &str, kind: &str, party: &str, date: &str, b: serde_json::Value| {
+            line(id, kind, party, date, None, serde_json::json!({ "inspection": b }))
+        };
+        let mut lines = vec![
+            ins(
+                "RU-1",
+                "inspection_notice",
+                "RU",
+                "2011-05-01",
+                serde_json::json!({"id": "I1", "type": "type_one"}),
+            ),
+            ins(
+                "RU-2",
+                "site_designation",
+                "RU",
+                "2011-05-02",
+                serde_json::json!({"id": "I1", "site": "US-A", "declared": declared}),
+            ),
+            ins(
+                "RU-3",
+                "inspection_findings",
+                "RU",
+                "2011-05-02",
+                serde_json::json!({"id": "I1", "found": {"counts": declared.counts}}),
+            ),
+        ];
+        let refusal = line(
+            "US-9",
+            "inspection_refusal",
+            "US",
+            "2011-05-03",
+            None,
+            serde_json::json!({"inspection": {"id": "I1"}, "reason": "no"}),
+        );
+        let r = fold(&spec, &[lines.clone(), vec![refusal]].concat());
+        assert!(r.problems[0].message.contains("signed, not refused"), "{:?}", r.problems);
+        let rep = report_of(&spec, r.inspection("I1").expect("I1"), d("2011-05-03")).expect("report");
+        lines.push(ins(
+            "RU-4",
+            "inspection_report",
+            "RU",
+            "2011-05-03",
+            serde_json::json!({"id": "I1", "report_sha256": report_hash(&rep)}),
+        ));
+        // The next notice while the countersignature is pending.
+        lines.push(ins(
+            "RU-5",
+            "inspection_notice",
+            "RU",
+            "2011-05-04",
+            serde_json::json!({"id": "I2", "type": "type_two"}),
+        ));
+        let r = fold(&spec, &lines);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        // An exhibition is subject to the start date and the pauses.
+        let ex = ins(
+            "US-E",
+            "inspection_notice",
+            "US",
+            "2020-06-01",
+            serde_json::json!({"id": "E1", "type": "exhibition"}),
+        );
+        let r = fold(&spec, &[ex]);
+        assert!(r.problems[0].message.contains("paused"), "{:?}", r.problems);
+        let ex = ins(
+            "US-E",
+            "inspection_notice",
+            "US",
+            "2011-05-01",
+            serde_json::json!({"id": "E1", "type": "exhibition"}),
+        );
+        let r = fold(&spec, &[ex]);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.inspections[0].inspecting, "RU", "the invited Party observes");
+    }
+
+    #[test]
+    fn a_node_does_not_countersign_a_report_on_declared_data_that_are_not_its_database_s() {
+        let spec = new_start();
+        let history = History::parse(&spec, include_str!("../../../tests/scenarios/small.jsonl")).expect("small");
+        let mut declared = site_data(&spec, &history, "US", "US-A", d("2011-05-02")).expect("site");
+        *declared.counts.get_mut("icbm").expect("icbm") += 5;
+        let ins = |id: &str, kind: &str, party: &str, date: &str, b: serde_json::Value| {
+            line(id, kind, party, date, None, serde_json::json!({ "inspection": b }))
+        };
+        let mut lines = vec![
+            ins(
+                "RU-1",
+                "inspection_notice",
+                "RU",
+                "2011-05-01",
+                serde_json::json!({"id": "I1", "type": "type_one"}),
+            ),
+            ins(
+                "RU-2",
+                "site_designation",
+                "RU",
+                "2011-05-02",
+                serde_json::json!({"id": "I1", "site": "US-A", "declared": declared}),
+            ),
+            ins(
+                "RU-3",
+                "inspection_findings",
+                "RU",
+                "2011-05-02",
+                serde_json::json!({"id": "I1", "found": {"counts": {"icbm": 1}}}),
+            ),
+        ];
+        let r = fold(&spec, &lines);
+        let rep = report_of(&spec, r.inspection("I1").expect("I1"), d("2011-05-03")).expect("report");
+        let h = report_hash(&rep);
+        lines.push(ins(
+            "RU-4",
+            "inspection_report",
+            "RU",
+            "2011-05-03",
+            serde_json::json!({"id": "I1", "report_sha256": h}),
+        ));
+        let sign = ins(
+            "US-5",
+            "report_signature",
+            "US",
+            "2011-05-03",
+            serde_json::json!({"id": "I1", "report_sha256": h}),
+        );
+        let texts: Vec<String> = lines.clone();
+        let existing: Vec<Notification<'_>> = texts.iter().map(|t| parse_notification(t).expect("parses")).collect();
+        let new = vec![parse_notification(&sign).expect("parses")];
+        let e = Record::check_new(&spec, Some(&history), &existing, &new).expect_err("inflated data");
+        assert!(e.contains("not this database's"), "{e}");
+        // Without the replay (a partner's record folded as received) it is only folded.
+        assert!(Record::check_new(&spec, None, &existing, &new).is_ok());
     }
 }

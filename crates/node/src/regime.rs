@@ -42,9 +42,12 @@ pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Re
         .iter()
         .map(|t| parse_notification(t).map_err(|p| format!("field {}: {}", p.field, p.message)))
         .collect::<Result<_, _>>()?;
-    let designates = parsed
-        .iter()
-        .any(|n| accord_ledger::record::step_of(spec, &n.kind) == Some(Effect::Inspection(InspectionStep::Designation)));
+    let designates = parsed.iter().any(|n| {
+        matches!(
+            accord_ledger::record::step_of(spec, &n.kind),
+            Some(Effect::Inspection(InspectionStep::Designation | InspectionStep::Signature))
+        )
+    });
     let history = if designates { Some(v.history(spec)?) } else { None };
     Record::check_new(spec, history.as_ref(), &existing, &parsed).map(|_| ())
 }
@@ -92,7 +95,7 @@ fn kind_for(spec: &TreatySpec, effect: Effect) -> Result<String, Refused> {
 
 fn notification(s: &Shared, kind: &str, key: &str, date: Date, body: serde_json::Value) -> serde_json::Value {
     serde_json::json!({
-        "id": format!("{}-{kind}-{key}", s.cfg.party),
+        "id": format!("{}-{kind}-{key}-{date}", s.cfg.party),
         "kind": kind,
         "party": s.cfg.party,
         "date": date.to_string(),
