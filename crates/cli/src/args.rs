@@ -644,7 +644,7 @@ pub enum InspectionCommand {
         #[command(flatten)]
         step: StepAt,
     },
-    /// Refuse a notified inspection (inspected Party), with the reason.
+    /// Refuse a notified inspection (inspected Party) before findings are recorded, with the reason.
     Refuse {
         #[command(flatten)]
         step: StepAt,
