@@ -469,8 +469,8 @@ fn the_missile_is_chosen_jointly_by_commit_reveal_between_two_nodes() {
     assert_eq!(f["missile"], chosen.as_str());
     let reveal = |p: &str| {
         let (n, v) = (f["reveals"][p][0].as_str().unwrap(), f["reveals"][p][1].as_str().unwrap());
-        let n: [u8; 32] = hex_bytes(n).try_into().unwrap();
-        let v = hex_bytes(v);
+        let n: [u8; 32] = accord_ledger::record::unhex(n).unwrap().try_into().unwrap();
+        let v = accord_ledger::record::unhex(v).unwrap();
         accord_ledger::inspection::Reveal {
             party: p.into(),
             committed: accord_ledger::inspection::commitment(p, "I1", &n, &v),
@@ -484,11 +484,4 @@ fn the_missile_is_chosen_jointly_by_commit_reveal_between_two_nodes() {
     assert_eq!(again, &chosen);
     us.kill9();
     ru.kill9();
-}
-
-fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }

@@ -1227,7 +1227,43 @@ mod tests {
 
     /// A step notification, as JSON text.
     fn step(id: &str, kind: &str, party: &str, date: &str, body: serde_json::Value) -> String {
-        serde_json::json!({"id": id, "kind": kind, "party": party, "date": date, "body": body}).to_string()
+        line(id, kind, party, date, None, body)
+    }
+
+    /// A step notification with its time sent, if any.
+    fn line(id: &str, kind: &str, party: &str, date: &str, sent: Option<&str>, body: serde_json::Value) -> String {
+        let mut v = serde_json::json!({"id": id, "kind": kind, "party": party, "date": date, "body": body});
+        if let Some(t) = sent {
+            v["sent"] = t.into();
+        }
+        v.to_string()
+    }
+
+    /// Russia's notice of inspection I1, the designation of US-A with `declared`, and `found`.
+    fn notice_to_findings(declared: &SiteData, found: serde_json::Value) -> Vec<String> {
+        vec![
+            step(
+                "RU-1",
+                "inspection_notice",
+                "RU",
+                "2011-05-01",
+                ins(serde_json::json!({"id": "I1", "type": "type_one"})),
+            ),
+            step(
+                "RU-2",
+                "site_designation",
+                "RU",
+                "2011-05-02",
+                ins(serde_json::json!({"id": "I1", "site": "US-A", "declared": declared})),
+            ),
+            step(
+                "RU-3",
+                "inspection_findings",
+                "RU",
+                "2011-05-02",
+                ins(serde_json::json!({"id": "I1", "found": found})),
+            ),
+        ]
     }
 
     fn ins(v: serde_json::Value) -> serde_json::Value {
@@ -1630,28 +1666,6 @@ mod tests {
         assert_eq!(r.agreements[0].last_day_in_force, d("2026-02-04"));
         assert_eq!(r.spec.lifecycle.events.len(), spec.lifecycle.events.len(), "nothing added");
     }
-}
-
-#[cfg(test)]
-mod review {
-    use super::*;
-    use accord_treaty::builtin::new_start;
-
-    fn line(id: &str, kind: &str, party: &str, date: &str, sent: Option<&str>, body: serde_json::Value) -> String {
-        let mut v = serde_json::json!({"id": id, "kind": kind, "party": party, "date": date, "body": body});
-        if let Some(t) = sent {
-            v["sent"] = t.into();
-        }
-        v.to_string()
-    }
-
-    fn fold(spec: &TreatySpec, lines: &[String]) -> Record {
-        Record::from_jsonl(spec, &lines.join("\n"))
-    }
-
-    fn d(s: &str) -> Date {
-        parse_date(s).expect("date")
-    }
 
     #[test]
     fn both_nodes_fold_a_tie_the_same_way() {
@@ -1749,34 +1763,9 @@ mod review {
     #[test]
     fn a_report_ends_the_activity_and_findings_cannot_be_refused() {
         let spec = new_start();
-        let history = History::parse(&spec, include_str!("../../../tests/scenarios/small.jsonl")).expect("small");
+        let history = History::parse(&spec, SMALL).expect("small");
         let declared = site_data(&spec, &history, "US", "US-A", d("2011-05-02")).expect("site");
-        let ins = |id: &str, kind: &str, party: &str, date: &str, b: serde_json::Value| {
-            line(id, kind, party, date, None, serde_json::json!({ "inspection": b }))
-        };
-        let mut lines = vec![
-            ins(
-                "RU-1",
-                "inspection_notice",
-                "RU",
-                "2011-05-01",
-                serde_json::json!({"id": "I1", "type": "type_one"}),
-            ),
-            ins(
-                "RU-2",
-                "site_designation",
-                "RU",
-                "2011-05-02",
-                serde_json::json!({"id": "I1", "site": "US-A", "declared": declared}),
-            ),
-            ins(
-                "RU-3",
-                "inspection_findings",
-                "RU",
-                "2011-05-02",
-                serde_json::json!({"id": "I1", "found": {"counts": declared.counts}}),
-            ),
-        ];
+        let mut lines = notice_to_findings(&declared, serde_json::json!({"counts": declared.counts}));
         let refusal = line(
             "US-9",
             "inspection_refusal",
@@ -1788,39 +1777,39 @@ mod review {
         let r = fold(&spec, &[lines.clone(), vec![refusal]].concat());
         assert!(r.problems[0].message.contains("signed, not refused"), "{:?}", r.problems);
         let rep = report_of(&spec, r.inspection("I1").expect("I1"), d("2011-05-03")).expect("report");
-        lines.push(ins(
+        lines.push(step(
             "RU-4",
             "inspection_report",
             "RU",
             "2011-05-03",
-            serde_json::json!({"id": "I1", "report_sha256": report_hash(&rep)}),
+            ins(serde_json::json!({"id": "I1", "report_sha256": report_hash(&rep)})),
         ));
         // The next notice while the countersignature is pending.
-        lines.push(ins(
+        lines.push(step(
             "RU-5",
             "inspection_notice",
             "RU",
             "2011-05-04",
-            serde_json::json!({"id": "I2", "type": "type_two"}),
+            ins(serde_json::json!({"id": "I2", "type": "type_two"})),
         ));
         let r = fold(&spec, &lines);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         // An exhibition is subject to the start date and the pauses.
-        let ex = ins(
+        let ex = step(
             "US-E",
             "inspection_notice",
             "US",
             "2020-06-01",
-            serde_json::json!({"id": "E1", "type": "exhibition"}),
+            ins(serde_json::json!({"id": "E1", "type": "exhibition"})),
         );
         let r = fold(&spec, &[ex]);
         assert!(r.problems[0].message.contains("paused"), "{:?}", r.problems);
-        let ex = ins(
+        let ex = step(
             "US-E",
             "inspection_notice",
             "US",
             "2011-05-01",
-            serde_json::json!({"id": "E1", "type": "exhibition"}),
+            ins(serde_json::json!({"id": "E1", "type": "exhibition"})),
         );
         let r = fold(&spec, &[ex]);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
@@ -1830,54 +1819,28 @@ mod review {
     #[test]
     fn a_node_does_not_countersign_a_report_on_declared_data_that_are_not_its_database_s() {
         let spec = new_start();
-        let history = History::parse(&spec, include_str!("../../../tests/scenarios/small.jsonl")).expect("small");
+        let history = History::parse(&spec, SMALL).expect("small");
         let mut declared = site_data(&spec, &history, "US", "US-A", d("2011-05-02")).expect("site");
         *declared.counts.get_mut("icbm").expect("icbm") += 5;
-        let ins = |id: &str, kind: &str, party: &str, date: &str, b: serde_json::Value| {
-            line(id, kind, party, date, None, serde_json::json!({ "inspection": b }))
-        };
-        let mut lines = vec![
-            ins(
-                "RU-1",
-                "inspection_notice",
-                "RU",
-                "2011-05-01",
-                serde_json::json!({"id": "I1", "type": "type_one"}),
-            ),
-            ins(
-                "RU-2",
-                "site_designation",
-                "RU",
-                "2011-05-02",
-                serde_json::json!({"id": "I1", "site": "US-A", "declared": declared}),
-            ),
-            ins(
-                "RU-3",
-                "inspection_findings",
-                "RU",
-                "2011-05-02",
-                serde_json::json!({"id": "I1", "found": {"counts": {"icbm": 1}}}),
-            ),
-        ];
+        let mut lines = notice_to_findings(&declared, serde_json::json!({"counts": {"icbm": 1}}));
         let r = fold(&spec, &lines);
         let rep = report_of(&spec, r.inspection("I1").expect("I1"), d("2011-05-03")).expect("report");
         let h = report_hash(&rep);
-        lines.push(ins(
+        lines.push(step(
             "RU-4",
             "inspection_report",
             "RU",
             "2011-05-03",
-            serde_json::json!({"id": "I1", "report_sha256": h}),
+            ins(serde_json::json!({"id": "I1", "report_sha256": h})),
         ));
-        let sign = ins(
+        let sign = step(
             "US-5",
             "report_signature",
             "US",
             "2011-05-03",
-            serde_json::json!({"id": "I1", "report_sha256": h}),
+            ins(serde_json::json!({"id": "I1", "report_sha256": h})),
         );
-        let texts: Vec<String> = lines.clone();
-        let existing: Vec<Notification<'_>> = texts.iter().map(|t| parse_notification(t).expect("parses")).collect();
+        let existing: Vec<Notification<'_>> = lines.iter().map(|t| parse_notification(t).expect("parses")).collect();
         let new = vec![parse_notification(&sign).expect("parses")];
         let e = Record::check_new(&spec, Some(&history), &existing, &new).expect_err("inflated data");
         assert!(e.contains("not this database's"), "{e}");

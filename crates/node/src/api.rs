@@ -23,15 +23,21 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 
 type S = State<Arc<Shared>>;
 
-fn today(s: &Shared) -> accord_treaty::Date {
+/// The date of the node's clock.
+pub(crate) fn today(s: &Shared) -> accord_treaty::Date {
     accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
 }
 
-fn on_date(s: &Shared, q: &Params) -> Result<accord_treaty::Date, Response> {
-    match q.get("on") {
-        None => Ok(today(s)),
-        Some(d) => accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))),
-    }
+/// The `on` query parameter, if given (400 naming it when it is not a date).
+pub(crate) fn on_given(q: &Params) -> Result<Option<accord_treaty::Date>, Response> {
+    q.get("on")
+        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
+        .transpose()
+}
+
+/// The `on` query parameter, default the node's clock.
+pub(crate) fn on_date(s: &Shared, q: &Params) -> Result<accord_treaty::Date, Response> {
+    Ok(on_given(q)?.unwrap_or_else(|| today(s)))
 }
 
 fn parse_body(body: &[u8]) -> Result<serde_json::Value, Response> {

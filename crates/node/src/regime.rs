@@ -23,7 +23,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::Refused;
+use crate::api::{on_date as on, on_given, today, Refused};
 use crate::auth::Role;
 use crate::node::{error, require, who, Params, Shared};
 use crate::view::View;
@@ -59,10 +59,6 @@ pub fn record(s: &Shared) -> Result<Record, Refused> {
         .read()
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
     Ok(Record::from_jsonl(&s.spec, &v.notifications_jsonl()))
-}
-
-fn today(s: &Shared) -> Date {
-    accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
 }
 
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, Refused> {
@@ -371,18 +367,6 @@ pub fn proposals_json(r: &Record, on: Date) -> serde_json::Value {
 fn reader(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, what: &str) -> Result<(), Response> {
     let w = who(s, method, uri, headers, &[]);
     require(s, &w, &[Role::Operator, Role::PartnerReader], what).map(|_| ())
-}
-
-/// The `on` parameter, if given.
-fn on_given(q: &Params) -> Result<Option<Date>, Response> {
-    q.get("on")
-        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
-        .transpose()
-}
-
-/// The `on` parameter, default the node's clock.
-fn on(s: &Shared, q: &Params) -> Result<Date, Response> {
-    Ok(on_given(q)?.unwrap_or_else(|| today(s)))
 }
 
 /// A read of the record on a date by an operator or partner-reader.

@@ -35,7 +35,7 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             }
             let on = match &on {
                 Some(d) => super::at_node::date_arg("--on", d)?,
-                None => accord_ledger::Timestamp::from_unix(time::OffsetDateTime::now_utc().unix_timestamp()).date(),
+                None => super::today(),
             };
             let record = if at.node.is_some() {
                 Some(super::at_node::get(&at, &format!("/api/v1/proposals?on={on}"))?)
