@@ -1239,8 +1239,16 @@ mod tests {
         v.to_string()
     }
 
-    /// Russia's notice of inspection I1, the designation of US-A with `declared`, and `found`.
-    fn notice_to_findings(declared: &SiteData, found: serde_json::Value) -> Vec<String> {
+    fn ins(v: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({ "inspection": v })
+    }
+
+    fn fold(spec: &TreatySpec, lines: &[String]) -> Record {
+        Record::from_jsonl(spec, &lines.join("\n"))
+    }
+
+    /// Russia's notice of inspection I1 and its designation of US-A with `declared`.
+    fn notice_and_designation(declared: &SiteData) -> Vec<String> {
         vec![
             step(
                 "RU-1",
@@ -1256,22 +1264,20 @@ mod tests {
                 "2011-05-02",
                 ins(serde_json::json!({"id": "I1", "site": "US-A", "declared": declared})),
             ),
-            step(
-                "RU-3",
-                "inspection_findings",
-                "RU",
-                "2011-05-02",
-                ins(serde_json::json!({"id": "I1", "found": found})),
-            ),
         ]
     }
 
-    fn ins(v: serde_json::Value) -> serde_json::Value {
-        serde_json::json!({ "inspection": v })
-    }
-
-    fn fold(spec: &TreatySpec, lines: &[String]) -> Record {
-        Record::from_jsonl(spec, &lines.join("\n"))
+    /// The same, then Russia's findings `found`.
+    fn notice_to_findings(declared: &SiteData, found: serde_json::Value) -> Vec<String> {
+        let mut lines = notice_and_designation(declared);
+        lines.push(step(
+            "RU-3",
+            "inspection_findings",
+            "RU",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "found": found})),
+        ));
+        lines
     }
 
     /// New START as it stood before the 2021 extension, with nothing after: a what-if spec.
@@ -1479,29 +1485,14 @@ mod tests {
         let (n_ru, n_us) = ([1u8; 32], [2u8; 32]);
         let (v_ru, v_us) = (b"ru-value".to_vec(), b"us-value".to_vec());
         let c = |p: &str, n: &[u8; 32], v: &[u8]| hex(&inspection::commitment(p, "I1", n, v));
-        let mut lines = vec![
-            step(
-                "RU-1",
-                "inspection_notice",
-                "RU",
-                "2011-05-01",
-                ins(serde_json::json!({"id": "I1", "type": "type_one"})),
-            ),
-            step(
-                "RU-2",
-                "site_designation",
-                "RU",
-                "2011-05-02",
-                ins(serde_json::json!({"id": "I1", "site": "US-A", "declared": declared})),
-            ),
-            step(
-                "RU-3",
-                "choice_commitment",
-                "RU",
-                "2011-05-02",
-                ins(serde_json::json!({"id": "I1", "commitment": c("RU", &n_ru, &v_ru)})),
-            ),
-        ];
+        let mut lines = notice_and_designation(&declared);
+        lines.push(step(
+            "RU-3",
+            "choice_commitment",
+            "RU",
+            "2011-05-02",
+            ins(serde_json::json!({"id": "I1", "commitment": c("RU", &n_ru, &v_ru)})),
+        ));
         // A reveal before both committed is refused.
         let mut early = lines.clone();
         early.push(step(
