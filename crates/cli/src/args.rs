@@ -849,3 +849,8 @@ pub enum ProposalCommand {
         at: NodeAt,
     },
 }
+
+/// Parses a `--on` date.
+pub fn parse_on(s: &str) -> Result<accord_treaty::Date, crate::failure::Failure> {
+    accord_treaty::parse_date(s).map_err(|e| crate::failure::input(anyhow::anyhow!("--on: {e}")))
+}

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use accord_treaty::{LoadedFile, SpecError, TreatySpec};
+
 use crate::failure::{input, io, Failure};
 
 /// Reads a whole text file. A missing file is bad input (2); other failures are I/O (3).
@@ -49,4 +51,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(io)
+}
+
+/// The built-in New START, or the spec in `path` (its lifecycle file read beside it).
+pub fn load_spec(path: Option<&Path>) -> Result<TreatySpec, Failure> {
+    let Some(path) = path else {
+        return Ok(accord_treaty::builtin::new_start());
+    };
+    let text = read_text(path)?;
+    parse_spec_file(path, &text).map_err(input)
+}
+
+/// Parses a spec file, reading the files it names relative to its folder.
+pub fn parse_spec_file(path: &Path, text: &str) -> Result<TreatySpec, SpecError> {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let load = |name: &str| -> Result<LoadedFile, SpecError> {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p)
+            .map(|text| LoadedFile {
+                name: p.display().to_string(),
+                text,
+            })
+            .map_err(|e| SpecError::Unreadable {
+                file: p.display().to_string(),
+                message: e.to_string(),
+            })
+    };
+    TreatySpec::parse(&path.display().to_string(), text, &load)
 }

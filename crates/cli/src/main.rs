@@ -3,6 +3,7 @@
 //! code from the one table in docs/cli.md.
 
 mod args;
+mod clock;
 mod commands;
 mod failure;
 mod files;

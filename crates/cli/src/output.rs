@@ -147,3 +147,30 @@ pub fn unconfirmed_lines(u: &[Unconfirmed]) -> String {
     }
     out
 }
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), crate::failure::Failure> {
+    let s = serde_json::to_string_pretty(v).map_err(crate::failure::io)?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Is the output JSON?
+pub fn json(f: crate::args::Format) -> bool {
+    f == crate::args::Format::Json
+}
+
+/// "US 14657, RU 15142": notifications per Party of a simulation.
+pub fn per_party(sim: &accord_sim::Simulation) -> Vec<String> {
+    sim.spec
+        .parties
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.code,
+                sim.notifications.iter().filter(|n| n.party == p.code.as_str()).count()
+            )
+        })
+        .collect()
+}

@@ -182,7 +182,7 @@ fn exchange_survives_kill_9_and_an_offline_partner() {
     // Each log: its notifications, a public release of each of a public kind, and an
     // acknowledgement of each of the other's notifications.
     let spec = accord_treaty::builtin::new_start();
-    let releases = |ns: &[Value]| ns.iter().filter(|v| accord_node::submit::redact(&spec, v).is_some()).count();
+    let releases = |ns: &[Value]| ns.iter().filter(|v| accord_node::append::redact(&spec, v).is_some()).count();
     assert!(releases(&us_n) > 0);
     assert_eq!(a["size"], (2 * n + releases(&us_n)) as u64, "{a}");
     assert_eq!(b["size"], (2 * n + releases(&ru_n)) as u64, "{b}");

@@ -227,7 +227,7 @@ pub enum Finding {
 }
 
 impl Finding {
-    fn sort_key(&self) -> (Date, String, u32) {
+    pub(crate) fn sort_key(&self) -> (Date, String, u32) {
         match self {
             Finding::LateNotification { date, party, line, .. } | Finding::MissingNotification { date, party, line, .. } => {
                 (*date, party.clone(), *line)
@@ -422,17 +422,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Adds the findings of the inspection record by the evaluation date, in date order.
-    pub fn add_record_findings(&mut self, record: &crate::record::Record) {
-        let at = self
-            .evaluated_at
-            .unwrap_or(accord_treaty::date::add_days(record.spec.lifecycle.end_exclusive(), 36_500));
-        let found = record.findings(at);
-        let all = self.findings.get_or_insert_with(Vec::new);
-        all.extend(found);
-        all.sort_by_key(Finding::sort_key);
-    }
-
     /// True when a check failed: a violation or a finding.
     pub fn failed(&self) -> bool {
         !self.violations.is_empty() || self.findings.as_ref().is_some_and(|f| !f.is_empty())

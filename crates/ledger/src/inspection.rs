@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use accord_treaty::date::add_years;
-use accord_treaty::history::{status_on, Inspections};
+use accord_treaty::history::Inspections;
+use accord_treaty::regime::status_on;
 use accord_treaty::{Date, TreatySpec};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -6,9 +6,9 @@
 //! warheads New START counts). Pure: no I/O.
 
 use accord_treaty::date::add_years;
-use accord_treaty::history::status_on;
 use accord_treaty::proposal::{Proposal, Term};
 use accord_treaty::provenance::Unconfirmed;
+use accord_treaty::regime::status_on;
 use accord_treaty::{Date, TreatySpec};
 use serde::{Deserialize, Serialize};
 

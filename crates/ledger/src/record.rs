@@ -24,7 +24,7 @@ use accord_treaty::{Date, Effect, InspectionStep, MissileChoice, NegotiationStep
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::compliance::Finding;
+use crate::compliance::{Finding, Report as ComplianceReport};
 use crate::history::History;
 use crate::inspection::{self, treaty_year, Register, Reveal};
 use crate::notification::{parse_notification, Findings, InspectionBody, Notification, SiteData};
@@ -543,11 +543,11 @@ impl Record {
             .collect()
     }
 
-    /// The regime's status on `on` under the record: [`accord_treaty::history::status_on`] with
+    /// The regime's status on `on` under the record: [`accord_treaty::regime::status_on`] with
     /// the agreed extensions in the lifecycle, and the record's open proposals beside the
     /// history's.
     pub fn status_on(&self, on: Date) -> RecordStatus {
-        let mut regime = accord_treaty::history::status_on(&self.spec, on);
+        let mut regime = accord_treaty::regime::status_on(&self.spec, on);
         for p in self.open_on(on) {
             regime.open_proposals.push(accord_treaty::history::RestsOn {
                 date: p.proposal.date,
@@ -1210,6 +1210,20 @@ impl Record {
                 Ok(())
             }
         }
+    }
+}
+
+impl ComplianceReport {
+    /// Adds the findings of the inspection record by the evaluation date, in date order.
+    /// (Here rather than in `compliance`, which knows nothing of the record.)
+    pub fn add_record_findings(&mut self, record: &Record) {
+        let at = self
+            .evaluated_at
+            .unwrap_or(accord_treaty::date::add_days(record.spec.lifecycle.end_exclusive(), 36_500));
+        let found = record.findings(at);
+        let all = self.findings.get_or_insert_with(Vec::new);
+        all.extend(found);
+        all.sort_by_key(Finding::sort_key);
     }
 }
 

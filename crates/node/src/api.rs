@@ -7,38 +7,23 @@
 //! already logged with the same content answers with its existing receipt (a retry is
 //! harmless), with other content 409; `received` is never taken from a sender.
 
+use crate::append::submit_items;
 use crate::auth::Role;
-use crate::node::{error, require, who, Params, Shared};
+use crate::http::extract::on_date;
+use crate::http::extract::{error, require, who, Params};
+use crate::state::Shared;
 use accord_ledger::replay::replay;
 use accord_logstore::store::Store;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The OpenAPI description of the node's HTTP API.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
 type S = State<Arc<Shared>>;
-
-/// The date of the node's clock.
-pub(crate) fn today(s: &Shared) -> accord_treaty::Date {
-    accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
-}
-
-/// The `on` query parameter, if given (400 naming it when it is not a date).
-pub(crate) fn on_given(q: &Params) -> Result<Option<accord_treaty::Date>, Response> {
-    q.get("on")
-        .map(|d| accord_treaty::parse_date(d).map_err(|e| error(StatusCode::BAD_REQUEST, format!("on: {d:?}: {e}"))))
-        .transpose()
-}
-
-/// The `on` query parameter, default the node's clock.
-pub(crate) fn on_date(s: &Shared, q: &Params) -> Result<accord_treaty::Date, Response> {
-    Ok(on_given(q)?.unwrap_or_else(|| today(s)))
-}
 
 fn parse_body(body: &[u8]) -> Result<serde_json::Value, Response> {
     serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not JSON: {e}")))
@@ -54,7 +39,7 @@ pub async fn validate(State(s): S, method: Method, uri: Uri, headers: HeaderMap,
         Ok(v) => v,
         Err(r) => return r,
     };
-    match crate::submit::validate(&s.spec, &v.to_string(), &s.cfg.party) {
+    match crate::append::validate(&s.spec, &v.to_string(), &s.cfg.party) {
         Ok(_) => axum::Json(serde_json::json!({"valid": true})).into_response(),
         Err(e) => axum::Json(serde_json::json!({"valid": false, "problem": e})).into_response(),
     }
@@ -88,7 +73,7 @@ pub async fn compose(State(s): S, method: Method, uri: Uri, headers: HeaderMap, 
         "id": id, "kind": o.get("kind").cloned().unwrap_or(serde_json::Value::Null), "party": s.cfg.party,
         "date": o.get("date").cloned().unwrap_or(serde_json::Value::Null), "body": o.get("body").cloned().unwrap_or(serde_json::json!({})),
     });
-    match crate::submit::validate(&s.spec, &n.to_string(), &s.cfg.party) {
+    match crate::append::validate(&s.spec, &n.to_string(), &s.cfg.party) {
         Ok(_) => axum::Json(serde_json::json!({"notification": n, "valid": true})).into_response(),
         Err(e) => axum::Json(serde_json::json!({"notification": n, "valid": false, "problem": e})).into_response(),
     }
@@ -113,183 +98,6 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
         Ok(receipts) => axum::Json(serde_json::json!({"receipts": receipts})).into_response(),
         Err((code, e)) => error(code, e),
     }
-}
-
-/// A refusal: status and message (naming the field).
-pub type Refused = (StatusCode, String);
-
-/// Validates and logs notifications, all or none: the receipts, in order. Inspection and
-/// negotiation steps are checked against the record of both Parties (the rules of the
-/// inspection or negotiation, crates/ledger/src/record.rs) under the append lock, and are
-/// logged before the lock is let go, so that two steps cannot both pass against the same record.
-pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single: bool) -> Result<Vec<Option<serde_json::Value>>, Refused> {
-    let now = s.clock.now();
-    let mut seen = HashSet::new();
-    let mut fresh: Vec<(usize, String, serde_json::Value)> = Vec::new();
-    let mut receipts: Vec<Option<serde_json::Value>> = vec![None; items.len()];
-    for (i, mut n) in items.into_iter().enumerate() {
-        let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
-        let Some(o) = n.as_object_mut() else {
-            return Err((StatusCode::BAD_REQUEST, at("not an object".into())));
-        };
-        if !o.contains_key("sent") {
-            o.insert("sent".into(), serde_json::Value::String(crate::clock::rfc3339(now)));
-        }
-        if let Some(sent) = o.get("sent").and_then(|v| v.as_str()) {
-            match crate::view::parse_time(sent) {
-                Ok(t) if t > now => {
-                    return Err((
-                        StatusCode::BAD_REQUEST,
-                        at(format!("sent: {sent} is after this node's clock ({})", crate::clock::rfc3339(now))),
-                    ))
-                }
-                _ => {}
-            }
-        }
-        let n = match crate::submit::validate(&s.spec, &n.to_string(), &s.cfg.party) {
-            Ok(n) => n,
-            Err(e) => return Err((StatusCode::BAD_REQUEST, at(e))),
-        };
-        let id = n.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned();
-        if !seen.insert(id.clone()) {
-            return Err((StatusCode::BAD_REQUEST, at(format!("id: {id} appears twice in this submission"))));
-        }
-        let existing = s
-            .view
-            .read()
-            .ok()
-            .and_then(|v| v.own_index(&id).map(|ix| (ix, v.own_notification(ix))));
-        match existing {
-            Some((ix, Some(old))) => {
-                // The same notification again (its `sent` aside, which a retry may restamp).
-                let strip = |v: &serde_json::Value| {
-                    let mut v = v.clone();
-                    if let Some(o) = v.as_object_mut() {
-                        o.remove("sent");
-                    }
-                    v
-                };
-                if strip(&old) != strip(&n) {
-                    return Err((
-                        StatusCode::CONFLICT,
-                        at(format!("id: {id} is already logged (entry {ix}) with other content")),
-                    ));
-                }
-                receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
-            }
-            _ => fresh.push((i, id, n)),
-        }
-    }
-    if !fresh.is_empty() {
-        let s2 = s.clone();
-        let to_prepare: Vec<serde_json::Value> = fresh.iter().map(|(_, _, n)| n.clone()).collect();
-        let prepared = tokio::task::spawn_blocking(move || {
-            to_prepare
-                .into_iter()
-                .map(|n| {
-                    let blob = accord_tlog::entry::canonical_json(&n).ok();
-                    crate::submit::prepare(&s2.nd.dir, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
-                        let by_hash = p.notification.is_null();
-                        (p, if by_hash { blob } else { None })
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await;
-        let prepared = match prepared {
-            Ok(Ok(p)) => p,
-            Ok(Err(crate::submit::SubmitError::Invalid(e))) => return Err((StatusCode::BAD_REQUEST, e)),
-            Ok(Err(e)) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-            Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-        };
-        let party = s.cfg.party.clone();
-        let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
-        // For each entry built: the position in `fresh` of the notification it logs, or None
-        // for a public release.
-        let mut meta: Vec<Option<usize>> = Vec::new();
-        for (k, (p, blob)) in prepared.into_iter().enumerate() {
-            let party2 = party.clone();
-            let logged: Arc<std::sync::Mutex<Option<(u64, accord_tlog::Hash)>>> = Arc::default();
-            let slot = logged.clone();
-            builds.push(Box::new(move |i: u64| {
-                let b = crate::submit::encode(&party2, i, crate::submit::salt(), &p).map_err(|e| e.to_string())?;
-                if let Ok(mut l) = slot.lock() {
-                    *l = Some((i, accord_tlog::leaf_hash(&b)));
-                }
-                Ok((b, blob))
-            }));
-            meta.push(Some(k));
-            // A public kind: its public part as a release of its own, right after it.
-            if let Some(public) = crate::submit::redact(&s.spec, &fresh[k].2) {
-                let (party3, origin) = (party.clone(), s.origin.clone());
-                builds.push(Box::new(move |i: u64| {
-                    let (index, leaf_hash) = logged
-                        .lock()
-                        .ok()
-                        .and_then(|l| *l)
-                        .ok_or("internal: the released entry was not built")?;
-                    let of = accord_tlog::entry::EntryRef { origin, index, leaf_hash };
-                    let e = accord_tlog::entry::Envelope::release(&party3, i, crate::submit::salt(), of, public);
-                    accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
-                }));
-                meta.push(None);
-            }
-        }
-        // Under the append lock: no other request has logged or queued these ids meanwhile
-        // (concurrent submissions share group commits, so the check above is not enough).
-        let ids: Vec<String> = fresh.iter().map(|(_, id, _)| id.clone()).collect();
-        let steps: Vec<serde_json::Value> = fresh
-            .iter()
-            .filter(|(_, _, n)| {
-                n["kind"]
-                    .as_str()
-                    .is_some_and(|k| accord_ledger::record::step_of(&s.spec, k).is_some())
-            })
-            .map(|(_, _, n)| n.clone())
-            .collect();
-        let queued = s
-            .append_with(steps.is_empty(), |sh: &crate::node::Shared| {
-                let v = sh
-                    .view
-                    .read()
-                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
-                if !steps.is_empty() {
-                    crate::regime::check_steps(&sh.spec, &v, &steps).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
-                }
-                let mut fl = sh
-                    .in_flight
-                    .lock()
-                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "in-flight ids poisoned".to_string()))?;
-                if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
-                    return Err((
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("id: {id} is being logged by another request; retry for its receipt"),
-                    ));
-                }
-                fl.extend(ids.iter().cloned());
-                Ok(builds)
-            })
-            .await;
-        let done = queued?;
-        if let Ok(mut fl) = s.in_flight.lock() {
-            for id in &ids {
-                fl.remove(id);
-            }
-        }
-        let done = match done {
-            Ok(d) => d,
-            Err(e) => return Err((StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}"))),
-        };
-        crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
-        for (m, r) in meta.iter().zip(done) {
-            let Some(k) = m else { continue };
-            let (i, id, _) = &fresh[*k];
-            receipts[*i] = Some(serde_json::json!({
-                "id": id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
-            }));
-        }
-    }
-    Ok(receipts)
 }
 
 fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
@@ -496,7 +304,7 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
     let out = tokio::task::spawn_blocking(move || {
         s2.with_reader(|r| {
             let (path, note, _) = accord_logstore::log::prove_inclusion(r, index, Some(fin)).map_err(|e| e.to_string())?;
-            let note = crate::node::cosigned_note(r, &note, fin)?;
+            let note = crate::state::cosigned_note(r, &note, fin)?;
             let entry = r.entry(index).map_err(|e| e.to_string())?;
             Ok(accord_tlog::proof::TlogProof {
                 extra: Some(entry),

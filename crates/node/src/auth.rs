@@ -10,6 +10,7 @@
 //! replay is refused, also across a restart). Tokens and session ids are stored only as their
 //! SHA-256; a token is shown once, when made.
 
+use crate::clock::Entropy;
 use accord_tlog::{SignerKey, VerifierKey};
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
@@ -324,8 +325,8 @@ impl Tokens {
     }
 
     /// Makes a token for `role`; returns it (the only time it is seen).
-    pub fn make(&self, role: Role, name: &str, now: i64) -> Result<String, String> {
-        let raw: [u8; 24] = rand::random();
+    pub fn make(&self, role: Role, name: &str, now: i64, entropy: &Entropy) -> Result<String, String> {
+        let raw: [u8; 24] = entropy.bytes();
         let token = format!("accord_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
         let c = self.conn.lock().map_err(|_| "token store poisoned")?;
         c.execute(
@@ -347,9 +348,9 @@ impl Tokens {
     }
 
     /// Exchanges a token for a session id valid until `now + SESSION_SECS`.
-    pub fn session(&self, token: &str, now: i64) -> Option<(String, Role)> {
+    pub fn session(&self, token: &str, now: i64, entropy: &Entropy) -> Option<(String, Role)> {
         let role = self.role(token)?;
-        let raw: [u8; 24] = rand::random();
+        let raw: [u8; 24] = entropy.bytes();
         let sid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         let c = self.conn.lock().ok()?;
         c.execute("DELETE FROM sessions WHERE expires < ?1", [now]).ok()?;
@@ -486,10 +487,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("node.db");
         let t = Tokens::open(&path).expect("open");
-        let tok = t.make(Role::Operator, "ops", 1).expect("make");
+        let e = Entropy::seeded(1);
+        let tok = t.make(Role::Operator, "ops", 1, &e).expect("make");
         assert_eq!(t.role(&tok), Some(Role::Operator));
         assert_eq!(t.role("accord_wrong"), None);
-        let (sid, role) = t.session(&tok, 10).expect("session");
+        let (sid, role) = t.session(&tok, 10, &e).expect("session");
         assert_eq!(role, Role::Operator);
         assert_eq!(t.session_role(&sid, 11), Some(Role::Operator));
         assert_eq!(t.session_role(&sid, 10 + SESSION_SECS + 1), None);

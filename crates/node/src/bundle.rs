@@ -18,7 +18,7 @@
 
 use crate::exchange::{acknowledge, bare, create_mirror, fork, take};
 use crate::metrics::Metrics;
-use crate::node::{cosigned_note, Shared};
+use crate::state::{cosigned_note, Shared};
 use accord_logstore::mirror::MirrorError;
 use accord_logstore::store::{Hashes, Store};
 use accord_tlog::bundle::{self, BundleError, Contents};
@@ -158,7 +158,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Stri
         .map_err(|e| e.to_string())?;
         let mut blobs = std::collections::BTreeMap::new();
         for e in &entries {
-            if let Some(h) = crate::node::by_hash(e) {
+            if let Some(h) = crate::state::by_hash(e) {
                 let b = s.nd.dir.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
                 blobs.insert(h, b);
             }
@@ -328,7 +328,7 @@ pub async fn import(s: &Arc<Shared>, bytes: axum::body::Bytes) -> Result<Importe
         let entries: Vec<Vec<u8>> = c.entries[skip..].to_vec();
         let mut blobs = Vec::with_capacity(entries.len());
         for e in &entries {
-            blobs.push(crate::node::by_hash(e).and_then(|h| c.blobs.get(&h).cloned()));
+            blobs.push(crate::state::by_hash(e).and_then(|h| c.blobs.get(&h).cloned()));
         }
         // The blobs on disk first (content-addressed: a crash leaves only unused files).
         let (s2, to_store) = (s.clone(), blobs.iter().flatten().cloned().collect::<Vec<_>>());
@@ -401,17 +401,17 @@ pub async fn get_bundle(
     method: axum::http::Method,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
-    q: crate::node::Params,
+    q: crate::http::extract::Params,
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    let w = crate::node::who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = crate::node::require(&s, &w, &[crate::auth::Role::Operator], "exporting a bundle") {
+    let w = crate::http::extract::who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = crate::http::extract::require(&s, &w, &[crate::auth::Role::Operator], "exporting a bundle") {
         return r;
     }
     let from = match q.get("from").map(|v| v.parse::<u64>()) {
         None => None,
         Some(Ok(n)) => Some(n),
-        Some(Err(_)) => return crate::node::error(axum::http::StatusCode::BAD_REQUEST, "from: not a number"),
+        Some(Err(_)) => return crate::http::extract::error(axum::http::StatusCode::BAD_REQUEST, "from: not a number"),
     };
     let s2 = s.clone();
     match tokio::task::spawn_blocking(move || export(&s2, from)).await {
@@ -426,9 +426,11 @@ pub async fn get_bundle(
             bytes,
         )
             .into_response(),
-        Ok(Err(e)) if e.starts_with("--from") => crate::node::error(axum::http::StatusCode::BAD_REQUEST, e.replacen("--from", "from", 1)),
-        Ok(Err(e)) => crate::node::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e),
-        Err(e) => crate::node::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) if e.starts_with("--from") => {
+            crate::http::extract::error(axum::http::StatusCode::BAD_REQUEST, e.replacen("--from", "from", 1))
+        }
+        Ok(Err(e)) => crate::http::extract::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => crate::http::extract::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 
@@ -441,19 +443,19 @@ pub async fn post_bundle(
     // An operator's token or session, checked before the body is read (an operator never
     // signs with a node key, so the body plays no part in who asks).
     let (parts, body) = req.into_parts();
-    let w = crate::node::who(&s, &parts.method, &parts.uri, &parts.headers, b"");
-    if let Err(r) = crate::node::require(&s, &w, &[crate::auth::Role::Operator], "importing a bundle") {
+    let w = crate::http::extract::who(&s, &parts.method, &parts.uri, &parts.headers, b"");
+    if let Err(r) = crate::http::extract::require(&s, &w, &[crate::auth::Role::Operator], "importing a bundle") {
         return r;
     }
     let body = match axum::body::to_bytes(body, MAX_BUNDLE).await {
         Ok(b) => b,
-        Err(e) => return crate::node::error(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")),
+        Err(e) => return crate::http::extract::error(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")),
     };
     match import(&s, body).await {
         Ok(done) => axum::Json(done).into_response(),
         Err(e) => {
             tracing::warn!("bundle import refused: {e}");
-            crate::node::error(
+            crate::http::extract::error(
                 axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
                 e.to_string(),
             )

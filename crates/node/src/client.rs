@@ -5,6 +5,7 @@
 //! replay; a response is returned with its status, and only transport failures are errors.
 
 use crate::auth::{sign, RequestParts};
+use crate::clock::Ambient;
 use accord_tlog::SignerKey;
 use base64::Engine as _;
 
@@ -15,6 +16,7 @@ pub struct Peer {
     base: String,
     authority: String,
     key: SignerKey,
+    ambient: Ambient,
 }
 
 /// A response.
@@ -28,7 +30,7 @@ pub struct Response {
 
 impl Peer {
     /// A peer at `base` (e.g. `http://127.0.0.1:7402`), signing with `key`.
-    pub fn new(http: reqwest::Client, base: &str, key: SignerKey) -> Result<Peer, String> {
+    pub fn new(http: reqwest::Client, base: &str, key: SignerKey, ambient: Ambient) -> Result<Peer, String> {
         let base = base.trim_end_matches('/').to_owned();
         let authority = base
             .split_once("://")
@@ -39,6 +41,7 @@ impl Peer {
             base,
             authority,
             key,
+            ambient,
         })
     }
 
@@ -50,8 +53,8 @@ impl Peer {
     /// Sends a signed request; `path_query` is the path with any query.
     pub async fn send(&self, method: &str, path_query: &str, body: Vec<u8>, content_type: &str) -> Result<Response, String> {
         let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-        let created = crate::clock::Clock::System.now();
-        let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let created = self.ambient.wall.now();
+        let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.ambient.entropy.bytes::<16>());
         let parts = RequestParts {
             method,
             authority: &self.authority,

@@ -20,8 +20,9 @@
 use crate::auth::Role;
 use crate::client::Peer;
 use crate::clock::rfc3339;
+use crate::http::extract::{error, require, who, Params};
 use crate::metrics::Metrics;
-use crate::node::{error, require, who, Params, Shared};
+use crate::state::Shared;
 use crate::view::Given;
 use accord_logstore::mirror::{Mirror, MirrorError};
 use accord_logstore::sqlite::SqliteStore;
@@ -48,7 +49,7 @@ pub fn bare(note: &[u8], key: &VerifierKey) -> Result<Vec<u8>, String> {
 
 /// Runs the follower until `stop` fires.
 pub async fn follow(s: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let peer = match Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone()) {
+    let peer = match Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone(), s.ambient.clone()) {
         Ok(p) => p,
         Err(e) => {
             s.alert("config", e);
@@ -125,7 +126,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         let mut entries: Vec<Vec<u8>> = Vec::with_capacity((to - held) as usize);
         while (held + entries.len() as u64) < to {
             let start = held + entries.len() as u64;
-            let end = to.min(start + crate::node::MAX_RANGE);
+            let end = to.min(start + crate::state::MAX_RANGE);
             let path = format!("/api/v1/entries?start={start}&end={end}");
             let r = peer.get(&path).await?;
             if r.status != 200 {
@@ -140,7 +141,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         // The blobs the new entries name, each checked against its hash, on disk first.
         let mut blobs = Vec::with_capacity(entries.len());
         for e in &entries {
-            let blob = match crate::node::by_hash(e) {
+            let blob = match crate::state::by_hash(e) {
                 Some(h) => {
                     let b = match s.nd.dir.blob(&h) {
                         Ok(b) => b,
@@ -248,7 +249,7 @@ pub(crate) async fn take(
             None if !env.notification.is_null() => env.notification.to_string(),
             None => continue,
         };
-        if let Err(why) = crate::submit::validate(&s.spec, &text, &s.cfg.partner.party) {
+        if let Err(why) = crate::append::validate(&s.spec, &text, &s.cfg.partner.party) {
             problems.push(crate::view::Problem {
                 party: s.cfg.partner.party.clone(),
                 index: held + k as u64,
@@ -264,7 +265,7 @@ pub(crate) async fn take(
             }
             // Each public release must be exactly the public part of the entry it names.
             for (i, release, source) in v.partner_releases(held) {
-                let expected = source.as_deref().and_then(|n| crate::submit::redact(&s.spec, n));
+                let expected = source.as_deref().and_then(|n| crate::append::redact(&s.spec, n));
                 if expected.as_ref() != Some(&*release) {
                     problems.push(crate::view::Problem {
                         party: s.cfg.partner.party.clone(),
@@ -293,17 +294,18 @@ pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
     // What to acknowledge is decided under the append lock, held until the acknowledgements
     // are in the view: two callers (the follower, an import) never acknowledge one entry twice.
     let done = s
-        .append_with(false, |sh: &Shared| -> Result<Vec<crate::node::EntryBuild>, String> {
+        .append_with(false, |sh: &Shared| -> Result<Vec<crate::state::EntryBuild>, String> {
             let v = sh.view.read().map_err(|_| "view poisoned")?;
-            let mut builds: Vec<crate::node::EntryBuild> = Vec::new();
+            let mut builds: Vec<crate::state::EntryBuild> = Vec::new();
             for j in v.to_acknowledge() {
                 let leaf = v.partner_leaf(j).ok_or("internal: a mirrored entry without a leaf")?;
                 let (party, origin, now) = (sh.cfg.party.clone(), origin.clone(), now.clone());
+                let salt = crate::append::salt(&sh.ambient.entropy);
                 builds.push(Box::new(move |i| {
                     let e = Envelope::ack(
                         &party,
                         i,
-                        crate::submit::salt(),
+                        salt,
                         EntryRef {
                             origin,
                             index: j,
@@ -354,7 +356,7 @@ struct Target {
 /// Runs one pusher per cosigner until `stop` fires.
 pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) {
     let mut targets = Vec::new();
-    if let Ok(p) = Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone()) {
+    if let Ok(p) = Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone(), s.ambient.clone()) {
         targets.push(Target {
             peer: p,
             path: "/witness/add-checkpoint",
@@ -363,7 +365,7 @@ pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) 
         });
     }
     for (i, w) in s.cfg.witnesses.iter().enumerate() {
-        if let Ok(p) = Peer::new(s.http.clone(), &w.url, s.node_key.clone()) {
+        if let Ok(p) = Peer::new(s.http.clone(), &w.url, s.node_key.clone(), s.ambient.clone()) {
             targets.push(Target {
                 peer: p,
                 path: "/add-checkpoint",
@@ -645,31 +647,4 @@ pub fn status_json(s: &Shared) -> serde_json::Value {
         "alerts": alerts,
         "problems": problems,
     })
-}
-
-/// Serves a node on `listener` until `shutdown` resolves; then stops the exchange and the
-/// sequencer (every acknowledged entry is already durable).
-pub async fn serve(
-    s: Arc<Shared>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let follower = tokio::spawn(follow(s.clone(), stop_rx.clone()));
-    let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
-    let app = crate::node::router(s.clone());
-    let stop2 = stop_tx.clone();
-    let res = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop2.send(true);
-        })
-        .await
-        .map_err(|e| e.to_string());
-    let _ = stop_tx.send(true);
-    let _ = follower.await;
-    let _ = pushers.await;
-    let s2 = s.clone();
-    let _ = tokio::task::spawn_blocking(move || s2.stop()).await;
-    res
 }

@@ -10,16 +10,17 @@
 #![allow(clippy::result_large_err)]
 
 pub mod api;
+pub mod append;
 pub mod auth;
 pub mod bundle;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod exchange;
+pub mod http;
 pub mod metrics;
-pub mod node;
 pub mod regime;
-pub mod submit;
+pub mod state;
 pub mod view;
 pub mod witness;
 

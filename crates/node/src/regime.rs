@@ -5,7 +5,7 @@
 //! record read back (inspections, quotas, exemptions, reports in both languages, proposals,
 //! agreements, and the treaty's status with what the record agreed).
 //!
-//! Invariants: a step is logged only through [`crate::api::submit_items`], which checks it
+//! Invariants: a step is logged only through [`crate::append::submit_items`], which checks it
 //! against the record under the append lock ([`check_steps`]); composing changes nothing; a
 //! commit-reveal value is written to `choices/` (mode 0600, durably) before its commitment is
 //! logged, so a reveal can always follow a logged commitment.
@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use accord_ledger::notification::{parse_notification, Findings, Notification};
-use accord_ledger::record::{hex, report_hash, report_of, site_data, steps_of, unhex, Record};
+use accord_ledger::notification::Findings;
+use accord_ledger::record::{hex, report_hash, report_of, site_data, unhex, Record};
 use accord_ledger::report::Lang;
 use accord_treaty::proposal::{Proposal, ProposalBody};
 use accord_treaty::{Date, Effect, InspectionStep, NegotiationStep, TreatySpec};
@@ -23,33 +23,16 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::{on_date as on, on_given, today, Refused};
+use crate::append::Refused;
 use crate::auth::Role;
-use crate::node::{error, require, who, Params, Shared};
-use crate::view::View;
+use crate::http::extract::{error, require, who, Params};
+use crate::http::extract::{on_date as on, on_given, today};
+use crate::state::Shared;
 
 type S = State<Arc<Shared>>;
 
 fn bad(m: impl Into<String>) -> Refused {
     (StatusCode::BAD_REQUEST, m.into())
-}
-
-/// Checks steps about to be logged by this node against the record both Parties' logs hold.
-pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
-    let existing = steps_of(spec, &v.notifications_jsonl());
-    let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
-    let parsed: Vec<Notification<'_>> = texts
-        .iter()
-        .map(|t| parse_notification(t).map_err(|p| format!("field {}: {}", p.field, p.message)))
-        .collect::<Result<_, _>>()?;
-    let designates = parsed.iter().any(|n| {
-        matches!(
-            accord_ledger::record::step_of(spec, &n.kind),
-            Some(Effect::Inspection(InspectionStep::Designation | InspectionStep::Signature))
-        )
-    });
-    let history = if designates { Some(v.history(spec)?) } else { None };
-    Record::check_new(spec, history.as_ref(), &existing, &parsed).map(|_| ())
 }
 
 /// The record of both Parties as this node holds it.
@@ -131,8 +114,8 @@ fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Ref
     if !create {
         return Err(bad(format!("inspection.id: this node holds no commitment for {id} (commit first)")));
     }
-    let nonce: [u8; 32] = rand::random();
-    let value: [u8; 32] = rand::random();
+    let nonce: [u8; 32] = s.ambient.entropy.bytes();
+    let value: [u8; 32] = s.ambient.entropy.bytes();
     std::fs::create_dir_all(choices_dir(s)).map_err(internal)?;
     let tmp = path.with_extension("tmp");
     {
@@ -252,7 +235,7 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
     };
     let kind = kind_for(&s.spec, Effect::Inspection(effect))?;
     let n = notification(s, &kind, &id, date, body);
-    let receipts = crate::api::submit_items(s, vec![n.clone()], true).await?;
+    let receipts = crate::append::submit_items(s, vec![n.clone()], true).await?;
     let after = record(s)?;
     Ok(serde_json::json!({
         "notification": n,
@@ -321,7 +304,7 @@ pub async fn proposal_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<se
     };
     let kind = kind_for(&s.spec, Effect::Negotiation(effect))?;
     let n = notification(s, &kind, &key, date, body);
-    let receipts = crate::api::submit_items(s, vec![n.clone()], true).await?;
+    let receipts = crate::append::submit_items(s, vec![n.clone()], true).await?;
     let after = record(s)?;
     Ok(serde_json::json!({
         "notification": n,

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod proposal;
 pub mod provenance;
 mod raw;
+pub mod regime;
 pub mod spec;
 
 pub use catalogue::{Catalogue, Deadline, Due, Effect, Field, InspectionStep, NegotiationStep, NotificationKind, Visibility};

@@ -146,7 +146,7 @@ pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
 }
 
 /// A node's refusal as a failure: a server error is I/O, anything else bad input.
-fn failure(data: &std::path::Path, (code, e): accord_node::api::Refused) -> Failure {
+fn failure(data: &std::path::Path, (code, e): accord_node::append::Refused) -> Failure {
     let f = anyhow!("{}: {e}", data.display());
     if code.is_server_error() {
         io(f)

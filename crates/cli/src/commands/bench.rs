@@ -8,9 +8,9 @@ use accord_ledger::replay::replay;
 use accord_ledger::History;
 use accord_treaty::TreatySpec;
 
-use super::{json, print_json};
 use crate::args::{BenchArgs, Format};
 use crate::failure::{input, Outcome};
+use crate::output::{json, print_json};
 
 fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut out = None;

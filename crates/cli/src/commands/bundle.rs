@@ -4,16 +4,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use accord_node::node::Shared;
+use accord_node::state::Shared;
 use accord_node::{Clock, NodeConfig};
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 
 use super::serve::{init_tracing, runtime};
-use super::{json, print_json};
 use crate::args::{BundleCommand, Format, NodeAt};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
 use crate::files::write_atomic;
+use crate::output::{json, print_json};
 
 pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
     match c {

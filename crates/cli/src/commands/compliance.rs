@@ -5,10 +5,12 @@ use accord_ledger::published::{parse_published, published_report};
 use accord_ledger::replay::replay;
 use accord_treaty::TreatySpec;
 
-use super::{json, parse_on, print_json, today};
+use crate::args::parse_on;
 use crate::args::{ComplianceArgs, Format};
+use crate::clock::today;
 use crate::failure::{input, io, Outcome, CHECK_FAILED};
 use crate::output::{compliance_table, finding_line, unconfirmed_lines};
+use crate::output::{json, print_json};
 
 pub fn run(a: ComplianceArgs, spec: &TreatySpec, format: Format) -> Outcome {
     let report = if let Some(csv) = &a.aggregates {

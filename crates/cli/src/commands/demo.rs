@@ -12,10 +12,10 @@ use accord_ledger::History;
 use accord_sim::{simulate, Basis, Config};
 use accord_treaty::TreatySpec;
 
-use super::{json, print_json};
 use crate::args::{DemoArgs, Format};
 use crate::failure::{input, Outcome};
 use crate::output::{compliance_table, finding_line, table, unconfirmed_lines};
+use crate::output::{json, print_json};
 
 /// The demo's synthetic history: New START's, from `seed`, with the default configuration.
 pub fn synthetic(spec: &TreatySpec, seed: u64) -> Result<accord_sim::Simulation, crate::failure::Failure> {
@@ -75,7 +75,7 @@ pub fn offline(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
         })
         .collect();
     print!("{}", table(&["date", "event", ""], &rows));
-    let per = super::per_party(&sim);
+    let per = crate::output::per_party(&sim);
     println!(
         "\nGenerated {} notifications ({}) item by item in {} ms; replayed them and checked compliance in {} ms.",
         sim.notifications.len(),

@@ -18,7 +18,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use accord_ledger::notification::{Notification, Timestamp};
-use accord_node::node::NodeDir;
+use accord_node::state::NodeDir;
 use accord_treaty::{Due, TreatySpec};
 use anyhow::anyhow;
 use tokio::io::AsyncBufReadExt;
@@ -104,9 +104,7 @@ fn fresh_root(a: &DemoArgs) -> Result<PathBuf, Failure> {
     let root = match &a.data {
         Some(d) => d.clone(),
         None => {
-            let ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis());
+            let ms = crate::clock::now_millis();
             std::env::temp_dir().join(format!("accord-demo-{ms}"))
         }
     };
@@ -252,7 +250,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         .init("accord.example/ru/new-start", "RU")
         .map_err(|e| io(anyhow!("{e}")))?;
     std::fs::create_dir_all(&w_dir).map_err(|e| io(anyhow!("{e}")))?;
-    let wkey = accord_tlog::SignerKey::from_seed("witness.example", accord_tlog::note::ALG_COSIGNATURE_V1, rand::random())
+    let wkey = accord_tlog::SignerKey::from_seed("witness.example", accord_tlog::note::ALG_COSIGNATURE_V1, crate::clock::random())
         .map_err(|e| io(anyhow!("{e}")))?;
     accord_logstore::dir::create_key_file(&w_dir.join("witness.key"), &wkey).map_err(io)?;
     {

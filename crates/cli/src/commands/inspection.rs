@@ -7,9 +7,9 @@ use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 
 use super::at_node::{self, date_arg, Area};
-use super::{json, print_json};
 use crate::args::{Format, InspectionCommand, NodeAt, StepAt};
 use crate::failure::{input, io, Failure, Outcome};
+use crate::output::{json, print_json};
 
 fn request(step: &str, s: &StepAt) -> Result<serde_json::Value, Failure> {
     let mut req = serde_json::json!({"step": step, "id": s.id});
@@ -129,7 +129,7 @@ pub fn run(c: InspectionCommand, spec: &TreatySpec, format: Format) -> Outcome {
 fn listing(at: &NodeAt, on: Option<&str>, spec: &TreatySpec) -> Result<serde_json::Value, Failure> {
     let on = match on {
         Some(d) => date_arg("--on", d)?,
-        None => super::today(),
+        None => crate::clock::today(),
     };
     if at.node.is_some() {
         at_node::get(at, &format!("/api/v1/inspections?on={on}"))

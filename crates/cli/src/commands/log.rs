@@ -1,5 +1,5 @@
 //! `accord log ...`: a Party's transparency log on disk (crates/logstore) and the formats of
-//! crates/tlog. This module reads files, the clock and the OS random generator, and maps errors
+//! crates/tlog. This module reads files, the clock and the OS random generator (through `crate::clock`), and maps errors
 //! to exit codes; everything else happens in those crates.
 
 use std::io::{BufRead, Read, Write};
@@ -20,11 +20,10 @@ use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, VerifierKey};
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
-use rand::RngCore;
 
-use super::{json, print_json};
 use crate::args::{Format, LogCommand, ProveCommand};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
+use crate::output::{json, print_json};
 
 pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
     match c {
@@ -122,12 +121,6 @@ fn b64(h: &Hash) -> String {
     B64.encode(h.0)
 }
 
-fn random<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
-    rand::rngs::OsRng.fill_bytes(&mut b);
-    b
-}
-
 fn init(dir: &Path, origin: &str, party: &str, spec: &TreatySpec, format: Format) -> Outcome {
     if spec.party(party).is_none() {
         let codes: Vec<&str> = spec.parties.iter().map(|p| p.code.as_str()).collect();
@@ -143,7 +136,7 @@ fn init(dir: &Path, origin: &str, party: &str, spec: &TreatySpec, format: Format
         )));
     }
     let d = DataDir::new(dir);
-    let (log, _lock) = d.init(origin, party, random::<32>()).map_err(dir_err)?;
+    let (log, _lock) = d.init(origin, party, crate::clock::random::<32>()).map_err(dir_err)?;
     let vkey = log.verifier().to_string();
     if json(format) {
         print_json(&serde_json::json!({
@@ -256,7 +249,7 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
 }
 
 fn encode_entry(party: &str, seq: u64, p: &Prepared) -> Result<Vec<u8>, entry::EntryError> {
-    let mut e = Envelope::new(party, seq, random::<16>(), p.notification.clone());
+    let mut e = Envelope::new(party, seq, crate::clock::random::<16>(), p.notification.clone());
     e.refs = p.refs.clone();
     e.attachments = p.attachments.clone();
     entry::encode(&e)

@@ -5,9 +5,9 @@ use accord_ledger::notification::parse_notification;
 use accord_ledger::LedgerError;
 use accord_treaty::TreatySpec;
 
-use super::{json, print_json};
 use crate::args::{Format, NotificationCommand};
 use crate::failure::{input, Outcome};
+use crate::output::{json, print_json};
 
 pub fn run(c: NotificationCommand, spec: &TreatySpec, format: Format) -> Outcome {
     let NotificationCommand::Validate { files } = c;

@@ -9,10 +9,10 @@ use accord_treaty::proposal::{Proposal, Term, BUILTIN};
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 
-use super::{json, print_json};
 use crate::args::{Format, ProposalCommand};
 use crate::failure::{input, Failure, Outcome};
 use crate::files::read_text;
+use crate::output::{json, print_json};
 
 fn load(path: &Path, spec: &TreatySpec) -> Result<Proposal, Failure> {
     let text = read_text(path)?;
@@ -35,7 +35,7 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             }
             let on = match &on {
                 Some(d) => super::at_node::date_arg("--on", d)?,
-                None => super::today(),
+                None => crate::clock::today(),
             };
             let record = if at.node.is_some() {
                 Some(super::at_node::get(&at, &format!("/api/v1/proposals?on={on}"))?)

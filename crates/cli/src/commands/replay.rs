@@ -10,10 +10,11 @@ use accord_treaty::spec::Role;
 use accord_treaty::{Date, TreatySpec};
 use serde::Serialize;
 
-use super::{json, parse_on, print_json};
+use crate::args::parse_on;
 use crate::args::{Format, ReplayArgs};
 use crate::failure::{input, Failure, Outcome, CHECK_FAILED};
 use crate::output::{compliance_table, table, unconfirmed_lines};
+use crate::output::{json, print_json};
 use crate::progress::Progress;
 
 /// Parses a history with a progress bar for large files; errors name the file and line.

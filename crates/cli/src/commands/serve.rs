@@ -5,14 +5,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use accord_node::auth::Role;
-use accord_node::node::{NodeDir, Shared};
+use accord_node::state::{NodeDir, Shared};
 use accord_node::{Clock, NodeConfig};
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 
-use super::{json, print_json};
 use crate::args::{Format, ServeArgs, ServeCommand};
 use crate::failure::{input, io, Failure, Outcome};
+use crate::output::{json, print_json};
 
 pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
     match a.command {
@@ -129,7 +129,7 @@ fn serve(data: &Path, cfg: NodeConfig, spec: TreatySpec, stdin: bool) -> Outcome
         );
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        accord_node::exchange::serve(shared, listener, stop(stdin))
+        accord_node::http::serve(shared, listener, stop(stdin))
             .await
             .map_err(|e| io(anyhow!("{e}")))?;
         Ok(0)

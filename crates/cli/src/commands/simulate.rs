@@ -27,7 +27,7 @@ pub fn run(a: SimulateArgs, spec: &TreatySpec) -> Outcome {
         Some(path) => crate::files::write_atomic(path, &buf)?,
         None => std::io::stdout().lock().write_all(&buf).map_err(io)?,
     }
-    let per = super::per_party(&sim);
+    let per = crate::output::per_party(&sim);
     eprintln!(
         "simulated {} notifications ({}), seed {}, scale {}{}",
         sim.notifications.len(),

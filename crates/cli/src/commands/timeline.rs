@@ -5,9 +5,9 @@ use accord_treaty::history::HistoryEvent;
 use accord_treaty::TreatySpec;
 use anyhow::anyhow;
 
-use super::{json, print_json};
 use crate::args::{Format, TimelineArgs};
 use crate::failure::{input, Outcome};
+use crate::output::{json, print_json};
 
 pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
     let date = |flag: &str, v: &Option<String>| -> Result<Option<accord_treaty::Date>, crate::failure::Failure> {

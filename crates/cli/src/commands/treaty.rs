@@ -9,10 +9,11 @@ use accord_treaty::provenance::{note_unconfirmed, Unconfirmed};
 use accord_treaty::{Date, TreatySpec};
 use serde::Serialize;
 
-use super::{json, load_spec, parse_spec_file, print_json};
 use crate::args::{Format, TreatyCommand};
 use crate::failure::{input, Outcome};
+use crate::files::{load_spec, parse_spec_file};
 use crate::output::table;
+use crate::output::{json, print_json};
 
 /// A key date of the treaty's life.
 #[derive(Debug, Serialize)]

@@ -9,11 +9,10 @@ use accord_logstore::witness::WitnessState;
 use accord_tlog::note::ALG_COSIGNATURE_V1;
 use accord_tlog::{SignerKey, VerifierKey};
 use anyhow::anyhow;
-use rand::RngCore;
 
-use super::{json, print_json};
 use crate::args::{Format, WitnessCommand};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
+use crate::output::{json, print_json};
 
 fn state(dir: &Path) -> Result<WitnessState, Failure> {
     if !dir.join("witness.key").exists() {
@@ -31,10 +30,7 @@ fn key(dir: &Path) -> Result<SignerKey, Failure> {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    crate::clock::now_unix().max(0) as u64
 }
 
 pub fn run(c: WitnessCommand, format: Format) -> Outcome {
@@ -43,8 +39,7 @@ pub fn run(c: WitnessCommand, format: Format) -> Outcome {
             if data.join("witness.key").exists() {
                 return Err(input(anyhow!("{}: a witness already exists here", data.display())));
             }
-            let mut seed = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut seed);
+            let seed: [u8; 32] = crate::clock::random();
             let k = SignerKey::from_seed(&name, ALG_COSIGNATURE_V1, seed).map_err(|e| input(anyhow!("--name: {e}")))?;
             std::fs::create_dir_all(&data).map_err(|e| io(anyhow!("{}: {e}", data.display())))?;
             WitnessState::open(&data.join("witness.db")).map_err(io)?;

@@ -1,0 +1,525 @@
+//! The node's HTTP rim: the router and its route table ([`ROUTES`], which `openapi.json`
+//! describes exactly), the log's public routes (checkpoint, tiles, entries, blobs), sign-in, and
+//! [`serve`]. Who is asking and the request's date are worked out in [`extract`]; the party API,
+//! the exchange, the regime and bundles keep their handlers beside their logic for now.
+//!
+//! Adding a route: a handler, a line in [`router`], a line in [`ROUTES`] and its description in
+//! `openapi.json` (a test checks the three agree).
+
+pub mod extract;
+
+use crate::auth::Role;
+use crate::exchange::{follow, push_all};
+use crate::metrics::Metrics;
+use crate::state::{Shared, MAX_RANGE};
+use accord_logstore::store::Hashes;
+use accord_logstore::store::Store;
+use accord_tlog::tile::{self, TileId};
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+use extract::{error, require, who, Params};
+use std::sync::Arc;
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 16 << 20;
+
+type S = State<Arc<Shared>>;
+
+/// Every route of [`router`], as `(method, path)` in OpenAPI's path form; `openapi.json`
+/// describes exactly these (a test checks both ways, and that each answers).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/"),
+    ("get", "/health"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("get", "/log/checkpoint"),
+    ("get", "/log/{path}"),
+    ("get", "/api/v1/keys"),
+    ("get", "/api/v1/checkpoints/{size}"),
+    ("get", "/api/v1/status"),
+    ("post", "/api/v1/session"),
+    ("get", "/api/v1/session"),
+    ("delete", "/api/v1/session"),
+    ("post", "/api/v1/validate"),
+    ("post", "/api/v1/compose"),
+    ("post", "/api/v1/notifications"),
+    ("get", "/api/v1/outbox"),
+    ("get", "/api/v1/inbox"),
+    ("get", "/api/v1/state"),
+    ("get", "/api/v1/compliance"),
+    ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/clock"),
+    ("put", "/api/v1/clock"),
+    ("get", "/api/v1/blobs/{sha256}"),
+    ("get", "/api/v1/entries"),
+    ("get", "/api/v1/bundle"),
+    ("post", "/api/v1/bundle"),
+    ("post", "/witness/add-checkpoint"),
+    ("get", "/public/releases"),
+    ("get", "/api/v1/treaty/status"),
+    ("get", "/api/v1/timeline"),
+    ("get", "/public/releases/{index}"),
+    ("get", "/api/v1/inspections"),
+    ("post", "/api/v1/inspections"),
+    ("get", "/api/v1/inspections/{id}/report"),
+    ("get", "/api/v1/proposals"),
+    ("post", "/api/v1/proposals"),
+    ("get", "/api/v1/proposals/{id}/evaluation"),
+];
+
+/// The node's routes.
+pub fn router(s: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(crate::api::status_page))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/log/checkpoint", get(checkpoint))
+        .route("/log/{*path}", get(tile_get))
+        .route("/api/v1/keys", get(keys))
+        .route("/api/v1/checkpoints/{size}", get(checkpoint_at))
+        .route("/api/v1/status", get(crate::exchange::status))
+        .route("/api/v1/session", post(session).get(whoami).delete(sign_out))
+        .route("/api/v1/validate", post(crate::api::validate))
+        .route("/api/v1/compose", post(crate::api::compose))
+        .route("/api/v1/notifications", post(crate::api::submit))
+        .route("/api/v1/outbox", get(crate::api::outbox))
+        .route("/api/v1/inbox", get(crate::api::inbox))
+        .route("/api/v1/state", get(crate::api::state))
+        .route("/api/v1/compliance", get(crate::api::compliance))
+        .route("/api/v1/alerts", get(crate::api::alerts))
+        .route("/api/v1/clock", put(crate::api::set_clock).get(crate::api::get_clock))
+        .route("/api/v1/blobs/{sha256}", get(blob))
+        .route("/api/v1/entries", get(entry_range))
+        .route(
+            "/api/v1/bundle",
+            get(crate::bundle::get_bundle)
+                .post(crate::bundle::post_bundle)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::bundle::MAX_BUNDLE)),
+        )
+        .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
+        .route("/public/releases", get(crate::api::releases))
+        .route("/api/v1/treaty/status", get(crate::regime::treaty_status))
+        .route(
+            "/api/v1/inspections",
+            get(crate::regime::get_inspections).post(crate::regime::post_inspection),
+        )
+        .route("/api/v1/inspections/{id}/report", get(crate::regime::get_report))
+        .route(
+            "/api/v1/proposals",
+            get(crate::regime::get_proposals).post(crate::regime::post_proposal),
+        )
+        .route("/api/v1/proposals/{id}/evaluation", get(crate::regime::get_evaluation))
+        .route("/api/v1/timeline", get(crate::regime::timeline))
+        .route("/public/releases/{index}", get(crate::api::release_proof))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(s.clone(), count))
+        .with_state(s)
+}
+
+async fn count(State(s): S, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    Metrics::add(&s.metrics.requests, 1);
+    next.run(req).await
+}
+
+async fn health(State(s): S) -> Response {
+    let size = s.latest.borrow().0;
+    axum::Json(serde_json::json!({"status": "ok", "party": s.cfg.party, "size": size})).into_response()
+}
+
+async fn metrics(State(s): S) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], s.metrics.render()).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::api::OPENAPI).into_response()
+}
+
+async fn keys(State(s): S) -> Response {
+    axum::Json(serde_json::json!({
+        "party": s.cfg.party, "origin": s.origin, "log_key": s.log_vkey.to_string(), "node_key": s.node_key.verifier().to_string(),
+    }))
+    .into_response()
+}
+
+/// The latest checkpoint with every cosignature collected for it.
+async fn checkpoint(State(s): S) -> Response {
+    let (size, note) = s.latest.borrow().clone();
+    let s2 = s.clone();
+    let lines = tokio::task::spawn_blocking(move || s2.with_reader(|r| r.cosignatures(size).map_err(|e| e.to_string()))).await;
+    let mut body = (*note).clone();
+    if let Ok(Ok(lines)) = lines {
+        for l in lines {
+            body.extend_from_slice(l.as_bytes());
+            body.push(b'\n');
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn checkpoint_at(State(s): S, UrlPath(size): UrlPath<String>) -> Response {
+    let Ok(size) = size.parse::<u64>() else {
+        return error(StatusCode::BAD_REQUEST, format!("size: {size:?} is not a number"));
+    };
+    let s2 = s.clone();
+    match tokio::task::spawn_blocking(move || s2.with_reader(|r| r.checkpoint(size).map_err(|e| e.to_string()))).await {
+        Ok(Ok(Some(n))) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], n).into_response(),
+        Ok(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no checkpoint of size {size} was signed")),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// Hash tiles (public) and entry bundles (the partner and this node's people only).
+async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath(path): UrlPath<String>) -> Response {
+    let Ok((t, entries)) = TileId::parse_path(&path) else {
+        return error(StatusCode::NOT_FOUND, format!("/log/{path}: not a tile path"));
+    };
+    if entries {
+        let w = who(&s, &method, &uri, &headers, b"");
+        if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "an entry bundle") {
+            return r;
+        }
+    }
+    let size = s.latest.borrow().0;
+    // Hashes at the tile's Merkle level that the tree of `size` has.
+    let have = size >> t.merkle_level();
+    if t.first() + u64::from(t.width) > have {
+        return error(StatusCode::NOT_FOUND, format!("/log/{path}: beyond the tree of size {size}"));
+    }
+    // A full hash tile never changes: served from memory once read.
+    let cacheable = t.is_full() && !entries;
+    if cacheable {
+        if let Some(b) = s.tiles.lock().ok().and_then(|c| c.get(&t).cloned()) {
+            return hash_tile_response(b);
+        }
+    }
+    let s2 = s.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        s2.with_reader(|r| {
+            if entries {
+                let mut bundle = Vec::new();
+                r.scan_entries(t.first(), t.first() + u64::from(t.width), &mut |_, e| {
+                    tile::push_entry(&mut bundle, e).map_err(|e| accord_logstore::StoreError::Corrupt(e.to_string()))
+                })
+                .map_err(|e| e.to_string())?;
+                Ok(bundle)
+            } else {
+                tile::tile_bytes(&Hashes(r), t).map_err(|e| e.to_string())
+            }
+        })
+    })
+    .await;
+    match got {
+        Ok(Ok(b)) if cacheable => {
+            let b = Bytes::from(b);
+            if let Ok(mut c) = s.tiles.lock() {
+                if c.len() >= TILE_CACHE {
+                    c.clear();
+                }
+                c.insert(t, b.clone());
+            }
+            hash_tile_response(b)
+        }
+        Ok(Ok(b)) => {
+            let cache = if t.is_full() {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-store"
+            };
+            let cache = if entries { "private, no-store" } else { cache };
+            (
+                [(header::CONTENT_TYPE, "application/octet-stream"), (header::CACHE_CONTROL, cache)],
+                b,
+            )
+                .into_response()
+        }
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// `GET /api/v1/entries?start=N&end=M`: entries `N..M` (at most [`MAX_RANGE`], within the latest
+/// checkpoint) in the entry-bundle encoding (each a big-endian u16 length, then the bytes):
+/// what a follower lacks, without fetching a partial tile again. The partner node and this
+/// node's people only.
+async fn entry_range(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "entries") {
+        return r;
+    }
+    let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
+    let (Some(start), Some(end)) = (num("start"), num("end")) else {
+        return error(StatusCode::BAD_REQUEST, "start and end: entry indexes expected");
+    };
+    let size = s.latest.borrow().0;
+    if start >= end || end > size || end - start > MAX_RANGE {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("start {start}, end {end}: need start < end <= {size} (the log's size) and at most {MAX_RANGE} entries"),
+        );
+    }
+    let s2 = s.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        s2.with_reader(|r| {
+            let mut bundle = Vec::new();
+            r.scan_entries(start, end, &mut |_, e| {
+                tile::push_entry(&mut bundle, e).map_err(|e| accord_logstore::StoreError::Corrupt(e.to_string()))
+            })
+            .map_err(|e| e.to_string())?;
+            Ok(bundle)
+        })
+    })
+    .await;
+    match got {
+        Ok(Ok(b)) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            b,
+        )
+            .into_response(),
+        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+fn hash_tile_response(b: Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        b,
+    )
+        .into_response()
+}
+
+/// Full hash tiles kept in memory (8 KiB each), at most.
+pub const TILE_CACHE: usize = 4096;
+
+/// A blob (a notification logged by hash): the partner node and this node's people only.
+async fn blob(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath(sha): UrlPath<String>) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "a blob") {
+        return r;
+    }
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+        return error(StatusCode::BAD_REQUEST, "sha256: 64 lowercase hex digits");
+    }
+    match s.nd.dir.blob(&sha) {
+        Ok(b) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
+    }
+}
+
+/// Exchanges a bearer token (JSON `{"token": …}`) for a session cookie.
+async fn session(State(s): S, body: Bytes) -> Response {
+    let token = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned));
+    let Some(token) = token else {
+        return error(StatusCode::BAD_REQUEST, "body: {\"token\": \"…\"} expected");
+    };
+    match s.tokens.session(&token, s.ambient.wall.now(), &s.ambient.entropy) {
+        Some((sid, role)) => {
+            let cookie = format!(
+                "accord_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+                crate::auth::SESSION_SECS
+            );
+            ([(header::SET_COOKIE, cookie)], axum::Json(serde_json::json!({"role": role.name()}))).into_response()
+        }
+        None => {
+            Metrics::add(&s.metrics.refused, 1);
+            tracing::warn!("refused a session: unknown token");
+            error(StatusCode::UNAUTHORIZED, "unknown token")
+        }
+    }
+}
+
+/// `GET /api/v1/session`: the role of the credential sent (401 without one).
+async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let w = who(&s, &method, &uri, &headers, b"");
+    match (w.role, w.refused) {
+        (Some(r), _) => axum::Json(serde_json::json!({"role": r.name()})).into_response(),
+        (None, Some(why)) => error(StatusCode::UNAUTHORIZED, why),
+        (None, None) => error(StatusCode::UNAUTHORIZED, "not signed in"),
+    }
+}
+
+/// `DELETE /api/v1/session`: ends the session of the cookie sent and clears the cookie.
+async fn sign_out(State(s): S, headers: HeaderMap) -> Response {
+    let sid = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| {
+        c.split(';')
+            .filter_map(|p| p.trim().strip_prefix("accord_session="))
+            .next()
+            .map(str::to_owned)
+    });
+    let ended = sid.is_some_and(|sid| s.tokens.end_session(&sid));
+    (
+        [(
+            header::SET_COOKIE,
+            "accord_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_owned(),
+        )],
+        axum::Json(serde_json::json!({"ended": ended})),
+    )
+        .into_response()
+}
+
+/// Serves a node on `listener` until `shutdown` resolves; then stops the exchange and the
+/// sequencer (every acknowledged entry is already durable).
+pub async fn serve(
+    s: Arc<Shared>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(follow(s.clone(), stop_rx.clone()));
+    let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
+    let app = router(s.clone());
+    let stop2 = stop_tx.clone();
+    let res = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop2.send(true);
+        })
+        .await
+        .map_err(|e| e.to_string());
+    let _ = stop_tx.send(true);
+    let _ = follower.await;
+    let _ = pushers.await;
+    let s2 = s.clone();
+    let _ = tokio::task::spawn_blocking(move || s2.stop()).await;
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    /// `openapi.json` describes exactly the routes the router has.
+    #[test]
+    fn openapi_lists_every_route_and_no_other() {
+        let doc: serde_json::Value = serde_json::from_str(crate::api::OPENAPI).expect("openapi.json is JSON");
+        let mut documented: Vec<(String, String)> = Vec::new();
+        for (path, ops) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in ops.as_object().expect("operations") {
+                assert!(op["responses"].is_object(), "{method} {path}: no responses");
+                documented.push((method.clone(), path.clone()));
+            }
+        }
+        documented.sort();
+        let mut routes: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        routes.sort();
+        assert_eq!(documented, routes);
+    }
+
+    /// A node on an unreachable partner, with both clocks virtual and a seeded generator.
+    fn node(dir: &std::path::Path, partner_node: &accord_tlog::SignerKey, wall: &Clock) -> Arc<Shared> {
+        let nd = crate::state::NodeDir::new(dir);
+        nd.init("accord.test/us", "US").expect("init");
+        let partner_log = accord_tlog::SignerKey::from_seed("accord.test/ru", accord_tlog::note::ALG_ED25519, [2; 32]).expect("key");
+        let cfg: crate::NodeConfig = toml::from_str(&format!(
+            "party = \"US\"\nlisten = \"127.0.0.1:0\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:9\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
+            partner_log.verifier(),
+            partner_node.verifier()
+        ))
+        .expect("config");
+        let ambient = crate::clock::Ambient {
+            wall: wall.clone(),
+            entropy: crate::clock::Entropy::seeded(9),
+        };
+        let spec = Arc::new(accord_treaty::builtin::new_start());
+        Shared::open_with(dir, cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open")
+    }
+
+    /// Sign-in expiry and the signed-request window follow the injected wall clock: tested by
+    /// moving it, not by waiting. In process, through [`serve`] on a loopback listener.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sign_ins_and_signed_requests_follow_the_injected_wall_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node =
+            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node, &wall);
+        let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(s.clone(), listener, async move {
+            let _ = stop_rx.await;
+        }));
+        let http = reqwest::Client::new();
+
+        // Sign in, then read who we are with the cookie.
+        let r = http
+            .post(format!("{base}/api/v1/session"))
+            .body(format!("{{\"token\": \"{token}\"}}"))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), 200);
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let whoami = || {
+            http.get(format!("{base}/api/v1/session"))
+                .header(header::COOKIE, cookie.clone())
+                .send()
+        };
+        assert_eq!(whoami().await.expect("whoami").status(), 200);
+        // Just before the session ends it still holds; just after, it is refused.
+        wall.set(1_800_000_000 + crate::auth::SESSION_SECS - 1).expect("set");
+        assert_eq!(whoami().await.expect("whoami").status(), 200);
+        wall.set(1_800_000_000 + crate::auth::SESSION_SECS + 1).expect("set");
+        let r = whoami().await.expect("whoami");
+        assert_eq!(r.status(), 401);
+        assert!(r.text().await.expect("body").contains("expired"));
+
+        // A partner's signed request is accepted inside the window and refused outside it.
+        let now = wall.now();
+        let peer_wall = Clock::virtual_at(now);
+        let peer_ambient = crate::clock::Ambient {
+            wall: peer_wall.clone(),
+            entropy: crate::clock::Entropy::seeded(4),
+        };
+        let peer = crate::client::Peer::new(http.clone(), &base, partner_node.clone(), peer_ambient).expect("peer");
+        // The log is empty: a partner gets past authentication to a 400 about the range.
+        let r = peer
+            .send("GET", "/api/v1/entries?start=0&end=1", Vec::new(), "text/plain")
+            .await
+            .expect("send");
+        assert_eq!(r.status, 400, "{:?}", String::from_utf8_lossy(&r.body));
+        wall.set(now + crate::auth::WINDOW_SECS + 1).expect("set");
+        let r = peer
+            .send("GET", "/api/v1/entries?start=0&end=1", Vec::new(), "text/plain")
+            .await
+            .expect("send");
+        assert_eq!(r.status, 401);
+        assert!(
+            String::from_utf8_lossy(&r.body).contains("window"),
+            "{:?}",
+            String::from_utf8_lossy(&r.body)
+        );
+
+        let _ = stop_tx.send(());
+        server.await.expect("join").expect("served");
+    }
+}

@@ -1,0 +1,444 @@
+//! A Party's node without its HTTP rim: its data folder ([`NodeDir`]) and the state its tasks
+//! and handlers share ([`Shared`]). The append path is in [`crate::append`], the routes in
+//! [`crate::http`].
+//!
+//! Data folder: `log.db` and `log.key` (the Party's log, as `accord log` knows it), `node.key`
+//! (the node's cosigner and request-signing key, mode 0600), `node.db` (tokens and sessions,
+//! hashed), `partner.db` (the verified mirror of the partner's log), `witness.db` (what this
+//! node cosigned of the partner's log, and any fork evidence), `blobs/` (notifications logged
+//! by hash, both Parties').
+//!
+//! Invariants: one process writes a data folder (the log's writer lock); every append to the
+//! own log goes through one sequencer and is acknowledged to its caller only once durable; the
+//! in-memory [`View`] follows the own log and the mirror in index order; a request that is
+//! refused (401, 403, 4xx) changes nothing.
+
+use crate::auth::{Role, SigVerifier, Tokens};
+use crate::clock::{rfc3339, Ambient, Clock, Entropy};
+use crate::config::{Keys, NodeConfig};
+use crate::metrics::Metrics;
+use crate::view::{Given, View};
+use accord_logstore::dir::{create_key_file, read_key_file};
+use accord_logstore::mirror::Mirror;
+use accord_logstore::sequencer::{Options, Sequencer};
+use accord_logstore::sqlite::SqliteStore;
+use accord_logstore::store::Store;
+use accord_logstore::witness::WitnessState;
+use accord_logstore::DataDir;
+use accord_tlog::note::ALG_COSIGNATURE_V1;
+use accord_tlog::tile::TileId;
+use accord_tlog::{SignerKey, VerifierKey};
+use accord_treaty::TreatySpec;
+use axum::body::Bytes;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{watch, Notify};
+
+/// An entry's bytes and, for a notification logged by hash, the notification's bytes.
+pub type Built = (Vec<u8>, Option<Vec<u8>>);
+/// Builds an entry once its index is known.
+pub type EntryBuild = Box<dyn FnOnce(u64) -> Result<Built, String> + Send>;
+/// Most entries one `GET /api/v1/entries` answers.
+pub const MAX_RANGE: u64 = 4096;
+
+/// Files of a node's data folder beside the log.
+pub struct NodeDir {
+    /// The log's folder.
+    pub dir: DataDir,
+}
+
+impl NodeDir {
+    /// The folder.
+    pub fn new(root: impl Into<PathBuf>) -> NodeDir {
+        NodeDir { dir: DataDir::new(root) }
+    }
+    /// `node.key`.
+    pub fn node_key(&self) -> PathBuf {
+        self.dir.root().join("node.key")
+    }
+    /// `node.db`.
+    pub fn node_db(&self) -> PathBuf {
+        self.dir.root().join("node.db")
+    }
+    /// `partner.db`.
+    pub fn partner_db(&self) -> PathBuf {
+        self.dir.root().join("partner.db")
+    }
+    /// `witness.db`.
+    pub fn witness_db(&self) -> PathBuf {
+        self.dir.root().join("witness.db")
+    }
+
+    /// Creates a node's folder: the log (origin, Party) and the node key `<origin>/node`.
+    /// Refuses a folder that is not new or empty.
+    pub fn init(&self, origin: &str, party: &str) -> Result<(VerifierKey, VerifierKey), String> {
+        let (log, lock) = self.dir.init(origin, party, Entropy::Os.bytes()).map_err(|e| e.to_string())?;
+        let vkey = log.verifier();
+        drop(log);
+        drop(lock);
+        let node = SignerKey::from_seed(&format!("{origin}/node"), ALG_COSIGNATURE_V1, Entropy::Os.bytes()).map_err(|e| e.to_string())?;
+        create_key_file(&self.node_key(), &node).map_err(|e| e.to_string())?;
+        Tokens::open(&self.node_db())?;
+        Ok((vkey, node.verifier()))
+    }
+
+    /// The node key.
+    pub fn node_signer(&self) -> Result<SignerKey, String> {
+        read_key_file(&self.node_key()).map_err(|e| e.to_string())
+    }
+
+    /// Makes a token (the folder need not be served at the time).
+    pub fn make_token(&self, role: Role, name: &str) -> Result<String, String> {
+        if !self.node_key().exists() {
+            return Err(format!(
+                "{}: not a node's data folder (run accord serve init)",
+                self.dir.root().display()
+            ));
+        }
+        let a = Ambient::system();
+        Tokens::open(&self.node_db())?.make(role, name, a.wall.now(), &a.entropy)
+    }
+}
+
+/// An alert: a fork seen, or a problem with the partner's entries.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Alert {
+    /// `fork` or `entry`.
+    pub kind: String,
+    /// What was seen.
+    pub message: String,
+    /// When (the node's clock).
+    pub at: String,
+}
+
+/// Which cosigner a size is cosigned by.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Cosigned {
+    /// By the partner node.
+    pub partner: u64,
+    /// By each witness (configuration order).
+    pub witnesses: Vec<u64>,
+}
+
+/// Everything a running node shares between its tasks and handlers.
+pub struct Shared {
+    /// Configuration.
+    pub cfg: NodeConfig,
+    /// Its keys.
+    pub keys: Keys,
+    /// The treaty.
+    pub spec: Arc<TreatySpec>,
+    /// The treaty clock.
+    pub clock: Clock,
+    /// The wall clock (tokens, sign-ins, signed requests) and the random generator.
+    pub ambient: Ambient,
+    /// The folder.
+    pub nd: NodeDir,
+    /// Own origin.
+    pub origin: String,
+    /// Own log key.
+    pub log_vkey: VerifierKey,
+    /// Node key.
+    pub node_key: SignerKey,
+    /// The sequencer of the own log.
+    pub seq: Mutex<Option<Sequencer<SqliteStore>>>,
+    /// Serialises queueing appends (and the checks that decide them) so indexes follow the
+    /// order of the decisions.
+    pub append_lock: tokio::sync::Mutex<()>,
+    /// Entries built by the sequencer and not yet in the view (below the durable size they
+    /// move into it, in index order).
+    pub staged: Mutex<BTreeMap<u64, Built>>,
+    /// Notification ids queued for the own log and not yet in the view.
+    pub in_flight: Mutex<HashSet<String>>,
+    /// Read-only connections to the own log.
+    pub readers: Mutex<Vec<SqliteStore>>,
+    /// A connection to the own log that keeps cosignatures beside its checkpoints.
+    pub cosigner: Mutex<SqliteStore>,
+    /// The partner's log, verified.
+    pub mirror: Mutex<Option<Mirror<SqliteStore>>>,
+    /// This node as the partner log's witness.
+    pub witness: Mutex<WitnessState>,
+    /// Tokens.
+    pub tokens: Tokens,
+    /// Signed-request verifier (the partner node's key).
+    pub sigs: SigVerifier,
+    /// The joined record.
+    pub view: RwLock<View>,
+    /// Own latest checkpoint (size, note).
+    pub latest: watch::Sender<(u64, Arc<Vec<u8>>)>,
+    /// Bumped on any progress (for waiters).
+    pub changed: watch::Sender<u64>,
+    /// Wakes the follower.
+    pub wake: Notify,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Alerts.
+    pub alerts: Mutex<Vec<Alert>>,
+    /// A fork of the partner's log was seen: nothing more is cosigned.
+    pub frozen: AtomicBool,
+    /// Cosignatures collected for the own log, by size.
+    pub cosigned: Mutex<Cosigned>,
+    /// The tlog-policy that decides finality, if configured.
+    pub policy: Option<accord_tlog::policy::TlogPolicy>,
+    /// The largest size found final under `policy`.
+    pub final_by_policy: std::sync::atomic::AtomicU64,
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// Full hash tiles served (they never change), up to [`crate::http::TILE_CACHE`].
+    pub tiles: Mutex<HashMap<TileId, Bytes>>,
+    _lock: accord_logstore::dir::WriterLock,
+}
+
+impl Shared {
+    /// Opens a node's folder for serving: takes the writer lock, starts the sequencer, loads
+    /// the view from the own log and the mirror.
+    pub fn open(data: &Path, cfg: NodeConfig, spec: Arc<TreatySpec>, clock: Clock) -> Result<Arc<Shared>, String> {
+        Shared::open_with(data, cfg, spec, clock, Ambient::system())
+    }
+
+    /// [`Shared::open`] with the wall clock and the random generator given.
+    pub fn open_with(data: &Path, cfg: NodeConfig, spec: Arc<TreatySpec>, clock: Clock, ambient: Ambient) -> Result<Arc<Shared>, String> {
+        let nd = NodeDir::new(data);
+        let keys = cfg.keys()?;
+        let (log, lock) = nd.dir.open_writer().map_err(|e| e.to_string())?;
+        let meta = log.meta().clone();
+        if meta.party != cfg.party {
+            return Err(format!(
+                "party: the configuration says {}, the log in {} is {}'s",
+                cfg.party,
+                data.display(),
+                meta.party
+            ));
+        }
+        let node_key = nd.node_signer()?;
+        let policy = cfg.policy()?;
+        if let Some(p) = &policy {
+            if !p.log_keys().iter().any(|k| k.to_string() == log.verifier().to_string()) {
+                return Err(format!(
+                    "exchange.policy: the policy does not list this node's log key {}",
+                    log.verifier()
+                ));
+            }
+        }
+        let latest = (log.size(), Arc::new(log.latest().to_vec()));
+        let log_vkey = log.verifier();
+        let seq = Sequencer::start(log, Options::default());
+        let mut witness = WitnessState::open(&nd.witness_db()).map_err(|e| e.to_string())?;
+        witness.follow(&keys.partner_log).map_err(|e| e.to_string())?;
+        let frozen = witness
+            .followed()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .any(|f| f.origin == keys.partner_log.name() && f.frozen);
+        let mirror = if nd.partner_db().exists() {
+            let store = SqliteStore::open(&nd.partner_db()).map_err(|e| e.to_string())?;
+            let m = Mirror::open(store).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
+            if m.vkey().to_string() != keys.partner_log.to_string() {
+                return Err(format!(
+                    "partner.log_key: the mirror in {} follows {}",
+                    nd.partner_db().display(),
+                    m.vkey()
+                ));
+            }
+            Some(m)
+        } else {
+            None
+        };
+        let mut view = View::new(&cfg.party, &meta.origin, &cfg.partner.party, keys.partner_log.name());
+        let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
+        let own = read_all(&reader, &nd.dir)?;
+        let partner = match &mirror {
+            Some(m) => read_all(m.store(), &nd.dir)?,
+            None => Vec::new(),
+        };
+        view.load(
+            own.iter()
+                .map(|(b, blob)| Given {
+                    bytes: b,
+                    blob: blob.clone(),
+                })
+                .collect(),
+            partner
+                .iter()
+                .map(|(b, blob)| Given {
+                    bytes: b,
+                    blob: blob.clone(),
+                })
+                .collect(),
+        );
+        let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
+        let tokens = Tokens::open(&nd.node_db())?;
+        let metrics = Metrics::default();
+        metrics.log_size.store(latest.0, Ordering::Relaxed);
+        metrics.partner_size.store(view.partner_size(), Ordering::Relaxed);
+        let mut cosigned = Cosigned {
+            partner: 0,
+            witnesses: vec![0; keys.witnesses.len()],
+        };
+        // What was collected before a restart: the largest size each cosigner cosigned (not
+        // necessarily the latest; a bundle's cosignature may cover an older one).
+        // Largest size first: the scan stops once every cosigner is found.
+        reader
+            .scan_cosignatures_desc(&mut |size, l| {
+                if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(l) {
+                    if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
+                        cosigned.partner = cosigned.partner.max(size);
+                    }
+                    for (i, w) in keys.witnesses.iter().enumerate() {
+                        if sig.name == w.name() && sig.id == w.id() {
+                            cosigned.witnesses[i] = cosigned.witnesses[i].max(size);
+                        }
+                    }
+                }
+                cosigned.partner == 0 || cosigned.witnesses.contains(&0)
+            })
+            .map_err(|e| e.to_string())?;
+        let partner_cosigned = cosigned.partner;
+        let latest_size = latest.0;
+        let shared = Arc::new(Shared {
+            origin: meta.origin,
+            log_vkey,
+            node_key,
+            seq: Mutex::new(Some(seq)),
+            append_lock: tokio::sync::Mutex::new(()),
+            staged: Mutex::new(BTreeMap::new()),
+            in_flight: Mutex::new(HashSet::new()),
+            readers: Mutex::new(vec![reader]),
+            cosigner: Mutex::new(nd.dir.open_cosigner().map_err(|e| e.to_string())?),
+            mirror: Mutex::new(mirror),
+            witness: Mutex::new(witness),
+            tokens,
+            sigs,
+            view: RwLock::new(view),
+            latest: watch::channel(latest).0,
+            changed: watch::channel(0).0,
+            wake: Notify::new(),
+            metrics,
+            alerts: Mutex::new(Vec::new()),
+            frozen: AtomicBool::new(frozen),
+            cosigned: Mutex::new(cosigned),
+            final_by_policy: std::sync::atomic::AtomicU64::new(0),
+            policy,
+            http: crate::client::http_client(),
+            tiles: Mutex::new(HashMap::new()),
+            cfg,
+            keys,
+            spec,
+            clock,
+            ambient,
+            nd,
+            _lock: lock,
+        });
+        shared.check_final(latest_size);
+        if partner_cosigned > 0 && partner_cosigned != latest_size {
+            shared.check_final(partner_cosigned);
+        }
+        Ok(shared)
+    }
+
+    /// Runs `f` with a read-only connection to the own log.
+    pub fn with_reader<T>(&self, f: impl FnOnce(&SqliteStore) -> Result<T, String>) -> Result<T, String> {
+        let r = self.readers.lock().map_err(|_| "reader pool poisoned")?.pop();
+        let r = match r {
+            Some(r) => r,
+            None => self.nd.dir.open_reader().map_err(|e| e.to_string())?,
+        };
+        let out = f(&r);
+        if let Ok(mut pool) = self.readers.lock() {
+            if pool.len() < 8 {
+                pool.push(r);
+            }
+        }
+        out
+    }
+
+    /// Records progress for waiters.
+    pub fn bump(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Records an alert (and logs it).
+    pub fn alert(&self, kind: &str, message: String) {
+        tracing::error!(kind, "{message}");
+        if let Ok(mut a) = self.alerts.lock() {
+            a.push(Alert {
+                kind: kind.into(),
+                message,
+                at: rfc3339(self.clock.now()),
+            });
+        }
+        self.bump();
+    }
+
+    /// Re-checks the checkpoint of `size` with every cosignature kept for it against the policy,
+    /// and records it as final if the policy is met.
+    pub fn check_final(&self, size: u64) {
+        let Some(policy) = &self.policy else { return };
+        let checked = self.with_reader(|r| {
+            let note = r.checkpoint(size).map_err(|e| e.to_string())?.ok_or("no checkpoint")?;
+            policy.check(&cosigned_note(r, &note, size)?).map_err(|e| e.to_string())
+        });
+        if checked.is_ok() {
+            self.final_by_policy.fetch_max(size, Ordering::SeqCst);
+        }
+    }
+
+    /// Stops the sequencer (finishing queued appends).
+    pub fn stop(&self) {
+        if let Ok(mut s) = self.seq.lock() {
+            if let Some(seq) = s.take() {
+                seq.stop();
+            }
+        }
+    }
+
+    /// The size of the own log final under the policy: cosigned by the partner and by the
+    /// quorum of witnesses.
+    pub fn final_size(&self) -> u64 {
+        if self.policy.is_some() {
+            return self.final_by_policy.load(Ordering::SeqCst);
+        }
+        let Ok(c) = self.cosigned.lock() else { return 0 };
+        let mut w = c.witnesses.clone();
+        w.sort_unstable_by(|a, b| b.cmp(a));
+        let q = self.cfg.quorum();
+        let by_witnesses = if q == 0 { u64::MAX } else { w.get(q - 1).copied().unwrap_or(0) };
+        c.partner.min(by_witnesses)
+    }
+}
+
+/// The checkpoint `note` of `size` with every cosignature kept for it.
+pub fn cosigned_note(r: &SqliteStore, note: &[u8], size: u64) -> Result<accord_tlog::Note, String> {
+    let mut note = accord_tlog::Note::parse(note).map_err(|e| e.to_string())?;
+    for l in r.cosignatures(size).map_err(|e| e.to_string())? {
+        if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
+            note.signatures.push(sig);
+        }
+    }
+    Ok(note)
+}
+
+/// Every entry of a store with the blob of each entry logged by hash (when at hand).
+fn read_all(store: &SqliteStore, dir: &DataDir) -> Result<Vec<Built>, String> {
+    let (size, _) = store.latest().map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(size as usize);
+    store
+        .scan_entries(0, size, &mut |_, e| {
+            out.push((e.to_vec(), None));
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    for (bytes, blob) in out.iter_mut() {
+        if let Some(h) = by_hash(bytes) {
+            *blob = dir.blob(&h).ok();
+        }
+    }
+    Ok(out)
+}
+
+/// The SHA-256 (hex) of the notification an entry logs by hash.
+pub fn by_hash(entry: &[u8]) -> Option<String> {
+    accord_tlog::entry::logged_by_hash(entry)
+}

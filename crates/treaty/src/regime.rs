@@ -1,0 +1,141 @@
+//! The regime's status on any date: the lifecycle's answer (in force or not, until when) and
+//! what the real history ([`crate::history`]) adds: obligations, each Party's inspections, data
+//! and notifications, suspensions, commitments, open proposals, and the events the answer rests
+//! on. Pure: no I/O.
+
+use crate::date::Date;
+use crate::history::{Data, HistoryEvent, Inspections, Notifications, PartySide, RegimeStatus, RestsOn};
+use crate::lifecycle::EventKind;
+use crate::provenance::{note_unconfirmed, Status, Unconfirmed};
+use crate::spec::TreatySpec;
+
+/// The regime's status on `d`: the lifecycle's answer (in force or not, until when) and, from
+/// the history, the obligations that apply, each Party's inspections, data and notifications,
+/// suspensions, unilateral commitments, the events the answer rests on (with the precision of
+/// their dates) and the unconfirmed values it used.
+pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
+    let mut treaty = spec.lifecycle.status_on(d);
+    let in_force = treaty.in_force;
+    let mut rests_on = Vec::new();
+    let mut sides: Vec<PartySide> = spec
+        .parties
+        .iter()
+        .map(|p| PartySide {
+            party: p.code.clone(),
+            inspections: Inspections::NotYet,
+            data: Data::None,
+            notifications: Notifications::None,
+        })
+        .collect();
+    let mut suspended_by = Vec::new();
+    let mut commitments = Vec::new();
+    for e in spec.history.iter().filter(|e| e.event.date <= d) {
+        let applies = |side: &PartySide| e.event.party.as_deref().is_none_or(|p| p == side.party);
+        if !e.effects.is_empty() {
+            for side in sides.iter_mut().filter(|s| applies(s)) {
+                if let Some(x) = e.effects.inspections {
+                    side.inspections = x;
+                }
+                if let Some(x) = e.effects.data {
+                    side.data = x;
+                }
+                if let Some(x) = e.effects.notifications {
+                    side.notifications = x;
+                }
+            }
+            rests_on.push(rests(e));
+        }
+        match e.event.kind {
+            EventKind::Suspension => {
+                if let Some(p) = &e.event.party {
+                    suspended_by.push(p.clone());
+                }
+                rests_on.push(rests(e));
+            }
+            EventKind::UnilateralCommitment => commitments.push(rests(e)),
+            _ => {}
+        }
+        if e.event.provenance.status == Status::Unconfirmed && !e.effects.is_empty() {
+            note_unconfirmed(
+                &mut treaty.unconfirmed,
+                Unconfirmed {
+                    key: format!("history.{}.{}", e.event.date, e.event.kind.name()),
+                    value: e.title.clone(),
+                    note: e.event.provenance.note.clone().unwrap_or_default(),
+                },
+            );
+        }
+    }
+    let mut obligations = Vec::new();
+    if in_force {
+        obligations.push("data exchanges and notifications (Protocol Parts Two and Four)".to_owned());
+        obligations.push("inspections within the yearly quotas (Protocol Part Five)".to_owned());
+        obligations.push("the Bilateral Consultative Commission (Art. XII)".to_owned());
+        if d >= spec.limits_apply_on() {
+            obligations.push(format!(
+                "the central limits ({}): {}",
+                spec.limits_apply_article,
+                spec.limits
+                    .iter()
+                    .map(|l| format!("{} {}", l.name, l.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        } else {
+            obligations.push(format!(
+                "the central limits apply from {} ({}), not yet",
+                spec.limits_apply_on(),
+                spec.limits_apply_article
+            ));
+        }
+    } else {
+        for s in &mut sides {
+            s.inspections = Inspections::None;
+            s.data = Data::None;
+            s.notifications = Notifications::None;
+        }
+        suspended_by.clear();
+    }
+    // The lifecycle events the phase rests on.
+    for e in spec.history.iter().filter(|e| e.event.date <= d && e.event.kind.is_lifecycle()) {
+        if matches!(
+            e.event.kind,
+            EventKind::Signature | EventKind::EntryIntoForce | EventKind::Extension | EventKind::Expiry | EventKind::WithdrawalNotice
+        ) && !rests_on.iter().any(|r: &RestsOn| r.date == e.event.date && r.kind == e.event.kind)
+        {
+            rests_on.push(rests(e));
+        }
+    }
+    rests_on.sort_by_key(|r| r.date);
+    rests_on.dedup_by(|a, b| a.date == b.date && a.kind == b.kind && a.title == b.title);
+    let open_proposals = spec
+        .history
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::Proposal | EventKind::CounterProposal) && e.event.date <= d)
+        .filter(|p| {
+            !spec.history.iter().any(|e| {
+                matches!(e.event.kind, EventKind::Extension | EventKind::Expiry) && e.event.date > p.event.date && e.event.date <= d
+            })
+        })
+        .map(rests)
+        .collect();
+    RegimeStatus {
+        treaty,
+        obligations,
+        parties: sides,
+        suspended_by,
+        commitments,
+        rests_on,
+        open_proposals,
+    }
+}
+
+fn rests(e: &HistoryEvent) -> RestsOn {
+    RestsOn {
+        date: e.event.date,
+        precision: e.event.precision,
+        kind: e.event.kind,
+        title: e.title.clone(),
+        source: e.event.provenance.source.clone(),
+    }
+}
