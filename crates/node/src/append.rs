@@ -36,15 +36,30 @@ pub enum SubmitError {
     Dir(#[from] DirError),
 }
 
-/// Validates one notification (JSON text) against the catalogue and the log's Party; returns it
-/// as JSON. Errors name the field.
+/// What to do with a `received` time the sender set itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderReceived {
+    /// Refused: a time of receipt comes only from the other Party's acknowledgement (a node).
+    Refuse,
+    /// Kept as written: `accord log append` builds a log offline from a history whose receipts
+    /// were stamped elsewhere (a simulated history carries them).
+    Keep,
+}
+
+/// Validates one notification (JSON text) against the catalogue and the log's Party, refusing a
+/// sender-set `received`; returns it as JSON. Errors name the field.
 pub fn validate(spec: &TreatySpec, text: &str, party: &str) -> Result<serde_json::Value, String> {
+    validate_with(spec, text, party, SenderReceived::Refuse)
+}
+
+/// [`validate`], with the rule for a sender-set `received` named.
+pub fn validate_with(spec: &TreatySpec, text: &str, party: &str, received: SenderReceived) -> Result<serde_json::Value, String> {
     let n = parse_notification(text.trim()).map_err(|p| format!("field {}: {}", p.field, p.message))?;
     History::from_notifications(spec, [&n]).map_err(|e| e.to_string())?;
     if n.party != party {
         return Err(format!("party: '{}' — this log holds the notifications of {party}", n.party));
     }
-    if n.received.is_some() {
+    if n.received.is_some() && received == SenderReceived::Refuse {
         return Err("received: set by the other Party's acknowledgement, never by the sender".into());
     }
     serde_json::from_str(text.trim()).map_err(|e| e.to_string())
@@ -462,5 +477,23 @@ mod tests {
         }
         let move_ = serde_json::json!({"id": "US-2", "kind": "movement", "party": "US", "date": "2012-03-01", "body": {"item": "X"}});
         assert_eq!(redact(&spec, &move_), None, "a confidential kind has no public part");
+    }
+
+    /// One validation for the node and the CLI; the one rule where they differ is named.
+    #[test]
+    fn a_sender_set_received_is_refused_by_the_node_and_kept_when_named() {
+        let spec = accord_treaty::builtin::new_start();
+        let text = include_str!("../../../docs/examples/deployment.json");
+        let v: serde_json::Value = serde_json::from_str(text).expect("json");
+        let party = v["party"].as_str().expect("party").to_owned();
+        assert!(v.get("received").is_some(), "the example carries a receipt");
+        let e = validate(&spec, text, &party).expect_err("refused");
+        assert!(e.starts_with("received:"), "{e}");
+        assert_eq!(validate_with(&spec, text, &party, SenderReceived::Keep).expect("kept"), v);
+        let mut without = v.clone();
+        without.as_object_mut().expect("object").remove("received");
+        assert!(validate(&spec, &without.to_string(), &party).is_ok());
+        let e = validate_with(&spec, text, "XX", SenderReceived::Keep).expect_err("another Party's");
+        assert!(e.starts_with("party:"), "{e}");
     }
 }

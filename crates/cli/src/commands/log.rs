@@ -5,15 +5,14 @@
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
-use accord_ledger::history::History;
-use accord_ledger::notification::parse_notification;
 use accord_logstore::dir::{DataDir, DirError};
 use accord_logstore::log::{checkpoint_at, prove_consistency, prove_inclusion, LogError};
 use accord_logstore::sequencer::{Options, Sequencer};
 use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{Hashes, Store, StoreError};
 use accord_logstore::verify::Report;
-use accord_tlog::entry::{self, Attachment, EntryRef, Envelope};
+use accord_node::append::{self, Prepared};
+use accord_tlog::entry::{self, Attachment, EntryRef};
 use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, CONSISTENCY_FORMAT};
 use accord_tlog::tile;
 use accord_tlog::{leaf_hash, Checkpoint, Hash, Note, VerifierKey};
@@ -193,66 +192,23 @@ impl Extras {
     }
 }
 
-/// Validates one notification against the catalogue and the log's Party; returns it as JSON.
+/// Validates one notification against the catalogue and the log's Party (the node's check, one
+/// copy: `accord_node::append`); a `received` the file carries is kept, as a log built offline
+/// from a simulated history needs.
 fn validated(spec: &TreatySpec, text: &str, party: &str, what: &str) -> Result<serde_json::Value, Failure> {
-    let n = parse_notification(text.trim()).map_err(|p| input(anyhow!("{what}: field {}: {}", p.field, p.message)))?;
-    History::from_notifications(spec, [&n]).map_err(|e| input(anyhow!("{what}: {e}")))?;
-    if n.party != party {
-        return Err(input(anyhow!(
-            "{what}: party: '{}' — this log holds the notifications of {party}",
-            n.party
-        )));
-    }
-    serde_json::from_str(text.trim()).map_err(|e| input(anyhow!("{what}: {e}")))
+    append::validate_with(spec, text, party, append::SenderReceived::Keep).map_err(|e| input(anyhow!("{what}: {e}")))
 }
 
-/// A notification ready to be logged: inline, or by hash when the entry would exceed
-/// 65,535 bytes (its canonical JSON then goes to the data folder's blobs, durably, first).
-struct Prepared {
-    notification: serde_json::Value,
-    attachments: Vec<Attachment>,
-    refs: Vec<EntryRef>,
-}
-
+/// A notification ready to be logged, inline or by hash (the node's preparation, one copy).
 fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &Extras, what: &str) -> Result<Prepared, Failure> {
-    let inline = Prepared {
-        notification,
-        attachments: extras.attachments.clone(),
-        refs: extras.refs.clone(),
-    };
-    // The size with the longest sequence number a log reaches bounds the real one.
-    match encode_entry(party, entry::MAX_SEQ, &inline) {
-        Ok(_) => return Ok(inline),
-        Err(entry::EntryError::TooLarge { .. }) => {}
-        Err(e) => return Err(input(anyhow!("{what}: {e}"))),
-    }
-    let bytes = entry::canonical_json(&inline.notification).map_err(|e| input(anyhow!("{what}: {e}")))?;
-    let sha256: String = accord_logstore::dir::sha256_hex(&bytes);
-    let mut attachments = inline.attachments;
-    attachments.insert(
-        0,
-        Attachment {
-            name: entry::NOTIFICATION_ATTACHMENT.into(),
-            size: bytes.len() as u64,
-            sha256,
-        },
-    );
-    let by_hash = Prepared {
-        notification: serde_json::Value::Null,
-        attachments,
-        refs: inline.refs,
-    };
-    encode_entry(party, entry::MAX_SEQ, &by_hash).map_err(|e| input(anyhow!("{what}: {e} (even with the notification logged by hash)")))?;
-    // Only now, with the entry known to fit: the blob, durably, before the entry is logged.
-    d.put_blob(&bytes).map_err(dir_err)?;
-    Ok(by_hash)
+    append::prepare(d, party, notification, extras.refs.clone(), extras.attachments.clone()).map_err(|e| match e {
+        append::SubmitError::Invalid(m) => input(anyhow!("{what}: {m}")),
+        append::SubmitError::Dir(e) => dir_err(e),
+    })
 }
 
 fn encode_entry(party: &str, seq: u64, p: &Prepared) -> Result<Vec<u8>, entry::EntryError> {
-    let mut e = Envelope::new(party, seq, crate::clock::random::<16>(), p.notification.clone());
-    e.refs = p.refs.clone();
-    e.attachments = p.attachments.clone();
-    entry::encode(&e)
+    append::encode(party, seq, crate::clock::random::<16>(), p)
 }
 
 fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
