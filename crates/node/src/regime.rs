@@ -41,7 +41,13 @@ pub fn record(s: &Shared) -> Result<Record, Refused> {
         .view
         .read()
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
-    Ok(Record::from_jsonl(&s.spec, &v.notifications_jsonl()))
+    Ok(record_of(&s.spec, &v))
+}
+
+/// The record of both Parties in a view (a running node's, or a folder's read by
+/// [`crate::state::read_view`]).
+pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Record {
+    Record::from_jsonl(spec, &v.notifications_jsonl())
 }
 
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, Refused> {

@@ -246,28 +246,15 @@ impl Shared {
         } else {
             None
         };
-        let mut view = View::new(&cfg.party, &meta.origin, &cfg.partner.party, keys.partner_log.name());
         let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
-        let own = read_all(&reader, &nd.dir)?;
-        let partner = match &mirror {
-            Some(m) => read_all(m.store(), &nd.dir)?,
-            None => Vec::new(),
-        };
-        view.load(
-            own.iter()
-                .map(|(b, blob)| Given {
-                    bytes: b,
-                    blob: blob.clone(),
-                })
-                .collect(),
-            partner
-                .iter()
-                .map(|(b, blob)| Given {
-                    bytes: b,
-                    blob: blob.clone(),
-                })
-                .collect(),
-        );
+        let view = load_view(
+            &cfg,
+            &meta.origin,
+            keys.partner_log.name(),
+            &reader,
+            mirror.as_ref().map(Mirror::store),
+            &nd.dir,
+        )?;
         let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
         let tokens = Tokens::open(&nd.node_db())?;
         let metrics = Metrics::default();
@@ -418,6 +405,68 @@ pub fn cosigned_note(r: &SqliteStore, note: &[u8], size: u64) -> Result<accord_t
         }
     }
     Ok(note)
+}
+
+/// The view of both logs: the own log through `own`, the partner's through its mirror's store.
+fn load_view(
+    cfg: &NodeConfig,
+    own_origin: &str,
+    partner_origin: &str,
+    own: &SqliteStore,
+    mirror: Option<&SqliteStore>,
+    dir: &DataDir,
+) -> Result<View, String> {
+    let mut view = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
+    let own = read_all(own, dir)?;
+    let partner = match mirror {
+        Some(m) => read_all(m, dir)?,
+        None => Vec::new(),
+    };
+    view.load(given(&own), given(&partner));
+    Ok(view)
+}
+
+fn given(v: &[Built]) -> Vec<Given<'_>> {
+    v.iter()
+        .map(|(b, blob)| Given {
+            bytes: b,
+            blob: blob.clone(),
+        })
+        .collect()
+}
+
+/// The view of a node's folder, read as a stopped folder is read: no writer lock, no
+/// sequencer, nothing written (the own log and the mirror opened read-only), so it works beside
+/// a running node too. Checks the folder belongs to `cfg`'s Party and its partner.
+pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
+    let nd = NodeDir::new(data);
+    let keys = cfg.keys()?;
+    let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
+    let meta = reader.meta().map_err(|e| e.to_string())?;
+    if meta.party != cfg.party {
+        return Err(format!(
+            "party: the configuration says {}, the log in {} is {}'s",
+            cfg.party,
+            data.display(),
+            meta.party
+        ));
+    }
+    let mirror = if nd.partner_db().exists() {
+        Some(SqliteStore::open_read_only(&nd.partner_db()).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?)
+    } else {
+        None
+    };
+    if let Some(m) = &mirror {
+        let pm = m.meta().map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
+        if pm.origin != keys.partner_log.name() {
+            return Err(format!(
+                "partner.log_key: the mirror in {} follows {}",
+                nd.partner_db().display(),
+                pm.origin
+            ));
+        }
+    }
+    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd.dir)
 }
 
 /// Every entry of a store with the blob of each entry logged by hash (when at hand).

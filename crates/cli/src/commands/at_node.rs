@@ -136,13 +136,13 @@ pub fn exemption_line(x: &accord_ledger::record::Exemption) -> String {
     )
 }
 
-/// The record of a stopped node's folder (both Parties' logs as it holds them).
+/// The record of a node's folder (both Parties' logs as it holds them), read without the
+/// writer lock and writing nothing, so it also reads the folder of a running node.
 pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
     let data = at.data.clone().unwrap_or_default();
-    let s = open(&data, at, spec, Clock::System)?;
-    let r = accord_node::regime::record(&s);
-    s.stop();
-    r.map_err(|(_, e)| io(anyhow!("{}: {e}", data.display())))
+    let cfg = config(at)?;
+    let view = accord_node::state::read_view(&data, &cfg).map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+    Ok(accord_node::regime::record_of(spec, &view))
 }
 
 /// A node's refusal as a failure: a server error is I/O, anything else bad input.

@@ -522,4 +522,71 @@ mod tests {
         let _ = stop_tx.send(());
         server.await.expect("join").expect("served");
     }
+
+    /// Every file of a folder with its bytes.
+    fn files(dir: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("read_dir") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.insert(p.clone(), std::fs::read(&p).expect("read"));
+                }
+            }
+        }
+        out
+    }
+
+    /// A folder is read without its writer lock (so beside a running node) and nothing in it
+    /// changes; the view read is the running node's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_folder_is_read_beside_its_running_node_and_nothing_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node =
+            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node, &wall);
+        let n = serde_json::json!({"id": "US-1", "kind": "new_item", "party": "US", "date": "2011-02-20", "sent": "2011-02-21T10:00:00Z",
+            "body": {"item": "US-MM3-00001", "category": "icbm", "type": "Minuteman III", "facility": "US-PROD"}});
+        let logged = crate::append::submit_items(&s, vec![n.clone()], true).await;
+        assert!(logged.is_ok(), "{logged:?}");
+        let cfg = s.cfg.clone();
+        // The running node holds the writer lock; the folder is read all the same.
+        let v = crate::state::read_view(dir.path(), &cfg).expect("read beside the running node");
+        let running = s.view.read().expect("view").notifications_jsonl();
+        assert_eq!(v.notifications_jsonl(), running);
+        assert!(running.contains("US-1"));
+        s.stop();
+        drop(s);
+        let before = files(dir.path());
+        let again = crate::state::read_view(dir.path(), &cfg).expect("read the stopped folder");
+        assert_eq!(again.notifications_jsonl(), running);
+        let after = files(dir.path());
+        // No file that was there changed and none went missing. The one thing a read may leave is
+        // SQLite's own WAL side files (`-wal`, `-shm`), which a read-only connection to a WAL
+        // database creates when a clean close removed them; they hold no data.
+        let changed: Vec<String> = before
+            .keys()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .chain(after.keys().filter(|k| {
+                let name = k.to_string_lossy();
+                !(before.contains_key(*k) || name.ends_with(".db-wal") || name.ends_with(".db-shm"))
+            }))
+            .map(|k| k.display().to_string())
+            .collect();
+        assert!(changed.is_empty(), "reading a folder wrote to it: {changed:?}");
+        for (k, v) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+            if k.to_string_lossy().ends_with(".db-wal") {
+                assert!(v.is_empty(), "{}: a read wrote to the WAL", k.display());
+            }
+        }
+        // Another Party's configuration is refused, naming the field.
+        let mut other = cfg.clone();
+        other.party = "RU".into();
+        let e = crate::state::read_view(dir.path(), &other).expect_err("another Party's folder");
+        assert!(e.starts_with("party:"), "{e}");
+    }
 }
