@@ -5,8 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -456,7 +454,7 @@ fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
     note.verify(&signed_note::VerifierList::new(vec![Box::new(verifier)])).unwrap();
     let cp = tlog_tiles::Checkpoint::from_bytes(note.text()).unwrap();
     assert_eq!((cp.origin(), cp.size()), ("accord.example/us/new-start", n));
-    let reader = common::Exported(site.clone());
+    let reader = crate::common::Exported(site.clone());
     let thr = tlog_tiles::TileHashReader::new(cp.size(), *cp.hash(), &reader);
     // Every entry in the bundles is proved included by the client, from the tiles alone.
     let bundle0 = std::fs::read(site.join("tile/entries/000")).unwrap();

@@ -7,9 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::node::*;
+use crate::common::node::*;
 use std::path::Path;
 
 fn export(root: &Path, n: &Node, file: &str, extra: &[&str]) -> serde_json::Value {

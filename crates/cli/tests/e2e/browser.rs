@@ -8,9 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::node::*;
+use crate::common::node::*;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

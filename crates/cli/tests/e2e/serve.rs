@@ -10,9 +10,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::node::*;
+use crate::common::node::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Child;
@@ -355,7 +353,7 @@ fn refusals_tiles_openapi_and_a_fork() {
         std::fs::write(p, b).unwrap();
     }
     let b0 = http(us.port, "GET", bundle, &[("Authorization", &format!("Bearer {}", us.op))], b"").1;
-    common::check_with_independent_client(&site, &cp, &us.log_key, size, &b0);
+    crate::common::check_with_independent_client(&site, &cp, &us.log_key, size, &b0);
     // Every documented route answers (not the router's bare 404 or 405).
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/openapi.json")).unwrap())

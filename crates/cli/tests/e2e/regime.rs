@@ -10,9 +10,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::node::*;
+use crate::common::node::*;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,0 +1,15 @@
+//! The CLI's end-to-end tests, one test binary (one link on two cores): each module runs the
+//! real `accord` binary, real nodes and witnesses as processes on loopback, real SQLite files,
+//! and (in `browser`) Debian's Chromium.
+
+mod common;
+
+mod browser;
+mod bundle;
+mod cli;
+mod corpus;
+mod crash;
+mod log;
+mod regime;
+mod serve;
+mod witness;
