@@ -1,4 +1,4 @@
-//! accord's network edge: a Party's node ([`node`]) and a neutral witness ([`witness`]) as
+//! accord's network edge: a Party's node ([`state`], [`append`], [`http`]) and a neutral witness ([`witness`]) as
 //! HTTP services on tokio and axum, and the client side of the exchange between them.
 //!
 //! The treaty rules, replay, Merkle math and formats stay in the pure crates; this crate only

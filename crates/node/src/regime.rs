@@ -6,7 +6,7 @@
 //! agreements, and the treaty's status with what the record agreed).
 //!
 //! Invariants: a step is logged only through [`crate::append::submit_items`], which checks it
-//! against the record under the append lock ([`check_steps`]); composing changes nothing; a
+//! against the record under the append lock ([`crate::append::check_steps`]); composing changes nothing; a
 //! commit-reveal value is written to `choices/` (mode 0600, durably) before its commitment is
 //! logged, so a reveal can always follow a logged commitment.
 

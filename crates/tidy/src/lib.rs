@@ -1,6 +1,6 @@
 //! The architecture's invariants, made executable (in the manner of rust-analyzer's tidy tests).
 //!
-//! `cargo test` runs [`tests::the_tree_keeps_its_invariants`] over the workspace:
+//! `cargo test` runs `the_tree_keeps_its_invariants` (in `src/tests.rs`) over the workspace:
 //!
 //! - **Pure crates** (`accord-treaty`, `accord-ledger`, `accord-sim`, `accord-tlog`) use no file
 //!   system, network, process, environment, threads, clock (wall or monotonic) or OS randomness in
