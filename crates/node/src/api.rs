@@ -106,7 +106,10 @@ fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
     };
     let status = q.get("status");
-    let filtered: Vec<_> = items.into_iter().filter(|i| status.is_none_or(|st| i.status == st)).collect();
+    let filtered: Vec<_> = items
+        .into_iter()
+        .filter(|i| status.is_none_or(|st| i.status.name() == st))
+        .collect();
     let total = filtered.len();
     let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
     let start = total.saturating_sub(limit);

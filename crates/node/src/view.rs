@@ -98,8 +98,37 @@ pub struct BoxItem {
     pub received: Option<String>,
     /// Due, when the catalogue gives a deadline.
     pub due: Option<String>,
-    /// `on_time`, `late`, `awaiting` (not yet received, not yet due), `overdue`, or `no_deadline`.
-    pub status: &'static str,
+    /// Where the notification stands against its deadline.
+    pub status: DeadlineStatus,
+}
+
+/// Where a notification stands against its deadline; in JSON its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// Received by the deadline.
+    OnTime,
+    /// Received after the deadline.
+    Late,
+    /// Not yet received, not yet due.
+    Awaiting,
+    /// Not received, and the deadline has passed.
+    Overdue,
+    /// The catalogue gives its kind no deadline.
+    NoDeadline,
+}
+
+impl DeadlineStatus {
+    /// The name used in JSON and in the `status` query parameter.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeadlineStatus::OnTime => "on_time",
+            DeadlineStatus::Late => "late",
+            DeadlineStatus::Awaiting => "awaiting",
+            DeadlineStatus::Overdue => "overdue",
+            DeadlineStatus::NoDeadline => "no_deadline",
+        }
+    }
 }
 
 impl View {
@@ -348,19 +377,19 @@ impl View {
                 accord_treaty::Due::Instant { unix } => unix,
             };
             let status = match (due, &received) {
-                (None, _) => "no_deadline",
+                (None, _) => DeadlineStatus::NoDeadline,
                 (Some(d), Some(r)) => {
                     if parse_time(r).unwrap_or(i64::MAX) <= due_unix(d) {
-                        "on_time"
+                        DeadlineStatus::OnTime
                     } else {
-                        "late"
+                        DeadlineStatus::Late
                     }
                 }
                 (Some(d), None) => {
                     if now <= due_unix(d) {
-                        "awaiting"
+                        DeadlineStatus::Awaiting
                     } else {
-                        "overdue"
+                        DeadlineStatus::Overdue
                     }
                 }
             };
@@ -488,5 +517,26 @@ fn classify(
             problem("a notification without an id".into());
             Rec::Other
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The enum keeps the JSON the API documented as strings.
+    #[test]
+    fn deadline_statuses_keep_their_json_names() {
+        for st in [
+            DeadlineStatus::OnTime,
+            DeadlineStatus::Late,
+            DeadlineStatus::Awaiting,
+            DeadlineStatus::Overdue,
+            DeadlineStatus::NoDeadline,
+        ] {
+            assert_eq!(serde_json::to_value(st).expect("json"), serde_json::Value::String(st.name().into()));
+        }
+        assert_eq!(DeadlineStatus::OnTime.name(), "on_time");
+        assert_eq!(DeadlineStatus::NoDeadline.name(), "no_deadline");
     }
 }
