@@ -188,7 +188,7 @@ pub async fn compliance(State(s): S, method: Method, uri: Uri, headers: HeaderMa
     let s2 = s.clone();
     let out = tokio::task::spawn_blocking(move || s2.view.read().map_err(|_| "view poisoned".to_string())?.compliance(&s2.spec, on)).await;
     match out {
-        Ok(Ok(r)) => axum::Json(r).into_response(),
+        Ok(Ok(r)) => axum::Json(&*r).into_response(),
         Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }

@@ -441,7 +441,10 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
 
 /// Checks steps about to be logged by this node against the record both Parties' logs hold.
 pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
-    let existing = steps_of(spec, &v.notifications_jsonl());
+    let existing = steps_of(
+        spec,
+        &v.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some()),
+    );
     let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
     let parsed: Vec<Notification<'_>> = texts
         .iter()
@@ -454,7 +457,7 @@ pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Re
         )
     });
     let history = if designates { Some(v.history(spec)?) } else { None };
-    Record::check_new(spec, history.as_ref(), &existing, &parsed).map(|_| ())
+    Record::check_new(spec, history.as_deref(), &existing, &parsed).map(|_| ())
 }
 
 #[cfg(test)]

@@ -41,13 +41,18 @@ pub fn record(s: &Shared) -> Result<Record, Refused> {
         .view
         .read()
         .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
-    Ok(record_of(&s.spec, &v))
+    Ok((*v.record(&s.spec)).clone())
 }
 
 /// The record of both Parties in a view (a running node's, or a folder's read by
 /// [`crate::state::read_view`]).
 pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Record {
-    Record::from_jsonl(spec, &v.notifications_jsonl())
+    Record::from_jsonl(spec, &steps_jsonl(spec, v))
+}
+
+/// The step notifications of a view (both Parties) as JSON Lines: only they are serialised.
+pub fn steps_jsonl(spec: &TreatySpec, v: &crate::view::View) -> String {
+    v.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some())
 }
 
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, Refused> {

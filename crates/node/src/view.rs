@@ -8,15 +8,16 @@
 //! its receipt.
 
 use accord_ledger::compliance::{history_report, Report};
+use accord_ledger::record::Record;
 use accord_ledger::replay::replay;
 use accord_ledger::History;
-use accord_tlog::entry::{decode, Envelope};
+use accord_tlog::entry::{decode, parse_stored, Envelope};
 use accord_tlog::merkle::leaf_hash;
 use accord_tlog::Hash;
 use accord_treaty::{Date, TreatySpec};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` into POSIX seconds.
 pub fn parse_time(s: &str) -> Result<i64, String> {
@@ -61,7 +62,7 @@ pub struct Problem {
 }
 
 /// The joined record.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct View {
     own_party: String,
     partner_party: String,
@@ -71,7 +72,22 @@ pub struct View {
     partner: Side,
     problems: Vec<Problem>,
     ack_cursor: usize,
+    /// What is derived from all of it, computed on first use and dropped by any change, so that
+    /// reads between two changes cost a lookup.
+    derived: Derived,
 }
+
+/// Values derived from the whole view (see [`View`]'s `derived`).
+#[derive(Debug, Default)]
+struct Derived {
+    history: OnceLock<Result<Arc<History>, String>>,
+    record: OnceLock<Arc<Record>>,
+    /// The latest compliance reports, by evaluation date (a few: the dates readers ask).
+    reports: Mutex<Vec<(Date, Arc<Report>)>>,
+}
+
+/// How many compliance reports [`View`] keeps.
+const REPORTS_KEPT: usize = 4;
 
 /// An entry as a caller gives it: bytes, and the notification when it was logged by hash.
 pub struct Given<'a> {
@@ -143,6 +159,7 @@ impl View {
             partner: Side::default(),
             problems: Vec::new(),
             ack_cursor: 0,
+            derived: Derived::default(),
         }
     }
 
@@ -254,6 +271,7 @@ impl View {
 
     /// Adds the next own entry.
     pub fn push_own(&mut self, e: Given<'_>) {
+        self.derived = Derived::default();
         self.own.leaves.truncate(self.own.recs.len());
         self.own.leaves.push(leaf_hash(e.bytes));
         let (own, partner) = (&mut self.own, &mut self.partner);
@@ -264,12 +282,14 @@ impl View {
             (&self.own_origin, &self.partner_origin),
             e,
             &mut self.problems,
+            false,
         );
         self.advance_cursor();
     }
 
     /// Adds the next partner entry.
     pub fn push_partner(&mut self, e: Given<'_>) {
+        self.derived = Derived::default();
         self.partner.leaves.truncate(self.partner.recs.len());
         self.partner.leaves.push(leaf_hash(e.bytes));
         let (own, partner) = (&mut self.own, &mut self.partner);
@@ -280,6 +300,7 @@ impl View {
             (&self.partner_origin, &self.own_origin),
             e,
             &mut self.problems,
+            false,
         );
     }
 
@@ -287,6 +308,7 @@ impl View {
     /// other that come later in the loading order, so every leaf is known before any entry is
     /// classified.
     pub fn load(&mut self, own: Vec<Given<'_>>, partner: Vec<Given<'_>>) {
+        self.derived = Derived::default();
         self.own.leaves.extend(own.iter().map(|g| leaf_hash(g.bytes)));
         self.partner.leaves.extend(partner.iter().map(|g| leaf_hash(g.bytes)));
         for g in own {
@@ -298,6 +320,7 @@ impl View {
                 (&self.own_origin, &self.partner_origin),
                 g,
                 &mut self.problems,
+                true,
             );
         }
         for g in partner {
@@ -309,6 +332,7 @@ impl View {
                 (&self.partner_origin, &self.own_origin),
                 g,
                 &mut self.problems,
+                true,
             );
         }
         self.advance_cursor();
@@ -317,10 +341,19 @@ impl View {
     /// Every notification of both Parties, with its time of receipt where acknowledged, as
     /// JSON Lines in the treaty engine's format.
     pub fn notifications_jsonl(&self) -> String {
+        self.notifications_jsonl_where(|_| true)
+    }
+
+    /// The notifications whose kind `keep` accepts, as [`View::notifications_jsonl`] gives
+    /// them; the others are not serialised at all (the record needs only its steps).
+    pub fn notifications_jsonl_where(&self, keep: impl Fn(&str) -> bool) -> String {
         let mut out = String::new();
         for side in [&self.own, &self.partner] {
             for (i, r) in side.recs.iter().enumerate() {
                 if let Rec::Notification { value, .. } = r {
+                    if !keep(value.get("kind").and_then(|k| k.as_str()).unwrap_or("")) {
+                        continue;
+                    }
                     let mut v = (**value).clone();
                     if let (Some(t), Some(o)) = (side.receipts.get(&(i as u64)), v.as_object_mut()) {
                         o.insert("received".into(), serde_json::Value::String(t.clone()));
@@ -333,27 +366,61 @@ impl View {
         out
     }
 
-    /// The history of both Parties as exchanged.
-    pub fn history(&self, spec: &TreatySpec) -> Result<History, String> {
-        History::parse(spec, &self.notifications_jsonl()).map_err(|e| e.to_string())
+    /// The history of both Parties as exchanged (parsed once until the view changes).
+    pub fn history(&self, spec: &TreatySpec) -> Result<Arc<History>, String> {
+        self.derived
+            .history
+            .get_or_init(|| {
+                History::parse(spec, &self.notifications_jsonl())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
     }
 
-    /// The compliance report on `at`, with the figures at every data exchange up to it.
-    pub fn compliance(&self, spec: &TreatySpec, at: Date) -> Result<Report, String> {
-        let jsonl = self.notifications_jsonl();
-        let history = History::parse(spec, &jsonl).map_err(|e| e.to_string())?;
-        let dates: Vec<Date> = spec
+    /// The inspection and negotiation record of both Parties (folded once until the view
+    /// changes; only the step notifications are serialised for it).
+    pub fn record(&self, spec: &TreatySpec) -> Arc<Record> {
+        self.derived
+            .record
+            .get_or_init(|| {
+                let steps = self.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some());
+                Arc::new(Record::from_jsonl(spec, &steps))
+            })
+            .clone()
+    }
+
+    /// The compliance report on `at`, with the figures at every data exchange up to it (kept
+    /// for the last few dates asked until the view changes).
+    pub fn compliance(&self, spec: &TreatySpec, at: Date) -> Result<Arc<Report>, String> {
+        if let Some((_, r)) = self
+            .derived
+            .reports
+            .lock()
+            .ok()
+            .and_then(|k| k.iter().find(|(d, _)| *d == at).cloned())
+        {
+            return Ok(r);
+        }
+        let history = self.history(spec)?;
+        let mut dates: Vec<Date> = spec
             .data_exchange_dates()
             .into_iter()
             .filter(|d| *d <= at)
             .chain(std::iter::once(at))
             .collect();
-        let mut dates = dates;
         dates.sort();
         dates.dedup();
         let out = replay(spec, &history, &dates).map_err(|e| e.to_string())?;
         let mut report = history_report(spec, &history, &out, at);
-        report.add_record_findings(&accord_ledger::record::Record::from_jsonl(spec, &jsonl));
+        report.add_record_findings(&self.record(spec));
+        let report = Arc::new(report);
+        if let Ok(mut kept) = self.derived.reports.lock() {
+            if kept.len() >= REPORTS_KEPT {
+                kept.remove(0);
+            }
+            kept.push((at, report.clone()));
+        }
         Ok(report)
     }
 
@@ -411,7 +478,7 @@ impl View {
     }
 }
 
-fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e: Given<'_>, problems: &mut Vec<Problem>) {
+fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e: Given<'_>, problems: &mut Vec<Problem>, stored: bool) {
     let (origin, other_origin) = origins;
     let index = side.recs.len() as u64;
     let mut problem = |p: String| {
@@ -433,7 +500,10 @@ fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e
             }
         }
     }
-    let rec = match decode(e.bytes) {
+    // Entries loaded from the node's own store were checked when appended or mirrored: read
+    // them in one pass; a live entry gets the full canonical check.
+    let decoded = if stored { parse_stored(e.bytes) } else { decode(e.bytes) };
+    let rec = match decoded {
         Err(err) => {
             problem(format!("not an accord entry: {err}"));
             Rec::Other
