@@ -509,7 +509,7 @@ fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e
             Rec::Other
         }
         Ok(env) if env.public.is_some() => release(&env, side, origin, index, &mut problem),
-        Ok(env) => classify(&env, e.blob, other, other_origin, party, &mut problem),
+        Ok(env) => classify(env, e.blob, other, other_origin, party, &mut problem),
     };
     if let Rec::Notification { id, .. } = &rec {
         if side.by_id.insert(id.clone(), index).is_some() {
@@ -537,7 +537,7 @@ fn release(env: &Envelope, side: &Side, origin: &str, index: u64, problem: &mut 
 }
 
 fn classify(
-    env: &Envelope,
+    env: Envelope,
     blob: Option<Vec<u8>>,
     other: &mut Side,
     other_origin: &str,
@@ -576,13 +576,10 @@ fn classify(
             }
         }
     } else {
-        env.notification.clone()
+        env.notification
     };
-    match value.get("id").and_then(|v| v.as_str()) {
-        Some(id) => Rec::Notification {
-            id: id.to_owned(),
-            value: Arc::new(value.clone()),
-        },
+    match value.get("id").and_then(|v| v.as_str()).map(str::to_owned) {
+        Some(id) => Rec::Notification { id, value: Arc::new(value) },
         None => {
             problem("a notification without an id".into());
             Rec::Other
