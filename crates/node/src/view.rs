@@ -11,7 +11,7 @@ use accord_ledger::compliance::{history_report, Report};
 use accord_ledger::record::Record;
 use accord_ledger::replay::replay;
 use accord_ledger::History;
-use accord_tlog::entry::{decode, parse_stored, Envelope};
+use accord_tlog::entry::{decode, read_stored, StoredEntry};
 use accord_tlog::merkle::leaf_hash;
 use accord_tlog::Hash;
 use accord_treaty::{Date, TreatySpec};
@@ -27,14 +27,79 @@ pub fn parse_time(s: &str) -> Result<i64, String> {
 /// One entry of a log, as the view keeps it.
 #[derive(Debug, Clone)]
 enum Rec {
-    /// A notification (JSON with `received` absent).
-    Notification { id: String, value: Arc<serde_json::Value> },
+    /// A notification: the fields the view reads, and its JSON text as stored (canonical JSON,
+    /// `received` absent), parsed only when a caller needs the whole notification.
+    Notification(Arc<Note>),
     /// An acknowledgement (of the other log's entry, whose receipt it recorded).
     Ack,
     /// A public release of the public part of this log's entry `of`.
     Release { of: u64, value: Arc<serde_json::Value> },
     /// Anything else (a notification logged by hash whose blob is missing, say).
     Other,
+}
+
+/// A notification as the view keeps it.
+#[derive(Debug)]
+struct Note {
+    id: String,
+    kind: String,
+    date: String,
+    sent: Option<String>,
+    text: Box<str>,
+}
+
+impl Note {
+    /// From a notification's JSON text: `None` when it is not an object with a string `id`.
+    fn read(text: &str) -> Option<Note> {
+        #[derive(serde::Deserialize)]
+        struct Head<'a> {
+            #[serde(borrow)]
+            id: std::borrow::Cow<'a, str>,
+            #[serde(borrow, default)]
+            kind: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            date: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            sent: Option<std::borrow::Cow<'a, str>>,
+        }
+        let h: Head<'_> = serde_json::from_str(text).ok()?;
+        Some(Note {
+            id: h.id.into_owned(),
+            kind: h.kind.map(|k| k.into_owned()).unwrap_or_default(),
+            date: h.date.map(|k| k.into_owned()).unwrap_or_default(),
+            sent: h.sent.map(|k| k.into_owned()),
+            text: text.into(),
+        })
+    }
+
+    /// The whole notification.
+    fn value(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.text).ok()
+    }
+
+    /// Its JSON line with `received` set to `at` (when given).
+    fn line(&self, received: Option<&str>, out: &mut String) {
+        match received {
+            None => out.push_str(&self.text),
+            // A notification logged offline may carry a `received` of its own: replace it.
+            Some(at) if self.text.contains("\"received\"") => {
+                let mut v = self.value().unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("received".into(), serde_json::Value::String(at.to_owned()));
+                }
+                out.push_str(&v.to_string());
+            }
+            Some(at) => match self.text.strip_suffix('}') {
+                Some(body) if body.len() > 1 => {
+                    out.push_str(body);
+                    out.push_str(",\"received\":");
+                    out.push_str(&serde_json::Value::String(at.to_owned()).to_string());
+                    out.push('}');
+                }
+                _ => out.push_str(&self.text),
+            },
+        }
+    }
 }
 
 /// One side of the record.
@@ -236,7 +301,7 @@ impl View {
             .filter_map(|i| match &side.recs[i] {
                 Rec::Release { of, value } => {
                     let source = match side.recs.get(*of as usize) {
-                        Some(Rec::Notification { value, .. }) => Some(value.clone()),
+                        Some(Rec::Notification(n)) => n.value().map(Arc::new),
                         _ => None,
                     };
                     Some((i as u64, value.clone(), source))
@@ -249,7 +314,7 @@ impl View {
     /// The own notification at `index`, if that entry is one.
     pub fn own_notification(&self, index: u64) -> Option<serde_json::Value> {
         match self.own.recs.get(index as usize)? {
-            Rec::Notification { value, .. } => Some((**value).clone()),
+            Rec::Notification(n) => n.value(),
             _ => None,
         }
     }
@@ -350,15 +415,11 @@ impl View {
         let mut out = String::new();
         for side in [&self.own, &self.partner] {
             for (i, r) in side.recs.iter().enumerate() {
-                if let Rec::Notification { value, .. } = r {
-                    if !keep(value.get("kind").and_then(|k| k.as_str()).unwrap_or("")) {
+                if let Rec::Notification(n) = r {
+                    if !keep(&n.kind) {
                         continue;
                     }
-                    let mut v = (**value).clone();
-                    if let (Some(t), Some(o)) = (side.receipts.get(&(i as u64)), v.as_object_mut()) {
-                        o.insert("received".into(), serde_json::Value::String(t.clone()));
-                    }
-                    out.push_str(&v.to_string());
+                    n.line(side.receipts.get(&(i as u64)).map(String::as_str), &mut out);
                     out.push('\n');
                 }
             }
@@ -430,10 +491,8 @@ impl View {
         let eif = spec.lifecycle.entry_into_force();
         let mut items = Vec::new();
         for (i, r) in side.recs.iter().enumerate() {
-            let Rec::Notification { id, value } = r else { continue };
-            let s = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-            let kind = s("kind").unwrap_or_default();
-            let date_s = s("date").unwrap_or_default();
+            let Rec::Notification(n) = r else { continue };
+            let (id, kind, date_s) = (&n.id, n.kind.clone(), n.date.clone());
             let received = side.receipts.get(&(i as u64)).cloned();
             let due = spec
                 .catalogue
@@ -465,7 +524,7 @@ impl View {
                 id: id.clone(),
                 kind,
                 date: date_s,
-                sent: s("sent"),
+                sent: n.sent.clone(),
                 received,
                 due: due.map(|d| match d {
                     accord_treaty::Due::Date { date } => date.to_string(),
@@ -502,24 +561,24 @@ fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e
     }
     // Entries loaded from the node's own store were checked when appended or mirrored: read
     // them in one pass; a live entry gets the full canonical check.
-    let decoded = if stored { parse_stored(e.bytes) } else { decode(e.bytes) };
-    let rec = match decoded {
+    let checked = if stored { Ok(()) } else { decode(e.bytes).map(|_| ()) };
+    let rec = match checked.and_then(|()| read_stored(e.bytes)) {
         Err(err) => {
             problem(format!("not an accord entry: {err}"));
             Rec::Other
         }
         Ok(env) if env.public.is_some() => release(&env, side, origin, index, &mut problem),
-        Ok(env) => classify(env, e.blob, other, other_origin, party, &mut problem),
+        Ok(env) => classify(&env, e.blob, other, other_origin, party, &mut problem),
     };
-    if let Rec::Notification { id, .. } = &rec {
-        if side.by_id.insert(id.clone(), index).is_some() {
-            problem(format!("notification id {id} logged twice; the first is kept"));
+    if let Rec::Notification(n) = &rec {
+        if side.by_id.insert(n.id.clone(), index).is_some() {
+            problem(format!("notification id {} logged twice; the first is kept", n.id));
         }
     }
     side.recs.push(rec);
 }
 
-fn release(env: &Envelope, side: &Side, origin: &str, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
+fn release(env: &StoredEntry<'_>, side: &Side, origin: &str, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
     let (Some(r), Some(p)) = (env.refs.first(), &env.public) else {
         return Rec::Other;
     };
@@ -537,7 +596,7 @@ fn release(env: &Envelope, side: &Side, origin: &str, index: u64, problem: &mut 
 }
 
 fn classify(
-    env: Envelope,
+    env: &StoredEntry<'_>,
     blob: Option<Vec<u8>>,
     other: &mut Side,
     other_origin: &str,
@@ -567,19 +626,16 @@ fn classify(
         }
         return Rec::Other;
     }
-    let value = if env.notification.is_null() {
-        match blob.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) {
-            Some(v) => v,
-            None => {
-                problem("a notification logged by hash whose content is not at hand".into());
-                return Rec::Other;
-            }
+    let note = match (env.notification, blob) {
+        (Some(raw), _) => Note::read(raw.get()),
+        (None, Some(b)) => std::str::from_utf8(&b).ok().and_then(Note::read),
+        (None, None) => {
+            problem("a notification logged by hash whose content is not at hand".into());
+            return Rec::Other;
         }
-    } else {
-        env.notification
     };
-    match value.get("id").and_then(|v| v.as_str()).map(str::to_owned) {
-        Some(id) => Rec::Notification { id, value: Arc::new(value) },
+    match note {
+        Some(n) => Rec::Notification(Arc::new(n)),
         None => {
             problem("a notification without an id".into());
             Rec::Other
@@ -590,6 +646,35 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A notification kept as its stored text gives the same JSON line, with its receipt, as
+    /// the notification parsed and the receipt set (also when it carried a `received`).
+    #[test]
+    fn notes_give_their_line_with_the_receipt() {
+        let text =
+            r#"{"body":{"item":"M1"},"date":"2011-03-05","id":"US-3","kind":"deployment","party":"US","sent":"2011-03-06T10:00:00Z"}"#;
+        let n = Note::read(text).expect("note");
+        assert_eq!(
+            (n.id.as_str(), n.kind.as_str(), n.date.as_str()),
+            ("US-3", "deployment", "2011-03-05")
+        );
+        assert_eq!(n.sent.as_deref(), Some("2011-03-06T10:00:00Z"));
+        let mut plain = String::new();
+        n.line(None, &mut plain);
+        assert_eq!(plain, text);
+        let mut with = String::new();
+        n.line(Some("2011-03-06T10:01:00Z"), &mut with);
+        let mut want: serde_json::Value = serde_json::from_str(text).expect("json");
+        want["received"] = "2011-03-06T10:01:00Z".into();
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&with).expect("json"), want);
+        let carried = Note::read(&with).expect("note");
+        let mut again = String::new();
+        carried.line(Some("2011-03-07T00:00:00Z"), &mut again);
+        let again: serde_json::Value = serde_json::from_str(&again).expect("json: no duplicate key");
+        assert_eq!(again["received"], "2011-03-07T00:00:00Z");
+        assert!(Note::read(r#"{"kind":"x"}"#).is_none(), "a notification without an id");
+        assert!(Note::read("[1]").is_none());
+    }
 
     /// The enum keeps the JSON the API documented as strings.
     #[test]

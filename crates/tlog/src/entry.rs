@@ -299,6 +299,53 @@ pub fn parse_stored(bytes: &[u8]) -> Result<Envelope, EntryError> {
     }
 }
 
+/// An entry as a reader of a node's own store needs it: the notification borrowed as the raw
+/// canonical JSON it is stored as (not built into a value), `None` when `null`.
+#[derive(Debug, Deserialize)]
+pub struct StoredEntry<'a> {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The party whose log this is.
+    pub party: String,
+    /// Entries of other logs this one refers to.
+    #[serde(default)]
+    pub refs: Vec<EntryRef>,
+    /// Material logged by hash.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    /// The notification's JSON text, as stored.
+    #[serde(borrow, default)]
+    pub notification: Option<&'a serde_json::value::RawValue>,
+    /// An acknowledgement's time of receipt.
+    #[serde(default)]
+    pub received: Option<String>,
+    /// A public release's public part.
+    #[serde(default)]
+    pub public: Option<serde_json::Value>,
+}
+
+impl StoredEntry<'_> {
+    /// The acknowledged entry and the time of receipt, when this is an acknowledgement.
+    pub fn acknowledges(&self) -> Option<(&EntryRef, &str)> {
+        Some((self.refs.first()?, self.received.as_deref()?))
+    }
+}
+
+/// Reads an entry from a store that checked it when it was appended or mirrored, in one pass
+/// and without building its notification ([`StoredEntry`]); what is not an envelope of this
+/// format is refused with [`decode`]'s error. Bytes from outside go through [`decode`].
+pub fn read_stored(bytes: &[u8]) -> Result<StoredEntry<'_>, EntryError> {
+    if bytes.len() > MAX_ENTRY_BYTES {
+        return Err(EntryError::TooLarge { size: bytes.len() });
+    }
+    match serde_json::from_slice::<StoredEntry<'_>>(bytes) {
+        Ok(e) if e.format == FORMAT => Ok(e),
+        Ok(_) | Err(_) => Err(decode(bytes)
+            .err()
+            .unwrap_or_else(|| EntryError::Malformed("not a stored entry".into()))),
+    }
+}
+
 mod b64_hash {
     use super::*;
     pub fn serialize<S: serde::Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
@@ -375,6 +422,17 @@ mod tests {
         let spaced = String::from_utf8(encode(&inline).unwrap()).unwrap().replacen(',', ", ", 1);
         assert_eq!(decode(spaced.as_bytes()), Err(EntryError::NotCanonical));
         assert_eq!(parse_stored(spaced.as_bytes()).unwrap(), inline);
+        // The borrowed reader: the notification's stored text, `None` for `null`.
+        let bytes = encode(&inline).unwrap();
+        let r = read_stored(&bytes).unwrap();
+        assert_eq!(r.notification.map(|n| n.get()), Some(r#"{"b":[1,2],"id":"US-1"}"#));
+        assert_eq!(r.party, "US");
+        let hb = encode(&by_hash).unwrap();
+        let r = read_stored(&hb).unwrap();
+        assert!(r.notification.is_none());
+        assert_eq!(r.attachments.len(), 1);
+        assert!(matches!(read_stored(later.as_bytes()), Err(EntryError::Format(_))));
+        assert!(matches!(read_stored(b"[1]"), Err(EntryError::Malformed(_))));
     }
 
     #[test]
