@@ -479,12 +479,22 @@ fn read_all(store: &SqliteStore, dir: &DataDir) -> Result<Vec<Built>, String> {
             Ok(())
         })
         .map_err(|e| e.to_string())?;
+    // Stored entries are canonical JSON, so one that logs its notification by hash contains
+    // its attachment's name verbatim: only those are read further.
+    let marker = format!("\"name\":\"{}\"", accord_tlog::entry::NOTIFICATION_ATTACHMENT);
     for (bytes, blob) in out.iter_mut() {
+        if !contains(bytes, marker.as_bytes()) {
+            continue;
+        }
         if let Some(h) = by_hash(bytes) {
             *blob = dir.blob(&h).ok();
         }
     }
     Ok(out)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The SHA-256 (hex) of the notification an entry logs by hash.
