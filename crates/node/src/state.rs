@@ -70,6 +70,10 @@ impl NodeDir {
     pub fn witness_db(&self) -> PathBuf {
         self.dir.root().join("witness.db")
     }
+    /// `view.snapshot`: the node's view of both logs when it last stopped.
+    pub fn view_snapshot(&self) -> PathBuf {
+        self.dir.root().join("view.snapshot")
+    }
 
     /// Creates a node's folder: the log (origin, Party) and the node key `<origin>/node`.
     /// Refuses a folder that is not new or empty.
@@ -253,7 +257,7 @@ impl Shared {
             keys.partner_log.name(),
             &reader,
             mirror.as_ref().map(Mirror::store),
-            &nd.dir,
+            &nd,
         )?;
         let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
         let tokens = Tokens::open(&nd.node_db())?;
@@ -379,6 +383,13 @@ impl Shared {
                 seq.stop();
             }
         }
+        // What the view holds is durable in both logs: keep it, so the next open reads the
+        // snapshot and only the entries written after it.
+        if let Ok(v) = self.view.read() {
+            if let Err(e) = write_snapshot(&self.nd, &v) {
+                tracing::warn!("the view's snapshot was not written: {e}");
+            }
+        }
     }
 
     /// The size of the own log final under the policy: cosigned by the partner and by the
@@ -414,16 +425,90 @@ fn load_view(
     partner_origin: &str,
     own: &SqliteStore,
     mirror: Option<&SqliteStore>,
-    dir: &DataDir,
+    nd: &NodeDir,
 ) -> Result<View, String> {
+    let dir = &nd.dir;
+    if let Some(mut view) = snapshot_for(cfg, own_origin, partner_origin, own, mirror, nd) {
+        // The tail written since: own entries, then the mirror's (an acknowledgement of an
+        // entry not yet pushed waits for it, as in the live exchange).
+        let key = view.snapshot_key();
+        for (bytes, blob) in read_range(own, dir, key.own.0)? {
+            view.push_own(Given { bytes: &bytes, blob });
+        }
+        if let Some(m) = mirror {
+            for (bytes, blob) in read_range(m, dir, key.partner.0)? {
+                view.push_partner(Given { bytes: &bytes, blob });
+            }
+        }
+        return Ok(view);
+    }
     let mut view = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
-    let own = read_all(own, dir)?;
+    let own = read_range(own, dir, 0)?;
     let partner = match mirror {
-        Some(m) => read_all(m, dir)?,
+        Some(m) => read_range(m, dir, 0)?,
         None => Vec::new(),
     };
     view.load(given(&own), given(&partner));
     Ok(view)
+}
+
+/// The view's snapshot in the folder, if there is one this build reads, made for this node's
+/// Parties and origins, and covering a beginning of both logs as they are now (each log at
+/// least as long, with the same leaf at the snapshot's last index). Anything else is ignored
+/// and the view rebuilt: a snapshot is never trusted beyond what the logs confirm.
+fn snapshot_for(
+    cfg: &NodeConfig,
+    own_origin: &str,
+    partner_origin: &str,
+    own: &SqliteStore,
+    mirror: Option<&SqliteStore>,
+    nd: &NodeDir,
+) -> Option<View> {
+    let bytes = std::fs::read(nd.view_snapshot()).ok()?;
+    let view = match View::from_snapshot(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("{}: {e}; rebuilding the view", nd.view_snapshot().display());
+            return None;
+        }
+    };
+    let fresh = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
+    if !view.same_parties(&fresh) {
+        return None;
+    }
+    let key = view.snapshot_key();
+    let covers = |store: Option<&SqliteStore>, (size, last): (u64, Option<accord_tlog::Hash>)| -> bool {
+        let Some(store) = store else { return size == 0 };
+        let Ok((held, _)) = store.latest() else { return false };
+        if size == 0 {
+            return true;
+        }
+        if held < size {
+            return false;
+        }
+        let mut leaf = None;
+        let read = store.scan_entries(size - 1, size, &mut |_, e| {
+            leaf = Some(accord_tlog::merkle::leaf_hash(e));
+            Ok(())
+        });
+        read.is_ok() && leaf.is_some() && leaf == last
+    };
+    (covers(Some(own), key.own) && covers(mirror, key.partner)).then_some(view)
+}
+
+/// Writes the view's snapshot durably (a temporary file, synced, then renamed over the old).
+pub fn write_snapshot(nd: &NodeDir, view: &View) -> Result<(), String> {
+    use std::io::Write as _;
+    let path = nd.view_snapshot();
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    f.write_all(&view.to_snapshot()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    f.sync_all().map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Ok(d) = std::fs::File::open(nd.dir.root()) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }
 
 fn given(v: &[Built]) -> Vec<Given<'_>> {
@@ -466,15 +551,19 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
             ));
         }
     }
-    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd.dir)
+    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd)
 }
 
-/// Every entry of a store with the blob of each entry logged by hash (when at hand).
-fn read_all(store: &SqliteStore, dir: &DataDir) -> Result<Vec<Built>, String> {
+/// The entries of a store from `from` on, with the blob of each entry logged by hash (when at
+/// hand).
+fn read_range(store: &SqliteStore, dir: &DataDir, from: u64) -> Result<Vec<Built>, String> {
     let (size, _) = store.latest().map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(size as usize);
+    let mut out = Vec::with_capacity(size.saturating_sub(from) as usize);
+    if from >= size {
+        return Ok(out);
+    }
     store
-        .scan_entries(0, size, &mut |_, e| {
+        .scan_entries(from, size, &mut |_, e| {
             out.push((e.to_vec(), None));
             Ok(())
         })

@@ -537,6 +537,226 @@ impl View {
     }
 }
 
+/// The snapshot format this build writes and reads.
+pub const SNAPSHOT_FORMAT: &[u8] = b"accord-view-snapshot/1\n";
+
+/// What a snapshot covers: each log's size and the leaf hash of its last entry, so that a
+/// reader can tell whether the logs it holds still begin with what the snapshot was made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotKey {
+    /// The own log's size and last leaf hash.
+    pub own: (u64, Option<Hash>),
+    /// The mirror's size and last leaf hash.
+    pub partner: (u64, Option<Hash>),
+}
+
+impl View {
+    /// Whether `other` is a view of the same two logs (Parties and origins).
+    pub fn same_parties(&self, other: &View) -> bool {
+        (&self.own_party, &self.own_origin, &self.partner_party, &self.partner_origin)
+            == (&other.own_party, &other.own_origin, &other.partner_party, &other.partner_origin)
+    }
+
+    /// What the view covers (see [`SnapshotKey`]).
+    pub fn snapshot_key(&self) -> SnapshotKey {
+        SnapshotKey {
+            own: (
+                self.own.recs.len() as u64,
+                self.own.leaves.get(self.own.recs.len().wrapping_sub(1)).copied(),
+            ),
+            partner: (
+                self.partner.recs.len() as u64,
+                self.partner.leaves.get(self.partner.recs.len().wrapping_sub(1)).copied(),
+            ),
+        }
+    }
+
+    /// The view as bytes: [`SNAPSHOT_FORMAT`], the SHA-256 of the body, then the body
+    /// (length-prefixed fields, no escaping), so that opening a node reads it in one pass.
+    pub fn to_snapshot(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        for t in [&self.own_party, &self.own_origin, &self.partner_party, &self.partner_origin] {
+            put_str(&mut b, t);
+        }
+        for side in [&self.own, &self.partner] {
+            put_u64(&mut b, side.recs.len() as u64);
+            for (r, leaf) in side.recs.iter().zip(&side.leaves) {
+                b.extend_from_slice(&leaf.0);
+                match r {
+                    Rec::Other => b.push(0),
+                    Rec::Ack => b.push(1),
+                    Rec::Notification(n) => {
+                        b.push(2);
+                        for t in [&n.id, &n.kind, &n.date] {
+                            put_str(&mut b, t);
+                        }
+                        put_str(&mut b, n.sent.as_deref().unwrap_or("\u{0}"));
+                        put_str(&mut b, &n.text);
+                    }
+                    Rec::Release { of, value } => {
+                        b.push(3);
+                        put_u64(&mut b, *of);
+                        put_str(&mut b, &value.to_string());
+                    }
+                }
+            }
+            let mut receipts: Vec<_> = side.receipts.iter().collect();
+            receipts.sort();
+            put_u64(&mut b, receipts.len() as u64);
+            for (i, t) in receipts {
+                put_u64(&mut b, *i);
+                put_str(&mut b, t);
+            }
+            let mut awaiting: Vec<_> = side.awaiting.iter().flat_map(|(i, v)| v.iter().map(move |x| (i, x))).collect();
+            awaiting.sort();
+            put_u64(&mut b, awaiting.len() as u64);
+            for (i, (h, t)) in awaiting {
+                put_u64(&mut b, *i);
+                b.extend_from_slice(&h.0);
+                put_str(&mut b, t);
+            }
+        }
+        put_u64(&mut b, self.problems.len() as u64);
+        for p in &self.problems {
+            put_str(&mut b, &p.party);
+            put_u64(&mut b, p.index);
+            put_str(&mut b, &p.problem);
+        }
+        let mut out = SNAPSHOT_FORMAT.to_vec();
+        out.extend_from_slice(&sha256(&b));
+        out.extend_from_slice(&b);
+        out
+    }
+
+    /// A view from [`View::to_snapshot`]'s bytes. Anything else (another format, a damaged or
+    /// truncated body, a checksum that does not match) is refused: the caller rebuilds.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<View, String> {
+        let rest = bytes.strip_prefix(SNAPSHOT_FORMAT).ok_or("not a view snapshot of this format")?;
+        if rest.len() < 32 {
+            return Err("truncated".into());
+        }
+        let (sum, body) = rest.split_at(32);
+        if sha256(body) != sum {
+            return Err("its checksum does not match its body".into());
+        }
+        let mut r = Reader { b: body };
+        let mut v = View::new(&r.string()?, &r.string()?, &r.string()?, &r.string()?);
+        for own in [true, false] {
+            let mut side = Side::default();
+            let n = r.count(33)?;
+            for i in 0..n {
+                side.leaves.push(Hash(r.array()?));
+                let rec = match r.byte()? {
+                    0 => Rec::Other,
+                    1 => Rec::Ack,
+                    2 => {
+                        let (id, kind, date, sent, text) = (r.string()?, r.string()?, r.string()?, r.string()?, r.string()?);
+                        side.by_id.insert(id.clone(), i);
+                        Rec::Notification(Arc::new(Note {
+                            id,
+                            kind,
+                            date,
+                            sent: (sent != "\u{0}").then_some(sent),
+                            text: text.into(),
+                        }))
+                    }
+                    3 => {
+                        let of = r.u64()?;
+                        let value = serde_json::from_str(&r.string()?).map_err(|e| format!("a release: {e}"))?;
+                        Rec::Release {
+                            of,
+                            value: Arc::new(value),
+                        }
+                    }
+                    t => return Err(format!("unknown record tag {t}")),
+                };
+                side.recs.push(rec);
+            }
+            for _ in 0..r.count(9)? {
+                let i = r.u64()?;
+                side.receipts.insert(i, r.string()?);
+            }
+            for _ in 0..r.count(41)? {
+                let i = r.u64()?;
+                let h = Hash(r.array()?);
+                side.awaiting.entry(i).or_default().push((h, r.string()?));
+            }
+            if own {
+                v.own = side;
+            } else {
+                v.partner = side;
+            }
+        }
+        for _ in 0..r.count(17)? {
+            let party = r.string()?;
+            let index = r.u64()?;
+            v.problems.push(Problem {
+                party,
+                index,
+                problem: r.string()?,
+            });
+        }
+        if !r.b.is_empty() {
+            return Err("bytes after the end".into());
+        }
+        v.advance_cursor();
+        Ok(v)
+    }
+}
+
+fn sha256(b: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(b).into()
+}
+
+fn put_u64(b: &mut Vec<u8>, n: u64) {
+    b.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_str(b: &mut Vec<u8>, s: &str) {
+    put_u64(b, s.len() as u64);
+    b.extend_from_slice(s.as_bytes());
+}
+
+/// Reads a snapshot body, every length checked against what is left.
+struct Reader<'a> {
+    b: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        if n > self.b.len() {
+            return Err("truncated".into());
+        }
+        let (h, t) = self.b.split_at(n);
+        self.b = t;
+        Ok(h)
+    }
+    fn byte(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        self.take(N)?.try_into().map_err(|_| "truncated".to_string())
+    }
+    /// A count of items each at least `min` bytes long (so a damaged count cannot make the
+    /// reader allocate or loop beyond the input).
+    fn count(&mut self, min: usize) -> Result<u64, String> {
+        let n = self.u64()?;
+        if n.saturating_mul(min as u64) > self.b.len() as u64 {
+            return Err("a count larger than what follows".into());
+        }
+        Ok(n)
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let n = self.u64()?;
+        let n = usize::try_from(n).map_err(|_| "a length too large")?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "not UTF-8".to_string())
+    }
+}
+
 fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e: Given<'_>, problems: &mut Vec<Problem>, stored: bool) {
     let (origin, other_origin) = origins;
     let index = side.recs.len() as u64;

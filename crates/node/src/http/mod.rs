@@ -589,4 +589,106 @@ mod tests {
         let e = crate::state::read_view(dir.path(), &other).expect_err("another Party's folder");
         assert!(e.starts_with("party:"), "{e}");
     }
+
+    /// What a reader compares of two views.
+    fn seen(v: &crate::view::View, spec: &accord_treaty::TreatySpec) -> (String, String, usize, crate::view::SnapshotKey) {
+        let outbox = serde_json::to_string(&v.mailbox(spec, true, 1_900_000_000)).expect("json");
+        (v.notifications_jsonl(), outbox, v.problems().len(), v.snapshot_key())
+    }
+
+    /// A stopped node leaves a snapshot of its view; the next open reads it and only the
+    /// entries written after it, and gets the view a full rebuild gets. A damaged snapshot, or
+    /// one of another log, is never trusted: the view is rebuilt.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_snapshot_and_the_tail_give_the_rebuilt_view_and_a_bad_one_is_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node =
+            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let item = |i: u32| {
+            serde_json::json!({"id": format!("US-{i}"), "kind": "new_item", "party": "US", "date": "2011-02-20", "sent": "2011-02-21T10:00:00Z",
+                "body": {"item": format!("US-MM3-{i:05}"), "category": "icbm", "type": "Minuteman III", "facility": "US-PROD"}})
+        };
+        let s = node(dir.path(), &partner_node, &wall);
+        let spec = s.spec.clone();
+        let cfg = s.cfg.clone();
+        crate::append::submit_items(&s, vec![item(1), item(2)], false)
+            .await
+            .expect("logged");
+        s.stop();
+        drop(s);
+        let nd = crate::state::NodeDir::new(dir.path());
+        assert!(nd.view_snapshot().exists(), "a stopped node keeps its view");
+        let at_stop = crate::view::View::from_snapshot(&std::fs::read(nd.view_snapshot()).expect("read")).expect("snapshot");
+
+        // Opened again (from the snapshot), one more entry, and no clean stop: the snapshot is
+        // now behind the log.
+        let s = Shared::open_with(
+            dir.path(),
+            cfg.clone(),
+            spec.clone(),
+            Clock::virtual_at(1_300_000_000),
+            crate::clock::Ambient {
+                wall: wall.clone(),
+                entropy: crate::clock::Entropy::seeded(10),
+            },
+        )
+        .expect("open");
+        assert_eq!(seen(&s.view.read().expect("view"), &spec), seen(&at_stop, &spec));
+        crate::append::submit_items(&s, vec![item(3)], true).await.expect("logged");
+        let running = seen(&s.view.read().expect("view"), &spec);
+        if let Ok(mut q) = s.seq.lock() {
+            if let Some(q) = q.take() {
+                q.stop();
+            }
+        }
+        drop(s);
+        assert_eq!(
+            crate::view::View::from_snapshot(&std::fs::read(nd.view_snapshot()).expect("read"))
+                .expect("snapshot")
+                .snapshot_key(),
+            at_stop.snapshot_key()
+        );
+        let from_snapshot = seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec);
+        assert!(from_snapshot.0.contains("US-3"));
+        assert_eq!(from_snapshot, running, "snapshot and tail");
+
+        // Without the snapshot: the same view, rebuilt.
+        let kept = std::fs::read(nd.view_snapshot()).expect("read");
+        std::fs::remove_file(nd.view_snapshot()).expect("remove");
+        assert_eq!(
+            seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec),
+            running,
+            "rebuilt"
+        );
+
+        // A damaged snapshot: refused by its checksum, the view rebuilt.
+        let mut damaged = kept.clone();
+        let last = damaged.len() - 3;
+        damaged[last] ^= 1;
+        assert!(crate::view::View::from_snapshot(&damaged).is_err());
+        std::fs::write(nd.view_snapshot(), &damaged).expect("write");
+        assert_eq!(
+            seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec),
+            running,
+            "damaged"
+        );
+        for cut in [0, 10, kept.len() / 2, kept.len() - 1] {
+            assert!(crate::view::View::from_snapshot(&kept[..cut]).is_err(), "truncated at {cut}");
+        }
+
+        // A well-formed snapshot of another log (same Parties and origins, other entries): its
+        // last leaf is not this log's, so it is not trusted.
+        let other = tempfile::tempdir().expect("tempdir");
+        let o = node(other.path(), &partner_node, &wall);
+        crate::append::submit_items(&o, vec![item(7), item(8)], false)
+            .await
+            .expect("logged");
+        o.stop();
+        let foreign = std::fs::read(crate::state::NodeDir::new(other.path()).view_snapshot()).expect("read");
+        std::fs::write(nd.view_snapshot(), &foreign).expect("write");
+        let v = seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec);
+        assert_eq!(v, running, "a snapshot of another log");
+        assert!(!v.0.contains("US-7"));
+    }
 }
