@@ -17,7 +17,7 @@ use crate::auth::{Role, SigVerifier, Tokens};
 use crate::clock::{rfc3339, Ambient, Clock, Entropy};
 use crate::config::{Keys, NodeConfig};
 use crate::metrics::Metrics;
-use crate::view::{Given, View};
+use crate::view::{Given, SnapshotKey, View};
 use accord_logstore::dir::{create_key_file, read_key_file};
 use accord_logstore::mirror::Mirror;
 use accord_logstore::sequencer::{Options, Sequencer};
@@ -170,6 +170,8 @@ pub struct Shared {
     pub sigs: SigVerifier,
     /// The joined record.
     pub view: RwLock<View>,
+    /// The key of the view `view.snapshot` holds, when it is the view's as it stands.
+    snapshotted: Mutex<Option<SnapshotKey>>,
     /// Own latest checkpoint (size, note).
     pub latest: watch::Sender<(u64, Arc<Vec<u8>>)>,
     /// Bumped on any progress (for waiters).
@@ -251,7 +253,7 @@ impl Shared {
             None
         };
         let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
-        let view = load_view(
+        let (view, from_snapshot) = load_view(
             &cfg,
             &meta.origin,
             keys.partner_log.name(),
@@ -259,6 +261,8 @@ impl Shared {
             mirror.as_ref().map(Mirror::store),
             &nd,
         )?;
+        // What `view.snapshot` already holds, when it is exactly this view (nothing to rewrite).
+        let snapshotted = from_snapshot.filter(|k| *k == view.snapshot_key());
         let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
         let tokens = Tokens::open(&nd.node_db())?;
         let metrics = Metrics::default();
@@ -303,6 +307,7 @@ impl Shared {
             tokens,
             sigs,
             view: RwLock::new(view),
+            snapshotted: Mutex::new(snapshotted),
             latest: watch::channel(latest).0,
             changed: watch::channel(0).0,
             wake: Notify::new(),
@@ -385,9 +390,13 @@ impl Shared {
         }
         // What the view holds is durable in both logs: keep it, so the next open reads the
         // snapshot and only the entries written after it.
-        if let Ok(v) = self.view.read() {
-            if let Err(e) = write_snapshot(&self.nd, &v) {
-                tracing::warn!("the view's snapshot was not written: {e}");
+        if let (Ok(v), Ok(mut kept)) = (self.view.read(), self.snapshotted.lock()) {
+            let key = v.snapshot_key();
+            if kept.as_ref() != Some(&key) {
+                match write_snapshot(&self.nd, &v) {
+                    Ok(()) => *kept = Some(key),
+                    Err(e) => tracing::warn!("the view's snapshot was not written: {e}"),
+                }
             }
         }
     }
@@ -426,7 +435,7 @@ fn load_view(
     own: &SqliteStore,
     mirror: Option<&SqliteStore>,
     nd: &NodeDir,
-) -> Result<View, String> {
+) -> Result<(View, Option<SnapshotKey>), String> {
     let dir = &nd.dir;
     if let Some(mut view) = snapshot_for(cfg, own_origin, partner_origin, own, mirror, nd) {
         // The tail written since: own entries, then the mirror's (an acknowledgement of an
@@ -440,7 +449,7 @@ fn load_view(
                 view.push_partner(Given { bytes: &bytes, blob });
             }
         }
-        return Ok(view);
+        return Ok((view, Some(key)));
     }
     let mut view = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
     let own = read_range(own, dir, 0)?;
@@ -449,7 +458,7 @@ fn load_view(
         None => Vec::new(),
     };
     view.load(given(&own), given(&partner));
-    Ok(view)
+    Ok((view, None))
 }
 
 /// The view's snapshot in the folder, if there is one this build reads, made for this node's
@@ -501,7 +510,12 @@ pub fn write_snapshot(nd: &NodeDir, view: &View) -> Result<(), String> {
     use std::io::Write as _;
     let path = nd.view_snapshot();
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    // It holds every notification of both logs: readable by the node's user only.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     f.write_all(&view.to_snapshot()).map_err(|e| format!("{}: {e}", tmp.display()))?;
     f.sync_all().map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -551,7 +565,7 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
             ));
         }
     }
-    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd)
+    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd).map(|(v, _)| v)
 }
 
 /// The entries of a store from `from` on, with the blob of each entry logged by hash (when at
