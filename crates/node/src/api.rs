@@ -96,7 +96,7 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
     };
     match submit_items(&s, items, single).await {
         Ok(receipts) => axum::Json(serde_json::json!({"receipts": receipts})).into_response(),
-        Err((code, e)) => error(code, e),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -9,6 +9,7 @@
 //! for an entry is written to the data folder's blobs, durably, before its entry is logged, so
 //! an acknowledged entry never names a blob that is not on disk.
 
+use crate::error::NodeError;
 use crate::state::{EntryBuild, Shared};
 use crate::view::{Given, View};
 use accord_ledger::notification::{parse_notification, Notification};
@@ -20,7 +21,6 @@ use accord_logstore::DataDir;
 use accord_tlog::entry::{self, Attachment, EntryError, EntryRef, Envelope};
 use accord_treaty::TreatySpec;
 use accord_treaty::{Effect, InspectionStep};
-use axum::http::StatusCode;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -39,7 +39,7 @@ pub enum SubmitError {
 /// What to do with a `received` time the sender set itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SenderReceived {
-    /// Refused: a time of receipt comes only from the other Party's acknowledgement (a node).
+    /// NodeError: a time of receipt comes only from the other Party's acknowledgement (a node).
     Refuse,
     /// Kept as written: `accord log append` builds a log offline from a history whose receipts
     /// were stamped elsewhere (a simulated history carries them).
@@ -260,14 +260,15 @@ impl Shared {
     }
 }
 
-/// A refusal: status and message (naming the field).
-pub type Refused = (StatusCode, String);
-
 /// Validates and logs notifications, all or none: the receipts, in order. Inspection and
 /// negotiation steps are checked against the record of both Parties (the rules of the
 /// inspection or negotiation, crates/ledger/src/record.rs) under the append lock, and are
 /// logged before the lock is let go, so that two steps cannot both pass against the same record.
-pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single: bool) -> Result<Vec<Option<serde_json::Value>>, Refused> {
+pub async fn submit_items(
+    s: &Arc<Shared>,
+    items: Vec<serde_json::Value>,
+    single: bool,
+) -> Result<Vec<Option<serde_json::Value>>, NodeError> {
     let now = s.clock.now();
     let mut seen = HashSet::new();
     let mut fresh: Vec<(usize, String, serde_json::Value)> = Vec::new();
@@ -275,7 +276,7 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
     for (i, mut n) in items.into_iter().enumerate() {
         let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
         let Some(o) = n.as_object_mut() else {
-            return Err((StatusCode::BAD_REQUEST, at("not an object".into())));
+            return Err(NodeError::Invalid(at("not an object".into())));
         };
         if !o.contains_key("sent") {
             o.insert("sent".into(), serde_json::Value::String(crate::clock::rfc3339(now)));
@@ -283,21 +284,21 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
         if let Some(sent) = o.get("sent").and_then(|v| v.as_str()) {
             match crate::view::parse_time(sent) {
                 Ok(t) if t > now => {
-                    return Err((
-                        StatusCode::BAD_REQUEST,
-                        at(format!("sent: {sent} is after this node's clock ({})", crate::clock::rfc3339(now))),
-                    ))
+                    return Err(NodeError::Invalid(at(format!(
+                        "sent: {sent} is after this node's clock ({})",
+                        crate::clock::rfc3339(now)
+                    ))))
                 }
                 _ => {}
             }
         }
         let n = match crate::append::validate(&s.spec, &n.to_string(), &s.cfg.party) {
             Ok(n) => n,
-            Err(e) => return Err((StatusCode::BAD_REQUEST, at(e))),
+            Err(e) => return Err(NodeError::Invalid(at(e))),
         };
         let id = n.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned();
         if !seen.insert(id.clone()) {
-            return Err((StatusCode::BAD_REQUEST, at(format!("id: {id} appears twice in this submission"))));
+            return Err(NodeError::Invalid(at(format!("id: {id} appears twice in this submission"))));
         }
         let existing = s
             .view
@@ -315,10 +316,9 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
                     v
                 };
                 if strip(&old) != strip(&n) {
-                    return Err((
-                        StatusCode::CONFLICT,
-                        at(format!("id: {id} is already logged (entry {ix}) with other content")),
-                    ));
+                    return Err(NodeError::Conflict(at(format!(
+                        "id: {id} is already logged (entry {ix}) with other content"
+                    ))));
                 }
                 receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
             }
@@ -343,9 +343,9 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
         .await;
         let prepared = match prepared {
             Ok(Ok(p)) => p,
-            Ok(Err(crate::append::SubmitError::Invalid(e))) => return Err((StatusCode::BAD_REQUEST, e)),
-            Ok(Err(e)) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-            Err(e) => return Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+            Ok(Err(crate::append::SubmitError::Invalid(e))) => return Err(NodeError::Invalid(e)),
+            Ok(Err(e)) => return Err(NodeError::Internal(e.to_string())),
+            Err(e) => return Err(NodeError::Internal(e.to_string())),
         };
         let party = s.cfg.party.clone();
         let mut builds: Vec<crate::state::EntryBuild> = Vec::new();
@@ -396,22 +396,18 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
             .collect();
         let queued = s
             .append_with(steps.is_empty(), |sh: &crate::state::Shared| {
-                let v = sh
-                    .view
-                    .read()
-                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
+                let v = sh.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
                 if !steps.is_empty() {
-                    crate::append::check_steps(&sh.spec, &v, &steps).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+                    crate::append::check_steps(&sh.spec, &v, &steps).map_err(NodeError::Refused)?;
                 }
                 let mut fl = sh
                     .in_flight
                     .lock()
-                    .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "in-flight ids poisoned".to_string()))?;
+                    .map_err(|_| NodeError::Internal("in-flight ids poisoned".to_string()))?;
                 if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
-                    return Err((
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        format!("id: {id} is being logged by another request; retry for its receipt"),
-                    ));
+                    return Err(NodeError::Unavailable(format!(
+                        "id: {id} is being logged by another request; retry for its receipt"
+                    )));
                 }
                 fl.extend(ids.iter().cloned());
                 Ok(builds)
@@ -425,7 +421,7 @@ pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single
         }
         let done = match done {
             Ok(d) => d,
-            Err(e) => return Err((StatusCode::SERVICE_UNAVAILABLE, format!("not logged: {e}"))),
+            Err(e) => return Err(NodeError::Unavailable(format!("not logged: {e}"))),
         };
         crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
         for (m, r) in meta.iter().zip(done) {

@@ -20,27 +20,24 @@ use accord_treaty::proposal::{Proposal, ProposalBody};
 use accord_treaty::{Date, Effect, InspectionStep, NegotiationStep, TreatySpec};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::append::Refused;
 use crate::auth::Role;
-use crate::http::extract::{error, require, who, Params};
+use crate::error::NodeError;
 use crate::http::extract::{on_date as on, on_given, today};
+use crate::http::extract::{require, who, Params};
 use crate::state::Shared;
 
 type S = State<Arc<Shared>>;
 
-fn bad(m: impl Into<String>) -> Refused {
-    (StatusCode::BAD_REQUEST, m.into())
+fn bad(m: impl Into<String>) -> NodeError {
+    NodeError::Invalid(m.into())
 }
 
 /// The record of both Parties as this node holds it.
-pub fn record(s: &Shared) -> Result<Record, Refused> {
-    let v = s
-        .view
-        .read()
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?;
+pub fn record(s: &Shared) -> Result<Record, NodeError> {
+    let v = s.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
     Ok((*v.record(&s.spec)).clone())
 }
 
@@ -55,14 +52,14 @@ pub fn steps_jsonl(spec: &TreatySpec, v: &crate::view::View) -> String {
     v.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some())
 }
 
-fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, Refused> {
+fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, NodeError> {
     match req.get("date").and_then(|d| d.as_str()) {
         Some(d) => accord_treaty::parse_date(d).map_err(|e| bad(format!("date: {d:?}: {e}"))),
         None => Ok(today(s)),
     }
 }
 
-fn str_field<'a>(req: &'a serde_json::Value, k: &str) -> Result<&'a str, Refused> {
+fn str_field<'a>(req: &'a serde_json::Value, k: &str) -> Result<&'a str, NodeError> {
     req.get(k)
         .and_then(|v| v.as_str())
         .filter(|v| !v.trim().is_empty())
@@ -74,7 +71,7 @@ fn opt_str(req: &serde_json::Value, k: &str) -> Option<String> {
 }
 
 /// The catalogue kind that takes `effect`.
-fn kind_for(spec: &TreatySpec, effect: Effect) -> Result<String, Refused> {
+fn kind_for(spec: &TreatySpec, effect: Effect) -> Result<String, NodeError> {
     spec.catalogue
         .kinds()
         .iter()
@@ -99,8 +96,8 @@ fn choices_dir(s: &Shared) -> PathBuf {
 
 /// This node's secret for the joint choice of inspection `id`: (nonce, value), made and kept
 /// durably on first use.
-fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Refused> {
-    let internal = |e: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, format!("choices: {e}"));
+fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), NodeError> {
+    let internal = |e: std::io::Error| NodeError::Internal(format!("choices: {e}"));
     let safe: String = id
         .chars()
         .map(|c| {
@@ -113,13 +110,12 @@ fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Ref
         .collect();
     let path = choices_dir(s).join(format!("{safe}-{}.json", &accord_logstore::dir::sha256_hex(id.as_bytes())[..8]));
     if let Ok(text) = std::fs::read_to_string(&path) {
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{}: {e}", path.display())))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
         let nonce = v["nonce"].as_str().and_then(unhex).and_then(|n| n.try_into().ok());
         let value = v["value"].as_str().and_then(unhex);
         return match (nonce, value) {
             (Some(n), Some(v)) => Ok((n, v)),
-            _ => Err((StatusCode::INTERNAL_SERVER_ERROR, format!("{}: damaged", path.display()))),
+            _ => Err(NodeError::Internal(format!("{}: damaged", path.display()))),
         };
     }
     if !create {
@@ -153,7 +149,7 @@ fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Ref
 
 /// Composes an inspection step from a request (`{"step", "id", "date"?, …}`), logs it, and
 /// answers the notification, its receipt and the inspection as the record now has it.
-pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, Refused> {
+pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, NodeError> {
     let step = str_field(&req, "step")?.to_owned();
     let id = str_field(&req, "id")?.to_owned();
     let date = date_of(s, &req)?;
@@ -173,9 +169,9 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
             let history = s
                 .view
                 .read()
-                .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+                .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
                 .history(&s.spec)
-                .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+                .map_err(NodeError::Refused)?;
             let declared = site_data(&s.spec, &history, &f.inspected, site, date).map_err(|e| bad(format!("site: {e}")))?;
             let mut b = serde_json::json!({"id": id, "site": site, "declared": declared});
             if let Some(m) = opt_str(&req, "missile") {
@@ -260,7 +256,7 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
 /// answers the notification, its receipt and the proposals and agreements now on record.
 /// A proposal comes as `toml` (an `accord-proposal/1` file, which must be this Party's) or as
 /// `proposal` (the notification body); an acceptance names the proposal's `id`.
-pub async fn proposal_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, Refused> {
+pub async fn proposal_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, NodeError> {
     let step = str_field(&req, "step")?.to_owned();
     let party = s.cfg.party.clone();
     let (effect, key, date, body) = match step.as_str() {
@@ -382,10 +378,10 @@ fn read_record(
     }
 }
 
-fn answer(r: Result<serde_json::Value, Refused>) -> Response {
+fn answer(r: Result<serde_json::Value, NodeError>) -> Response {
     match r {
         Ok(v) => axum::Json(v).into_response(),
-        Err((code, e)) => error(code, e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -401,8 +397,8 @@ async fn post_step(s: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap,
     }
     let req: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v @ serde_json::Value::Object(_)) => v,
-        Ok(_) => return error(StatusCode::BAD_REQUEST, "body: an object {step, …} expected"),
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: not JSON: {e}")),
+        Ok(_) => return NodeError::Invalid("body: an object {step, …} expected".into()).into_response(),
+        Err(e) => return NodeError::Invalid(format!("body: not JSON: {e}")).into_response(),
     };
     answer(if proposals {
         proposal_step(&s, req).await
@@ -435,15 +431,15 @@ pub async fn get_report(State(s): S, Path(id): Path<String>, method: Method, uri
     let lang = match q.get("lang").map(String::as_str) {
         None | Some("en") => Lang::En,
         Some("ru") => Lang::Ru,
-        Some(other) => return error(StatusCode::BAD_REQUEST, format!("lang: '{other}' (en or ru)")),
+        Some(other) => return NodeError::Invalid(format!("lang: '{other}' (en or ru)")).into_response(),
     };
     let r = match record(&s) {
         Ok(r) => r,
-        Err((c, e)) => return error(c, e),
+        Err(e) => return e.into_response(),
     };
     match r.inspection(&id).and_then(|f| f.report.as_ref()) {
         Some(rep) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rep.render(&r.spec, lang)).into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("id: no report of inspection {id}")),
+        None => NodeError::NotFound(format!("id: no report of inspection {id}")).into_response(),
     }
 }
 
@@ -465,7 +461,7 @@ pub async fn treaty_status(State(s): S, method: Method, uri: Uri, headers: Heade
     if with_record {
         return match record(&s) {
             Ok(r) => axum::Json(r.status_on(on)).into_response(),
-            Err((c, e)) => error(c, e),
+            Err(e) => e.into_response(),
         };
     }
     axum::Json(Record::new(&s.spec).status_on(on)).into_response()
@@ -476,7 +472,7 @@ pub async fn treaty_status(State(s): S, method: Method, uri: Uri, headers: Heade
 pub async fn timeline(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
     let date = |k: &str| -> Result<Option<Date>, Response> {
         q.get(k)
-            .map(|v| accord_treaty::parse_date(v).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{k}: {v:?}: {e}"))))
+            .map(|v| accord_treaty::parse_date(v).map_err(|e| NodeError::Invalid(format!("{k}: {v:?}: {e}")).into_response()))
             .transpose()
     };
     let (from, to) = match (date("from"), date("to")) {
@@ -488,7 +484,7 @@ pub async fn timeline(State(s): S, method: Method, uri: Uri, headers: HeaderMap,
     if matches!(w.role, Some(Role::Operator | Role::PartnerReader)) {
         match record(&s) {
             Ok(r) => events.extend(r.events()),
-            Err((c, e)) => return error(c, e),
+            Err(e) => return e.into_response(),
         }
         events.sort_by_key(|e| e.event.date);
     }
@@ -513,11 +509,11 @@ pub async fn timeline(State(s): S, method: Method, uri: Uri, headers: HeaderMap,
 /// What proposal `id` (in the record, or built in) would require of each Party on `on`
 /// (default: its date), given the figures the record declares (the replayed record at each data
 /// exchange up to `on`) and the freeze declarations in it: `{"proposal", "evaluation"}`.
-pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::Value, Refused> {
+pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::Value, NodeError> {
     let jsonl = s
         .view
         .read()
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+        .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
         .notifications_jsonl();
     let record = Record::from_jsonl(&s.spec, &jsonl);
     let p = match record.proposals.iter().find(|p| p.proposal.id == id) {
@@ -526,15 +522,15 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             .iter()
             .filter_map(|(_, text)| Proposal::parse(text, &s.spec).ok())
             .find(|p| p.id == id)
-            .ok_or_else(|| (StatusCode::NOT_FOUND, format!("id: no proposal {id} in the record or built in")))?,
+            .ok_or_else(|| NodeError::NotFound(format!("id: no proposal {id} in the record or built in")))?,
     };
     let on = on.unwrap_or(p.date);
     let report = s
         .view
         .read()
-        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "view poisoned".to_string()))?
+        .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
         .compliance(&s.spec, on)
-        .map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        .map_err(NodeError::Refused)?;
     let rows: Vec<accord_ledger::published::PublishedRow> = report
         .rows
         .iter()

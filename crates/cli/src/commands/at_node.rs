@@ -146,9 +146,9 @@ pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
 }
 
 /// A node's refusal as a failure: a server error is I/O, anything else bad input.
-fn failure(data: &std::path::Path, (code, e): accord_node::append::Refused) -> Failure {
+fn failure(data: &std::path::Path, e: accord_node::error::NodeError) -> Failure {
     let f = anyhow!("{}: {e}", data.display());
-    if code.is_server_error() {
+    if e.is_server_error() {
         io(f)
     } else {
         input(f)

@@ -101,6 +101,25 @@ pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
     Who { role: None, refused: None }
 }
 
+/// The one mapping of the node's errors to HTTP statuses.
+pub fn status_of(e: &crate::error::NodeError) -> StatusCode {
+    use crate::error::NodeError as E;
+    match e {
+        E::Invalid(_) => StatusCode::BAD_REQUEST,
+        E::NotFound(_) => StatusCode::NOT_FOUND,
+        E::Conflict(_) => StatusCode::CONFLICT,
+        E::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for crate::error::NodeError {
+    fn into_response(self) -> Response {
+        error(status_of(&self), self.to_string())
+    }
+}
+
 /// An error response with a JSON body `{"error": …}`.
 pub fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, axum::Json(serde_json::json!({"error": msg.into()}))).into_response()

@@ -691,4 +691,28 @@ mod tests {
         assert_eq!(v, running, "a snapshot of another log");
         assert!(!v.0.contains("US-7"));
     }
+
+    /// One status for each of the node's errors, and the JSON error body carries the message.
+    #[tokio::test]
+    async fn each_node_error_has_one_status() {
+        use crate::error::NodeError as E;
+        let cases = [
+            (E::Invalid("body: x".into()), 400),
+            (E::NotFound("id: x".into()), 404),
+            (E::Conflict("id: x".into()), 409),
+            (E::Refused("Art. XI: x".into()), 422),
+            (E::Unavailable("stopping".into()), 503),
+            (E::Internal("view poisoned".into()), 500),
+        ];
+        for (e, want) in cases {
+            assert_eq!(extract::status_of(&e).as_u16(), want, "{e:?}");
+            assert_eq!(e.is_server_error(), want >= 500);
+            let msg = e.to_string();
+            let r = e.into_response();
+            assert_eq!(r.status().as_u16(), want);
+            let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.expect("body");
+            let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+            assert_eq!(v["error"], msg);
+        }
+    }
 }
