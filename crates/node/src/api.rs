@@ -101,19 +101,13 @@ pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, b
 }
 
 fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
-    let items = match s.view.read() {
-        Ok(v) => v.mailbox(&s.spec, outbox, s.clock.now()),
+    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
+    let status = q.get("status").map(String::as_str);
+    let (total, items) = match s.view.read() {
+        Ok(v) => v.mailbox_page(&s.spec, outbox, s.clock.now(), status, limit),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
     };
-    let status = q.get("status");
-    let filtered: Vec<_> = items
-        .into_iter()
-        .filter(|i| status.is_none_or(|st| i.status.name() == st))
-        .collect();
-    let total = filtered.len();
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
-    let start = total.saturating_sub(limit);
-    axum::Json(serde_json::json!({"total": total, "items": &filtered[start..]})).into_response()
+    axum::Json(serde_json::json!({"total": total, "items": items})).into_response()
 }
 
 /// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and

@@ -147,8 +147,45 @@ pub struct View {
 struct Derived {
     history: OnceLock<Result<Arc<History>, String>>,
     record: OnceLock<Arc<Record>>,
+    /// Each side's notifications with their deadlines and receipts (own, then the partner's).
+    deadlines: [OnceLock<Vec<Slot>>; 2],
     /// The latest compliance reports, by evaluation date (a few: the dates readers ask).
     reports: Mutex<Vec<(Date, Arc<Report>)>>,
+}
+
+/// A notification's deadline (and its last second, POSIX) and time of receipt, for the mailbox.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    index: u64,
+    due: Option<(accord_treaty::Due, i64)>,
+    received: Option<i64>,
+}
+
+/// Every notification of a side with its deadline and time of receipt.
+fn deadlines(spec: &TreatySpec, side: &Side) -> Vec<Slot> {
+    let eif = spec.lifecycle.entry_into_force();
+    let due_unix = |d: accord_treaty::Due| match d {
+        accord_treaty::Due::Date { date } => date.next_day().map_or(i64::MAX, |n| n.midnight().assume_utc().unix_timestamp() - 1),
+        accord_treaty::Due::Instant { unix } => unix,
+    };
+    side.recs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let Rec::Notification(n) = r else { return None };
+            let due = spec
+                .catalogue
+                .get(&n.kind)
+                .and_then(|(_, k)| accord_treaty::parse_date(&n.date).ok().and_then(|d| k.deadline.due(d, eif)))
+                .map(|d| (d, due_unix(d)));
+            let received = side.receipts.get(&(i as u64)).map(|r| parse_time(r).unwrap_or(i64::MAX));
+            Some(Slot {
+                index: i as u64,
+                due,
+                received,
+            })
+        })
+        .collect()
 }
 
 /// How many compliance reports [`View`] keeps.
@@ -487,53 +524,60 @@ impl View {
 
     /// The own (outbox) or partner (inbox) notifications with their deadline status as of `now`.
     pub fn mailbox(&self, spec: &TreatySpec, outbox: bool, now: i64) -> Vec<BoxItem> {
+        self.mailbox_page(spec, outbox, now, None, usize::MAX).1
+    }
+
+    /// One page of [`View::mailbox`]: the number of items with status `status` (all when
+    /// `None`), and the last `limit` of them. Each notification's deadline and time of receipt
+    /// are worked out once until the view changes; a page builds only its own items.
+    pub fn mailbox_page(&self, spec: &TreatySpec, outbox: bool, now: i64, status: Option<&str>, limit: usize) -> (usize, Vec<BoxItem>) {
         let side = if outbox { &self.own } else { &self.partner };
-        let eif = spec.lifecycle.entry_into_force();
-        let mut items = Vec::new();
-        for (i, r) in side.recs.iter().enumerate() {
-            let Rec::Notification(n) = r else { continue };
-            let (id, kind, date_s) = (&n.id, n.kind.clone(), n.date.clone());
-            let received = side.receipts.get(&(i as u64)).cloned();
-            let due = spec
-                .catalogue
-                .get(&kind)
-                .and_then(|(_, k)| accord_treaty::parse_date(&date_s).ok().and_then(|d| k.deadline.due(d, eif)));
-            let due_unix = |d: accord_treaty::Due| match d {
-                accord_treaty::Due::Date { date } => date.next_day().map_or(i64::MAX, |n| n.midnight().assume_utc().unix_timestamp() - 1),
-                accord_treaty::Due::Instant { unix } => unix,
-            };
-            let status = match (due, &received) {
-                (None, _) => DeadlineStatus::NoDeadline,
-                (Some(d), Some(r)) => {
-                    if parse_time(r).unwrap_or(i64::MAX) <= due_unix(d) {
-                        DeadlineStatus::OnTime
-                    } else {
-                        DeadlineStatus::Late
-                    }
+        let slots = self.derived.deadlines[usize::from(!outbox)].get_or_init(|| deadlines(spec, side));
+        let status_of = |d: &Slot| match (d.due, d.received) {
+            (None, _) => DeadlineStatus::NoDeadline,
+            (Some((_, due)), Some(r)) => {
+                if r <= due {
+                    DeadlineStatus::OnTime
+                } else {
+                    DeadlineStatus::Late
                 }
-                (Some(d), None) => {
-                    if now <= due_unix(d) {
-                        DeadlineStatus::Awaiting
-                    } else {
-                        DeadlineStatus::Overdue
-                    }
+            }
+            (Some((_, due)), None) => {
+                if now <= due {
+                    DeadlineStatus::Awaiting
+                } else {
+                    DeadlineStatus::Overdue
                 }
-            };
-            items.push(BoxItem {
-                index: i as u64,
-                id: id.clone(),
-                kind,
-                date: date_s,
-                sent: n.sent.clone(),
-                received,
-                due: due.map(|d| match d {
-                    accord_treaty::Due::Date { date } => date.to_string(),
-                    accord_treaty::Due::Instant { unix } => crate::clock::rfc3339(unix),
-                }),
-                status,
-            });
-        }
-        items
+            }
+        };
+        let matching: Vec<(&Slot, DeadlineStatus)> = slots
+            .iter()
+            .map(|d| (d, status_of(d)))
+            .filter(|(_, st)| status.is_none_or(|want| st.name() == want))
+            .collect();
+        let total = matching.len();
+        let page = matching[total.saturating_sub(limit)..]
+            .iter()
+            .filter_map(|(d, st)| {
+                let Some(Rec::Notification(n)) = side.recs.get(d.index as usize) else {
+                    return None;
+                };
+                Some(BoxItem {
+                    index: d.index,
+                    id: n.id.clone(),
+                    kind: n.kind.clone(),
+                    date: n.date.clone(),
+                    sent: n.sent.clone(),
+                    received: side.receipts.get(&d.index).cloned(),
+                    due: d.due.map(|(due, _)| match due {
+                        accord_treaty::Due::Date { date } => date.to_string(),
+                        accord_treaty::Due::Instant { unix } => crate::clock::rfc3339(unix),
+                    }),
+                    status: *st,
+                })
+            })
+            .collect();
+        (total, page)
     }
 }
 

@@ -715,4 +715,37 @@ mod tests {
             assert_eq!(v["error"], msg);
         }
     }
+
+    /// A page of the mailbox is the tail of the whole mailbox filtered by status, with its count.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_mailbox_page_is_the_tail_of_the_filtered_mailbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node =
+            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let s = node(dir.path(), &partner_node, &Clock::virtual_at(1_800_000_000));
+        let items: Vec<serde_json::Value> = (1..=5)
+            .map(|i| serde_json::json!({"id": format!("US-{i}"), "kind": "new_item", "party": "US", "date": format!("2011-02-{:02}", 10 + i), "sent": "2011-02-21T10:00:00Z",
+                "body": {"item": format!("US-MM3-{i:05}"), "category": "icbm", "type": "Minuteman III", "facility": "US-PROD"}}))
+            .collect();
+        crate::append::submit_items(&s, items, false).await.expect("logged");
+        let v = s.view.read().expect("view");
+        let now = 1_298_000_000; // 2011-02-18: some deadlines passed, some not
+        let all = v.mailbox(&s.spec, true, now);
+        assert_eq!(all.len(), 5);
+        let names: std::collections::BTreeSet<&str> = all.iter().map(|i| i.status.name()).collect();
+        assert!(names.len() > 1, "{names:?}");
+        for status in [None, Some("awaiting"), Some("overdue"), Some("late"), Some("nonsense")] {
+            let want: Vec<String> = all
+                .iter()
+                .filter(|i| status.is_none_or(|st| i.status.name() == st))
+                .map(|i| serde_json::to_string(i).expect("json"))
+                .collect();
+            for limit in [0, 1, 2, 10] {
+                let (total, page) = v.mailbox_page(&s.spec, true, now, status, limit);
+                assert_eq!(total, want.len(), "{status:?}");
+                let page: Vec<String> = page.iter().map(|i| serde_json::to_string(i).expect("json")).collect();
+                assert_eq!(page, want[want.len().saturating_sub(limit)..].to_vec(), "{status:?} {limit}");
+            }
+        }
+    }
 }
