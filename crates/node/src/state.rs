@@ -210,14 +210,7 @@ impl Shared {
         let keys = cfg.keys()?;
         let (log, lock) = nd.dir.open_writer().map_err(|e| e.to_string())?;
         let meta = log.meta().clone();
-        if meta.party != cfg.party {
-            return Err(format!(
-                "party: the configuration says {}, the log in {} is {}'s",
-                cfg.party,
-                data.display(),
-                meta.party
-            ));
-        }
+        same_party(&cfg, data, &meta.party)?;
         let node_key = nd.node_signer()?;
         let policy = cfg.policy()?;
         if let Some(p) = &policy {
@@ -534,6 +527,18 @@ fn given(v: &[Built]) -> Vec<Given<'_>> {
         .collect()
 }
 
+/// Refuses a folder whose log is not the configured Party's.
+fn same_party(cfg: &NodeConfig, data: &Path, log_party: &str) -> Result<(), String> {
+    if log_party == cfg.party {
+        return Ok(());
+    }
+    Err(format!(
+        "party: the configuration says {}, the log in {} is {log_party}'s",
+        cfg.party,
+        data.display()
+    ))
+}
+
 /// The view of a node's folder, read as a stopped folder is read: no writer lock, no
 /// sequencer, nothing written (the own log and the mirror opened read-only), so it works beside
 /// a running node too. Checks the folder belongs to `cfg`'s Party and its partner.
@@ -542,14 +547,7 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     let keys = cfg.keys()?;
     let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
     let meta = reader.meta().map_err(|e| e.to_string())?;
-    if meta.party != cfg.party {
-        return Err(format!(
-            "party: the configuration says {}, the log in {} is {}'s",
-            cfg.party,
-            data.display(),
-            meta.party
-        ));
-    }
+    same_party(cfg, data, &meta.party)?;
     let mirror = if nd.partner_db().exists() {
         Some(SqliteStore::open_read_only(&nd.partner_db()).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?)
     } else {
