@@ -16,6 +16,7 @@
 //! one older than what is held, changes nothing; a bundle that starts after what the mirror
 //! holds is refused (a gap) without changing anything.
 
+use crate::error::NodeError;
 use crate::exchange::{acknowledge, bare, create_mirror, fork, take};
 use crate::metrics::Metrics;
 use crate::state::{cosigned_note, Shared};
@@ -112,9 +113,13 @@ pub struct Imported {
 
 /// Exports the own entries from `from` (default: what the partner is known to hold, rounded
 /// down to a signed size) to the latest checkpoint. Returns the file's bytes and a summary.
-pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), String> {
+pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), NodeError> {
     let known = {
-        let held = s.view.read().map_err(|_| "view poisoned")?.held_by_partner();
+        let held = s
+            .view
+            .read()
+            .map_err(|_| NodeError::Internal("view poisoned".into()))?
+            .held_by_partner();
         let cosigned = s.cosigned.lock().map(|c| c.partner).unwrap_or(0);
         held.max(cosigned)
     };
@@ -124,59 +129,61 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Stri
     };
     let want = from.unwrap_or(known);
     if want > size {
-        return Err(format!("--from {want}: the log holds only {size} entries"));
+        return Err(NodeError::Invalid(format!("--from {want}: the log holds only {size} entries")));
     }
-    let mut contents = s.with_reader(|r| {
-        let checkpoint = cosigned_note(r, &note, size)?.to_bytes();
-        // The base: the largest signed size at or below what was asked.
-        let (from, base) = match r.checkpoint(want).map_err(|e| e.to_string())? {
-            Some(n) => (want, n),
-            None => {
-                let mut best: Option<(u64, Vec<u8>)> = None;
-                r.scan_checkpoints(&mut |sz, n| {
-                    if sz <= want {
-                        best = Some((sz, n.to_vec()));
-                    }
-                    Ok(())
-                })
-                .map_err(|e| e.to_string())?;
-                best.ok_or("no signed checkpoint at or below the size asked")?
+    let mut contents = s
+        .with_reader(|r| {
+            let checkpoint = cosigned_note(r, &note, size)?.to_bytes();
+            // The base: the largest signed size at or below what was asked.
+            let (from, base) = match r.checkpoint(want).map_err(|e| e.to_string())? {
+                Some(n) => (want, n),
+                None => {
+                    let mut best: Option<(u64, Vec<u8>)> = None;
+                    r.scan_checkpoints(&mut |sz, n| {
+                        if sz <= want {
+                            best = Some((sz, n.to_vec()));
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string())?;
+                    best.ok_or("no signed checkpoint at or below the size asked")?
+                }
+            };
+            let base = bare(&base, &s.log_vkey)?;
+            let frontier = Edge::load(&Hashes(r), from).map_err(|e| e.to_string())?.hashes();
+            let consistency = if from == 0 || from == size {
+                Vec::new()
+            } else {
+                consistency_proof(&Hashes(r), from, size).map_err(|e| e.to_string())?
+            };
+            let mut entries = Vec::with_capacity((size - from) as usize);
+            r.scan_entries(from, size, &mut |_, e| {
+                entries.push(e.to_vec());
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+            let mut blobs = std::collections::BTreeMap::new();
+            for e in &entries {
+                if let Some(h) = crate::state::by_hash(e) {
+                    let b = s.nd.dir.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
+                    blobs.insert(h, b);
+                }
             }
-        };
-        let base = bare(&base, &s.log_vkey)?;
-        let frontier = Edge::load(&Hashes(r), from).map_err(|e| e.to_string())?.hashes();
-        let consistency = if from == 0 || from == size {
-            Vec::new()
-        } else {
-            consistency_proof(&Hashes(r), from, size).map_err(|e| e.to_string())?
-        };
-        let mut entries = Vec::with_capacity((size - from) as usize);
-        r.scan_entries(from, size, &mut |_, e| {
-            entries.push(e.to_vec());
-            Ok(())
+            Ok(Contents {
+                origin: s.origin.clone(),
+                from,
+                size,
+                checkpoint,
+                base,
+                frontier,
+                consistency,
+                entries,
+                blobs,
+                cosigned: None,
+            })
         })
-        .map_err(|e| e.to_string())?;
-        let mut blobs = std::collections::BTreeMap::new();
-        for e in &entries {
-            if let Some(h) = crate::state::by_hash(e) {
-                let b = s.nd.dir.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
-                blobs.insert(h, b);
-            }
-        }
-        Ok(Contents {
-            origin: s.origin.clone(),
-            from,
-            size,
-            checkpoint,
-            base,
-            frontier,
-            consistency,
-            entries,
-            blobs,
-            cosigned: None,
-        })
-    })?;
-    let cosigned_partner_size = match cosign_partner(s)? {
+        .map_err(NodeError::Internal)?;
+    let cosigned_partner_size = match cosign_partner(s).map_err(NodeError::Internal)? {
         Some((sz, n)) => {
             contents.cosigned = Some(n);
             Some(sz)
@@ -184,7 +191,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Stri
         None => None,
     };
     let now = s.clock.now().max(0) as u64;
-    let bytes = bundle::write(&contents, &s.node_key, now).map_err(|e| e.to_string())?;
+    let bytes = bundle::write(&contents, &s.node_key, now).map_err(|e| NodeError::Internal(e.to_string()))?;
     let cosignatures = Note::parse(&contents.checkpoint)
         .map(|n| n.signatures.len().saturating_sub(1))
         .unwrap_or(0);
@@ -426,10 +433,9 @@ pub async fn get_bundle(
             bytes,
         )
             .into_response(),
-        Ok(Err(e)) if e.starts_with("--from") => {
-            crate::http::extract::error(axum::http::StatusCode::BAD_REQUEST, e.replacen("--from", "from", 1))
-        }
-        Ok(Err(e)) => crate::http::extract::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e),
+        // Over HTTP the field is the query's `from`, not the CLI's `--from`.
+        Ok(Err(NodeError::Invalid(m))) => NodeError::Invalid(m.replacen("--from", "from", 1)).into_response(),
+        Ok(Err(e)) => e.into_response(),
         Err(e) => crate::http::extract::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }

@@ -16,6 +16,7 @@
 use crate::auth::{Role, SigVerifier, Tokens};
 use crate::clock::{rfc3339, Ambient, Clock, Entropy};
 use crate::config::{Keys, NodeConfig};
+use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::view::{Given, SnapshotKey, View};
 use accord_logstore::dir::{create_key_file, read_key_file};
@@ -200,15 +201,39 @@ pub struct Shared {
 impl Shared {
     /// Opens a node's folder for serving: takes the writer lock, starts the sequencer, loads
     /// the view from the own log and the mirror.
-    pub fn open(data: &Path, cfg: NodeConfig, spec: Arc<TreatySpec>, clock: Clock) -> Result<Arc<Shared>, String> {
+    /// A folder another process writes is [`NodeError::Unavailable`]; anything else wrong with
+    /// the folder or the configuration is [`NodeError::Invalid`], naming the file or the key.
+    pub fn open(data: &Path, cfg: NodeConfig, spec: Arc<TreatySpec>, clock: Clock) -> Result<Arc<Shared>, NodeError> {
         Shared::open_with(data, cfg, spec, clock, Ambient::system())
     }
 
     /// [`Shared::open`] with the wall clock and the random generator given.
-    pub fn open_with(data: &Path, cfg: NodeConfig, spec: Arc<TreatySpec>, clock: Clock, ambient: Ambient) -> Result<Arc<Shared>, String> {
+    pub fn open_with(
+        data: &Path,
+        cfg: NodeConfig,
+        spec: Arc<TreatySpec>,
+        clock: Clock,
+        ambient: Ambient,
+    ) -> Result<Arc<Shared>, NodeError> {
         let nd = NodeDir::new(data);
+        let (log, lock) = nd.dir.open_writer().map_err(|e| match e {
+            accord_logstore::dir::DirError::Busy { .. } => NodeError::Unavailable(e.to_string()),
+            e => NodeError::Invalid(e.to_string()),
+        })?;
+        Shared::open_locked(data, nd, (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
+    }
+
+    /// Opens the folder once its writer lock is held.
+    fn open_locked(
+        data: &Path,
+        nd: NodeDir,
+        (log, lock): (accord_logstore::Log<SqliteStore>, accord_logstore::dir::WriterLock),
+        cfg: NodeConfig,
+        spec: Arc<TreatySpec>,
+        clock: Clock,
+        ambient: Ambient,
+    ) -> Result<Arc<Shared>, String> {
         let keys = cfg.keys()?;
-        let (log, lock) = nd.dir.open_writer().map_err(|e| e.to_string())?;
         let meta = log.meta().clone();
         same_party(&cfg, data, &meta.party)?;
         let node_key = nd.node_signer()?;

@@ -181,11 +181,12 @@ pub(super) fn open(data: &Path, at: &NodeAt, spec: &TreatySpec, clock: Clock) ->
     init_tracing();
     let cfg = config(at)?;
     Shared::open(data, cfg, Arc::new(spec.clone()), clock).map_err(|e| {
-        let hint = if e.contains("another process is writing") {
+        let hint = if matches!(e, accord_node::error::NodeError::Unavailable(_)) {
             " (is `accord serve` running on it? then use --node URL --token TOKEN)"
         } else {
             ""
         };
+        let e = e.to_string();
         let e = if e.starts_with(&format!("{}:", data.display())) {
             e
         } else {

@@ -748,4 +748,31 @@ mod tests {
             }
         }
     }
+
+    /// A folder another process writes is told apart by kind, not by text: the CLI hints at
+    /// `--node` for it; another Party's configuration is a bad input naming the field.
+    #[test]
+    fn opening_a_busy_folder_is_unavailable_and_a_wrong_party_invalid() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node =
+            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let s = node(dir.path(), &partner_node, &Clock::virtual_at(1_800_000_000));
+        let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
+        let again = Shared::open(dir.path(), cfg.clone(), spec.clone(), Clock::virtual_at(1_300_000_000));
+        assert!(
+            matches!(again, Err(crate::error::NodeError::Unavailable(ref m)) if m.contains("another process")),
+            "{:?}",
+            again.err()
+        );
+        s.stop();
+        drop(s);
+        let mut other = cfg;
+        other.party = "RU".into();
+        let wrong = Shared::open(dir.path(), other, spec, Clock::virtual_at(1_300_000_000));
+        assert!(
+            matches!(wrong, Err(crate::error::NodeError::Invalid(ref m)) if m.starts_with("party:")),
+            "{:?}",
+            wrong.err()
+        );
+    }
 }
