@@ -411,7 +411,7 @@ impl Shared {
         if let (Ok(v), Ok(mut kept)) = (self.view.read(), self.snapshotted.lock()) {
             let key = v.snapshot_key();
             if kept.as_ref() != Some(&key) {
-                match write_snapshot(&self.nd, &v) {
+                match write_snapshot(&self.nd, &self.node_key, &v) {
                     Ok(()) => *kept = Some(key),
                     Err(e) => tracing::warn!("the view's snapshot was not written: {e}"),
                 }
@@ -492,7 +492,8 @@ fn snapshot_for(
     nd: &NodeDir,
 ) -> Option<View> {
     let bytes = std::fs::read(nd.view_snapshot()).ok()?;
-    let view = match View::from_snapshot(&bytes) {
+    let opened = nd.node_signer().and_then(|k| open_snapshot(&k.public_key(), &bytes));
+    let view = match opened {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!("{}: {e}; rebuilding the view", nd.view_snapshot().display());
@@ -523,8 +524,48 @@ fn snapshot_for(
     (covers(Some(own), key.own) && covers(mirror, key.partner)).then_some(view)
 }
 
-/// Writes the view's snapshot durably (a temporary file, synced, then renamed over the old).
-pub fn write_snapshot(nd: &NodeDir, view: &View) -> Result<(), String> {
+/// The first line of a signed view snapshot.
+const SIGNED_SNAPSHOT: &[u8] = b"accord-view-snapshot-signed/1\n";
+
+/// What the node key signs for a snapshot: a domain-separated digest of it (it can be taken
+/// neither for a note text nor for an RFC 9421 signature base, which begins with a quote).
+fn snapshot_message(snapshot: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut m = b"accord view snapshot\n".to_vec();
+    m.extend_from_slice(&sha2::Sha256::digest(snapshot));
+    m
+}
+
+/// The view's snapshot signed with the node key, so that whoever can write the folder but does
+/// not hold the node key (the same key that cosigns) cannot make a node believe another view.
+pub fn seal_snapshot(key: &SignerKey, view: &View) -> Vec<u8> {
+    let snapshot = view.to_snapshot();
+    let mut out = SIGNED_SNAPSHOT.to_vec();
+    out.extend_from_slice(&key.sign_raw(&snapshot_message(&snapshot)));
+    out.extend_from_slice(&snapshot);
+    out
+}
+
+/// A view from [`seal_snapshot`]'s bytes, checked against the node key's public half.
+pub fn open_snapshot(public_key: &[u8; 32], bytes: &[u8]) -> Result<View, String> {
+    let rest = bytes
+        .strip_prefix(SIGNED_SNAPSHOT)
+        .ok_or("not a signed view snapshot of this format")?;
+    if rest.len() < 64 {
+        return Err("truncated".into());
+    }
+    let (sig, snapshot) = rest.split_at(64);
+    let sig: [u8; 64] = sig.try_into().map_err(|_| "truncated")?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(public_key).map_err(|e| e.to_string())?;
+    use ed25519_dalek::Verifier as _;
+    key.verify(&snapshot_message(snapshot), &ed25519_dalek::Signature::from_bytes(&sig))
+        .map_err(|_| "its signature is not this node's".to_string())?;
+    View::from_snapshot(snapshot)
+}
+
+/// Writes the view's snapshot, signed, durably (a temporary file, synced, then renamed over
+/// the old).
+pub fn write_snapshot(nd: &NodeDir, key: &SignerKey, view: &View) -> Result<(), String> {
     use std::io::Write as _;
     let path = nd.view_snapshot();
     let tmp = path.with_extension("tmp");
@@ -534,7 +575,8 @@ pub fn write_snapshot(nd: &NodeDir, view: &View) -> Result<(), String> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    f.write_all(&view.to_snapshot()).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    f.write_all(&seal_snapshot(key, view))
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
     f.sync_all().map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     if let Ok(d) = std::fs::File::open(nd.dir.root()) {

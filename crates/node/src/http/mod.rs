@@ -619,7 +619,9 @@ mod tests {
         drop(s);
         let nd = crate::state::NodeDir::new(dir.path());
         assert!(nd.view_snapshot().exists(), "a stopped node keeps its view");
-        let at_stop = crate::view::View::from_snapshot(&std::fs::read(nd.view_snapshot()).expect("read")).expect("snapshot");
+        let key = nd.node_signer().expect("node key");
+        let open = |b: &[u8]| crate::state::open_snapshot(&key.public_key(), b);
+        let at_stop = open(&std::fs::read(nd.view_snapshot()).expect("read")).expect("snapshot");
 
         // Opened again (from the snapshot), one more entry, and no clean stop: the snapshot is
         // now behind the log.
@@ -644,7 +646,7 @@ mod tests {
         }
         drop(s);
         assert_eq!(
-            crate::view::View::from_snapshot(&std::fs::read(nd.view_snapshot()).expect("read"))
+            open(&std::fs::read(nd.view_snapshot()).expect("read"))
                 .expect("snapshot")
                 .snapshot_key(),
             at_stop.snapshot_key()
@@ -666,7 +668,7 @@ mod tests {
         let mut damaged = kept.clone();
         let last = damaged.len() - 3;
         damaged[last] ^= 1;
-        assert!(crate::view::View::from_snapshot(&damaged).is_err());
+        assert!(open(&damaged).is_err());
         std::fs::write(nd.view_snapshot(), &damaged).expect("write");
         assert_eq!(
             seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec),
@@ -674,8 +676,24 @@ mod tests {
             "damaged"
         );
         for cut in [0, 10, kept.len() / 2, kept.len() - 1] {
-            assert!(crate::view::View::from_snapshot(&kept[..cut]).is_err(), "truncated at {cut}");
+            assert!(open(&kept[..cut]).is_err(), "truncated at {cut}");
         }
+        // A snapshot of another content with a good checksum but not signed by this node's key
+        // (whoever can write the folder but does not hold the key): refused, the view rebuilt.
+        let mut forged_view = open(&kept).expect("snapshot");
+        forged_view.add_problem(crate::view::Problem {
+            party: "US".into(),
+            index: 0,
+            problem: "planted".into(),
+        });
+        let stranger =
+            accord_tlog::SignerKey::from_seed("accord.test/us/node", accord_tlog::note::ALG_COSIGNATURE_V1, [9; 32]).expect("key");
+        let forged = crate::state::seal_snapshot(&stranger, &forged_view);
+        assert_eq!(open(&forged).err().as_deref(), Some("its signature is not this node's"));
+        std::fs::write(nd.view_snapshot(), &forged).expect("write");
+        let v = crate::state::read_view(dir.path(), &cfg).expect("read");
+        assert_eq!(seen(&v, &spec), running, "forged");
+        assert!(!v.problems().iter().any(|p| p.problem == "planted"));
 
         // A well-formed snapshot of another log (same Parties and origins, other entries): its
         // last leaf is not this log's, so it is not trusted.
@@ -685,8 +703,14 @@ mod tests {
             .await
             .expect("logged");
         o.stop();
-        let foreign = std::fs::read(crate::state::NodeDir::new(other.path()).view_snapshot()).expect("read");
-        std::fs::write(nd.view_snapshot(), &foreign).expect("write");
+        // Signed with this node's key, so that only the check against the logs can refuse it.
+        let ond = crate::state::NodeDir::new(other.path());
+        let foreign = crate::state::open_snapshot(
+            &ond.node_signer().expect("key").public_key(),
+            &std::fs::read(ond.view_snapshot()).expect("read"),
+        )
+        .expect("the other node's snapshot");
+        std::fs::write(nd.view_snapshot(), crate::state::seal_snapshot(&key, &foreign)).expect("write");
         let v = seen(&crate::state::read_view(dir.path(), &cfg).expect("read"), &spec);
         assert_eq!(v, running, "a snapshot of another log");
         assert!(!v.0.contains("US-7"));
