@@ -527,12 +527,14 @@ fn snapshot_for(
 /// The first line of a signed view snapshot.
 const SIGNED_SNAPSHOT: &[u8] = b"accord-view-snapshot-signed/1\n";
 
-/// What the node key signs for a snapshot: a domain-separated digest of it (it can be taken
-/// neither for a note text nor for an RFC 9421 signature base, which begins with a quote).
+/// What the node key signs for a snapshot: a domain-separated prefix and the snapshot's header
+/// (its format line and the SHA-256 of its body, which [`View::from_snapshot`] checks), so the
+/// body is hashed once. It can be taken neither for a note text nor for an RFC 9421 signature
+/// base, which begins with a quote.
 fn snapshot_message(snapshot: &[u8]) -> Vec<u8> {
-    use sha2::Digest as _;
+    let header = crate::view::SNAPSHOT_FORMAT.len() + 32;
     let mut m = b"accord view snapshot\n".to_vec();
-    m.extend_from_slice(&sha2::Sha256::digest(snapshot));
+    m.extend_from_slice(&snapshot[..header.min(snapshot.len())]);
     m
 }
 
