@@ -24,17 +24,25 @@ pub struct Witness {
     state: Mutex<WitnessState>,
     key: SignerKey,
     clients: Option<SigVerifier>,
+    /// The wall clock: signed requests' window and the cosignatures' timestamps.
+    wall: Clock,
 }
 
 impl Witness {
     /// A witness over `state`, cosigning with `key`; `clients`: the keys whose signed requests
     /// are accepted (empty: unsigned requests are accepted, as tlog-witness allows).
     pub fn new(state: WitnessState, key: SignerKey, clients: Vec<VerifierKey>) -> Witness {
-        let clients = (!clients.is_empty()).then(|| SigVerifier::new(clients, Clock::System.now()));
+        Witness::with_clock(state, key, clients, Clock::System)
+    }
+
+    /// [`Witness::new`] on the wall clock given (tests move a virtual one).
+    pub fn with_clock(state: WitnessState, key: SignerKey, clients: Vec<VerifierKey>, wall: Clock) -> Witness {
+        let clients = (!clients.is_empty()).then(|| SigVerifier::new(clients, wall.now()));
         Witness {
             state: Mutex::new(state),
             key,
             clients,
+            wall,
         }
     }
 }
@@ -67,7 +75,7 @@ async fn logs(State(w): State<Arc<Witness>>) -> Response {
 
 async fn add_checkpoint(State(w): State<Arc<Witness>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(v) = &w.clients {
-        if let Err(e) = crate::http::extract::verify_signed(v, &method, &uri, &headers, &body, Clock::System.now()) {
+        if let Err(e) = crate::http::extract::verify_signed(v, &method, &uri, &headers, &body, w.wall.now()) {
             let why = match e {
                 SigRefusal::Missing => "this witness accepts signed requests only (RFC 9421)".to_owned(),
                 SigRefusal::Bad(why) => format!("signature refused: {why}"),
@@ -79,7 +87,7 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, method: Method, uri: Uri,
     let w2 = w.clone();
     let out = tokio::task::spawn_blocking(move || {
         let mut st = w2.state.lock().map_err(|_| "state poisoned".to_string())?;
-        st.add_checkpoint(&body, &w2.key, Clock::System.now().max(0) as u64)
+        st.add_checkpoint(&body, &w2.key, w2.wall.now().max(0) as u64)
             .map_err(|e| e.to_string())
     })
     .await;
@@ -116,4 +124,48 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The witness's signed-request window follows its injected wall clock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_signature_window_follows_the_injected_wall_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = WitnessState::open(&dir.path().join("witness.db")).expect("state");
+        let key = SignerKey::from_seed("witness.test", accord_tlog::note::ALG_COSIGNATURE_V1, [5; 32]).expect("key");
+        let client = SignerKey::from_seed("accord.test/us/node", accord_tlog::note::ALG_COSIGNATURE_V1, [6; 32]).expect("key");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let w = Arc::new(Witness::with_clock(state, key, vec![client.verifier()], wall.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move { axum::serve(listener, router(w)).await });
+        let ambient = crate::clock::Ambient {
+            wall: Clock::virtual_at(1_800_000_000),
+            entropy: crate::clock::Entropy::seeded(1),
+        };
+        let peer = crate::client::Peer::new(reqwest::Client::new(), &base, client, ambient).expect("peer");
+        // Inside the window the request gets past the signature (and is refused for its body).
+        let r = peer
+            .send("POST", "/add-checkpoint", b"old 0\n\nnot a checkpoint".to_vec(), "text/plain")
+            .await
+            .expect("send");
+        assert_ne!(r.status, 401, "{}", String::from_utf8_lossy(&r.body));
+        assert!(r.status >= 400);
+        // The witness's clock moves past the window: the same kind of request is refused as signed.
+        wall.set(1_800_000_000 + crate::auth::WINDOW_SECS + 1).expect("set");
+        let r = peer
+            .send("POST", "/add-checkpoint", b"old 0\n\nnot a checkpoint".to_vec(), "text/plain")
+            .await
+            .expect("send");
+        assert_eq!(r.status, 401);
+        assert!(
+            String::from_utf8_lossy(&r.body).contains("window"),
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        server.abort();
+    }
 }
