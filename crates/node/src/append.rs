@@ -437,10 +437,7 @@ pub async fn submit_items(
 
 /// Checks steps about to be logged by this node against the record both Parties' logs hold.
 pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
-    let existing = steps_of(
-        spec,
-        &v.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some()),
-    );
+    let existing = steps_of(spec, &v.steps_jsonl(spec));
     let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
     let parsed: Vec<Notification<'_>> = texts
         .iter()

@@ -38,18 +38,13 @@ fn bad(m: impl Into<String>) -> NodeError {
 /// The record of both Parties as this node holds it.
 pub fn record(s: &Shared) -> Result<Record, NodeError> {
     let v = s.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
-    Ok((*v.record(&s.spec)).clone())
+    Ok(record_of(&s.spec, &v))
 }
 
 /// The record of both Parties in a view (a running node's, or a folder's read by
-/// [`crate::state::read_view`]).
+/// [`crate::state::read_view`]), as the view keeps it.
 pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Record {
-    Record::from_jsonl(spec, &steps_jsonl(spec, v))
-}
-
-/// The step notifications of a view (both Parties) as JSON Lines: only they are serialised.
-pub fn steps_jsonl(spec: &TreatySpec, v: &crate::view::View) -> String {
-    v.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some())
+    (*v.record(spec)).clone()
 }
 
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, NodeError> {

@@ -500,8 +500,7 @@ fn snapshot_for(
             return None;
         }
     };
-    let fresh = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
-    if !view.same_parties(&fresh) {
+    if !view.is_of(&cfg.party, own_origin, &cfg.partner.party, partner_origin) {
         return None;
     }
     let key = view.snapshot_key();

@@ -481,11 +481,14 @@ impl View {
     pub fn record(&self, spec: &TreatySpec) -> Arc<Record> {
         self.derived
             .record
-            .get_or_init(|| {
-                let steps = self.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some());
-                Arc::new(Record::from_jsonl(spec, &steps))
-            })
+            .get_or_init(|| Arc::new(Record::from_jsonl(spec, &self.steps_jsonl(spec))))
             .clone()
+    }
+
+    /// The inspection and negotiation step notifications of both Parties, as
+    /// [`View::notifications_jsonl`] gives them; no other notification is serialised.
+    pub fn steps_jsonl(&self, spec: &TreatySpec) -> String {
+        self.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some())
     }
 
     /// The compliance report on `at`, with the figures at every data exchange up to it (kept
@@ -595,10 +598,14 @@ pub struct SnapshotKey {
 }
 
 impl View {
-    /// Whether `other` is a view of the same two logs (Parties and origins).
-    pub fn same_parties(&self, other: &View) -> bool {
-        (&self.own_party, &self.own_origin, &self.partner_party, &self.partner_origin)
-            == (&other.own_party, &other.own_origin, &other.partner_party, &other.partner_origin)
+    /// Whether this is a view of the logs of these Parties and origins.
+    pub fn is_of(&self, own_party: &str, own_origin: &str, partner_party: &str, partner_origin: &str) -> bool {
+        (
+            self.own_party.as_str(),
+            self.own_origin.as_str(),
+            self.partner_party.as_str(),
+            self.partner_origin.as_str(),
+        ) == (own_party, own_origin, partner_party, partner_origin)
     }
 
     /// What the view covers (see [`SnapshotKey`]).

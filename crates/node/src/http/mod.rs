@@ -427,6 +427,11 @@ mod tests {
         assert_eq!(documented, routes);
     }
 
+    /// The partner's node key of the test nodes.
+    fn partner_node() -> accord_tlog::SignerKey {
+        accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key")
+    }
+
     /// A node on an unreachable partner, with both clocks virtual and a seeded generator.
     fn node(dir: &std::path::Path, partner_node: &accord_tlog::SignerKey, wall: &Clock) -> Arc<Shared> {
         let nd = crate::state::NodeDir::new(dir);
@@ -451,8 +456,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sign_ins_and_signed_requests_follow_the_injected_wall_clock() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let partner_node =
-            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let partner_node = partner_node();
         let wall = Clock::virtual_at(1_800_000_000);
         let s = node(dir.path(), &partner_node, &wall);
         let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
@@ -545,8 +549,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_folder_is_read_beside_its_running_node_and_nothing_is_written() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let partner_node =
-            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let partner_node = partner_node();
         let wall = Clock::virtual_at(1_800_000_000);
         let s = node(dir.path(), &partner_node, &wall);
         let n = serde_json::json!({"id": "US-1", "kind": "new_item", "party": "US", "date": "2011-02-20", "sent": "2011-02-21T10:00:00Z",
@@ -602,8 +605,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_snapshot_and_the_tail_give_the_rebuilt_view_and_a_bad_one_is_ignored() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let partner_node =
-            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let partner_node = partner_node();
         let wall = Clock::virtual_at(1_800_000_000);
         let item = |i: u32| {
             serde_json::json!({"id": format!("US-{i}"), "kind": "new_item", "party": "US", "date": "2011-02-20", "sent": "2011-02-21T10:00:00Z",
@@ -744,8 +746,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_mailbox_page_is_the_tail_of_the_filtered_mailbox() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let partner_node =
-            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let partner_node = partner_node();
         let s = node(dir.path(), &partner_node, &Clock::virtual_at(1_800_000_000));
         let items: Vec<serde_json::Value> = (1..=5)
             .map(|i| serde_json::json!({"id": format!("US-{i}"), "kind": "new_item", "party": "US", "date": format!("2011-02-{:02}", 10 + i), "sent": "2011-02-21T10:00:00Z",
@@ -778,8 +779,7 @@ mod tests {
     #[test]
     fn opening_a_busy_folder_is_unavailable_and_a_wrong_party_invalid() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let partner_node =
-            accord_tlog::SignerKey::from_seed("accord.test/ru/node", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).expect("key");
+        let partner_node = partner_node();
         let s = node(dir.path(), &partner_node, &Clock::virtual_at(1_800_000_000));
         let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
         let again = Shared::open(dir.path(), cfg.clone(), spec.clone(), Clock::virtual_at(1_300_000_000));
