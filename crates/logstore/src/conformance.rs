@@ -8,8 +8,9 @@
 //! failure before, in the middle of (after entries, after hashes, after the checkpoint, inside
 //! the transaction) or after a commit, the log neither loses an acknowledged entry nor signs an
 //! inconsistent checkpoint, the failed batch leaves nothing behind, and a full verification of
-//! the store is clean). Not covered here: concurrent readers (the SQLite backend's are tested
-//! through the CLI, verifying while a writer appends).
+//! the store is clean); batched hash reads agree with single ones; cosignatures scan largest
+//! size first. [`snapshot_readers`] holds handles on one store (a writer and readers, as
+//! connections to one database) to consistent snapshots while the writer appends.
 
 #![allow(clippy::unwrap_used)]
 
@@ -44,6 +45,111 @@ pub fn run_all<S: Store>(make: &mut dyn FnMut() -> S) {
     }
     read_faults_are_errors(FaultyStore::new(make()));
     cosignatures_are_kept_once(make());
+    batched_hashes_agree(make());
+    cosignatures_scan_largest_first(make());
+}
+
+/// [`Store::hashes`] gives what [`Store::hash`] gives, in the order asked (repeats too), and an
+/// absent hash is a typed error.
+pub fn batched_hashes_agree<S: Store>(s: S) {
+    let mut log = Log::create(s, test_key(), "US").unwrap();
+    log.append(&entries(0, 37)).unwrap();
+    let n = stored_count(37);
+    let ids: Vec<u64> = (0..n).rev().chain([3, 3, 0]).collect();
+    let one: Vec<Hash> = ids.iter().map(|&i| log.store().hash(i).unwrap()).collect();
+    assert_eq!(log.store().hashes(&ids).unwrap(), one, "batched hash reads");
+    assert!(log.store().hashes(&[]).unwrap().is_empty());
+    assert!(
+        matches!(log.store().hashes(&[0, n + 5]), Err(StoreError::NotFound(_))),
+        "a batch with an absent hash is NotFound"
+    );
+}
+
+/// [`Store::scan_cosignatures_desc`] visits the largest size first, stops when told.
+pub fn cosignatures_scan_largest_first<S: Store>(s: S) {
+    let mut log = Log::create(s, test_key(), "US").unwrap();
+    for i in 0..3 {
+        log.append(&entries(i * 2, 2)).unwrap();
+    }
+    let st = log.store_mut();
+    st.add_cosignatures(2, &["— a 2".into()]).unwrap();
+    st.add_cosignatures(6, &["— a 6".into(), "— b 6".into()]).unwrap();
+    st.add_cosignatures(4, &["— b 4".into()]).unwrap();
+    let mut seen = Vec::new();
+    st.scan_cosignatures_desc(&mut |size, l| {
+        seen.push((size, l.to_owned()));
+        true
+    })
+    .unwrap();
+    let want = [(6, "— a 6"), (6, "— b 6"), (4, "— b 4"), (2, "— a 2")];
+    assert_eq!(seen, want.map(|(n, l)| (n, l.to_owned())), "cosignatures, largest size first");
+    let mut n = 0;
+    st.scan_cosignatures_desc(&mut |_, _| {
+        n += 1;
+        n < 2
+    })
+    .unwrap();
+    assert_eq!(n, 2, "the scan stops when told");
+}
+
+/// Readers on one store (handles, as connections to one database) each see a consistent
+/// snapshot inside [`Store::read_snapshot`] while `writer` appends: the latest checkpoint's
+/// size, the entries and the stored hashes agree (the tree of the entries read has the signed
+/// root), and sizes never go back.
+pub fn snapshot_readers<W: Store, R: Store + 'static>(writer: W, readers: Vec<R>) {
+    snapshot_readers_of(Log::create(writer, test_key(), "US").unwrap(), readers);
+}
+
+/// [`snapshot_readers`] with the writer's log already open (as a node's storage backend
+/// opens it).
+pub fn snapshot_readers_of<W: Store, R: Store + 'static>(mut log: Log<W>, readers: Vec<R>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let at = log.size();
+    let done = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = readers
+        .into_iter()
+        .map(|r| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let (mut checks, mut last) = (0u64, 0u64);
+                while !done.load(Ordering::SeqCst) || checks < 3 {
+                    let seen = r.read_snapshot(|r| {
+                        let (size, note) = match r.latest() {
+                            Ok(x) => x,
+                            Err(StoreError::NotInitialised) => return Ok(None),
+                            Err(e) => return Err(e),
+                        };
+                        let mut tree = MemoryTree::new();
+                        r.scan_entries(0, size + 1000, &mut |_, e| {
+                            tree.append(leaf_hash(e));
+                            Ok(())
+                        })?;
+                        let cp = Checkpoint::parse(&Note::parse(&note).unwrap().text).unwrap();
+                        assert_eq!(tree.size(), size, "a snapshot's entries are its checkpoint's size");
+                        assert_eq!(tree.root(), cp.root, "a snapshot's entries give its checkpoint's root");
+                        assert_eq!(r.counts()?.1, stored_count(size), "a snapshot's stored hashes");
+                        let stored = accord_tlog::merkle::tree_hash(&crate::store::Hashes(r), size).unwrap();
+                        assert_eq!(stored, cp.root, "a snapshot's stored hashes give its root");
+                        Ok(Some(size))
+                    });
+                    if let Some(size) = seen.unwrap() {
+                        assert!(size >= last, "a reader's size went back from {last} to {size}");
+                        last = size;
+                        checks += 1;
+                    }
+                }
+                checks
+            })
+        })
+        .collect();
+    for i in 0..40 {
+        log.append(&entries(at + i * 5, 5)).unwrap();
+    }
+    done.store(true, Ordering::SeqCst);
+    for t in threads {
+        assert!(t.join().expect("a snapshot reader panicked") >= 3);
+    }
 }
 
 fn meta() -> Meta {
@@ -302,4 +408,106 @@ pub fn cosignatures_are_kept_once<S: Store>(mut s: S) {
     assert_eq!(s.cosignatures(0).unwrap(), ["— w1 AAAA", "— w2 BBBB", "— w3 CCCC"]);
     assert!(s.cosignatures(5).unwrap().is_empty());
     assert_eq!(s.counts().unwrap(), before, "cosignatures are outside the tree");
+}
+
+/// An add-checkpoint request from `log` at its latest size, claiming `old` (with the proof
+/// from `old` when the log has that checkpoint).
+fn add_request<S: Store>(log: &Log<S>, old: u64) -> Vec<u8> {
+    let proof = if old == 0 || old > log.size() {
+        Vec::new()
+    } else {
+        prove_consistency(log.store(), old, None).unwrap().0
+    };
+    accord_tlog::witness::AddCheckpoint {
+        old,
+        proof,
+        checkpoint: Note::parse(log.latest()).unwrap(),
+    }
+    .to_bytes()
+}
+
+/// The conformance suite of a [`crate::witness::WitnessStore`]: following, cosigning in order,
+/// refusing a stale or unknown request with the spec's status, freezing a log that forks and
+/// keeping the evidence, and keeping a fork reported from outside.
+pub fn witness_store<W: crate::witness::WitnessStore>(make: &mut dyn FnMut() -> W) {
+    use crate::memory::MemoryStore;
+    use accord_tlog::witness::Rejection;
+    let witness = SignerKey::from_seed("example.org/conformance/witness", accord_tlog::note::ALG_COSIGNATURE_V1, [9; 32]).unwrap();
+    let status = |r: Result<Result<Vec<u8>, Rejection>, StoreError>| match r.unwrap() {
+        Ok(_) => 200,
+        Err(rej) => rej.status(),
+    };
+    let mut log = Log::create(MemoryStore::new(), test_key(), "US").unwrap();
+    log.append(&entries(0, 5)).unwrap();
+    let origin = test_key().verifier().name().to_owned();
+
+    let mut w = make();
+    assert_eq!(
+        status(w.add_checkpoint(&add_request(&log, 0), &witness, 1)),
+        404,
+        "an unknown origin"
+    );
+    assert!(w.followed().unwrap().is_empty());
+    w.follow(&test_key().verifier()).unwrap();
+    w.follow(&test_key().verifier()).unwrap();
+    let f = w.followed().unwrap();
+    assert_eq!(
+        (f.len(), f[0].vkeys.len(), f[0].size, f[0].frozen),
+        (1, 1, 0, false),
+        "followed once"
+    );
+    assert_eq!(w.latest(&origin).unwrap(), None);
+
+    let first = w.add_checkpoint(&add_request(&log, 0), &witness, 1).unwrap().expect("cosigned");
+    let sigs = accord_tlog::witness::parse_response(&first).unwrap();
+    assert_eq!(sigs.len(), 1, "one cosignature line");
+    assert_eq!(w.followed().unwrap()[0].size, 5);
+    assert_eq!(w.latest(&origin).unwrap().as_deref(), Some(log.latest()), "the note as received");
+    assert_eq!(
+        status(w.add_checkpoint(&add_request(&log, 0), &witness, 2)),
+        409,
+        "a stale old size"
+    );
+    assert_eq!(status(w.add_checkpoint(b"not a request", &witness, 2)), 400);
+
+    log.append(&entries(5, 5)).unwrap();
+    assert_eq!(
+        status(w.add_checkpoint(&add_request(&log, 5), &witness, 3)),
+        200,
+        "old 5 with its proof"
+    );
+    assert_eq!(w.followed().unwrap()[0].size, 10);
+
+    // The same key signs another tree of size 10: a fork.
+    let mut other = Log::create(MemoryStore::new(), test_key(), "US").unwrap();
+    other.append(&entries(100, 10)).unwrap();
+    assert_eq!(status(w.add_checkpoint(&add_request(&other, 10), &witness, 4)), 422, "a fork");
+    let f = &w.followed().unwrap()[0];
+    assert!(f.frozen, "a log that forked is frozen");
+    assert_eq!(f.size, 10, "a fork changes no cosigned size");
+    let ev = w.evidence().unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].cosigned.as_slice(), ev[0].seen_at),
+        (log.latest(), 4),
+        "the evidence is both notes"
+    );
+    log.append(&entries(10, 5)).unwrap();
+    assert_eq!(
+        status(w.add_checkpoint(&add_request(&log, 10), &witness, 5)),
+        403,
+        "nothing more is cosigned"
+    );
+
+    // A fork seen elsewhere.
+    let mut w = make();
+    assert!(
+        !w.record_fork("example.org/unknown", b"a", b"b", 7).unwrap(),
+        "an unfollowed origin"
+    );
+    w.follow(&test_key().verifier()).unwrap();
+    assert!(w.record_fork(&origin, b"held", b"seen", 8).unwrap());
+    assert!(w.followed().unwrap()[0].frozen);
+    assert_eq!(w.evidence().unwrap().len(), 2, "evidence is kept either way");
+    assert_eq!(status(w.add_checkpoint(&add_request(&log, 0), &witness, 9)), 403);
 }

@@ -299,7 +299,7 @@ pub fn checkpoint_at<S: Store + ?Sized>(store: &S, size: Option<u64>) -> Result<
 /// `None`), with that checkpoint.
 pub fn prove_inclusion<S: Store + ?Sized>(store: &S, index: u64, size: Option<u64>) -> Result<(Vec<Hash>, Vec<u8>, Checkpoint), LogError> {
     let (note, cp) = checkpoint_at(store, size)?;
-    let proof = inclusion_proof(&Hashes(store), index, cp.size)?;
+    let proof = batched(store, |r| inclusion_proof(r, index, cp.size))?;
     Ok((proof, note, cp))
 }
 
@@ -311,6 +311,45 @@ pub type ConsistencyProof = (Vec<Hash>, Vec<u8>, Vec<u8>);
 pub fn prove_consistency<S: Store + ?Sized>(store: &S, from: u64, to: Option<u64>) -> Result<ConsistencyProof, LogError> {
     let (old, old_cp) = checkpoint_at(store, Some(from))?;
     let (new, new_cp) = checkpoint_at(store, to)?;
-    let proof = consistency_proof(&Hashes(store), old_cp.size, new_cp.size)?;
+    let proof = batched(store, |r| consistency_proof(r, old_cp.size, new_cp.size))?;
     Ok((proof, old, new))
+}
+
+/// Runs a proof over the store's hashes with one batched read ([`Store::hashes`]): which hashes
+/// a proof reads depends only on the indexes and sizes, never on the hashes' values, so a first
+/// pass with placeholder hashes lists them; the second runs on the hashes read. A hash the
+/// first pass did not list (it cannot happen) is read on its own.
+fn batched<S: Store + ?Sized, T>(
+    store: &S,
+    proof: impl Fn(&dyn accord_tlog::HashReader) -> Result<T, accord_tlog::ProofError>,
+) -> Result<T, LogError> {
+    struct Listing(std::cell::RefCell<Vec<u64>>);
+    impl accord_tlog::HashReader for Listing {
+        fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
+            self.0.borrow_mut().push(accord_tlog::merkle::stored_index(level, index));
+            Ok(Hash([0; 32]))
+        }
+    }
+    struct Read<'a, S: Store + ?Sized>(std::collections::HashMap<u64, Hash>, &'a S);
+    impl<S: Store + ?Sized> accord_tlog::HashReader for Read<'_, S> {
+        fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
+            match self.0.get(&accord_tlog::merkle::stored_index(level, index)) {
+                Some(h) => Ok(*h),
+                None => Hashes(self.1).node(level, index),
+            }
+        }
+    }
+    let listing = Listing(Default::default());
+    // Its error, if any, comes again from the second pass.
+    let _ = proof(&listing);
+    let mut ids = listing.0.into_inner();
+    ids.sort_unstable();
+    ids.dedup();
+    let read = match store.hashes(&ids) {
+        Ok(hashes) => ids.into_iter().zip(hashes).collect(),
+        // An absent hash is reported by the second pass, naming its level and index.
+        Err(StoreError::NotFound(_)) => Default::default(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(proof(&Read(read, store))?)
 }

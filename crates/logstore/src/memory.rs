@@ -158,3 +158,171 @@ impl Store for MemoryStore {
         Ok((self.entries.len() as u64, self.hashes.len() as u64, self.checkpoints.len() as u64))
     }
 }
+
+/// Handles on one [`MemoryStore`] shared between a writer and any number of readers (as
+/// connections to one database are): a commit holds the store's write lock throughout, so no
+/// reader sees half a batch, and [`Store::in_snapshot`] pins the sizes a handle sees (the
+/// store only grows, so a snapshot is its sizes at the start). Cosignatures are outside the
+/// tree and always read as they are now. Not durable: a test double, and the store of a node
+/// configured with `storage = "memory"`.
+#[derive(Debug, Default)]
+pub struct SharedMemoryStore {
+    inner: std::sync::Arc<std::sync::RwLock<MemoryStore>>,
+    pinned: std::sync::Mutex<Option<Pin>>,
+}
+
+impl Clone for SharedMemoryStore {
+    /// Another handle on the same store (see [`SharedMemoryStore::handle`]).
+    fn clone(&self) -> SharedMemoryStore {
+        self.handle()
+    }
+}
+
+/// The sizes a snapshot sees: entries, stored hashes, the latest checkpoint's size.
+#[derive(Debug, Clone, Copy)]
+struct Pin {
+    entries: u64,
+    hashes: u64,
+    size: u64,
+}
+
+impl SharedMemoryStore {
+    /// A new, uninitialised store.
+    pub fn new() -> SharedMemoryStore {
+        SharedMemoryStore::default()
+    }
+
+    /// Another handle on the same store, with a snapshot of its own.
+    pub fn handle(&self) -> SharedMemoryStore {
+        SharedMemoryStore {
+            inner: self.inner.clone(),
+            pinned: Default::default(),
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&MemoryStore, Option<Pin>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pin = *self.pinned.lock().map_err(|_| poisoned())?;
+        let s = self.inner.read().map_err(|_| poisoned())?;
+        f(&s, pin)
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Backend("the in-memory store's lock is poisoned".into())
+}
+
+impl Store for SharedMemoryStore {
+    fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
+        self.inner.write().map_err(|_| poisoned())?.init(meta, checkpoint)
+    }
+
+    fn meta(&self) -> Result<Meta, StoreError> {
+        self.read(|s, _| s.meta())
+    }
+
+    fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
+        self.read(|s, pin| match pin {
+            None => s.latest(),
+            Some(p) => Ok((p.size, s.checkpoint(p.size)?.ok_or(StoreError::NotInitialised)?)),
+        })
+    }
+
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
+        if self.pinned.lock().map_err(|_| poisoned())?.is_some() {
+            return Err(StoreError::Backend("a commit inside a read snapshot".into()));
+        }
+        self.inner.write().map_err(|_| poisoned())?.commit_staged(batch, hook)
+    }
+
+    fn in_snapshot(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        {
+            let mut pinned = self.pinned.lock().map_err(|_| poisoned())?;
+            if pinned.is_some() {
+                drop(pinned);
+                return f();
+            }
+            let s = self.inner.read().map_err(|_| poisoned())?;
+            let (entries, hashes, _) = s.counts()?;
+            let size = s.latest().map(|(n, _)| n).unwrap_or(0);
+            *pinned = Some(Pin { entries, hashes, size });
+        }
+        let out = f();
+        *self.pinned.lock().map_err(|_| poisoned())? = None;
+        out
+    }
+
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        self.read(|s, pin| match pin {
+            Some(p) if index >= p.entries => Err(StoreError::NotFound(format!("entry {index}"))),
+            _ => s.entry(index),
+        })
+    }
+
+    fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        self.read(|s, pin| s.scan_entries(start, pin.map_or(end, |p| end.min(p.entries)), f))
+    }
+
+    fn hash(&self, id: u64) -> Result<Hash, StoreError> {
+        self.read(|s, pin| match pin {
+            Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
+            _ => s.hash(id),
+        })
+    }
+
+    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        // One lock for the lot, as a networked store would make one round trip.
+        self.read(|s, pin| {
+            ids.iter()
+                .map(|&id| match pin {
+                    Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
+                    _ => s.hash(id),
+                })
+                .collect()
+        })
+    }
+
+    fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        self.read(|s, pin| s.scan_hashes(start, pin.map_or(end, |p| end.min(p.hashes)), f))
+    }
+
+    fn scan_checkpoints(&self, f: Visit<'_>) -> Result<(), StoreError> {
+        self.read(|s, pin| {
+            s.scan_checkpoints(&mut |size, note| match pin {
+                Some(p) if size > p.size => Ok(()),
+                _ => f(size, note),
+            })
+        })
+    }
+
+    fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(|s, pin| match pin {
+            Some(p) if size > p.size => Ok(None),
+            _ => s.checkpoint(size),
+        })
+    }
+
+    fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        self.read(|s, pin| {
+            let (e, h, c) = s.counts()?;
+            Ok(match pin {
+                None => (e, h, c),
+                Some(p) => {
+                    let mut n = 0;
+                    s.scan_checkpoints(&mut |size, _| {
+                        n += u64::from(size <= p.size);
+                        Ok(())
+                    })?;
+                    (e.min(p.entries), h.min(p.hashes), n)
+                }
+            })
+        })
+    }
+
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError> {
+        self.inner.write().map_err(|_| poisoned())?.add_cosignatures(size, lines)
+    }
+
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        self.read(|s, _| s.cosignatures(size))
+    }
+}

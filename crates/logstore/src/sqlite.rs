@@ -71,24 +71,6 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl SqliteStore {
-    /// Visits the cosignature lines kept, with their checkpoint's size, largest size first,
-    /// until `f` returns `false`.
-    pub fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT size, line FROM cosignatures ORDER BY size DESC, rowid")
-            .map_err(backend)?;
-        let mut rows = st.query([]).map_err(backend)?;
-        while let Some(r) = rows.next().map_err(backend)? {
-            let size: i64 = r.get(0).map_err(backend)?;
-            let line: String = r.get(1).map_err(backend)?;
-            if !f(size as u64, &line) {
-                break;
-            }
-        }
-        Ok(())
-    }
-
     /// Opens (creating if needed) the database for writing.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(path).map_err(backend)?;
@@ -199,15 +181,31 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn in_snapshot(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
         if !self.conn.is_autocommit() {
             // Already inside a transaction: its snapshot holds.
-            return f(self);
+            return f();
         }
         self.conn.execute_batch("BEGIN").map_err(backend)?;
-        let out = f(self);
+        let out = f();
         self.conn.execute_batch("COMMIT").map_err(backend)?;
         out
+    }
+
+    fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT size, line FROM cosignatures ORDER BY size DESC, rowid")
+            .map_err(backend)?;
+        let mut rows = st.query([]).map_err(backend)?;
+        while let Some(r) = rows.next().map_err(backend)? {
+            let size: i64 = r.get(0).map_err(backend)?;
+            let line: String = r.get(1).map_err(backend)?;
+            if !f(size as u64, &line) {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {

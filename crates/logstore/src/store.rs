@@ -135,13 +135,28 @@ pub trait Store: Send {
     fn commit(&mut self, batch: &mut Batch<'_>) -> Result<(), StoreError> {
         self.commit_staged(batch, &mut |_| Ok(()))
     }
-    /// Runs `f` with every read it makes seeing one snapshot of the store (a backend with
-    /// concurrent writers opens a read transaction; nested calls join the outer one).
+    /// Runs `f` with every read this handle makes meanwhile seeing one snapshot of the store (a
+    /// backend with concurrent writers opens a read transaction or pins the sizes; nested calls
+    /// join the outer one). The object-safe form of [`Store::read_snapshot`]: a backend
+    /// overrides this one.
+    fn in_snapshot(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        f()
+    }
+    /// Runs `f` with every read it makes seeing one snapshot of the store (see
+    /// [`Store::in_snapshot`]).
     fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError>
     where
         Self: Sized,
     {
-        f(self)
+        let mut f = Some(f);
+        let mut out = None;
+        self.in_snapshot(&mut || {
+            if let Some(f) = f.take() {
+                out = Some(f(self));
+            }
+            Ok(())
+        })?;
+        out.unwrap_or_else(|| Err(StoreError::Backend("a snapshot read did not run".into())))
     }
     /// Entry `index`.
     fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError>;
@@ -154,6 +169,11 @@ pub trait Store: Send {
     /// level: proofs read the upper levels again and again).
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
         self.hash(accord_tlog::merkle::stored_index(level, index))
+    }
+    /// Stored hashes `ids`, in the order asked, in as few reads as the backend can (a networked
+    /// store should not pay a round trip per hash; proofs ask for a few dozen at once).
+    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        ids.iter().map(|&id| self.hash(id)).collect()
     }
     /// Visits stored hashes `start..end` as raw bytes (so that a wrong length can be reported),
     /// in order; missing rows are skipped.
@@ -170,7 +190,86 @@ pub trait Store: Send {
     fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError>;
     /// The cosignature lines kept for the checkpoint of `size`, in the order they came.
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
+    /// Visits the cosignature lines kept, with their checkpoint's size, largest size first (in
+    /// the order they came within a size), until `f` returns `false`.
+    fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
+        let mut sizes = Vec::new();
+        self.scan_checkpoints(&mut |size, _| {
+            sizes.push(size);
+            Ok(())
+        })?;
+        for size in sizes.into_iter().rev() {
+            for l in self.cosignatures(size)? {
+                if !f(size, &l) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
 }
+
+/// A boxed store is a store: the node holds its stores as `Box<dyn Store>`, so that the
+/// backend is chosen by configuration, not by type.
+impl<S: Store + ?Sized> Store for Box<S> {
+    fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
+        (**self).init(meta, checkpoint)
+    }
+    fn meta(&self) -> Result<Meta, StoreError> {
+        (**self).meta()
+    }
+    fn latest(&self) -> Result<(u64, Vec<u8>), StoreError> {
+        (**self).latest()
+    }
+    fn commit_staged(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
+        (**self).commit_staged(batch, hook)
+    }
+    fn commit(&mut self, batch: &mut Batch<'_>) -> Result<(), StoreError> {
+        (**self).commit(batch)
+    }
+    fn in_snapshot(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        (**self).in_snapshot(f)
+    }
+    fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        (**self).entry(index)
+    }
+    fn scan_entries(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        (**self).scan_entries(start, end, f)
+    }
+    fn hash(&self, id: u64) -> Result<Hash, StoreError> {
+        (**self).hash(id)
+    }
+    fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
+        (**self).node(level, index)
+    }
+    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
+        (**self).hashes(ids)
+    }
+    fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
+        (**self).scan_hashes(start, end, f)
+    }
+    fn scan_checkpoints(&self, f: Visit<'_>) -> Result<(), StoreError> {
+        (**self).scan_checkpoints(f)
+    }
+    fn checkpoint(&self, size: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).checkpoint(size)
+    }
+    fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        (**self).counts()
+    }
+    fn add_cosignatures(&mut self, size: u64, lines: &[String]) -> Result<usize, StoreError> {
+        (**self).add_cosignatures(size, lines)
+    }
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        (**self).cosignatures(size)
+    }
+    fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
+        (**self).scan_cosignatures_desc(f)
+    }
+}
+
+/// A store chosen at run time.
+pub type DynStore = Box<dyn Store>;
 
 /// Reads stored hashes as a [`accord_tlog::HashReader`].
 pub struct Hashes<'a, S: Store + ?Sized>(pub &'a S);

@@ -34,6 +34,28 @@ pub enum SubmitError {
     /// The data folder failed.
     #[error(transparent)]
     Dir(#[from] DirError),
+    /// The node's storage failed.
+    #[error(transparent)]
+    Storage(#[from] NodeError),
+}
+
+/// Where a notification logged by hash is kept, durably, before its entry is logged: a log's
+/// folder (`accord log append`) or a node's storage.
+pub trait BlobSink {
+    /// Keeps `bytes` under their SHA-256.
+    fn keep(&self, bytes: &[u8]) -> Result<(), SubmitError>;
+}
+
+impl BlobSink for DataDir {
+    fn keep(&self, bytes: &[u8]) -> Result<(), SubmitError> {
+        self.put_blob(bytes).map(|_| ()).map_err(SubmitError::Dir)
+    }
+}
+
+impl BlobSink for dyn crate::storage::Backend {
+    fn keep(&self, bytes: &[u8]) -> Result<(), SubmitError> {
+        self.put_blob(bytes).map(|_| ()).map_err(SubmitError::Storage)
+    }
 }
 
 /// What to do with a `received` time the sender set itself.
@@ -79,7 +101,7 @@ pub struct Prepared {
 /// Prepares a validated notification: inline, or by hash when the entry would exceed 65,535
 /// bytes (its canonical JSON then goes to `d`'s blobs, durably, first).
 pub fn prepare(
-    d: &DataDir,
+    d: &(impl BlobSink + ?Sized),
     party: &str,
     notification: serde_json::Value,
     refs: Vec<EntryRef>,
@@ -114,7 +136,7 @@ pub fn prepare(
     encode(party, entry::MAX_SEQ, [0; 16], &by_hash)
         .map_err(|e| SubmitError::Invalid(format!("{e} (even with the notification logged by hash)")))?;
     // Only now, with the entry known to fit: the blob, durably, before the entry is logged.
-    d.put_blob(&bytes)?;
+    d.keep(&bytes)?;
     Ok(by_hash)
 }
 
@@ -333,7 +355,7 @@ pub async fn submit_items(
                 .into_iter()
                 .map(|n| {
                     let blob = accord_tlog::entry::canonical_json(&n).ok();
-                    crate::append::prepare(&s2.nd.dir, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
+                    crate::append::prepare(&*s2.storage, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
                         let by_hash = p.notification.is_null();
                         (p, if by_hash { blob } else { None })
                     })

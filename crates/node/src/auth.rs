@@ -11,13 +11,12 @@
 //! SHA-256; a token is shown once, when made.
 
 use crate::clock::Entropy;
+use crate::storage::TokenStore;
 use accord_tlog::{SignerKey, VerifierKey};
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Mutex;
 
 /// How far `created` may be from the receiver's clock, in seconds.
@@ -298,9 +297,9 @@ impl SigVerifier {
     }
 }
 
-/// Bearer tokens and sessions in an SQLite file, stored as SHA-256.
+/// Bearer tokens and sessions, kept as SHA-256 in the node's [`TokenStore`].
 pub struct Tokens {
-    conn: Mutex<Connection>,
+    store: Box<dyn TokenStore>,
 }
 
 fn hash(token: &str) -> Vec<u8> {
@@ -311,40 +310,24 @@ fn hash(token: &str) -> Vec<u8> {
 pub const SESSION_SECS: i64 = 12 * 3600;
 
 impl Tokens {
-    /// Opens (creating) the token file.
-    pub fn open(path: &Path) -> Result<Tokens, String> {
-        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
-             CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);",
-        )
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Tokens { conn: Mutex::new(conn) })
+    /// Tokens kept in `store`.
+    pub fn new(store: Box<dyn TokenStore>) -> Tokens {
+        Tokens { store }
     }
 
     /// Makes a token for `role`; returns it (the only time it is seen).
     pub fn make(&self, role: Role, name: &str, now: i64, entropy: &Entropy) -> Result<String, String> {
         let raw: [u8; 24] = entropy.bytes();
         let token = format!("accord_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
-        let c = self.conn.lock().map_err(|_| "token store poisoned")?;
-        c.execute(
-            "INSERT INTO tokens(hash, role, name, created) VALUES (?1, ?2, ?3, ?4)",
-            params![hash(&token), role.name(), name, now],
-        )
-        .map_err(|e| e.to_string())?;
+        self.store
+            .add_token(&hash(&token), role.name(), name, now)
+            .map_err(|e| e.to_string())?;
         Ok(token)
     }
 
     /// The role of a bearer token.
     pub fn role(&self, token: &str) -> Option<Role> {
-        let c = self.conn.lock().ok()?;
-        let r: Option<String> = c
-            .query_row("SELECT role FROM tokens WHERE hash = ?1", [hash(token)], |r| r.get(0))
-            .optional()
-            .ok()?;
-        r.and_then(|r| Role::parse(&r))
+        self.store.token_role(&hash(token)).ok()?.and_then(|r| Role::parse(&r))
     }
 
     /// Exchanges a token for a session id valid until `now + SESSION_SECS`.
@@ -352,36 +335,18 @@ impl Tokens {
         let role = self.role(token)?;
         let raw: [u8; 24] = entropy.bytes();
         let sid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-        let c = self.conn.lock().ok()?;
-        c.execute("DELETE FROM sessions WHERE expires < ?1", [now]).ok()?;
-        c.execute(
-            "INSERT INTO sessions(hash, role, expires) VALUES (?1, ?2, ?3)",
-            params![hash(&sid), role.name(), now + SESSION_SECS],
-        )
-        .ok()?;
+        self.store.add_session(&hash(&sid), role.name(), now + SESSION_SECS, now).ok()?;
         Some((sid, role))
     }
 
     /// Ends a session (signing out); returns whether it was live.
     pub fn end_session(&self, sid: &str) -> bool {
-        let Ok(c) = self.conn.lock() else { return false };
-        c.execute("DELETE FROM sessions WHERE hash = ?1", [hash(sid)])
-            .map(|n| n > 0)
-            .unwrap_or(false)
+        self.store.end_session(&hash(sid)).unwrap_or(false)
     }
 
     /// The role of a live session id.
     pub fn session_role(&self, sid: &str, now: i64) -> Option<Role> {
-        let c = self.conn.lock().ok()?;
-        let r: Option<String> = c
-            .query_row(
-                "SELECT role FROM sessions WHERE hash = ?1 AND expires >= ?2",
-                params![hash(sid), now],
-                |r| r.get(0),
-            )
-            .optional()
-            .ok()?;
-        r.and_then(|r| Role::parse(&r))
+        self.store.session_role(&hash(sid), now).ok()?.and_then(|r| Role::parse(&r))
     }
 }
 
@@ -486,7 +451,7 @@ mod tests {
     fn tokens_are_stored_hashed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("node.db");
-        let t = Tokens::open(&path).expect("open");
+        let t = Tokens::new(Box::new(crate::storage::sqlite::SqliteTokens::open(&path).expect("open")));
         let e = Entropy::seeded(1);
         let tok = t.make(Role::Operator, "ops", 1, &e).expect("make");
         assert_eq!(t.role(&tok), Some(Role::Operator));

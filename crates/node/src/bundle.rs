@@ -165,7 +165,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Node
             let mut blobs = std::collections::BTreeMap::new();
             for e in &entries {
                 if let Some(h) = crate::state::by_hash(e) {
-                    let b = s.nd.dir.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
+                    let b = s.storage.blob(&h).map_err(|e| format!("blob {h}: {e}"))?;
                     blobs.insert(h, b);
                 }
             }
@@ -339,7 +339,7 @@ pub async fn import(s: &Arc<Shared>, bytes: axum::body::Bytes) -> Result<Importe
         }
         // The blobs on disk first (content-addressed: a crash leaves only unused files).
         let (s2, to_store) = (s.clone(), blobs.iter().flatten().cloned().collect::<Vec<_>>());
-        tokio::task::spawn_blocking(move || to_store.iter().try_for_each(|b| s2.nd.dir.put_blob(b).map(|_| ())))
+        tokio::task::spawn_blocking(move || to_store.iter().try_for_each(|b| s2.storage.put_blob(b).map(|_| ())))
             .await
             .map_err(|e| internal(e.to_string()))?
             .map_err(|e| internal(e.to_string()))?;

@@ -27,6 +27,10 @@ pub struct NodeConfig {
     /// How the exchange runs.
     #[serde(default)]
     pub exchange: ExchangeConfig,
+    /// Where the node keeps its logs and state: `sqlite` (files in the data folder, the
+    /// default) or `memory` (a test double: nothing outlives the process).
+    #[serde(default)]
+    pub storage: crate::storage::Kind,
 }
 
 /// The treaty clock.

@@ -25,7 +25,6 @@ use crate::metrics::Metrics;
 use crate::state::Shared;
 use crate::view::Given;
 use accord_logstore::mirror::{Mirror, MirrorError};
-use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{Hashes, Store};
 use accord_tlog::entry::{EntryRef, Envelope};
 use accord_tlog::note::Note;
@@ -143,7 +142,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         for e in &entries {
             let blob = match crate::state::by_hash(e) {
                 Some(h) => {
-                    let b = match s.nd.dir.blob(&h) {
+                    let b = match s.storage.blob(&h) {
                         Ok(b) => b,
                         Err(_) => {
                             let r = peer.get(&format!("/api/v1/blobs/{h}")).await?;
@@ -153,7 +152,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
                             if accord_logstore::dir::sha256_hex(&r.body) != h {
                                 return Err(format!("blob {h}: the content served does not hash to its name"));
                             }
-                            s.nd.dir.put_blob(&r.body).map_err(|e| e.to_string())?;
+                            s.storage.put_blob(&r.body).map_err(|e| e.to_string())?;
                             r.body
                         }
                     };
@@ -185,19 +184,16 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
 }
 
 /// Starts the mirror of the partner's log from its signed size-0 checkpoint, if there is none
-/// yet (built beside `partner.db` and renamed into place, so a crash leaves no half mirror).
+/// yet (the storage creates it whole or not at all).
 pub(crate) async fn create_mirror(s: &Arc<Shared>, checkpoint0: Vec<u8>) -> Result<(), String> {
     let s2 = s.clone();
     tokio::task::spawn_blocking(move || -> Result<(), String> {
         let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
         if m.is_none() {
-            let path = s2.nd.partner_db();
-            let staging = path.with_extension("db.init");
-            let _ = std::fs::remove_file(&staging);
-            let store = SqliteStore::open(&staging).map_err(|e| e.to_string())?;
-            drop(Mirror::create(store, s2.keys.partner_log.clone(), &s2.cfg.partner.party, &checkpoint0).map_err(|e| e.to_string())?);
-            std::fs::rename(&staging, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let store = SqliteStore::open(&path).map_err(|e| e.to_string())?;
+            let store = s2
+                .storage
+                .create_mirror(&s2.keys.partner_log, &s2.cfg.partner.party, &checkpoint0)
+                .map_err(|e| e.to_string())?;
             *m = Some(Mirror::open(store).map_err(|e| e.to_string())?);
         }
         Ok(())

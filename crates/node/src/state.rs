@@ -18,13 +18,13 @@ use crate::clock::{rfc3339, Ambient, Clock, Entropy};
 use crate::config::{Keys, NodeConfig};
 use crate::error::NodeError;
 use crate::metrics::Metrics;
+use crate::storage::{Backend, Held};
 use crate::view::{Given, SnapshotKey, View};
 use accord_logstore::dir::{create_key_file, read_key_file};
 use accord_logstore::mirror::Mirror;
 use accord_logstore::sequencer::{Options, Sequencer};
-use accord_logstore::sqlite::SqliteStore;
-use accord_logstore::store::Store;
-use accord_logstore::witness::WitnessState;
+use accord_logstore::store::{DynStore, Store};
+use accord_logstore::witness::WitnessStore;
 use accord_logstore::DataDir;
 use accord_tlog::note::ALG_COSIGNATURE_V1;
 use accord_tlog::tile::TileId;
@@ -85,7 +85,7 @@ impl NodeDir {
         drop(lock);
         let node = SignerKey::from_seed(&format!("{origin}/node"), ALG_COSIGNATURE_V1, Entropy::Os.bytes()).map_err(|e| e.to_string())?;
         create_key_file(&self.node_key(), &node).map_err(|e| e.to_string())?;
-        Tokens::open(&self.node_db())?;
+        crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?;
         Ok((vkey, node.verifier()))
     }
 
@@ -94,7 +94,8 @@ impl NodeDir {
         read_key_file(&self.node_key()).map_err(|e| e.to_string())
     }
 
-    /// Makes a token (the folder need not be served at the time).
+    /// Makes a token in the folder's `node.db` (the folder need not be served at the time; a
+    /// node with `storage = "memory"` makes its tokens in its own process).
     pub fn make_token(&self, role: Role, name: &str) -> Result<String, String> {
         if !self.node_key().exists() {
             return Err(format!(
@@ -103,7 +104,8 @@ impl NodeDir {
             ));
         }
         let a = Ambient::system();
-        Tokens::open(&self.node_db())?.make(role, name, a.wall.now(), &a.entropy)
+        let store = crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?;
+        Tokens::new(Box::new(store)).make(role, name, a.wall.now(), &a.entropy)
     }
 }
 
@@ -139,8 +141,10 @@ pub struct Shared {
     pub clock: Clock,
     /// The wall clock (tokens, sign-ins, signed requests) and the random generator.
     pub ambient: Ambient,
-    /// The folder.
+    /// The folder (its keys).
     pub nd: NodeDir,
+    /// Where everything else is kept (the `storage` key of the configuration).
+    pub storage: Box<dyn Backend>,
     /// Own origin.
     pub origin: String,
     /// Own log key.
@@ -148,7 +152,7 @@ pub struct Shared {
     /// Node key.
     pub node_key: SignerKey,
     /// The sequencer of the own log.
-    pub seq: Mutex<Option<Sequencer<SqliteStore>>>,
+    pub seq: Mutex<Option<Sequencer<DynStore>>>,
     /// Serialises queueing appends (and the checks that decide them) so indexes follow the
     /// order of the decisions.
     pub append_lock: tokio::sync::Mutex<()>,
@@ -158,13 +162,13 @@ pub struct Shared {
     /// Notification ids queued for the own log and not yet in the view.
     pub in_flight: Mutex<HashSet<String>>,
     /// Read-only connections to the own log.
-    pub readers: Mutex<Vec<SqliteStore>>,
+    pub readers: Mutex<Vec<DynStore>>,
     /// A connection to the own log that keeps cosignatures beside its checkpoints.
-    pub cosigner: Mutex<SqliteStore>,
+    pub cosigner: Mutex<DynStore>,
     /// The partner's log, verified.
-    pub mirror: Mutex<Option<Mirror<SqliteStore>>>,
+    pub mirror: Mutex<Option<Mirror<DynStore>>>,
     /// This node as the partner log's witness.
-    pub witness: Mutex<WitnessState>,
+    pub witness: Mutex<Box<dyn WitnessStore>>,
     /// Tokens.
     pub tokens: Tokens,
     /// Signed-request verifier (the partner node's key).
@@ -195,7 +199,7 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Full hash tiles served (they never change), up to [`crate::http::TILE_CACHE`].
     pub tiles: Mutex<HashMap<TileId, Bytes>>,
-    _lock: accord_logstore::dir::WriterLock,
+    _lock: Held,
 }
 
 impl Shared {
@@ -215,24 +219,22 @@ impl Shared {
         clock: Clock,
         ambient: Ambient,
     ) -> Result<Arc<Shared>, NodeError> {
-        let nd = NodeDir::new(data);
-        let (log, lock) = nd.dir.open_writer().map_err(|e| match e {
-            accord_logstore::dir::DirError::Busy { .. } => NodeError::Unavailable(e.to_string()),
-            e => NodeError::Invalid(e.to_string()),
-        })?;
-        Shared::open_locked(data, nd, (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
+        let storage = crate::storage::open(cfg.storage, data, &cfg.party);
+        let (log, lock) = storage.open_writer()?;
+        Shared::open_locked(data, storage, (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
     }
 
     /// Opens the folder once its writer lock is held.
     fn open_locked(
         data: &Path,
-        nd: NodeDir,
-        (log, lock): (accord_logstore::Log<SqliteStore>, accord_logstore::dir::WriterLock),
+        storage: Box<dyn Backend>,
+        (log, lock): (accord_logstore::Log<DynStore>, Held),
         cfg: NodeConfig,
         spec: Arc<TreatySpec>,
         clock: Clock,
         ambient: Ambient,
     ) -> Result<Arc<Shared>, String> {
+        let nd = NodeDir::new(data);
         let keys = cfg.keys()?;
         let meta = log.meta().clone();
         same_party(&cfg, data, &meta.party)?;
@@ -249,40 +251,41 @@ impl Shared {
         let latest = (log.size(), Arc::new(log.latest().to_vec()));
         let log_vkey = log.verifier();
         let seq = Sequencer::start(log, Options::default());
-        let mut witness = WitnessState::open(&nd.witness_db()).map_err(|e| e.to_string())?;
+        let mut witness = storage.witness().map_err(|e| e.to_string())?;
         witness.follow(&keys.partner_log).map_err(|e| e.to_string())?;
         let frozen = witness
             .followed()
             .map_err(|e| e.to_string())?
             .iter()
             .any(|f| f.origin == keys.partner_log.name() && f.frozen);
-        let mirror = if nd.partner_db().exists() {
-            let store = SqliteStore::open(&nd.partner_db()).map_err(|e| e.to_string())?;
-            let m = Mirror::open(store).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
-            if m.vkey().to_string() != keys.partner_log.to_string() {
-                return Err(format!(
-                    "partner.log_key: the mirror in {} follows {}",
-                    nd.partner_db().display(),
-                    m.vkey()
-                ));
+        let mirror = match storage.open_mirror().map_err(|e| e.to_string())? {
+            Some(store) => {
+                let m = Mirror::open(store).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
+                if m.vkey().to_string() != keys.partner_log.to_string() {
+                    return Err(format!(
+                        "partner.log_key: the mirror in {} follows {}",
+                        nd.partner_db().display(),
+                        m.vkey()
+                    ));
+                }
+                Some(m)
             }
-            Some(m)
-        } else {
-            None
+            None => None,
         };
-        let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
+        let reader = storage.open_reader().map_err(|e| e.to_string())?;
         let (view, from_snapshot) = load_view(
             &cfg,
             &meta.origin,
             keys.partner_log.name(),
             &reader,
             mirror.as_ref().map(Mirror::store),
-            &nd,
+            &*storage,
+            &node_key.public_key(),
         )?;
         // What `view.snapshot` already holds, when it is exactly this view (nothing to rewrite).
         let snapshotted = from_snapshot.filter(|k| *k == view.snapshot_key());
         let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
-        let tokens = Tokens::open(&nd.node_db())?;
+        let tokens = Tokens::new(storage.tokens().map_err(|e| e.to_string())?);
         let metrics = Metrics::default();
         metrics.log_size.store(latest.0, Ordering::Relaxed);
         metrics.partner_size.store(view.partner_size(), Ordering::Relaxed);
@@ -319,7 +322,7 @@ impl Shared {
             staged: Mutex::new(BTreeMap::new()),
             in_flight: Mutex::new(HashSet::new()),
             readers: Mutex::new(vec![reader]),
-            cosigner: Mutex::new(nd.dir.open_cosigner().map_err(|e| e.to_string())?),
+            cosigner: Mutex::new(storage.open_cosigner().map_err(|e| e.to_string())?),
             mirror: Mutex::new(mirror),
             witness: Mutex::new(witness),
             tokens,
@@ -343,6 +346,7 @@ impl Shared {
             clock,
             ambient,
             nd,
+            storage,
             _lock: lock,
         });
         shared.check_final(latest_size);
@@ -353,11 +357,11 @@ impl Shared {
     }
 
     /// Runs `f` with a read-only connection to the own log.
-    pub fn with_reader<T>(&self, f: impl FnOnce(&SqliteStore) -> Result<T, String>) -> Result<T, String> {
+    pub fn with_reader<T>(&self, f: impl FnOnce(&DynStore) -> Result<T, String>) -> Result<T, String> {
         let r = self.readers.lock().map_err(|_| "reader pool poisoned")?.pop();
         let r = match r {
             Some(r) => r,
-            None => self.nd.dir.open_reader().map_err(|e| e.to_string())?,
+            None => self.storage.open_reader().map_err(|e| e.to_string())?,
         };
         let out = f(&r);
         if let Ok(mut pool) = self.readers.lock() {
@@ -411,7 +415,7 @@ impl Shared {
         if let (Ok(v), Ok(mut kept)) = (self.view.read(), self.snapshotted.lock()) {
             let key = v.snapshot_key();
             if kept.as_ref() != Some(&key) {
-                match write_snapshot(&self.nd, &self.node_key, &v) {
+                match write_snapshot(&*self.storage, &self.node_key, &v) {
                     Ok(()) => *kept = Some(key),
                     Err(e) => tracing::warn!("the view's snapshot was not written: {e}"),
                 }
@@ -435,7 +439,7 @@ impl Shared {
 }
 
 /// The checkpoint `note` of `size` with every cosignature kept for it.
-pub fn cosigned_note(r: &SqliteStore, note: &[u8], size: u64) -> Result<accord_tlog::Note, String> {
+pub fn cosigned_note<S: Store + ?Sized>(r: &S, note: &[u8], size: u64) -> Result<accord_tlog::Note, String> {
     let mut note = accord_tlog::Note::parse(note).map_err(|e| e.to_string())?;
     for l in r.cosignatures(size).map_err(|e| e.to_string())? {
         if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
@@ -450,53 +454,62 @@ fn load_view(
     cfg: &NodeConfig,
     own_origin: &str,
     partner_origin: &str,
-    own: &SqliteStore,
-    mirror: Option<&SqliteStore>,
-    nd: &NodeDir,
+    own: &dyn Store,
+    mirror: Option<&DynStore>,
+    storage: &dyn Backend,
+    node_key: &[u8; 32],
 ) -> Result<(View, Option<SnapshotKey>), String> {
-    let dir = &nd.dir;
-    if let Some(mut view) = snapshot_for(cfg, own_origin, partner_origin, own, mirror, nd) {
+    let mirror = mirror.map(|m| &**m);
+    if let Some(mut view) = snapshot_for(cfg, own_origin, partner_origin, own, mirror, storage, node_key) {
         // The tail written since: own entries, then the mirror's (an acknowledgement of an
         // entry not yet pushed waits for it, as in the live exchange).
         let key = view.snapshot_key();
-        for (bytes, blob) in read_range(own, dir, key.own.0)? {
+        for (bytes, blob) in read_range(own, storage, key.own.0)? {
             view.push_own(Given { bytes: &bytes, blob });
         }
         if let Some(m) = mirror {
-            for (bytes, blob) in read_range(m, dir, key.partner.0)? {
+            for (bytes, blob) in read_range(m, storage, key.partner.0)? {
                 view.push_partner(Given { bytes: &bytes, blob });
             }
         }
         return Ok((view, Some(key)));
     }
     let mut view = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
-    let own = read_range(own, dir, 0)?;
+    let own = read_range(own, storage, 0)?;
     let partner = match mirror {
-        Some(m) => read_range(m, dir, 0)?,
+        Some(m) => read_range(m, storage, 0)?,
         None => Vec::new(),
     };
     view.load(given(&own), given(&partner));
     Ok((view, None))
 }
 
-/// The view's snapshot in the folder, if there is one this build reads, made for this node's
-/// Parties and origins, and covering a beginning of both logs as they are now (each log at
-/// least as long, with the same leaf at the snapshot's last index). Anything else is ignored
-/// and the view rebuilt: a snapshot is never trusted beyond what the logs confirm.
+/// The view's snapshot the storage keeps, if there is one this build reads, signed by this
+/// node's key, made for this node's Parties and origins, and covering a beginning of both logs
+/// as they are now (each log at least as long, with the same leaf at the snapshot's last
+/// index). Anything else is ignored and the view rebuilt: a snapshot is never trusted beyond
+/// what the logs confirm.
 fn snapshot_for(
     cfg: &NodeConfig,
     own_origin: &str,
     partner_origin: &str,
-    own: &SqliteStore,
-    mirror: Option<&SqliteStore>,
-    nd: &NodeDir,
+    own: &dyn Store,
+    mirror: Option<&dyn Store>,
+    storage: &dyn Backend,
+    node_key: &[u8; 32],
 ) -> Option<View> {
-    let bytes = std::fs::read(nd.view_snapshot()).ok()?;
-    let opened = nd.node_signer().and_then(|k| open_snapshot(&k.public_key(), &bytes));
-    let view = match opened {
+    let bytes = match storage.snapshot() {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => {
+            tracing::warn!("the view's snapshot: {e}; rebuilding the view");
+            return None;
+        }
+    };
+    let view = match open_snapshot(node_key, &bytes) {
         Ok(v) => v,
         Err(e) => {
-            tracing::warn!("{}: {e}; rebuilding the view", nd.view_snapshot().display());
+            tracing::warn!("the view's snapshot: {e}; rebuilding the view");
             return None;
         }
     };
@@ -504,7 +517,7 @@ fn snapshot_for(
         return None;
     }
     let key = view.snapshot_key();
-    let covers = |store: Option<&SqliteStore>, (size, last): (u64, Option<accord_tlog::Hash>)| -> bool {
+    let covers = |store: Option<&dyn Store>, (size, last): (u64, Option<accord_tlog::Hash>)| -> bool {
         let Some(store) = store else { return size == 0 };
         let Ok((held, _)) = store.latest() else { return false };
         if size == 0 {
@@ -564,26 +577,9 @@ pub fn open_snapshot(public_key: &[u8; 32], bytes: &[u8]) -> Result<View, String
     View::from_snapshot(snapshot)
 }
 
-/// Writes the view's snapshot, signed, durably (a temporary file, synced, then renamed over
-/// the old).
-pub fn write_snapshot(nd: &NodeDir, key: &SignerKey, view: &View) -> Result<(), String> {
-    use std::io::Write as _;
-    let path = nd.view_snapshot();
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    // It holds every notification of both logs: readable by the node's user only.
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    f.write_all(&seal_snapshot(key, view))
-        .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    f.sync_all().map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Ok(d) = std::fs::File::open(nd.dir.root()) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// Keeps the view's snapshot, signed, in the node's storage (durably, replacing the old whole).
+pub fn write_snapshot(storage: &dyn Backend, key: &SignerKey, view: &View) -> Result<(), String> {
+    storage.put_snapshot(&seal_snapshot(key, view)).map_err(|e| e.to_string())
 }
 
 fn given(v: &[Built]) -> Vec<Given<'_>> {
@@ -613,14 +609,11 @@ fn same_party(cfg: &NodeConfig, data: &Path, log_party: &str) -> Result<(), Stri
 pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     let nd = NodeDir::new(data);
     let keys = cfg.keys()?;
-    let reader = nd.dir.open_reader().map_err(|e| e.to_string())?;
+    let storage = crate::storage::open(cfg.storage, data, &cfg.party);
+    let reader = storage.open_reader().map_err(|e| e.to_string())?;
     let meta = reader.meta().map_err(|e| e.to_string())?;
     same_party(cfg, data, &meta.party)?;
-    let mirror = if nd.partner_db().exists() {
-        Some(SqliteStore::open_read_only(&nd.partner_db()).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?)
-    } else {
-        None
-    };
+    let mirror = storage.read_mirror().map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
     if let Some(m) = &mirror {
         let pm = m.meta().map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
         if pm.origin != keys.partner_log.name() {
@@ -631,12 +624,22 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
             ));
         }
     }
-    load_view(cfg, &meta.origin, keys.partner_log.name(), &reader, mirror.as_ref(), &nd).map(|(v, _)| v)
+    let node_key = nd.node_signer()?.public_key();
+    load_view(
+        cfg,
+        &meta.origin,
+        keys.partner_log.name(),
+        &*reader,
+        mirror.as_ref(),
+        &*storage,
+        &node_key,
+    )
+    .map(|(v, _)| v)
 }
 
 /// The entries of a store from `from` on, with the blob of each entry logged by hash (when at
 /// hand).
-fn read_range(store: &SqliteStore, dir: &DataDir, from: u64) -> Result<Vec<Built>, String> {
+fn read_range(store: &dyn Store, blobs: &dyn Backend, from: u64) -> Result<Vec<Built>, String> {
     let (size, _) = store.latest().map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(size.saturating_sub(from) as usize);
     if from >= size {
@@ -656,7 +659,7 @@ fn read_range(store: &SqliteStore, dir: &DataDir, from: u64) -> Result<Vec<Built
             continue;
         }
         if let Some(h) = by_hash(bytes) {
-            *blob = dir.blob(&h).ok();
+            *blob = blobs.blob(&h).ok();
         }
     }
     Ok(out)

@@ -9,7 +9,9 @@
 
 use crate::auth::{SigRefusal, SigVerifier};
 use crate::clock::Clock;
+#[cfg(test)]
 use accord_logstore::witness::WitnessState;
+use accord_logstore::witness::WitnessStore;
 use accord_tlog::{SignerKey, VerifierKey};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,7 +23,7 @@ use std::sync::{Arc, Mutex};
 
 /// A running witness.
 pub struct Witness {
-    state: Mutex<WitnessState>,
+    state: Mutex<Box<dyn WitnessStore>>,
     key: SignerKey,
     clients: Option<SigVerifier>,
     /// The wall clock: signed requests' window and the cosignatures' timestamps.
@@ -31,15 +33,15 @@ pub struct Witness {
 impl Witness {
     /// A witness over `state`, cosigning with `key`; `clients`: the keys whose signed requests
     /// are accepted (empty: unsigned requests are accepted, as tlog-witness allows).
-    pub fn new(state: WitnessState, key: SignerKey, clients: Vec<VerifierKey>) -> Witness {
+    pub fn new(state: impl WitnessStore + 'static, key: SignerKey, clients: Vec<VerifierKey>) -> Witness {
         Witness::with_clock(state, key, clients, Clock::System)
     }
 
     /// [`Witness::new`] on the wall clock given (tests move a virtual one).
-    pub fn with_clock(state: WitnessState, key: SignerKey, clients: Vec<VerifierKey>, wall: Clock) -> Witness {
+    pub fn with_clock(state: impl WitnessStore + 'static, key: SignerKey, clients: Vec<VerifierKey>, wall: Clock) -> Witness {
         let clients = (!clients.is_empty()).then(|| SigVerifier::new(clients, wall.now()));
         Witness {
-            state: Mutex::new(state),
+            state: Mutex::new(Box::new(state)),
             key,
             clients,
             wall,

@@ -12,6 +12,7 @@
 //! received on time (in the synthetic record) late or the reverse; the demo counts any that it
 //! could not keep so (none with the default seed).
 
+use accord_logstore::witness::WitnessStore as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -204,6 +204,7 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
     append::prepare(d, party, notification, extras.refs.clone(), extras.attachments.clone()).map_err(|e| match e {
         append::SubmitError::Invalid(m) => input(anyhow!("{what}: {m}")),
         append::SubmitError::Dir(e) => dir_err(e),
+        append::SubmitError::Storage(e) => crate::failure::io(e),
     })
 }
 

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use accord_logstore::dir::{create_key_file, read_key_file};
-use accord_logstore::witness::WitnessState;
+use accord_logstore::witness::{WitnessState, WitnessStore};
 use accord_tlog::note::ALG_COSIGNATURE_V1;
 use accord_tlog::{SignerKey, VerifierKey};
 use anyhow::anyhow;

@@ -319,7 +319,7 @@ async fn blob(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
         return error(StatusCode::BAD_REQUEST, "sha256: 64 lowercase hex digits");
     }
-    match s.nd.dir.blob(&sha) {
+    match s.storage.blob(&sha) {
         Ok(b) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
         Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
     }

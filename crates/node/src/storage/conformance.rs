@@ -1,0 +1,154 @@
+//! The behaviour every node storage [`Backend`] must show (the log stores themselves also pass
+//! `accord_logstore::conformance`, and the witness state its `witness_store` suite). Each check
+//! panics naming the rule broken. [`run_all`] takes backends on fresh node folders (made by
+//! `NodeDir::init`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::Backend;
+use crate::error::NodeError;
+use accord_logstore::conformance::snapshot_readers_of;
+use accord_logstore::mirror::Mirror;
+use accord_logstore::store::Store;
+use accord_tlog::note::ALG_ED25519;
+use accord_tlog::SignerKey;
+
+/// Runs every check, each on a backend `make` gives for a fresh folder.
+pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Backend>) {
+    one_writer(&*make());
+    readers_see_snapshots(&*make());
+    cosignatures_beside_the_writer(&*make());
+    mirror_whole_once(&*make());
+    witness_state_is_the_folders(&*make());
+    tokens_and_sessions(&*make());
+    snapshot_replaced_whole(&*make());
+    blobs_by_hash(&*make());
+}
+
+/// One writer at a time; the lock goes with the writer.
+pub fn one_writer(b: &dyn Backend) {
+    let (mut log, held) = b.open_writer().expect("the first writer");
+    assert!(
+        matches!(b.open_writer(), Err(NodeError::Unavailable(_))),
+        "a second writer is Unavailable"
+    );
+    log.append(&[b"one".to_vec()]).unwrap();
+    drop((log, held));
+    let (log, _held) = b.open_writer().expect("a writer once the first is gone");
+    assert_eq!(log.size(), 1, "what the first writer appended is kept");
+}
+
+/// Readers see consistent snapshots while the writer appends.
+pub fn readers_see_snapshots(b: &dyn Backend) {
+    let (log, _held) = b.open_writer().unwrap();
+    let readers = vec![b.open_reader().unwrap(), b.open_reader().unwrap()];
+    snapshot_readers_of(log, readers);
+}
+
+/// The cosigner keeps cosignatures while the writer holds the log; readers see them.
+pub fn cosignatures_beside_the_writer(b: &dyn Backend) {
+    let (mut log, _held) = b.open_writer().unwrap();
+    log.append(&[b"a".to_vec(), b"b".to_vec()]).unwrap();
+    let mut c = b.open_cosigner().unwrap();
+    assert_eq!(c.add_cosignatures(2, &["— w AAAA".into()]).unwrap(), 1);
+    assert_eq!(b.open_reader().unwrap().cosignatures(2).unwrap(), ["— w AAAA"]);
+    log.append(&[b"c".to_vec()]).unwrap();
+    assert_eq!(b.open_reader().unwrap().latest().unwrap().0, 3, "the writer goes on");
+}
+
+/// The mirror is absent until created, created once, and then opens as a mirror.
+pub fn mirror_whole_once(b: &dyn Backend) {
+    assert!(b.open_mirror().unwrap().is_none(), "no mirror before one is created");
+    assert!(b.read_mirror().unwrap().is_none());
+    let partner = SignerKey::from_seed("example.org/conformance/partner", ALG_ED25519, [3; 32]).unwrap();
+    let mut plog = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), partner.clone(), "RU").unwrap();
+    let cp0 = plog.latest().to_vec();
+    let store = b.create_mirror(&partner.verifier(), "RU", &cp0).expect("create");
+    assert!(
+        b.create_mirror(&partner.verifier(), "RU", &cp0).is_err(),
+        "a second mirror is refused"
+    );
+    let mut m = Mirror::open(store).expect("the mirror opens");
+    plog.append(&[b"x".to_vec(), b"y".to_vec()]).unwrap();
+    m.extend(&[b"x".to_vec(), b"y".to_vec()], plog.latest()).expect("extend");
+    let r = b.read_mirror().unwrap().expect("read");
+    assert_eq!(r.latest().unwrap().0, 2, "the mirror's readers see its entries");
+    assert_eq!(Mirror::open(b.open_mirror().unwrap().unwrap()).unwrap().size(), 2);
+}
+
+/// Every handle on the witness state sees the same state.
+pub fn witness_state_is_the_folders(b: &dyn Backend) {
+    let k = SignerKey::from_seed("example.org/conformance/followed", ALG_ED25519, [4; 32]).unwrap();
+    b.witness().unwrap().follow(&k.verifier()).unwrap();
+    let f = b.witness().unwrap().followed().unwrap();
+    assert_eq!(f.len(), 1, "a log followed through one handle is followed through another");
+    assert!(b.witness().unwrap().record_fork(&f[0].origin, b"a", b"b", 1).unwrap());
+    assert!(b.witness().unwrap().followed().unwrap()[0].frozen);
+}
+
+/// Tokens are found by hash; sessions live until their expiry, end when ended.
+pub fn tokens_and_sessions(b: &dyn Backend) {
+    let t = b.tokens().unwrap();
+    t.add_token(b"h1", "operator", "ops", 10).unwrap();
+    assert_eq!(b.tokens().unwrap().token_role(b"h1").unwrap().as_deref(), Some("operator"));
+    assert_eq!(t.token_role(b"h2").unwrap(), None);
+    t.add_session(b"s1", "analyst", 100, 50).unwrap();
+    assert_eq!(
+        t.session_role(b"s1", 100).unwrap().as_deref(),
+        Some("analyst"),
+        "live at its expiry"
+    );
+    assert_eq!(t.session_role(b"s1", 101).unwrap(), None, "expired after");
+    assert!(t.end_session(b"s1").unwrap());
+    assert!(!t.end_session(b"s1").unwrap(), "ended once");
+    assert_eq!(t.session_role(b"s1", 60).unwrap(), None);
+    t.add_session(b"s2", "analyst", 100, 50).unwrap();
+    t.add_session(b"s3", "analyst", 300, 200).unwrap();
+    assert_eq!(t.session_role(b"s2", 60).unwrap(), None, "a new session drops the expired ones");
+}
+
+/// The view's snapshot is absent, then kept, then replaced whole.
+pub fn snapshot_replaced_whole(b: &dyn Backend) {
+    assert_eq!(b.snapshot().unwrap(), None);
+    b.put_snapshot(b"first, longer").unwrap();
+    assert_eq!(b.snapshot().unwrap().as_deref(), Some(&b"first, longer"[..]));
+    b.put_snapshot(b"second").unwrap();
+    assert_eq!(b.snapshot().unwrap().as_deref(), Some(&b"second"[..]), "replaced whole");
+}
+
+/// Blobs are kept by their SHA-256 and found by it; an unknown one is NotFound.
+pub fn blobs_by_hash(b: &dyn Backend) {
+    let hex = b.put_blob(b"a notification").unwrap();
+    assert_eq!(hex, accord_logstore::dir::sha256_hex(b"a notification"));
+    assert_eq!(b.put_blob(b"a notification").unwrap(), hex, "twice is harmless");
+    assert_eq!(b.blob(&hex).unwrap(), b"a notification");
+    let other = accord_logstore::dir::sha256_hex(b"never kept");
+    assert!(matches!(b.blob(&other), Err(NodeError::NotFound(_))), "an unknown blob");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::NodeDir;
+
+    fn fresh(kind: super::super::Kind, dirs: &mut Vec<tempfile::TempDir>) -> Box<dyn Backend> {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("node");
+        NodeDir::new(&root).init("example.org/conformance/node", "US").unwrap();
+        let b = super::super::open(kind, &root, "US");
+        dirs.push(d);
+        b
+    }
+
+    #[test]
+    fn sqlite_backend_conforms() {
+        let mut dirs = Vec::new();
+        run_all(&mut || fresh(super::super::Kind::Sqlite, &mut dirs));
+    }
+
+    #[test]
+    fn memory_backend_conforms() {
+        let mut dirs = Vec::new();
+        run_all(&mut || fresh(super::super::Kind::Memory, &mut dirs));
+    }
+}

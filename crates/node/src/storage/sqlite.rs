@@ -1,0 +1,225 @@
+//! The embedded default: SQLite files in the node's folder. `log.db` (the own log, through
+//! [`DataDir`]: its writer lock and read-only readers), `partner.db` (the mirror, built beside
+//! and renamed into place), `witness.db`, `node.db` (token and session hashes), `view.snapshot`
+//! (written to a temporary file, synced, renamed), `blobs/`.
+
+use super::{Backend, Held, TokenStore};
+use crate::error::NodeError;
+use accord_logstore::dir::DirError;
+use accord_logstore::mirror::Mirror;
+use accord_logstore::sqlite::SqliteStore;
+use accord_logstore::store::DynStore;
+use accord_logstore::witness::{WitnessState, WitnessStore};
+use accord_logstore::{DataDir, Log};
+use accord_tlog::VerifierKey;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A node folder kept in SQLite files.
+pub struct Sqlite {
+    dir: DataDir,
+}
+
+impl Sqlite {
+    /// The folder at `root`.
+    pub fn new(root: &Path) -> Sqlite {
+        Sqlite { dir: DataDir::new(root) }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.root().join(name)
+    }
+}
+
+fn dir_err(e: DirError) -> NodeError {
+    match e {
+        DirError::Busy { .. } => NodeError::Unavailable(e.to_string()),
+        DirError::Io { ref err, .. } if err.kind() == std::io::ErrorKind::NotFound => NodeError::NotFound(e.to_string()),
+        DirError::Store(accord_logstore::StoreError::Corrupt(_)) => NodeError::Internal(e.to_string()),
+        e => NodeError::Invalid(e.to_string()),
+    }
+}
+
+fn at(path: &Path) -> impl FnOnce(accord_logstore::StoreError) -> NodeError + '_ {
+    move |e| NodeError::Invalid(format!("{}: {e}", path.display()))
+}
+
+impl Backend for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn open_writer(&self) -> Result<(Log<DynStore>, Held), NodeError> {
+        if !self.dir.exists() {
+            return Err(dir_err(DirError::NoLog(self.dir.root().to_owned())));
+        }
+        let lock = self.dir.lock().map_err(dir_err)?;
+        let key = self.dir.signer().map_err(dir_err)?;
+        let store: DynStore = Box::new(SqliteStore::open(&self.dir.db()).map_err(at(&self.dir.db()))?);
+        let log = Log::open(store, key).map_err(|e| NodeError::Invalid(format!("{}: {e}", self.dir.db().display())))?;
+        Ok((log, Box::new(lock)))
+    }
+
+    fn open_reader(&self) -> Result<DynStore, NodeError> {
+        Ok(Box::new(self.dir.open_reader().map_err(dir_err)?))
+    }
+
+    fn open_cosigner(&self) -> Result<DynStore, NodeError> {
+        Ok(Box::new(self.dir.open_cosigner().map_err(dir_err)?))
+    }
+
+    fn open_mirror(&self) -> Result<Option<DynStore>, NodeError> {
+        let path = self.file("partner.db");
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(SqliteStore::open(&path).map_err(at(&path))?)))
+    }
+
+    fn read_mirror(&self) -> Result<Option<DynStore>, NodeError> {
+        let path = self.file("partner.db");
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(SqliteStore::open_read_only(&path).map_err(at(&path))?)))
+    }
+
+    fn create_mirror(&self, vkey: &VerifierKey, party: &str, checkpoint0: &[u8]) -> Result<DynStore, NodeError> {
+        let path = self.file("partner.db");
+        if path.exists() {
+            return Err(NodeError::Conflict(format!("{}: the mirror exists", path.display())));
+        }
+        let staging = path.with_extension("db.init");
+        let _ = std::fs::remove_file(&staging);
+        let store = SqliteStore::open(&staging).map_err(at(&staging))?;
+        drop(Mirror::create(store, vkey.clone(), party, checkpoint0).map_err(|e| NodeError::Invalid(e.to_string()))?);
+        std::fs::rename(&staging, &path).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
+        Ok(Box::new(SqliteStore::open(&path).map_err(at(&path))?))
+    }
+
+    fn witness(&self) -> Result<Box<dyn WitnessStore>, NodeError> {
+        let path = self.file("witness.db");
+        Ok(Box::new(WitnessState::open(&path).map_err(at(&path))?))
+    }
+
+    fn tokens(&self) -> Result<Box<dyn TokenStore>, NodeError> {
+        Ok(Box::new(SqliteTokens::open(&self.file("node.db"))?))
+    }
+
+    fn snapshot(&self) -> Result<Option<Vec<u8>>, NodeError> {
+        let path = self.file("view.snapshot");
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(NodeError::Internal(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    fn put_snapshot(&self, bytes: &[u8]) -> Result<(), NodeError> {
+        use std::io::Write as _;
+        let path = self.file("view.snapshot");
+        let tmp = path.with_extension("tmp");
+        let fail = |p: &Path, e: std::io::Error| NodeError::Internal(format!("{}: {e}", p.display()));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        // It holds every notification of both logs: readable by the node's user only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp).map_err(|e| fail(&tmp, e))?;
+        f.write_all(bytes).map_err(|e| fail(&tmp, e))?;
+        f.sync_all().map_err(|e| fail(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| fail(&path, e))?;
+        if let Ok(d) = std::fs::File::open(self.dir.root()) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    fn blob(&self, hex: &str) -> Result<Vec<u8>, NodeError> {
+        self.dir.blob(hex).map_err(dir_err)
+    }
+
+    fn put_blob(&self, bytes: &[u8]) -> Result<String, NodeError> {
+        self.dir.put_blob(bytes).map_err(|e| NodeError::Internal(e.to_string()))
+    }
+}
+
+/// Token and session hashes in `node.db`.
+pub struct SqliteTokens {
+    conn: Mutex<Connection>,
+}
+
+fn sql(e: rusqlite::Error) -> NodeError {
+    NodeError::Internal(format!("node.db: {e}"))
+}
+
+impl SqliteTokens {
+    /// Opens (creating) the token file.
+    pub fn open(path: &Path) -> Result<SqliteTokens, NodeError> {
+        let at = |e: rusqlite::Error| NodeError::Invalid(format!("{}: {e}", path.display()));
+        let conn = Connection::open(path).map_err(at)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(at)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+             CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);",
+        )
+        .map_err(at)?;
+        Ok(SqliteTokens { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, NodeError> {
+        self.conn
+            .lock()
+            .map_err(|_| NodeError::Internal("the token store's lock is poisoned".into()))
+    }
+}
+
+impl TokenStore for SqliteTokens {
+    fn add_token(&self, hash: &[u8], role: &str, name: &str, created: i64) -> Result<(), NodeError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO tokens(hash, role, name, created) VALUES (?1, ?2, ?3, ?4)",
+                params![hash, role, name, created],
+            )
+            .map(|_| ())
+            .map_err(sql)
+    }
+
+    fn token_role(&self, hash: &[u8]) -> Result<Option<String>, NodeError> {
+        self.conn()?
+            .query_row("SELECT role FROM tokens WHERE hash = ?1", [hash], |r| r.get(0))
+            .optional()
+            .map_err(sql)
+    }
+
+    fn add_session(&self, hash: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
+        let c = self.conn()?;
+        c.execute("DELETE FROM sessions WHERE expires < ?1", [now]).map_err(sql)?;
+        c.execute(
+            "INSERT INTO sessions(hash, role, expires) VALUES (?1, ?2, ?3)",
+            params![hash, role, expires],
+        )
+        .map(|_| ())
+        .map_err(sql)
+    }
+
+    fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError> {
+        self.conn()?
+            .execute("DELETE FROM sessions WHERE hash = ?1", [hash])
+            .map(|n| n > 0)
+            .map_err(sql)
+    }
+
+    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+        self.conn()?
+            .query_row(
+                "SELECT role FROM sessions WHERE hash = ?1 AND expires >= ?2",
+                params![hash, now],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)
+    }
+}
