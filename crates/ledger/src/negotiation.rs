@@ -14,13 +14,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::published::PublishedRow;
 
+/// Whether a Party's figure is declared (JSON: `declared`, `not_declared`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredStatus {
+    /// Declared in the Party's data.
+    Declared,
+    /// Not declared (no data, or data held).
+    NotDeclared,
+}
+
 /// One Party's declared figure for a term.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Declared {
     /// Party code.
     pub party: String,
-    /// `declared` or `not_declared`.
-    pub status: String,
+    /// Whether the Party declared the figure.
+    pub status: DeclaredStatus,
     /// The figure, when declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
@@ -38,7 +48,7 @@ impl Declared {
     fn figure(party: &str, value: u64, as_of: Date, margin: Option<i64>, requires: String) -> Declared {
         Declared {
             party: party.to_owned(),
-            status: "declared".into(),
+            status: DeclaredStatus::Declared,
             value: Some(value),
             as_of: Some(as_of),
             margin,
@@ -49,7 +59,7 @@ impl Declared {
     fn not_declared(party: &str, requires: String) -> Declared {
         Declared {
             party: party.to_owned(),
-            status: "not_declared".into(),
+            status: DeclaredStatus::NotDeclared,
             value: None,
             as_of: None,
             margin: None,

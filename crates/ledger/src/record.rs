@@ -63,8 +63,8 @@ pub struct InspectionFile {
     pub notified: Date,
     /// The treaty year it counts in.
     pub treaty_year: u32,
-    /// `notified`, `designated`, `found`, `reported`, `signed`, `refused`.
-    pub status: String,
+    /// Where it stands.
+    pub status: InspectionStatus,
     /// The designated site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
@@ -131,13 +131,83 @@ impl Exemption {
     }
 }
 
+/// Where an inspection stands (JSON: its lowercase name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InspectionStatus {
+    /// Notified; no site designated yet.
+    Notified,
+    /// The site is designated.
+    Designated,
+    /// The findings are recorded.
+    Found,
+    /// The report is given (signed by the inspecting Party).
+    Reported,
+    /// The report is countersigned: the inspection is over.
+    Signed,
+    /// The inspected Party refused it: the inspection is over.
+    Refused,
+}
+
+impl InspectionStatus {
+    /// The name, as in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            InspectionStatus::Notified => "notified",
+            InspectionStatus::Designated => "designated",
+            InspectionStatus::Found => "found",
+            InspectionStatus::Reported => "reported",
+            InspectionStatus::Signed => "signed",
+            InspectionStatus::Refused => "refused",
+        }
+    }
+}
+
+impl std::fmt::Display for InspectionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a proposal stands (JSON: its lowercase name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposalStatus {
+    /// Open for an answer.
+    Open,
+    /// Answered by a counter-proposal.
+    Countered,
+    /// Accepted by the other Party.
+    Accepted,
+    /// Closed by the acceptance of another proposal.
+    Superseded,
+}
+
+impl ProposalStatus {
+    /// The name, as in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProposalStatus::Open => "open",
+            ProposalStatus::Countered => "countered",
+            ProposalStatus::Accepted => "accepted",
+            ProposalStatus::Superseded => "superseded",
+        }
+    }
+}
+
+impl std::fmt::Display for ProposalStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A proposal in the record and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ProposalState {
     /// The proposal.
     pub proposal: Proposal,
-    /// `open`, `countered`, `accepted`, `superseded`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ProposalStatus,
     /// The counter-proposal that answered it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub countered_by: Option<String>,
@@ -347,6 +417,11 @@ pub fn report_of(spec: &TreatySpec, f: &InspectionFile, date: Date) -> Option<Re
 struct Refusal {
     field: String,
     message: String,
+}
+
+/// A required text field of a step, not blank.
+fn need(v: &Option<String>, field: &'static str) -> Result<String, Refusal> {
+    v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| no(field, "missing"))
 }
 
 fn no(field: &str, message: impl Into<String>) -> Refusal {
@@ -710,366 +785,425 @@ impl Record {
     }
 
     fn inspection_step(&mut self, step: InspectionStep, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
-        let party = n.party.as_ref();
-        let date = n.date;
-        let need = |v: &Option<String>, field: &'static str| v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| no(field, "missing"));
         match step {
-            InspectionStep::Notice => {
-                let code = need(&b.inspection_type, "inspection.type")?;
-                if self.inspections.iter().any(|f| f.id == b.id) {
-                    return Err(no("inspection.id", format!("inspection {} is already notified", b.id)));
-                }
-                let t = self
-                    .spec
-                    .inspections
-                    .types
-                    .iter()
-                    .find(|t| t.code == code)
-                    .cloned()
-                    .ok_or_else(|| {
-                        let codes: Vec<&str> = self.spec.inspections.types.iter().map(|t| t.code.as_str()).collect();
-                        no(
-                            "inspection.type",
-                            format!("'{code}' is not an inspection type: {}", codes.join(", ")),
-                        )
-                    })?;
-                let other = self.other(party)?;
-                let (inspecting, inspected) = match t.notice_by {
-                    NoticeBy::Inspecting => (party.to_owned(), other),
-                    NoticeBy::Inspected => (other, party.to_owned()),
-                };
-                if let Some(x) = self.exemptions.iter().find(|x| x.covers(&inspected, None, date)) {
-                    return Err(no(
-                        "inspection.type",
-                        format!(
-                            "Protocol Part Five, Section I: {inspected} has temporarily exempted its facilities ({}, from {})",
-                            x.id, x.from
-                        ),
-                    ));
-                }
-                let year = match t.notice_by {
-                    NoticeBy::Inspecting => {
-                        self.register
-                            .notify(&self.spec, &b.id, &code, &inspecting, date)
-                            .map_err(|e| no("inspection.type", e.to_string()))?
-                            .treaty_year
-                    }
-                    NoticeBy::Inspected => {
-                        inspection::may_begin(&self.spec, &inspected, date).map_err(|e| no("inspection.type", e.to_string()))?;
-                        treaty_year(&self.spec, date)
-                    }
-                };
-                self.inspections.push(InspectionFile {
-                    id: b.id.clone(),
-                    kind: code,
-                    inspecting,
-                    inspected,
-                    notified: date,
-                    treaty_year: year,
-                    status: "notified".into(),
-                    site: None,
-                    declared: None,
-                    missile: None,
-                    commitments: BTreeMap::new(),
-                    reveals: BTreeMap::new(),
-                    found: None,
-                    report: None,
-                    report_sha256: None,
-                    signatures: Vec::new(),
-                    refused: None,
-                    ended: None,
-                });
-                Ok(())
-            }
-            InspectionStep::Designation => {
-                let i = self.open_inspection(&b.id)?;
-                let site = need(&b.site, "inspection.site")?;
-                let declared = b
-                    .declared
-                    .clone()
-                    .ok_or_else(|| no("inspection.declared", "missing: the site's declared data"))?;
-                let choice = self.spec.inspections.missile_choice;
-                let f = &self.inspections[i];
-                if party != f.inspecting {
-                    return Err(no("party", format!("the inspecting Party ({}) designates the site", f.inspecting)));
-                }
-                if f.site.is_some() {
-                    return Err(no("inspection.site", format!("inspection {} already has its site", b.id)));
-                }
-                if declared.site != site {
-                    return Err(no(
-                        "inspection.declared.site",
-                        format!("'{}' is not the designated site '{site}'", declared.site),
-                    ));
-                }
-                if declared.as_of != date.to_string() {
-                    return Err(no(
-                        "inspection.declared.as_of",
-                        format!("{} is not the designation's date {date}", declared.as_of),
-                    ));
-                }
-                if let Some(x) = self.exemptions.iter().find(|x| x.covers(&f.inspected, Some(&site), date)) {
-                    return Err(no(
-                        "inspection.site",
-                        format!(
-                            "Protocol Part Five, Section I: {site} is temporarily exempted ({}, from {})",
-                            x.id, x.from
-                        ),
-                    ));
-                }
-                if let Some(m) = &b.missile {
-                    if choice == MissileChoice::CommitReveal {
-                        return Err(no(
-                            "inspection.missile",
-                            "the spec chooses the missile jointly (inspections.missile_choice = commit_reveal): commit and reveal instead",
-                        ));
-                    }
-                    if !declared.loadings.contains_key(m) {
-                        return Err(no(
-                            "inspection.missile",
-                            format!("'{m}' is not a deployed missile declared at {site}"),
-                        ));
-                    }
-                }
-                let f = &mut self.inspections[i];
-                f.site = Some(site);
-                f.declared = Some(declared);
-                f.missile = b.missile.clone();
-                f.status = "designated".into();
-                Ok(())
-            }
-            InspectionStep::Commitment | InspectionStep::Reveal => {
-                if self.spec.inspections.missile_choice != MissileChoice::CommitReveal {
-                    return Err(no(
-                        "inspection",
-                        "the spec does not choose the missile jointly (inspections.missile_choice is designation)",
-                    ));
-                }
-                let i = self.open_inspection(&b.id)?;
-                let f = &mut self.inspections[i];
-                if party != f.inspecting && party != f.inspected {
-                    return Err(no("party", "not a Party to this inspection"));
-                }
-                if f.declared.is_none() {
-                    return Err(no(
-                        "inspection.id",
-                        "the site is not designated yet: the candidates are its deployed missiles",
-                    ));
-                }
-                if step == InspectionStep::Commitment {
-                    if Record::candidates(f).is_empty() {
-                        return Err(no(
-                            "inspection.id",
-                            "no deployed missile is declared at the designated site: nothing to choose",
-                        ));
-                    }
-                    let c = need(&b.commitment, "inspection.commitment")?;
-                    if unhex(&c).is_none_or(|v| v.len() != 32) {
-                        return Err(no("inspection.commitment", "64 hex digits (SHA-256)"));
-                    }
-                    if f.commitments.contains_key(party) {
-                        return Err(no("inspection.commitment", format!("{party} has already committed")));
-                    }
-                    if !f.reveals.is_empty() {
-                        return Err(no("inspection.commitment", "a value was already revealed"));
-                    }
-                    f.commitments.insert(party.to_owned(), c.to_ascii_lowercase());
-                    return Ok(());
-                }
-                let nonce = need(&b.nonce, "inspection.nonce")?;
-                let value = need(&b.value, "inspection.value")?;
-                let nonce_b: [u8; 32] = unhex(&nonce)
-                    .and_then(|v| v.try_into().ok())
-                    .ok_or_else(|| no("inspection.nonce", "64 hex digits"))?;
-                let value_b = unhex(&value).ok_or_else(|| no("inspection.value", "hex digits"))?;
-                if f.commitments.len() < 2 {
-                    return Err(no("inspection.nonce", "both Parties commit before either reveals"));
-                }
-                if f.reveals.contains_key(party) {
-                    return Err(no("inspection.nonce", format!("{party} has already revealed")));
-                }
-                let committed = f.commitments.get(party).cloned().unwrap_or_default();
-                if hex(&inspection::commitment(party, &f.id, &nonce_b, &value_b)) != committed {
-                    return Err(no(
-                        "inspection.value",
-                        format!("{party}'s reveal does not match its commitment {committed}"),
-                    ));
-                }
-                let mut reveals = f.reveals.clone();
-                reveals.insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
-                let mut chosen = None;
-                if reveals.len() == 2 {
-                    let both: Vec<Reveal> = reveals
-                        .iter()
-                        .map(|(p, (nonce, value))| Reveal {
-                            party: p.clone(),
-                            nonce: unhex(nonce).and_then(|v| v.try_into().ok()).unwrap_or([0; 32]),
-                            value: unhex(value).unwrap_or_default(),
-                            committed: f
-                                .commitments
-                                .get(p)
-                                .and_then(|c| unhex(c))
-                                .and_then(|v| v.try_into().ok())
-                                .unwrap_or([0; 32]),
-                        })
-                        .collect();
-                    let candidates = Record::candidates(f);
-                    chosen = Some(
-                        inspection::choose(&f.id, &candidates, &both[0], &both[1])
-                            .map_err(|e| no("inspection.value", e.to_string()))?
-                            .clone(),
-                    );
-                }
-                // Only now, with the step known good, does it change the record.
-                f.reveals = reveals;
-                if chosen.is_some() {
-                    f.missile = chosen;
-                }
-                Ok(())
-            }
-            InspectionStep::Refusal => {
-                let i = self.open_inspection(&b.id)?;
-                let f = &mut self.inspections[i];
-                if party != f.inspected {
-                    return Err(no("party", format!("only the inspected Party ({}) refuses", f.inspected)));
-                }
-                if f.found.is_some() {
-                    return Err(no(
-                        "inspection.id",
-                        format!("inspection {} has findings ({}): its report is signed, not refused", f.id, f.status),
-                    ));
-                }
-                let reason = n.body.reason.as_deref().unwrap_or_default().to_owned();
-                f.refused = Some((date, reason));
-                f.ended = Some(date);
-                f.status = "refused".into();
-                let id = f.id.clone();
-                let _ = self.register.end(&id, date);
-                Ok(())
-            }
-            InspectionStep::Findings => {
-                let i = self.open_inspection(&b.id)?;
-                let found = b.found.clone().ok_or_else(|| no("inspection.found", "missing"))?;
-                let f = &mut self.inspections[i];
-                if party != f.inspecting {
-                    return Err(no("party", format!("the inspecting Party ({}) records the findings", f.inspecting)));
-                }
-                if f.declared.is_none() {
-                    return Err(no("inspection.id", "the site is not designated yet"));
-                }
-                if f.found.is_some() {
-                    return Err(no("inspection.found", "the findings are already recorded"));
-                }
-                if found.reentry_vehicles.is_some() && f.missile.is_none() {
-                    return Err(no(
-                        "inspection.found.reentry_vehicles",
-                        "no missile was designated or chosen for a reentry-vehicle inspection",
-                    ));
-                }
-                for c in found.counts.keys() {
-                    if self.spec.category(c).is_none() {
-                        return Err(no("inspection.found.counts", format!("unknown category '{c}'")));
-                    }
-                }
-                f.found = Some(found);
-                f.status = "found".into();
-                Ok(())
-            }
-            InspectionStep::Report => {
-                let i = self.open_inspection(&b.id)?;
-                let given = need(&b.report_sha256, "inspection.report_sha256")?;
-                let f = &self.inspections[i];
-                if party != f.inspecting {
-                    return Err(no("party", format!("the inspecting Party ({}) gives the report", f.inspecting)));
-                }
-                if f.report.is_some() {
-                    return Err(no("inspection.report_sha256", "the report is already given"));
-                }
-                let mut report = report_of(&self.spec, f, date).ok_or_else(|| no("inspection.id", "no findings to report yet"))?;
-                let h = report_hash(&report);
-                if given.to_ascii_lowercase() != h {
-                    return Err(no(
-                        "inspection.report_sha256",
-                        format!("{given} is not the report the designation and findings give ({h})"),
-                    ));
-                }
-                report.signed_by.push(party.to_owned());
-                let f = &mut self.inspections[i];
-                f.report = Some(report);
-                f.report_sha256 = Some(h);
-                f.signatures.push((party.to_owned(), date));
-                f.status = "reported".into();
-                // The inspection activity is over once the report is given (Part Five,
-                // Section X, post-inspection procedures): the next may be notified while the
-                // countersignature is pending.
-                let id = f.id.clone();
-                let _ = self.register.end(&id, date);
-                Ok(())
-            }
-            InspectionStep::Signature => {
-                let i = self.open_inspection(&b.id)?;
-                let given = need(&b.report_sha256, "inspection.report_sha256")?;
-                let f = &mut self.inspections[i];
-                if party != f.inspected {
-                    return Err(no("party", format!("the inspected Party ({}) countersigns", f.inspected)));
-                }
-                let Some(h) = f.report_sha256.clone() else {
-                    return Err(no("inspection.id", "no report to sign yet"));
-                };
-                if given.to_ascii_lowercase() != h {
-                    return Err(no("inspection.report_sha256", format!("{given} is not the report given ({h})")));
-                }
-                if let Some(r) = f.report.as_mut() {
-                    r.signed_by.push(party.to_owned());
-                }
-                f.signatures.push((party.to_owned(), date));
-                f.ended = Some(date);
-                f.status = "signed".into();
-                Ok(())
-            }
-            InspectionStep::Exemption => {
-                if self.exemptions.iter().any(|x| x.id == b.id) {
-                    return Err(no("inspection.id", format!("exemption {} already exists", b.id)));
-                }
-                if !self.spec.lifecycle.in_force(date) {
-                    return Err(no("inspection", format!("the treaty is not in force on {date}")));
-                }
-                let until = match &b.until {
-                    Some(u) => Some(parse_date(u).map_err(|e| no("inspection.until", e.to_string()))?),
-                    None => None,
-                };
-                if until.is_some_and(|u| u < date) {
-                    return Err(no("inspection.until", "before the exemption's date"));
-                }
-                self.exemptions.push(Exemption {
-                    id: b.id.clone(),
-                    party: party.to_owned(),
-                    site: b.site.clone(),
-                    from: date,
-                    until,
-                    ended: None,
-                    reason: n.body.reason.as_deref().unwrap_or_default().to_owned(),
-                });
-                Ok(())
-            }
-            InspectionStep::ExemptionEnd => {
-                let x = self
-                    .exemptions
-                    .iter_mut()
-                    .find(|x| x.id == b.id)
-                    .ok_or_else(|| no("inspection.id", format!("no exemption {}", b.id)))?;
-                if x.party != party {
-                    return Err(no("party", format!("exemption {} is {}'s", b.id, x.party)));
-                }
-                if x.ended.is_some() {
-                    return Err(no("inspection.id", format!("exemption {} already ended", b.id)));
-                }
-                x.ended = Some(date);
-                Ok(())
-            }
+            InspectionStep::Notice => self.on_notice(n, b),
+            InspectionStep::Designation => self.on_designation(n, b),
+            InspectionStep::Commitment => self.on_commitment(n, b),
+            InspectionStep::Reveal => self.on_reveal(n, b),
+            InspectionStep::Refusal => self.on_refusal(n, b),
+            InspectionStep::Findings => self.on_findings(n, b),
+            InspectionStep::Report => self.on_report(n, b),
+            InspectionStep::Signature => self.on_signature(n, b),
+            InspectionStep::Exemption => self.on_exemption(n, b),
+            InspectionStep::ExemptionEnd => self.on_exemption_end(n, b),
         }
     }
 
+    /// Notice of an inspection: its type, who inspects whom, the quota and the year it counts
+    /// in, exemptions.
+    fn on_notice(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let code = need(&b.inspection_type, "inspection.type")?;
+        if self.inspections.iter().any(|f| f.id == b.id) {
+            return Err(no("inspection.id", format!("inspection {} is already notified", b.id)));
+        }
+        let t = self
+            .spec
+            .inspections
+            .types
+            .iter()
+            .find(|t| t.code == code)
+            .cloned()
+            .ok_or_else(|| {
+                let codes: Vec<&str> = self.spec.inspections.types.iter().map(|t| t.code.as_str()).collect();
+                no(
+                    "inspection.type",
+                    format!("'{code}' is not an inspection type: {}", codes.join(", ")),
+                )
+            })?;
+        let other = self.other(party)?;
+        let (inspecting, inspected) = match t.notice_by {
+            NoticeBy::Inspecting => (party.to_owned(), other),
+            NoticeBy::Inspected => (other, party.to_owned()),
+        };
+        if let Some(x) = self.exemptions.iter().find(|x| x.covers(&inspected, None, date)) {
+            return Err(no(
+                "inspection.type",
+                format!(
+                    "Protocol Part Five, Section I: {inspected} has temporarily exempted its facilities ({}, from {})",
+                    x.id, x.from
+                ),
+            ));
+        }
+        let year = match t.notice_by {
+            NoticeBy::Inspecting => {
+                self.register
+                    .notify(&self.spec, &b.id, &code, &inspecting, date)
+                    .map_err(|e| no("inspection.type", e.to_string()))?
+                    .treaty_year
+            }
+            NoticeBy::Inspected => {
+                inspection::may_begin(&self.spec, &inspected, date).map_err(|e| no("inspection.type", e.to_string()))?;
+                treaty_year(&self.spec, date)
+            }
+        };
+        self.inspections.push(InspectionFile {
+            id: b.id.clone(),
+            kind: code,
+            inspecting,
+            inspected,
+            notified: date,
+            treaty_year: year,
+            status: InspectionStatus::Notified,
+            site: None,
+            declared: None,
+            missile: None,
+            commitments: BTreeMap::new(),
+            reveals: BTreeMap::new(),
+            found: None,
+            report: None,
+            report_sha256: None,
+            signatures: Vec::new(),
+            refused: None,
+            ended: None,
+        });
+        Ok(())
+    }
+
+    /// The inspecting Party designates the site, with the site's declared data as of that day
+    /// (and the missile, unless the spec chooses it jointly).
+    fn on_designation(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let i = self.open_inspection(&b.id)?;
+        let site = need(&b.site, "inspection.site")?;
+        let declared = b
+            .declared
+            .clone()
+            .ok_or_else(|| no("inspection.declared", "missing: the site's declared data"))?;
+        let choice = self.spec.inspections.missile_choice;
+        let f = &self.inspections[i];
+        if party != f.inspecting {
+            return Err(no("party", format!("the inspecting Party ({}) designates the site", f.inspecting)));
+        }
+        if f.site.is_some() {
+            return Err(no("inspection.site", format!("inspection {} already has its site", b.id)));
+        }
+        if declared.site != site {
+            return Err(no(
+                "inspection.declared.site",
+                format!("'{}' is not the designated site '{site}'", declared.site),
+            ));
+        }
+        if declared.as_of != date.to_string() {
+            return Err(no(
+                "inspection.declared.as_of",
+                format!("{} is not the designation's date {date}", declared.as_of),
+            ));
+        }
+        if let Some(x) = self.exemptions.iter().find(|x| x.covers(&f.inspected, Some(&site), date)) {
+            return Err(no(
+                "inspection.site",
+                format!(
+                    "Protocol Part Five, Section I: {site} is temporarily exempted ({}, from {})",
+                    x.id, x.from
+                ),
+            ));
+        }
+        if let Some(m) = &b.missile {
+            if choice == MissileChoice::CommitReveal {
+                return Err(no(
+                    "inspection.missile",
+                    "the spec chooses the missile jointly (inspections.missile_choice = commit_reveal): commit and reveal instead",
+                ));
+            }
+            if !declared.loadings.contains_key(m) {
+                return Err(no(
+                    "inspection.missile",
+                    format!("'{m}' is not a deployed missile declared at {site}"),
+                ));
+            }
+        }
+        let f = &mut self.inspections[i];
+        f.site = Some(site);
+        f.declared = Some(declared);
+        f.missile = b.missile.clone();
+        f.status = InspectionStatus::Designated;
+        Ok(())
+    }
+
+    /// The joint choice of the missile: each Party commits ([`Record::on_commitment`]), then
+    /// reveals ([`Record::on_reveal`]); once both have revealed, the missile is chosen from the
+    /// site's candidates. Both steps need the spec to choose jointly, an open inspection whose
+    /// site is designated, and a Party to it: the inspection's position.
+    fn joint_choice(&mut self, party: &str, b: &InspectionBody) -> Result<usize, Refusal> {
+        if self.spec.inspections.missile_choice != MissileChoice::CommitReveal {
+            return Err(no(
+                "inspection",
+                "the spec does not choose the missile jointly (inspections.missile_choice is designation)",
+            ));
+        }
+        let i = self.open_inspection(&b.id)?;
+        let f = &self.inspections[i];
+        if party != f.inspecting && party != f.inspected {
+            return Err(no("party", "not a Party to this inspection"));
+        }
+        if f.declared.is_none() {
+            return Err(no(
+                "inspection.id",
+                "the site is not designated yet: the candidates are its deployed missiles",
+            ));
+        }
+        Ok(i)
+    }
+
+    /// A Party's commitment to its share of the joint choice (before any reveal).
+    fn on_commitment(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let i = self.joint_choice(party, b)?;
+        let f = &mut self.inspections[i];
+        if Record::candidates(f).is_empty() {
+            return Err(no(
+                "inspection.id",
+                "no deployed missile is declared at the designated site: nothing to choose",
+            ));
+        }
+        let c = need(&b.commitment, "inspection.commitment")?;
+        if unhex(&c).is_none_or(|v| v.len() != 32) {
+            return Err(no("inspection.commitment", "64 hex digits (SHA-256)"));
+        }
+        if f.commitments.contains_key(party) {
+            return Err(no("inspection.commitment", format!("{party} has already committed")));
+        }
+        if !f.reveals.is_empty() {
+            return Err(no("inspection.commitment", "a value was already revealed"));
+        }
+        f.commitments.insert(party.to_owned(), c.to_ascii_lowercase());
+        Ok(())
+    }
+
+    /// A Party's reveal, checked against its commitment (both Parties commit first); the
+    /// second reveal chooses the missile.
+    fn on_reveal(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let i = self.joint_choice(party, b)?;
+        let f = &mut self.inspections[i];
+        let nonce = need(&b.nonce, "inspection.nonce")?;
+        let value = need(&b.value, "inspection.value")?;
+        let nonce_b: [u8; 32] = unhex(&nonce)
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| no("inspection.nonce", "64 hex digits"))?;
+        let value_b = unhex(&value).ok_or_else(|| no("inspection.value", "hex digits"))?;
+        if f.commitments.len() < 2 {
+            return Err(no("inspection.nonce", "both Parties commit before either reveals"));
+        }
+        if f.reveals.contains_key(party) {
+            return Err(no("inspection.nonce", format!("{party} has already revealed")));
+        }
+        let committed = f.commitments.get(party).cloned().unwrap_or_default();
+        if hex(&inspection::commitment(party, &f.id, &nonce_b, &value_b)) != committed {
+            return Err(no(
+                "inspection.value",
+                format!("{party}'s reveal does not match its commitment {committed}"),
+            ));
+        }
+        let mut reveals = f.reveals.clone();
+        reveals.insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
+        let mut chosen = None;
+        if reveals.len() == 2 {
+            let both: Vec<Reveal> = reveals
+                .iter()
+                .map(|(p, (nonce, value))| Reveal {
+                    party: p.clone(),
+                    nonce: unhex(nonce).and_then(|v| v.try_into().ok()).unwrap_or([0; 32]),
+                    value: unhex(value).unwrap_or_default(),
+                    committed: f
+                        .commitments
+                        .get(p)
+                        .and_then(|c| unhex(c))
+                        .and_then(|v| v.try_into().ok())
+                        .unwrap_or([0; 32]),
+                })
+                .collect();
+            let candidates = Record::candidates(f);
+            chosen = Some(
+                inspection::choose(&f.id, &candidates, &both[0], &both[1])
+                    .map_err(|e| no("inspection.value", e.to_string()))?
+                    .clone(),
+            );
+        }
+        // Only now, with the step known good, does it change the record.
+        f.reveals = reveals;
+        if chosen.is_some() {
+            f.missile = chosen;
+        }
+        Ok(())
+    }
+
+    /// The inspected Party refuses the inspection (before findings): it ends.
+    fn on_refusal(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let i = self.open_inspection(&b.id)?;
+        let f = &mut self.inspections[i];
+        if party != f.inspected {
+            return Err(no("party", format!("only the inspected Party ({}) refuses", f.inspected)));
+        }
+        if f.found.is_some() {
+            return Err(no(
+                "inspection.id",
+                format!("inspection {} has findings ({}): its report is signed, not refused", f.id, f.status),
+            ));
+        }
+        let reason = n.body.reason.as_deref().unwrap_or_default().to_owned();
+        f.refused = Some((date, reason));
+        f.ended = Some(date);
+        f.status = InspectionStatus::Refused;
+        let id = f.id.clone();
+        let _ = self.register.end(&id, date);
+        Ok(())
+    }
+
+    /// The inspecting Party records what it found at the designated site.
+    fn on_findings(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let i = self.open_inspection(&b.id)?;
+        let found = b.found.clone().ok_or_else(|| no("inspection.found", "missing"))?;
+        let f = &mut self.inspections[i];
+        if party != f.inspecting {
+            return Err(no("party", format!("the inspecting Party ({}) records the findings", f.inspecting)));
+        }
+        if f.declared.is_none() {
+            return Err(no("inspection.id", "the site is not designated yet"));
+        }
+        if f.found.is_some() {
+            return Err(no("inspection.found", "the findings are already recorded"));
+        }
+        if found.reentry_vehicles.is_some() && f.missile.is_none() {
+            return Err(no(
+                "inspection.found.reentry_vehicles",
+                "no missile was designated or chosen for a reentry-vehicle inspection",
+            ));
+        }
+        for c in found.counts.keys() {
+            if self.spec.category(c).is_none() {
+                return Err(no("inspection.found.counts", format!("unknown category '{c}'")));
+            }
+        }
+        f.found = Some(found);
+        f.status = InspectionStatus::Found;
+        Ok(())
+    }
+
+    /// The inspecting Party gives the report the designation and findings give, by its hash;
+    /// the inspection activity ends.
+    fn on_report(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let i = self.open_inspection(&b.id)?;
+        let given = need(&b.report_sha256, "inspection.report_sha256")?;
+        let f = &self.inspections[i];
+        if party != f.inspecting {
+            return Err(no("party", format!("the inspecting Party ({}) gives the report", f.inspecting)));
+        }
+        if f.report.is_some() {
+            return Err(no("inspection.report_sha256", "the report is already given"));
+        }
+        let mut report = report_of(&self.spec, f, date).ok_or_else(|| no("inspection.id", "no findings to report yet"))?;
+        let h = report_hash(&report);
+        if given.to_ascii_lowercase() != h {
+            return Err(no(
+                "inspection.report_sha256",
+                format!("{given} is not the report the designation and findings give ({h})"),
+            ));
+        }
+        report.signed_by.push(party.to_owned());
+        let f = &mut self.inspections[i];
+        f.report = Some(report);
+        f.report_sha256 = Some(h);
+        f.signatures.push((party.to_owned(), date));
+        f.status = InspectionStatus::Reported;
+        // The inspection activity is over once the report is given (Part Five,
+        // Section X, post-inspection procedures): the next may be notified while the
+        // countersignature is pending.
+        let id = f.id.clone();
+        let _ = self.register.end(&id, date);
+        Ok(())
+    }
+
+    /// The inspected Party countersigns the report given: the inspection is over.
+    fn on_signature(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let i = self.open_inspection(&b.id)?;
+        let given = need(&b.report_sha256, "inspection.report_sha256")?;
+        let f = &mut self.inspections[i];
+        if party != f.inspected {
+            return Err(no("party", format!("the inspected Party ({}) countersigns", f.inspected)));
+        }
+        let Some(h) = f.report_sha256.clone() else {
+            return Err(no("inspection.id", "no report to sign yet"));
+        };
+        if given.to_ascii_lowercase() != h {
+            return Err(no("inspection.report_sha256", format!("{given} is not the report given ({h})")));
+        }
+        if let Some(r) = f.report.as_mut() {
+            r.signed_by.push(party.to_owned());
+        }
+        f.signatures.push((party.to_owned(), date));
+        f.ended = Some(date);
+        f.status = InspectionStatus::Signed;
+        Ok(())
+    }
+
+    /// A Party temporarily exempts its facilities (or one site) from inspection.
+    fn on_exemption(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        if self.exemptions.iter().any(|x| x.id == b.id) {
+            return Err(no("inspection.id", format!("exemption {} already exists", b.id)));
+        }
+        if !self.spec.lifecycle.in_force(date) {
+            return Err(no("inspection", format!("the treaty is not in force on {date}")));
+        }
+        let until = match &b.until {
+            Some(u) => Some(parse_date(u).map_err(|e| no("inspection.until", e.to_string()))?),
+            None => None,
+        };
+        if until.is_some_and(|u| u < date) {
+            return Err(no("inspection.until", "before the exemption's date"));
+        }
+        self.exemptions.push(Exemption {
+            id: b.id.clone(),
+            party: party.to_owned(),
+            site: b.site.clone(),
+            from: date,
+            until,
+            ended: None,
+            reason: n.body.reason.as_deref().unwrap_or_default().to_owned(),
+        });
+        Ok(())
+    }
+
+    /// A Party ends its exemption.
+    fn on_exemption_end(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
+        let party = n.party.as_ref();
+        let date = n.date;
+        let x = self
+            .exemptions
+            .iter_mut()
+            .find(|x| x.id == b.id)
+            .ok_or_else(|| no("inspection.id", format!("no exemption {}", b.id)))?;
+        if x.party != party {
+            return Err(no("party", format!("exemption {} is {}'s", b.id, x.party)));
+        }
+        if x.ended.is_some() {
+            return Err(no("inspection.id", format!("exemption {} already ended", b.id)));
+        }
+        x.ended = Some(date);
+        Ok(())
+    }
     fn negotiation_step(&mut self, step: NegotiationStep, n: &Notification<'_>) -> Result<(), Refusal> {
         let party = n.party.as_ref();
         let date = n.date;
@@ -1097,15 +1231,15 @@ impl Record {
                     if q.proposal.by == party {
                         return Err(no("proposal.responds_to", format!("{answers} is {party}'s own proposal")));
                     }
-                    if q.status != "open" {
+                    if q.status != ProposalStatus::Open {
                         return Err(no("proposal.responds_to", format!("{answers} is {}", q.status)));
                     }
-                    q.status = "countered".into();
+                    q.status = ProposalStatus::Countered;
                     q.countered_by = Some(p.id.clone());
                 }
                 self.proposals.push(ProposalState {
                     proposal: p,
-                    status: "open".into(),
+                    status: ProposalStatus::Open,
                     countered_by: None,
                     accepted: None,
                 });
@@ -1124,7 +1258,7 @@ impl Record {
                         format!("{} is {party}'s own proposal: the other Party accepts it", p.id),
                     ));
                 }
-                if self.proposals[i].status != "open" {
+                if self.proposals[i].status != ProposalStatus::Open {
                     return Err(no("proposal.id", format!("{} is {}", p.id, self.proposals[i].status)));
                 }
                 let mut spec = self.spec.clone();
@@ -1193,11 +1327,11 @@ impl Record {
                 self.spec = spec;
                 self.claimed.extend(claimed);
                 for q in self.proposals.iter_mut() {
-                    if q.status == "open" || q.status == "countered" {
-                        q.status = "superseded".into();
+                    if matches!(q.status, ProposalStatus::Open | ProposalStatus::Countered) {
+                        q.status = ProposalStatus::Superseded;
                     }
                 }
-                self.proposals[i].status = "accepted".into();
+                self.proposals[i].status = ProposalStatus::Accepted;
                 self.proposals[i].accepted = Some((party.to_owned(), date));
                 self.agreements.push(Agreement {
                     proposal: p.id.clone(),
@@ -1372,7 +1506,7 @@ mod tests {
         let (_, r) = full_inspection(&spec, 3, 0);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         let f = r.inspection("I1").expect("I1");
-        assert_eq!(f.status, "signed");
+        assert_eq!(f.status, InspectionStatus::Signed);
         let report = f.report.as_ref().expect("report");
         assert!(report.is_final(), "{:?}", report.signed_by);
         assert_eq!(
@@ -1425,7 +1559,7 @@ mod tests {
         let r = fold(&spec, &lines);
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].field, "inspection.report_sha256");
-        assert_eq!(r.inspection("I1").expect("I1").status, "reported");
+        assert_eq!(r.inspection("I1").expect("I1").status, InspectionStatus::Reported);
     }
 
     #[test]
@@ -1605,8 +1739,8 @@ mod tests {
         ];
         let r = fold(&spec, &lines);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
-        assert_eq!(r.proposals[0].status, "superseded");
-        assert_eq!(r.proposals[1].status, "accepted");
+        assert_eq!(r.proposals[0].status, ProposalStatus::Superseded);
+        assert_eq!(r.proposals[1].status, ProposalStatus::Accepted);
         assert_eq!(r.agreements.len(), 1);
         assert_eq!(r.agreements[0].last_day_in_force, d("2022-02-04"));
         assert!(r.spec.lifecycle.in_force(d("2021-06-01")));

@@ -291,9 +291,40 @@ pub async fn submit_items(
     items: Vec<serde_json::Value>,
     single: bool,
 ) -> Result<Vec<Option<serde_json::Value>>, NodeError> {
+    let (fresh, mut receipts) = sort_items(s, items, single)?;
+    if fresh.is_empty() {
+        return Ok(receipts);
+    }
+    let prepared = prepare_all(s, &fresh).await?;
+    let (builds, logs) = entry_builds(s, &fresh, prepared);
+    let done = queue(s, &fresh, builds).await?;
+    crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
+    for (m, r) in logs.iter().zip(done) {
+        let Some(k) = m else { continue };
+        let f = &fresh[*k];
+        receipts[f.pos] = Some(serde_json::json!({
+            "id": f.id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
+        }));
+    }
+    Ok(receipts)
+}
+
+/// A notification of a submission not logged yet: its position in the submission, its id and
+/// the notification as validated.
+struct Fresh {
+    pos: usize,
+    id: String,
+    n: serde_json::Value,
+}
+
+/// Validates each item of a submission (stamping `sent` with the node's clock when absent,
+/// refusing one after it) and sorts them: ids already logged with the same content get their
+/// receipt at once; the rest are to be logged. An id twice in one submission, or logged with
+/// other content, refuses the whole submission.
+fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result<(Vec<Fresh>, Vec<Option<serde_json::Value>>), NodeError> {
     let now = s.clock.now();
     let mut seen = HashSet::new();
-    let mut fresh: Vec<(usize, String, serde_json::Value)> = Vec::new();
+    let mut fresh = Vec::new();
     let mut receipts: Vec<Option<serde_json::Value>> = vec![None; items.len()];
     for (i, mut n) in items.into_iter().enumerate() {
         let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
@@ -344,117 +375,123 @@ pub async fn submit_items(
                 }
                 receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
             }
-            _ => fresh.push((i, id, n)),
+            _ => fresh.push(Fresh { pos: i, id, n }),
         }
     }
-    if !fresh.is_empty() {
-        let s2 = s.clone();
-        let to_prepare: Vec<serde_json::Value> = fresh.iter().map(|(_, _, n)| n.clone()).collect();
-        let prepared = tokio::task::spawn_blocking(move || {
-            to_prepare
-                .into_iter()
-                .map(|n| {
-                    let blob = accord_tlog::entry::canonical_json(&n).ok();
-                    crate::append::prepare(&*s2.storage, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
-                        let by_hash = p.notification.is_null();
-                        (p, if by_hash { blob } else { None })
-                    })
+    Ok((fresh, receipts))
+}
+
+/// Prepares each fresh notification (inline or by hash, its blob kept first), off the async
+/// threads; with each, the notification's canonical bytes when it is logged by hash (the view
+/// reads them).
+async fn prepare_all(s: &Arc<Shared>, fresh: &[Fresh]) -> Result<Vec<(Prepared, Option<Vec<u8>>)>, NodeError> {
+    let s2 = s.clone();
+    let to_prepare: Vec<serde_json::Value> = fresh.iter().map(|f| f.n.clone()).collect();
+    let prepared = tokio::task::spawn_blocking(move || {
+        to_prepare
+            .into_iter()
+            .map(|n| {
+                let blob = accord_tlog::entry::canonical_json(&n).ok();
+                crate::append::prepare(&*s2.storage, &s2.cfg.party, n, Vec::new(), Vec::new()).map(|p| {
+                    let by_hash = p.notification.is_null();
+                    (p, if by_hash { blob } else { None })
                 })
-                .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await;
+    match prepared {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(crate::append::SubmitError::Invalid(e))) => Err(NodeError::Invalid(e)),
+        Ok(Err(e)) => Err(NodeError::Internal(e.to_string())),
+        Err(e) => Err(NodeError::Internal(e.to_string())),
+    }
+}
+
+/// The entry builds for the prepared notifications (each encoded once its index is known, with
+/// a fresh salt), each notification of a public kind followed by its public release; and, for
+/// each build, the position in `fresh` of the notification it logs (None for a release).
+fn entry_builds(
+    s: &Shared,
+    fresh: &[Fresh],
+    prepared: Vec<(Prepared, Option<Vec<u8>>)>,
+) -> (Vec<crate::state::EntryBuild>, Vec<Option<usize>>) {
+    let party = s.cfg.party.clone();
+    let mut builds: Vec<crate::state::EntryBuild> = Vec::new();
+    let mut logs: Vec<Option<usize>> = Vec::new();
+    for (k, (p, blob)) in prepared.into_iter().enumerate() {
+        let party2 = party.clone();
+        let logged: Arc<std::sync::Mutex<Option<(u64, accord_tlog::Hash)>>> = Arc::default();
+        let slot = logged.clone();
+        let entry_salt = salt(&s.ambient.entropy);
+        builds.push(Box::new(move |i: u64| {
+            let b = encode(&party2, i, entry_salt, &p).map_err(|e| e.to_string())?;
+            if let Ok(mut l) = slot.lock() {
+                *l = Some((i, accord_tlog::leaf_hash(&b)));
+            }
+            Ok((b, blob))
+        }));
+        logs.push(Some(k));
+        // A public kind: its public part as a release of its own, right after it.
+        if let Some(public) = crate::append::redact(&s.spec, &fresh[k].n) {
+            let (party3, origin) = (party.clone(), s.origin.clone());
+            let release_salt = salt(&s.ambient.entropy);
+            builds.push(Box::new(move |i: u64| {
+                let (index, leaf_hash) = logged
+                    .lock()
+                    .ok()
+                    .and_then(|l| *l)
+                    .ok_or("internal: the released entry was not built")?;
+                let of = accord_tlog::entry::EntryRef { origin, index, leaf_hash };
+                let e = accord_tlog::entry::Envelope::release(&party3, i, release_salt, of, public);
+                accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
+            }));
+            logs.push(None);
+        }
+    }
+    (builds, logs)
+}
+
+/// Queues the builds under the append lock, once no other request has logged or queued these
+/// ids meanwhile (concurrent submissions share group commits, so [`sort_items`]' check is not
+/// enough) and the steps among them pass against the record; waits until they are durable.
+async fn queue(s: &Arc<Shared>, fresh: &[Fresh], builds: Vec<crate::state::EntryBuild>) -> Result<Vec<Receipt>, NodeError> {
+    let ids: Vec<String> = fresh.iter().map(|f| f.id.clone()).collect();
+    let steps: Vec<serde_json::Value> = fresh
+        .iter()
+        .filter(|f| {
+            f.n["kind"]
+                .as_str()
+                .is_some_and(|k| accord_ledger::record::step_of(&s.spec, k).is_some())
+        })
+        .map(|f| f.n.clone())
+        .collect();
+    let queued = s
+        .append_with(steps.is_empty(), |sh: &crate::state::Shared| {
+            let v = sh.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
+            if !steps.is_empty() {
+                crate::append::check_steps(&sh.spec, &v, &steps).map_err(NodeError::Refused)?;
+            }
+            let mut fl = sh
+                .in_flight
+                .lock()
+                .map_err(|_| NodeError::Internal("in-flight ids poisoned".to_string()))?;
+            if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
+                return Err(NodeError::Unavailable(format!(
+                    "id: {id} is being logged by another request; retry for its receipt"
+                )));
+            }
+            fl.extend(ids.iter().cloned());
+            Ok(builds)
         })
         .await;
-        let prepared = match prepared {
-            Ok(Ok(p)) => p,
-            Ok(Err(crate::append::SubmitError::Invalid(e))) => return Err(NodeError::Invalid(e)),
-            Ok(Err(e)) => return Err(NodeError::Internal(e.to_string())),
-            Err(e) => return Err(NodeError::Internal(e.to_string())),
-        };
-        let party = s.cfg.party.clone();
-        let mut builds: Vec<crate::state::EntryBuild> = Vec::new();
-        // For each entry built: the position in `fresh` of the notification it logs, or None
-        // for a public release.
-        let mut meta: Vec<Option<usize>> = Vec::new();
-        for (k, (p, blob)) in prepared.into_iter().enumerate() {
-            let party2 = party.clone();
-            let logged: Arc<std::sync::Mutex<Option<(u64, accord_tlog::Hash)>>> = Arc::default();
-            let slot = logged.clone();
-            let entry_salt = salt(&s.ambient.entropy);
-            builds.push(Box::new(move |i: u64| {
-                let b = encode(&party2, i, entry_salt, &p).map_err(|e| e.to_string())?;
-                if let Ok(mut l) = slot.lock() {
-                    *l = Some((i, accord_tlog::leaf_hash(&b)));
-                }
-                Ok((b, blob))
-            }));
-            meta.push(Some(k));
-            // A public kind: its public part as a release of its own, right after it.
-            if let Some(public) = crate::append::redact(&s.spec, &fresh[k].2) {
-                let (party3, origin) = (party.clone(), s.origin.clone());
-                let release_salt = salt(&s.ambient.entropy);
-                builds.push(Box::new(move |i: u64| {
-                    let (index, leaf_hash) = logged
-                        .lock()
-                        .ok()
-                        .and_then(|l| *l)
-                        .ok_or("internal: the released entry was not built")?;
-                    let of = accord_tlog::entry::EntryRef { origin, index, leaf_hash };
-                    let e = accord_tlog::entry::Envelope::release(&party3, i, release_salt, of, public);
-                    accord_tlog::entry::encode(&e).map(|b| (b, None)).map_err(|e| e.to_string())
-                }));
-                meta.push(None);
-            }
-        }
-        // Under the append lock: no other request has logged or queued these ids meanwhile
-        // (concurrent submissions share group commits, so the check above is not enough).
-        let ids: Vec<String> = fresh.iter().map(|(_, id, _)| id.clone()).collect();
-        let steps: Vec<serde_json::Value> = fresh
-            .iter()
-            .filter(|(_, _, n)| {
-                n["kind"]
-                    .as_str()
-                    .is_some_and(|k| accord_ledger::record::step_of(&s.spec, k).is_some())
-            })
-            .map(|(_, _, n)| n.clone())
-            .collect();
-        let queued = s
-            .append_with(steps.is_empty(), |sh: &crate::state::Shared| {
-                let v = sh.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
-                if !steps.is_empty() {
-                    crate::append::check_steps(&sh.spec, &v, &steps).map_err(NodeError::Refused)?;
-                }
-                let mut fl = sh
-                    .in_flight
-                    .lock()
-                    .map_err(|_| NodeError::Internal("in-flight ids poisoned".to_string()))?;
-                if let Some(id) = ids.iter().find(|id| v.own_index(id).is_some() || fl.contains(*id)) {
-                    return Err(NodeError::Unavailable(format!(
-                        "id: {id} is being logged by another request; retry for its receipt"
-                    )));
-                }
-                fl.extend(ids.iter().cloned());
-                Ok(builds)
-            })
-            .await;
-        let done = queued?;
-        if let Ok(mut fl) = s.in_flight.lock() {
-            for id in &ids {
-                fl.remove(id);
-            }
-        }
-        let done = match done {
-            Ok(d) => d,
-            Err(e) => return Err(NodeError::Unavailable(format!("not logged: {e}"))),
-        };
-        crate::metrics::Metrics::add(&s.metrics.submitted, fresh.len() as u64);
-        for (m, r) in meta.iter().zip(done) {
-            let Some(k) = m else { continue };
-            let (i, id, _) = &fresh[*k];
-            receipts[*i] = Some(serde_json::json!({
-                "id": id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
-            }));
+    let done = queued?;
+    if let Ok(mut fl) = s.in_flight.lock() {
+        for id in &ids {
+            fl.remove(id);
         }
     }
-    Ok(receipts)
+    done.map_err(|e| NodeError::Unavailable(format!("not logged: {e}")))
 }
 
 /// Checks steps about to be logged by this node against the record both Parties' logs hold.
