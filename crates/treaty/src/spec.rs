@@ -18,7 +18,10 @@ use crate::date::{add_days, add_years, first_of_next_month, from_toml, Date};
 use crate::error::{Locator, SpecError};
 use crate::lifecycle::{Lifecycle, LifecycleEvent, PinnedDate, Rule};
 use crate::provenance::{note_unconfirmed, Provenance, Source, Status, Unconfirmed};
-use crate::raw::{RawLifecycle, RawSource, RawSpec};
+use crate::raw::{
+    RawCalendar, RawCategory, RawFacilityType, RawInspectionType, RawInspections, RawKind, RawLifecycle, RawLimit, RawParty, RawSource,
+    RawSpec,
+};
 
 /// The spec format this build reads.
 pub const SPEC_FORMAT: &str = "accord-treaty/1";
@@ -332,232 +335,20 @@ impl TreatySpec {
         })?;
         let mut sources = BTreeMap::new();
         sources_of(raw.sources, &mut sources);
-        let known = |s: &str| sources.contains_key(s);
-        let check_source = |span: usize, field: &str, s: &str| -> Result<(), SpecError> {
-            if known(s) {
-                Ok(())
-            } else {
-                Err(loc.invalid(span, field, format!("source '{s}' is not in [sources]")))
-            }
-        };
-
-        // Parties.
-        let mut parties = Vec::new();
-        let mut seen = HashSet::new();
-        for p in &raw.parties {
-            let at = p.span().start;
-            let p = p.get_ref();
-            if p.code.is_empty() || !p.code.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(loc.invalid(at, "party.code", format!("'{}' must be letters and digits", p.code)));
-            }
-            if !seen.insert(p.code.clone()) {
-                return Err(loc.invalid(at, "party.code", format!("duplicate party '{}'", p.code)));
-            }
-            parties.push(Party {
-                code: p.code.clone(),
-                name: p.name.clone(),
-                name_ru: p.name_ru.clone(),
-            });
-        }
-        if parties.len() < 2 || parties.len() > 255 {
-            return Err(loc.invalid(0, "party", format!("{} parties; a treaty needs 2 to 255", parties.len())));
-        }
-
-        // Facility types.
-        let mut facility_types = Vec::new();
-        let mut seen = HashSet::new();
-        for f in &raw.facility_types {
-            let at = f.span().start;
-            let f = f.get_ref();
-            check_source(at, "facility_type.source", &f.source)?;
-            if !seen.insert(f.code.clone()) {
-                return Err(loc.invalid(at, "facility_type.code", format!("duplicate facility type '{}'", f.code)));
-            }
-            facility_types.push(FacilityType {
-                code: f.code.clone(),
-                name: f.name.clone(),
-                provenance: prov(&f.source, f.status, f.note.clone()),
-            });
-        }
-
-        // Categories.
-        let codes: Vec<&str> = raw.categories.iter().map(|c| c.get_ref().code.as_str()).collect();
-        let find_cat = |code: &str| codes.iter().position(|c| *c == code).map(|i| CategoryId(i as u8));
-        let mut categories = Vec::new();
-        let mut seen = HashSet::new();
-        for c in &raw.categories {
-            let at = c.span().start;
-            let c = c.get_ref();
-            check_source(at, "category.source", &c.source)?;
-            if !seen.insert(c.code.clone()) {
-                return Err(loc.invalid(at, "category.code", format!("duplicate category '{}'", c.code)));
-            }
-            let role = match c.role.get_ref().as_str() {
-                "missile" => Role::Missile,
-                "launcher" => Role::Launcher,
-                "bomber" => Role::Bomber,
-                other => {
-                    return Err(loc.invalid(
-                        c.role.span().start,
-                        "category.role",
-                        format!("unknown role '{other}' (expected missile, launcher or bomber)"),
-                    ))
-                }
-            };
-            let launcher_category = match (&c.launcher_category, role) {
-                (Some(lc), Role::Missile) => {
-                    let id = find_cat(lc.get_ref()).ok_or_else(|| {
-                        loc.invalid(
-                            lc.span().start,
-                            "category.launcher_category",
-                            format!("unknown category '{}'", lc.get_ref()),
-                        )
-                    })?;
-                    if raw.categories[id.0 as usize].get_ref().role.get_ref() != "launcher" {
-                        return Err(loc.invalid(
-                            lc.span().start,
-                            "category.launcher_category",
-                            format!("'{}' is not a launcher category", lc.get_ref()),
-                        ));
-                    }
-                    Some(id)
-                }
-                (None, Role::Missile) => {
-                    return Err(loc.invalid(
-                        at,
-                        "category.launcher_category",
-                        format!("missile category '{}' needs a launcher_category", c.code),
-                    ))
-                }
-                (Some(lc), _) => {
-                    return Err(loc.invalid(
-                        lc.span().start,
-                        "category.launcher_category",
-                        "only missile categories have a launcher category",
-                    ))
-                }
-                (None, _) => None,
-            };
-            categories.push(Category {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                name_ru: c.name_ru.clone(),
-                role,
-                launcher_category,
-                unique_identifier: c.unique_identifier,
-                provenance: prov(&c.source, c.status, c.note.clone()),
-            });
-        }
-        if categories.is_empty() || categories.len() > 255 {
-            return Err(loc.invalid(0, "category", "a spec needs 1 to 255 categories"));
-        }
-
-        // Limits.
+        let cx = Cx { loc, sources: &sources };
+        let parties = parse_parties(&cx, &raw.parties)?;
+        let facility_types = parse_facility_types(&cx, &raw.facility_types)?;
+        let categories = parse_categories(&cx, &raw.categories)?;
         let la = raw.limits_apply.get_ref();
-        check_source(raw.limits_apply.span().start, "limits_apply.source", &la.source)?;
-        let mut limits = Vec::new();
-        let mut seen = HashSet::new();
-        for l in &raw.limits {
-            let at = l.span().start;
-            let l = l.get_ref();
-            check_source(at, "limit.source", &l.source)?;
-            let name = l.name.get_ref();
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
-                return Err(loc.invalid(
-                    l.name.span().start,
-                    "limit.name",
-                    format!("'{name}' must be lowercase letters, digits and _"),
-                ));
-            }
-            if !seen.insert(name.clone()) {
-                return Err(loc.invalid(l.name.span().start, "limit.name", format!("duplicate limit '{name}'")));
-            }
-            let value = u64::try_from(*l.value.get_ref())
-                .map_err(|_| loc.invalid(l.value.span().start, "limit.value", format!("{} is negative", l.value.get_ref())))?;
-            if l.count.is_empty() {
-                return Err(loc.invalid(at, "limit.count", format!("limit '{name}' counts nothing")));
-            }
-            let mut count = Vec::new();
-            for c in &l.count {
-                let cat_at = c.span().start;
-                let c = c.get_ref();
-                check_source(cat_at, "limit.count.source", &c.source)?;
-                let category = find_cat(&c.category)
-                    .ok_or_else(|| loc.invalid(cat_at, "limit.count.category", format!("unknown category '{}'", c.category)))?;
-                let status = match c.status.as_str() {
-                    "deployed" => StatusFilter::Deployed,
-                    "non_deployed" => StatusFilter::NonDeployed,
-                    "any" => StatusFilter::Any,
-                    other => {
-                        return Err(loc.invalid(
-                            cat_at,
-                            "limit.count.status",
-                            format!("unknown status '{other}' (deployed, non_deployed or any)"),
-                        ))
-                    }
-                };
-                let measure = match (c.measure.as_str(), c.per_item) {
-                    ("items", None) => Measure::Items,
-                    ("declared_reentry_vehicles", None) => Measure::DeclaredReentryVehicles,
-                    ("fixed", Some(n)) => Measure::Fixed { per_item: n },
-                    ("fixed", None) => return Err(loc.invalid(cat_at, "limit.count.per_item", "measure 'fixed' needs per_item")),
-                    ("items" | "declared_reentry_vehicles", Some(_)) => {
-                        return Err(loc.invalid(cat_at, "limit.count.per_item", "per_item is only for measure 'fixed'"))
-                    }
-                    (other, _) => {
-                        return Err(loc.invalid(
-                            cat_at,
-                            "limit.count.measure",
-                            format!("unknown measure '{other}' (items, declared_reentry_vehicles or fixed)"),
-                        ))
-                    }
-                };
-                if measure == Measure::DeclaredReentryVehicles && categories[category.0 as usize].role != Role::Missile {
-                    return Err(loc.invalid(
-                        cat_at,
-                        "limit.count.measure",
-                        format!("'{}' is not a missile category; only missiles carry reentry vehicles", c.category),
-                    ));
-                }
-                if status != StatusFilter::Deployed && measure == Measure::DeclaredReentryVehicles {
-                    return Err(loc.invalid(
-                        cat_at,
-                        "limit.count.status",
-                        "reentry vehicles are declared only for deployed missiles",
-                    ));
-                }
-                count.push(CountRule {
-                    category,
-                    status,
-                    measure,
-                    article: c.article.clone(),
-                    provenance: prov(
-                        &c.source,
-                        if c.confirmed { Status::Confirmed } else { Status::Unconfirmed },
-                        c.note.clone(),
-                    ),
-                });
-            }
-            limits.push(Limit {
-                name: name.clone(),
-                title: l.title.clone(),
-                value,
-                article: l.article.clone(),
-                provenance: prov(&l.source, l.status, l.note.clone()),
-                count,
-            });
-        }
-        if limits.is_empty() {
-            return Err(loc.invalid(0, "limit", "a spec needs at least one limit"));
-        }
-
-        // Lifecycle (needed by the calendar).
+        cx.check_source(raw.limits_apply.span().start, "limits_apply.source", &la.source)?;
+        let limits = parse_limits(&cx, &raw.limits, &categories)?;
+        // The lifecycle (needed by the calendar) and the history.
         let (lifecycle, lifecycle_sources) = parse_lifecycle(&lifecycle_file, raw.id.get_ref(), &parties)?;
         let (history, history_sources) = match &raw.history {
             None => (Vec::new(), BTreeMap::new()),
             Some(name) => {
                 let f = load(name.get_ref()).map_err(|e| match e {
-                    SpecError::Unreadable { file, message } => loc.invalid(
+                    SpecError::Unreadable { file, message } => cx.loc.invalid(
                         name.span().start,
                         "history",
                         format!("cannot read history file '{file}': {message}"),
@@ -567,227 +358,10 @@ impl TreatySpec {
                 parse_history(&f, raw.id.get_ref(), &parties, &lifecycle)?
             }
         };
-        let eif = lifecycle.entry_into_force();
-
-        // Calendar.
-        let cal = raw.calendar.get_ref();
-        let cal_at = raw.calendar.span().start;
-        check_source(cal_at, "calendar.source", &cal.source)?;
-        if cal.period_months == 0 || 12 % cal.period_months != 0 {
-            return Err(loc.invalid(
-                cal_at,
-                "calendar.period_months",
-                format!("{} does not divide a year", cal.period_months),
-            ));
-        }
-        let first_period_start = match cal.first_period.as_str() {
-            "first_day_of_month_after_entry_into_force" => first_of_next_month(eif),
-            "entry_into_force" => eif,
-            other => {
-                return Err(loc.invalid(
-                    cal_at,
-                    "calendar.first_period",
-                    format!("unknown rule '{other}' (first_day_of_month_after_entry_into_force or entry_into_force)"),
-                ))
-            }
-        };
-
-        // Catalogue.
-        let mut kinds = Vec::new();
-        let mut seen = HashSet::new();
-        for k in &raw.notifications {
-            let at = k.span().start;
-            let k = k.get_ref();
-            check_source(at, "notification.source", &k.source)?;
-            if k.kind.is_empty() || !k.kind.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
-                return Err(loc.invalid(
-                    at,
-                    "notification.kind",
-                    format!("'{}' must be lowercase letters, digits and _", k.kind),
-                ));
-            }
-            if !seen.insert(k.kind.clone()) {
-                return Err(loc.invalid(at, "notification.kind", format!("duplicate kind '{}'", k.kind)));
-            }
-            let effect = Effect::from_name(&k.effect).ok_or_else(|| {
-                let names: Vec<&str> = Effect::ALL.iter().map(|(_, n)| *n).collect();
-                loc.invalid(
-                    at,
-                    "notification.effect",
-                    format!("unknown effect '{}' (one of {})", k.effect, names.join(", ")),
-                )
-            })?;
-            let deadline = parse_deadline(&k.deadline).map_err(|m| loc.invalid(at, "notification.deadline", m))?;
-            let as_of = match (k.as_of.as_deref(), effect) {
-                (Some("period_boundary"), Effect::DataUpdate) => Some(AsOf::PeriodBoundary),
-                (Some("limits_apply"), Effect::DataUpdate) => Some(AsOf::LimitsApply),
-                (Some(other), Effect::DataUpdate) => {
-                    return Err(loc.invalid(
-                        at,
-                        "notification.as_of",
-                        format!("unknown as_of '{other}' (period_boundary or limits_apply)"),
-                    ))
-                }
-                (None, Effect::DataUpdate) => {
-                    return Err(loc.invalid(
-                        at,
-                        "notification.as_of",
-                        format!("kind '{}' has effect data_update and needs as_of", k.kind),
-                    ))
-                }
-                (Some(_), _) => return Err(loc.invalid(at, "notification.as_of", "as_of is only for effect data_update")),
-                (None, _) => None,
-            };
-            let mut fields: Vec<FieldSpec> = Vec::new();
-            for f in &k.fields {
-                let f_at = f.span().start;
-                let f = f.get_ref();
-                let field = Field::from_name(&f.name).ok_or_else(|| {
-                    let names: Vec<&str> = Field::ALL.iter().map(|(_, n)| *n).collect();
-                    loc.invalid(
-                        f_at,
-                        "notification.fields.name",
-                        format!("unknown field '{}' (one of {})", f.name, names.join(", ")),
-                    )
-                })?;
-                if fields.iter().any(|x| x.field == field) {
-                    return Err(loc.invalid(
-                        f_at,
-                        "notification.fields.name",
-                        format!("field '{}' declared twice in kind '{}'", f.name, k.kind),
-                    ));
-                }
-                if !effect.allows(field) {
-                    return Err(loc.invalid(
-                        f_at,
-                        "notification.fields.name",
-                        format!(
-                            "field '{}' cannot be used by effect '{}' (kind '{}')",
-                            f.name,
-                            effect.name(),
-                            k.kind
-                        ),
-                    ));
-                }
-                fields.push(FieldSpec {
-                    field,
-                    required: f.required,
-                    visibility: f.visibility,
-                });
-            }
-            for need in effect.required_fields() {
-                if !fields.iter().any(|f| f.field == *need && f.required) {
-                    return Err(loc.invalid(
-                        at,
-                        "notification.fields",
-                        format!(
-                            "kind '{}' has effect '{}', which needs field '{}' declared required",
-                            k.kind,
-                            effect.name(),
-                            need.name()
-                        ),
-                    ));
-                }
-            }
-            kinds.push(NotificationKind {
-                kind: k.kind.clone(),
-                title: k.title.clone(),
-                section: k.section.clone(),
-                effect,
-                as_of,
-                deadline,
-                visibility: k.visibility,
-                provenance: prov(&k.source, k.status, k.note.clone()),
-                fields,
-            });
-        }
-        for w in &cal.warheads_change_only_in {
-            match kinds.iter().find(|k| &k.kind == w) {
-                Some(k) if k.carries_warhead_data() => {}
-                Some(_) => {
-                    return Err(loc.invalid(
-                        cal_at,
-                        "calendar.warheads_change_only_in",
-                        format!("kind '{w}' does not carry warhead data"),
-                    ))
-                }
-                None => return Err(loc.invalid(cal_at, "calendar.warheads_change_only_in", format!("unknown kind '{w}'"))),
-            }
-        }
-        if let Some(k) = kinds
-            .iter()
-            .find(|k| k.carries_warhead_data() && !cal.warheads_change_only_in.contains(&k.kind))
-        {
-            return Err(loc.invalid(
-                cal_at,
-                "calendar.warheads_change_only_in",
-                format!("kind '{}' carries warhead data but is not listed", k.kind),
-            ));
-        }
-        if kinds.iter().filter(|k| k.effect == Effect::InitialData).count() != 1 {
-            return Err(loc.invalid(0, "notification", "the catalogue needs exactly one kind with effect initial_data"));
-        }
-
-        // Inspections.
-        let ins = raw.inspections.get_ref();
-        check_source(raw.inspections.span().start, "inspections.source", &ins.source)?;
-        if ins.year != "treaty_year" && ins.year != "calendar_year" {
-            return Err(loc.invalid(
-                raw.inspections.span().start,
-                "inspections.year",
-                format!("unknown year '{}' (treaty_year or calendar_year)", ins.year),
-            ));
-        }
-        let missile_choice = match ins.missile_choice.as_deref() {
-            None | Some("designation") => MissileChoice::Designation,
-            Some("commit_reveal") => MissileChoice::CommitReveal,
-            Some(other) => {
-                return Err(loc.invalid(
-                    raw.inspections.span().start,
-                    "inspections.missile_choice",
-                    format!("unknown '{other}' (designation or commit_reveal)"),
-                ))
-            }
-        };
-        let mut types = Vec::new();
-        let mut seen = HashSet::new();
-        for t in &raw.inspection_types {
-            let at = t.span().start;
-            let t = t.get_ref();
-            check_source(at, "inspection_type.source", &t.source)?;
-            if !seen.insert(t.code.clone()) {
-                return Err(loc.invalid(at, "inspection_type.code", format!("duplicate inspection type '{}'", t.code)));
-            }
-            let notice_by = match t.notice_by.as_deref() {
-                None | Some("inspecting") => NoticeBy::Inspecting,
-                Some("inspected") => NoticeBy::Inspected,
-                Some(other) => {
-                    return Err(loc.invalid(
-                        at,
-                        "inspection_type.notice_by",
-                        format!("unknown '{other}' (inspecting or inspected)"),
-                    ))
-                }
-            };
-            if notice_by == NoticeBy::Inspecting && t.quota_per_year.is_none() {
-                return Err(loc.invalid(
-                    at,
-                    "inspection_type.quota_per_year",
-                    format!("inspection type '{}' needs a yearly quota", t.code),
-                ));
-            }
-            types.push(InspectionType {
-                code: t.code.clone(),
-                name: t.name.clone(),
-                name_ru: t.name_ru.clone(),
-                quota_per_year: t.quota_per_year,
-                notice_by,
-                sites: t.sites.clone(),
-                article: t.article.clone(),
-                provenance: prov(&t.source, t.status, t.note.clone()),
-            });
-        }
-
+        let first_period_start = parse_calendar(&cx, &raw.calendar, lifecycle.entry_into_force())?;
+        let kinds = parse_catalogue(&cx, &raw.notifications, &raw.calendar)?;
+        let (missile_choice, types) = parse_inspections(&cx, &raw.inspections, &raw.inspection_types)?;
+        let (cal, ins) = (raw.calendar.get_ref(), raw.inspections.get_ref());
         for (k, v) in lifecycle_sources.into_iter().chain(history_sources) {
             sources.entry(k).or_insert(v);
         }
@@ -967,6 +541,504 @@ impl TreatySpec {
             i64::from(self.inspections.begin_days_after_entry_into_force),
         )
     }
+}
+
+/// What every part of a spec's parse needs: where the text is (for errors naming the line)
+/// and the sources `[sources]` declares.
+struct Cx<'a> {
+    loc: Locator<'a>,
+    sources: &'a BTreeMap<String, Source>,
+}
+
+impl Cx<'_> {
+    /// Refuses a `source` that `[sources]` does not declare.
+    fn check_source(&self, span: usize, field: &str, s: &str) -> Result<(), SpecError> {
+        if self.sources.contains_key(s) {
+            Ok(())
+        } else {
+            Err(self.loc.invalid(span, field, format!("source '{s}' is not in [sources]")))
+        }
+    }
+}
+
+/// The Parties: codes of letters and digits, no duplicate, 2 to 255 of them.
+fn parse_parties(cx: &Cx<'_>, raw: &[Spanned<RawParty>]) -> Result<Vec<Party>, SpecError> {
+    let mut parties = Vec::new();
+    let mut seen = HashSet::new();
+    for p in raw {
+        let at = p.span().start;
+        let p = p.get_ref();
+        if p.code.is_empty() || !p.code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(cx.loc.invalid(at, "party.code", format!("'{}' must be letters and digits", p.code)));
+        }
+        if !seen.insert(p.code.clone()) {
+            return Err(cx.loc.invalid(at, "party.code", format!("duplicate party '{}'", p.code)));
+        }
+        parties.push(Party {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            name_ru: p.name_ru.clone(),
+        });
+    }
+    if parties.len() < 2 || parties.len() > 255 {
+        return Err(cx
+            .loc
+            .invalid(0, "party", format!("{} parties; a treaty needs 2 to 255", parties.len())));
+    }
+    Ok(parties)
+}
+
+/// The facility types, each with a known source.
+fn parse_facility_types(cx: &Cx<'_>, raw: &[Spanned<RawFacilityType>]) -> Result<Vec<FacilityType>, SpecError> {
+    let mut facility_types = Vec::new();
+    let mut seen = HashSet::new();
+    for f in raw {
+        let at = f.span().start;
+        let f = f.get_ref();
+        cx.check_source(at, "facility_type.source", &f.source)?;
+        if !seen.insert(f.code.clone()) {
+            return Err(cx
+                .loc
+                .invalid(at, "facility_type.code", format!("duplicate facility type '{}'", f.code)));
+        }
+        facility_types.push(FacilityType {
+            code: f.code.clone(),
+            name: f.name.clone(),
+            provenance: prov(&f.source, f.status, f.note.clone()),
+        });
+    }
+    Ok(facility_types)
+}
+
+/// The item categories: a role each, a missile category naming its launcher category, 1 to
+/// 255 of them.
+fn parse_categories(cx: &Cx<'_>, raw: &[Spanned<RawCategory>]) -> Result<Vec<Category>, SpecError> {
+    let codes: Vec<&str> = raw.iter().map(|c| c.get_ref().code.as_str()).collect();
+    let find_cat = |code: &str| codes.iter().position(|c| *c == code).map(|i| CategoryId(i as u8));
+    let mut categories = Vec::new();
+    let mut seen = HashSet::new();
+    for c in raw {
+        let at = c.span().start;
+        let c = c.get_ref();
+        cx.check_source(at, "category.source", &c.source)?;
+        if !seen.insert(c.code.clone()) {
+            return Err(cx.loc.invalid(at, "category.code", format!("duplicate category '{}'", c.code)));
+        }
+        let role = match c.role.get_ref().as_str() {
+            "missile" => Role::Missile,
+            "launcher" => Role::Launcher,
+            "bomber" => Role::Bomber,
+            other => {
+                return Err(cx.loc.invalid(
+                    c.role.span().start,
+                    "category.role",
+                    format!("unknown role '{other}' (expected missile, launcher or bomber)"),
+                ))
+            }
+        };
+        let launcher_category = match (&c.launcher_category, role) {
+            (Some(lc), Role::Missile) => {
+                let id = find_cat(lc.get_ref()).ok_or_else(|| {
+                    cx.loc.invalid(
+                        lc.span().start,
+                        "category.launcher_category",
+                        format!("unknown category '{}'", lc.get_ref()),
+                    )
+                })?;
+                if raw[id.0 as usize].get_ref().role.get_ref() != "launcher" {
+                    return Err(cx.loc.invalid(
+                        lc.span().start,
+                        "category.launcher_category",
+                        format!("'{}' is not a launcher category", lc.get_ref()),
+                    ));
+                }
+                Some(id)
+            }
+            (None, Role::Missile) => {
+                return Err(cx.loc.invalid(
+                    at,
+                    "category.launcher_category",
+                    format!("missile category '{}' needs a launcher_category", c.code),
+                ))
+            }
+            (Some(lc), _) => {
+                return Err(cx.loc.invalid(
+                    lc.span().start,
+                    "category.launcher_category",
+                    "only missile categories have a launcher category",
+                ))
+            }
+            (None, _) => None,
+        };
+        categories.push(Category {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_ru: c.name_ru.clone(),
+            role,
+            launcher_category,
+            unique_identifier: c.unique_identifier,
+            provenance: prov(&c.source, c.status, c.note.clone()),
+        });
+    }
+    if categories.is_empty() || categories.len() > 255 {
+        return Err(cx.loc.invalid(0, "category", "a spec needs 1 to 255 categories"));
+    }
+    Ok(categories)
+}
+
+/// The limits and their counting rules, against the categories.
+fn parse_limits(cx: &Cx<'_>, raw: &[Spanned<RawLimit>], categories: &[Category]) -> Result<Vec<Limit>, SpecError> {
+    let find_cat = |code: &str| categories.iter().position(|c| c.code == code).map(|i| CategoryId(i as u8));
+    let mut limits = Vec::new();
+    let mut seen = HashSet::new();
+    for l in raw {
+        let at = l.span().start;
+        let l = l.get_ref();
+        cx.check_source(at, "limit.source", &l.source)?;
+        let name = l.name.get_ref();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+            return Err(cx.loc.invalid(
+                l.name.span().start,
+                "limit.name",
+                format!("'{name}' must be lowercase letters, digits and _"),
+            ));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(cx
+                .loc
+                .invalid(l.name.span().start, "limit.name", format!("duplicate limit '{name}'")));
+        }
+        let value = u64::try_from(*l.value.get_ref()).map_err(|_| {
+            cx.loc
+                .invalid(l.value.span().start, "limit.value", format!("{} is negative", l.value.get_ref()))
+        })?;
+        if l.count.is_empty() {
+            return Err(cx.loc.invalid(at, "limit.count", format!("limit '{name}' counts nothing")));
+        }
+        let mut count = Vec::new();
+        for c in &l.count {
+            let cat_at = c.span().start;
+            let c = c.get_ref();
+            cx.check_source(cat_at, "limit.count.source", &c.source)?;
+            let category = find_cat(&c.category).ok_or_else(|| {
+                cx.loc
+                    .invalid(cat_at, "limit.count.category", format!("unknown category '{}'", c.category))
+            })?;
+            let status = match c.status.as_str() {
+                "deployed" => StatusFilter::Deployed,
+                "non_deployed" => StatusFilter::NonDeployed,
+                "any" => StatusFilter::Any,
+                other => {
+                    return Err(cx.loc.invalid(
+                        cat_at,
+                        "limit.count.status",
+                        format!("unknown status '{other}' (deployed, non_deployed or any)"),
+                    ))
+                }
+            };
+            let measure = match (c.measure.as_str(), c.per_item) {
+                ("items", None) => Measure::Items,
+                ("declared_reentry_vehicles", None) => Measure::DeclaredReentryVehicles,
+                ("fixed", Some(n)) => Measure::Fixed { per_item: n },
+                ("fixed", None) => return Err(cx.loc.invalid(cat_at, "limit.count.per_item", "measure 'fixed' needs per_item")),
+                ("items" | "declared_reentry_vehicles", Some(_)) => {
+                    return Err(cx
+                        .loc
+                        .invalid(cat_at, "limit.count.per_item", "per_item is only for measure 'fixed'"))
+                }
+                (other, _) => {
+                    return Err(cx.loc.invalid(
+                        cat_at,
+                        "limit.count.measure",
+                        format!("unknown measure '{other}' (items, declared_reentry_vehicles or fixed)"),
+                    ))
+                }
+            };
+            if measure == Measure::DeclaredReentryVehicles && categories[category.0 as usize].role != Role::Missile {
+                return Err(cx.loc.invalid(
+                    cat_at,
+                    "limit.count.measure",
+                    format!("'{}' is not a missile category; only missiles carry reentry vehicles", c.category),
+                ));
+            }
+            if status != StatusFilter::Deployed && measure == Measure::DeclaredReentryVehicles {
+                return Err(cx.loc.invalid(
+                    cat_at,
+                    "limit.count.status",
+                    "reentry vehicles are declared only for deployed missiles",
+                ));
+            }
+            count.push(CountRule {
+                category,
+                status,
+                measure,
+                article: c.article.clone(),
+                provenance: prov(
+                    &c.source,
+                    if c.confirmed { Status::Confirmed } else { Status::Unconfirmed },
+                    c.note.clone(),
+                ),
+            });
+        }
+        limits.push(Limit {
+            name: name.clone(),
+            title: l.title.clone(),
+            value,
+            article: l.article.clone(),
+            provenance: prov(&l.source, l.status, l.note.clone()),
+            count,
+        });
+    }
+    if limits.is_empty() {
+        return Err(cx.loc.invalid(0, "limit", "a spec needs at least one limit"));
+    }
+    Ok(limits)
+}
+
+/// The calendar's checks, and the start of the first period (from entry into force `eif`).
+fn parse_calendar(cx: &Cx<'_>, raw: &Spanned<RawCalendar>, eif: Date) -> Result<Date, SpecError> {
+    let (cal, cal_at) = (raw.get_ref(), raw.span().start);
+    cx.check_source(cal_at, "calendar.source", &cal.source)?;
+    if cal.period_months == 0 || 12 % cal.period_months != 0 {
+        return Err(cx.loc.invalid(
+            cal_at,
+            "calendar.period_months",
+            format!("{} does not divide a year", cal.period_months),
+        ));
+    }
+    match cal.first_period.as_str() {
+        "first_day_of_month_after_entry_into_force" => Ok(first_of_next_month(eif)),
+        "entry_into_force" => Ok(eif),
+        other => Err(cx.loc.invalid(
+            cal_at,
+            "calendar.first_period",
+            format!("unknown rule '{other}' (first_day_of_month_after_entry_into_force or entry_into_force)"),
+        )),
+    }
+}
+
+/// The notification catalogue: each kind once, exactly one kind giving the initial data, and
+/// the kinds that carry warhead data exactly those the calendar lists.
+fn parse_catalogue(cx: &Cx<'_>, raw: &[Spanned<RawKind>], calendar: &Spanned<RawCalendar>) -> Result<Vec<NotificationKind>, SpecError> {
+    let (cal, cal_at) = (calendar.get_ref(), calendar.span().start);
+    let mut kinds = Vec::new();
+    let mut seen = HashSet::new();
+    for k in raw {
+        kinds.push(parse_kind(cx, k, &mut seen)?);
+    }
+    for w in &cal.warheads_change_only_in {
+        match kinds.iter().find(|k| &k.kind == w) {
+            Some(k) if k.carries_warhead_data() => {}
+            Some(_) => {
+                return Err(cx.loc.invalid(
+                    cal_at,
+                    "calendar.warheads_change_only_in",
+                    format!("kind '{w}' does not carry warhead data"),
+                ))
+            }
+            None => {
+                return Err(cx
+                    .loc
+                    .invalid(cal_at, "calendar.warheads_change_only_in", format!("unknown kind '{w}'")))
+            }
+        }
+    }
+    if let Some(k) = kinds
+        .iter()
+        .find(|k| k.carries_warhead_data() && !cal.warheads_change_only_in.contains(&k.kind))
+    {
+        return Err(cx.loc.invalid(
+            cal_at,
+            "calendar.warheads_change_only_in",
+            format!("kind '{}' carries warhead data but is not listed", k.kind),
+        ));
+    }
+    if kinds.iter().filter(|k| k.effect == Effect::InitialData).count() != 1 {
+        return Err(cx
+            .loc
+            .invalid(0, "notification", "the catalogue needs exactly one kind with effect initial_data"));
+    }
+    Ok(kinds)
+}
+
+/// One kind of the notification catalogue: its effect, deadline, `as_of` rule and fields (each
+/// allowed by the effect, the effect's required ones required).
+/// `seen`: the kinds parsed before (a kind twice is refused).
+fn parse_kind(cx: &Cx<'_>, raw: &Spanned<RawKind>, seen: &mut HashSet<String>) -> Result<NotificationKind, SpecError> {
+    let at = raw.span().start;
+    let k = raw.get_ref();
+    cx.check_source(at, "notification.source", &k.source)?;
+    if k.kind.is_empty() || !k.kind.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+        return Err(cx.loc.invalid(
+            at,
+            "notification.kind",
+            format!("'{}' must be lowercase letters, digits and _", k.kind),
+        ));
+    }
+    if !seen.insert(k.kind.clone()) {
+        return Err(cx.loc.invalid(at, "notification.kind", format!("duplicate kind '{}'", k.kind)));
+    }
+    let effect = Effect::from_name(&k.effect).ok_or_else(|| {
+        let names: Vec<&str> = Effect::ALL.iter().map(|(_, n)| *n).collect();
+        cx.loc.invalid(
+            at,
+            "notification.effect",
+            format!("unknown effect '{}' (one of {})", k.effect, names.join(", ")),
+        )
+    })?;
+    let deadline = parse_deadline(&k.deadline).map_err(|m| cx.loc.invalid(at, "notification.deadline", m))?;
+    let as_of = match (k.as_of.as_deref(), effect) {
+        (Some("period_boundary"), Effect::DataUpdate) => Some(AsOf::PeriodBoundary),
+        (Some("limits_apply"), Effect::DataUpdate) => Some(AsOf::LimitsApply),
+        (Some(other), Effect::DataUpdate) => {
+            return Err(cx.loc.invalid(
+                at,
+                "notification.as_of",
+                format!("unknown as_of '{other}' (period_boundary or limits_apply)"),
+            ))
+        }
+        (None, Effect::DataUpdate) => {
+            return Err(cx.loc.invalid(
+                at,
+                "notification.as_of",
+                format!("kind '{}' has effect data_update and needs as_of", k.kind),
+            ))
+        }
+        (Some(_), _) => return Err(cx.loc.invalid(at, "notification.as_of", "as_of is only for effect data_update")),
+        (None, _) => None,
+    };
+    let mut fields: Vec<FieldSpec> = Vec::new();
+    for f in &k.fields {
+        let f_at = f.span().start;
+        let f = f.get_ref();
+        let field = Field::from_name(&f.name).ok_or_else(|| {
+            let names: Vec<&str> = Field::ALL.iter().map(|(_, n)| *n).collect();
+            cx.loc.invalid(
+                f_at,
+                "notification.fields.name",
+                format!("unknown field '{}' (one of {})", f.name, names.join(", ")),
+            )
+        })?;
+        if fields.iter().any(|x| x.field == field) {
+            return Err(cx.loc.invalid(
+                f_at,
+                "notification.fields.name",
+                format!("field '{}' declared twice in kind '{}'", f.name, k.kind),
+            ));
+        }
+        if !effect.allows(field) {
+            return Err(cx.loc.invalid(
+                f_at,
+                "notification.fields.name",
+                format!(
+                    "field '{}' cannot be used by effect '{}' (kind '{}')",
+                    f.name,
+                    effect.name(),
+                    k.kind
+                ),
+            ));
+        }
+        fields.push(FieldSpec {
+            field,
+            required: f.required,
+            visibility: f.visibility,
+        });
+    }
+    for need in effect.required_fields() {
+        if !fields.iter().any(|f| f.field == *need && f.required) {
+            return Err(cx.loc.invalid(
+                at,
+                "notification.fields",
+                format!(
+                    "kind '{}' has effect '{}', which needs field '{}' declared required",
+                    k.kind,
+                    effect.name(),
+                    need.name()
+                ),
+            ));
+        }
+    }
+    Ok(NotificationKind {
+        kind: k.kind.clone(),
+        title: k.title.clone(),
+        section: k.section.clone(),
+        effect,
+        as_of,
+        deadline,
+        visibility: k.visibility,
+        provenance: prov(&k.source, k.status, k.note.clone()),
+        fields,
+    })
+}
+
+/// The inspection rules: the year they count in, how the missile is chosen, and the types
+/// with their quotas.
+fn parse_inspections(
+    cx: &Cx<'_>,
+    raw: &Spanned<RawInspections>,
+    types_raw: &[Spanned<RawInspectionType>],
+) -> Result<(MissileChoice, Vec<InspectionType>), SpecError> {
+    let ins = raw.get_ref();
+    cx.check_source(raw.span().start, "inspections.source", &ins.source)?;
+    if ins.year != "treaty_year" && ins.year != "calendar_year" {
+        return Err(cx.loc.invalid(
+            raw.span().start,
+            "inspections.year",
+            format!("unknown year '{}' (treaty_year or calendar_year)", ins.year),
+        ));
+    }
+    let missile_choice = match ins.missile_choice.as_deref() {
+        None | Some("designation") => MissileChoice::Designation,
+        Some("commit_reveal") => MissileChoice::CommitReveal,
+        Some(other) => {
+            return Err(cx.loc.invalid(
+                raw.span().start,
+                "inspections.missile_choice",
+                format!("unknown '{other}' (designation or commit_reveal)"),
+            ))
+        }
+    };
+    let mut types = Vec::new();
+    let mut seen = HashSet::new();
+    for t in types_raw {
+        let at = t.span().start;
+        let t = t.get_ref();
+        cx.check_source(at, "inspection_type.source", &t.source)?;
+        if !seen.insert(t.code.clone()) {
+            return Err(cx
+                .loc
+                .invalid(at, "inspection_type.code", format!("duplicate inspection type '{}'", t.code)));
+        }
+        let notice_by = match t.notice_by.as_deref() {
+            None | Some("inspecting") => NoticeBy::Inspecting,
+            Some("inspected") => NoticeBy::Inspected,
+            Some(other) => {
+                return Err(cx.loc.invalid(
+                    at,
+                    "inspection_type.notice_by",
+                    format!("unknown '{other}' (inspecting or inspected)"),
+                ))
+            }
+        };
+        if notice_by == NoticeBy::Inspecting && t.quota_per_year.is_none() {
+            return Err(cx.loc.invalid(
+                at,
+                "inspection_type.quota_per_year",
+                format!("inspection type '{}' needs a yearly quota", t.code),
+            ));
+        }
+        types.push(InspectionType {
+            code: t.code.clone(),
+            name: t.name.clone(),
+            name_ru: t.name_ru.clone(),
+            quota_per_year: t.quota_per_year,
+            notice_by,
+            sites: t.sites.clone(),
+            article: t.article.clone(),
+            provenance: prov(&t.source, t.status, t.note.clone()),
+        });
+    }
+    Ok((missile_choice, types))
 }
 
 fn parse_deadline(d: &crate::raw::RawDeadline) -> Result<Deadline, String> {
