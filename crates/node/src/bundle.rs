@@ -58,15 +58,16 @@ pub enum ImportError {
     Internal(String),
 }
 
-impl ImportError {
-    /// The HTTP status that answers it.
-    pub fn status(&self) -> u16 {
-        match self {
-            ImportError::Bundle(_) => 422,
-            ImportError::Gap { .. } => 409,
-            ImportError::Fork(_) => 422,
-            ImportError::Frozen(_) => 403,
-            ImportError::Internal(_) => 500,
+impl From<ImportError> for NodeError {
+    /// A damaged bundle and a fork are refused (422), a gap conflicts with what is held (409),
+    /// a frozen log is forbidden (403).
+    fn from(e: ImportError) -> NodeError {
+        let m = e.to_string();
+        match e {
+            ImportError::Bundle(_) | ImportError::Fork(_) => NodeError::Refused(m),
+            ImportError::Gap { .. } => NodeError::Conflict(m),
+            ImportError::Frozen(_) => NodeError::Forbidden(m),
+            ImportError::Internal(_) => NodeError::Internal(m),
         }
     }
 }
@@ -261,7 +262,11 @@ fn cosign_partner(s: &Shared) -> Result<Option<(u64, Vec<u8>)>, String> {
 
 /// Verifies a bundle of the partner's log and takes what is new in it (see the module's
 /// invariants).
-pub async fn import(s: &Arc<Shared>, bytes: axum::body::Bytes) -> Result<Imported, ImportError> {
+pub async fn import(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, NodeError> {
+    import_bundle(s, bytes).await.map_err(NodeError::from)
+}
+
+async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, ImportError> {
     // Hashing up to a gigabyte: off the async workers.
     let (node, log) = (s.keys.partner_node.clone(), s.keys.partner_log.clone());
     let v = tokio::task::spawn_blocking(move || bundle::read(&bytes, &node, &log))
@@ -401,70 +406,3 @@ pub async fn import(s: &Arc<Shared>, bytes: axum::body::Bytes) -> Result<Importe
 
 /// The largest bundle `POST /api/v1/bundle` takes.
 pub const MAX_BUNDLE: usize = 1 << 30;
-
-/// `GET /api/v1/bundle?from=N`: an export of the own log (operator).
-pub async fn get_bundle(
-    axum::extract::State(s): axum::extract::State<Arc<Shared>>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-    q: crate::http::extract::Params,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let w = crate::http::extract::who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = crate::http::extract::require(&s, &w, &[crate::auth::Role::Operator], "exporting a bundle") {
-        return r;
-    }
-    let from = match q.get("from").map(|v| v.parse::<u64>()) {
-        None => None,
-        Some(Ok(n)) => Some(n),
-        Some(Err(_)) => return crate::http::extract::error(axum::http::StatusCode::BAD_REQUEST, "from: not a number"),
-    };
-    let s2 = s.clone();
-    match tokio::task::spawn_blocking(move || export(&s2, from)).await {
-        Ok(Ok((bytes, summary))) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-                (
-                    axum::http::header::HeaderName::from_static("x-accord-bundle"),
-                    serde_json::to_string(&summary).unwrap_or_default(),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        // Over HTTP the field is the query's `from`, not the CLI's `--from`.
-        Ok(Err(NodeError::Invalid(m))) => NodeError::Invalid(m.replacen("--from", "from", 1)).into_response(),
-        Ok(Err(e)) => e.into_response(),
-        Err(e) => crate::http::extract::error(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    }
-}
-
-/// `POST /api/v1/bundle`: imports a bundle of the partner's log (operator).
-pub async fn post_bundle(
-    axum::extract::State(s): axum::extract::State<Arc<Shared>>,
-    req: axum::extract::Request,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    // An operator's token or session, checked before the body is read (an operator never
-    // signs with a node key, so the body plays no part in who asks).
-    let (parts, body) = req.into_parts();
-    let w = crate::http::extract::who(&s, &parts.method, &parts.uri, &parts.headers, b"");
-    if let Err(r) = crate::http::extract::require(&s, &w, &[crate::auth::Role::Operator], "importing a bundle") {
-        return r;
-    }
-    let body = match axum::body::to_bytes(body, MAX_BUNDLE).await {
-        Ok(b) => b,
-        Err(e) => return crate::http::extract::error(axum::http::StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")),
-    };
-    match import(&s, body).await {
-        Ok(done) => axum::Json(done).into_response(),
-        Err(e) => {
-            tracing::warn!("bundle import refused: {e}");
-            crate::http::extract::error(
-                axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
-                e.to_string(),
-            )
-        }
-    }
-}

@@ -14,6 +14,9 @@ pub enum NodeError {
     /// It contradicts what is already logged (HTTP 409).
     #[error("{0}")]
     Conflict(String),
+    /// The node no longer takes it from anyone (after a fork of the partner's log; HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
     /// A rule of the treaty or of the record refuses it (HTTP 422).
     #[error("{0}")]
     Refused(String),

@@ -17,10 +17,8 @@
 //! resume from the first partner entry not yet acknowledged in the own log, and a repeated
 //! push or pull changes nothing.
 
-use crate::auth::Role;
 use crate::client::Peer;
 use crate::clock::rfc3339;
-use crate::http::extract::{error, require, who, Params};
 use crate::metrics::Metrics;
 use crate::state::Shared;
 use crate::view::Given;
@@ -29,12 +27,8 @@ use accord_logstore::store::{Hashes, Store};
 use accord_tlog::entry::{EntryRef, Envelope};
 use accord_tlog::note::Note;
 use accord_tlog::tile;
-use accord_tlog::witness::AddCheckpoint;
+use accord_tlog::witness::{AddCheckpoint, Rejection};
 use accord_tlog::VerifierKey;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -515,24 +509,36 @@ async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<
     }
 }
 
-/// `POST /witness/add-checkpoint`: the partner pushes a checkpoint of its log; it is cosigned
-/// once the mirror holds the tree it names (waiting up to 20 s for the follower), under the
-/// tlog-witness rules.
-pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(&s, &w, &[Role::PartnerNode], "add-checkpoint") {
-        return r;
-    }
-    let req = match AddCheckpoint::parse(&body) {
-        Ok(r) => r,
-        Err(rej) => return (StatusCode::from_u16(rej.status()).unwrap_or(StatusCode::BAD_REQUEST), rej.body()).into_response(),
-    };
-    let size = match accord_tlog::Checkpoint::parse(&req.checkpoint.text) {
-        Ok(c) => c.size,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    };
+/// Why the partner's checkpoint was not cosigned.
+#[derive(Debug)]
+pub enum CosignRefusal {
+    /// The tlog-witness rules refuse the request (its status and body are the spec's).
+    Witness(Rejection),
+    /// This node saw a fork of the partner's log and cosigns nothing more of it.
+    Frozen,
+    /// The checkpoint contradicts one the log signed before: a fork, kept as evidence.
+    Fork,
+    /// The entries up to `size` are not yet verified here (`held` are): retry.
+    NotYet {
+        /// The checkpoint's size.
+        size: u64,
+        /// What the mirror holds.
+        held: u64,
+    },
+    /// The node failed.
+    Internal(String),
+}
+
+/// Cosigns a checkpoint of the partner's log pushed as a tlog-witness `add-checkpoint` request
+/// body, once the mirror holds the tree it names (waiting up to 20 s for the follower), under
+/// the tlog-witness rules: the cosignature lines.
+pub async fn cosign(s: &Arc<Shared>, body: Vec<u8>) -> Result<Vec<u8>, CosignRefusal> {
+    let req = AddCheckpoint::parse(&body).map_err(CosignRefusal::Witness)?;
+    let size = accord_tlog::Checkpoint::parse(&req.checkpoint.text)
+        .map_err(|e| CosignRefusal::Witness(Rejection::BadRequest(e.to_string())))?
+        .size;
     if s.frozen.load(Ordering::SeqCst) {
-        return (StatusCode::FORBIDDEN, "this node saw a fork of the log and no longer cosigns it\n").into_response();
+        return Err(CosignRefusal::Frozen);
     }
     // A checkpoint that contradicts the mirror is a fork, whatever its size.
     let checked = match (s.mirror.lock(), bare(&req.checkpoint.to_bytes(), &s.keys.partner_log)) {
@@ -540,12 +546,8 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: U
         _ => None,
     };
     if let Some(Err(MirrorError::Fork { size, held, seen })) = checked {
-        fork(&s, size, &held, &seen);
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "fork: this checkpoint contradicts one the log signed before; the evidence is kept and this node no longer cosigns the log\n",
-        )
-            .into_response();
+        fork(s, size, &held, &seen);
+        return Err(CosignRefusal::Fork);
     }
     let mut changed = s.changed.subscribe();
     s.wake.notify_one();
@@ -556,15 +558,11 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: U
             break;
         }
         if s.frozen.load(Ordering::SeqCst) {
-            return (StatusCode::FORBIDDEN, "this node saw a fork of the log and no longer cosigns it\n").into_response();
+            return Err(CosignRefusal::Frozen);
         }
         s.wake.notify_one();
         if tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("the entries up to size {size} are not yet verified here ({held} held); retry\n"),
-            )
-                .into_response();
+            return Err(CosignRefusal::NotYet { size, held });
         }
     }
     let s2 = s.clone();
@@ -577,45 +575,48 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, method: Method, uri: U
     match out {
         Ok(Ok(Ok(cosig))) => {
             Metrics::add(&s.metrics.cosigned, 1);
-            (StatusCode::OK, [("content-type", "text/plain; charset=utf-8")], cosig).into_response()
+            Ok(cosig)
         }
-        Ok(Ok(Err(rej))) => {
-            let status = StatusCode::from_u16(rej.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            let ct = if rej.status() == 409 {
-                accord_tlog::witness::SIZE_CONTENT_TYPE
-            } else {
-                "text/plain; charset=utf-8"
-            };
-            (status, [("content-type", ct)], rej.body()).into_response()
-        }
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Ok(Err(rej))) => Err(CosignRefusal::Witness(rej)),
+        Ok(Err(e)) => Err(CosignRefusal::Internal(e)),
+        Err(e) => Err(CosignRefusal::Internal(e.to_string())),
     }
 }
 
-/// `GET /api/v1/status`: the exchange's progress (public: sizes only). With
-/// `until_acknowledged=N` (partner entries this node acknowledged), `until_final=N` (own
-/// entries final under the policy), `until_cosigned_by_partner=N`,
-/// `until_acknowledged_by_partner=N` and `timeout_ms`, waits until they hold.
-pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
-    let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
-    let until_ack = num("until_acknowledged");
-    let until_final = num("until_final");
-    let until_partner_ack = num("until_acknowledged_by_partner");
-    let until_cosigned = num("until_cosigned_by_partner");
-    let timeout = Duration::from_millis(num("timeout_ms").unwrap_or(0).min(60_000));
-    let deadline = tokio::time::Instant::now() + timeout;
+/// What `GET /api/v1/status` may wait for: each a count the status must reach.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Until {
+    /// Partner entries this node acknowledged.
+    pub acknowledged: Option<u64>,
+    /// Own entries final under the policy.
+    pub final_size: Option<u64>,
+    /// Own entries the partner acknowledged.
+    pub acknowledged_by_partner: Option<u64>,
+    /// Own entries the partner cosigned.
+    pub cosigned_by_partner: Option<u64>,
+}
+
+/// The status document once `until` holds or `timeout` (at most 60 s) has passed, with
+/// `reached` saying which.
+pub async fn status_when(s: &Shared, until: Until, timeout: Duration) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + timeout.min(Duration::from_secs(60));
     let mut changed = s.changed.subscribe();
     loop {
-        let body = status_json(&s);
-        let ok = until_ack.is_none_or(|n| body["partner"]["acknowledged"].as_u64().unwrap_or(0) >= n)
-            && until_final.is_none_or(|n| body["final_size"].as_u64().unwrap_or(0) >= n)
-            && until_partner_ack.is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n)
-            && until_cosigned.is_none_or(|n| body["cosigned"]["partner"].as_u64().unwrap_or(0) >= n);
+        let body = status_json(s);
+        let ok = until
+            .acknowledged
+            .is_none_or(|n| body["partner"]["acknowledged"].as_u64().unwrap_or(0) >= n)
+            && until.final_size.is_none_or(|n| body["final_size"].as_u64().unwrap_or(0) >= n)
+            && until
+                .acknowledged_by_partner
+                .is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n)
+            && until
+                .cosigned_by_partner
+                .is_none_or(|n| body["cosigned"]["partner"].as_u64().unwrap_or(0) >= n);
         if ok || tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
             let mut body = body;
             body["reached"] = serde_json::Value::Bool(ok);
-            return axum::Json(body).into_response();
+            return body;
         }
     }
 }

@@ -9,7 +9,6 @@
 // Handlers return axum's `Response` as their error: large, and idiomatic for axum.
 #![allow(clippy::result_large_err)]
 
-pub mod api;
 pub mod append;
 pub mod auth;
 pub mod bundle;

@@ -13,23 +13,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::error::NodeError;
+use crate::state::Shared;
 use accord_ledger::notification::Findings;
 use accord_ledger::record::{hex, report_hash, report_of, site_data, unhex, Record};
-use accord_ledger::report::Lang;
 use accord_treaty::proposal::{Proposal, ProposalBody};
 use accord_treaty::{Date, Effect, InspectionStep, NegotiationStep, TreatySpec};
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, Method, Uri};
-use axum::response::{IntoResponse, Response};
-
-use crate::auth::Role;
-use crate::error::NodeError;
-use crate::http::extract::{on_date as on, on_given, today};
-use crate::http::extract::{require, who, Params};
-use crate::state::Shared;
-
-type S = State<Arc<Shared>>;
 
 fn bad(m: impl Into<String>) -> NodeError {
     NodeError::Invalid(m.into())
@@ -50,7 +39,7 @@ pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Record {
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, NodeError> {
     match req.get("date").and_then(|d| d.as_str()) {
         Some(d) => accord_treaty::parse_date(d).map_err(|e| bad(format!("date: {d:?}: {e}"))),
-        None => Ok(today(s)),
+        None => Ok(s.today()),
     }
 }
 
@@ -349,158 +338,6 @@ pub fn proposals_json(r: &Record, on: Date) -> serde_json::Value {
     })
 }
 
-fn reader(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, what: &str) -> Result<(), Response> {
-    let w = who(s, method, uri, headers, &[]);
-    require(s, &w, &[Role::Operator, Role::PartnerReader], what).map(|_| ())
-}
-
-/// A read of the record on a date by an operator or partner-reader.
-fn read_record(
-    s: &Shared,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    q: &Params,
-    what: &str,
-    f: impl FnOnce(&Record, Date) -> serde_json::Value,
-) -> Response {
-    if let Err(r) = reader(s, method, uri, headers, what) {
-        return r;
-    }
-    match on(s, q) {
-        Ok(d) => answer(record(s).map(|r| f(&r, d))),
-        Err(r) => r,
-    }
-}
-
-fn answer(r: Result<serde_json::Value, NodeError>) -> Response {
-    match r {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn post_step(s: Arc<Shared>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes, proposals: bool) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(
-        &s,
-        &w,
-        &[Role::Operator],
-        if proposals { "negotiation steps" } else { "inspection steps" },
-    ) {
-        return r;
-    }
-    let req: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v @ serde_json::Value::Object(_)) => v,
-        Ok(_) => return NodeError::Invalid("body: an object {step, …} expected".into()).into_response(),
-        Err(e) => return NodeError::Invalid(format!("body: not JSON: {e}")).into_response(),
-    };
-    answer(if proposals {
-        proposal_step(&s, req).await
-    } else {
-        inspection_step(&s, req).await
-    })
-}
-
-/// `POST /api/v1/inspections`: one inspection step (operator).
-pub async fn post_inspection(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    post_step(s, method, uri, headers, body, false).await
-}
-
-/// `POST /api/v1/proposals`: one negotiation step (operator).
-pub async fn post_proposal(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    post_step(s, method, uri, headers, body, true).await
-}
-
-/// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
-pub async fn get_inspections(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    read_record(&s, &method, &uri, &headers, &q, "inspections", inspections_json)
-}
-
-/// `GET /api/v1/inspections/{id}/report?lang=en|ru` (operator, partner-reader): the report as
-/// text in one language.
-pub async fn get_report(State(s): S, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    if let Err(r) = reader(&s, &method, &uri, &headers, "inspection reports") {
-        return r;
-    }
-    let lang = match q.get("lang").map(String::as_str) {
-        None | Some("en") => Lang::En,
-        Some("ru") => Lang::Ru,
-        Some(other) => return NodeError::Invalid(format!("lang: '{other}' (en or ru)")).into_response(),
-    };
-    let r = match record(&s) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match r.inspection(&id).and_then(|f| f.report.as_ref()) {
-        Some(rep) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rep.render(&r.spec, lang)).into_response(),
-        None => NodeError::NotFound(format!("id: no report of inspection {id}")).into_response(),
-    }
-}
-
-/// `GET /api/v1/proposals?on=DATE` (operator, partner-reader).
-pub async fn get_proposals(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    read_record(&s, &method, &uri, &headers, &q, "proposals", proposals_json)
-}
-
-/// `GET /api/v1/treaty/status?on=DATE`: public, from the spec and the real history; with an
-/// operator or partner-reader credential, also what the record agreed and the proposals open
-/// in it.
-pub async fn treaty_status(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let on = match on(&s, &q) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let w = who(&s, &method, &uri, &headers, &[]);
-    let with_record = matches!(w.role, Some(Role::Operator | Role::PartnerReader));
-    if with_record {
-        return match record(&s) {
-            Ok(r) => axum::Json(r.status_on(on)).into_response(),
-            Err(e) => e.into_response(),
-        };
-    }
-    axum::Json(Record::new(&s.spec).status_on(on)).into_response()
-}
-
-/// `GET /api/v1/timeline?from=&to=&kind=&party=`: the treaty's real history (public); with an
-/// operator or partner-reader credential, the record's events too (source `record:ID`).
-pub async fn timeline(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let date = |k: &str| -> Result<Option<Date>, Response> {
-        q.get(k)
-            .map(|v| accord_treaty::parse_date(v).map_err(|e| NodeError::Invalid(format!("{k}: {v:?}: {e}")).into_response()))
-            .transpose()
-    };
-    let (from, to) = match (date("from"), date("to")) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let w = who(&s, &method, &uri, &headers, &[]);
-    let mut events = s.spec.history.clone();
-    if matches!(w.role, Some(Role::Operator | Role::PartnerReader)) {
-        match record(&s) {
-            Ok(r) => events.extend(r.events()),
-            Err(e) => return e.into_response(),
-        }
-        events.sort_by_key(|e| e.event.date);
-    }
-    let kind = q.get("kind");
-    let party = q.get("party");
-    let events: Vec<serde_json::Value> = events
-        .iter()
-        .filter(|e| from.is_none_or(|f| e.event.date >= f) && to.is_none_or(|t| e.event.date <= t))
-        .filter(|e| kind.is_none_or(|k| k == e.event.kind.name()))
-        .filter(|e| party.is_none_or(|p| e.event.party.as_ref().is_none_or(|q| q == p)))
-        .map(|e| {
-            let mut v = serde_json::to_value(e).unwrap_or_default();
-            if let Some(src) = s.spec.sources.get(&e.event.provenance.source) {
-                v["source_url"] = serde_json::json!(src.url);
-            }
-            v
-        })
-        .collect();
-    axum::Json(serde_json::json!({"treaty": s.spec.id, "events": events})).into_response()
-}
-
 /// What proposal `id` (in the record, or built in) would require of each Party on `on`
 /// (default: its date), given the figures the record declares (the replayed record at each data
 /// exchange up to `on`) and the freeze declarations in it: `{"proposal", "evaluation"}`.
@@ -546,15 +383,4 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
     }
     let ev = accord_ledger::negotiation::evaluate(&record.spec, &p, on, &rows, &declarations);
     Ok(serde_json::json!({"proposal": p, "evaluation": ev}))
-}
-
-/// `GET /api/v1/proposals/{id}/evaluation?on=DATE` (operator, partner-reader).
-pub async fn get_evaluation(State(s): S, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    if let Err(r) = reader(&s, &method, &uri, &headers, "proposals") {
-        return r;
-    }
-    match on_given(&q) {
-        Ok(on) => answer(evaluation(&s, &id, on)),
-        Err(r) => r,
-    }
 }

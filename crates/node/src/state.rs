@@ -30,7 +30,7 @@ use accord_tlog::note::ALG_COSIGNATURE_V1;
 use accord_tlog::tile::TileId;
 use accord_tlog::{SignerKey, VerifierKey};
 use accord_treaty::TreatySpec;
-use axum::body::Bytes;
+use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -370,6 +370,11 @@ impl Shared {
             }
         }
         out
+    }
+
+    /// The date of the node's treaty clock.
+    pub fn today(&self) -> accord_treaty::Date {
+        accord_ledger::notification::Timestamp::from_unix(self.clock.now()).date()
     }
 
     /// Records progress for waiters.

@@ -10,6 +10,10 @@
 //! - **Ambient inputs**: the node and the CLI read the wall clock and OS randomness in one module
 //!   each (`crates/node/src/clock.rs`, `crates/cli/src/clock.rs`); the log store reads neither
 //!   ([`check_ambient`]). Monotonic time (`Instant::now`, for timeouts and measurements) is fine.
+//! - **HTTP at the rim**: in the node, the HTTP server's types (`axum`) are used only under
+//!   `src/http/` and in `src/witness.rs` (the standalone witness's server); the core (the folder
+//!   and shared state, the append path, the view, the storage, the protocol modules) knows
+//!   nothing of HTTP ([`check_rim`]).
 //! - **No import cycles** between the modules of one crate ([`check_cycles`]): an edge is any
 //!   `crate::`, `super::`, `self::` or child-module path in non-test code; the crate root (the
 //!   facade that re-exports) is not a node of the graph.
@@ -53,6 +57,8 @@ pub enum Rule {
     Cycle,
     /// A pure crate depends on an async runtime, HTTP or database crate.
     Dependency,
+    /// HTTP server types outside the node's rim.
+    Rim,
 }
 
 /// A broken invariant, located.
@@ -465,6 +471,27 @@ pub fn check_ambient(c: &Crate, allowed: Option<&str>) -> Vec<Violation> {
                 rule,
                 what: format!("`{p}` reads {what}, which is read {place} and injected elsewhere"),
             });
+        }
+    }
+    out
+}
+
+/// Paths into the HTTP server crate (`axum`) in files of `c` outside `rim` (folders end in
+/// `/`, files are named whole).
+pub fn check_rim(c: &Crate, rim: &[&str]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let inside = |path: &str| rim.iter().any(|r| if r.ends_with('/') { path.starts_with(r) } else { path == *r });
+    for s in c.sources.iter().filter(|s| !inside(&s.path)) {
+        let code = strip(&s.text);
+        for (off, p) in paths(&code) {
+            if p == "axum" || p.starts_with("axum::") {
+                out.push(Violation {
+                    file: file_of(c, s),
+                    line: line_of(&code, off),
+                    rule: Rule::Rim,
+                    what: format!("`{p}`: HTTP types belong in {}", rim.join(" or ")),
+                });
+            }
         }
     }
     out

@@ -3,6 +3,8 @@ use std::path::{Path, PathBuf};
 
 /// Crates whose library code is pure.
 const PURE: &[&str] = &["treaty", "ledger", "sim", "tlog"];
+/// Where the node may use HTTP server types.
+const NODE_RIM: &[&str] = &["http/", "witness.rs"];
 /// Where each crate may read the wall clock and OS randomness (`None`: nowhere).
 const AMBIENT: &[(&str, Option<&str>)] = &[
     ("treaty", None),
@@ -93,6 +95,9 @@ fn the_tree_keeps_its_invariants() {
             found.extend(check_ambient(&c, *allowed));
         }
         found.extend(check_cycles(&c));
+        if name == "node" {
+            found.extend(check_rim(&c, NODE_RIM));
+        }
     }
     for name in PURE {
         let deps = cargo_tree(&format!("accord-{name}"));
@@ -130,6 +135,19 @@ fn a_planted_violation_in_the_real_tree_is_caught() {
     let v = check_ambient(&n, Some("clock.rs"));
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!(v[0].rule, Rule::Entropy);
+
+    // The real node, with an HTTP response type planted in its append path.
+    let mut n = read_crate(&root(), "node").expect("node");
+    assert!(check_rim(&n, NODE_RIM).is_empty());
+    let s = n.sources.iter_mut().find(|s| s.path == "append.rs").expect("append.rs");
+    s.text.push_str(
+        "
+fn planted() -> axum::response::Response { todo!() }
+",
+    );
+    let v = check_rim(&n, NODE_RIM);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!((v[0].file.as_str(), v[0].rule), ("crates/node/src/append.rs", Rule::Rim));
 
     // The real tlog, with a cycle planted between two of its modules.
     let mut t = read_crate(&root(), "tlog").expect("tlog");

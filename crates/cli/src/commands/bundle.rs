@@ -73,11 +73,11 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     };
                     let s = open(data, &at, spec, clock)?;
                     let rt = runtime()?;
-                    let r = rt.block_on(accord_node::bundle::import(&s, bytes.into()));
+                    let r = rt.block_on(accord_node::bundle::import(&s, bytes));
                     s.stop();
                     let done = r.map_err(|e| {
                         let f = anyhow!("{}: {e}", file.display());
-                        if e.status() >= 500 {
+                        if e.is_server_error() {
                             io(f)
                         } else {
                             input(f)

@@ -108,6 +108,7 @@ pub fn status_of(e: &crate::error::NodeError) -> StatusCode {
         E::Invalid(_) => StatusCode::BAD_REQUEST,
         E::NotFound(_) => StatusCode::NOT_FOUND,
         E::Conflict(_) => StatusCode::CONFLICT,
+        E::Forbidden(_) => StatusCode::FORBIDDEN,
         E::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         E::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -153,11 +154,6 @@ pub fn require(s: &Shared, w: &Who, roles: &[Role], what: &str) -> Result<Role, 
 /// Query parameters as a map.
 pub type Params = Query<HashMap<String, String>>;
 
-/// The date of the node's clock.
-pub(crate) fn today(s: &Shared) -> accord_treaty::Date {
-    accord_ledger::notification::Timestamp::from_unix(s.clock.now()).date()
-}
-
 /// The `on` query parameter, if given (400 naming it when it is not a date).
 pub(crate) fn on_given(q: &Params) -> Result<Option<accord_treaty::Date>, Response> {
     q.get("on")
@@ -165,7 +161,108 @@ pub(crate) fn on_given(q: &Params) -> Result<Option<accord_treaty::Date>, Respon
         .transpose()
 }
 
-/// The `on` query parameter, default the node's clock.
-pub(crate) fn on_date(s: &Shared, q: &Params) -> Result<accord_treaty::Date, Response> {
-    Ok(on_given(q)?.unwrap_or_else(|| today(s)))
+/// Who may call a route, and how refusals name it: one marker type per route, declared in
+/// [`crate::http::access`], the one table of the routes' roles.
+pub trait Access: Send + Sync + 'static {
+    /// The roles admitted.
+    const ROLES: &'static [Role];
+    /// What a refusal calls the route ("the outbox needs a credential").
+    const WHAT: &'static str;
+}
+
+/// Checks the caller of a request (its headers; no body) against `A`, for a route whose access
+/// depends on what it asks for (entry bundles among public hash tiles).
+pub fn check<A: Access>(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<Role, Response> {
+    require(s, &who(s, method, uri, headers, b""), A::ROLES, A::WHAT)
+}
+
+/// A request from a caller holding one of `A`'s roles, with its body (read first, within the
+/// route's body limit, because a signed request's signature covers it; the last argument of a
+/// handler). Extracting it refuses the request, 401 or 403 with the reason, before the handler
+/// runs.
+pub struct AllowedBody<A: Access> {
+    /// The caller's role.
+    pub role: Role,
+    /// The request body.
+    pub body: axum::body::Bytes,
+    _access: std::marker::PhantomData<fn() -> A>,
+}
+
+impl<A: Access> axum::extract::FromRequest<std::sync::Arc<Shared>> for AllowedBody<A> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, s: &std::sync::Arc<Shared>) -> Result<Self, Response> {
+        let (method, uri, headers) = (req.method().clone(), req.uri().clone(), req.headers().clone());
+        let body = axum::body::Bytes::from_request(req, s).await.map_err(IntoResponse::into_response)?;
+        let w = who(s, &method, &uri, &headers, &body);
+        let role = require(s, &w, A::ROLES, A::WHAT)?;
+        Ok(AllowedBody {
+            role,
+            body,
+            _access: std::marker::PhantomData,
+        })
+    }
+}
+
+/// A request from a caller holding one of `A`'s roles, checked from the headers alone (a
+/// token, a session, or a signature over an empty body): for the routes that take no body, or
+/// one that is no part of who asks (an operator never signs with a node key), so that a large
+/// body is read only for a caller allowed to send it. Extracting it refuses the request, 401 or
+/// 403 with the reason, before the handler runs.
+pub struct Allowed<A: Access> {
+    /// The caller's role.
+    pub role: Role,
+    _access: std::marker::PhantomData<fn() -> A>,
+}
+
+impl<A: Access> axum::extract::FromRequestParts<std::sync::Arc<Shared>> for Allowed<A> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &std::sync::Arc<Shared>) -> Result<Self, Response> {
+        let w = who(s, &parts.method, &parts.uri, &parts.headers, b"");
+        let role = require(s, &w, A::ROLES, A::WHAT)?;
+        Ok(Allowed {
+            role,
+            _access: std::marker::PhantomData,
+        })
+    }
+}
+
+/// The caller's role, if any, on a route open to everyone that shows more to some roles (a
+/// refused credential counts as none).
+pub struct Caller(pub Option<Role>);
+
+impl axum::extract::FromRequestParts<std::sync::Arc<Shared>> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &std::sync::Arc<Shared>,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(Caller(who(s, &parts.method, &parts.uri, &parts.headers, b"").role))
+    }
+}
+
+/// The `on` query parameter, default the node's clock's date (400 naming `on` when it is not a
+/// date).
+pub struct On(pub accord_treaty::Date);
+
+impl axum::extract::FromRequestParts<std::sync::Arc<Shared>> for On {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &std::sync::Arc<Shared>) -> Result<Self, Response> {
+        Ok(On(OnGiven::from_request_parts(parts, s).await?.0.unwrap_or_else(|| s.today())))
+    }
+}
+
+/// The `on` query parameter if given (400 naming `on` when it is not a date).
+pub struct OnGiven(pub Option<accord_treaty::Date>);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for OnGiven {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &St) -> Result<Self, Response> {
+        let q: Params = Query::try_from_uri(&parts.uri).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
+        on_given(&q).map(OnGiven)
+    }
 }

@@ -6,9 +6,13 @@
 //! Adding a route: a handler, a line in [`router`], a line in [`ROUTES`] and its description in
 //! `openapi.json` (a test checks the three agree).
 
+pub mod access;
+pub mod api;
+pub mod bundle;
+pub mod exchange;
 pub mod extract;
+pub mod regime;
 
-use crate::auth::Role;
 use crate::exchange::{follow, push_all};
 use crate::metrics::Metrics;
 use crate::state::{Shared, MAX_RANGE};
@@ -21,7 +25,7 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
-use extract::{error, require, who, Params};
+use extract::{error, Allowed, Params};
 use std::sync::Arc;
 
 /// The largest request body accepted, in bytes.
@@ -74,7 +78,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// The node's routes.
 pub fn router(s: Arc<Shared>) -> Router {
     Router::new()
-        .route("/", get(crate::api::status_page))
+        .route("/", get(api::status_page))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
@@ -82,40 +86,34 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/log/{*path}", get(tile_get))
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/checkpoints/{size}", get(checkpoint_at))
-        .route("/api/v1/status", get(crate::exchange::status))
+        .route("/api/v1/status", get(exchange::status))
         .route("/api/v1/session", post(session).get(whoami).delete(sign_out))
-        .route("/api/v1/validate", post(crate::api::validate))
-        .route("/api/v1/compose", post(crate::api::compose))
-        .route("/api/v1/notifications", post(crate::api::submit))
-        .route("/api/v1/outbox", get(crate::api::outbox))
-        .route("/api/v1/inbox", get(crate::api::inbox))
-        .route("/api/v1/state", get(crate::api::state))
-        .route("/api/v1/compliance", get(crate::api::compliance))
-        .route("/api/v1/alerts", get(crate::api::alerts))
-        .route("/api/v1/clock", put(crate::api::set_clock).get(crate::api::get_clock))
+        .route("/api/v1/validate", post(api::validate))
+        .route("/api/v1/compose", post(api::compose))
+        .route("/api/v1/notifications", post(api::submit))
+        .route("/api/v1/outbox", get(api::outbox))
+        .route("/api/v1/inbox", get(api::inbox))
+        .route("/api/v1/state", get(api::state))
+        .route("/api/v1/compliance", get(api::compliance))
+        .route("/api/v1/alerts", get(api::alerts))
+        .route("/api/v1/clock", put(api::set_clock).get(api::get_clock))
         .route("/api/v1/blobs/{sha256}", get(blob))
         .route("/api/v1/entries", get(entry_range))
         .route(
             "/api/v1/bundle",
-            get(crate::bundle::get_bundle)
-                .post(crate::bundle::post_bundle)
+            get(bundle::get_bundle)
+                .post(bundle::post_bundle)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::bundle::MAX_BUNDLE)),
         )
-        .route("/witness/add-checkpoint", post(crate::exchange::add_checkpoint))
-        .route("/public/releases", get(crate::api::releases))
-        .route("/api/v1/treaty/status", get(crate::regime::treaty_status))
-        .route(
-            "/api/v1/inspections",
-            get(crate::regime::get_inspections).post(crate::regime::post_inspection),
-        )
-        .route("/api/v1/inspections/{id}/report", get(crate::regime::get_report))
-        .route(
-            "/api/v1/proposals",
-            get(crate::regime::get_proposals).post(crate::regime::post_proposal),
-        )
-        .route("/api/v1/proposals/{id}/evaluation", get(crate::regime::get_evaluation))
-        .route("/api/v1/timeline", get(crate::regime::timeline))
-        .route("/public/releases/{index}", get(crate::api::release_proof))
+        .route("/witness/add-checkpoint", post(exchange::add_checkpoint))
+        .route("/public/releases", get(api::releases))
+        .route("/api/v1/treaty/status", get(regime::treaty_status))
+        .route("/api/v1/inspections", get(regime::get_inspections).post(regime::post_inspection))
+        .route("/api/v1/inspections/{id}/report", get(regime::get_report))
+        .route("/api/v1/proposals", get(regime::get_proposals).post(regime::post_proposal))
+        .route("/api/v1/proposals/{id}/evaluation", get(regime::get_evaluation))
+        .route("/api/v1/timeline", get(regime::timeline))
+        .route("/public/releases/{index}", get(api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(s.clone(), count))
         .with_state(s)
@@ -136,7 +134,7 @@ async fn metrics(State(s): S) -> Response {
 }
 
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], crate::api::OPENAPI).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], api::OPENAPI).into_response()
 }
 
 async fn keys(State(s): S) -> Response {
@@ -187,8 +185,7 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
         return error(StatusCode::NOT_FOUND, format!("/log/{path}: not a tile path"));
     };
     if entries {
-        let w = who(&s, &method, &uri, &headers, b"");
-        if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "an entry bundle") {
+        if let Err(r) = extract::check::<access::EntryBundle>(&s, &method, &uri, &headers) {
             return r;
         }
     }
@@ -254,11 +251,7 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
 /// checkpoint) in the entry-bundle encoding (each a big-endian u16 length, then the bytes):
 /// what a follower lacks, without fetching a partial tile again. The partner node and this
 /// node's people only.
-async fn entry_range(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "entries") {
-        return r;
-    }
+async fn entry_range(State(s): S, _: Allowed<access::Entries>, q: Params) -> Response {
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
     let (Some(start), Some(end)) = (num("start"), num("end")) else {
         return error(StatusCode::BAD_REQUEST, "start and end: entry indexes expected");
@@ -311,11 +304,7 @@ fn hash_tile_response(b: Bytes) -> Response {
 pub const TILE_CACHE: usize = 4096;
 
 /// A blob (a notification logged by hash): the partner node and this node's people only.
-async fn blob(State(s): S, method: Method, uri: Uri, headers: HeaderMap, UrlPath(sha): UrlPath<String>) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::PartnerNode, Role::PartnerReader, Role::Operator], "a blob") {
-        return r;
-    }
+async fn blob(State(s): S, _: Allowed<access::Blob>, UrlPath(sha): UrlPath<String>) -> Response {
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
         return error(StatusCode::BAD_REQUEST, "sha256: 64 lowercase hex digits");
     }
@@ -351,7 +340,7 @@ async fn session(State(s): S, body: Bytes) -> Response {
 
 /// `GET /api/v1/session`: the role of the credential sent (401 without one).
 async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
+    let w = extract::who(&s, &method, &uri, &headers, b"");
     match (w.role, w.refused) {
         (Some(r), _) => axum::Json(serde_json::json!({"role": r.name()})).into_response(),
         (None, Some(why)) => error(StatusCode::UNAUTHORIZED, why),
@@ -408,12 +397,13 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
     use crate::clock::Clock;
 
     /// `openapi.json` describes exactly the routes the router has.
     #[test]
     fn openapi_lists_every_route_and_no_other() {
-        let doc: serde_json::Value = serde_json::from_str(crate::api::OPENAPI).expect("openapi.json is JSON");
+        let doc: serde_json::Value = serde_json::from_str(api::OPENAPI).expect("openapi.json is JSON");
         let mut documented: Vec<(String, String)> = Vec::new();
         for (path, ops) in doc["paths"].as_object().expect("paths") {
             for (method, op) in ops.as_object().expect("operations") {
@@ -726,6 +716,7 @@ mod tests {
             (E::Invalid("body: x".into()), 400),
             (E::NotFound("id: x".into()), 404),
             (E::Conflict("id: x".into()), 409),
+            (E::Forbidden("fork seen".into()), 403),
             (E::Refused("Art. XI: x".into()), 422),
             (E::Unavailable("stopping".into()), 503),
             (E::Internal("view poisoned".into()), 500),

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::Backend;
+use super::contract::Backend;
 use crate::error::NodeError;
 use accord_logstore::conformance::snapshot_readers_of;
 use accord_logstore::mirror::Mirror;

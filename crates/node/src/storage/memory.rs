@@ -4,7 +4,7 @@
 //! key). The keys are still read from the folder (`log.key`, `node.key`); the own log is
 //! created from `log.key` on first open.
 
-use super::{Backend, Held, TokenStore};
+use super::contract::{Backend, Held, TokenStore};
 use crate::error::NodeError;
 use accord_logstore::dir::{read_key_file, sha256_hex};
 use accord_logstore::memory::SharedMemoryStore;

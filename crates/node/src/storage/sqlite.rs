@@ -3,7 +3,7 @@
 //! and renamed into place), `witness.db`, `node.db` (token and session hashes), `view.snapshot`
 //! (written to a temporary file, synced, renamed), `blobs/`.
 
-use super::{Backend, Held, TokenStore};
+use super::contract::{Backend, Held, TokenStore};
 use crate::error::NodeError;
 use accord_logstore::dir::DirError;
 use accord_logstore::mirror::Mirror;

@@ -7,21 +7,19 @@
 //! already logged with the same content answers with its existing receipt (a retry is
 //! harmless), with other content 409; `received` is never taken from a sender.
 
+use super::access;
+use super::extract::{error, Allowed, AllowedBody, On, Params};
 use crate::append::submit_items;
-use crate::auth::Role;
-use crate::http::extract::on_date;
-use crate::http::extract::{error, require, who, Params};
 use crate::state::Shared;
 use accord_ledger::replay::replay;
 use accord_logstore::store::Store;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 
 /// The OpenAPI description of the node's HTTP API.
-pub const OPENAPI: &str = include_str!("../openapi.json");
+pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 type S = State<Arc<Shared>>;
 
@@ -30,11 +28,8 @@ fn parse_body(body: &[u8]) -> Result<serde_json::Value, Response> {
 }
 
 /// `POST /api/v1/validate`: checks a notification against the catalogue and this Party.
-pub async fn validate(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(&s, &w, &[Role::Operator], "validate") {
-        return r;
-    }
+pub async fn validate(State(s): S, a: AllowedBody<access::Validate>) -> Response {
+    let body = a.body;
     let v = match parse_body(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -47,11 +42,8 @@ pub async fn validate(State(s): S, method: Method, uri: Uri, headers: HeaderMap,
 
 /// `POST /api/v1/compose`: a notification from `{kind, date, body, id?}`, with this Party
 /// and an id filled in, and whether it is valid.
-pub async fn compose(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(&s, &w, &[Role::Operator], "compose") {
-        return r;
-    }
+pub async fn compose(State(s): S, a: AllowedBody<access::Compose>) -> Response {
+    let body = a.body;
     let v = match parse_body(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -80,11 +72,8 @@ pub async fn compose(State(s): S, method: Method, uri: Uri, headers: HeaderMap, 
 }
 
 /// `POST /api/v1/notifications`: submits one notification or an array, all or none.
-pub async fn submit(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(&s, &w, &[Role::Operator], "submitting notifications") {
-        return r;
-    }
+pub async fn submit(State(s): S, a: AllowedBody<access::Submit>) -> Response {
+    let body = a.body;
     let v = match parse_body(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -112,34 +101,18 @@ fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
 
 /// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and
 /// deadline status; `status=` filters.
-pub async fn outbox(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "the outbox") {
-        return r;
-    }
+pub async fn outbox(State(s): S, _: Allowed<access::Outbox>, q: Params) -> Response {
     mailbox(&s, true, &q)
 }
 
 /// `GET /api/v1/inbox`: the partner's notifications as received here.
-pub async fn inbox(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::Operator], "the inbox") {
-        return r;
-    }
+pub async fn inbox(State(s): S, _: Allowed<access::Inbox>, q: Params) -> Response {
     mailbox(&s, false, &q)
 }
 
 /// `GET /api/v1/state?on=DATE`: each Party's figures for each limit on a date, from the
 /// exchanged record.
-pub async fn state(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "state") {
-        return r;
-    }
-    let on = match on_date(&s, &q) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn state(State(s): S, _: Allowed<access::State>, On(on): On) -> Response {
     let s2 = s.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
         let history = s2.view.read().map_err(|_| "view poisoned")?.history(&s2.spec)?;
@@ -170,15 +143,7 @@ pub async fn state(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q:
 
 /// `GET /api/v1/compliance?on=DATE`: the compliance report as of a date, from the exchanged
 /// record (late notifications judged by the acknowledgements' times).
-pub async fn compliance(State(s): S, method: Method, uri: Uri, headers: HeaderMap, q: Params) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader], "compliance") {
-        return r;
-    }
-    let on = match on_date(&s, &q) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
+pub async fn compliance(State(s): S, _: Allowed<access::Compliance>, On(on): On) -> Response {
     let s2 = s.clone();
     let out = tokio::task::spawn_blocking(move || s2.view.read().map_err(|_| "view poisoned".to_string())?.compliance(&s2.spec, on)).await;
     match out {
@@ -189,11 +154,7 @@ pub async fn compliance(State(s): S, method: Method, uri: Uri, headers: HeaderMa
 }
 
 /// `GET /api/v1/alerts`: forks (with the evidence kept) and problems with entries.
-pub async fn alerts(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let w = who(&s, &method, &uri, &headers, b"");
-    if let Err(r) = require(&s, &w, &[Role::Operator, Role::PartnerReader, Role::Witness], "alerts") {
-        return r;
-    }
+pub async fn alerts(State(s): S, _: Allowed<access::Alerts>) -> Response {
     let alerts = s.alerts.lock().map(|a| a.clone()).unwrap_or_default();
     let problems = s.view.read().map(|v| v.problems().to_vec()).unwrap_or_default();
     let evidence: Vec<serde_json::Value> = s
@@ -216,11 +177,8 @@ pub async fn get_clock(State(s): S) -> Response {
 }
 
 /// `PUT /api/v1/clock`: sets a virtual clock (`{"now": "YYYY-MM-DDTHH:MM:SSZ"}`), forward only.
-pub async fn set_clock(State(s): S, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let w = who(&s, &method, &uri, &headers, &body);
-    if let Err(r) = require(&s, &w, &[Role::Operator], "setting the clock") {
-        return r;
-    }
+pub async fn set_clock(State(s): S, a: AllowedBody<access::SetClock>) -> Response {
+    let body = a.body;
     let v = match parse_body(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -240,7 +198,7 @@ pub async fn set_clock(State(s): S, method: Method, uri: Uri, headers: HeaderMap
 
 /// The web page: public status, and, after signing in (a token exchanged for a session
 /// cookie), the outbox, the inbox count and alerts.
-pub const PAGE: &str = include_str!("page.html");
+pub const PAGE: &str = include_str!("../page.html");
 
 fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -1,0 +1,69 @@
+//! Who may call each route: the one table of the routes' roles. A handler names its entry as
+//! the type of its [`Allowed`](super::extract::Allowed) or
+//! [`AllowedBody`](super::extract::AllowedBody) argument, so a route's roles are
+//! checked before it runs and read here, not in its body. Adding a role is a variant of
+//! [`Role`] and the entries here that admit it.
+
+use super::extract::Access;
+use crate::auth::Role;
+
+/// Declares one route's access: `Name = "what refusals call it": [roles]`.
+macro_rules! access {
+    ($($(#[$doc:meta])* $name:ident = $what:literal: [$($role:ident),+];)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+            impl Access for $name {
+                const ROLES: &'static [Role] = &[$(Role::$role),+];
+                const WHAT: &'static str = $what;
+            }
+        )+
+    };
+}
+
+access! {
+    /// `POST /api/v1/validate`.
+    Validate = "validate": [Operator];
+    /// `POST /api/v1/compose`.
+    Compose = "compose": [Operator];
+    /// `POST /api/v1/notifications`.
+    Submit = "submitting notifications": [Operator];
+    /// `GET /api/v1/outbox`.
+    Outbox = "the outbox": [Operator, PartnerReader];
+    /// `GET /api/v1/inbox`.
+    Inbox = "the inbox": [Operator];
+    /// `GET /api/v1/state`.
+    State = "state": [Operator, PartnerReader];
+    /// `GET /api/v1/compliance`.
+    Compliance = "compliance": [Operator, PartnerReader];
+    /// `GET /api/v1/alerts`.
+    Alerts = "alerts": [Operator, PartnerReader, Witness];
+    /// `PUT /api/v1/clock`.
+    SetClock = "setting the clock": [Operator];
+    /// `GET /log/tile/entries/…`.
+    EntryBundle = "an entry bundle": [PartnerNode, PartnerReader, Operator];
+    /// `GET /api/v1/entries`.
+    Entries = "entries": [PartnerNode, PartnerReader, Operator];
+    /// `GET /api/v1/blobs/{sha256}`.
+    Blob = "a blob": [PartnerNode, PartnerReader, Operator];
+    /// `POST /witness/add-checkpoint`.
+    AddCheckpoint = "add-checkpoint": [PartnerNode];
+    /// `GET /api/v1/bundle`.
+    ExportBundle = "exporting a bundle": [Operator];
+    /// `POST /api/v1/bundle`.
+    ImportBundle = "importing a bundle": [Operator];
+    /// `POST /api/v1/inspections`.
+    InspectionStep = "inspection steps": [Operator];
+    /// `POST /api/v1/proposals`.
+    NegotiationStep = "negotiation steps": [Operator];
+    /// `GET /api/v1/inspections`.
+    Inspections = "inspections": [Operator, PartnerReader];
+    /// `GET /api/v1/inspections/{id}/report`.
+    Reports = "inspection reports": [Operator, PartnerReader];
+    /// `GET /api/v1/proposals`, `GET /api/v1/proposals/{id}/evaluation`.
+    Proposals = "proposals": [Operator, PartnerReader];
+}
+
+/// The roles that see the record on the public routes that show more with a credential
+/// (`/api/v1/treaty/status`, `/api/v1/timeline`).
+pub const RECORD_READERS: &[Role] = &[Role::Operator, Role::PartnerReader];
