@@ -103,18 +103,22 @@ pub fn snapshot_readers<W: Store, R: Store + 'static>(writer: W, readers: Vec<R>
 /// [`snapshot_readers`] with the writer's log already open (as a node's storage backend
 /// opens it).
 pub fn snapshot_readers_of<W: Store, R: Store + 'static>(mut log: Log<W>, readers: Vec<R>) {
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
     let at = log.size();
     let done = Arc::new(AtomicBool::new(false));
+    // Checks made by all readers: the writer waits for one after each append, so reads and
+    // appends interleave.
+    let checks = Arc::new(AtomicU64::new(0));
     let threads: Vec<_> = readers
         .into_iter()
         .map(|r| {
-            let done = done.clone();
+            let (done, checks) = (done.clone(), checks.clone());
             std::thread::spawn(move || {
-                let (mut checks, mut last) = (0u64, 0u64);
-                while !done.load(Ordering::SeqCst) || checks < 3 {
-                    let seen = r.read_snapshot(|r| {
+                let mut seen = std::collections::BTreeSet::new();
+                let mut last = 0u64;
+                while !done.load(Ordering::SeqCst) {
+                    let got = r.read_snapshot(|r| {
                         let (size, note) = match r.latest() {
                             Ok(x) => x,
                             Err(StoreError::NotInitialised) => return Ok(None),
@@ -133,23 +137,34 @@ pub fn snapshot_readers_of<W: Store, R: Store + 'static>(mut log: Log<W>, reader
                         assert_eq!(stored, cp.root, "a snapshot's stored hashes give its root");
                         Ok(Some(size))
                     });
-                    if let Some(size) = seen.unwrap() {
+                    if let Some(size) = got.unwrap() {
                         assert!(size >= last, "a reader's size went back from {last} to {size}");
                         last = size;
-                        checks += 1;
+                        seen.insert(size);
+                        checks.fetch_add(1, Ordering::SeqCst);
                     }
                 }
-                checks
+                seen
             })
         })
         .collect();
-    for i in 0..40 {
+    let rounds = 40;
+    for i in 0..rounds {
+        let before = checks.load(Ordering::SeqCst);
         log.append(&entries(at + i * 5, 5)).unwrap();
+        let t0 = std::time::Instant::now();
+        while checks.load(Ordering::SeqCst) == before {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(10), "the readers stopped reading");
+            std::thread::yield_now();
+        }
     }
     done.store(true, Ordering::SeqCst);
+    let mut sizes = std::collections::BTreeSet::new();
     for t in threads {
-        assert!(t.join().expect("a snapshot reader panicked") >= 3);
+        sizes.extend(t.join().expect("a snapshot reader panicked"));
     }
+    // Readers saw the log grow, not only its end.
+    assert!(sizes.len() >= 5, "the readers saw only sizes {sizes:?} while the writer appended");
 }
 
 fn meta() -> Meta {

@@ -73,8 +73,8 @@ impl<S: Store> FaultyStore<S> {
 }
 
 impl<S: Store> Store for FaultyStore<S> {
-    fn read_snapshot<T>(&self, f: impl FnOnce(&Self) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.inner.read_snapshot(|_| f(self))
+    fn in_snapshot(&self, f: &mut dyn FnMut() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.inner.in_snapshot(f)
     }
     fn init(&mut self, meta: &Meta, checkpoint: &[u8]) -> Result<(), StoreError> {
         self.inner.init(meta, checkpoint)

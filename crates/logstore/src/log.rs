@@ -346,6 +346,9 @@ fn batched<S: Store + ?Sized, T>(
     ids.sort_unstable();
     ids.dedup();
     let read = match store.hashes(&ids) {
+        Ok(hashes) if hashes.len() != ids.len() => {
+            return Err(StoreError::Corrupt(format!("{} hashes read for {} asked", hashes.len(), ids.len())).into())
+        }
         Ok(hashes) => ids.into_iter().zip(hashes).collect(),
         // An absent hash is reported by the second pass, naming its level and index.
         Err(StoreError::NotFound(_)) => Default::default(),

@@ -246,9 +246,17 @@ impl Store for SharedMemoryStore {
             let size = s.latest().map(|(n, _)| n).unwrap_or(0);
             *pinned = Some(Pin { entries, hashes, size });
         }
-        let out = f();
-        *self.pinned.lock().map_err(|_| poisoned())? = None;
-        out
+        // Unpinned however `f` ends, a panic included.
+        struct Unpin<'a>(&'a std::sync::Mutex<Option<Pin>>);
+        impl Drop for Unpin<'_> {
+            fn drop(&mut self) {
+                if let Ok(mut p) = self.0.lock() {
+                    *p = None;
+                }
+            }
+        }
+        let _unpin = Unpin(&self.pinned);
+        f()
     }
 
     fn entry(&self, index: u64) -> Result<Vec<u8>, StoreError> {

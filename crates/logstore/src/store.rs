@@ -191,7 +191,9 @@ pub trait Store: Send {
     /// The cosignature lines kept for the checkpoint of `size`, in the order they came.
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
     /// Visits the cosignature lines kept, with their checkpoint's size, largest size first (in
-    /// the order they came within a size), until `f` returns `false`.
+    /// the order they came within a size), until `f` returns `false`. Callers keep
+    /// cosignatures only for sizes with a stored checkpoint (they are verified against it); the
+    /// default visits those sizes.
     fn scan_cosignatures_desc(&self, f: &mut dyn FnMut(u64, &str) -> bool) -> Result<(), StoreError> {
         let mut sizes = Vec::new();
         self.scan_checkpoints(&mut |size, _| {

@@ -280,7 +280,7 @@ impl Shared {
             &reader,
             mirror.as_ref().map(Mirror::store),
             &*storage,
-            &node_key.public_key(),
+            Some(&node_key.public_key()),
         )?;
         // What `view.snapshot` already holds, when it is exactly this view (nothing to rewrite).
         let snapshotted = from_snapshot.filter(|k| *k == view.snapshot_key());
@@ -462,10 +462,11 @@ fn load_view(
     own: &dyn Store,
     mirror: Option<&DynStore>,
     storage: &dyn Backend,
-    node_key: &[u8; 32],
+    node_key: Option<&[u8; 32]>,
 ) -> Result<(View, Option<SnapshotKey>), String> {
     let mirror = mirror.map(|m| &**m);
-    if let Some(mut view) = snapshot_for(cfg, own_origin, partner_origin, own, mirror, storage, node_key) {
+    let snapshot = node_key.and_then(|k| snapshot_for(cfg, own_origin, partner_origin, own, mirror, storage, k));
+    if let Some(mut view) = snapshot {
         // The tail written since: own entries, then the mirror's (an acknowledgement of an
         // entry not yet pushed waits for it, as in the live exchange).
         let key = view.snapshot_key();
@@ -629,7 +630,14 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
             ));
         }
     }
-    let node_key = nd.node_signer()?.public_key();
+    // Without a readable node key the snapshot cannot be checked: the view is rebuilt.
+    let node_key = match nd.node_signer() {
+        Ok(k) => Some(k.public_key()),
+        Err(e) => {
+            tracing::warn!("{e}; the view's snapshot is not used");
+            None
+        }
+    };
     load_view(
         cfg,
         &meta.origin,
@@ -637,7 +645,7 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
         &*reader,
         mirror.as_ref(),
         &*storage,
-        &node_key,
+        node_key.as_ref(),
     )
     .map(|(v, _)| v)
 }
