@@ -349,8 +349,7 @@ mod tests {
         }
         let (n_us, n_ru) = (us_n.len() as u64, ru_n.len() as u64);
         let t0 = Instant::now();
-        let mut sizes = (serde_json::Value::Null, serde_json::Value::Null);
-        loop {
+        let sizes = loop {
             let (a, b) = (crate::exchange::status_json(&us), crate::exchange::status_json(&ru));
             // Each side's log holds its notifications, their public releases, and its
             // acknowledgements of the other's notifications.
@@ -365,12 +364,11 @@ mod tests {
                 && a["final_size"] == a["size"]
                 && b["final_size"] == b["size"];
             if synced {
-                sizes = (a["size"].clone(), b["size"].clone());
-                break;
+                break (a["size"].clone(), b["size"].clone());
             }
             assert!(t0.elapsed() < Duration::from_secs(60), "not synced:\nUS {a}\nRU {b}");
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        };
         // The compliance view reads what the exchange brought in.
         let token = us
             .tokens
