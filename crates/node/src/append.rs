@@ -286,11 +286,7 @@ impl Shared {
 /// negotiation steps are checked against the record of both Parties (the rules of the
 /// inspection or negotiation, crates/ledger/src/record.rs) under the append lock, and are
 /// logged before the lock is let go, so that two steps cannot both pass against the same record.
-pub async fn submit_items(
-    s: &Arc<Shared>,
-    items: Vec<serde_json::Value>,
-    single: bool,
-) -> Result<Vec<Option<serde_json::Value>>, NodeError> {
+pub async fn submit_items(s: &Arc<Shared>, items: Vec<serde_json::Value>, single: bool) -> Result<Vec<Option<Logged>>, NodeError> {
     let (fresh, mut receipts) = sort_items(s, items, single)?;
     if fresh.is_empty() {
         return Ok(receipts);
@@ -302,11 +298,32 @@ pub async fn submit_items(
     for (m, r) in logs.iter().zip(done) {
         let Some(k) = m else { continue };
         let f = &fresh[*k];
-        receipts[f.pos] = Some(serde_json::json!({
-            "id": f.id, "index": r.index, "leaf_hash": r.leaf_hash.to_string(), "size": r.size, "duplicate": false,
-        }));
+        receipts[f.pos] = Some(Logged {
+            duplicate: false,
+            id: f.id.clone(),
+            index: r.index,
+            leaf_hash: Some(r.leaf_hash.to_string()),
+            size: Some(r.size),
+        });
     }
     Ok(receipts)
+}
+
+/// Where a submitted notification is logged: its receipt (JSON keys in this order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Logged {
+    /// Whether it was logged before (a retry): then only its id and index are given.
+    pub duplicate: bool,
+    /// Its id.
+    pub id: String,
+    /// Its entry's index in the own log.
+    pub index: u64,
+    /// Its entry's leaf hash (base64), when logged now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_hash: Option<String>,
+    /// The log's size once it was logged, when logged now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
 }
 
 /// A notification of a submission not logged yet: its position in the submission, its id and
@@ -321,11 +338,11 @@ struct Fresh {
 /// refusing one after it) and sorts them: ids already logged with the same content get their
 /// receipt at once; the rest are to be logged. An id twice in one submission, or logged with
 /// other content, refuses the whole submission.
-fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result<(Vec<Fresh>, Vec<Option<serde_json::Value>>), NodeError> {
+fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result<(Vec<Fresh>, Vec<Option<Logged>>), NodeError> {
     let now = s.clock.now();
     let mut seen = HashSet::new();
     let mut fresh = Vec::new();
-    let mut receipts: Vec<Option<serde_json::Value>> = vec![None; items.len()];
+    let mut receipts: Vec<Option<Logged>> = vec![None; items.len()];
     for (i, mut n) in items.into_iter().enumerate() {
         let at = |m: String| if single { m } else { format!("notification[{i}]: {m}") };
         let Some(o) = n.as_object_mut() else {
@@ -373,7 +390,13 @@ fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result
                         "id: {id} is already logged (entry {ix}) with other content"
                     ))));
                 }
-                receipts[i] = Some(serde_json::json!({"id": id, "index": ix, "duplicate": true}));
+                receipts[i] = Some(Logged {
+                    duplicate: true,
+                    id,
+                    index: ix,
+                    leaf_hash: None,
+                    size: None,
+                });
             }
             _ => fresh.push(Fresh { pos: i, id, n }),
         }

@@ -598,50 +598,92 @@ pub struct Until {
 
 /// The status document once `until` holds or `timeout` (at most 60 s) has passed, with
 /// `reached` saying which.
-pub async fn status_when(s: &Shared, until: Until, timeout: Duration) -> serde_json::Value {
+pub async fn status_when(s: &Shared, until: Until, timeout: Duration) -> Status {
     let deadline = tokio::time::Instant::now() + timeout.min(Duration::from_secs(60));
     let mut changed = s.changed.subscribe();
     loop {
-        let body = status_json(s);
-        let ok = until
-            .acknowledged
-            .is_none_or(|n| body["partner"]["acknowledged"].as_u64().unwrap_or(0) >= n)
-            && until.final_size.is_none_or(|n| body["final_size"].as_u64().unwrap_or(0) >= n)
-            && until
-                .acknowledged_by_partner
-                .is_none_or(|n| body["acknowledged_by_partner"].as_u64().unwrap_or(0) >= n)
-            && until
-                .cosigned_by_partner
-                .is_none_or(|n| body["cosigned"]["partner"].as_u64().unwrap_or(0) >= n);
+        let mut st = status(s);
+        let ok = until.acknowledged.is_none_or(|n| st.partner.acknowledged >= n)
+            && until.final_size.is_none_or(|n| st.final_size >= n)
+            && until.acknowledged_by_partner.is_none_or(|n| st.acknowledged_by_partner >= n)
+            && until.cosigned_by_partner.is_none_or(|n| st.cosigned.partner >= n);
         if ok || tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
-            let mut body = body;
-            body["reached"] = serde_json::Value::Bool(ok);
-            return body;
+            st.reached = Some(ok);
+            return st;
         }
     }
 }
 
+/// The status document of `GET /api/v1/status` (JSON keys in this order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Status {
+    /// Own entries the partner acknowledged.
+    pub acknowledged_by_partner: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// The node's treaty clock (RFC 3339).
+    pub clock: String,
+    /// The largest size each cosigner cosigned.
+    pub cosigned: crate::state::Cosigned,
+    /// The size of the own log final under the policy.
+    pub final_size: u64,
+    /// A fork of the partner's log was seen: nothing more of it is cosigned or acknowledged.
+    pub frozen: bool,
+    /// The own log's origin.
+    pub origin: String,
+    /// The partner's log as this node holds it.
+    pub partner: PartnerProgress,
+    /// This node's Party.
+    pub party: String,
+    /// Problems with the partner's entries.
+    pub problems: u64,
+    /// With a wait (`until_*`): whether what was waited for holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reached: Option<bool>,
+    /// The own log's size.
+    pub size: u64,
+}
+
+/// The partner's log as a node holds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PartnerProgress {
+    /// Its notifications this node acknowledged.
+    pub acknowledged: u64,
+    /// Its entries mirrored and verified.
+    pub mirrored: u64,
+    /// Its Party.
+    pub party: String,
+}
+
 /// The status document.
-pub fn status_json(s: &Shared) -> serde_json::Value {
+pub fn status(s: &Shared) -> Status {
     let (size, _) = *s.latest.borrow();
     let (mirrored, acked, by_partner, problems) = s
         .view
         .read()
         .map(|v| (v.partner_size(), v.acknowledged(), v.acknowledged_by_partner(), v.problems().len()))
         .unwrap_or_default();
-    let cosigned = s.cosigned.lock().map(|c| c.clone()).unwrap_or_default();
-    let alerts = s.alerts.lock().map(|a| a.len()).unwrap_or(0);
-    serde_json::json!({
-        "party": s.cfg.party,
-        "origin": s.origin,
-        "size": size,
-        "clock": rfc3339(s.clock.now()),
-        "acknowledged_by_partner": by_partner,
-        "cosigned": cosigned,
-        "final_size": s.final_size(),
-        "partner": {"party": s.cfg.partner.party, "mirrored": mirrored, "acknowledged": acked},
-        "frozen": s.frozen.load(Ordering::SeqCst),
-        "alerts": alerts,
-        "problems": problems,
-    })
+    Status {
+        acknowledged_by_partner: by_partner,
+        alerts: s.alerts.lock().map(|a| a.len()).unwrap_or(0) as u64,
+        clock: rfc3339(s.clock.now()),
+        cosigned: s.cosigned.lock().map(|c| c.clone()).unwrap_or_default(),
+        final_size: s.final_size(),
+        frozen: s.frozen.load(Ordering::SeqCst),
+        origin: s.origin.clone(),
+        partner: PartnerProgress {
+            acknowledged: acked,
+            mirrored,
+            party: s.cfg.partner.party.clone(),
+        },
+        party: s.cfg.party.clone(),
+        problems: problems as u64,
+        reached: None,
+        size,
+    }
+}
+
+/// The status document as JSON.
+pub fn status_json(s: &Shared) -> serde_json::Value {
+    serde_json::to_value(status(s)).unwrap_or_default()
 }

@@ -121,7 +121,7 @@ pub struct Alert {
 }
 
 /// Which cosigner a size is cosigned by.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Cosigned {
     /// By the partner node.
     pub partner: u64,

@@ -8,6 +8,7 @@
 //! harmless), with other content 409; `received` is never taken from a sender.
 
 use super::access;
+use super::body::{ClockReading, Compose, Composed, MailboxPage, Receipts, SetClock, Validity};
 use super::extract::{error, Allowed, AllowedBody, On, Params};
 use crate::append::submit_items;
 use crate::state::Shared;
@@ -34,10 +35,12 @@ pub async fn validate(State(s): S, a: AllowedBody<access::Validate>) -> Response
         Ok(v) => v,
         Err(r) => return r,
     };
-    match crate::append::validate(&s.spec, &v.to_string(), &s.cfg.party) {
-        Ok(_) => axum::Json(serde_json::json!({"valid": true})).into_response(),
-        Err(e) => axum::Json(serde_json::json!({"valid": false, "problem": e})).into_response(),
-    }
+    let problem = crate::append::validate(&s.spec, &v.to_string(), &s.cfg.party).err();
+    axum::Json(Validity {
+        valid: problem.is_none(),
+        problem,
+    })
+    .into_response()
 }
 
 /// `POST /api/v1/compose`: a notification from `{kind, date, body, id?}`, with this Party
@@ -51,24 +54,27 @@ pub async fn compose(State(s): S, a: AllowedBody<access::Compose>) -> Response {
     let Some(o) = v.as_object() else {
         return error(StatusCode::BAD_REQUEST, "body: an object {kind, date, body, id?} expected");
     };
-    for k in o.keys() {
-        if !["kind", "date", "body", "id"].contains(&k.as_str()) {
-            return error(StatusCode::BAD_REQUEST, format!("{k}: unknown field (kind, date, body, id)"));
-        }
+    if let Some(k) = o.keys().find(|k| !Compose::FIELDS.contains(&k.as_str())) {
+        return error(StatusCode::BAD_REQUEST, format!("{k}: unknown field (kind, date, body, id)"));
     }
+    let c: Compose = match serde_json::from_value(v) {
+        Ok(c) => c,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
+    };
     let next = s.view.read().map(|v| v.own_size()).unwrap_or(0) + 1;
-    let id = o
-        .get("id")
-        .cloned()
-        .unwrap_or_else(|| serde_json::Value::String(format!("{}-N{next:06}", s.cfg.party)));
+    let id =
+        c.id.unwrap_or_else(|| serde_json::Value::String(format!("{}-N{next:06}", s.cfg.party)));
     let n = serde_json::json!({
-        "id": id, "kind": o.get("kind").cloned().unwrap_or(serde_json::Value::Null), "party": s.cfg.party,
-        "date": o.get("date").cloned().unwrap_or(serde_json::Value::Null), "body": o.get("body").cloned().unwrap_or(serde_json::json!({})),
+        "id": id, "kind": c.kind.unwrap_or_default(), "party": s.cfg.party, "date": c.date.unwrap_or_default(),
+        "body": c.body.unwrap_or_else(|| serde_json::json!({})),
     });
-    match crate::append::validate(&s.spec, &n.to_string(), &s.cfg.party) {
-        Ok(_) => axum::Json(serde_json::json!({"notification": n, "valid": true})).into_response(),
-        Err(e) => axum::Json(serde_json::json!({"notification": n, "valid": false, "problem": e})).into_response(),
-    }
+    let problem = crate::append::validate(&s.spec, &n.to_string(), &s.cfg.party).err();
+    axum::Json(Composed {
+        notification: n,
+        valid: problem.is_none(),
+        problem,
+    })
+    .into_response()
 }
 
 /// `POST /api/v1/notifications`: submits one notification or an array, all or none.
@@ -84,7 +90,7 @@ pub async fn submit(State(s): S, a: AllowedBody<access::Submit>) -> Response {
         _ => return error(StatusCode::BAD_REQUEST, "body: a notification object or an array of them expected"),
     };
     match submit_items(&s, items, single).await {
-        Ok(receipts) => axum::Json(serde_json::json!({"receipts": receipts})).into_response(),
+        Ok(receipts) => axum::Json(Receipts { receipts }).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -96,7 +102,7 @@ fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
         Ok(v) => v.mailbox_page(&s.spec, outbox, s.clock.now(), status, limit),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
     };
-    axum::Json(serde_json::json!({"total": total, "items": items})).into_response()
+    axum::Json(MailboxPage { items, total }).into_response()
 }
 
 /// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and
@@ -173,7 +179,11 @@ pub async fn alerts(State(s): S, _: Allowed<access::Alerts>) -> Response {
 
 /// `GET /api/v1/clock`: the node's treaty clock.
 pub async fn get_clock(State(s): S) -> Response {
-    axum::Json(serde_json::json!({"now": crate::clock::rfc3339(s.clock.now()), "virtual": s.clock.is_virtual()})).into_response()
+    axum::Json(ClockReading {
+        now: crate::clock::rfc3339(s.clock.now()),
+        is_virtual: s.clock.is_virtual(),
+    })
+    .into_response()
 }
 
 /// `PUT /api/v1/clock`: sets a virtual clock (`{"now": "YYYY-MM-DDTHH:MM:SSZ"}`), forward only.
@@ -183,15 +193,19 @@ pub async fn set_clock(State(s): S, a: AllowedBody<access::SetClock>) -> Respons
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(now) = v.get("now").and_then(|n| n.as_str()) else {
+    let Ok(SetClock { now }) = serde_json::from_value(v) else {
         return error(StatusCode::BAD_REQUEST, "now: a time YYYY-MM-DDTHH:MM:SSZ expected");
     };
-    let t = match crate::view::parse_time(now) {
+    let t = match crate::view::parse_time(&now) {
         Ok(t) => t,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("now: {e}")),
     };
     match s.clock.set(t) {
-        Ok(_) => axum::Json(serde_json::json!({"now": crate::clock::rfc3339(t), "virtual": true})).into_response(),
+        Ok(_) => axum::Json(ClockReading {
+            now: crate::clock::rfc3339(t),
+            is_virtual: true,
+        })
+        .into_response(),
         Err(e) => error(StatusCode::CONFLICT, e),
     }
 }
@@ -210,16 +224,16 @@ fn escape_html(s: &str) -> String {
 /// `GET /`: the web page (public figures without signing in; nothing confidential until a
 /// token is exchanged for a session cookie).
 pub async fn status_page(State(s): S) -> Response {
-    let st = crate::exchange::status_json(&s);
+    let st = crate::exchange::status(&s);
     let html = PAGE
         .replace("%PARTY%", &escape_html(&s.cfg.party))
         .replace("%PARTNER%", &escape_html(&s.cfg.partner.party))
-        .replace("%CLOCK%", st["clock"].as_str().unwrap_or(""))
-        .replace("%SIZE%", &st["size"].to_string())
-        .replace("%FINAL%", &st["final_size"].to_string())
-        .replace("%MIRRORED%", &st["partner"]["mirrored"].to_string())
-        .replace("%ACKED%", &st["partner"]["acknowledged"].to_string())
-        .replace("%FROZEN%", &st["frozen"].to_string());
+        .replace("%CLOCK%", &st.clock)
+        .replace("%SIZE%", &st.size.to_string())
+        .replace("%FINAL%", &st.final_size.to_string())
+        .replace("%MIRRORED%", &st.partner.mirrored.to_string())
+        .replace("%ACKED%", &st.partner.acknowledged.to_string())
+        .replace("%FROZEN%", &st.frozen.to_string());
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod api;
+pub mod body;
 pub mod bundle;
 pub mod exchange;
 pub mod extract;
@@ -125,8 +126,12 @@ async fn count(State(s): S, req: axum::extract::Request, next: axum::middleware:
 }
 
 async fn health(State(s): S) -> Response {
-    let size = s.latest.borrow().0;
-    axum::Json(serde_json::json!({"status": "ok", "party": s.cfg.party, "size": size})).into_response()
+    axum::Json(body::Health {
+        party: s.cfg.party.clone(),
+        size: s.latest.borrow().0,
+        status: "ok".into(),
+    })
+    .into_response()
 }
 
 async fn metrics(State(s): S) -> Response {
@@ -138,9 +143,12 @@ async fn openapi() -> Response {
 }
 
 async fn keys(State(s): S) -> Response {
-    axum::Json(serde_json::json!({
-        "party": s.cfg.party, "origin": s.origin, "log_key": s.log_vkey.to_string(), "node_key": s.node_key.verifier().to_string(),
-    }))
+    axum::Json(body::Keys {
+        log_key: s.log_vkey.to_string(),
+        node_key: s.node_key.verifier().to_string(),
+        origin: s.origin.clone(),
+        party: s.cfg.party.clone(),
+    })
     .into_response()
 }
 
@@ -316,10 +324,7 @@ async fn blob(State(s): S, _: Allowed<access::Blob>, UrlPath(sha): UrlPath<Strin
 
 /// Exchanges a bearer token (JSON `{"token": …}`) for a session cookie.
 async fn session(State(s): S, body: Bytes) -> Response {
-    let token = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned));
-    let Some(token) = token else {
+    let Ok(body::SignIn { token }) = serde_json::from_slice(&body) else {
         return error(StatusCode::BAD_REQUEST, "body: {\"token\": \"…\"} expected");
     };
     match s.tokens.session(&token, s.ambient.wall.now(), &s.ambient.entropy) {
@@ -328,7 +333,8 @@ async fn session(State(s): S, body: Bytes) -> Response {
                 "accord_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
                 crate::auth::SESSION_SECS
             );
-            ([(header::SET_COOKIE, cookie)], axum::Json(serde_json::json!({"role": role.name()}))).into_response()
+            let r = body::SessionRole { role: role.name().into() };
+            ([(header::SET_COOKIE, cookie)], axum::Json(r)).into_response()
         }
         None => {
             Metrics::add(&s.metrics.refused, 1);
@@ -342,7 +348,7 @@ async fn session(State(s): S, body: Bytes) -> Response {
 async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let w = extract::who(&s, &method, &uri, &headers, b"");
     match (w.role, w.refused) {
-        (Some(r), _) => axum::Json(serde_json::json!({"role": r.name()})).into_response(),
+        (Some(r), _) => axum::Json(body::SessionRole { role: r.name().into() }).into_response(),
         (None, Some(why)) => error(StatusCode::UNAUTHORIZED, why),
         (None, None) => error(StatusCode::UNAUTHORIZED, "not signed in"),
     }
@@ -362,7 +368,7 @@ async fn sign_out(State(s): S, headers: HeaderMap) -> Response {
             header::SET_COOKIE,
             "accord_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".to_owned(),
         )],
-        axum::Json(serde_json::json!({"ended": ended})),
+        axum::Json(body::SignedOut { ended }),
     )
         .into_response()
 }
