@@ -49,18 +49,18 @@ pub fn run_all<S: Store>(make: &mut dyn FnMut() -> S) {
     cosignatures_scan_largest_first(make());
 }
 
-/// [`Store::hashes`] gives what [`Store::hash`] gives, in the order asked (repeats too), and an
+/// [`Store::nodes`] gives what [`Store::node`] gives, in the order asked (repeats too), and an
 /// absent hash is a typed error.
 pub fn batched_hashes_agree<S: Store>(s: S) {
     let mut log = Log::create(s, test_key(), "US").unwrap();
     log.append(&entries(0, 37)).unwrap();
-    let n = stored_count(37);
-    let ids: Vec<u64> = (0..n).rev().chain([3, 3, 0]).collect();
-    let one: Vec<Hash> = ids.iter().map(|&i| log.store().hash(i).unwrap()).collect();
-    assert_eq!(log.store().hashes(&ids).unwrap(), one, "batched hash reads");
-    assert!(log.store().hashes(&[]).unwrap().is_empty());
+    let mut at: Vec<(u32, u64)> = (0..6u32).flat_map(|l| (0..(37u64 >> l)).map(move |i| (l, i))).rev().collect();
+    at.extend([(0, 3), (0, 3), (5, 0)]);
+    let one: Vec<Hash> = at.iter().map(|&(l, i)| log.store().node(l, i).unwrap()).collect();
+    assert_eq!(log.store().nodes(&at).unwrap(), one, "batched hash reads");
+    assert!(log.store().nodes(&[]).unwrap().is_empty());
     assert!(
-        matches!(log.store().hashes(&[0, n + 5]), Err(StoreError::NotFound(_))),
+        matches!(log.store().nodes(&[(0, 0), (0, 40)]), Err(StoreError::NotFound(_))),
         "a batch with an absent hash is NotFound"
     );
 }

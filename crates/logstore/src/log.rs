@@ -315,7 +315,7 @@ pub fn prove_consistency<S: Store + ?Sized>(store: &S, from: u64, to: Option<u64
     Ok((proof, old, new))
 }
 
-/// Runs a proof over the store's hashes with one batched read ([`Store::hashes`]): which hashes
+/// Runs a proof over the store's hashes with one batched read ([`Store::nodes`]): which hashes
 /// a proof reads depends only on the indexes and sizes, never on the hashes' values, so a first
 /// pass with placeholder hashes lists them; the second runs on the hashes read. A hash the
 /// first pass did not list (it cannot happen) is read on its own.
@@ -323,17 +323,17 @@ fn batched<S: Store + ?Sized, T>(
     store: &S,
     proof: impl Fn(&dyn accord_tlog::HashReader) -> Result<T, accord_tlog::ProofError>,
 ) -> Result<T, LogError> {
-    struct Listing(std::cell::RefCell<Vec<u64>>);
+    struct Listing(std::cell::RefCell<Vec<(u32, u64)>>);
     impl accord_tlog::HashReader for Listing {
         fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
-            self.0.borrow_mut().push(accord_tlog::merkle::stored_index(level, index));
+            self.0.borrow_mut().push((level, index));
             Ok(Hash([0; 32]))
         }
     }
-    struct Read<'a, S: Store + ?Sized>(std::collections::HashMap<u64, Hash>, &'a S);
+    struct Read<'a, S: Store + ?Sized>(std::collections::HashMap<(u32, u64), Hash>, &'a S);
     impl<S: Store + ?Sized> accord_tlog::HashReader for Read<'_, S> {
         fn node(&self, level: u32, index: u64) -> Result<Hash, accord_tlog::ProofError> {
-            match self.0.get(&accord_tlog::merkle::stored_index(level, index)) {
+            match self.0.get(&(level, index)) {
                 Some(h) => Ok(*h),
                 None => Hashes(self.1).node(level, index),
             }
@@ -342,14 +342,14 @@ fn batched<S: Store + ?Sized, T>(
     let listing = Listing(Default::default());
     // Its error, if any, comes again from the second pass.
     let _ = proof(&listing);
-    let mut ids = listing.0.into_inner();
-    ids.sort_unstable();
-    ids.dedup();
-    let read = match store.hashes(&ids) {
-        Ok(hashes) if hashes.len() != ids.len() => {
-            return Err(StoreError::Corrupt(format!("{} hashes read for {} asked", hashes.len(), ids.len())).into())
+    let mut at = listing.0.into_inner();
+    at.sort_unstable();
+    at.dedup();
+    let read = match store.nodes(&at) {
+        Ok(hashes) if hashes.len() != at.len() => {
+            return Err(StoreError::Corrupt(format!("{} hashes read for {} asked", hashes.len(), at.len())).into())
         }
-        Ok(hashes) => ids.into_iter().zip(hashes).collect(),
+        Ok(hashes) => at.into_iter().zip(hashes).collect(),
         // An absent hash is reported by the second pass, naming its level and index.
         Err(StoreError::NotFound(_)) => Default::default(),
         Err(e) => return Err(e.into()),

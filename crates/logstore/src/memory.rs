@@ -277,13 +277,16 @@ impl Store for SharedMemoryStore {
         })
     }
 
-    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
+    fn nodes(&self, at: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
         // One lock for the lot, as a networked store would make one round trip.
         self.read(|s, pin| {
-            ids.iter()
-                .map(|&id| match pin {
-                    Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
-                    _ => s.hash(id),
+            at.iter()
+                .map(|&(level, index)| {
+                    let id = accord_tlog::merkle::stored_index(level, index);
+                    match pin {
+                        Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
+                        _ => s.hash(id),
+                    }
                 })
                 .collect()
         })

@@ -170,10 +170,12 @@ pub trait Store: Send {
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
         self.hash(accord_tlog::merkle::stored_index(level, index))
     }
-    /// Stored hashes `ids`, in the order asked, in as few reads as the backend can (a networked
-    /// store should not pay a round trip per hash; proofs ask for a few dozen at once).
-    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
-        ids.iter().map(|&id| self.hash(id)).collect()
+    /// The stored hashes of the complete subtrees `at` (level, index), in the order asked, in as
+    /// few reads as the backend can (a networked store should not pay a round trip per hash;
+    /// a proof asks for a few dozen at once). The default reads each with [`Store::node`], so a
+    /// backend's per-level cache serves them.
+    fn nodes(&self, at: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
+        at.iter().map(|&(level, index)| self.node(level, index)).collect()
     }
     /// Visits stored hashes `start..end` as raw bytes (so that a wrong length can be reported),
     /// in order; missing rows are skipped.
@@ -244,8 +246,8 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
         (**self).node(level, index)
     }
-    fn hashes(&self, ids: &[u64]) -> Result<Vec<Hash>, StoreError> {
-        (**self).hashes(ids)
+    fn nodes(&self, at: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
+        (**self).nodes(at)
     }
     fn scan_hashes(&self, start: u64, end: u64, f: Visit<'_>) -> Result<(), StoreError> {
         (**self).scan_hashes(start, end, f)

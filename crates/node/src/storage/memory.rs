@@ -333,11 +333,13 @@ mod tests {
             })));
         }
         let http = reqwest::Client::new();
-        for (s, port, batch) in [(&us, p_us, &us_n), (&ru, p_ru, &ru_n)] {
-            let token = s
-                .tokens
+        let operator = |s: &Shared| {
+            s.tokens
                 .make(Role::Operator, "ops", s.ambient.wall.now(), &s.ambient.entropy)
-                .expect("token");
+                .expect("token")
+        };
+        for (s, port, batch) in [(&us, p_us, &us_n), (&ru, p_ru, &ru_n)] {
+            let token = operator(s);
             let r = http
                 .post(format!("http://127.0.0.1:{port}/api/v1/notifications"))
                 .bearer_auth(&token)
@@ -370,10 +372,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         // The compliance view reads what the exchange brought in.
-        let token = us
-            .tokens
-            .make(Role::Operator, "ops2", us.ambient.wall.now(), &us.ambient.entropy)
-            .expect("token");
+        let token = operator(&us);
         let r = http
             .get(format!("http://127.0.0.1:{p_us}/api/v1/inbox"))
             .bearer_auth(&token)
