@@ -6,11 +6,11 @@
 //! agreements, and the treaty's status with what the record agreed).
 //!
 //! Invariants: a step is logged only through [`crate::append::submit_items`], which checks it
-//! against the record under the append lock ([`crate::append::check_steps`]); composing changes nothing; a
-//! commit-reveal value is written to `choices/` (mode 0600, durably) before its commitment is
-//! logged, so a reveal can always follow a logged commitment.
+//! against the record under the append lock ([`crate::append::check_steps`]); composing
+//! changes nothing; a commit-reveal value is kept in the node's storage
+//! (`Backend::put_secret`: with SQLite, in `choices/`, mode 0600, durably) before its
+//! commitment is logged, so a reveal can always follow a logged commitment.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::NodeError;
@@ -74,32 +74,17 @@ fn notification(s: &Shared, kind: &str, key: &str, date: Date, body: serde_json:
     })
 }
 
-fn choices_dir(s: &Shared) -> PathBuf {
-    s.nd.dir.root().join("choices")
-}
-
 /// This node's secret for the joint choice of inspection `id`: (nonce, value), made and kept
-/// durably on first use.
+/// durably on first use (in the node's storage, before the commitment is logged).
 fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), NodeError> {
-    let internal = |e: std::io::Error| NodeError::Internal(format!("choices: {e}"));
-    let safe: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = choices_dir(s).join(format!("{safe}-{}.json", &accord_logstore::dir::sha256_hex(id.as_bytes())[..8]));
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
+    if let Some(bytes) = s.storage.secret(id)? {
+        let damaged = || NodeError::Internal(format!("the secret for {id}: damaged"));
+        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
         let nonce = v["nonce"].as_str().and_then(unhex).and_then(|n| n.try_into().ok());
         let value = v["value"].as_str().and_then(unhex);
         return match (nonce, value) {
             (Some(n), Some(v)) => Ok((n, v)),
-            _ => Err(NodeError::Internal(format!("{}: damaged", path.display()))),
+            _ => Err(damaged()),
         };
     }
     if !create {
@@ -107,27 +92,8 @@ fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Nod
     }
     let nonce: [u8; 32] = s.ambient.entropy.bytes();
     let value: [u8; 32] = s.ambient.entropy.bytes();
-    std::fs::create_dir_all(choices_dir(s)).map_err(internal)?;
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write as _;
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-        let mut f = o.open(&tmp).map_err(internal)?;
-        f.write_all(
-            serde_json::json!({"inspection": id, "nonce": hex(&nonce), "value": hex(&value)})
-                .to_string()
-                .as_bytes(),
-        )
-        .map_err(internal)?;
-        f.sync_all().map_err(internal)?;
-    }
-    std::fs::rename(&tmp, &path).map_err(internal)?;
-    if let Ok(d) = std::fs::File::open(choices_dir(s)) {
-        let _ = d.sync_all();
-    }
+    let kept = serde_json::json!({"inspection": id, "nonce": hex(&nonce), "value": hex(&value)});
+    s.storage.put_secret(id, kept.to_string().as_bytes())?;
     Ok((nonce, value.to_vec()))
 }
 

@@ -23,6 +23,17 @@ pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Backend>) {
     tokens_and_sessions(&*make());
     snapshot_replaced_whole(&*make());
     blobs_by_hash(&*make());
+    secrets_kept(&*make());
+}
+
+/// A secret is absent until kept, then read back as kept, by name.
+pub fn secrets_kept(b: &dyn Backend) {
+    assert_eq!(b.secret("I-1").unwrap(), None);
+    b.put_secret("I-1", b"nonce and value").unwrap();
+    b.put_secret("I/2 other", b"another").unwrap();
+    assert_eq!(b.secret("I-1").unwrap().as_deref(), Some(&b"nonce and value"[..]));
+    assert_eq!(b.secret("I/2 other").unwrap().as_deref(), Some(&b"another"[..]));
+    assert_eq!(b.secret("I_2 other").unwrap(), None, "names that look alike are kept apart");
 }
 
 /// One writer at a time; the lock goes with the writer.

@@ -41,6 +41,11 @@ pub trait Backend: Send + Sync {
     fn blob(&self, hex: &str) -> Result<Vec<u8>, NodeError>;
     /// Keeps `bytes` durably under their SHA-256; returns the name. Twice is harmless.
     fn put_blob(&self, bytes: &[u8]) -> Result<String, NodeError>;
+    /// A secret this node keeps (its share of a joint choice, before it is revealed), by name.
+    fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError>;
+    /// Keeps a secret durably and readable by this node only, before anything that relies on
+    /// it is logged.
+    fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError>;
 }
 
 /// The token and sign-in store: rows keyed by the SHA-256 of a token or session id (the

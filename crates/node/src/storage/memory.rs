@@ -27,6 +27,7 @@ struct Kept {
     tokens: Arc<MemoryTokens>,
     snapshot: Mutex<Option<Vec<u8>>>,
     blobs: Mutex<HashMap<String, Vec<u8>>>,
+    secrets: Mutex<HashMap<String, Vec<u8>>>,
     writing: Arc<AtomicBool>,
 }
 
@@ -169,6 +170,15 @@ impl Backend for Memory {
         let hex = sha256_hex(bytes);
         self.kept.blobs.lock().map_err(internal)?.insert(hex.clone(), bytes.to_vec());
         Ok(hex)
+    }
+
+    fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(self.kept.secrets.lock().map_err(internal)?.get(name).cloned())
+    }
+
+    fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
+        self.kept.secrets.lock().map_err(internal)?.insert(name.to_owned(), bytes.to_vec());
+        Ok(())
     }
 }
 

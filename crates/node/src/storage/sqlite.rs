@@ -1,7 +1,7 @@
 //! The embedded default: SQLite files in the node's folder. `log.db` (the own log, through
 //! [`DataDir`]: its writer lock and read-only readers), `partner.db` (the mirror, built beside
 //! and renamed into place), `witness.db`, `node.db` (token and session hashes), `view.snapshot`
-//! (written to a temporary file, synced, renamed), `blobs/`.
+//! (written to a temporary file, synced, renamed), `blobs/`, `choices/` (secrets, mode 0600).
 
 use super::contract::{Backend, Held, TokenStore};
 use crate::error::NodeError;
@@ -117,19 +117,9 @@ impl Backend for Sqlite {
     }
 
     fn put_snapshot(&self, bytes: &[u8]) -> Result<(), NodeError> {
-        use std::io::Write as _;
-        let path = self.file("view.snapshot");
-        let tmp = path.with_extension("tmp");
-        let fail = |p: &Path, e: std::io::Error| NodeError::Internal(format!("{}: {e}", p.display()));
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
         // It holds every notification of both logs: readable by the node's user only.
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp).map_err(|e| fail(&tmp, e))?;
-        f.write_all(bytes).map_err(|e| fail(&tmp, e))?;
-        f.sync_all().map_err(|e| fail(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| fail(&path, e))?;
+        let path = self.file("view.snapshot");
+        write_private(&path, bytes).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
         if let Ok(d) = std::fs::File::open(self.dir.root()) {
             let _ = d.sync_all();
         }
@@ -143,6 +133,59 @@ impl Backend for Sqlite {
     fn put_blob(&self, bytes: &[u8]) -> Result<String, NodeError> {
         self.dir.put_blob(bytes).map_err(|e| NodeError::Internal(e.to_string()))
     }
+
+    fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        let path = self.secret_path(name);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(NodeError::Internal(format!("{}: {e}", path.display()))),
+        }
+    }
+
+    fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
+        let path = self.secret_path(name);
+        let dir = self.file("choices");
+        let fail = |p: &Path, e: std::io::Error| NodeError::Internal(format!("{}: {e}", p.display()));
+        std::fs::create_dir_all(&dir).map_err(|e| fail(&dir, e))?;
+        write_private(&path, bytes).map_err(|e| fail(&path, e))?;
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Sqlite {
+    /// `choices/<name, made safe>-<8 hex digits of its SHA-256>.json`.
+    fn secret_path(&self, name: &str) -> PathBuf {
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let tag = &accord_logstore::dir::sha256_hex(name.as_bytes())[..8];
+        self.file("choices").join(format!("{safe}-{tag}.json"))
+    }
+}
+
+/// Writes a file readable by this user only, durably: a temporary file, synced, renamed over.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Token and session hashes in `node.db`.
