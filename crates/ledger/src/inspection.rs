@@ -243,25 +243,36 @@ pub struct Reveal {
 }
 
 /// The missile chosen from `candidates` (the declared deployed missiles at the designated
-/// site, in a canonical order) by both Parties' revealed values: index = SHA-256(both reveals
-/// in Party order) mod the number of candidates. Refuses a reveal that does not match its
-/// commitment, or two reveals by one Party.
+/// site, in a canonical order) by both Parties' revealed values: [`choose_among`] of the two.
 pub fn choose<'a>(inspection: &str, candidates: &'a [String], a: &Reveal, b: &Reveal) -> Result<&'a String, InspectionError> {
+    choose_among(inspection, candidates, &[a, b])
+}
+
+/// The missile chosen from `candidates` by the revealed values of every Party to the choice
+/// (two or more, one reveal each): index = SHA-256(the reveals in Party order) mod the number of
+/// candidates. Refuses a reveal that does not match its commitment, fewer than two reveals, or
+/// two reveals by one Party. Nothing in it assumes two Parties; for two it is the choice
+/// records made so far have.
+pub fn choose_among<'a>(inspection: &str, candidates: &'a [String], reveals: &[&Reveal]) -> Result<&'a String, InspectionError> {
     if candidates.is_empty() {
         return Err(refuse("choice", "no candidate missile"));
     }
-    if a.party == b.party {
-        return Err(refuse("choice", format!("both reveals are by {}", a.party)));
+    if reveals.len() < 2 {
+        return Err(refuse("choice", "a joint choice needs the reveals of at least two Parties"));
     }
-    for r in [a, b] {
+    let mut ordered: Vec<&Reveal> = reveals.to_vec();
+    ordered.sort_by(|a, b| a.party.cmp(&b.party));
+    if let Some(w) = ordered.windows(2).find(|w| w[0].party == w[1].party) {
+        return Err(refuse("choice", format!("two reveals are by {}", w[0].party)));
+    }
+    for r in &ordered {
         if commitment(&r.party, inspection, &r.nonce, &r.value) != r.committed {
             return Err(refuse("choice", format!("{}'s reveal does not match its commitment", r.party)));
         }
     }
-    let (first, second) = if a.party < b.party { (a, b) } else { (b, a) };
     let mut h = Sha256::new();
     h.update(b"accord-choice/1\n");
-    for r in [first, second] {
+    for r in ordered {
         h.update(r.committed);
         h.update(r.nonce);
         h.update((r.value.len() as u64).to_be_bytes());
@@ -360,5 +371,10 @@ mod tests {
         // A commitment for another inspection does not carry over.
         assert!(choose("US-1-1", &candidates, &us, &ru).is_err());
         assert!(choose("US-1-0", &candidates, &us, &us).is_err());
+        // The N-Party form gives the same choice for two, in any order, and needs two.
+        assert_eq!(choose_among("US-1-0", &candidates, &[&ru, &us]).expect("choice"), &pick);
+        assert!(choose_among("US-1-0", &candidates, &[&us]).is_err());
+        let third = reveal("XX", 3, "xx");
+        assert!(choose_among("US-1-0", &candidates, &[&us, &ru, &third]).is_ok());
     }
 }

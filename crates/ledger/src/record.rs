@@ -983,8 +983,8 @@ impl Record {
         Ok(())
     }
 
-    /// A Party's reveal, checked against its commitment (both Parties commit first); the
-    /// second reveal chooses the missile.
+    /// A Party's reveal, checked against its commitment (every Party to the inspection commits
+    /// first); the last Party's reveal chooses the missile.
     fn on_reveal(&mut self, n: &Notification<'_>, b: &InspectionBody) -> Result<(), Refusal> {
         let party = n.party.as_ref();
         let i = self.joint_choice(party, b)?;
@@ -995,7 +995,9 @@ impl Record {
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| no("inspection.nonce", "64 hex digits"))?;
         let value_b = unhex(&value).ok_or_else(|| no("inspection.value", "hex digits"))?;
-        if f.commitments.len() < 2 {
+        // Every Party to the choice commits before any reveals.
+        let parties = [f.inspecting.clone(), f.inspected.clone()];
+        if !parties.iter().all(|p| f.commitments.contains_key(p)) {
             return Err(no("inspection.nonce", "both Parties commit before either reveals"));
         }
         if f.reveals.contains_key(party) {
@@ -1011,8 +1013,8 @@ impl Record {
         let mut reveals = f.reveals.clone();
         reveals.insert(party.to_owned(), (nonce.to_ascii_lowercase(), value.to_ascii_lowercase()));
         let mut chosen = None;
-        if reveals.len() == 2 {
-            let both: Vec<Reveal> = reveals
+        if parties.iter().all(|p| reveals.contains_key(p)) {
+            let all: Vec<Reveal> = reveals
                 .iter()
                 .map(|(p, (nonce, value))| Reveal {
                     party: p.clone(),
@@ -1028,7 +1030,7 @@ impl Record {
                 .collect();
             let candidates = Record::candidates(f);
             chosen = Some(
-                inspection::choose(&f.id, &candidates, &both[0], &both[1])
+                inspection::choose_among(&f.id, &candidates, &all.iter().collect::<Vec<_>>())
                     .map_err(|e| no("inspection.value", e.to_string()))?
                     .clone(),
             );
