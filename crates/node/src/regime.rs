@@ -194,12 +194,39 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
     let n = notification(s, &kind, &id, date, body);
     let receipts = crate::append::submit_items(s, vec![n.clone()], true).await?;
     let after = record(s)?;
-    Ok(serde_json::json!({
-        "notification": n,
-        "receipt": receipts.into_iter().next().flatten(),
-        "inspection": after.inspection(&id),
-        "exemption": after.exemptions.iter().find(|x| x.id == id),
-    }))
+    let logged = InspectionLogged {
+        exemption: after.exemptions.iter().find(|x| x.id == id),
+        inspection: after.inspection(&id),
+        notification: n,
+        receipt: receipts.into_iter().next().flatten(),
+    };
+    serde_json::to_value(logged).map_err(|e| NodeError::Internal(e.to_string()))
+}
+
+/// What an inspection step logged (`POST /api/v1/inspections`; JSON keys in this order).
+#[derive(Debug, serde::Serialize)]
+pub struct InspectionLogged<'a> {
+    /// The exemption the step made or ended, if it was one.
+    pub exemption: Option<&'a accord_ledger::record::Exemption>,
+    /// The inspection as the record now has it, if the step was about one.
+    pub inspection: Option<&'a accord_ledger::record::InspectionFile>,
+    /// The notification logged.
+    pub notification: serde_json::Value,
+    /// Its receipt.
+    pub receipt: Option<crate::append::Logged>,
+}
+
+/// What a negotiation step logged (`POST /api/v1/proposals`; JSON keys in this order).
+#[derive(Debug, serde::Serialize)]
+pub struct ProposalLogged<'a> {
+    /// The agreements the record now has.
+    pub agreements: &'a [accord_ledger::record::Agreement],
+    /// The notification logged.
+    pub notification: serde_json::Value,
+    /// Every proposal as the record now has it.
+    pub proposals: &'a [accord_ledger::record::ProposalState],
+    /// Its receipt.
+    pub receipt: Option<crate::append::Logged>,
 }
 
 /// Composes a negotiation step (`{"step": "file" | "counter" | "accept", …}`), logs it, and
@@ -263,45 +290,113 @@ pub async fn proposal_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<se
     let n = notification(s, &kind, &key, date, body);
     let receipts = crate::append::submit_items(s, vec![n.clone()], true).await?;
     let after = record(s)?;
-    Ok(serde_json::json!({
-        "notification": n,
-        "receipt": receipts.into_iter().next().flatten(),
-        "proposals": after.proposals,
-        "agreements": after.agreements,
-    }))
+    let logged = ProposalLogged {
+        agreements: &after.agreements,
+        notification: n,
+        proposals: &after.proposals,
+        receipt: receipts.into_iter().next().flatten(),
+    };
+    serde_json::to_value(logged).map_err(|e| NodeError::Internal(e.to_string()))
 }
 
 /// The inspections part of the record on `on`: every inspection and exemption, the quotas of
 /// the treaty year, the steps refused.
 pub fn inspections_json(r: &Record, on: Date) -> serde_json::Value {
-    let quotas: Vec<serde_json::Value> = r
-        .register
-        .quotas(&r.spec, on)
-        .into_iter()
-        .map(|((party, kind), (used, quota))| serde_json::json!({"party": party, "type": kind, "used": used, "quota": quota}))
-        .collect();
-    serde_json::json!({
-        "on": on,
-        "treaty_year": accord_ledger::inspection::treaty_year(&r.spec, on),
-        "missile_choice": r.spec.inspections.missile_choice,
-        "inspections": r.inspections,
-        "exemptions": r.exemptions,
-        "quotas": quotas,
-        "findings": r.findings(on),
-        "problems": r.problems.iter().filter(|p| p.kind != "proposal" && p.kind != "counter_proposal" && p.kind != "acceptance").collect::<Vec<_>>(),
-    })
+    serde_json::to_value(inspections_on(r, on)).unwrap_or_default()
+}
+
+/// The inspections part of the record on a date (`GET /api/v1/inspections`; JSON keys in this
+/// order).
+#[derive(Debug, serde::Serialize)]
+pub struct InspectionsOn<'a> {
+    /// Every exemption.
+    pub exemptions: &'a [accord_ledger::record::Exemption],
+    /// Findings against declarations as of the date.
+    pub findings: Vec<accord_ledger::compliance::Finding>,
+    /// Every inspection.
+    pub inspections: &'a [accord_ledger::record::InspectionFile],
+    /// How the missile of a reentry-vehicle inspection is chosen.
+    pub missile_choice: accord_treaty::MissileChoice,
+    /// The date.
+    pub on: Date,
+    /// Inspection steps the rules refused.
+    pub problems: Vec<&'a accord_ledger::record::StepProblem>,
+    /// Each inspecting Party's quota of each type in the treaty year.
+    pub quotas: Vec<Quota>,
+    /// The treaty year of the date.
+    pub treaty_year: u32,
+}
+
+/// An inspecting Party's yearly quota of one inspection type.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Quota {
+    /// The inspecting Party.
+    pub party: String,
+    /// The quota.
+    pub quota: u32,
+    /// The inspection type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Used in the treaty year.
+    pub used: u32,
+}
+
+/// The inspections part of the record on `on`.
+pub fn inspections_on(r: &Record, on: Date) -> InspectionsOn<'_> {
+    InspectionsOn {
+        exemptions: &r.exemptions,
+        findings: r.findings(on),
+        inspections: &r.inspections,
+        missile_choice: r.spec.inspections.missile_choice,
+        on,
+        problems: r.problems.iter().filter(|p| !is_negotiation(&p.kind)).collect(),
+        quotas: r
+            .register
+            .quotas(&r.spec, on)
+            .into_iter()
+            .map(|((party, kind), (used, quota))| Quota { party, quota, kind, used })
+            .collect(),
+        treaty_year: accord_ledger::inspection::treaty_year(&r.spec, on),
+    }
+}
+
+fn is_negotiation(kind: &str) -> bool {
+    kind == "proposal" || kind == "counter_proposal" || kind == "acceptance"
+}
+
+/// The negotiation part of the record on a date (`GET /api/v1/proposals`; JSON keys in this
+/// order).
+#[derive(Debug, serde::Serialize)]
+pub struct ProposalsOn<'a> {
+    /// The agreements the record made.
+    pub agreements: &'a [accord_ledger::record::Agreement],
+    /// The treaty's last day in force under the record.
+    pub last_day_in_force: Date,
+    /// The date.
+    pub on: Date,
+    /// The proposals open on the date.
+    pub open: Vec<String>,
+    /// Negotiation steps the rules refused.
+    pub problems: Vec<&'a accord_ledger::record::StepProblem>,
+    /// Every proposal and where it stands.
+    pub proposals: &'a [accord_ledger::record::ProposalState],
 }
 
 /// The negotiation part of the record on `on`.
+pub fn proposals_on(r: &Record, on: Date) -> ProposalsOn<'_> {
+    ProposalsOn {
+        agreements: &r.agreements,
+        last_day_in_force: r.spec.lifecycle.status_on(on).last_day_in_force,
+        on,
+        open: r.open_on(on).iter().map(|p| p.proposal.id.clone()).collect(),
+        problems: r.problems.iter().filter(|p| is_negotiation(&p.kind)).collect(),
+        proposals: &r.proposals,
+    }
+}
+
+/// The negotiation part of the record on `on`, as JSON.
 pub fn proposals_json(r: &Record, on: Date) -> serde_json::Value {
-    serde_json::json!({
-        "on": on,
-        "proposals": r.proposals,
-        "open": r.open_on(on).iter().map(|p| p.proposal.id.clone()).collect::<Vec<_>>(),
-        "agreements": r.agreements,
-        "last_day_in_force": r.spec.lifecycle.status_on(on).last_day_in_force,
-        "problems": r.problems.iter().filter(|p| p.kind == "proposal" || p.kind == "counter_proposal" || p.kind == "acceptance").collect::<Vec<_>>(),
-    })
+    serde_json::to_value(proposals_on(r, on)).unwrap_or_default()
 }
 
 /// What proposal `id` (in the record, or built in) would require of each Party on `on`
@@ -348,5 +443,19 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
         }
     }
     let ev = accord_ledger::negotiation::evaluate(&record.spec, &p, on, &rows, &declarations);
-    Ok(serde_json::json!({"proposal": p, "evaluation": ev}))
+    serde_json::to_value(Evaluated {
+        evaluation: ev,
+        proposal: p,
+    })
+    .map_err(|e| NodeError::Internal(e.to_string()))
+}
+
+/// What a proposal would require (`GET /api/v1/proposals/{id}/evaluation`; JSON keys in this
+/// order).
+#[derive(Debug, serde::Serialize)]
+pub struct Evaluated {
+    /// What it would require of each Party.
+    pub evaluation: accord_ledger::negotiation::Evaluation,
+    /// The proposal.
+    pub proposal: Proposal,
 }

@@ -112,7 +112,8 @@ impl NodeDir {
 /// An alert: a fork seen, or a problem with the partner's entries.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Alert {
-    /// `fork` or `entry`.
+    /// `fork` (the partner's log forked), `cosigner` (a cosigner claims a size the log does not
+    /// have) or `config` (the exchange cannot start).
     pub kind: String,
     /// What was seen.
     pub message: String,

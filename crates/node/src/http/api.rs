@@ -8,7 +8,10 @@
 //! harmless), with other content 409; `received` is never taken from a sender.
 
 use super::access;
-use super::body::{ClockReading, Compose, Composed, MailboxPage, Receipts, SetClock, Validity};
+use super::body::{
+    Alerts, ClockReading, Compose, Composed, Figures, ForkEvidence, LimitFigure, MailboxPage, PartyFigures, Receipts, Release, Releases,
+    SetClock, Validity,
+};
 use super::extract::{error, Allowed, AllowedBody, On, Params};
 use crate::append::submit_items;
 use crate::state::Shared;
@@ -120,24 +123,32 @@ pub async fn inbox(State(s): S, _: Allowed<access::Inbox>, q: Params) -> Respons
 /// exchanged record.
 pub async fn state(State(s): S, _: Allowed<access::State>, On(on): On) -> Response {
     let s2 = s.clone();
-    let out = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, String> {
+    let out = tokio::task::spawn_blocking(move || -> Result<Figures, String> {
         let history = s2.view.read().map_err(|_| "view poisoned")?.history(&s2.spec)?;
         let out = replay(&s2.spec, &history, &[on]).map_err(|e| e.to_string())?;
-        let parties: Vec<serde_json::Value> = out
+        let parties = out
             .snapshots
             .iter()
-            .map(|snap| {
-                let values: Vec<serde_json::Value> = s2
+            .map(|snap| PartyFigures {
+                declared_as_of: snap.declared_as_of.map(|d| d.to_string()),
+                party: s2.spec.parties[snap.party].code.clone(),
+                values: s2
                     .spec
                     .limits
                     .iter()
                     .zip(&snap.values)
-                    .map(|(l, v)| serde_json::json!({"limit": l.name, "value": v, "max": l.value}))
-                    .collect();
-                serde_json::json!({"party": s2.spec.parties[snap.party].code, "values": values, "declared_as_of": snap.declared_as_of.map(|d| d.to_string())})
+                    .map(|(l, v)| LimitFigure {
+                        limit: l.name.clone(),
+                        max: l.value,
+                        value: *v,
+                    })
+                    .collect(),
             })
             .collect();
-        Ok(serde_json::json!({"on": on.to_string(), "parties": parties}))
+        Ok(Figures {
+            on: on.to_string(),
+            parties,
+        })
     })
     .await;
     match out {
@@ -163,18 +174,26 @@ pub async fn compliance(State(s): S, _: Allowed<access::Compliance>, On(on): On)
 pub async fn alerts(State(s): S, _: Allowed<access::Alerts>) -> Response {
     let alerts = s.alerts.lock().map(|a| a.clone()).unwrap_or_default();
     let problems = s.view.read().map(|v| v.problems().to_vec()).unwrap_or_default();
-    let evidence: Vec<serde_json::Value> = s
+    let evidence = s
         .witness
         .lock()
         .ok()
         .and_then(|w| w.evidence().ok())
         .unwrap_or_default()
         .into_iter()
-        .map(|e| {
-            serde_json::json!({"origin": e.origin, "held": String::from_utf8_lossy(&e.cosigned), "seen": String::from_utf8_lossy(&e.conflicting), "seen_at": e.seen_at})
+        .map(|e| ForkEvidence {
+            held: String::from_utf8_lossy(&e.cosigned).into_owned(),
+            origin: e.origin,
+            seen: String::from_utf8_lossy(&e.conflicting).into_owned(),
+            seen_at: e.seen_at,
         })
         .collect();
-    axum::Json(serde_json::json!({"alerts": alerts, "problems": problems, "evidence": evidence})).into_response()
+    axum::Json(Alerts {
+        alerts,
+        evidence,
+        problems,
+    })
+    .into_response()
 }
 
 /// `GET /api/v1/clock`: the node's treaty clock.
@@ -244,11 +263,15 @@ pub async fn releases(State(s): S) -> Response {
         Ok(v) => (v.releases(), s.final_size()),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
     };
-    let items: Vec<serde_json::Value> = list
+    let releases = list
         .into_iter()
-        .map(|(index, _, value)| serde_json::json!({"index": index, "final": index < fin, "release": *value}))
+        .map(|(index, _, value)| Release {
+            is_final: index < fin,
+            index,
+            release: (*value).clone(),
+        })
         .collect();
-    axum::Json(serde_json::json!({"final_size": fin, "releases": items})).into_response()
+    axum::Json(Releases { final_size: fin, releases }).into_response()
 }
 
 /// `GET /public/releases/{index}`: a C2SP tlog-proof (with the release entry as its extra data)

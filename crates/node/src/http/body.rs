@@ -136,6 +136,82 @@ pub struct MailboxPage {
     pub total: usize,
 }
 
+/// `GET /api/v1/state`: each Party's figure for each limit on a date, from the exchanged record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// The date.
+    pub on: String,
+    /// One entry a Party, in the treaty's order.
+    pub parties: Vec<PartyFigures>,
+}
+
+/// One Party's figures on a date.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyFigures {
+    /// The date of the data they come from (`null` before the Party's first data).
+    pub declared_as_of: Option<String>,
+    /// The Party.
+    pub party: String,
+    /// One entry a limit, in the treaty's order.
+    pub values: Vec<LimitFigure>,
+}
+
+/// A Party's figure for one limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct LimitFigure {
+    /// The limit's name.
+    pub limit: String,
+    /// Its ceiling.
+    pub max: u64,
+    /// The figure (`null` when nothing was declared).
+    pub value: Option<u64>,
+}
+
+/// `GET /api/v1/alerts`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alerts {
+    /// Forks and entry problems raised, in order.
+    pub alerts: Vec<crate::state::Alert>,
+    /// The evidence of each fork kept.
+    pub evidence: Vec<ForkEvidence>,
+    /// Problems with the partner's entries.
+    pub problems: Vec<crate::view::Problem>,
+}
+
+/// Two signed checkpoints of one log that cannot both be true.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForkEvidence {
+    /// The checkpoint held (cosigned or mirrored).
+    pub held: String,
+    /// The log's origin.
+    pub origin: String,
+    /// The conflicting checkpoint seen.
+    pub seen: String,
+    /// When it was seen (POSIX seconds).
+    pub seen_at: u64,
+}
+
+/// `GET /public/releases`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Releases {
+    /// The size of the own log final under the policy.
+    pub final_size: u64,
+    /// Every public release, oldest first.
+    pub releases: Vec<Release>,
+}
+
+/// One public release.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// Whether its entry is below the final size (a proof to a final checkpoint exists).
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    /// Its entry's index in the own log.
+    pub index: u64,
+    /// The public part of the notification it releases.
+    pub release: serde_json::Value,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,7 +453,130 @@ mod tests {
                 .expect("json"),
             ),
             ("post", "/api/v1/bundle", Some("200"), j(&imported)),
+            (
+                "get",
+                "/api/v1/state",
+                Some("200"),
+                j(&Figures {
+                    on: "2011-02-05".into(),
+                    parties: vec![PartyFigures {
+                        declared_as_of: None,
+                        party: "US".into(),
+                        values: vec![LimitFigure {
+                            limit: "deployed_warheads".into(),
+                            max: 1550,
+                            value: Some(1),
+                        }],
+                    }],
+                }),
+            ),
+            (
+                "get",
+                "/api/v1/alerts",
+                Some("200"),
+                j(&Alerts {
+                    alerts: vec![crate::state::Alert {
+                        kind: "fork".into(),
+                        message: "m".into(),
+                        at: "2011-02-05T00:00:00Z".into(),
+                    }],
+                    evidence: vec![ForkEvidence {
+                        held: "a".into(),
+                        origin: "o".into(),
+                        seen: "b".into(),
+                        seen_at: 1,
+                    }],
+                    problems: vec![crate::view::Problem {
+                        party: "RU".into(),
+                        index: 1,
+                        problem: "p".into(),
+                    }],
+                }),
+            ),
+            (
+                "get",
+                "/public/releases",
+                Some("200"),
+                j(&Releases {
+                    final_size: 3,
+                    releases: vec![Release {
+                        is_final: true,
+                        index: 1,
+                        release: json!({"kind": "deployment"}),
+                    }],
+                }),
+            ),
         ];
+        // The regime's bodies, from a real (empty) record and a built-in proposal.
+        let spec = accord_treaty::builtin::new_start();
+        let record = accord_ledger::record::Record::new(&spec);
+        let on = accord_treaty::parse_date("2021-02-05").expect("date");
+        let mut inspections = serde_json::to_value(crate::regime::inspections_on(&record, on)).expect("json");
+        inspections["quotas"] = j(&vec![crate::regime::Quota {
+            party: "US".into(),
+            quota: 10,
+            kind: "type_one".into(),
+            used: 1,
+        }]);
+        let proposal = accord_treaty::proposal::BUILTIN
+            .iter()
+            .find_map(|(_, text)| accord_treaty::proposal::Proposal::parse(text, &spec).ok())
+            .expect("a built-in proposal");
+        let evaluation = accord_ledger::negotiation::evaluate(&spec, &proposal, on, &[], &[]);
+        let receipt = crate::append::Logged {
+            duplicate: false,
+            id: "US-inspection".into(),
+            index: 0,
+            leaf_hash: None,
+            size: None,
+        };
+        let mut cases = cases;
+        cases.extend([
+            ("get", "/api/v1/inspections", Some("200"), inspections),
+            (
+                "post",
+                "/api/v1/inspections",
+                Some("200"),
+                j(&crate::regime::InspectionLogged {
+                    exemption: None,
+                    inspection: None,
+                    notification: json!({}),
+                    receipt: Some(receipt.clone()),
+                }),
+            ),
+            (
+                "get",
+                "/api/v1/proposals",
+                Some("200"),
+                j(&crate::regime::proposals_on(&record, on)),
+            ),
+            (
+                "post",
+                "/api/v1/proposals",
+                Some("200"),
+                j(&crate::regime::ProposalLogged {
+                    agreements: &[],
+                    notification: json!({}),
+                    proposals: &[],
+                    receipt: Some(receipt),
+                }),
+            ),
+            (
+                "get",
+                "/api/v1/timeline",
+                Some("200"),
+                j(&crate::http::regime::Timeline {
+                    events: vec![json!({"date": "2011-02-05"})],
+                    treaty: "new-start".into(),
+                }),
+            ),
+            (
+                "get",
+                "/api/v1/proposals/{id}/evaluation",
+                Some("200"),
+                j(&crate::regime::Evaluated { evaluation, proposal }),
+            ),
+        ]);
         let mut problems = Vec::new();
         for (method, path, status, v) in &cases {
             let s = schema(&doc, method, path, *status);

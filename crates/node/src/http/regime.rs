@@ -137,5 +137,18 @@ pub async fn timeline(State(s): S, caller: Caller, q: Params) -> Response {
             v
         })
         .collect();
-    axum::Json(serde_json::json!({"treaty": s.spec.id, "events": events})).into_response()
+    axum::Json(Timeline {
+        events,
+        treaty: s.spec.id.clone(),
+    })
+    .into_response()
+}
+
+/// `GET /api/v1/timeline` (JSON keys in this order).
+#[derive(Debug, serde::Serialize)]
+pub struct Timeline {
+    /// The events, in date order, each with its source's address when the spec has one.
+    pub events: Vec<serde_json::Value>,
+    /// The treaty's id.
+    pub treaty: String,
 }
