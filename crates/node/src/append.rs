@@ -262,7 +262,11 @@ impl Shared {
                     break;
                 }
                 let (bytes, blob) = entry.remove();
-                v.push_own(Given { bytes: &bytes, blob });
+                v.push_own(Given {
+                    bytes: &bytes,
+                    blob,
+                    leaf: None,
+                });
             }
         }
         if let Some(r) = receipts.iter().max_by_key(|r| r.size) {

@@ -251,7 +251,11 @@ pub(crate) async fn take(
         let mut v = s.view.write().map_err(|_| "view poisoned")?;
         if v.partner_size() == held {
             for (e, b) in entries.iter().zip(blobs) {
-                v.push_partner(Given { bytes: e, blob: b });
+                v.push_partner(Given {
+                    bytes: e,
+                    blob: b,
+                    leaf: None,
+                });
             }
             // Each public release must be exactly the public part of the entry it names.
             for (i, release, source) in v.partner_releases(held) {

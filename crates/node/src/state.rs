@@ -471,12 +471,12 @@ fn load_view(
         // The tail written since: own entries, then the mirror's (an acknowledgement of an
         // entry not yet pushed waits for it, as in the live exchange).
         let key = view.snapshot_key();
-        for (bytes, blob) in read_range(own, storage, key.own.0)? {
-            view.push_own(Given { bytes: &bytes, blob });
+        for r in read_range(own, storage, key.own.0)? {
+            view.push_own(r.given());
         }
         if let Some(m) = mirror {
-            for (bytes, blob) in read_range(m, storage, key.partner.0)? {
-                view.push_partner(Given { bytes: &bytes, blob });
+            for r in read_range(m, storage, key.partner.0)? {
+                view.push_partner(r.given());
             }
         }
         return Ok((view, Some(key)));
@@ -589,13 +589,8 @@ pub fn write_snapshot(storage: &dyn Backend, key: &SignerKey, view: &View) -> Re
     storage.put_snapshot(&seal_snapshot(key, view)).map_err(|e| e.to_string())
 }
 
-fn given(v: &[Built]) -> Vec<Given<'_>> {
-    v.iter()
-        .map(|(b, blob)| Given {
-            bytes: b,
-            blob: blob.clone(),
-        })
-        .collect()
+fn given(v: &[Read]) -> Vec<Given<'_>> {
+    v.iter().map(Read::given).collect()
 }
 
 /// Refuses a folder whose log is not the configured Party's.
@@ -651,29 +646,68 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     .map(|(v, _)| v)
 }
 
+/// An entry read from a store: its bytes, the notification it logs by hash (when at hand) and
+/// its leaf hash as the store holds it.
+struct Read {
+    bytes: Vec<u8>,
+    blob: Option<Vec<u8>>,
+    leaf: Option<accord_tlog::Hash>,
+}
+
+impl Read {
+    fn given(&self) -> Given<'_> {
+        Given {
+            bytes: &self.bytes,
+            blob: self.blob.clone(),
+            leaf: self.leaf,
+        }
+    }
+}
+
 /// The entries of a store from `from` on, with the blob of each entry logged by hash (when at
-/// hand).
-fn read_range(store: &dyn Store, blobs: &dyn Backend, from: u64) -> Result<Vec<Built>, String> {
+/// hand) and each leaf hash from the store's stored hashes (one scan; a leaf hash the store
+/// does not give is computed by the view).
+fn read_range(store: &dyn Store, blobs: &dyn Backend, from: u64) -> Result<Vec<Read>, String> {
+    use accord_tlog::merkle::{stored_count, stored_index};
     let (size, _) = store.latest().map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(size.saturating_sub(from) as usize);
     if from >= size {
         return Ok(out);
     }
+    let mut at = Vec::with_capacity(out.capacity());
     store
-        .scan_entries(from, size, &mut |_, e| {
-            out.push((e.to_vec(), None));
+        .scan_entries(from, size, &mut |i, e| {
+            at.push(i);
+            out.push(Read {
+                bytes: e.to_vec(),
+                blob: None,
+                leaf: None,
+            });
             Ok(())
         })
         .map_err(|e| e.to_string())?;
+    let base = stored_index(0, from);
+    let mut stored: Vec<Option<accord_tlog::Hash>> = vec![None; stored_count(size).saturating_sub(base) as usize];
+    let scanned = store.scan_hashes(base, stored_count(size), &mut |id, raw| {
+        if let Some(slot) = stored.get_mut((id - base) as usize) {
+            *slot = accord_logstore::store::to_hash("stored hash", raw).ok();
+        }
+        Ok(())
+    });
+    if scanned.is_ok() {
+        for (r, i) in out.iter_mut().zip(at) {
+            r.leaf = stored.get((stored_index(0, i) - base) as usize).copied().flatten();
+        }
+    }
     // Stored entries are canonical JSON, so one that logs its notification by hash contains
     // its attachment's name verbatim: only those are read further.
     let marker = format!("\"name\":\"{}\"", accord_tlog::entry::NOTIFICATION_ATTACHMENT);
-    for (bytes, blob) in out.iter_mut() {
-        if !contains(bytes, marker.as_bytes()) {
+    for r in out.iter_mut() {
+        if !contains(&r.bytes, marker.as_bytes()) {
             continue;
         }
-        if let Some(h) = by_hash(bytes) {
-            *blob = blobs.blob(&h).ok();
+        if let Some(h) = by_hash(&r.bytes) {
+            r.blob = blobs.blob(&h).ok();
         }
     }
     Ok(out)

@@ -197,6 +197,15 @@ pub struct Given<'a> {
     pub bytes: &'a [u8],
     /// The notification's canonical JSON, for an entry that logs it by hash.
     pub blob: Option<Vec<u8>>,
+    /// The entry's leaf hash, when the store holds it (else it is computed from `bytes`).
+    pub leaf: Option<Hash>,
+}
+
+impl Given<'_> {
+    /// The entry's leaf hash: the store's, or computed.
+    fn leaf(&self) -> Hash {
+        self.leaf.unwrap_or_else(|| leaf_hash(self.bytes))
+    }
 }
 
 /// One line of an inbox or outbox.
@@ -375,7 +384,7 @@ impl View {
     pub fn push_own(&mut self, e: Given<'_>) {
         self.derived = Derived::default();
         self.own.leaves.truncate(self.own.recs.len());
-        self.own.leaves.push(leaf_hash(e.bytes));
+        self.own.leaves.push(e.leaf());
         let (own, partner) = (&mut self.own, &mut self.partner);
         push(
             own,
@@ -393,7 +402,7 @@ impl View {
     pub fn push_partner(&mut self, e: Given<'_>) {
         self.derived = Derived::default();
         self.partner.leaves.truncate(self.partner.recs.len());
-        self.partner.leaves.push(leaf_hash(e.bytes));
+        self.partner.leaves.push(e.leaf());
         let (own, partner) = (&mut self.own, &mut self.partner);
         push(
             partner,
@@ -411,8 +420,8 @@ impl View {
     /// classified.
     pub fn load(&mut self, own: Vec<Given<'_>>, partner: Vec<Given<'_>>) {
         self.derived = Derived::default();
-        self.own.leaves.extend(own.iter().map(|g| leaf_hash(g.bytes)));
-        self.partner.leaves.extend(partner.iter().map(|g| leaf_hash(g.bytes)));
+        self.own.leaves.extend(own.iter().map(Given::leaf));
+        self.partner.leaves.extend(partner.iter().map(Given::leaf));
         for g in own {
             let (o, p) = (&mut self.own, &mut self.partner);
             push(

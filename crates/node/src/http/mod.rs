@@ -661,6 +661,15 @@ mod tests {
             running,
             "rebuilt"
         );
+        // The rebuilt view's leaf hashes (read from the store's stored hashes) are the entries'.
+        let rebuilt = crate::state::read_view(dir.path(), &cfg).expect("read");
+        let (size, last) = rebuilt.snapshot_key().own;
+        let entry = accord_logstore::DataDir::new(dir.path())
+            .open_reader()
+            .expect("reader")
+            .entry(size - 1)
+            .expect("entry");
+        assert_eq!(last, Some(accord_tlog::leaf_hash(&entry)), "the stored leaf hash is the entry's");
 
         // A damaged snapshot: refused by its checksum, the view rebuilt.
         let mut damaged = kept.clone();
