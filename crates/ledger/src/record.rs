@@ -749,13 +749,22 @@ impl Record {
         out
     }
 
+    /// The other Party of an inspection notified by `party`: in a bilateral treaty, the one
+    /// Party that is not `party`. With more Parties a notice does not say which (its body has
+    /// no field for it), so it is refused rather than guessed.
     fn other(&self, party: &str) -> Result<String, Refusal> {
-        self.spec
-            .parties
-            .iter()
-            .find(|p| p.code != party)
-            .map(|p| p.code.clone())
-            .ok_or_else(|| no("party", "no other Party"))
+        let others: Vec<&str> = self.spec.parties.iter().map(|p| p.code.as_str()).filter(|p| *p != party).collect();
+        match others.as_slice() {
+            [one] => Ok((*one).to_owned()),
+            [] => Err(no("party", "no other Party")),
+            _ => Err(no(
+                "inspection.type",
+                format!(
+                    "the treaty has {} Parties and an inspection notice does not name the other one: inspections are between the two Parties of a bilateral treaty",
+                    self.spec.parties.len()
+                ),
+            )),
+        }
     }
 
     fn take(&mut self, e: Effect, n: &Notification<'_>) -> Result<(), Refusal> {
@@ -1500,6 +1509,26 @@ mod tests {
         ));
         let r = fold(spec, &lines);
         (lines, r)
+    }
+
+    /// With more than two Parties a notice does not say who is inspected: refused, not guessed.
+    #[test]
+    fn a_notice_between_more_than_two_parties_is_refused_not_guessed() {
+        let spec = new_start().with_extra_party("XX", "A third Party").expect("spec");
+        let notice = step(
+            "RU-1",
+            "inspection_notice",
+            "RU",
+            "2011-05-01",
+            ins(serde_json::json!({"id": "I1", "type": "type_one"})),
+        );
+        let r = fold(&spec, &[notice.clone()]);
+        assert!(r.inspection("I1").is_none());
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(r.problems[0].message.contains("3 Parties"), "{:?}", r.problems);
+        // The same notice in the bilateral treaty is taken.
+        let r = fold(&new_start(), &[notice]);
+        assert_eq!(r.inspection("I1").expect("I1").inspected, "US");
     }
 
     #[test]
