@@ -1522,7 +1522,7 @@ mod tests {
             "2011-05-01",
             ins(serde_json::json!({"id": "I1", "type": "type_one"})),
         );
-        let r = fold(&spec, &[notice.clone()]);
+        let r = fold(&spec, std::slice::from_ref(&notice));
         assert!(r.inspection("I1").is_none());
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
         assert!(r.problems[0].message.contains("3 Parties"), "{:?}", r.problems);
