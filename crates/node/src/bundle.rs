@@ -121,7 +121,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Node
             .read()
             .map_err(|_| NodeError::Internal("view poisoned".into()))?
             .held_by_partner();
-        let cosigned = s.cosigned.lock().map(|c| c.partner).unwrap_or(0);
+        let cosigned = s.cosigned.lock().map(|c| c.of(&s.keys.partner_node)).unwrap_or(0);
         held.max(cosigned)
     };
     let (size, note) = {
@@ -384,7 +384,7 @@ async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, Impo
         .map_err(|e| internal(e.to_string()))?
         .map_err(internal)?;
         if let Ok(mut co) = s.cosigned.lock() {
-            co.partner = co.partner.max(cp.size);
+            co.record(&s.keys.partner_node, cp.size);
         }
         let s2 = s.clone();
         let _ = tokio::task::spawn_blocking(move || s2.check_final(cp.size)).await;

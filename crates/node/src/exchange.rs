@@ -338,13 +338,11 @@ pub fn fork(s: &Shared, size: u64, held: &[u8], seen: &[u8]) {
     );
 }
 
-/// A cosigner of the own log: the partner, or a witness.
+/// A cosigner of the own log (a partner node or a witness), known by its key.
 struct Target {
     peer: Peer,
     path: &'static str,
     key: VerifierKey,
-    /// `None`: the partner; `Some(i)`: witness `i`.
-    witness: Option<usize>,
 }
 
 /// Runs one pusher per cosigner until `stop` fires.
@@ -355,7 +353,6 @@ pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) 
             peer: p,
             path: "/witness/add-checkpoint",
             key: s.keys.partner_node.clone(),
-            witness: None,
         });
     }
     for (i, w) in s.cfg.witnesses.iter().enumerate() {
@@ -364,7 +361,6 @@ pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) 
                 peer: p,
                 path: "/add-checkpoint",
                 key: s.keys.witnesses[i].clone(),
-                witness: Some(i),
             });
         }
     }
@@ -440,11 +436,7 @@ enum Pushed {
 }
 
 fn cosigned_by(s: &Shared, t: &Target) -> u64 {
-    let Ok(c) = s.cosigned.lock() else { return 0 };
-    match t.witness {
-        None => c.partner,
-        Some(i) => c.witnesses.get(i).copied().unwrap_or(0),
-    }
+    s.cosigned.lock().map(|c| c.of(&t.key)).unwrap_or(0)
 }
 
 async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<Vec<u8>>) -> Result<Pushed, String> {
@@ -493,14 +485,7 @@ async fn push_once(s: &Arc<Shared>, t: &Target, old: u64, size: u64, note: &Arc<
             .await
             .map_err(|e| e.to_string())??;
             if let Ok(mut c) = s.cosigned.lock() {
-                match t.witness {
-                    None => c.partner = c.partner.max(size),
-                    Some(i) => {
-                        if let Some(w) = c.witnesses.get_mut(i) {
-                            *w = (*w).max(size);
-                        }
-                    }
-                }
+                c.record(&t.key, size);
             }
             Metrics::add(&s.metrics.cosignatures, 1);
             let s2 = s.clone();
@@ -628,7 +613,7 @@ pub struct Status {
     /// The node's treaty clock (RFC 3339).
     pub clock: String,
     /// The largest size each cosigner cosigned.
-    pub cosigned: crate::state::Cosigned,
+    pub cosigned: crate::state::CosignedBy,
     /// The size of the own log final under the policy.
     pub final_size: u64,
     /// A fork of the partner's log was seen: nothing more of it is cosigned or acknowledged.
@@ -671,7 +656,7 @@ pub fn status(s: &Shared) -> Status {
         acknowledged_by_partner: by_partner,
         alerts: s.alerts.lock().map(|a| a.len()).unwrap_or(0) as u64,
         clock: rfc3339(s.clock.now()),
-        cosigned: s.cosigned.lock().map(|c| c.clone()).unwrap_or_default(),
+        cosigned: s.cosigned.lock().map(|c| c.summary(&s.keys)).unwrap_or_default(),
         final_size: s.final_size(),
         frozen: s.frozen.load(Ordering::SeqCst),
         origin: s.origin.clone(),

@@ -121,9 +121,39 @@ pub struct Alert {
     pub at: String,
 }
 
-/// Which cosigner a size is cosigned by.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// The largest size of the own log each cosigner has cosigned, keyed by the cosigner's key
+/// (its name and key id, as its signature lines carry them): partner nodes and witnesses alike,
+/// so nothing in it assumes one partner.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cosigned {
+    by: BTreeMap<(String, u32), u64>,
+}
+
+impl Cosigned {
+    /// The largest size `key` cosigned (0: none).
+    pub fn of(&self, key: &VerifierKey) -> u64 {
+        self.by.get(&(key.name().to_owned(), key.id())).copied().unwrap_or(0)
+    }
+
+    /// Records that `key` cosigned `size` (a smaller size than one recorded changes nothing).
+    pub fn record(&mut self, key: &VerifierKey, size: u64) {
+        let e = self.by.entry((key.name().to_owned(), key.id())).or_insert(0);
+        *e = (*e).max(size);
+    }
+
+    /// What the status shows of it: the partner node's and each witness's, in configuration
+    /// order.
+    pub fn summary(&self, keys: &Keys) -> CosignedBy {
+        CosignedBy {
+            partner: self.of(&keys.partner_node),
+            witnesses: keys.witnesses.iter().map(|w| self.of(w)).collect(),
+        }
+    }
+}
+
+/// Which cosigner a size is cosigned by, as the status shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CosignedBy {
     /// By the partner node.
     pub partner: u64,
     /// By each witness (configuration order).
@@ -290,29 +320,24 @@ impl Shared {
         let metrics = Metrics::default();
         metrics.log_size.store(latest.0, Ordering::Relaxed);
         metrics.partner_size.store(view.partner_size(), Ordering::Relaxed);
-        let mut cosigned = Cosigned {
-            partner: 0,
-            witnesses: vec![0; keys.witnesses.len()],
-        };
+        let mut cosigned = Cosigned::default();
         // What was collected before a restart: the largest size each cosigner cosigned (not
         // necessarily the latest; a bundle's cosignature may cover an older one).
         // Largest size first: the scan stops once every cosigner is found.
+        let cosigners: Vec<&VerifierKey> = std::iter::once(&keys.partner_node).chain(&keys.witnesses).collect();
         reader
             .scan_cosignatures_desc(&mut |size, l| {
                 if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(l) {
-                    if sig.name == keys.partner_node.name() && sig.id == keys.partner_node.id() {
-                        cosigned.partner = cosigned.partner.max(size);
-                    }
-                    for (i, w) in keys.witnesses.iter().enumerate() {
-                        if sig.name == w.name() && sig.id == w.id() {
-                            cosigned.witnesses[i] = cosigned.witnesses[i].max(size);
+                    for k in &cosigners {
+                        if sig.name == k.name() && sig.id == k.id() {
+                            cosigned.record(k, size);
                         }
                     }
                 }
-                cosigned.partner == 0 || cosigned.witnesses.contains(&0)
+                cosigners.iter().any(|k| cosigned.of(k) == 0)
             })
             .map_err(|e| e.to_string())?;
-        let partner_cosigned = cosigned.partner;
+        let partner_cosigned = cosigned.of(&keys.partner_node);
         let latest_size = latest.0;
         let shared = Arc::new(Shared {
             origin: meta.origin,
@@ -436,7 +461,8 @@ impl Shared {
             return self.final_by_policy.load(Ordering::SeqCst);
         }
         let Ok(c) = self.cosigned.lock() else { return 0 };
-        let mut w = c.witnesses.clone();
+        let c = c.summary(&self.keys);
+        let mut w = c.witnesses;
         w.sort_unstable_by(|a, b| b.cmp(a));
         let q = self.cfg.quorum();
         let by_witnesses = if q == 0 { u64::MAX } else { w.get(q - 1).copied().unwrap_or(0) };
@@ -720,4 +746,34 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// The SHA-256 (hex) of the notification an entry logs by hash.
 pub fn by_hash(entry: &[u8]) -> Option<String> {
     accord_tlog::entry::logged_by_hash(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cosignatures are kept by cosigner key, the largest size each; the status's summary puts
+    /// the partner node's first and the witnesses' in configuration order.
+    #[test]
+    fn cosignatures_are_kept_by_cosigner() {
+        let key = |name: &str, seed: u8| SignerKey::from_seed(name, ALG_COSIGNATURE_V1, [seed; 32]).expect("key").verifier();
+        let (partner, w1, w2) = (key("ru/node", 1), key("witness-1", 2), key("witness-2", 3));
+        let mut c = Cosigned::default();
+        c.record(&partner, 7);
+        c.record(&partner, 5);
+        c.record(&w2, 9);
+        assert_eq!((c.of(&partner), c.of(&w1), c.of(&w2)), (7, 0, 9));
+        let keys = Keys {
+            partner_log: key("ru", 4),
+            partner_node: partner,
+            witnesses: vec![w1, w2],
+        };
+        assert_eq!(
+            c.summary(&keys),
+            CosignedBy {
+                partner: 7,
+                witnesses: vec![0, 9]
+            }
+        );
+    }
 }

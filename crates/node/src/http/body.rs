@@ -303,7 +303,7 @@ mod tests {
             acknowledged_by_partner: 1,
             alerts: 0,
             clock: "2011-02-05T00:00:00Z".into(),
-            cosigned: crate::state::Cosigned {
+            cosigned: crate::state::CosignedBy {
                 partner: 2,
                 witnesses: vec![2],
             },
