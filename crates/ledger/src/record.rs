@@ -817,13 +817,13 @@ impl Record {
         if self.inspections.iter().any(|f| f.id == b.id) {
             return Err(no("inspection.id", format!("inspection {} is already notified", b.id)));
         }
-        let t = self
+        let notice_by = self
             .spec
             .inspections
             .types
             .iter()
             .find(|t| t.code == code)
-            .cloned()
+            .map(|t| t.notice_by)
             .ok_or_else(|| {
                 let codes: Vec<&str> = self.spec.inspections.types.iter().map(|t| t.code.as_str()).collect();
                 no(
@@ -832,7 +832,7 @@ impl Record {
                 )
             })?;
         let other = self.other(party)?;
-        let (inspecting, inspected) = match t.notice_by {
+        let (inspecting, inspected) = match notice_by {
             NoticeBy::Inspecting => (party.to_owned(), other),
             NoticeBy::Inspected => (other, party.to_owned()),
         };
@@ -845,7 +845,7 @@ impl Record {
                 ),
             ));
         }
-        let year = match t.notice_by {
+        let year = match notice_by {
             NoticeBy::Inspecting => {
                 self.register
                     .notify(&self.spec, &b.id, &code, &inspecting, date)

@@ -207,6 +207,14 @@ impl SharedMemoryStore {
     }
 }
 
+/// Stored hash `id` as a snapshot pinned at `pin` sees it.
+fn pinned_hash(s: &MemoryStore, pin: Option<Pin>, id: u64) -> Result<Hash, StoreError> {
+    match pin {
+        Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
+        _ => s.hash(id),
+    }
+}
+
 fn poisoned() -> StoreError {
     StoreError::Backend("the in-memory store's lock is poisoned".into())
 }
@@ -271,23 +279,14 @@ impl Store for SharedMemoryStore {
     }
 
     fn hash(&self, id: u64) -> Result<Hash, StoreError> {
-        self.read(|s, pin| match pin {
-            Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
-            _ => s.hash(id),
-        })
+        self.read(|s, pin| pinned_hash(s, pin, id))
     }
 
     fn nodes(&self, at: &[(u32, u64)]) -> Result<Vec<Hash>, StoreError> {
         // One lock for the lot, as a networked store would make one round trip.
         self.read(|s, pin| {
             at.iter()
-                .map(|&(level, index)| {
-                    let id = accord_tlog::merkle::stored_index(level, index);
-                    match pin {
-                        Some(p) if id >= p.hashes => Err(StoreError::NotFound(format!("stored hash {id}"))),
-                        _ => s.hash(id),
-                    }
-                })
+                .map(|&(level, index)| pinned_hash(s, pin, accord_tlog::merkle::stored_index(level, index)))
                 .collect()
         })
     }

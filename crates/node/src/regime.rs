@@ -25,15 +25,15 @@ fn bad(m: impl Into<String>) -> NodeError {
 }
 
 /// The record of both Parties as this node holds it.
-pub fn record(s: &Shared) -> Result<Record, NodeError> {
+pub fn record(s: &Shared) -> Result<Arc<Record>, NodeError> {
     let v = s.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
     Ok(record_of(&s.spec, &v))
 }
 
 /// The record of both Parties in a view (a running node's, or a folder's read by
-/// [`crate::state::read_view`]), as the view keeps it.
-pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Record {
-    (*v.record(spec)).clone()
+/// [`crate::state::read_view`]), as the view keeps it (shared, not copied).
+pub fn record_of(spec: &TreatySpec, v: &crate::view::View) -> Arc<Record> {
+    v.record(spec)
 }
 
 fn date_of(s: &Shared, req: &serde_json::Value) -> Result<Date, NodeError> {
@@ -403,12 +403,11 @@ pub fn proposals_json(r: &Record, on: Date) -> serde_json::Value {
 /// (default: its date), given the figures the record declares (the replayed record at each data
 /// exchange up to `on`) and the freeze declarations in it: `{"proposal", "evaluation"}`.
 pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::Value, NodeError> {
-    let jsonl = s
-        .view
-        .read()
-        .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
-        .notifications_jsonl();
-    let record = Record::from_jsonl(&s.spec, &jsonl);
+    // One read of the view: its notifications (for the freeze declarations), its cached
+    // record and its compliance report.
+    let v = s.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
+    let jsonl = v.notifications_jsonl();
+    let record = v.record(&s.spec);
     let p = match record.proposals.iter().find(|p| p.proposal.id == id) {
         Some(p) => p.proposal.clone(),
         None => accord_treaty::proposal::BUILTIN
@@ -418,12 +417,8 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             .ok_or_else(|| NodeError::NotFound(format!("id: no proposal {id} in the record or built in")))?,
     };
     let on = on.unwrap_or(p.date);
-    let report = s
-        .view
-        .read()
-        .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
-        .compliance(&s.spec, on)
-        .map_err(NodeError::Refused)?;
+    let report = v.compliance(&s.spec, on).map_err(NodeError::Refused)?;
+    drop(v);
     let rows: Vec<accord_ledger::published::PublishedRow> = report
         .rows
         .iter()

@@ -67,10 +67,6 @@ impl NodeDir {
     pub fn partner_db(&self) -> PathBuf {
         self.dir.root().join("partner.db")
     }
-    /// `witness.db`.
-    pub fn witness_db(&self) -> PathBuf {
-        self.dir.root().join("witness.db")
-    }
     /// `view.snapshot`: the node's view of both logs when it last stopped.
     pub fn view_snapshot(&self) -> PathBuf {
         self.dir.root().join("view.snapshot")

@@ -138,7 +138,7 @@ pub fn exemption_line(x: &accord_ledger::record::Exemption) -> String {
 
 /// The record of a node's folder (both Parties' logs as it holds them), read without the
 /// writer lock and writing nothing, so it also reads the folder of a running node.
-pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<Record, Failure> {
+pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<std::sync::Arc<Record>, Failure> {
     let data = at.data.clone().unwrap_or_default();
     let cfg = config(at)?;
     let view = accord_node::state::read_view(&data, &cfg).map_err(|e| input(anyhow!("{}: {e}", data.display())))?;

@@ -40,7 +40,7 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             let record = if at.node.is_some() {
                 Some(super::at_node::get(&at, &format!("/api/v1/proposals?on={on}"))?)
             } else if at.data.is_some() {
-                Some(accord_node::regime::proposals_json(&super::at_node::record(&at, spec)?, on))
+                Some(accord_node::regime::proposals_json(&*super::at_node::record(&at, spec)?, on))
             } else {
                 None
             };

@@ -27,16 +27,11 @@ pub const OPENAPI: &str = include_str!("../../openapi.json");
 
 type S = State<Arc<Shared>>;
 
-fn parse_body(body: &[u8]) -> Result<serde_json::Value, Response> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: not JSON: {e}")))
-}
-
 /// `POST /api/v1/validate`: checks a notification against the catalogue and this Party.
 pub async fn validate(State(s): S, a: AllowedBody<access::Validate>) -> Response {
-    let body = a.body;
-    let v = match parse_body(&body) {
+    let v = match a.json() {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let problem = crate::append::validate(&s.spec, &v.to_string(), &s.cfg.party).err();
     axum::Json(Validity {
@@ -49,10 +44,9 @@ pub async fn validate(State(s): S, a: AllowedBody<access::Validate>) -> Response
 /// `POST /api/v1/compose`: a notification from `{kind, date, body, id?}`, with this Party
 /// and an id filled in, and whether it is valid.
 pub async fn compose(State(s): S, a: AllowedBody<access::Compose>) -> Response {
-    let body = a.body;
-    let v = match parse_body(&body) {
+    let v = match a.json() {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let Some(o) = v.as_object() else {
         return error(StatusCode::BAD_REQUEST, "body: an object {kind, date, body, id?} expected");
@@ -82,10 +76,9 @@ pub async fn compose(State(s): S, a: AllowedBody<access::Compose>) -> Response {
 
 /// `POST /api/v1/notifications`: submits one notification or an array, all or none.
 pub async fn submit(State(s): S, a: AllowedBody<access::Submit>) -> Response {
-    let body = a.body;
-    let v = match parse_body(&body) {
+    let v = match a.json() {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let (items, single) = match v {
         serde_json::Value::Array(a) => (a, false),
@@ -207,10 +200,9 @@ pub async fn get_clock(State(s): S) -> Response {
 
 /// `PUT /api/v1/clock`: sets a virtual clock (`{"now": "YYYY-MM-DDTHH:MM:SSZ"}`), forward only.
 pub async fn set_clock(State(s): S, a: AllowedBody<access::SetClock>) -> Response {
-    let body = a.body;
-    let v = match parse_body(&body) {
+    let v = match a.json() {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let Ok(SetClock { now }) = serde_json::from_value(v) else {
         return error(StatusCode::BAD_REQUEST, "now: a time YYYY-MM-DDTHH:MM:SSZ expected");

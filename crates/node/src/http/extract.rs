@@ -188,6 +188,13 @@ pub struct AllowedBody<A: Access> {
     _access: std::marker::PhantomData<fn() -> A>,
 }
 
+impl<A: Access> AllowedBody<A> {
+    /// The body as JSON (`Invalid`, 400, naming the body when it is not).
+    pub fn json(&self) -> Result<serde_json::Value, crate::error::NodeError> {
+        serde_json::from_slice(&self.body).map_err(|e| crate::error::NodeError::Invalid(format!("body: not JSON: {e}")))
+    }
+}
+
 impl<A: Access> axum::extract::FromRequest<std::sync::Arc<Shared>> for AllowedBody<A> {
     type Rejection = Response;
 

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Response};
 use super::access;
 use super::extract::{Allowed, AllowedBody, Caller, On, OnGiven, Params};
 use crate::error::NodeError;
-use crate::regime::{evaluation, inspection_step, inspections_json, proposal_step, proposals_json, record};
+use crate::regime::{evaluation, inspection_step, inspections_on, proposal_step, proposals_on, record};
 use crate::state::Shared;
 
 type S = State<Arc<Shared>>;
 
-fn answer(r: Result<serde_json::Value, NodeError>) -> Response {
+fn answer<T: serde::Serialize>(r: Result<T, NodeError>) -> Response {
     match r {
         Ok(v) => axum::Json(v).into_response(),
         Err(e) => e.into_response(),
@@ -27,17 +27,16 @@ fn answer(r: Result<serde_json::Value, NodeError>) -> Response {
 }
 
 /// A step's body: a JSON object.
-fn step_request(body: &[u8]) -> Result<serde_json::Value, NodeError> {
-    match serde_json::from_slice(body) {
-        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
-        Ok(_) => Err(NodeError::Invalid("body: an object {step, …} expected".into())),
-        Err(e) => Err(NodeError::Invalid(format!("body: not JSON: {e}"))),
+fn step_request<A: super::extract::Access>(a: &AllowedBody<A>) -> Result<serde_json::Value, NodeError> {
+    match a.json()? {
+        v @ serde_json::Value::Object(_) => Ok(v),
+        _ => Err(NodeError::Invalid("body: an object {step, …} expected".into())),
     }
 }
 
 /// `POST /api/v1/inspections`: one inspection step (operator).
 pub async fn post_inspection(State(s): S, a: AllowedBody<access::InspectionStep>) -> Response {
-    match step_request(&a.body) {
+    match step_request(&a) {
         Ok(req) => answer(inspection_step(&s, req).await),
         Err(e) => e.into_response(),
     }
@@ -45,7 +44,7 @@ pub async fn post_inspection(State(s): S, a: AllowedBody<access::InspectionStep>
 
 /// `POST /api/v1/proposals`: one negotiation step (operator).
 pub async fn post_proposal(State(s): S, a: AllowedBody<access::NegotiationStep>) -> Response {
-    match step_request(&a.body) {
+    match step_request(&a) {
         Ok(req) => answer(proposal_step(&s, req).await),
         Err(e) => e.into_response(),
     }
@@ -53,7 +52,10 @@ pub async fn post_proposal(State(s): S, a: AllowedBody<access::NegotiationStep>)
 
 /// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
 pub async fn get_inspections(State(s): S, _: Allowed<access::Inspections>, On(on): On) -> Response {
-    answer(record(&s).map(|r| inspections_json(&r, on)))
+    match record(&s) {
+        Ok(r) => axum::Json(inspections_on(&r, on)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `GET /api/v1/inspections/{id}/report?lang=en|ru` (operator, partner-reader): the report as
@@ -76,7 +78,10 @@ pub async fn get_report(State(s): S, _: Allowed<access::Reports>, Path(id): Path
 
 /// `GET /api/v1/proposals?on=DATE` (operator, partner-reader).
 pub async fn get_proposals(State(s): S, _: Allowed<access::Proposals>, On(on): On) -> Response {
-    answer(record(&s).map(|r| proposals_json(&r, on)))
+    match record(&s) {
+        Ok(r) => axum::Json(proposals_on(&r, on)).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `GET /api/v1/proposals/{id}/evaluation?on=DATE` (operator, partner-reader).

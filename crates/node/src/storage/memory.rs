@@ -6,7 +6,7 @@
 
 use super::contract::{Backend, Held, TokenStore};
 use crate::error::NodeError;
-use accord_logstore::dir::{read_key_file, sha256_hex};
+use accord_logstore::dir::sha256_hex;
 use accord_logstore::memory::SharedMemoryStore;
 use accord_logstore::mirror::Mirror;
 use accord_logstore::store::{DynStore, Store};
@@ -57,14 +57,9 @@ impl Memory {
     }
 
     fn key(&self) -> Result<SignerKey, NodeError> {
-        let path = self.root.join("log.key");
-        if !path.exists() {
-            return Err(NodeError::Invalid(format!(
-                "{}: no log key here (create one with accord serve init)",
-                self.root.display()
-            )));
-        }
-        read_key_file(&path).map_err(|e| NodeError::Invalid(e.to_string()))
+        accord_logstore::DataDir::new(&self.root)
+            .signer()
+            .map_err(|e| NodeError::Invalid(e.to_string()))
     }
 }
 
