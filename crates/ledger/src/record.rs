@@ -267,6 +267,20 @@ pub struct Record {
     claimed: Vec<Date>,
 }
 
+/// Where a step falls in the order [`Record::fold`] takes steps, the same on either Party's
+/// node: date, the step's place in a day, the time sent (a step not yet sent last), the Party;
+/// steps equal in all of these are taken in the order given (each Party's own steps are in its
+/// log's order on both nodes).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StepOrder(Date, u8, i64, String);
+
+impl StepOrder {
+    /// The place of step `e` given by `n`.
+    pub fn of(e: Effect, n: &Notification<'_>) -> StepOrder {
+        StepOrder(n.date, rank(e), n.sent.map_or(i64::MAX, |t| t.unix()), n.party.to_string())
+    }
+}
+
 /// The step a kind takes, if it is one.
 pub fn step_of(spec: &TreatySpec, kind: &str) -> Option<Effect> {
     let (_, k) = spec.catalogue.get(kind)?;
@@ -457,29 +471,27 @@ impl Record {
         // The same order on either Party's node: date, the step's place, the time sent (a
         // step not yet sent last), the Party, then the order given (each Party's own steps
         // are in its log's order on both nodes).
-        steps.sort_by_key(|&(i, e)| {
-            (
-                ns[i].date,
-                rank(e),
-                ns[i].sent.map_or(i64::MAX, |t| t.unix()),
-                ns[i].party.clone(),
-                i,
-            )
-        });
+        steps.sort_by_cached_key(|&(i, e)| (StepOrder::of(e, &ns[i]), i));
         for (i, e) in steps {
-            let n = &ns[i];
-            if let Err(x) = r.take(e, n) {
-                r.problems.push(StepProblem {
-                    party: n.party.to_string(),
-                    id: n.id.to_string(),
-                    kind: n.kind.to_string(),
-                    date: n.date,
-                    field: x.field,
-                    message: x.message,
-                });
-            }
+            r.take_next(e, &ns[i]);
         }
         r
+    }
+
+    /// Takes one more step, as [`Record::fold`] takes each (a refused step is kept among the
+    /// problems). The caller keeps the fold's order: `n` comes after every step taken so far by
+    /// [`StepOrder`], then by the order the steps were given; otherwise it folds again.
+    pub fn take_next(&mut self, e: Effect, n: &Notification<'_>) {
+        if let Err(x) = self.take(e, n) {
+            self.problems.push(StepProblem {
+                party: n.party.to_string(),
+                id: n.id.to_string(),
+                kind: n.kind.to_string(),
+                date: n.date,
+                field: x.field,
+                message: x.message,
+            });
+        }
     }
 
     /// Folds the steps of a history given as JSON Lines.
@@ -500,6 +512,18 @@ impl Record {
         let before = Record::fold(spec, existing);
         let all: Vec<Notification<'_>> = existing.iter().chain(new).cloned().collect();
         let after = Record::fold(spec, &all);
+        Record::check_taken(spec, history, &before, after, new)
+    }
+
+    /// [`Record::check_new`] given the record before the new steps and the record after them
+    /// (folded by the caller, incrementally when it can).
+    pub fn check_taken(
+        spec: &TreatySpec,
+        history: Option<&History>,
+        before: &Record,
+        after: Record,
+        new: &[Notification<'_>],
+    ) -> Result<Record, String> {
         if let Some(p) = after.problems.iter().find(|p| !before.problems.contains(p)) {
             return Err(format!("{} ({}): {}: {}", p.id, p.kind, p.field, p.message));
         }

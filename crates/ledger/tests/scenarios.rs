@@ -93,3 +93,67 @@ fn the_same_history_on_an_earlier_date_has_fewer_findings() {
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(matches!(&f[0], Finding::LateNotification { id, due, .. } if id == "US-000002" && due == "2011-03-10"));
 }
+
+/// A history grown notification by notification, in two streams taken in turn, with times of
+/// receipt set afterwards, gives what parsing the streams written one after the other gives:
+/// the same lines, the same figures and findings; a duplicate id is refused with parse's words.
+#[test]
+fn a_growing_history_is_the_parsed_one() {
+    use accord_ledger::history::Growing;
+    use accord_ledger::notification::parse_notification;
+    let spec = new_start();
+    for name in ["small.jsonl", "findings.jsonl"] {
+        let text = scenario(name);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let stream = |l: &str| usize::from(!l.contains("\"party\":\"US\""));
+        let ordered: Vec<&str> = (0..2).flat_map(|s| lines.iter().copied().filter(move |l| stream(l) == s)).collect();
+        let whole = History::parse(&spec, &ordered.join("\n")).unwrap();
+        // Every notification first without its receipt, the streams in turn, the last stream first.
+        let bare = |l: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v.as_object_mut().unwrap().remove("received");
+            v.to_string()
+        };
+        let mut g = Growing::new(&spec, 2);
+        let (mut a, mut b) = (ordered.iter().filter(|l| stream(l) == 0), ordered.iter().filter(|l| stream(l) == 1));
+        loop {
+            let (x, y) = (b.next(), a.next());
+            for (s, l) in [(1, x), (0, y)] {
+                if let Some(l) = l {
+                    g.push(&spec, s, &parse_notification(&bare(l)).unwrap()).unwrap();
+                }
+            }
+            if x.is_none() && y.is_none() {
+                break;
+            }
+        }
+        for s in 0..2 {
+            for (k, l) in ordered.iter().filter(|l| stream(l) == s).enumerate() {
+                g.replace(&spec, s, k, &parse_notification(l).unwrap()).unwrap();
+            }
+        }
+        let grown = g.shared();
+        let key = |h: &History| -> Vec<(u32, usize, String, u16)> {
+            h.events
+                .iter()
+                .map(|e| (e.line, e.party.0 as usize, h.id(e).to_owned(), e.kind))
+                .collect()
+        };
+        assert_eq!(key(&grown), key(&whole), "{name}: lines, Parties and ids");
+        let at = parse_date("2012-01-01").unwrap();
+        let dates = spec.data_exchange_dates();
+        let (o1, o2) = (replay(&spec, &grown, &dates).unwrap(), replay(&spec, &whole, &dates).unwrap());
+        assert_eq!(o1.snapshots, o2.snapshots, "{name}: figures");
+        assert_eq!(
+            serde_json::to_value(history_report(&spec, &grown, &o1, at)).unwrap(),
+            serde_json::to_value(history_report(&spec, &whole, &o2, at)).unwrap(),
+            "{name}: the report"
+        );
+        // The first notification again: refused as parse refuses it, and nothing changes.
+        let again = parse_notification(ordered[0]).unwrap();
+        let err = g.push(&spec, 1, &again).unwrap_err().to_string();
+        let doubled = format!("{}\n{}", ordered.join("\n"), ordered[0]);
+        assert_eq!(err, History::parse(&spec, &doubled).unwrap_err().to_string(), "{name}");
+        assert_eq!(g.shared().events.len(), whole.events.len());
+    }
+}

@@ -13,7 +13,7 @@ use crate::error::NodeError;
 use crate::state::{EntryBuild, Shared};
 use crate::view::{Given, View};
 use accord_ledger::notification::{parse_notification, Notification};
-use accord_ledger::record::{steps_of, Record};
+use accord_ledger::record::Record;
 use accord_ledger::History;
 use accord_logstore::dir::{sha256_hex, DirError};
 use accord_logstore::sequencer::Receipt;
@@ -523,7 +523,6 @@ async fn queue(s: &Arc<Shared>, fresh: &[Fresh], builds: Vec<crate::state::Entry
 
 /// Checks steps about to be logged by this node against the record both Parties' logs hold.
 pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
-    let existing = steps_of(spec, &v.steps_jsonl(spec));
     let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
     let parsed: Vec<Notification<'_>> = texts
         .iter()
@@ -536,7 +535,9 @@ pub fn check_steps(spec: &TreatySpec, v: &View, new: &[serde_json::Value]) -> Re
         )
     });
     let history = if designates { Some(v.history(spec)?) } else { None };
-    Record::check_new(spec, history.as_deref(), &existing, &parsed).map(|_| ())
+    let before = v.record(spec);
+    let after = v.record_after(spec, &parsed);
+    Record::check_taken(spec, history.as_deref(), &before, after, &parsed).map(|_| ())
 }
 
 #[cfg(test)]

@@ -493,23 +493,23 @@ fn load_view(
         // The tail written since: own entries, then the mirror's (an acknowledgement of an
         // entry not yet pushed waits for it, as in the live exchange).
         let key = view.snapshot_key();
-        for r in read_range(own, storage, key.own.0)? {
+        for r in read_range(own, storage, key.of(crate::view::OWN).0)? {
             view.push_own(r.given());
         }
         if let Some(m) = mirror {
-            for r in read_range(m, storage, key.partner.0)? {
+            for r in read_range(m, storage, key.of(crate::view::PARTNER).0)? {
                 view.push_partner(r.given());
             }
         }
         return Ok((view, Some(key)));
     }
-    let mut view = View::new(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
+    let mut view = View::pair(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
     let own = read_range(own, storage, 0)?;
     let partner = match mirror {
         Some(m) => read_range(m, storage, 0)?,
         None => Vec::new(),
     };
-    view.load(given(&own), given(&partner));
+    view.load(vec![given(&own), given(&partner)]);
     Ok((view, None))
 }
 
@@ -542,7 +542,7 @@ fn snapshot_for(
             return None;
         }
     };
-    if !view.is_of(&cfg.party, own_origin, &cfg.partner.party, partner_origin) {
+    if !view.is_of(&[(&cfg.party, own_origin), (&cfg.partner.party, partner_origin)]) {
         return None;
     }
     let key = view.snapshot_key();
@@ -562,7 +562,7 @@ fn snapshot_for(
         });
         read.is_ok() && leaf.is_some() && leaf == last
     };
-    (covers(Some(own), key.own) && covers(mirror, key.partner)).then_some(view)
+    (covers(Some(own), key.of(crate::view::OWN)) && covers(mirror, key.of(crate::view::PARTNER))).then_some(view)
 }
 
 /// The first line of a signed view snapshot.

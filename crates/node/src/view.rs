@@ -1,20 +1,32 @@
-//! The exchanged record as a node sees it: its own log's notifications and acknowledgements and
-//! the partner's (from the mirror), joined so that each notification carries its time of
-//! receipt, the other Party's acknowledgement. Pure: entries in, notifications and reports out.
+//! The exchanged record as a node sees it: the log of each Party (its own, and each partner's
+//! from the mirror), joined so that each notification carries its time of receipt, another
+//! Party's acknowledgement. Pure: entries in, notifications and reports out.
 //!
-//! Invariants: a notification's `received` comes only from an acknowledgement in the other
+//! Parties are a list, the node's own first ([`OWN`]); nothing here assumes two. Today's node
+//! exchanges with one partner, [`PARTNER`].
+//!
+//! Invariants: a notification's `received` comes only from an acknowledgement in another
 //! Party's log that names that very entry (origin, index and leaf hash); an acknowledgement that
-//! names anything else is a problem, never a receipt; the first acknowledgement of an entry is
-//! its receipt.
+//! names anything else is a problem, never a receipt; the first acknowledgement of an entry by
+//! each Party is that Party's receipt, and a notification's `received` is the earliest of them.
+//!
+//! Incremental: once the history (the compiled notifications) or the record (the folded
+//! inspection and negotiation steps) has been read, each new entry and each new receipt is
+//! applied to it on the next read, compiling or folding only that notification
+//! ([`accord_ledger::history::Growing`], [`Record::take_next`]); a step that falls before the
+//! last one folded, or a notification the history refuses, makes the next read build that part
+//! again from every notification, which gives what a first read gives.
 
 use accord_ledger::compliance::{history_report, Report};
-use accord_ledger::record::Record;
+use accord_ledger::history::{Growing, HistoryBuilder};
+use accord_ledger::notification::parse_notification;
+use accord_ledger::record::{step_of, Record, StepOrder};
 use accord_ledger::replay::replay;
 use accord_ledger::History;
 use accord_tlog::entry::{decode, read_stored, StoredEntry};
 use accord_tlog::merkle::leaf_hash;
 use accord_tlog::Hash;
-use accord_treaty::{Date, TreatySpec};
+use accord_treaty::{Date, Effect, TreatySpec};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -102,18 +114,64 @@ impl Note {
     }
 }
 
-/// One side of the record.
+/// The index of the node's own log among the view's Parties.
+pub const OWN: usize = 0;
+/// The index of the partner's log: today's node exchanges with one partner.
+pub const PARTNER: usize = 1;
+
+/// One Party's log as the view holds it.
 #[derive(Debug, Default, Clone)]
 struct Side {
+    party: String,
+    origin: String,
     recs: Vec<Rec>,
     leaves: Vec<Hash>,
     by_id: HashMap<String, u64>,
-    /// Receipt of this side's entries, from the other side's acknowledgements.
-    receipts: HashMap<u64, String>,
-    /// Acknowledgements (leaf hash, time) of this side's entries not yet held here (a mirror
-    /// rebuilt from an older copy or a bundle): checked when the entry arrives.
-    awaiting: HashMap<u64, Vec<(Hash, String)>>,
+    /// The indices of this log's notifications, in order.
+    notes: Vec<u64>,
+    /// Receipts of this log's entries, by the Party (its index in the view) whose
+    /// acknowledgement recorded them.
+    receipts: Vec<HashMap<u64, String>>,
+    /// Acknowledgements (by whom, leaf hash, time) of this log's entries not yet held here (a
+    /// mirror rebuilt from an older copy or a bundle): checked when the entry arrives.
+    awaiting: HashMap<u64, Vec<(usize, Hash, String)>>,
+    /// Where the scan for this log's entries the own node has still to acknowledge starts.
+    ack_cursor: usize,
 }
+
+impl Side {
+    fn new(party: &str, origin: &str, parties: usize) -> Side {
+        Side {
+            party: party.into(),
+            origin: origin.into(),
+            receipts: vec![HashMap::new(); parties],
+            ..Side::default()
+        }
+    }
+
+    /// The time of receipt of entry `i`: the earliest of the other Parties' receipts.
+    fn receipt(&self, i: u64) -> Option<&String> {
+        self.receipts.iter().filter_map(|r| r.get(&i)).min()
+    }
+
+    /// Where notification `i` is among this log's notifications.
+    fn rank(&self, i: u64) -> Option<usize> {
+        self.notes.binary_search(&i).ok()
+    }
+
+    /// Notification `i`'s JSON line with its receipt, as the treaty engine reads it.
+    fn line_of(&self, i: u64) -> Option<String> {
+        let Some(Rec::Notification(n)) = self.recs.get(i as usize) else {
+            return None;
+        };
+        let mut out = String::new();
+        n.line(self.receipt(i).map(String::as_str), &mut out);
+        Some(out)
+    }
+}
+
+/// A notification new in the view, or one whose time of receipt changed: (Party, index).
+type Change = (usize, u64);
 
 /// A problem with an entry of either log.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -129,28 +187,63 @@ pub struct Problem {
 /// The joined record.
 #[derive(Debug)]
 pub struct View {
-    own_party: String,
-    partner_party: String,
-    own_origin: String,
-    partner_origin: String,
-    own: Side,
-    partner: Side,
+    /// Each Party's log, the own first.
+    sides: Vec<Side>,
     problems: Vec<Problem>,
-    ack_cursor: usize,
     /// What is derived from all of it, computed on first use and dropped by any change, so that
     /// reads between two changes cost a lookup.
     derived: Derived,
+    /// The history and the record, kept as entries arrive once first read.
+    grown: Mutex<Grown>,
+    /// What changed since [`Grown`] last caught up (kept only while something is grown).
+    changes: Vec<Change>,
+    /// How many times the history was compiled and the record folded whole (for tests).
+    #[cfg(test)]
+    builds: std::sync::atomic::AtomicUsize,
 }
 
 /// Values derived from the whole view (see [`View`]'s `derived`).
 #[derive(Debug, Default)]
 struct Derived {
-    history: OnceLock<Result<Arc<History>, String>>,
-    record: OnceLock<Arc<Record>>,
-    /// Each side's notifications with their deadlines and receipts (own, then the partner's).
-    deadlines: [OnceLock<Vec<Slot>>; 2],
+    /// Each Party's notifications with their deadlines and receipts.
+    deadlines: Vec<OnceLock<Vec<Slot>>>,
     /// The latest compliance reports, by evaluation date (a few: the dates readers ask).
     reports: Mutex<Vec<(Date, Arc<Report>)>>,
+}
+
+impl Derived {
+    fn new(parties: usize) -> Derived {
+        Derived {
+            deadlines: (0..parties).map(|_| OnceLock::new()).collect(),
+            reports: Mutex::default(),
+        }
+    }
+}
+
+/// The history and the record as they grow (see the module's doc).
+#[derive(Debug, Default)]
+struct Grown {
+    /// The compiled history (or why it is refused), and how many changes it has taken.
+    history: Option<(Result<Growing, String>, usize)>,
+    /// The folded record, and how many changes it has taken.
+    record: Option<(Folded, usize)>,
+}
+
+impl Grown {
+    /// Whether changes need keeping: something is grown and can take them.
+    fn tracking(&self) -> bool {
+        matches!(self.history, Some((Ok(_), _))) || self.record.is_some()
+    }
+}
+
+/// The record folded so far.
+#[derive(Debug)]
+struct Folded {
+    record: Arc<Record>,
+    /// Notifications of each Party looked at.
+    seen: Vec<usize>,
+    /// The place of the last step taken, and whose it was.
+    last: Option<(StepOrder, usize)>,
 }
 
 /// A notification's deadline (and its last second, POSIX) and time of receipt, for the mailbox.
@@ -178,7 +271,7 @@ fn deadlines(spec: &TreatySpec, side: &Side) -> Vec<Slot> {
                 .get(&n.kind)
                 .and_then(|(_, k)| accord_treaty::parse_date(&n.date).ok().and_then(|d| k.deadline.due(d, eif)))
                 .map(|d| (d, due_unix(d)));
-            let received = side.receipts.get(&(i as u64)).map(|r| parse_time(r).unwrap_or(i64::MAX));
+            let received = side.receipt(i as u64).map(|r| parse_time(r).unwrap_or(i64::MAX));
             Some(Slot {
                 index: i as u64,
                 due,
@@ -259,76 +352,96 @@ impl DeadlineStatus {
 }
 
 impl View {
-    /// An empty view.
-    pub fn new(own_party: &str, own_origin: &str, partner_party: &str, partner_origin: &str) -> View {
+    /// An empty view of the logs of `parties` (Party code, log origin), the own first.
+    pub fn new(parties: &[(&str, &str)]) -> View {
         View {
-            own_party: own_party.into(),
-            partner_party: partner_party.into(),
-            own_origin: own_origin.into(),
-            partner_origin: partner_origin.into(),
-            own: Side::default(),
-            partner: Side::default(),
+            sides: parties.iter().map(|(p, o)| Side::new(p, o, parties.len())).collect(),
             problems: Vec::new(),
-            ack_cursor: 0,
-            derived: Derived::default(),
+            derived: Derived::new(parties.len()),
+            grown: Mutex::default(),
+            changes: Vec::new(),
+            #[cfg(test)]
+            builds: Default::default(),
         }
+    }
+
+    /// An empty view of the own log and one partner's.
+    pub fn pair(own_party: &str, own_origin: &str, partner_party: &str, partner_origin: &str) -> View {
+        View::new(&[(own_party, own_origin), (partner_party, partner_origin)])
+    }
+
+    /// Entries of Party `p`'s log seen.
+    pub fn size(&self, p: usize) -> u64 {
+        self.sides.get(p).map_or(0, |s| s.recs.len() as u64)
     }
 
     /// Entries of the own log seen.
     pub fn own_size(&self) -> u64 {
-        self.own.recs.len() as u64
+        self.size(OWN)
     }
 
     /// Entries of the partner's log seen.
     pub fn partner_size(&self) -> u64 {
-        self.partner.recs.len() as u64
+        self.size(PARTNER)
     }
 
-    /// Partner notifications this node has acknowledged.
+    /// The partner's notifications this node has acknowledged.
     pub fn acknowledged(&self) -> u64 {
-        self.partner.receipts.len() as u64
+        self.acknowledged_of(PARTNER, OWN)
+    }
+
+    /// Notifications of Party `of` acknowledged by Party `by`.
+    pub fn acknowledged_of(&self, of: usize, by: usize) -> u64 {
+        self.sides.get(of).and_then(|s| s.receipts.get(by)).map_or(0, |r| r.len() as u64)
     }
 
     /// Partner notifications not yet acknowledged, in order (acknowledgements are never
     /// acknowledged, so the exchange ends).
     pub fn to_acknowledge(&self) -> Vec<u64> {
-        let from = self.ack_cursor.min(self.partner.recs.len());
-        (from..self.partner.recs.len())
-            .filter(|&i| matches!(self.partner.recs[i], Rec::Notification { .. }) && !self.partner.receipts.contains_key(&(i as u64)))
+        let Some(side) = self.sides.get(PARTNER) else { return Vec::new() };
+        let from = side.ack_cursor.min(side.recs.len());
+        (from..side.recs.len())
+            .filter(|&i| matches!(side.recs[i], Rec::Notification { .. }) && !side.receipts[OWN].contains_key(&(i as u64)))
             .map(|i| i as u64)
             .collect()
     }
 
     /// Moves the start of [`View::to_acknowledge`]'s scan past entries that need nothing more.
-    fn advance_cursor(&mut self) {
-        while let Some(r) = self.partner.recs.get(self.ack_cursor) {
-            let done = !matches!(r, Rec::Notification { .. }) || self.partner.receipts.contains_key(&(self.ack_cursor as u64));
-            if !done {
-                break;
+    fn advance_cursors(&mut self) {
+        for side in self.sides.iter_mut().skip(1) {
+            while let Some(r) = side.recs.get(side.ack_cursor) {
+                let done = !matches!(r, Rec::Notification { .. }) || side.receipts[OWN].contains_key(&(side.ack_cursor as u64));
+                if !done {
+                    break;
+                }
+                side.ack_cursor += 1;
             }
-            self.ack_cursor += 1;
         }
     }
 
     /// Own entries the partner has acknowledged.
     pub fn acknowledged_by_partner(&self) -> u64 {
-        self.own.receipts.len() as u64
+        self.acknowledged_of(OWN, PARTNER)
     }
 
     /// How many own entries the partner is known to hold: one past the last one it
     /// acknowledged (its acknowledgements are in order of its mirror, which only grows).
     pub fn held_by_partner(&self) -> u64 {
-        self.own.receipts.keys().max().map_or(0, |i| i + 1)
+        self.sides[OWN]
+            .receipts
+            .get(PARTNER)
+            .and_then(|r| r.keys().max())
+            .map_or(0, |i| i + 1)
     }
 
     /// The own log index of a notification id.
     pub fn own_index(&self, id: &str) -> Option<u64> {
-        self.own.by_id.get(id).copied()
+        self.sides[OWN].by_id.get(id).copied()
     }
 
     /// The own log's public releases: (index, the entry released, the public part).
     pub fn releases(&self) -> Vec<(u64, u64, Arc<serde_json::Value>)> {
-        self.own
+        self.sides[OWN]
             .recs
             .iter()
             .enumerate()
@@ -342,7 +455,7 @@ impl View {
     /// The partner's public releases from `from` on, each with the notification it releases
     /// (for checking the redaction).
     pub fn partner_releases(&self, from: u64) -> Vec<(u64, Arc<serde_json::Value>, Option<Arc<serde_json::Value>>)> {
-        let side = &self.partner;
+        let Some(side) = self.sides.get(PARTNER) else { return Vec::new() };
         (from as usize..side.recs.len())
             .filter_map(|i| match &side.recs[i] {
                 Rec::Release { of, value } => {
@@ -359,7 +472,7 @@ impl View {
 
     /// The own notification at `index`, if that entry is one.
     pub fn own_notification(&self, index: u64) -> Option<serde_json::Value> {
-        match self.own.recs.get(index as usize)? {
+        match self.sides[OWN].recs.get(index as usize)? {
             Rec::Notification(n) => n.value(),
             _ => None,
         }
@@ -367,7 +480,7 @@ impl View {
 
     /// The partner's entry `index`: its leaf hash.
     pub fn partner_leaf(&self, index: u64) -> Option<Hash> {
-        self.partner.leaves.get(index as usize).copied()
+        self.sides.get(PARTNER)?.leaves.get(index as usize).copied()
     }
 
     /// Records a problem found outside the view (an entry that fails the treaty's catalogue).
@@ -382,74 +495,70 @@ impl View {
 
     /// Adds the next own entry.
     pub fn push_own(&mut self, e: Given<'_>) {
-        self.derived = Derived::default();
-        self.own.leaves.truncate(self.own.recs.len());
-        self.own.leaves.push(e.leaf());
-        let (own, partner) = (&mut self.own, &mut self.partner);
-        push(
-            own,
-            partner,
-            &self.own_party,
-            (&self.own_origin, &self.partner_origin),
-            e,
-            &mut self.problems,
-            false,
-        );
-        self.advance_cursor();
+        self.push(OWN, e);
     }
 
     /// Adds the next partner entry.
     pub fn push_partner(&mut self, e: Given<'_>) {
-        self.derived = Derived::default();
-        self.partner.leaves.truncate(self.partner.recs.len());
-        self.partner.leaves.push(e.leaf());
-        let (own, partner) = (&mut self.own, &mut self.partner);
-        push(
-            partner,
-            own,
-            &self.partner_party,
-            (&self.partner_origin, &self.own_origin),
-            e,
-            &mut self.problems,
-            false,
-        );
+        self.push(PARTNER, e);
     }
 
-    /// Loads both logs at once (at start): each side's acknowledgements may name entries of the
-    /// other that come later in the loading order, so every leaf is known before any entry is
-    /// classified.
-    pub fn load(&mut self, own: Vec<Given<'_>>, partner: Vec<Given<'_>>) {
-        self.derived = Derived::default();
-        self.own.leaves.extend(own.iter().map(Given::leaf));
-        self.partner.leaves.extend(partner.iter().map(Given::leaf));
-        for g in own {
-            let (o, p) = (&mut self.own, &mut self.partner);
-            push(
-                o,
-                p,
-                &self.own_party,
-                (&self.own_origin, &self.partner_origin),
-                g,
-                &mut self.problems,
-                true,
-            );
+    /// Adds the next entry of Party `p`'s log.
+    pub fn push(&mut self, p: usize, e: Given<'_>) {
+        if p >= self.sides.len() {
+            return;
         }
-        for g in partner {
-            let (o, p) = (&mut self.own, &mut self.partner);
-            push(
-                p,
-                o,
-                &self.partner_party,
-                (&self.partner_origin, &self.own_origin),
-                g,
-                &mut self.problems,
-                true,
-            );
+        self.derived = Derived::new(self.sides.len());
+        let side = &mut self.sides[p];
+        side.leaves.truncate(side.recs.len());
+        side.leaves.push(e.leaf());
+        let mut changes = Vec::new();
+        push(&mut self.sides, p, e, &mut self.problems, false, &mut changes);
+        let g = self.grown.get_mut().unwrap_or_else(|e| e.into_inner());
+        if matches!(g.history, Some((Err(_), _))) {
+            // A refused history is compiled again, whole, on the next read.
+            g.history = None;
         }
-        self.advance_cursor();
+        if !g.tracking() {
+            self.changes.clear();
+        } else {
+            let done = self.changes.len();
+            if g.history.as_ref().is_none_or(|(_, a)| *a == done) && g.record.as_ref().is_none_or(|(_, a)| *a == done) {
+                // Everything grown has taken every change: start the list again.
+                self.changes.clear();
+                for (_, a) in g.history.iter_mut() {
+                    *a = 0;
+                }
+                for (_, a) in g.record.iter_mut() {
+                    *a = 0;
+                }
+            }
+            self.changes.extend(changes);
+        }
+        self.advance_cursors();
     }
 
-    /// Every notification of both Parties, with its time of receipt where acknowledged, as
+    /// Loads every Party's log at once (at start), in the view's order of Parties: each log's
+    /// acknowledgements may name entries of another that come later in the loading order, so
+    /// every leaf is known before any entry is classified.
+    pub fn load(&mut self, logs: Vec<Vec<Given<'_>>>) {
+        self.derived = Derived::new(self.sides.len());
+        for (side, log) in self.sides.iter_mut().zip(&logs) {
+            side.leaves.extend(log.iter().map(Given::leaf));
+        }
+        let mut changes = Vec::new();
+        for (p, log) in logs.into_iter().enumerate().take(self.sides.len()) {
+            for g in log {
+                push(&mut self.sides, p, g, &mut self.problems, true, &mut changes);
+            }
+        }
+        // Nothing is grown yet when a view is loaded; should it be, it is built again.
+        *self.grown.get_mut().unwrap_or_else(|e| e.into_inner()) = Grown::default();
+        self.changes.clear();
+        self.advance_cursors();
+    }
+
+    /// Every notification of every Party, with its time of receipt where acknowledged, as
     /// JSON Lines in the treaty engine's format.
     pub fn notifications_jsonl(&self) -> String {
         self.notifications_jsonl_where(|_| true)
@@ -459,13 +568,13 @@ impl View {
     /// them; the others are not serialised at all (the record needs only its steps).
     pub fn notifications_jsonl_where(&self, keep: impl Fn(&str) -> bool) -> String {
         let mut out = String::new();
-        for side in [&self.own, &self.partner] {
-            for (i, r) in side.recs.iter().enumerate() {
-                if let Rec::Notification(n) = r {
+        for side in &self.sides {
+            for &i in &side.notes {
+                if let Some(Rec::Notification(n)) = side.recs.get(i as usize) {
                     if !keep(&n.kind) {
                         continue;
                     }
-                    n.line(side.receipts.get(&(i as u64)).map(String::as_str), &mut out);
+                    n.line(side.receipt(i).map(String::as_str), &mut out);
                     out.push('\n');
                 }
             }
@@ -473,31 +582,178 @@ impl View {
         out
     }
 
-    /// The history of both Parties as exchanged (parsed once until the view changes).
+    /// The grown parts, caught up with every change (see the module's doc).
+    fn grown(&self) -> std::sync::MutexGuard<'_, Grown> {
+        self.grown.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The history of every Party as exchanged: compiled once, then kept up to date entry by
+    /// entry. The same as [`History::parse`] of [`View::notifications_jsonl`], also in its
+    /// errors.
     pub fn history(&self, spec: &TreatySpec) -> Result<Arc<History>, String> {
-        self.derived
-            .history
-            .get_or_init(|| {
-                History::parse(spec, &self.notifications_jsonl())
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
+        let mut g = self.grown();
+        let caught_up = match g.history.take() {
+            Some((Ok(mut h), applied)) => match self.apply_history(spec, &mut h, &self.changes[applied..]) {
+                Ok(()) => (Ok(h), self.changes.len()),
+                Err(e) => (Err(e), self.changes.len()),
+            },
+            Some((Err(e), applied)) if applied == self.changes.len() => (Err(e), applied),
+            _ => (self.compile_history(spec), self.changes.len()),
+        };
+        let out = caught_up.0.as_ref().map(Growing::shared).map_err(Clone::clone);
+        g.history = Some(caught_up);
+        out
     }
 
-    /// The inspection and negotiation record of both Parties (folded once until the view
-    /// changes; only the step notifications are serialised for it).
+    /// Every notification compiled, Party after Party.
+    fn compile_history(&self, spec: &TreatySpec) -> Result<Growing, String> {
+        #[cfg(test)]
+        self.builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut h = Growing::new(spec, self.sides.len());
+        for (p, side) in self.sides.iter().enumerate() {
+            for k in 0..side.notes.len() {
+                self.history_note(spec, &mut h, p, k)?;
+            }
+        }
+        Ok(h)
+    }
+
+    /// Applies `changes` to a compiled history.
+    fn apply_history(&self, spec: &TreatySpec, h: &mut Growing, changes: &[Change]) -> Result<(), String> {
+        for &(p, i) in changes {
+            if let Some(k) = self.sides[p].rank(i) {
+                self.history_note(spec, h, p, k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Compiles the `k`-th notification of Party `p` into `h`: in its place when `h` holds it
+    /// (its receipt changed), else as the next of that Party.
+    fn history_note(&self, spec: &TreatySpec, h: &mut Growing, p: usize, k: usize) -> Result<(), String> {
+        let side = &self.sides[p];
+        let line = side.line_of(side.notes[k]).unwrap_or_default();
+        let n = parse_notification(&line).map_err(|e| HistoryBuilder::parse_error(h.line(p, k), e).to_string())?;
+        if k < h.count(p) {
+            h.replace(spec, p, k, &n)
+        } else {
+            h.push(spec, p, &n)
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The inspection and negotiation record of every Party: folded once, then each new step
+    /// taken as it comes (folded again when one comes before the last taken).
     pub fn record(&self, spec: &TreatySpec) -> Arc<Record> {
-        self.derived
-            .record
-            .get_or_init(|| Arc::new(Record::from_jsonl(spec, &self.steps_jsonl(spec))))
-            .clone()
+        let mut g = self.grown();
+        let caught_up = match g.record.take() {
+            Some((mut f, applied)) => {
+                if self.apply_record(spec, &mut f, &self.changes[applied..]) {
+                    f
+                } else {
+                    self.fold_record(spec)
+                }
+            }
+            None => self.fold_record(spec),
+        };
+        let out = caught_up.record.clone();
+        g.record = Some((caught_up, self.changes.len()));
+        out
     }
 
-    /// The inspection and negotiation step notifications of both Parties, as
+    /// Every step notification folded, in the fold's order.
+    fn fold_record(&self, spec: &TreatySpec) -> Folded {
+        #[cfg(test)]
+        self.builds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut lines = Vec::new();
+        for (p, side) in self.sides.iter().enumerate() {
+            for &i in &side.notes {
+                if let Some(Rec::Notification(n)) = side.recs.get(i as usize) {
+                    if step_of(spec, &n.kind).is_some() {
+                        lines.push((p, side.line_of(i).unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        let steps: Vec<(usize, accord_ledger::notification::Notification<'_>)> = lines
+            .iter()
+            .filter_map(|(p, l)| parse_notification(l).ok().map(|n| (*p, n)))
+            .collect();
+        let last = steps
+            .iter()
+            .filter_map(|(p, n)| step_of(spec, &n.kind).map(|e| (StepOrder::of(e, n), *p)))
+            .max();
+        let ns: Vec<_> = steps.into_iter().map(|(_, n)| n).collect();
+        Folded {
+            record: Arc::new(Record::fold(spec, &ns)),
+            seen: self.sides.iter().map(|s| s.notes.len()).collect(),
+            last,
+        }
+    }
+
+    /// Takes the new steps among `changes` into `f`; false when one comes before the last
+    /// step taken (the record is then folded again).
+    fn apply_record(&self, spec: &TreatySpec, f: &mut Folded, changes: &[Change]) -> bool {
+        for &(p, i) in changes {
+            let side = &self.sides[p];
+            let Some(k) = side.rank(i) else { continue };
+            if k < f.seen[p] {
+                continue; // a receipt: the record does not read it
+            }
+            f.seen[p] = k + 1;
+            let Some(Rec::Notification(note)) = side.recs.get(i as usize) else {
+                continue;
+            };
+            if step_of(spec, &note.kind).is_none() {
+                continue;
+            }
+            let line = side.line_of(i).unwrap_or_default();
+            let Ok(n) = parse_notification(&line) else { continue };
+            let Some(e) = step_of(spec, &n.kind) else { continue };
+            let at = (StepOrder::of(e, &n), p);
+            if f.last.as_ref().is_some_and(|last| at < *last) {
+                return false;
+            }
+            Arc::make_mut(&mut f.record).take_next(e, &n);
+            f.last = Some(at);
+        }
+        true
+    }
+
+    /// The record with `new` (steps about to be logged) taken after every step it holds, as
+    /// [`Record::check_new`] folds them: from the record as it stands when each of them comes
+    /// after the last step taken, else folded whole with them.
+    pub fn record_after(&self, spec: &TreatySpec, new: &[accord_ledger::notification::Notification<'_>]) -> Record {
+        let record = self.record(spec);
+        let last = self.grown().record.as_ref().and_then(|(f, _)| f.last.clone());
+        let mut steps: Vec<(StepOrder, usize, Effect)> = new
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| step_of(spec, &n.kind).map(|e| (StepOrder::of(e, n), i, e)))
+            .collect();
+        steps.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        // Given after every step held, as `Record::check_new` gives them: an equal place
+        // still comes after.
+        let in_order = match (steps.first(), last) {
+            (Some((first, _, _)), Some((last, _))) => *first >= last,
+            _ => true,
+        };
+        if in_order {
+            let mut after = (*record).clone();
+            for (_, i, e) in steps {
+                after.take_next(e, &new[i]);
+            }
+            return after;
+        }
+        let existing = accord_ledger::record::steps_of(spec, &self.steps_jsonl(spec));
+        let all: Vec<_> = existing.iter().chain(new).cloned().collect();
+        Record::fold(spec, &all)
+    }
+
+    /// The inspection and negotiation step notifications of every Party, as
     /// [`View::notifications_jsonl`] gives them; no other notification is serialised.
     pub fn steps_jsonl(&self, spec: &TreatySpec) -> String {
-        self.notifications_jsonl_where(|kind| accord_ledger::record::step_of(spec, kind).is_some())
+        self.notifications_jsonl_where(|kind| step_of(spec, kind).is_some())
     }
 
     /// The compliance report on `at`, with the figures at every data exchange up to it (kept
@@ -543,8 +799,11 @@ impl View {
     /// `None`), and the last `limit` of them. Each notification's deadline and time of receipt
     /// are worked out once until the view changes; a page builds only its own items.
     pub fn mailbox_page(&self, spec: &TreatySpec, outbox: bool, now: i64, status: Option<&str>, limit: usize) -> (usize, Vec<BoxItem>) {
-        let side = if outbox { &self.own } else { &self.partner };
-        let slots = self.derived.deadlines[usize::from(!outbox)].get_or_init(|| deadlines(spec, side));
+        let p = if outbox { OWN } else { PARTNER };
+        let (Some(side), Some(slots)) = (self.sides.get(p), self.derived.deadlines.get(p)) else {
+            return (0, Vec::new());
+        };
+        let slots = slots.get_or_init(|| deadlines(spec, side));
         let status_of = |d: &Slot| match (d.due, d.received) {
             (None, _) => DeadlineStatus::NoDeadline,
             (Some((_, due)), Some(r)) => {
@@ -580,7 +839,7 @@ impl View {
                     kind: n.kind.clone(),
                     date: n.date.clone(),
                     sent: n.sent.clone(),
-                    received: side.receipts.get(&d.index).cloned(),
+                    received: side.receipt(d.index).cloned(),
                     due: d.due.map(|(due, _)| match due {
                         accord_treaty::Due::Date { date } => date.to_string(),
                         accord_treaty::Due::Instant { unix } => crate::clock::rfc3339(unix),
@@ -594,51 +853,47 @@ impl View {
 }
 
 /// The snapshot format this build writes and reads.
-pub const SNAPSHOT_FORMAT: &[u8] = b"accord-view-snapshot/1\n";
+pub const SNAPSHOT_FORMAT: &[u8] = b"accord-view-snapshot/2\n";
 
-/// What a snapshot covers: each log's size and the leaf hash of its last entry, so that a
-/// reader can tell whether the logs it holds still begin with what the snapshot was made from.
+/// What a snapshot covers: each log's size and the leaf hash of its last entry (in the view's
+/// order of Parties, the own first), so that a reader can tell whether the logs it holds still
+/// begin with what the snapshot was made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnapshotKey {
-    /// The own log's size and last leaf hash.
-    pub own: (u64, Option<Hash>),
-    /// The mirror's size and last leaf hash.
-    pub partner: (u64, Option<Hash>),
+pub struct SnapshotKey(pub Vec<(u64, Option<Hash>)>);
+
+impl SnapshotKey {
+    /// Party `p`'s log: its size and last leaf hash (none for a Party the view does not have).
+    pub fn of(&self, p: usize) -> (u64, Option<Hash>) {
+        self.0.get(p).copied().unwrap_or((0, None))
+    }
 }
 
 impl View {
-    /// Whether this is a view of the logs of these Parties and origins.
-    pub fn is_of(&self, own_party: &str, own_origin: &str, partner_party: &str, partner_origin: &str) -> bool {
-        (
-            self.own_party.as_str(),
-            self.own_origin.as_str(),
-            self.partner_party.as_str(),
-            self.partner_origin.as_str(),
-        ) == (own_party, own_origin, partner_party, partner_origin)
+    /// Whether this is a view of the logs of these Parties and origins, in this order.
+    pub fn is_of(&self, parties: &[(&str, &str)]) -> bool {
+        self.sides.len() == parties.len() && self.sides.iter().zip(parties).all(|(s, (p, o))| s.party == *p && s.origin == *o)
     }
 
     /// What the view covers (see [`SnapshotKey`]).
     pub fn snapshot_key(&self) -> SnapshotKey {
-        SnapshotKey {
-            own: (
-                self.own.recs.len() as u64,
-                self.own.leaves.get(self.own.recs.len().wrapping_sub(1)).copied(),
-            ),
-            partner: (
-                self.partner.recs.len() as u64,
-                self.partner.leaves.get(self.partner.recs.len().wrapping_sub(1)).copied(),
-            ),
-        }
+        SnapshotKey(
+            self.sides
+                .iter()
+                .map(|s| (s.recs.len() as u64, s.leaves.get(s.recs.len().wrapping_sub(1)).copied()))
+                .collect(),
+        )
     }
 
     /// The view as bytes: [`SNAPSHOT_FORMAT`], the SHA-256 of the body, then the body
     /// (length-prefixed fields, no escaping), so that opening a node reads it in one pass.
     pub fn to_snapshot(&self) -> Vec<u8> {
         let mut b = Vec::new();
-        for t in [&self.own_party, &self.own_origin, &self.partner_party, &self.partner_origin] {
-            put_str(&mut b, t);
+        put_u64(&mut b, self.sides.len() as u64);
+        for side in &self.sides {
+            put_str(&mut b, &side.party);
+            put_str(&mut b, &side.origin);
         }
-        for side in [&self.own, &self.partner] {
+        for side in &self.sides {
             put_u64(&mut b, side.recs.len() as u64);
             for (r, leaf) in side.recs.iter().zip(&side.leaves) {
                 b.extend_from_slice(&leaf.0);
@@ -660,18 +915,21 @@ impl View {
                     }
                 }
             }
-            let mut receipts: Vec<_> = side.receipts.iter().collect();
-            receipts.sort();
-            put_u64(&mut b, receipts.len() as u64);
-            for (i, t) in receipts {
-                put_u64(&mut b, *i);
-                put_str(&mut b, t);
+            for by in &side.receipts {
+                let mut receipts: Vec<_> = by.iter().collect();
+                receipts.sort();
+                put_u64(&mut b, receipts.len() as u64);
+                for (i, t) in receipts {
+                    put_u64(&mut b, *i);
+                    put_str(&mut b, t);
+                }
             }
             let mut awaiting: Vec<_> = side.awaiting.iter().flat_map(|(i, v)| v.iter().map(move |x| (i, x))).collect();
             awaiting.sort();
             put_u64(&mut b, awaiting.len() as u64);
-            for (i, (h, t)) in awaiting {
+            for (i, (by, h, t)) in awaiting {
                 put_u64(&mut b, *i);
+                put_u64(&mut b, *by as u64);
                 b.extend_from_slice(&h.0);
                 put_str(&mut b, t);
             }
@@ -700,9 +958,14 @@ impl View {
             return Err("its checksum does not match its body".into());
         }
         let mut r = Reader { b: body };
-        let mut v = View::new(&r.string()?, &r.string()?, &r.string()?, &r.string()?);
-        for own in [true, false] {
-            let mut side = Side::default();
+        let parties = r.count(16)? as usize;
+        let mut names = Vec::with_capacity(parties);
+        for _ in 0..parties {
+            names.push((r.string()?, r.string()?));
+        }
+        let named: Vec<(&str, &str)> = names.iter().map(|(p, o)| (p.as_str(), o.as_str())).collect();
+        let mut v = View::new(&named);
+        for side in &mut v.sides {
             let n = r.count(33)?;
             for i in 0..n {
                 side.leaves.push(Hash(r.array()?));
@@ -712,6 +975,7 @@ impl View {
                     2 => {
                         let (id, kind, date, sent, text) = (r.string()?, r.string()?, r.string()?, r.string()?, r.string()?);
                         side.by_id.insert(id.clone(), i);
+                        side.notes.push(i);
                         Rec::Notification(Arc::new(Note {
                             id,
                             kind,
@@ -732,19 +996,21 @@ impl View {
                 };
                 side.recs.push(rec);
             }
-            for _ in 0..r.count(9)? {
-                let i = r.u64()?;
-                side.receipts.insert(i, r.string()?);
+            for by in 0..parties {
+                for _ in 0..r.count(9)? {
+                    let i = r.u64()?;
+                    side.receipts[by].insert(i, r.string()?);
+                }
             }
-            for _ in 0..r.count(41)? {
+            for _ in 0..r.count(49)? {
                 let i = r.u64()?;
+                let by = r.u64()?;
+                let by = usize::try_from(by)
+                    .ok()
+                    .filter(|&b| b < parties)
+                    .ok_or("an acknowledgement by a Party the view does not have")?;
                 let h = Hash(r.array()?);
-                side.awaiting.entry(i).or_default().push((h, r.string()?));
-            }
-            if own {
-                v.own = side;
-            } else {
-                v.partner = side;
+                side.awaiting.entry(i).or_default().push((by, h, r.string()?));
             }
         }
         for _ in 0..r.count(17)? {
@@ -759,7 +1025,7 @@ impl View {
         if !r.b.is_empty() {
             return Err("bytes after the end".into());
         }
-        v.advance_cursor();
+        v.advance_cursors();
         Ok(v)
     }
 }
@@ -817,21 +1083,25 @@ impl Reader<'_> {
     }
 }
 
-fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e: Given<'_>, problems: &mut Vec<Problem>, stored: bool) {
-    let (origin, other_origin) = origins;
+/// Adds the next entry of Party `p`'s log (whose leaf hash is already in `leaves`), noting in
+/// `changes` the notifications it adds or whose receipt it sets.
+fn push(sides: &mut [Side], p: usize, e: Given<'_>, problems: &mut Vec<Problem>, stored: bool, changes: &mut Vec<Change>) {
+    // The entry's own log is taken out while it is read, so that the others can be changed.
+    let mut side = std::mem::take(&mut sides[p]);
     let index = side.recs.len() as u64;
-    let mut problem = |p: String| {
+    let party = side.party.clone();
+    let mut problem = |m: String| {
         problems.push(Problem {
-            party: party.to_owned(),
+            party: party.clone(),
             index,
-            problem: p,
+            problem: m,
         })
     };
     // Acknowledgements of this entry seen before it arrived.
     if let (Some(acks), Some(leaf)) = (side.awaiting.remove(&index), side.leaves.get(index as usize).copied()) {
-        for (h, at) in acks {
+        for (by, h, at) in acks {
             if h == leaf {
-                side.receipts.entry(index).or_insert(at);
+                side.receipts[by].entry(index).or_insert(at);
             } else {
                 problem(format!(
                     "an acknowledgement of entry {index} names a leaf hash that is not this entry's"
@@ -847,22 +1117,25 @@ fn push(side: &mut Side, other: &mut Side, party: &str, origins: (&str, &str), e
             problem(format!("not an accord entry: {err}"));
             Rec::Other
         }
-        Ok(env) if env.public.is_some() => release(&env, side, origin, index, &mut problem),
-        Ok(env) => classify(&env, e.blob, other, other_origin, party, &mut problem),
+        Ok(env) if env.public.is_some() => release(&env, &side, index, &mut problem),
+        Ok(env) => classify(&env, e.blob, sides, p, &side.party, changes, &mut problem),
     };
     if let Rec::Notification(n) = &rec {
         if side.by_id.insert(n.id.clone(), index).is_some() {
             problem(format!("notification id {} logged twice; the first is kept", n.id));
         }
+        side.notes.push(index);
+        changes.push((p, index));
     }
     side.recs.push(rec);
+    sides[p] = side;
 }
 
-fn release(env: &StoredEntry<'_>, side: &Side, origin: &str, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
+fn release(env: &StoredEntry<'_>, side: &Side, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
     let (Some(r), Some(p)) = (env.refs.first(), &env.public) else {
         return Rec::Other;
     };
-    if r.origin != origin || r.index >= index || side.leaves.get(r.index as usize) != Some(&r.leaf_hash) {
+    if r.origin != side.origin || r.index >= index || side.leaves.get(r.index as usize) != Some(&r.leaf_hash) {
         problem(format!(
             "a public release of {}:{} that is not an earlier entry of this log",
             r.origin, r.index
@@ -875,12 +1148,15 @@ fn release(env: &StoredEntry<'_>, side: &Side, origin: &str, index: u64, problem
     }
 }
 
+/// What an entry of Party `by`'s log is: an acknowledgement (whose receipt is set on the
+/// acknowledged log, another of `sides`), a notification, or something else (a problem).
 fn classify(
     env: &StoredEntry<'_>,
     blob: Option<Vec<u8>>,
-    other: &mut Side,
-    other_origin: &str,
+    sides: &mut [Side],
+    by: usize,
     party: &str,
+    changes: &mut Vec<Change>,
     problem: &mut dyn FnMut(String),
 ) -> Rec {
     if env.party != party {
@@ -888,19 +1164,26 @@ fn classify(
         return Rec::Other;
     }
     if let Some((r, at)) = env.acknowledges() {
-        if r.origin != other_origin {
-            problem(format!("acknowledges an entry of {}, not of {other_origin}", r.origin));
+        let Some(t) = (0..sides.len()).find(|&t| t != by && sides[t].origin == r.origin) else {
+            let others: Vec<&str> = (0..sides.len()).filter(|&t| t != by).map(|t| sides[t].origin.as_str()).collect();
+            problem(format!("acknowledges an entry of {}, not of {}", r.origin, others.join(" or ")));
             return Rec::Other;
-        }
+        };
+        let other = &mut sides[t];
         match other.leaves.get(r.index as usize) {
             Some(h) if *h == r.leaf_hash => {
-                other.receipts.entry(r.index).or_insert_with(|| at.to_owned());
+                if let std::collections::hash_map::Entry::Vacant(v) = other.receipts[by].entry(r.index) {
+                    v.insert(at.to_owned());
+                    if other.rank(r.index).is_some() {
+                        changes.push((t, r.index));
+                    }
+                }
                 return Rec::Ack;
             }
             Some(_) => problem(format!("acknowledges entry {} with a leaf hash that is not that entry's", r.index)),
             None => {
                 // Not yet held here: its receipt counts once the entry arrives and matches.
-                other.awaiting.entry(r.index).or_default().push((r.leaf_hash, at.to_owned()));
+                other.awaiting.entry(r.index).or_default().push((by, r.leaf_hash, at.to_owned()));
                 return Rec::Ack;
             }
         }
@@ -954,6 +1237,133 @@ mod tests {
         assert_eq!(again["received"], "2011-03-07T00:00:00Z");
         assert!(Note::read(r#"{"kind":"x"}"#).is_none(), "a notification without an id");
         assert!(Note::read("[1]").is_none());
+    }
+
+    /// A log's entries for a test: notifications (without `received`) and acknowledgements.
+    fn entry(party: &str, seq: u64, what: Result<&str, (&str, u64, Hash, &str)>) -> Vec<u8> {
+        use accord_tlog::entry::{encode, EntryRef, Envelope};
+        let e = match what {
+            Ok(text) => {
+                let mut v: serde_json::Value = serde_json::from_str(text).expect("json");
+                v.as_object_mut().expect("object").remove("received");
+                Envelope::new(party, seq, [seq as u8; 16], v)
+            }
+            Err((origin, index, leaf_hash, at)) => Envelope::ack(
+                party,
+                seq,
+                [seq as u8; 16],
+                EntryRef {
+                    origin: origin.into(),
+                    index,
+                    leaf_hash,
+                },
+                at,
+            ),
+        };
+        encode(&e).expect("entry")
+    }
+
+    /// Entries arriving one by one (notifications, receipts, steps, one step earlier than
+    /// those already taken) keep the history, the record and the reports what a view built
+    /// from the same entries at once gives, after every entry.
+    #[test]
+    fn a_view_grown_entry_by_entry_reads_as_one_built_at_once() {
+        let spec = accord_treaty::builtin::new_start();
+        let small = include_str!("../../../tests/scenarios/small.jsonl");
+        let proposal = |id: &str, party: &str, date: &str, body: serde_json::Value| {
+            serde_json::json!({"id": id, "kind": if body.get("responds_to").is_some() { "counter_proposal" } else { "proposal" },
+                "party": party, "date": date, "sent": format!("{date}T12:00:00Z"), "body": {"proposal": body}})
+            .to_string()
+        };
+        let mut notes: Vec<(usize, String)> = small
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| (usize::from(l.contains("\"party\":\"RU\"")), l.to_owned()))
+            .collect();
+        notes.push((0, proposal("US-P1", "US", "2011-10-16", serde_json::json!({"id": "P1", "title": "a freeze", "terms": [{"freeze_warheads_at": "2011-10-16", "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]}))));
+        notes.push((1, proposal("RU-P2", "RU", "2011-10-20", serde_json::json!({"id": "P2", "title": "a counter", "responds_to": "P1", "terms": [{"freeze_warheads_at": "2011-10-20", "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]}))));
+        // Earlier than the counter: the record is folded again.
+        notes.push((0, proposal("US-P3", "US", "2011-10-18", serde_json::json!({"id": "P3", "title": "another", "terms": [{"freeze_warheads_at": "2011-10-18", "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]}))));
+        let parties = [("US", "us.example/log"), ("RU", "ru.example/log")];
+        // Each notification, then the other Party's acknowledgement of it.
+        let mut logs: [Vec<Vec<u8>>; 2] = [Vec::new(), Vec::new()];
+        let mut order: Vec<(usize, usize)> = Vec::new();
+        for (p, text) in &notes {
+            let (p, q) = (*p, 1 - *p);
+            let seq = logs[p].len() as u64;
+            logs[p].push(entry(parties[p].0, seq, Ok(text)));
+            order.push((p, logs[p].len() - 1));
+            let leaf = leaf_hash(&logs[p][seq as usize]);
+            let sent: serde_json::Value = serde_json::from_str(text).expect("json");
+            let at = sent["sent"].as_str().unwrap_or("2011-03-01T00:00:00Z").replace(":00Z", ":30Z");
+            let ack = entry(parties[q].0, logs[q].len() as u64, Err((parties[p].1, seq, leaf, &at)));
+            logs[q].push(ack);
+            order.push((q, logs[q].len() - 1));
+        }
+        let at = accord_treaty::parse_date("2012-01-01").expect("date");
+        let read = |v: &View| {
+            let h = v.history(&spec).expect("history");
+            let ids: Vec<(u32, String)> = h.events.iter().map(|e| (e.line, h.id(e).to_owned())).collect();
+            let record = serde_json::to_string(&*v.record(&spec)).expect("json");
+            let report = serde_json::to_string(&*v.compliance(&spec, at).expect("report")).expect("json");
+            (v.notifications_jsonl(), ids, record, report)
+        };
+        let mut grown = View::new(&parties);
+        let mut held = [0usize; 2];
+        for (step, &(p, i)) in order.iter().enumerate() {
+            grown.push(
+                p,
+                Given {
+                    bytes: &logs[p][i],
+                    blob: None,
+                    leaf: None,
+                },
+            );
+            held[p] = i + 1;
+            let mut whole = View::new(&parties);
+            whole.load(
+                (0..2)
+                    .map(|q| {
+                        logs[q][..held[q]]
+                            .iter()
+                            .map(|b| Given {
+                                bytes: b,
+                                blob: None,
+                                leaf: None,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
+            // Read every other step, so that changes also pile up between reads.
+            if step % 2 == 1 || step + 1 == order.len() {
+                assert_eq!(read(&grown), read(&whole), "after entry {step}");
+            }
+        }
+        // Built whole once each on the first read, and the record once more for the late step.
+        assert_eq!(grown.builds.load(std::sync::atomic::Ordering::Relaxed), 3);
+        let record = grown.record(&spec);
+        assert_eq!(record.proposals.len(), 3, "{:?}", record.problems);
+        assert!(grown.notifications_jsonl().contains("\"received\""), "receipts reach the history");
+        // Steps about to be logged, after the last step and before it: as folding everything.
+        let existing = accord_ledger::record::steps_of(&spec, &grown.steps_jsonl(&spec));
+        for date in ["2011-12-01", "2011-10-17"] {
+            let text = proposal(
+                "US-P9",
+                "US",
+                date,
+                serde_json::json!({"id": "P9", "title": "one more", "terms": [{"freeze_warheads_at": date, "declaration": "warhead_stockpile_declaration", "categories": ["all"]}]}),
+            );
+            let new = [parse_notification(&text).expect("notification")];
+            let all: Vec<_> = existing.iter().chain(&new).cloned().collect();
+            let want = serde_json::to_string(&Record::fold(&spec, &all)).expect("json");
+            assert_eq!(
+                serde_json::to_string(&grown.record_after(&spec, &new)).expect("json"),
+                want,
+                "{date}"
+            );
+        }
+        assert!(grown.problems().is_empty(), "{:?}", grown.problems());
     }
 
     /// The enum keeps the JSON the API documented as strings.

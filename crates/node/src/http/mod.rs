@@ -663,7 +663,7 @@ mod tests {
         );
         // The rebuilt view's leaf hashes (read from the store's stored hashes) are the entries'.
         let rebuilt = crate::state::read_view(dir.path(), &cfg).expect("read");
-        let (size, last) = rebuilt.snapshot_key().own;
+        let (size, last) = rebuilt.snapshot_key().of(crate::view::OWN);
         let entry = accord_logstore::DataDir::new(dir.path())
             .open_reader()
             .expect("reader")
