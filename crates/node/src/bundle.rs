@@ -121,7 +121,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Node
             .read()
             .map_err(|_| NodeError::Internal("view poisoned".into()))?
             .held_by_partner();
-        let cosigned = s.cosigned.lock().map(|c| c.of(&s.keys.partner_node)).unwrap_or(0);
+        let cosigned = s.cosigned.lock().map(|c| c.of(&s.partner().keys.node)).unwrap_or(0);
         held.max(cosigned)
     };
     let (size, note) = {
@@ -212,10 +212,10 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Node
 /// (consistent with what this node cosigned before): the note with the cosignature, or `None`
 /// when there is nothing to cosign (no mirror, size 0, or a fork seen).
 fn cosign_partner(s: &Shared) -> Result<Option<(u64, Vec<u8>)>, String> {
-    if s.frozen.load(Ordering::SeqCst) {
+    if s.partner().frozen.load(Ordering::SeqCst) {
         return Ok(None);
     }
-    let origin = s.keys.partner_log.name().to_owned();
+    let origin = s.partner().keys.log.name().to_owned();
     let mut w = s.witness.lock().map_err(|_| "witness state poisoned")?;
     let old = match w.latest(&origin).map_err(|e| e.to_string())? {
         Some(n) => {
@@ -224,7 +224,7 @@ fn cosign_partner(s: &Shared) -> Result<Option<(u64, Vec<u8>)>, String> {
         }
         None => 0,
     };
-    let m = s.mirror.lock().map_err(|_| "mirror poisoned")?;
+    let m = s.partner().mirror.lock().map_err(|_| "mirror poisoned")?;
     let Some(m) = m.as_ref() else { return Ok(None) };
     let size = m.size();
     if size == 0 || size < old {
@@ -268,16 +268,16 @@ pub async fn import(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, NodeErr
 
 async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, ImportError> {
     // Hashing up to a gigabyte: off the async workers.
-    let (node, log) = (s.keys.partner_node.clone(), s.keys.partner_log.clone());
+    let (node, log) = (s.partner().keys.node.clone(), s.partner().keys.log.clone());
     let v = tokio::task::spawn_blocking(move || bundle::read(&bytes, &node, &log))
         .await
         .map_err(|e| ImportError::Internal(e.to_string()))??;
     let own_cosig = match &v.contents.cosigned {
-        Some(n) => Some(bundle::check_cosigned(n, &s.log_vkey, &s.keys.partner_node)?),
+        Some(n) => Some(bundle::check_cosigned(n, &s.log_vkey, &s.partner().keys.node)?),
         None => None,
     };
-    let party = s.cfg.partner.party.clone();
-    if s.frozen.load(Ordering::SeqCst) {
+    let party = s.partner().party.clone();
+    if s.partner().frozen.load(Ordering::SeqCst) {
         return Err(ImportError::Frozen(party));
     }
     let internal = ImportError::Internal;
@@ -299,8 +299,8 @@ async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, Impo
         }
     }
     let c = &v.contents;
-    let checkpoint = bare(&c.checkpoint, &s.keys.partner_log).map_err(internal)?;
-    let has_mirror = s.mirror.lock().map_err(|_| internal("mirror poisoned".into()))?.is_some();
+    let checkpoint = bare(&c.checkpoint, &s.partner().keys.log).map_err(internal)?;
+    let has_mirror = s.partner().mirror.lock().map_err(|_| internal("mirror poisoned".into()))?.is_some();
     if !has_mirror {
         if c.from != 0 {
             return Err(ImportError::Gap {
@@ -313,7 +313,7 @@ async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, Impo
         create_mirror(s, c.base.clone()).await.map_err(internal)?;
     }
     let checked = {
-        let guard = s.mirror.lock().map_err(|_| internal("mirror poisoned".into()))?;
+        let guard = s.partner().mirror.lock().map_err(|_| internal("mirror poisoned".into()))?;
         let m = guard.as_ref().ok_or_else(|| internal("no mirror".into()))?;
         m.check(&c.base).and_then(|_| m.check(&checkpoint)).map(|_| m.size())
     };
@@ -369,7 +369,7 @@ async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, Impo
             let mut store = s2.cosigner.lock().map_err(|_| "cosigner poisoned")?;
             // One cosignature by the partner for a size is enough (each export cosigns anew,
             // with its own timestamp).
-            let key = &s2.keys.partner_node;
+            let key = &s2.partner().keys.node;
             let held = store
                 .cosignatures(size)
                 .map_err(|e| e.to_string())?
@@ -384,14 +384,20 @@ async fn import_bundle(s: &Arc<Shared>, bytes: Vec<u8>) -> Result<Imported, Impo
         .map_err(|e| internal(e.to_string()))?
         .map_err(internal)?;
         if let Ok(mut co) = s.cosigned.lock() {
-            co.record(&s.keys.partner_node, cp.size);
+            co.record(&s.partner().keys.node, cp.size);
         }
         let s2 = s.clone();
         let _ = tokio::task::spawn_blocking(move || s2.check_final(cp.size)).await;
         cosigned_by_partner = Some(cp.size);
     }
     s.bump();
-    let held_after = s.mirror.lock().ok().and_then(|m| m.as_ref().map(|m| m.size())).unwrap_or(held);
+    let held_after = s
+        .partner()
+        .mirror
+        .lock()
+        .ok()
+        .and_then(|m| m.as_ref().map(|m| m.size()))
+        .unwrap_or(held);
     Ok(Imported {
         origin: c.origin.clone(),
         from: c.from,

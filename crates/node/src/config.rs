@@ -19,8 +19,10 @@ pub struct NodeConfig {
     /// The treaty clock.
     #[serde(default)]
     pub clock: ClockConfig,
-    /// The other Party's node.
-    pub partner: PartnerConfig,
+    /// The other Parties' nodes: `[partner]` for one, `[[partner]]` for each of several
+    /// (today's exchange runs with one; see [`NodeConfig::parse`]).
+    #[serde(rename = "partner", deserialize_with = "one_or_more")]
+    pub partners: Vec<PartnerConfig>,
     /// Neutral witnesses whose cosignatures make a checkpoint final.
     #[serde(default, rename = "witness")]
     pub witnesses: Vec<WitnessConfig>,
@@ -95,16 +97,48 @@ impl Default for ExchangeConfig {
     }
 }
 
+/// `[partner]` (one table) or `[[partner]]` (a list of them); a misspelt key inside either is
+/// refused naming it.
+fn one_or_more<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PartnerConfig>, D::Error> {
+    struct OneOrMore;
+    impl<'de> serde::de::Visitor<'de> for OneOrMore {
+        type Value = Vec<PartnerConfig>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a [partner] table or [[partner]] tables")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+            PartnerConfig::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(|p| vec![p])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+            Vec::<PartnerConfig>::deserialize(serde::de::value::SeqAccessDeserializer::new(s))
+        }
+    }
+    d.deserialize_any(OneOrMore)
+}
+
 /// Keys parsed from a configuration.
 #[derive(Debug, Clone)]
 pub struct Keys {
-    /// Partner's log key.
-    pub partner_log: VerifierKey,
-    /// Partner's node key.
-    pub partner_node: VerifierKey,
+    /// Each partner's keys, in configuration order.
+    pub partners: Vec<PartnerKeys>,
     /// Witness keys, in configuration order.
     pub witnesses: Vec<VerifierKey>,
 }
+
+/// A partner's keys.
+#[derive(Debug, Clone)]
+pub struct PartnerKeys {
+    /// Its Party code.
+    pub party: String,
+    /// Its log's verifier key.
+    pub log: VerifierKey,
+    /// Its node key (cosignatures and signed requests).
+    pub node: VerifierKey,
+}
+
+/// How many partners today's exchange runs with: the N-Party exchange is later work, so a
+/// configuration with more is refused rather than half run.
+pub const PARTNERS_SUPPORTED: usize = 1;
 
 impl NodeConfig {
     /// Reads and checks a configuration file; errors name the file and the key.
@@ -120,10 +154,25 @@ impl NodeConfig {
         if let Some(v) = &c.clock.virtual_start {
             crate::view::parse_time(v).map_err(|e| format!("clock.virtual_start: {e}"))?;
         }
-        if c.partner.party == c.party {
-            return Err(format!("partner.party: {:?} is this node's own party", c.party));
+        if c.partners.is_empty() {
+            return Err("partner: no partner node configured".into());
         }
-        for (key, url) in std::iter::once(("partner.url", &c.partner.url)).chain(c.witnesses.iter().map(|w| ("witness.url", &w.url))) {
+        if c.partners.len() > PARTNERS_SUPPORTED {
+            return Err(format!(
+                "partner: {} partners configured; this node exchanges with one (a treaty of more than two Parties is later work)",
+                c.partners.len()
+            ));
+        }
+        for (i, p) in c.partners.iter().enumerate() {
+            if p.party == c.party {
+                return Err(format!("partner.party: {:?} is this node's own party", c.party));
+            }
+            if c.partners[..i].iter().any(|q| q.party == p.party) {
+                return Err(format!("partner.party: {:?} is configured twice", p.party));
+            }
+        }
+        let urls = c.partners.iter().map(|p| ("partner.url", &p.url));
+        for (key, url) in urls.chain(c.witnesses.iter().map(|w| ("witness.url", &w.url))) {
             if !url.starts_with("http://") && !url.starts_with("https://") {
                 return Err(format!("{key}: {url:?} is not an http:// or https:// URL"));
             }
@@ -143,8 +192,17 @@ impl NodeConfig {
     pub fn keys(&self) -> Result<Keys, String> {
         let k = |field: &str, s: &str| VerifierKey::parse(s).map_err(|e| format!("{field}: {e}"));
         Ok(Keys {
-            partner_log: k("partner.log_key", &self.partner.log_key)?,
-            partner_node: k("partner.node_key", &self.partner.node_key)?,
+            partners: self
+                .partners
+                .iter()
+                .map(|p| {
+                    Ok(PartnerKeys {
+                        party: p.party.clone(),
+                        log: k("partner.log_key", &p.log_key)?,
+                        node: k("partner.node_key", &p.node_key)?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
             witnesses: self
                 .witnesses
                 .iter()
@@ -163,8 +221,61 @@ impl NodeConfig {
             .map_err(|e| format!("exchange.policy: {p}: {e}"))
     }
 
+    /// The partner today's exchange runs with (the first and only one: see
+    /// [`PARTNERS_SUPPORTED`]).
+    pub fn partner(&self) -> &PartnerConfig {
+        &self.partners[0]
+    }
+
     /// Witness cosignatures needed for finality.
     pub fn quorum(&self) -> usize {
         self.exchange.witness_quorum.unwrap_or(self.witnesses.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partner(party: &str, seed: u8) -> String {
+        let key = |name: &str| {
+            accord_tlog::SignerKey::from_seed(name, accord_tlog::note::ALG_ED25519, [seed; 32])
+                .expect("key")
+                .verifier()
+                .to_string()
+        };
+        format!(
+            "party = \"{party}\"\nurl = \"http://127.0.0.1:9\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
+            key(&format!("example.org/{party}/log")),
+            key(&format!("example.org/{party}/node"))
+        )
+    }
+
+    /// Partners are a list: `[partner]` is one, `[[partner]]` each of several; today's node
+    /// runs with one and refuses more naming the key, as it refuses a Party twice.
+    #[test]
+    fn partners_are_a_list_and_more_than_one_is_refused_for_now() {
+        let head = "party = \"US\"\nlisten = \"127.0.0.1:0\"\n";
+        let one = NodeConfig::parse(&format!("{head}[partner]\n{}", partner("RU", 1))).expect("[partner]");
+        assert_eq!(one.partners.len(), 1);
+        assert_eq!(one.partner().party, "RU");
+        let keys = one.keys().expect("keys");
+        assert_eq!((keys.partners.len(), keys.partners[0].party.as_str()), (1, "RU"));
+        let listed = NodeConfig::parse(&format!("{head}[[partner]]\n{}", partner("RU", 1))).expect("[[partner]]");
+        assert_eq!(listed.partner().url, one.partner().url);
+        let two = format!("{head}[[partner]]\n{}[[partner]]\n{}", partner("RU", 1), partner("CN", 2));
+        let e = NodeConfig::parse(&two).expect_err("two partners");
+        assert!(e.starts_with("partner: 2 partners configured"), "{e}");
+        let twice = format!("{head}[[partner]]\n{}[[partner]]\n{}", partner("RU", 1), partner("RU", 2));
+        assert!(NodeConfig::parse(&twice).expect_err("twice").contains("partner"));
+        let own = format!("{head}[partner]\n{}", partner("US", 1));
+        assert!(NodeConfig::parse(&own).expect_err("own").starts_with("partner.party"));
+        let none = NodeConfig::parse(&format!("{head}partner = []\n")).expect_err("none");
+        assert!(none.starts_with("partner: no partner"), "{none}");
+        for table in ["[partner]", "[[partner]]"] {
+            let misspelt = format!("{head}{table}\n{}", partner("RU", 1).replace("url =", "ulr ="));
+            let e = NodeConfig::parse(&misspelt).expect_err("misspelt");
+            assert!(e.contains("unknown field `ulr`"), "{table}: {e}");
+        }
     }
 }

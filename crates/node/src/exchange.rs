@@ -42,7 +42,7 @@ pub fn bare(note: &[u8], key: &VerifierKey) -> Result<Vec<u8>, String> {
 
 /// Runs the follower until `stop` fires.
 pub async fn follow(s: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let peer = match Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone(), s.ambient.clone()) {
+    let peer = match Peer::new(s.http.clone(), &s.partner().url, s.node_key.clone(), s.ambient.clone()) {
         Ok(p) => p,
         Err(e) => {
             s.alert("config", e);
@@ -81,7 +81,7 @@ pub async fn follow(s: Arc<Shared>, mut stop: tokio::sync::watch::Receiver<bool>
 
 /// One round: returns whether anything was done (then another round follows at once).
 async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
-    if s.frozen.load(Ordering::SeqCst) {
+    if s.partner().frozen.load(Ordering::SeqCst) {
         return Ok(false);
     }
     let mut progress = acknowledge(s).await?;
@@ -89,9 +89,9 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
     if r.status != 200 {
         return Err(format!("GET /log/checkpoint: {} {}", r.status, String::from_utf8_lossy(&r.body)));
     }
-    let note = bare(&r.body, &s.keys.partner_log)?;
+    let note = bare(&r.body, &s.partner().keys.log)?;
     // The mirror starts from the partner's signed size-0 checkpoint.
-    let have_mirror = s.mirror.lock().map_err(|_| "mirror poisoned")?.is_some();
+    let have_mirror = s.partner().mirror.lock().map_err(|_| "mirror poisoned")?.is_some();
     if !have_mirror {
         let r0 = peer.get("/api/v1/checkpoints/0").await?;
         if r0.status != 200 {
@@ -100,7 +100,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         create_mirror(s, r0.body).await?;
     }
     let checked = {
-        let guard = s.mirror.lock().map_err(|_| "mirror poisoned")?;
+        let guard = s.partner().mirror.lock().map_err(|_| "mirror poisoned")?;
         let m = guard.as_ref().ok_or("no mirror")?;
         m.check(&note).map(|cp| (m.size(), cp))
     };
@@ -108,7 +108,7 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
         Ok(x) => x,
         Err(MirrorError::Fork { size, held, seen }) => {
             fork(s, size, &held, &seen);
-            return Err(format!("{} forked its log at size {size}", s.cfg.partner.party));
+            return Err(format!("{} forked its log at size {size}", s.partner().party));
         }
         Err(e) => return Err(e.to_string()),
     };
@@ -163,8 +163,14 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
                 // checkpoint at the size held settles which.
                 let r = peer.get(&format!("/api/v1/checkpoints/{held}")).await?;
                 if r.status == 200 {
-                    let n = bare(&r.body, &s.keys.partner_log)?;
-                    let checked = s.mirror.lock().map_err(|_| "mirror poisoned")?.as_ref().map(|m| m.check(&n));
+                    let n = bare(&r.body, &s.partner().keys.log)?;
+                    let checked = s
+                        .partner()
+                        .mirror
+                        .lock()
+                        .map_err(|_| "mirror poisoned")?
+                        .as_ref()
+                        .map(|m| m.check(&n));
                     if let Some(Err(MirrorError::Fork { size, held, seen })) = checked {
                         fork(s, size, &held, &seen);
                     }
@@ -182,11 +188,11 @@ async fn follow_once(s: &Arc<Shared>, peer: &Peer) -> Result<bool, String> {
 pub(crate) async fn create_mirror(s: &Arc<Shared>, checkpoint0: Vec<u8>) -> Result<(), String> {
     let s2 = s.clone();
     tokio::task::spawn_blocking(move || -> Result<(), String> {
-        let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+        let mut m = s2.partner().mirror.lock().map_err(|_| "mirror poisoned")?;
         if m.is_none() {
             let store = s2
                 .storage
-                .create_mirror(&s2.keys.partner_log, &s2.cfg.partner.party, &checkpoint0)
+                .create_mirror(&s2.partner().keys.log, &s2.partner().party, &checkpoint0)
                 .map_err(|e| e.to_string())?;
             *m = Some(Mirror::open(store).map_err(|e| e.to_string())?);
         }
@@ -213,7 +219,7 @@ pub(crate) async fn take(
     let n = entries.len() as u64;
     let entries2 = entries.clone();
     let extended = tokio::task::spawn_blocking(move || -> Result<accord_tlog::Checkpoint, String> {
-        let mut m = s2.mirror.lock().map_err(|_| "mirror poisoned")?;
+        let mut m = s2.partner().mirror.lock().map_err(|_| "mirror poisoned")?;
         let m = m.as_mut().ok_or("no mirror")?;
         if m.size() != held {
             return Err("the mirror moved meanwhile; starting again".into());
@@ -239,9 +245,9 @@ pub(crate) async fn take(
             None if !env.notification.is_null() => env.notification.to_string(),
             None => continue,
         };
-        if let Err(why) = crate::append::validate(&s.spec, &text, &s.cfg.partner.party) {
+        if let Err(why) = crate::append::validate(&s.spec, &text, &s.partner().party) {
             problems.push(crate::view::Problem {
-                party: s.cfg.partner.party.clone(),
+                party: s.partner().party.clone(),
                 index: held + k as u64,
                 problem: why,
             });
@@ -262,7 +268,7 @@ pub(crate) async fn take(
                 let expected = source.as_deref().and_then(|n| crate::append::redact(&s.spec, n));
                 if expected.as_ref() != Some(&*release) {
                     problems.push(crate::view::Problem {
-                        party: s.cfg.partner.party.clone(),
+                        party: s.partner().party.clone(),
                         index: i,
                         problem: "a public release that is not the public part of the notification it names".into(),
                     });
@@ -283,7 +289,7 @@ pub(crate) async fn take(
 
 /// Appends an acknowledgement for every mirrored partner entry not yet acknowledged.
 pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
-    let origin = s.keys.partner_log.name().to_owned();
+    let origin = s.partner().keys.log.name().to_owned();
     let now = rfc3339(s.clock.now());
     // What to acknowledge is decided under the append lock, held until the acknowledgements
     // are in the view: two callers (the follower, an import) never acknowledge one entry twice.
@@ -322,10 +328,10 @@ pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
 
 /// Keeps a fork's evidence, raises the alert and stops cosigning the partner's log.
 pub fn fork(s: &Shared, size: u64, held: &[u8], seen: &[u8]) {
-    s.frozen.store(true, Ordering::SeqCst);
+    s.partner().frozen.store(true, Ordering::SeqCst);
     Metrics::add(&s.metrics.forks, 1);
     if let Ok(mut w) = s.witness.lock() {
-        if let Err(e) = w.record_fork(s.keys.partner_log.name(), held, seen, s.clock.now().max(0) as u64) {
+        if let Err(e) = w.record_fork(s.partner().keys.log.name(), held, seen, s.clock.now().max(0) as u64) {
             tracing::error!("could not record the fork evidence: {e}");
         }
     }
@@ -333,7 +339,7 @@ pub fn fork(s: &Shared, size: u64, held: &[u8], seen: &[u8]) {
         "fork",
         format!(
             "{} signed two different trees of size {size}: both checkpoints are kept in witness.db; this node no longer cosigns or acknowledges that log",
-            s.cfg.partner.party
+            s.partner().party
         ),
     );
 }
@@ -348,11 +354,11 @@ struct Target {
 /// Runs one pusher per cosigner until `stop` fires.
 pub async fn push_all(s: Arc<Shared>, stop: tokio::sync::watch::Receiver<bool>) {
     let mut targets = Vec::new();
-    if let Ok(p) = Peer::new(s.http.clone(), &s.cfg.partner.url, s.node_key.clone(), s.ambient.clone()) {
+    if let Ok(p) = Peer::new(s.http.clone(), &s.partner().url, s.node_key.clone(), s.ambient.clone()) {
         targets.push(Target {
             peer: p,
             path: "/witness/add-checkpoint",
-            key: s.keys.partner_node.clone(),
+            key: s.partner().keys.node.clone(),
         });
     }
     for (i, w) in s.cfg.witnesses.iter().enumerate() {
@@ -526,11 +532,11 @@ pub async fn cosign(s: &Arc<Shared>, body: Vec<u8>) -> Result<Vec<u8>, CosignRef
     let size = accord_tlog::Checkpoint::parse(&req.checkpoint.text)
         .map_err(|e| CosignRefusal::Witness(Rejection::BadRequest(e.to_string())))?
         .size;
-    if s.frozen.load(Ordering::SeqCst) {
+    if s.partner().frozen.load(Ordering::SeqCst) {
         return Err(CosignRefusal::Frozen);
     }
     // A checkpoint that contradicts the mirror is a fork, whatever its size.
-    let checked = match (s.mirror.lock(), bare(&req.checkpoint.to_bytes(), &s.keys.partner_log)) {
+    let checked = match (s.partner().mirror.lock(), bare(&req.checkpoint.to_bytes(), &s.partner().keys.log)) {
         (Ok(guard), Ok(n)) => guard.as_ref().map(|m| m.check(&n)),
         _ => None,
     };
@@ -546,7 +552,7 @@ pub async fn cosign(s: &Arc<Shared>, body: Vec<u8>) -> Result<Vec<u8>, CosignRef
         if held >= size {
             break;
         }
-        if s.frozen.load(Ordering::SeqCst) {
+        if s.partner().frozen.load(Ordering::SeqCst) {
             return Err(CosignRefusal::Frozen);
         }
         s.wake.notify_one();
@@ -658,12 +664,12 @@ pub fn status(s: &Shared) -> Status {
         clock: rfc3339(s.clock.now()),
         cosigned: s.cosigned.lock().map(|c| c.summary(&s.keys)).unwrap_or_default(),
         final_size: s.final_size(),
-        frozen: s.frozen.load(Ordering::SeqCst),
+        frozen: s.partner().frozen.load(Ordering::SeqCst),
         origin: s.origin.clone(),
         partner: PartnerProgress {
             acknowledged: acked,
             mirrored,
-            party: s.cfg.partner.party.clone(),
+            party: s.partner().party.clone(),
         },
         party: s.cfg.party.clone(),
         problems: problems as u64,

@@ -15,7 +15,7 @@
 
 use crate::auth::{Role, SigVerifier, Tokens};
 use crate::clock::{rfc3339, Ambient, Clock, Entropy};
-use crate::config::{Keys, NodeConfig};
+use crate::config::{Keys, NodeConfig, PartnerKeys};
 use crate::error::NodeError;
 use crate::metrics::Metrics;
 use crate::storage::{Backend, Held};
@@ -141,7 +141,7 @@ impl Cosigned {
     /// order.
     pub fn summary(&self, keys: &Keys) -> CosignedBy {
         CosignedBy {
-            partner: self.of(&keys.partner_node),
+            partner: keys.partners.first().map_or(0, |p| self.of(&p.node)),
             witnesses: keys.witnesses.iter().map(|w| self.of(w)).collect(),
         }
     }
@@ -192,8 +192,9 @@ pub struct Shared {
     pub readers: Mutex<Vec<DynStore>>,
     /// A connection to the own log that keeps cosignatures beside its checkpoints.
     pub cosigner: Mutex<DynStore>,
-    /// The partner's log, verified.
-    pub mirror: Mutex<Option<Mirror<DynStore>>>,
+    /// The partners, in configuration order (today's exchange runs with one:
+    /// [`Shared::partner`]).
+    pub partners: Vec<Partner>,
     /// This node as the partner log's witness.
     pub witness: Mutex<Box<dyn WitnessStore>>,
     /// Tokens.
@@ -214,8 +215,6 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Alerts.
     pub alerts: Mutex<Vec<Alert>>,
-    /// A fork of the partner's log was seen: nothing more is cosigned.
-    pub frozen: AtomicBool,
     /// Cosignatures collected for the own log, by size.
     pub cosigned: Mutex<Cosigned>,
     /// The tlog-policy that decides finality, if configured.
@@ -229,7 +228,34 @@ pub struct Shared {
     _lock: Held,
 }
 
+/// A partner node this node exchanges with, and what it keeps of that Party's log.
+pub struct Partner {
+    /// Its Party code.
+    pub party: String,
+    /// Its base URL.
+    pub url: String,
+    /// Its log key and node key.
+    pub keys: PartnerKeys,
+    /// Its log's place among the view's Parties.
+    pub view: usize,
+    /// Its log, verified: the mirror (none until its first checkpoint is fetched).
+    pub mirror: Mutex<Option<Mirror<DynStore>>>,
+    /// A fork of its log was seen: nothing more of it is cosigned or acknowledged.
+    pub frozen: AtomicBool,
+}
+
 impl Shared {
+    /// The partner today's exchange runs with (the configuration has exactly one:
+    /// [`crate::config::PARTNERS_SUPPORTED`]).
+    pub fn partner(&self) -> &Partner {
+        &self.partners[0]
+    }
+
+    /// The partner whose node key is `key`, if any.
+    pub fn partner_by_node_key(&self, key: &VerifierKey) -> Option<&Partner> {
+        self.partners.iter().find(|p| p.keys.node.to_string() == key.to_string())
+    }
+
     /// Opens a node's folder for serving: takes the writer lock, starts the sequencer, loads
     /// the view from the own log and the mirror.
     /// A folder another process writes is [`NodeError::Unavailable`]; anything else wrong with
@@ -246,7 +272,7 @@ impl Shared {
         clock: Clock,
         ambient: Ambient,
     ) -> Result<Arc<Shared>, NodeError> {
-        let storage = crate::storage::open(cfg.storage, data, &cfg.party);
+        let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(&cfg));
         let (log, lock) = storage.open_writer()?;
         Shared::open_locked(data, storage, (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
     }
@@ -279,39 +305,51 @@ impl Shared {
         let log_vkey = log.verifier();
         let seq = Sequencer::start(log, Options::default());
         let mut witness = storage.witness().map_err(|e| e.to_string())?;
-        witness.follow(&keys.partner_log).map_err(|e| e.to_string())?;
-        let frozen = witness
-            .followed()
-            .map_err(|e| e.to_string())?
-            .iter()
-            .any(|f| f.origin == keys.partner_log.name() && f.frozen);
-        let mirror = match storage.open_mirror().map_err(|e| e.to_string())? {
-            Some(store) => {
-                let m = Mirror::open(store).map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
-                if m.vkey().to_string() != keys.partner_log.to_string() {
-                    return Err(format!(
-                        "partner.log_key: the mirror in {} follows {}",
-                        nd.partner_db().display(),
-                        m.vkey()
-                    ));
+        let mut partners = Vec::with_capacity(keys.partners.len());
+        for (i, (pk, pc)) in keys.partners.iter().zip(&cfg.partners).enumerate() {
+            witness.follow(&pk.log).map_err(|e| e.to_string())?;
+            let frozen = witness
+                .followed()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .any(|f| f.origin == pk.log.name() && f.frozen);
+            let mirror = match storage.open_mirror(&pk.party).map_err(|e| e.to_string())? {
+                Some(store) => {
+                    let m = Mirror::open(store).map_err(|e| format!("the mirror of {}: {e}", pk.party))?;
+                    if m.vkey().to_string() != pk.log.to_string() {
+                        return Err(format!("partner.log_key: the mirror of {} follows {}", pk.party, m.vkey()));
+                    }
+                    Some(m)
                 }
-                Some(m)
-            }
-            None => None,
-        };
+                None => None,
+            };
+            partners.push(Partner {
+                party: pk.party.clone(),
+                url: pc.url.clone(),
+                keys: pk.clone(),
+                view: i + 1,
+                mirror: Mutex::new(mirror),
+                frozen: AtomicBool::new(frozen),
+            });
+        }
         let reader = storage.open_reader().map_err(|e| e.to_string())?;
-        let (view, from_snapshot) = load_view(
-            &cfg,
-            &meta.origin,
-            keys.partner_log.name(),
-            &reader,
-            mirror.as_ref().map(Mirror::store),
-            &*storage,
-            Some(&node_key.public_key()),
-        )?;
+        let (view, from_snapshot) = {
+            let mirrors: Vec<_> = partners
+                .iter()
+                .map(|p| p.mirror.lock().unwrap_or_else(|e| e.into_inner()))
+                .collect();
+            load_view(
+                &cfg,
+                &meta.origin,
+                &reader,
+                &mirrors.iter().map(|m| m.as_ref().map(Mirror::store)).collect::<Vec<_>>(),
+                &*storage,
+                Some(&node_key.public_key()),
+            )?
+        };
         // What `view.snapshot` already holds, when it is exactly this view (nothing to rewrite).
         let snapshotted = from_snapshot.filter(|k| *k == view.snapshot_key());
-        let sigs = SigVerifier::new(vec![keys.partner_node.clone()], ambient.wall.now());
+        let sigs = SigVerifier::new(keys.partners.iter().map(|p| p.node.clone()).collect(), ambient.wall.now());
         let tokens = Tokens::new(storage.tokens().map_err(|e| e.to_string())?);
         let metrics = Metrics::default();
         metrics.log_size.store(latest.0, Ordering::Relaxed);
@@ -320,7 +358,7 @@ impl Shared {
         // What was collected before a restart: the largest size each cosigner cosigned (not
         // necessarily the latest; a bundle's cosignature may cover an older one).
         // Largest size first: the scan stops once every cosigner is found.
-        let cosigners: Vec<&VerifierKey> = std::iter::once(&keys.partner_node).chain(&keys.witnesses).collect();
+        let cosigners: Vec<&VerifierKey> = keys.partners.iter().map(|p| &p.node).chain(&keys.witnesses).collect();
         reader
             .scan_cosignatures_desc(&mut |size, l| {
                 if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(l) {
@@ -333,7 +371,7 @@ impl Shared {
                 cosigners.iter().any(|k| cosigned.of(k) == 0)
             })
             .map_err(|e| e.to_string())?;
-        let partner_cosigned = cosigned.of(&keys.partner_node);
+        let partner_cosigned = keys.partners.first().map_or(0, |p| cosigned.of(&p.node));
         let latest_size = latest.0;
         let shared = Arc::new(Shared {
             origin: meta.origin,
@@ -345,7 +383,7 @@ impl Shared {
             in_flight: Mutex::new(HashSet::new()),
             readers: Mutex::new(vec![reader]),
             cosigner: Mutex::new(storage.open_cosigner().map_err(|e| e.to_string())?),
-            mirror: Mutex::new(mirror),
+            partners,
             witness: Mutex::new(witness),
             tokens,
             sigs,
@@ -356,7 +394,6 @@ impl Shared {
             wake: Notify::new(),
             metrics,
             alerts: Mutex::new(Vec::new()),
-            frozen: AtomicBool::new(frozen),
             cosigned: Mutex::new(cosigned),
             final_by_policy: std::sync::atomic::AtomicU64::new(0),
             policy,
@@ -477,56 +514,53 @@ pub fn cosigned_note<S: Store + ?Sized>(r: &S, note: &[u8], size: u64) -> Result
     Ok(note)
 }
 
-/// The view of both logs: the own log through `own`, the partner's through its mirror's store.
+/// The view of every Party's log: the own log through `own`, each partner's (configuration
+/// order) through its mirror's store when it has one.
 fn load_view(
     cfg: &NodeConfig,
     own_origin: &str,
-    partner_origin: &str,
     own: &dyn Store,
-    mirror: Option<&DynStore>,
+    mirrors: &[Option<&DynStore>],
     storage: &dyn Backend,
     node_key: Option<&[u8; 32]>,
 ) -> Result<(View, Option<SnapshotKey>), String> {
-    let mirror = mirror.map(|m| &**m);
-    let snapshot = node_key.and_then(|k| snapshot_for(cfg, own_origin, partner_origin, own, mirror, storage, k));
+    let keys = cfg.keys()?;
+    let mut parties: Vec<(&str, &str)> = vec![(cfg.party.as_str(), own_origin)];
+    parties.extend(keys.partners.iter().map(|p| (p.party.as_str(), p.log.name())));
+    let mut logs: Vec<Option<&dyn Store>> = vec![Some(own)];
+    logs.extend(mirrors.iter().map(|m| m.map(|m| &**m)));
+    let snapshot = node_key.and_then(|k| snapshot_for(&parties, &logs, storage, k));
     if let Some(mut view) = snapshot {
-        // The tail written since: own entries, then the mirror's (an acknowledgement of an
+        // The tail written since: own entries, then each mirror's (an acknowledgement of an
         // entry not yet pushed waits for it, as in the live exchange).
         let key = view.snapshot_key();
-        for r in read_range(own, storage, key.of(crate::view::OWN).0)? {
-            view.push_own(r.given());
-        }
-        if let Some(m) = mirror {
-            for r in read_range(m, storage, key.of(crate::view::PARTNER).0)? {
-                view.push_partner(r.given());
+        for (p, log) in logs.iter().enumerate() {
+            if let Some(log) = log {
+                for r in read_range(*log, storage, key.of(p).0)? {
+                    view.push(p, r.given());
+                }
             }
         }
         return Ok((view, Some(key)));
     }
-    let mut view = View::pair(&cfg.party, own_origin, &cfg.partner.party, partner_origin);
-    let own = read_range(own, storage, 0)?;
-    let partner = match mirror {
-        Some(m) => read_range(m, storage, 0)?,
-        None => Vec::new(),
-    };
-    view.load(vec![given(&own), given(&partner)]);
+    let mut view = View::new(&parties);
+    let mut read = Vec::with_capacity(logs.len());
+    for log in &logs {
+        read.push(match log {
+            Some(l) => read_range(*l, storage, 0)?,
+            None => Vec::new(),
+        });
+    }
+    view.load(read.iter().map(|r| given(r)).collect());
     Ok((view, None))
 }
 
 /// The view's snapshot the storage keeps, if there is one this build reads, signed by this
-/// node's key, made for this node's Parties and origins, and covering a beginning of both logs
-/// as they are now (each log at least as long, with the same leaf at the snapshot's last
-/// index). Anything else is ignored and the view rebuilt: a snapshot is never trusted beyond
-/// what the logs confirm.
-fn snapshot_for(
-    cfg: &NodeConfig,
-    own_origin: &str,
-    partner_origin: &str,
-    own: &dyn Store,
-    mirror: Option<&dyn Store>,
-    storage: &dyn Backend,
-    node_key: &[u8; 32],
-) -> Option<View> {
+/// node's key, made for this node's Parties and origins, and covering a beginning of every log
+/// as it is now (each log at least as long, with the same leaf at the snapshot's last index).
+/// Anything else is ignored and the view rebuilt: a snapshot is never trusted beyond what the
+/// logs confirm.
+fn snapshot_for(parties: &[(&str, &str)], logs: &[Option<&dyn Store>], storage: &dyn Backend, node_key: &[u8; 32]) -> Option<View> {
     let bytes = match storage.snapshot() {
         Ok(Some(b)) => b,
         Ok(None) => return None,
@@ -542,7 +576,7 @@ fn snapshot_for(
             return None;
         }
     };
-    if !view.is_of(&[(&cfg.party, own_origin), (&cfg.partner.party, partner_origin)]) {
+    if !view.is_of(parties) {
         return None;
     }
     let key = view.snapshot_key();
@@ -562,7 +596,7 @@ fn snapshot_for(
         });
         read.is_ok() && leaf.is_some() && leaf == last
     };
-    (covers(Some(own), key.of(crate::view::OWN)) && covers(mirror, key.of(crate::view::PARTNER))).then_some(view)
+    logs.iter().enumerate().all(|(p, l)| covers(*l, key.of(p))).then_some(view)
 }
 
 /// The first line of a signed view snapshot.
@@ -633,20 +667,22 @@ fn same_party(cfg: &NodeConfig, data: &Path, log_party: &str) -> Result<(), Stri
 pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     let nd = NodeDir::new(data);
     let keys = cfg.keys()?;
-    let storage = crate::storage::open(cfg.storage, data, &cfg.party);
+    let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(cfg));
     let reader = storage.open_reader().map_err(|e| e.to_string())?;
     let meta = reader.meta().map_err(|e| e.to_string())?;
     same_party(cfg, data, &meta.party)?;
-    let mirror = storage.read_mirror().map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
-    if let Some(m) = &mirror {
-        let pm = m.meta().map_err(|e| format!("{}: {e}", nd.partner_db().display()))?;
-        if pm.origin != keys.partner_log.name() {
-            return Err(format!(
-                "partner.log_key: the mirror in {} follows {}",
-                nd.partner_db().display(),
-                pm.origin
-            ));
+    let mut mirrors = Vec::with_capacity(keys.partners.len());
+    for pk in &keys.partners {
+        let mirror = storage
+            .read_mirror(&pk.party)
+            .map_err(|e| format!("the mirror of {}: {e}", pk.party))?;
+        if let Some(m) = &mirror {
+            let pm = m.meta().map_err(|e| format!("the mirror of {}: {e}", pk.party))?;
+            if pm.origin != pk.log.name() {
+                return Err(format!("partner.log_key: the mirror of {} follows {}", pk.party, pm.origin));
+            }
         }
+        mirrors.push(mirror);
     }
     // Without a readable node key the snapshot cannot be checked: the view is rebuilt.
     let node_key = match nd.node_signer() {
@@ -659,13 +695,17 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     load_view(
         cfg,
         &meta.origin,
-        keys.partner_log.name(),
         &*reader,
-        mirror.as_ref(),
+        &mirrors.iter().map(Option::as_ref).collect::<Vec<_>>(),
         &*storage,
         node_key.as_ref(),
     )
     .map(|(v, _)| v)
+}
+
+/// The partners' Party codes, in configuration order.
+fn partner_parties(cfg: &NodeConfig) -> Vec<String> {
+    cfg.partners.iter().map(|p| p.party.clone()).collect()
 }
 
 /// An entry read from a store: its bytes, the notification it logs by hash (when at hand) and
@@ -760,8 +800,11 @@ mod tests {
         c.record(&w2, 9);
         assert_eq!((c.of(&partner), c.of(&w1), c.of(&w2)), (7, 0, 9));
         let keys = Keys {
-            partner_log: key("ru", 4),
-            partner_node: partner,
+            partners: vec![crate::config::PartnerKeys {
+                party: "RU".into(),
+                log: key("ru", 4),
+                node: partner,
+            }],
             witnesses: vec![w1, w2],
         };
         assert_eq!(

@@ -238,7 +238,7 @@ pub async fn status_page(State(s): S) -> Response {
     let st = crate::exchange::status(&s);
     let html = PAGE
         .replace("%PARTY%", &escape_html(&s.cfg.party))
-        .replace("%PARTNER%", &escape_html(&s.cfg.partner.party))
+        .replace("%PARTNER%", &escape_html(&s.partner().party))
         .replace("%CLOCK%", &st.clock)
         .replace("%SIZE%", &st.size.to_string())
         .replace("%FINAL%", &st.final_size.to_string())

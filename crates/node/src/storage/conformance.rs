@@ -67,10 +67,16 @@ pub fn cosignatures_beside_the_writer(b: &dyn Backend) {
     assert_eq!(b.open_reader().unwrap().latest().unwrap().0, 3, "the writer goes on");
 }
 
-/// The mirror is absent until created, created once, and then opens as a mirror.
+/// The Parties [`run_all`]'s backends are made with as partners (two, so that mirrors are
+/// seen kept apart by Party).
+pub const PARTNERS: [&str; 2] = ["RU", "XX"];
+
+/// Each partner's mirror is absent until created, created once, and then opens as a mirror,
+/// apart from another partner's; a Party that is no partner has none.
 pub fn mirror_whole_once(b: &dyn Backend) {
-    assert!(b.open_mirror().unwrap().is_none(), "no mirror before one is created");
-    assert!(b.read_mirror().unwrap().is_none());
+    assert!(b.open_mirror("RU").unwrap().is_none(), "no mirror before one is created");
+    assert!(b.read_mirror("RU").unwrap().is_none());
+    assert!(b.open_mirror("ZZ").is_err(), "no mirror for a Party that is no partner");
     let partner = SignerKey::from_seed("example.org/conformance/partner", ALG_ED25519, [3; 32]).unwrap();
     let mut plog = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), partner.clone(), "RU").unwrap();
     let cp0 = plog.latest().to_vec();
@@ -82,9 +88,24 @@ pub fn mirror_whole_once(b: &dyn Backend) {
     let mut m = Mirror::open(store).expect("the mirror opens");
     plog.append(&[b"x".to_vec(), b"y".to_vec()]).unwrap();
     m.extend(&[b"x".to_vec(), b"y".to_vec()], plog.latest()).expect("extend");
-    let r = b.read_mirror().unwrap().expect("read");
+    let r = b.read_mirror("RU").unwrap().expect("read");
     assert_eq!(r.latest().unwrap().0, 2, "the mirror's readers see its entries");
-    assert_eq!(Mirror::open(b.open_mirror().unwrap().unwrap()).unwrap().size(), 2);
+    assert_eq!(Mirror::open(b.open_mirror("RU").unwrap().unwrap()).unwrap().size(), 2);
+    // Another partner's mirror: its own, created beside the first.
+    assert!(b.open_mirror("XX").unwrap().is_none(), "mirrors are kept by Party");
+    let other = SignerKey::from_seed("example.org/conformance/other", ALG_ED25519, [5; 32]).unwrap();
+    let olog = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), other.clone(), "XX").unwrap();
+    let o = b.create_mirror(&other.verifier(), "XX", olog.latest()).expect("create another");
+    assert_eq!(Mirror::open(o).unwrap().size(), 0);
+    assert_eq!(
+        Mirror::open(b.open_mirror("RU").unwrap().unwrap()).unwrap().size(),
+        2,
+        "the first is untouched"
+    );
+    assert!(
+        b.create_mirror(&other.verifier(), "ZZ", olog.latest()).is_err(),
+        "a Party that is no partner"
+    );
 }
 
 /// Every handle on the witness state sees the same state.
@@ -146,7 +167,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("node");
         NodeDir::new(&root).init("example.org/conformance/node", "US").unwrap();
-        let b = super::super::open(kind, &root, "US");
+        let partners: Vec<String> = PARTNERS.iter().map(|p| p.to_string()).collect();
+        let b = super::super::open(kind, &root, "US", &partners);
         dirs.push(d);
         b
     }

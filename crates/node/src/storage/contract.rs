@@ -22,12 +22,13 @@ pub trait Backend: Send + Sync {
     /// A handle on the own log that keeps cosignatures (they are outside the tree, so it runs
     /// beside the writer).
     fn open_cosigner(&self) -> Result<DynStore, NodeError>;
-    /// The partner's mirror, for writing, if one was created.
-    fn open_mirror(&self) -> Result<Option<DynStore>, NodeError>;
-    /// The partner's mirror, read-only, if one was created.
-    fn read_mirror(&self) -> Result<Option<DynStore>, NodeError>;
-    /// Creates the partner's mirror from its log key and signed size-0 checkpoint, whole or
-    /// not at all, and opens it for writing. Refuses if one exists.
+    /// The mirror of Party `party`'s log, for writing, if one was created.
+    fn open_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError>;
+    /// The mirror of Party `party`'s log, read-only, if one was created.
+    fn read_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError>;
+    /// Creates the mirror of Party `party`'s log from its log key and signed size-0
+    /// checkpoint, whole or not at all, and opens it for writing. Refuses if one exists, and
+    /// for a Party that is not a partner of this folder's node.
     fn create_mirror(&self, vkey: &VerifierKey, party: &str, checkpoint0: &[u8]) -> Result<DynStore, NodeError>;
     /// The witness state (what this node cosigned of the partner's log, fork evidence).
     fn witness(&self) -> Result<Box<dyn WitnessStore>, NodeError>;
@@ -46,6 +47,15 @@ pub trait Backend: Send + Sync {
     /// Keeps a secret durably and readable by this node only, before anything that relies on
     /// it is logged.
     fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError>;
+}
+
+/// Where `party` is among a node's `partners` (configuration order); a Party that is not
+/// one is refused.
+pub fn partner_of(partners: &[String], party: &str) -> Result<usize, NodeError> {
+    partners
+        .iter()
+        .position(|p| p == party)
+        .ok_or_else(|| NodeError::NotFound(format!("partner.party: {party:?} is not a partner of this node")))
 }
 
 /// The token and sign-in store: rows keyed by the SHA-256 of a token or session id (the

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 #[derive(Default)]
 struct Kept {
     log: SharedMemoryStore,
-    mirror: Mutex<Option<SharedMemoryStore>>,
+    mirrors: Mutex<HashMap<String, SharedMemoryStore>>,
     witness: Arc<Mutex<MemoryWitness>>,
     tokens: Arc<MemoryTokens>,
     snapshot: Mutex<Option<Vec<u8>>>,
@@ -43,15 +43,18 @@ fn kept(root: &Path) -> Arc<Kept> {
 pub struct Memory {
     root: PathBuf,
     party: String,
+    partners: Vec<String>,
     kept: Arc<Kept>,
 }
 
 impl Memory {
-    /// The storage of the folder `root` (Party `party`), as this process keeps it.
-    pub fn open(root: &Path, party: &str) -> Memory {
+    /// The storage of the folder `root` (Party `party`, with partners `partners`), as this
+    /// process keeps it.
+    pub fn open(root: &Path, party: &str, partners: &[String]) -> Memory {
         Memory {
             root: root.to_owned(),
             party: party.to_owned(),
+            partners: partners.to_vec(),
             kept: kept(root),
         }
     }
@@ -114,24 +117,26 @@ impl Backend for Memory {
         Ok(Box::new(self.kept.log.handle()))
     }
 
-    fn open_mirror(&self) -> Result<Option<DynStore>, NodeError> {
-        let m = self.kept.mirror.lock().map_err(internal)?;
-        Ok(m.as_ref().map(|m| Box::new(m.handle()) as DynStore))
+    fn open_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError> {
+        super::contract::partner_of(&self.partners, party)?;
+        let m = self.kept.mirrors.lock().map_err(internal)?;
+        Ok(m.get(party).map(|m| Box::new(m.handle()) as DynStore))
     }
 
-    fn read_mirror(&self) -> Result<Option<DynStore>, NodeError> {
-        self.open_mirror()
+    fn read_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError> {
+        self.open_mirror(party)
     }
 
     fn create_mirror(&self, vkey: &VerifierKey, party: &str, checkpoint0: &[u8]) -> Result<DynStore, NodeError> {
-        let mut m = self.kept.mirror.lock().map_err(internal)?;
-        if m.is_some() {
-            return Err(NodeError::Conflict("the mirror exists".into()));
+        super::contract::partner_of(&self.partners, party)?;
+        let mut m = self.kept.mirrors.lock().map_err(internal)?;
+        if m.contains_key(party) {
+            return Err(NodeError::Conflict(format!("the mirror of {party} exists")));
         }
         let store = SharedMemoryStore::new();
         drop(Mirror::create(store.handle(), vkey.clone(), party, checkpoint0).map_err(|e| NodeError::Invalid(e.to_string()))?);
         let handle = store.handle();
-        *m = Some(store);
+        m.insert(party.to_owned(), store);
         Ok(Box::new(handle))
     }
 

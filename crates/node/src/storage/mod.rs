@@ -3,12 +3,13 @@
 //!
 //! A backend opens the own log's writer (holding the folder's single-writer lock), its
 //! readers and its cosigner (a handle that keeps cosignatures beside checkpoints while the
-//! writer appends); the partner's mirror; the witness state ([`accord_logstore::witness::WitnessStore`]); the token and
+//! writer appends); each partner's mirror, by Party; the witness state ([`accord_logstore::witness::WitnessStore`]); the token and
 //! sign-in store ([`TokenStore`]); the view's signed snapshot; and blobs (notifications logged
 //! by hash). Keys stay files in the folder (`log.key`, `node.key`, mode 0600) whatever the
 //! backend.
 //!
-//! Backends: [`sqlite`] (the embedded default: `log.db`, `partner.db`, `witness.db`,
+//! Backends: [`sqlite`] (the embedded default: `log.db`, `partner.db` (the first partner's
+//! mirror; another's is `partner-<PARTY>.db`), `witness.db`,
 //! `node.db`, `view.snapshot`, `blobs/` in the folder) and [`memory`] (a test double that
 //! keeps everything in this process, `storage = "memory"`). A new backend is one module here
 //! and one arm in [`open`]; [`conformance`] holds it to the behaviour the node relies on.
@@ -38,10 +39,11 @@ pub enum Kind {
     Memory,
 }
 
-/// The backend `kind` for the node folder `root` of Party `party`.
-pub fn open(kind: Kind, root: &Path, party: &str) -> Box<dyn Backend> {
+/// The backend `kind` for the node folder `root` of Party `party`, whose partners are
+/// `partners` (Party codes, in configuration order: each has its own mirror).
+pub fn open(kind: Kind, root: &Path, party: &str, partners: &[String]) -> Box<dyn Backend> {
     match kind {
-        Kind::Sqlite => Box::new(sqlite::Sqlite::new(root)),
-        Kind::Memory => Box::new(memory::Memory::open(root, party)),
+        Kind::Sqlite => Box::new(sqlite::Sqlite::new(root, partners)),
+        Kind::Memory => Box::new(memory::Memory::open(root, party, partners)),
     }
 }

@@ -19,16 +19,32 @@ use std::sync::Mutex;
 /// A node folder kept in SQLite files.
 pub struct Sqlite {
     dir: DataDir,
+    partners: Vec<String>,
 }
 
 impl Sqlite {
-    /// The folder at `root`.
-    pub fn new(root: &Path) -> Sqlite {
-        Sqlite { dir: DataDir::new(root) }
+    /// The folder at `root` of a node whose partners are `partners` (configuration order).
+    pub fn new(root: &Path, partners: &[String]) -> Sqlite {
+        Sqlite {
+            dir: DataDir::new(root),
+            partners: partners.to_vec(),
+        }
     }
 
     fn file(&self, name: &str) -> PathBuf {
         self.dir.root().join(name)
+    }
+
+    /// The mirror of `party`'s log: `partner.db` for the first partner (the layout of a
+    /// two-Party node), `partner-<PARTY>.db` for another (a Party code of letters and digits).
+    fn mirror_file(&self, party: &str) -> Result<PathBuf, NodeError> {
+        match super::contract::partner_of(&self.partners, party)? {
+            0 => Ok(self.file("partner.db")),
+            _ if !party.is_empty() && party.bytes().all(|b| b.is_ascii_alphanumeric()) => Ok(self.file(&format!("partner-{party}.db"))),
+            _ => Err(NodeError::Invalid(format!(
+                "partner.party: {party:?}: a Party code of letters and digits expected"
+            ))),
+        }
     }
 }
 
@@ -69,16 +85,16 @@ impl Backend for Sqlite {
         Ok(Box::new(self.dir.open_cosigner().map_err(dir_err)?))
     }
 
-    fn open_mirror(&self) -> Result<Option<DynStore>, NodeError> {
-        let path = self.file("partner.db");
+    fn open_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError> {
+        let path = self.mirror_file(party)?;
         if !path.exists() {
             return Ok(None);
         }
         Ok(Some(Box::new(SqliteStore::open(&path).map_err(at(&path))?)))
     }
 
-    fn read_mirror(&self) -> Result<Option<DynStore>, NodeError> {
-        let path = self.file("partner.db");
+    fn read_mirror(&self, party: &str) -> Result<Option<DynStore>, NodeError> {
+        let path = self.mirror_file(party)?;
         if !path.exists() {
             return Ok(None);
         }
@@ -86,7 +102,7 @@ impl Backend for Sqlite {
     }
 
     fn create_mirror(&self, vkey: &VerifierKey, party: &str, checkpoint0: &[u8]) -> Result<DynStore, NodeError> {
-        let path = self.file("partner.db");
+        let path = self.mirror_file(party)?;
         if path.exists() {
             return Err(NodeError::Conflict(format!("{}: the mirror exists", path.display())));
         }
