@@ -228,6 +228,28 @@ pub struct Shared {
     _lock: Held,
 }
 
+/// The key of the virtual treaty clock's value in the node's state.
+const CLOCK_STATE: &str = "clock";
+
+/// A virtual clock moved forward to the value the node kept when it was last set (a kept
+/// value earlier than the clock's start changes nothing: the clock never goes back).
+fn resume_clock(clock: &Clock, storage: &dyn Backend) -> Result<(), String> {
+    if !clock.is_virtual() {
+        return Ok(());
+    }
+    let Some(kept) = storage.state(CLOCK_STATE).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let at = std::str::from_utf8(&kept)
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok())
+        .ok_or("the node's state: the treaty clock's kept value is not a number of seconds")?;
+    if at > clock.now() {
+        clock.set(at)?;
+    }
+    Ok(())
+}
+
 /// A partner node this node exchanges with, and what it keeps of that Party's log.
 pub struct Partner {
     /// Its Party code.
@@ -289,6 +311,7 @@ impl Shared {
     ) -> Result<Arc<Shared>, String> {
         let nd = NodeDir::new(data);
         let keys = cfg.keys()?;
+        resume_clock(&clock, &*storage)?;
         let meta = log.meta().clone();
         same_party(&cfg, data, &meta.party)?;
         let node_key = nd.node_signer()?;
@@ -465,6 +488,17 @@ impl Shared {
         if checked.is_ok() {
             self.final_by_policy.fetch_max(size, Ordering::SeqCst);
         }
+    }
+
+    /// Sets the virtual treaty clock forward to `unix` and keeps its value in the node's
+    /// state, so that a restarted node resumes from it instead of going back to its
+    /// configured start; refuses the system clock and any move backwards ([`Clock::set`]).
+    pub fn set_clock(&self, unix: i64) -> Result<i64, NodeError> {
+        self.clock.set(unix).map_err(NodeError::Conflict)?;
+        self.storage
+            .put_state(CLOCK_STATE, self.clock.now().to_string().as_bytes())
+            .map_err(|e| NodeError::Internal(format!("the clock was set but its value not kept: {e}")))?;
+        Ok(unix)
     }
 
     /// Stops the sequencer (finishing queued appends).

@@ -211,13 +211,13 @@ pub async fn set_clock(State(s): S, a: AllowedBody<access::SetClock>) -> Respons
         Ok(t) => t,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("now: {e}")),
     };
-    match s.clock.set(t) {
+    match s.set_clock(t) {
         Ok(_) => axum::Json(ClockReading {
             now: crate::clock::rfc3339(t),
             is_virtual: true,
         })
         .into_response(),
-        Err(e) => error(StatusCode::CONFLICT, e),
+        Err(e) => e.into_response(),
     }
 }
 

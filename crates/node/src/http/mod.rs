@@ -447,6 +447,44 @@ mod tests {
         Shared::open_with(dir, cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open")
     }
 
+    /// The virtual treaty clock's value is kept in the node's state when set, so a restarted
+    /// node resumes from it rather than going back to its configured start; a later start
+    /// wins, and the clock never goes back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_restarted_node_resumes_its_virtual_clock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let partner_node = partner_node();
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node, &wall);
+        assert_eq!(s.clock.now(), 1_300_000_000);
+        s.set_clock(1_600_000_000).expect("forward");
+        assert!(
+            matches!(s.set_clock(1_500_000_000), Err(crate::error::NodeError::Conflict(_))),
+            "never back"
+        );
+        let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
+        s.stop();
+        drop(s);
+        let reopen = |start: i64| {
+            let ambient = crate::clock::Ambient {
+                wall: wall.clone(),
+                entropy: crate::clock::Entropy::seeded(11),
+            };
+            Shared::open_with(dir.path(), cfg.clone(), spec.clone(), Clock::virtual_at(start), ambient).expect("open")
+        };
+        let s = reopen(1_300_000_000);
+        assert_eq!(
+            s.clock.now(),
+            1_600_000_000,
+            "resumed from the value kept, not the configured start"
+        );
+        s.stop();
+        drop(s);
+        let s = reopen(1_700_000_000);
+        assert_eq!(s.clock.now(), 1_700_000_000, "a later configured start wins");
+        s.stop();
+    }
+
     /// Sign-in expiry and the signed-request window follow the injected wall clock: tested by
     /// moving it, not by waiting. In process, through [`serve`] on a loopback listener.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

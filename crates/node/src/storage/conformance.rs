@@ -24,6 +24,17 @@ pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Backend>) {
     snapshot_replaced_whole(&*make());
     blobs_by_hash(&*make());
     secrets_kept(&*make());
+    node_state_kept(&*make());
+}
+
+/// The node's own state is absent until kept, then read back by key, the last value kept.
+pub fn node_state_kept(b: &dyn Backend) {
+    assert_eq!(b.state("clock").unwrap(), None);
+    b.put_state("clock", b"1300000000").unwrap();
+    b.put_state("clock", b"1300000500").unwrap();
+    b.put_state("other", b"x").unwrap();
+    assert_eq!(b.state("clock").unwrap().as_deref(), Some(&b"1300000500"[..]), "replaced");
+    assert_eq!(b.state("other").unwrap().as_deref(), Some(&b"x"[..]), "kept apart by key");
 }
 
 /// A secret is absent until kept, then read back as kept, by name.

@@ -42,6 +42,11 @@ pub trait Backend: Send + Sync {
     fn blob(&self, hex: &str) -> Result<Vec<u8>, NodeError>;
     /// Keeps `bytes` durably under their SHA-256; returns the name. Twice is harmless.
     fn put_blob(&self, bytes: &[u8]) -> Result<String, NodeError>;
+    /// A value of the node's own state by key (the treaty clock's value; what the hardening
+    /// work adds, nonces and revocations, belongs here too), if kept.
+    fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError>;
+    /// Keeps a value of the node's own state durably, replacing the old one whole.
+    fn put_state(&self, key: &str, bytes: &[u8]) -> Result<(), NodeError>;
     /// A secret this node keeps (its share of a joint choice, before it is revealed), by name.
     fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError>;
     /// Keeps a secret durably and readable by this node only, before anything that relies on

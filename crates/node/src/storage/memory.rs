@@ -28,6 +28,7 @@ struct Kept {
     snapshot: Mutex<Option<Vec<u8>>>,
     blobs: Mutex<HashMap<String, Vec<u8>>>,
     secrets: Mutex<HashMap<String, Vec<u8>>>,
+    state: Mutex<HashMap<String, Vec<u8>>>,
     writing: Arc<AtomicBool>,
 }
 
@@ -170,6 +171,15 @@ impl Backend for Memory {
         let hex = sha256_hex(bytes);
         self.kept.blobs.lock().map_err(internal)?.insert(hex.clone(), bytes.to_vec());
         Ok(hex)
+    }
+
+    fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        Ok(self.kept.state.lock().map_err(internal)?.get(key).cloned())
+    }
+
+    fn put_state(&self, key: &str, bytes: &[u8]) -> Result<(), NodeError> {
+        self.kept.state.lock().map_err(internal)?.insert(key.to_owned(), bytes.to_vec());
+        Ok(())
     }
 
     fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {

@@ -1,6 +1,7 @@
 //! The embedded default: SQLite files in the node's folder. `log.db` (the own log, through
 //! [`DataDir`]: its writer lock and read-only readers), `partner.db` (the mirror, built beside
-//! and renamed into place), `witness.db`, `node.db` (token and session hashes), `view.snapshot`
+//! and renamed into place), `witness.db`, `node.db` (token and session hashes, and the node's
+//! own state by key), `view.snapshot`
 //! (written to a temporary file, synced, renamed), `blobs/`, `choices/` (secrets, mode 0600).
 
 use super::contract::{Backend, Held, TokenStore};
@@ -150,6 +151,25 @@ impl Backend for Sqlite {
         self.dir.put_blob(bytes).map_err(|e| NodeError::Internal(e.to_string()))
     }
 
+    fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        let t = SqliteTokens::open(&self.file("node.db"))?;
+        let c = t.conn()?;
+        c.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(sql)
+    }
+
+    fn put_state(&self, key: &str, bytes: &[u8]) -> Result<(), NodeError> {
+        let t = SqliteTokens::open(&self.file("node.db"))?;
+        let c = t.conn()?;
+        c.execute(
+            "INSERT INTO state(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, bytes],
+        )
+        .map(|_| ())
+        .map_err(sql)
+    }
+
     fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
         let path = self.secret_path(name);
         match std::fs::read(&path) {
@@ -222,7 +242,8 @@ impl SqliteTokens {
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
              CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);",
+             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL);",
         )
         .map_err(at)?;
         Ok(SqliteTokens { conn: Mutex::new(conn) })
