@@ -213,6 +213,10 @@ pub struct DemoArgs {
     /// Seed of the synthetic history.
     #[arg(long, default_value_t = 2011)]
     pub seed: u64,
+    /// Multiplies the synthetic history's maintenance activity (and so its notifications), as
+    /// `simulate --scale`: a larger record for measuring; 1 is realistic.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
     /// Data folder for the three nodes (us/, ru/, witness/); default: a new folder under the
     /// system's temporary directory, printed at the start.
     #[arg(long, value_name = "DIR")]

@@ -17,14 +17,24 @@ use crate::failure::{input, Outcome};
 use crate::output::{compliance_table, finding_line, table, unconfirmed_lines};
 use crate::output::{json, print_json};
 
-/// The demo's synthetic history: New START's, from `seed`, with the default configuration.
-pub fn synthetic(spec: &TreatySpec, seed: u64) -> Result<accord_sim::Simulation, crate::failure::Failure> {
-    simulate(spec, &Config { seed, ..Config::default() }, &mut |_, _| {}).map_err(input)
+/// The demo's synthetic history: New START's, from `seed`, with the default configuration
+/// and its activity multiplied by `scale`.
+pub fn synthetic(spec: &TreatySpec, seed: u64, scale: f64) -> Result<accord_sim::Simulation, crate::failure::Failure> {
+    simulate(
+        spec,
+        &Config {
+            seed,
+            scale,
+            ..Config::default()
+        },
+        &mut |_, _| {},
+    )
+    .map_err(input)
 }
 
 pub fn offline(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
     let t0 = Instant::now();
-    let sim = synthetic(spec, a.seed)?;
+    let sim = synthetic(spec, a.seed, a.scale)?;
     let t_sim = t0.elapsed();
     let t1 = Instant::now();
     let history = History::from_notifications(&sim.spec, sim.notifications.iter()).map_err(input)?;

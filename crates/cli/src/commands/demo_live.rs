@@ -260,7 +260,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         st.follow(&ru_log).map_err(io)?;
     }
     let [pu, pr, pw] = free_ports(a.port)?;
-    let sim = super::demo::synthetic(spec, a.seed)?;
+    let sim = super::demo::synthetic(spec, a.seed, a.scale)?;
     let mut sent: Vec<&Notification<'static>> = sim.notifications.iter().filter(|n| n.sent.is_some()).collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
     let held = sim.notifications.len() - sent.len();
