@@ -197,7 +197,7 @@ impl DataDir {
             .unwrap_or_else(|| "log".into());
         let staging = DataDir::new(parent.join(format!(".{name}.init-{}", std::process::id())));
         let _ = std::fs::remove_dir_all(staging.root());
-        std::fs::create_dir(staging.root()).map_err(io(staging.root()))?;
+        crate::private::dir(staging.root()).map_err(io(staging.root()))?;
         let made = (|| -> Result<(), DirError> {
             create_key_file(&staging.key_file(), &key)?;
             // Closing the connection folds the WAL into log.db, so only two files move.
@@ -230,6 +230,8 @@ impl DataDir {
             return Err(DirError::NoLog(self.root.clone()));
         }
         let lock = self.lock()?;
+        // A folder made by an earlier release may be open to others: closed to this user.
+        crate::private::dir(&self.root).map_err(io(&self.root))?;
         let key = self.signer()?;
         let store = SqliteStore::open(&self.db())?;
         Ok((Log::open(store, key)?, lock))
@@ -263,14 +265,15 @@ impl DataDir {
     pub fn put_blob(&self, bytes: &[u8]) -> Result<String, DirError> {
         let hex = sha256_hex(bytes);
         let dir = self.blobs();
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        crate::private::dir(&dir).map_err(io(&dir))?;
         let path = dir.join(&hex);
         if path.exists() && self.blob(&hex).is_ok() {
             return Ok(hex);
         }
         let tmp = dir.join(format!(".{hex}.{}.tmp", std::process::id()));
         {
-            let mut f = File::create(&tmp).map_err(io(&tmp))?;
+            crate::private::file(&tmp).map_err(io(&tmp))?;
+            let mut f = OpenOptions::new().write(true).truncate(true).open(&tmp).map_err(io(&tmp))?;
             f.write_all(bytes).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
         }

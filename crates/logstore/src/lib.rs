@@ -22,6 +22,7 @@ pub mod faulty;
 pub mod log;
 pub mod memory;
 pub mod mirror;
+pub mod private;
 pub mod sequencer;
 pub mod sqlite;
 pub mod store;

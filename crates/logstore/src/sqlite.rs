@@ -73,6 +73,7 @@ fn backend(e: rusqlite::Error) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database for writing.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        crate::private::file(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(backend)?;
         Self::setup(conn, true)
     }

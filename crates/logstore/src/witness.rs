@@ -188,6 +188,7 @@ fn backend(e: rusqlite::Error) -> StoreError {
 impl WitnessState {
     /// Opens (creating if needed) the state file.
     pub fn open(path: &Path) -> Result<WitnessState, StoreError> {
+        crate::private::file(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(backend)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(backend)?;

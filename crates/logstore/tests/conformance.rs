@@ -61,3 +61,35 @@ fn witness_stores_conform() {
         WitnessState::open(&dir.path().join(format!("w{n}.db"))).unwrap()
     });
 }
+
+/// What a log folder keeps is readable by its user only: the folder and the blobs folder 0700,
+/// the database (and SQLite's files beside it), the key and every blob 0600, whatever the
+/// umask; a folder an earlier release left open is closed when a writer opens it.
+#[cfg(unix)]
+#[test]
+fn a_log_folder_is_private() {
+    use accord_logstore::private::mode;
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let d = accord_logstore::DataDir::new(t.path().join("log"));
+    let (mut log, lock) = d.init("example.org/private", "US", [7; 32]).unwrap();
+    log.append(&[b"an entry".to_vec()]).unwrap();
+    let hex = d.put_blob(b"a notification logged by hash").unwrap();
+    assert_eq!(mode(d.root()).unwrap(), 0o700, "the folder");
+    assert_eq!(mode(&d.blobs()).unwrap(), 0o700, "the blobs folder");
+    assert_eq!(mode(&d.blobs().join(&hex)).unwrap(), 0o600, "a blob");
+    for f in std::fs::read_dir(d.root()).unwrap() {
+        let p = f.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("log.db") || name == "log.key" {
+            assert_eq!(mode(&p).unwrap(), 0o600, "{name}");
+        }
+    }
+    drop((log, lock));
+    // As an earlier release left it: open to everyone.
+    std::fs::set_permissions(d.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(d.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (_log, _lock) = d.open_writer().unwrap();
+    assert_eq!(mode(d.root()).unwrap(), 0o700, "closed when a writer opens it");
+    assert_eq!(mode(&d.db()).unwrap(), 0o600);
+}

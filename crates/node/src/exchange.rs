@@ -287,10 +287,13 @@ pub(crate) async fn take(
     Ok(())
 }
 
-/// Appends an acknowledgement for every mirrored partner entry not yet acknowledged.
+/// Appends an acknowledgement for every mirrored partner entry not yet acknowledged, stamped
+/// with this node's treaty clock; never before the notification says it was sent: a clock
+/// behind the sender's stamps the time sent instead, and the skew is raised as an alert.
 pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
     let origin = s.partner().keys.log.name().to_owned();
-    let now = rfc3339(s.clock.now());
+    let now_unix = s.clock.now();
+    let skew = std::sync::Mutex::new((0u64, 0i64));
     // What to acknowledge is decided under the append lock, held until the acknowledgements
     // are in the view: two callers (the follower, an import) never acknowledge one entry twice.
     let done = s
@@ -299,7 +302,16 @@ pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
             let mut builds: Vec<crate::state::EntryBuild> = Vec::new();
             for j in v.to_acknowledge() {
                 let leaf = v.partner_leaf(j).ok_or("internal: a mirrored entry without a leaf")?;
-                let (party, origin, now) = (sh.cfg.party.clone(), origin.clone(), now.clone());
+                let stamp = match v.partner_sent(j) {
+                    Some(sent) if sent > now_unix => {
+                        if let Ok(mut k) = skew.lock() {
+                            *k = (k.0 + 1, k.1.max(sent - now_unix));
+                        }
+                        sent
+                    }
+                    _ => now_unix,
+                };
+                let (party, origin, now) = (sh.cfg.party.clone(), origin.clone(), rfc3339(stamp));
                 let salt = crate::append::salt(&sh.ambient.entropy);
                 builds.push(Box::new(move |i| {
                     let e = Envelope::ack(
@@ -321,6 +333,17 @@ pub(crate) async fn acknowledge(s: &Arc<Shared>) -> Result<bool, String> {
         .await??;
     if done.is_empty() {
         return Ok(false);
+    }
+    if let Ok((n, behind)) = skew.lock().map(|k| *k) {
+        if n > 0 {
+            s.alert(
+                "clock",
+                format!(
+                    "this node's treaty clock is behind {}'s by up to {behind} s: {n} acknowledgement(s) stamped with the time the notification was sent instead (a receipt is never earlier than sent)",
+                    s.partner().party
+                ),
+            );
+        }
     }
     Metrics::add(&s.metrics.acknowledged, done.len() as u64);
     Ok(true)

@@ -109,7 +109,8 @@ impl NodeDir {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Alert {
     /// `fork` (the partner's log forked), `cosigner` (a cosigner claims a size the log does not
-    /// have) or `config` (the exchange cannot start).
+    /// have), `config` (the exchange cannot start) or `clock` (this node's treaty clock is
+    /// behind the partner's: receipts stamped with the time sent).
     pub kind: String,
     /// What was seen.
     pub message: String,

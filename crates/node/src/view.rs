@@ -84,6 +84,13 @@ impl Note {
         })
     }
 
+    /// Its `sent` when that is later than `received` (a receipt stamped by a clock behind the
+    /// sender's); `None` otherwise, or when either time does not read.
+    fn sent_if_after(&self, received: &str) -> Option<&String> {
+        let sent = self.sent.as_ref()?;
+        (parse_time(received).ok()? < parse_time(sent).ok()?).then_some(sent)
+    }
+
     /// The whole notification.
     fn value(&self) -> Option<serde_json::Value> {
         serde_json::from_str(&self.text).ok()
@@ -149,9 +156,15 @@ impl Side {
         }
     }
 
-    /// The time of receipt of entry `i`: the earliest of the other Parties' receipts.
-    fn receipt(&self, i: u64) -> Option<&String> {
-        self.receipts.iter().filter_map(|r| r.get(&i)).min()
+    /// The time of receipt of entry `i`: the earliest of the other Parties' receipts, but never
+    /// before the notification was sent (a receipt stamped by a clock behind the sender's is
+    /// read as received when sent; [`early_receipt`] reports it).
+    fn receipt(&self, i: u64) -> Option<String> {
+        let r = self.receipts.iter().filter_map(|r| r.get(&i)).min()?;
+        match self.recs.get(i as usize) {
+            Some(Rec::Notification(n)) => Some(n.sent_if_after(r).unwrap_or(r).clone()),
+            _ => Some(r.clone()),
+        }
     }
 
     /// Where notification `i` is among this log's notifications.
@@ -165,7 +178,7 @@ impl Side {
             return None;
         };
         let mut out = String::new();
-        n.line(self.receipt(i).map(String::as_str), &mut out);
+        n.line(self.receipt(i).as_deref(), &mut out);
         Some(out)
     }
 }
@@ -271,7 +284,7 @@ fn deadlines(spec: &TreatySpec, side: &Side) -> Vec<Slot> {
                 .get(&n.kind)
                 .and_then(|(_, k)| accord_treaty::parse_date(&n.date).ok().and_then(|d| k.deadline.due(d, eif)))
                 .map(|d| (d, due_unix(d)));
-            let received = side.receipt(i as u64).map(|r| parse_time(r).unwrap_or(i64::MAX));
+            let received = side.receipt(i as u64).map(|r| parse_time(&r).unwrap_or(i64::MAX));
             Some(Slot {
                 index: i as u64,
                 due,
@@ -478,6 +491,14 @@ impl View {
         }
     }
 
+    /// When the partner's notification `index` says it was sent (POSIX seconds), if it does.
+    pub fn partner_sent(&self, index: u64) -> Option<i64> {
+        match self.sides.get(PARTNER)?.recs.get(index as usize)? {
+            Rec::Notification(n) => parse_time(n.sent.as_deref()?).ok(),
+            _ => None,
+        }
+    }
+
     /// The partner's entry `index`: its leaf hash.
     pub fn partner_leaf(&self, index: u64) -> Option<Hash> {
         self.sides.get(PARTNER)?.leaves.get(index as usize).copied()
@@ -574,7 +595,7 @@ impl View {
                     if !keep(&n.kind) {
                         continue;
                     }
-                    n.line(side.receipt(i).map(String::as_str), &mut out);
+                    n.line(side.receipt(i).as_deref(), &mut out);
                     out.push('\n');
                 }
             }
@@ -839,7 +860,7 @@ impl View {
                     kind: n.kind.clone(),
                     date: n.date.clone(),
                     sent: n.sent.clone(),
-                    received: side.receipt(d.index).cloned(),
+                    received: side.receipt(d.index),
                     due: d.due.map(|(due, _)| match due {
                         accord_treaty::Due::Date { date } => date.to_string(),
                         accord_treaty::Due::Instant { unix } => crate::clock::rfc3339(unix),
@@ -1121,6 +1142,12 @@ fn push(sides: &mut [Side], p: usize, e: Given<'_>, problems: &mut Vec<Problem>,
         Ok(env) => classify(&env, e.blob, sides, p, &side.party, changes, &mut problem),
     };
     if let Rec::Notification(n) = &rec {
+        // Acknowledgements that came before it: stamped before it was sent?
+        for r in &side.receipts {
+            if let Some(sent) = r.get(&index).and_then(|at| n.sent_if_after(at).map(|s| (at, s))) {
+                problem(early_receipt(&side.party, index, sent.0, sent.1));
+            }
+        }
         if side.by_id.insert(n.id.clone(), index).is_some() {
             problem(format!("notification id {} logged twice; the first is kept", n.id));
         }
@@ -1129,6 +1156,13 @@ fn push(sides: &mut [Side], p: usize, e: Given<'_>, problems: &mut Vec<Problem>,
     }
     side.recs.push(rec);
     sides[p] = side;
+}
+
+/// The problem of a receipt stamped before its notification was sent.
+fn early_receipt(party: &str, index: u64, at: &str, sent: &str) -> String {
+    format!(
+        "the acknowledgement of {party} entry {index} is stamped {at}, before it was sent ({sent}): the receiving clock was behind the sender's; it is read as received when sent"
+    )
 }
 
 fn release(env: &StoredEntry<'_>, side: &Side, index: u64, problem: &mut dyn FnMut(String)) -> Rec {
@@ -1174,7 +1208,10 @@ fn classify(
             Some(h) if *h == r.leaf_hash => {
                 if let std::collections::hash_map::Entry::Vacant(v) = other.receipts[by].entry(r.index) {
                     v.insert(at.to_owned());
-                    if other.rank(r.index).is_some() {
+                    if let Some(Rec::Notification(n)) = other.recs.get(r.index as usize) {
+                        if let Some(sent) = n.sent_if_after(at) {
+                            problem(early_receipt(&other.party, r.index, at, sent));
+                        }
                         changes.push((t, r.index));
                     }
                 }
@@ -1364,6 +1401,53 @@ mod tests {
             );
         }
         assert!(grown.problems().is_empty(), "{:?}", grown.problems());
+    }
+
+    /// A record that already holds a receipt stamped before its notification was sent (by a
+    /// clock behind the sender's) stays readable: the receipt is read as the time sent, and
+    /// the acknowledgement is reported as a problem; the same when the acknowledgement is
+    /// loaded before the notification it names.
+    #[test]
+    fn a_receipt_stamped_before_sent_is_reported_and_the_record_stays_readable() {
+        let spec = accord_treaty::builtin::new_start();
+        let parties = [("US", "us.example/log"), ("RU", "ru.example/log")];
+        let text = r#"{"id":"US-1","kind":"missile_launch","party":"US","date":"2011-03-13","sent":"2011-03-13T05:00:00Z","body":{"type":"Minuteman III","note":"test launch"}}"#;
+        let note = entry("US", 0, Ok(text));
+        let ack = entry("RU", 0, Err(("us.example/log", 0, leaf_hash(&note), "2011-03-13T04:59:30Z")));
+        fn given(b: &[u8]) -> Given<'_> {
+            Given {
+                bytes: b,
+                blob: None,
+                leaf: None,
+            }
+        }
+        for case in 0..3 {
+            let mut v = View::new(&parties);
+            match case {
+                0 => {
+                    v.push(OWN, given(&note));
+                    v.push(PARTNER, given(&ack));
+                }
+                // The acknowledgement first: it waits for the entry it names.
+                1 => {
+                    v.push(PARTNER, given(&ack));
+                    v.push(OWN, given(&note));
+                }
+                // Loaded whole, the acknowledging log first.
+                _ => {
+                    v = View::new(&[parties[1], parties[0]]);
+                    v.load(vec![vec![given(&ack)], vec![given(&note)]]);
+                }
+            }
+            let h = v.history(&spec).expect("the history is read, not refused");
+            assert_eq!(h.events[0].received.map(|t| t.unix()), parse_time("2011-03-13T05:00:00Z").ok());
+            if case < 2 {
+                assert_eq!(v.mailbox(&spec, true, 0)[0].received.as_deref(), Some("2011-03-13T05:00:00Z"));
+            }
+            assert_eq!(v.problems().len(), 1, "case {case}: {:?}", v.problems());
+            assert!(v.problems()[0].problem.contains("before it was sent"), "{:?}", v.problems());
+            assert!(v.compliance(&spec, accord_treaty::parse_date("2011-12-31").expect("date")).is_ok());
+        }
     }
 
     /// The enum keeps the JSON the API documented as strings.

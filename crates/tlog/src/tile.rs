@@ -164,8 +164,10 @@ impl TileId {
             (true, 0u8)
         } else {
             let l: u8 = parse_decimal(level_part).ok_or_else(|| bad("level is not a decimal number"))?;
-            if l > 63 {
-                return Err(bad("level above 63"));
+            // Level 8 would hold hashes at Merkle level 64: no tree of at most 2^64 - 1
+            // leaves has one.
+            if l > 7 {
+                return Err(bad("level above 7"));
             }
             (false, l)
         };
@@ -198,6 +200,16 @@ impl TileId {
                 .ok_or_else(|| bad("index overflows"))?;
         }
         let id = TileId { level, index, width };
+        // The tile's hashes must exist in some tree of at most 2^64 - 1 leaves, which has
+        // (2^64 - 1) >> L complete nodes at Merkle level L: its last hash's index must be below
+        // that. (Unchecked, `first()` of a huge index wraps round to another tile's.)
+        let last = index
+            .checked_mul(TILE_WIDTH)
+            .and_then(|f| f.checked_add(u64::from(width) - 1))
+            .ok_or_else(|| bad("index beyond any tree"))?;
+        if last >= u64::MAX >> id.merkle_level() {
+            return Err(bad("index beyond any tree"));
+        }
         // Only the canonical spelling is a path (no superfluous leading groups).
         let canonical = if entries { id.entries_path() } else { id.path() };
         if canonical != path {
@@ -435,8 +447,28 @@ mod tests {
             "tile/0/001/002",
             "tile/0/000.p/",
             "tile/0/x1000/000",
+            // Past any tree of u64 leaves: the first hash's index overflows (it wrapped round
+            // to tile/0/000) or the level is one no tree has.
+            "tile/0/x072/x057/x594/x037/x927/936",
+            "tile/entries/x072/x057/x594/x037/x927/936",
+            "tile/0/x072/x057/x594/x037/x927/935",
+            "tile/1/x281/x474/x976/x710/655",
+            "tile/7/000",
+            "tile/8/000",
+            "tile/8/x018/x446/x744/x073/x709/x551/615",
         ] {
             assert!(TileId::parse_path(bad).is_err(), "{bad}");
+        }
+        // The last tiles that exist: at level 0 the one ending with leaf 2^64 - 2, at level 1
+        // the one ending with node 2^56 - 2.
+        for good in [
+            "tile/0/x072/x057/x594/x037/x927/935.p/255",
+            "tile/entries/x072/x057/x594/x037/x927/935.p/255",
+            "tile/1/x281/x474/x976/x710/655.p/255",
+            "tile/1/x281/x474/x976/x710/654",
+            "tile/7/000.p/255",
+        ] {
+            assert!(TileId::parse_path(good).is_ok(), "{good}");
         }
     }
 

@@ -41,7 +41,7 @@ pub fn run(c: WitnessCommand, format: Format) -> Outcome {
             }
             let seed: [u8; 32] = crate::clock::random();
             let k = SignerKey::from_seed(&name, ALG_COSIGNATURE_V1, seed).map_err(|e| input(anyhow!("--name: {e}")))?;
-            std::fs::create_dir_all(&data).map_err(|e| io(anyhow!("{}: {e}", data.display())))?;
+            accord_logstore::private::dir(&data).map_err(|e| io(anyhow!("{}: {e}", data.display())))?;
             WitnessState::open(&data.join("witness.db")).map_err(io)?;
             create_key_file(&data.join("witness.key"), &k).map_err(io)?;
             println!("{}", k.verifier());

@@ -200,7 +200,7 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
     let size = s.latest.borrow().0;
     // Hashes at the tile's Merkle level that the tree of `size` has.
     let have = size >> t.merkle_level();
-    if t.first() + u64::from(t.width) > have {
+    if t.first().checked_add(u64::from(t.width)).is_none_or(|end| end > have) {
         return error(StatusCode::NOT_FOUND, format!("/log/{path}: beyond the tree of size {size}"));
     }
     // A full hash tile never changes: served from memory once read.
@@ -445,6 +445,84 @@ mod tests {
         };
         let spec = Arc::new(accord_treaty::builtin::new_start());
         Shared::open_with(dir, cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open")
+    }
+
+    /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
+    /// tile/0/000's bytes, the first index having wrapped round, or 500) are not tiles: 404.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tile_paths_beyond_any_tree_are_not_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(s.clone(), listener, async move {
+            let _ = stop_rx.await;
+        }));
+        let http = reqwest::Client::new();
+        for path in [
+            "tile/0/x072/x057/x594/x037/x927/936",
+            "tile/entries/x072/x057/x594/x037/x927/936",
+            "tile/8/x018/x446/x744/x073/x709/x551/615",
+            "tile/7/000",
+            "tile/0/x999/x999/x999/x999/x999/x999/999",
+        ] {
+            let r = http.get(format!("{base}/log/{path}")).send().await.expect("get");
+            assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
+        }
+        // A tile of the tree is there once the log has an entry.
+        let r = http.get(format!("{base}/log/tile/0/000.p/1")).send().await.expect("get");
+        assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND, "beyond the empty tree");
+        let note = serde_json::json!({"id": "US-1", "kind": "missile_launch", "party": "US", "date": "2011-03-01",
+            "body": {"type": "Minuteman III", "note": "test launch"}});
+        crate::append::submit_items(&s, vec![note], true).await.expect("logged");
+        let r = http.get(format!("{base}/log/tile/0/000.p/1")).send().await.expect("get");
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+        assert_eq!(r.bytes().await.expect("body").len(), 32, "one hash");
+        let _ = stop_tx.send(());
+        let _ = server.await;
+        s.stop();
+    }
+
+    /// A node whose treaty clock is behind the time a partner's notification says it was sent
+    /// stamps its acknowledgement with that time instead (a receipt is never earlier than
+    /// sent) and raises the skew as an alert; the record stays readable.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_receipt_is_never_earlier_than_sent() {
+        use accord_tlog::entry::{encode, Envelope};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        // The node's clock: 2011-03-13T07:06:40Z; the partner sent at 2011-03-13T08:00:00Z.
+        let sent = "2011-03-13T08:00:00Z";
+        let note = serde_json::json!({"id": "RU-1", "kind": "missile_launch", "party": "RU", "date": "2011-03-13",
+            "sent": sent, "body": {"type": "RS-24 Yars (mobile)", "note": "test launch"}});
+        let bytes = encode(&Envelope::new("RU", 0, [1; 16], note)).expect("entry");
+        s.view.write().expect("view").push_partner(crate::view::Given {
+            bytes: &bytes,
+            blob: None,
+            leaf: None,
+        });
+        assert!(crate::exchange::acknowledge(&s).await.expect("acknowledged"));
+        let v = s.view.read().expect("view");
+        let inbox = v.mailbox(&s.spec, false, s.clock.now());
+        assert_eq!(
+            inbox[0].received.as_deref(),
+            Some(sent),
+            "stamped with the time sent, not the clock's"
+        );
+        assert!(v.problems().is_empty(), "{:?}", v.problems());
+        assert!(v.history(&s.spec).is_ok());
+        drop(v);
+        let alerts = s.alerts.lock().expect("alerts").clone();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.kind == "clock" && a.message.contains("behind RU's by up to 3200 s")),
+            "{alerts:?}"
+        );
+        s.stop();
     }
 
     /// The virtual treaty clock's value is kept in the node's state when set, so a restarted

@@ -190,6 +190,41 @@ mod tests {
         run_all(&mut || fresh(super::super::Kind::Sqlite, &mut dirs));
     }
 
+    /// A node folder kept in SQLite is readable by its user only: folders 0700, every
+    /// database, snapshot, blob and secret 0600.
+    #[cfg(unix)]
+    #[test]
+    fn sqlite_node_folders_are_private() {
+        use accord_logstore::private::mode;
+        let mut dirs = Vec::new();
+        let b = fresh(super::super::Kind::Sqlite, &mut dirs);
+        let root = dirs[0].path().join("node");
+        let (_log, _held) = b.open_writer().unwrap();
+        let partner = SignerKey::from_seed("example.org/private/partner", ALG_ED25519, [6; 32]).unwrap();
+        let plog = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), partner.clone(), "RU").unwrap();
+        drop(b.create_mirror(&partner.verifier(), "RU", plog.latest()).unwrap());
+        drop(b.tokens().unwrap());
+        drop(b.witness().unwrap());
+        b.put_state("clock", b"1").unwrap();
+        b.put_snapshot(b"a view").unwrap();
+        b.put_secret("I-1", b"a value").unwrap();
+        let hex = b.put_blob(b"a notification").unwrap();
+        assert_eq!(mode(&root).unwrap(), 0o700, "the folder");
+        for d in ["blobs", "choices"] {
+            assert_eq!(mode(&root.join(d)).unwrap(), 0o700, "{d}");
+        }
+        assert_eq!(mode(&root.join("blobs").join(hex)).unwrap(), 0o600, "a blob");
+        for f in std::fs::read_dir(&root)
+            .unwrap()
+            .chain(std::fs::read_dir(root.join("choices")).unwrap())
+        {
+            let p = f.unwrap().path();
+            if p.is_file() && p.file_name().is_some_and(|n| n != "lock") {
+                assert_eq!(mode(&p).unwrap(), 0o600, "{}", p.display());
+            }
+        }
+    }
+
     #[test]
     fn memory_backend_conforms() {
         let mut dirs = Vec::new();

@@ -72,6 +72,15 @@ impl Backend for Sqlite {
             return Err(dir_err(DirError::NoLog(self.dir.root().to_owned())));
         }
         let lock = self.dir.lock().map_err(dir_err)?;
+        // A folder made by an earlier release may be open to others: closed to this user.
+        let root = self.dir.root();
+        accord_logstore::private::dir(root).map_err(|e| NodeError::Internal(format!("{}: {e}", root.display())))?;
+        for f in ["log.db", "partner.db", "witness.db", "node.db"] {
+            let path = self.file(f);
+            if path.exists() {
+                accord_logstore::private::file(&path).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
+            }
+        }
         let key = self.dir.signer().map_err(dir_err)?;
         let store: DynStore = Box::new(SqliteStore::open(&self.dir.db()).map_err(at(&self.dir.db()))?);
         let log = Log::open(store, key).map_err(|e| NodeError::Invalid(format!("{}: {e}", self.dir.db().display())))?;
@@ -183,7 +192,7 @@ impl Backend for Sqlite {
         let path = self.secret_path(name);
         let dir = self.file("choices");
         let fail = |p: &Path, e: std::io::Error| NodeError::Internal(format!("{}: {e}", p.display()));
-        std::fs::create_dir_all(&dir).map_err(|e| fail(&dir, e))?;
+        accord_logstore::private::dir(&dir).map_err(|e| fail(&dir, e))?;
         write_private(&path, bytes).map_err(|e| fail(&path, e))?;
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
@@ -237,6 +246,7 @@ impl SqliteTokens {
     /// Opens (creating) the token file.
     pub fn open(path: &Path) -> Result<SqliteTokens, NodeError> {
         let at = |e: rusqlite::Error| NodeError::Invalid(format!("{}: {e}", path.display()));
+        accord_logstore::private::file(path).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(at)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(at)?;
         conn.execute_batch(
