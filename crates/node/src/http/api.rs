@@ -245,7 +245,39 @@ pub async fn status_page(State(s): S) -> Response {
         .replace("%MIRRORED%", &st.partner.mirrored.to_string())
         .replace("%ACKED%", &st.partner.acknowledged.to_string())
         .replace("%FROZEN%", &st.frozen.to_string());
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_SECURITY_POLICY, page_policy()),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// The page's content security policy: its one inline script and one inline style allowed by
+/// their SHA-256, requests to this node only, no framing, no forms elsewhere.
+pub fn page_policy() -> &'static str {
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let inline = |open: &str, close: &str| -> String {
+            let body = PAGE
+                .split_once(open)
+                .and_then(|(_, rest)| rest.split_once(close))
+                .map_or("", |(b, _)| b);
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body.as_bytes()))
+            )
+        };
+        format!(
+            "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            inline("<script>", "</script>"),
+            inline("<style>", "</style>")
+        )
+    })
 }
 
 /// `GET /public/releases`: every public release of this log (public, no token): the public

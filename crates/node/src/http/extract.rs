@@ -86,6 +86,12 @@ pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
     }
     if let Some(c) = h("cookie") {
         if let Some(sid) = c.split(';').filter_map(|p| p.trim().strip_prefix("accord_session=")).next() {
+            if let Err(why) = same_origin(method, headers) {
+                return Who {
+                    role: None,
+                    refused: Some(why),
+                };
+            }
             return match s.tokens.session_role(sid, s.ambient.wall.now()) {
                 Some(r) => Who {
                     role: Some(r),
@@ -99,6 +105,35 @@ pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
         }
     }
     Who { role: None, refused: None }
+}
+
+/// A write (any method but GET, HEAD and OPTIONS) that a session cookie authenticates must come
+/// from this node's own page: its `Origin` is this node (the scheme and the `Host` it was sent
+/// to) and, when the browser says, `Sec-Fetch-Site` is `same-origin`. `SameSite=Strict` alone
+/// lets another port or a sibling host of the same site through; a request with no `Origin`
+/// is not a browser's same-origin write and is refused too.
+pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), String> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let h = header_fn(headers);
+    if let Some(site) = h("sec-fetch-site") {
+        if site != "same-origin" {
+            return Err(format!(
+                "a {method} with a session cookie from another site (Sec-Fetch-Site: {site}) is refused"
+            ));
+        }
+    }
+    let host = h("host").unwrap_or_default();
+    match h("origin") {
+        Some(o) if !host.is_empty() && (o == format!("http://{host}") || o == format!("https://{host}")) => Ok(()),
+        Some(o) => Err(format!(
+            "a {method} with a session cookie from another origin ({o}) is refused: only this node's page may write with its cookie"
+        )),
+        None => Err(format!(
+            "a {method} with a session cookie needs an Origin header (this node's page sends it); other clients use a bearer token"
+        )),
+    }
 }
 
 /// The one mapping of the node's errors to HTTP statuses.

@@ -22,7 +22,7 @@ use accord_logstore::store::Store;
 use accord_tlog::tile::{self, TileId};
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
@@ -76,6 +76,23 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/proposals/{id}/evaluation"),
 ];
 
+/// Headers on every response: no MIME sniffing, no framing, no referrer, and a content
+/// security policy (the page's own, allowing exactly its inline script and style by hash,
+/// is set by [`api::status_page`]; any other response gets one that allows nothing).
+async fn security_headers(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    r
+}
+
 /// The node's routes.
 pub fn router(s: Arc<Shared>) -> Router {
     Router::new()
@@ -117,6 +134,7 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/public/releases/{index}", get(api::release_proof))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(s.clone(), count))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(s)
 }
 
@@ -447,6 +465,116 @@ mod tests {
         Shared::open_with(dir, cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open")
     }
 
+    /// A node served in process on a loopback port: its base URL, the sender that stops it,
+    /// and the server's task.
+    async fn serving(
+        s: &Arc<Shared>,
+    ) -> (
+        String,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<(), String>>,
+    ) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(s.clone(), listener, async move {
+            let _ = stop_rx.await;
+        }));
+        (base, stop_tx, server)
+    }
+
+    /// A session cookie writes only from this node's own page (a foreign or missing Origin, or
+    /// a cross-site fetch, is refused and changes nothing; reads are not affected), and every
+    /// response carries the security headers, the page a policy that allows exactly its own
+    /// inline script and style.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cookie_writes_come_from_the_page_and_responses_carry_security_headers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        let r = http
+            .post(format!("{base}/api/v1/session"))
+            .body(format!("{{\"token\": \"{token}\"}}"))
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let set_clock = |origin: Option<&str>, site: Option<&str>, now: &str| {
+            let mut q = http
+                .put(format!("{base}/api/v1/clock"))
+                .header(header::COOKIE, cookie.clone())
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(format!("{{\"now\": \"{now}\"}}"));
+            if let Some(o) = origin {
+                q = q.header(header::ORIGIN, o);
+            }
+            if let Some(f) = site {
+                q = q.header("sec-fetch-site", f);
+            }
+            q.send()
+        };
+        let before = s.clock.now();
+        for (origin, site) in [
+            (Some("http://evil.example"), None),
+            (Some("http://127.0.0.1:1"), None),
+            (None, None),
+            (Some(base.as_str()), Some("cross-site")),
+        ] {
+            let r = set_clock(origin, site, "2011-04-01T00:00:00Z").await.expect("put");
+            assert_eq!(r.status(), 401, "{origin:?} {site:?}");
+            assert_eq!(s.clock.now(), before, "refused and unchanged");
+        }
+        let r = set_clock(Some(&base), Some("same-origin"), "2011-04-01T00:00:00Z")
+            .await
+            .expect("put");
+        assert_eq!(r.status(), 200, "from the page");
+        assert_ne!(s.clock.now(), before);
+        let r = http
+            .get(format!("{base}/api/v1/session"))
+            .header(header::COOKIE, cookie.clone())
+            .header(header::ORIGIN, "http://evil.example")
+            .send()
+            .await
+            .expect("whoami");
+        assert_eq!(r.status(), 200, "reads are not writes");
+        // Security headers, everywhere; the page's policy names its own inline code.
+        for path in ["/", "/health", "/api/v1/status", "/log/checkpoint", "/nowhere"] {
+            let r = http.get(format!("{base}{path}")).send().await.expect("get");
+            let h = r.headers();
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+            let csp = h[header::CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            if path == "/" {
+                use base64::Engine as _;
+                use sha2::Digest as _;
+                let script = api::PAGE
+                    .split_once("<script>")
+                    .and_then(|(_, r)| r.split_once("</script>"))
+                    .expect("script")
+                    .0;
+                let want = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
+                assert!(csp.contains(&format!("script-src 'sha256-{want}'")), "{csp}");
+                assert!(!csp.contains("unsafe-inline"), "{csp}");
+            } else {
+                assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+            }
+        }
+        let _ = stop.send(());
+        let _ = server.await;
+        s.stop();
+    }
+
     /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
     /// tile/0/000's bytes, the first index having wrapped round, or 500) are not tiles: 404.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -454,12 +582,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let wall = Clock::virtual_at(1_800_000_000);
         let s = node(dir.path(), &partner_node(), &wall);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(s.clone(), listener, async move {
-            let _ = stop_rx.await;
-        }));
+        let (base, stop_tx, server) = serving(&s).await;
         let http = reqwest::Client::new();
         for path in [
             "tile/0/x072/x057/x594/x037/x927/936",
