@@ -562,17 +562,22 @@ pub enum WitnessCommand {
 #[group(required = false, multiple = true)]
 pub struct NodeAt {
     /// The node's data folder (the node must not be running; use --node then).
-    #[arg(long, value_name = "DIR", requires = "config", conflicts_with_all = ["node", "token"])]
+    #[arg(long, value_name = "DIR", requires = "config", conflicts_with_all = ["node", "token", "token_file"])]
     pub data: Option<PathBuf>,
     /// The node's configuration file (with --data).
     #[arg(long, value_name = "FILE", requires = "data")]
     pub config: Option<PathBuf>,
-    /// A running node's URL, e.g. http://127.0.0.1:7401.
-    #[arg(long, value_name = "URL", requires = "token")]
+    /// A running node's URL, e.g. http://127.0.0.1:7401, with its token from --token-file,
+    /// the environment variable ACCORD_TOKEN, or --token.
+    #[arg(long, value_name = "URL")]
     pub node: Option<String>,
-    /// An operator token of that node.
-    #[arg(long, value_name = "TOKEN", requires = "node")]
+    /// An operator token of that node (visible to other local users in the process list:
+    /// prefer --token-file or ACCORD_TOKEN).
+    #[arg(long, value_name = "TOKEN", requires = "node", conflicts_with = "token_file")]
     pub token: Option<String>,
+    /// A file holding the node's token (its first line).
+    #[arg(long, value_name = "FILE", requires = "node")]
+    pub token_file: Option<PathBuf>,
 }
 
 /// The inspection and the node every step names.

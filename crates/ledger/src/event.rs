@@ -241,6 +241,9 @@ pub fn compile<'n>(spec: &TreatySpec, names: &mut Names, n: &'n Notification<'_>
     if n.id.trim().is_empty() {
         return Err(field_problem("id", "must not be empty"));
     }
+    if n.id.chars().any(char::is_control) {
+        return Err(field_problem("id", format!("{:?} holds a control character", n.id)));
+    }
     if let (None, Some(_)) = (n.sent, n.received) {
         return Err(field_problem("received", "a notification cannot be received before it is sent"));
     }

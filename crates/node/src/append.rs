@@ -370,6 +370,23 @@ fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result
             Ok(n) => n,
             Err(e) => return Err(NodeError::Invalid(at(e))),
         };
+        // Replay refuses a notification dated outside the treaty's life, and with it the whole
+        // record: refused here, before it is logged.
+        if let Some(date) = n
+            .get("date")
+            .and_then(|d| d.as_str())
+            .and_then(|d| accord_treaty::parse_date(d).ok())
+        {
+            let life = &s.spec.lifecycle;
+            if !life.in_force(date) {
+                return Err(NodeError::Refused(at(format!(
+                    "date: {date} is outside the treaty's life ({} is in force from {} to {})",
+                    s.spec.short_name,
+                    life.entry_into_force(),
+                    accord_treaty::date::add_days(life.end_exclusive(), -1)
+                ))));
+            }
+        }
         let id = n.get("id").and_then(|x| x.as_str()).unwrap_or_default().to_owned();
         if !seen.insert(id.clone()) {
             return Err(NodeError::Invalid(at(format!("id: {id} appears twice in this submission"))));

@@ -102,6 +102,7 @@ fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), Nod
 pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, NodeError> {
     let step = str_field(&req, "step")?.to_owned();
     let id = str_field(&req, "id")?.to_owned();
+    let mut fresh_secret = false;
     let date = date_of(s, &req)?;
     let held = record(s)?;
     let party = s.cfg.party.clone();
@@ -131,6 +132,7 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
         }
         "commit" => {
             need_file()?;
+            fresh_secret = s.storage.secret(&id)?.is_none();
             let (nonce, value) = secret(s, &id, true)?;
             let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
             (I::Commitment, serde_json::json!({"inspection": {"id": id, "commitment": hex(&c)}}))
@@ -192,7 +194,18 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
     };
     let kind = kind_for(&s.spec, Effect::Inspection(effect))?;
     let n = notification(s, &kind, &id, date, body);
-    let receipts = crate::append::submit_items(s, vec![n.clone()], true).await?;
+    let receipts = match crate::append::submit_items(s, vec![n.clone()], true).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A commitment refused (4xx: nothing logged) leaves no secret behind it.
+            if fresh_secret && !e.is_server_error() {
+                if let Err(x) = s.storage.remove_secret(&id) {
+                    tracing::warn!("the secret for {id} was not removed after its commitment was refused: {x}");
+                }
+            }
+            return Err(e);
+        }
+    };
     let after = record(s)?;
     let logged = InspectionLogged {
         exemption: after.exemptions.iter().find(|x| x.id == id),

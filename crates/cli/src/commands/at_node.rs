@@ -7,7 +7,7 @@ use accord_node::Clock;
 use accord_treaty::{Date, TreatySpec};
 use anyhow::anyhow;
 
-use super::bundle::{client, config, open, refused};
+use super::bundle::{client, config, node_token, open, refused};
 use super::serve::runtime;
 use crate::args::NodeAt;
 use crate::failure::{input, io, Failure};
@@ -80,7 +80,7 @@ pub fn get(at: &NodeAt, path_and_query: &str) -> Result<serde_json::Value, Failu
 /// One request to a running node with its token; a refusal names the node's reason.
 fn call(at: &NodeAt, method: reqwest::Method, path_and_query: &str, body: Option<serde_json::Value>) -> Result<serde_json::Value, Failure> {
     let url = format!("{}{path_and_query}", at.node.as_deref().unwrap_or_default().trim_end_matches('/'));
-    let token = at.token.clone().unwrap_or_default();
+    let token = node_token(at)?;
     let what = method.to_string();
     runtime()?.block_on(async {
         let mut r = client()?.request(method, &url).bearer_auth(token);

@@ -26,7 +26,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     let (b, sum) = r?;
                     (b, serde_json::to_value(sum).map_err(io)?)
                 }
-                (None, Some(url)) => remote_export(url, at.token.as_deref().unwrap_or_default(), from)?,
+                (None, Some(url)) => remote_export(url, &node_token(&at)?, from)?,
                 (None, None) => return Err(input(anyhow!("--data DIR --config FILE, or --node URL --token TOKEN"))),
             };
             write_atomic(&out, &bytes)?;
@@ -85,7 +85,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     })?;
                     serde_json::to_value(done).map_err(io)?
                 }
-                (None, Some(url)) => remote_import(url, at.token.as_deref().unwrap_or_default(), bytes, &file)?,
+                (None, Some(url)) => remote_import(url, &node_token(&at)?, bytes, &file)?,
                 (None, None) => return Err(input(anyhow!("--data DIR --config FILE, or --node URL --token TOKEN"))),
             };
             if json(format) {
@@ -258,5 +258,27 @@ pub(super) fn refused(method: &str, url: &str, status: reqwest::StatusCode, body
         io(f)
     } else {
         input(f)
+    }
+}
+
+/// The token for `--node`: `--token-file`'s first line, else `--token`, else the environment
+/// variable `ACCORD_TOKEN`; none is bad input naming the three.
+pub fn node_token(at: &NodeAt) -> Result<String, Failure> {
+    if let Some(f) = &at.token_file {
+        let text = std::fs::read_to_string(f).map_err(|e| input(anyhow!("--token-file {}: {e}", f.display())))?;
+        let t = text.lines().next().unwrap_or_default().trim().to_owned();
+        if t.is_empty() {
+            return Err(input(anyhow!("--token-file {}: the file holds no token", f.display())));
+        }
+        return Ok(t);
+    }
+    if let Some(t) = &at.token {
+        return Ok(t.clone());
+    }
+    match std::env::var("ACCORD_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+        _ => Err(input(anyhow!(
+            "--node needs the node's token: --token-file FILE, the environment variable ACCORD_TOKEN, or --token TOKEN"
+        ))),
     }
 }

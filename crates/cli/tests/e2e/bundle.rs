@@ -10,20 +10,42 @@
 use crate::common::node::*;
 use std::path::Path;
 
+/// Exports through the running node's API, the token read from a file (not on the command
+/// line, where every local user sees it).
 fn export(root: &Path, n: &Node, file: &str, extra: &[&str]) -> serde_json::Value {
     let url = format!("http://127.0.0.1:{}", n.port);
+    let token_file = root.join(format!("{file}.token"));
+    std::fs::write(&token_file, format!("{}\n", n.op)).unwrap();
+    let tf = token_file.to_string_lossy().to_string();
     let mut args = vec![
-        "bundle", "export", "--node", &url, "--token", &n.op, "--out", file, "--format", "json",
+        "bundle",
+        "export",
+        "--node",
+        &url,
+        "--token-file",
+        &tf,
+        "--out",
+        file,
+        "--format",
+        "json",
     ];
     args.extend_from_slice(extra);
     serde_json::from_str(&ok(root, &args)).unwrap()
 }
 
+/// Imports through the running node's API, the token from the environment (ACCORD_TOKEN).
 fn import(root: &Path, n: &Node, file: &str) -> (i32, String, String) {
     let url = format!("http://127.0.0.1:{}", n.port);
-    accord(
-        root,
-        &["bundle", "import", file, "--node", &url, "--token", &n.op, "--format", "json"],
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(["bundle", "import", file, "--node", &url, "--format", "json"])
+        .env("ACCORD_TOKEN", &n.op)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
 
@@ -62,6 +84,12 @@ fn bundles_carry_the_exchange_across_an_air_gap() {
     }
     submit(&ru, ru_n);
     let us_size = us.status()["size"].as_u64().unwrap();
+
+    // Without a token --node is refused, naming where a token comes from.
+    let url = format!("http://127.0.0.1:{}", us.port);
+    let (code, _, err) = accord(root, &["bundle", "export", "--node", &url, "--out", "x.bundle"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--token-file") && err.contains("ACCORD_TOKEN"), "{err}");
 
     // US → RU through the running nodes' API.
     let e = export(root, &us, "us1.bundle", &[]);

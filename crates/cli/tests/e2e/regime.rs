@@ -425,6 +425,12 @@ fn the_missile_is_chosen_jointly_by_commit_reveal_between_two_nodes() {
     );
     assert_eq!(code, 2);
     assert!(err.contains("commit_reveal"), "{err}");
+    // A commitment refused (before the designation) leaves no secret behind.
+    let (code, _, err) = go(&us, &["inspection", "commit", "--id", "I1", "--date", "2011-05-02"]);
+    assert_eq!(code, 2, "{err}");
+    let kept = std::fs::read_dir(us.dir.join("choices")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(kept, 0, "the refused commitment's secret was removed: {err}");
+    assert!(err.contains("not designated yet"), "{err}");
     let v = must(
         &ru,
         &["inspection", "designate", "--id", "I1", "--site", "US-A", "--date", "2011-05-02"],

@@ -12,7 +12,7 @@ use super::body::{
     Alerts, ClockReading, Compose, Composed, Figures, ForkEvidence, LimitFigure, MailboxPage, PartyFigures, Receipts, Release, Releases,
     SetClock, Validity,
 };
-use super::extract::{error, Allowed, AllowedBody, On, Params};
+use super::extract::{blocking, error, Allowed, AllowedBody, On, Params};
 use crate::append::submit_items;
 use crate::state::Shared;
 use accord_ledger::replay::replay;
@@ -104,12 +104,12 @@ fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
 /// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and
 /// deadline status; `status=` filters.
 pub async fn outbox(State(s): S, _: Allowed<access::Outbox>, q: Params) -> Response {
-    mailbox(&s, true, &q)
+    blocking(move || mailbox(&s, true, &q)).await
 }
 
 /// `GET /api/v1/inbox`: the partner's notifications as received here.
 pub async fn inbox(State(s): S, _: Allowed<access::Inbox>, q: Params) -> Response {
-    mailbox(&s, false, &q)
+    blocking(move || mailbox(&s, false, &q)).await
 }
 
 /// `GET /api/v1/state?on=DATE`: each Party's figures for each limit on a date, from the
@@ -165,6 +165,10 @@ pub async fn compliance(State(s): S, _: Allowed<access::Compliance>, On(on): On)
 
 /// `GET /api/v1/alerts`: forks (with the evidence kept) and problems with entries.
 pub async fn alerts(State(s): S, _: Allowed<access::Alerts>) -> Response {
+    blocking(move || alerts_of(&s)).await
+}
+
+fn alerts_of(s: &Shared) -> Response {
     let alerts = s.alerts.lock().map(|a| a.clone()).unwrap_or_default();
     let problems = s.view.read().map(|v| v.problems().to_vec()).unwrap_or_default();
     let evidence = s
@@ -283,6 +287,10 @@ pub fn page_policy() -> &'static str {
 /// `GET /public/releases`: every public release of this log (public, no token): the public
 /// part of each notification of a public kind, with its entry index.
 pub async fn releases(State(s): S) -> Response {
+    blocking(move || releases_of(&s)).await
+}
+
+fn releases_of(s: &Shared) -> Response {
     let (list, fin) = match s.view.read() {
         Ok(v) => (v.releases(), s.final_size()),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
@@ -305,7 +313,11 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
     let Ok(index) = index.parse::<u64>() else {
         return error(StatusCode::BAD_REQUEST, format!("index: {index:?} is not a number"));
     };
-    let is_release = s.view.read().map(|v| v.releases().iter().any(|r| r.0 == index)).unwrap_or(false);
+    let s1 = s.clone();
+    let is_release =
+        tokio::task::spawn_blocking(move || s1.view.read().map(|v| v.releases().iter().any(|r| r.0 == index)).unwrap_or(false))
+            .await
+            .unwrap_or(false);
     if !is_release {
         return error(StatusCode::NOT_FOUND, format!("entry {index} is not a public release"));
     }

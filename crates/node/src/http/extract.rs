@@ -136,6 +136,16 @@ pub fn same_origin(method: &Method, headers: &HeaderMap) -> Result<(), String> {
     }
 }
 
+/// Runs a handler's work that reads the view or the record (it may wait for the view's lock
+/// while an append holds it, or build what the view caches) on the blocking pool, so the async
+/// workers stay free for `/health` and every other request.
+pub async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
 /// The one mapping of the node's errors to HTTP statuses.
 pub fn status_of(e: &crate::error::NodeError) -> StatusCode {
     use crate::error::NodeError as E;

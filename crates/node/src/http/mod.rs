@@ -423,6 +423,7 @@ mod tests {
     use super::*;
     use crate::auth::Role;
     use crate::clock::Clock;
+    use crate::error::NodeError;
 
     /// `openapi.json` describes exactly the routes the router has.
     #[test]
@@ -575,6 +576,47 @@ mod tests {
         s.stop();
     }
 
+    /// Notifications that would break the record are refused before they are logged, naming
+    /// the field, and change nothing: an id with a control character (a NUL byte), a date
+    /// outside the treaty's life (replay refuses it, and with it every compliance report).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn notifications_that_would_break_the_record_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        s.set_clock(1_800_000_000).expect("clock: 2027");
+        let launch = |id: &str, date: &str| {
+            serde_json::json!({"id": id, "kind": "missile_launch", "party": "US", "date": date, "sent": "2011-03-14T00:00:00Z",
+                "body": {"type": "Minuteman III", "note": "test launch"}})
+        };
+        let size = || s.latest.borrow().0;
+        let before = size();
+        let e = crate::append::submit_items(&s, vec![launch("US-\u{0}1", "2011-03-13")], true)
+            .await
+            .expect_err("NUL");
+        assert!(
+            matches!(&e, NodeError::Invalid(m) if m.contains("id") && m.contains("control character")),
+            "{e}"
+        );
+        let e = crate::append::submit_items(&s, vec![launch("US-2", "2026-02-08")], true)
+            .await
+            .expect_err("after the end");
+        assert!(
+            matches!(&e, NodeError::Refused(m) if m.starts_with("date: 2026-02-08 is outside the treaty's life")),
+            "{e}"
+        );
+        assert_eq!(size(), before, "nothing logged");
+        crate::append::submit_items(&s, vec![launch("US-3", "2026-02-04")], true)
+            .await
+            .expect("the last day in force");
+        let v = s.view.read().expect("view");
+        assert!(v
+            .compliance(&s.spec, accord_treaty::parse_date("2026-02-04").expect("date"))
+            .is_ok());
+        drop(v);
+        s.stop();
+    }
+
     /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
     /// tile/0/000's bytes, the first index having wrapped round, or 500) are not tiles: 404.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -659,10 +701,7 @@ mod tests {
         let s = node(dir.path(), &partner_node, &wall);
         assert_eq!(s.clock.now(), 1_300_000_000);
         s.set_clock(1_600_000_000).expect("forward");
-        assert!(
-            matches!(s.set_clock(1_500_000_000), Err(crate::error::NodeError::Conflict(_))),
-            "never back"
-        );
+        assert!(matches!(s.set_clock(1_500_000_000), Err(NodeError::Conflict(_))), "never back");
         let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
         s.stop();
         drop(s);

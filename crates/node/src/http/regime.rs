@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::access;
-use super::extract::{Allowed, AllowedBody, Caller, On, OnGiven, Params};
+use super::extract::{blocking, Allowed, AllowedBody, Caller, On, OnGiven, Params};
 use crate::error::NodeError;
 use crate::regime::{evaluation, inspection_step, inspections_on, proposal_step, proposals_on, record};
 use crate::state::Shared;
@@ -52,10 +52,11 @@ pub async fn post_proposal(State(s): S, a: AllowedBody<access::NegotiationStep>)
 
 /// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
 pub async fn get_inspections(State(s): S, _: Allowed<access::Inspections>, On(on): On) -> Response {
-    match record(&s) {
+    blocking(move || match record(&s) {
         Ok(r) => axum::Json(inspections_on(&r, on)).into_response(),
         Err(e) => e.into_response(),
-    }
+    })
+    .await
 }
 
 /// `GET /api/v1/inspections/{id}/report?lang=en|ru` (operator, partner-reader): the report as
@@ -66,27 +67,31 @@ pub async fn get_report(State(s): S, _: Allowed<access::Reports>, Path(id): Path
         Some("ru") => Lang::Ru,
         Some(other) => return NodeError::Invalid(format!("lang: '{other}' (en or ru)")).into_response(),
     };
-    let r = match record(&s) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    match r.inspection(&id).and_then(|f| f.report.as_ref()) {
-        Some(rep) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rep.render(&r.spec, lang)).into_response(),
-        None => NodeError::NotFound(format!("id: no report of inspection {id}")).into_response(),
-    }
+    blocking(move || {
+        let r = match record(&s) {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
+        match r.inspection(&id).and_then(|f| f.report.as_ref()) {
+            Some(rep) => ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], rep.render(&r.spec, lang)).into_response(),
+            None => NodeError::NotFound(format!("id: no report of inspection {id}")).into_response(),
+        }
+    })
+    .await
 }
 
 /// `GET /api/v1/proposals?on=DATE` (operator, partner-reader).
 pub async fn get_proposals(State(s): S, _: Allowed<access::Proposals>, On(on): On) -> Response {
-    match record(&s) {
+    blocking(move || match record(&s) {
         Ok(r) => axum::Json(proposals_on(&r, on)).into_response(),
         Err(e) => e.into_response(),
-    }
+    })
+    .await
 }
 
 /// `GET /api/v1/proposals/{id}/evaluation?on=DATE` (operator, partner-reader).
 pub async fn get_evaluation(State(s): S, _: Allowed<access::Proposals>, Path(id): Path<String>, OnGiven(on): OnGiven) -> Response {
-    answer(evaluation(&s, &id, on))
+    blocking(move || answer(evaluation(&s, &id, on))).await
 }
 
 /// Whether a caller sees the record on the public routes that show more with a credential.
@@ -98,13 +103,17 @@ fn reads_record(c: &Caller) -> bool {
 /// operator or partner-reader credential, also what the record agreed and the proposals open
 /// in it.
 pub async fn treaty_status(State(s): S, On(on): On, caller: Caller) -> Response {
-    if reads_record(&caller) {
-        return match record(&s) {
-            Ok(r) => axum::Json(r.status_on(on)).into_response(),
-            Err(e) => e.into_response(),
-        };
-    }
-    axum::Json(Record::new(&s.spec).status_on(on)).into_response()
+    let with_record = reads_record(&caller);
+    blocking(move || {
+        if with_record {
+            return match record(&s) {
+                Ok(r) => axum::Json(r.status_on(on)).into_response(),
+                Err(e) => e.into_response(),
+            };
+        }
+        axum::Json(Record::new(&s.spec).status_on(on)).into_response()
+    })
+    .await
 }
 
 /// `GET /api/v1/timeline?from=&to=&kind=&party=`: the treaty's real history (public); with an
@@ -119,9 +128,14 @@ pub async fn timeline(State(s): S, caller: Caller, q: Params) -> Response {
         (Ok(f), Ok(t)) => (f, t),
         (Err(r), _) | (_, Err(r)) => return r,
     };
+    let with_record = reads_record(&caller);
+    blocking(move || timeline_of(&s, with_record, from, to, &q)).await
+}
+
+fn timeline_of(s: &Shared, with_record: bool, from: Option<Date>, to: Option<Date>, q: &Params) -> Response {
     let mut events = s.spec.history.clone();
-    if reads_record(&caller) {
-        match record(&s) {
+    if with_record {
+        match record(s) {
             Ok(r) => events.extend(r.events()),
             Err(e) => return e.into_response(),
         }

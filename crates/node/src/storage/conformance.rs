@@ -45,6 +45,10 @@ pub fn secrets_kept(b: &dyn Backend) {
     assert_eq!(b.secret("I-1").unwrap().as_deref(), Some(&b"nonce and value"[..]));
     assert_eq!(b.secret("I/2 other").unwrap().as_deref(), Some(&b"another"[..]));
     assert_eq!(b.secret("I_2 other").unwrap(), None, "names that look alike are kept apart");
+    b.remove_secret("I-1").unwrap();
+    assert_eq!(b.secret("I-1").unwrap(), None, "removed");
+    assert!(b.secret("I/2 other").unwrap().is_some(), "the other is kept");
+    b.remove_secret("never kept").unwrap();
 }
 
 /// One writer at a time; the lock goes with the writer.

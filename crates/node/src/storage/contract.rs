@@ -52,6 +52,8 @@ pub trait Backend: Send + Sync {
     /// Keeps a secret durably and readable by this node only, before anything that relies on
     /// it is logged.
     fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError>;
+    /// Forgets a secret whose commitment was refused (nothing relies on it); absent is fine.
+    fn remove_secret(&self, name: &str) -> Result<(), NodeError>;
 }
 
 /// Where `party` is among a node's `partners` (configuration order); a Party that is not

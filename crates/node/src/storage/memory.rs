@@ -173,6 +173,11 @@ impl Backend for Memory {
         Ok(hex)
     }
 
+    fn remove_secret(&self, name: &str) -> Result<(), NodeError> {
+        self.kept.secrets.lock().map_err(internal)?.remove(name);
+        Ok(())
+    }
+
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
         Ok(self.kept.state.lock().map_err(internal)?.get(key).cloned())
     }

@@ -160,6 +160,10 @@ impl Backend for Sqlite {
         self.dir.put_blob(bytes).map_err(|e| NodeError::Internal(e.to_string()))
     }
 
+    fn remove_secret(&self, name: &str) -> Result<(), NodeError> {
+        self.remove_secret_file(name)
+    }
+
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
         let t = SqliteTokens::open(&self.file("node.db"))?;
         let c = t.conn()?;
@@ -202,6 +206,20 @@ impl Backend for Sqlite {
 }
 
 impl Sqlite {
+    fn remove_secret_file(&self, name: &str) -> Result<(), NodeError> {
+        let path = self.secret_path(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                if let Ok(d) = std::fs::File::open(self.file("choices")) {
+                    let _ = d.sync_all();
+                }
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(NodeError::Internal(format!("{}: {e}", path.display()))),
+        }
+    }
+
     /// `choices/<name, made safe>-<8 hex digits of its SHA-256>.json`.
     fn secret_path(&self, name: &str) -> PathBuf {
         let safe: String = name
