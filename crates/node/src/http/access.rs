@@ -64,6 +64,34 @@ access! {
     Proposals = "proposals": [Operator, PartnerReader];
 }
 
+/// Each route behind a credential with the roles it admits, from the entries above (a test
+/// checks the OpenAPI document's `security` of every one against them).
+pub const ROUTE_ROLES: &[(&str, &str, &[Role])] = &[
+    ("post", "/api/v1/validate", Validate::ROLES),
+    ("post", "/api/v1/compose", Compose::ROLES),
+    ("post", "/api/v1/notifications", Submit::ROLES),
+    ("get", "/api/v1/outbox", Outbox::ROLES),
+    ("get", "/api/v1/inbox", Inbox::ROLES),
+    ("get", "/api/v1/state", State::ROLES),
+    ("get", "/api/v1/compliance", Compliance::ROLES),
+    ("get", "/api/v1/alerts", Alerts::ROLES),
+    ("put", "/api/v1/clock", SetClock::ROLES),
+    ("get", "/api/v1/entries", Entries::ROLES),
+    ("get", "/api/v1/blobs/{sha256}", Blob::ROLES),
+    ("post", "/witness/add-checkpoint", AddCheckpoint::ROLES),
+    ("get", "/api/v1/bundle", ExportBundle::ROLES),
+    ("post", "/api/v1/bundle", ImportBundle::ROLES),
+    ("post", "/api/v1/inspections", InspectionStep::ROLES),
+    ("post", "/api/v1/proposals", NegotiationStep::ROLES),
+    ("get", "/api/v1/inspections", Inspections::ROLES),
+    ("get", "/api/v1/inspections/{id}/report", Reports::ROLES),
+    ("get", "/api/v1/proposals", Proposals::ROLES),
+    ("get", "/api/v1/proposals/{id}/evaluation", Proposals::ROLES),
+];
+
+/// The public routes that show more with a credential of [`RECORD_READERS`].
+pub const RECORD_ROUTES: &[(&str, &str)] = &[("get", "/api/v1/treaty/status"), ("get", "/api/v1/timeline")];
+
 /// The roles that see the record on the public routes that show more with a credential
 /// (`/api/v1/treaty/status`, `/api/v1/timeline`).
 pub const RECORD_READERS: &[Role] = &[Role::Operator, Role::PartnerReader];

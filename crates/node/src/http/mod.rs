@@ -138,9 +138,18 @@ pub fn router(s: Arc<Shared>) -> Router {
         .with_state(s)
 }
 
+/// Counts every request and runs it inside a span naming the client's address, so that what
+/// a handler logs (a refusal, say) says who asked. The span is at the `warn` level, the
+/// default filter's, so the address is there whenever a warning is.
 async fn count(State(s): S, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use tracing::Instrument as _;
     Metrics::add(&s.metrics.requests, 1);
-    next.run(req).await
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
+    let span = tracing::warn_span!("request", client = %client, method = %req.method(), path = %req.uri().path());
+    next.run(req).instrument(span).await
 }
 
 async fn health(State(s): S) -> Response {
@@ -403,7 +412,7 @@ pub async fn serve(
     let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
     let app = router(s.clone());
     let stop2 = stop_tx.clone();
-    let res = axum::serve(listener, app)
+    let res = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop2.send(true);
@@ -424,6 +433,85 @@ mod tests {
     use crate::auth::Role;
     use crate::clock::Clock;
     use crate::error::NodeError;
+
+    /// `openapi.json` names the credentials of every route behind one, from the access table:
+    /// a bearer token for every role but the partner node's, a session for operators and
+    /// partner-readers, an RFC 9421 signature for the partner node; optional (`{}` first) on
+    /// the public routes that show more with a credential.
+    #[test]
+    fn openapi_security_follows_the_access_table() {
+        let doc: serde_json::Value = serde_json::from_str(api::OPENAPI).expect("openapi.json is JSON");
+        let schemes = |method: &str, path: &str| -> Vec<String> {
+            doc["paths"][path][method]["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path}: no security"))
+                .iter()
+                .map(|s| s.as_object().and_then(|o| o.keys().next().cloned()).unwrap_or_default())
+                .collect()
+        };
+        for (method, path, roles) in access::ROUTE_ROLES {
+            let mut want = Vec::new();
+            if roles.iter().any(|r| *r != Role::PartnerNode) {
+                want.push("bearer".to_string());
+            }
+            if roles.iter().any(|r| matches!(r, Role::Operator | Role::PartnerReader)) {
+                want.push("session".to_string());
+            }
+            if roles.contains(&Role::PartnerNode) {
+                want.push("httpSignature".to_string());
+            }
+            assert_eq!(schemes(method, path), want, "{method} {path}");
+        }
+        for (method, path) in access::RECORD_ROUTES {
+            assert_eq!(schemes(method, path), ["", "bearer", "session"], "{method} {path}: optional");
+        }
+        // Every route with a handler behind `Allowed` is in the table.
+        let guarded = ROUTES
+            .iter()
+            .filter(|(m, p)| access::ROUTE_ROLES.iter().any(|(am, ap, _)| am == m && ap == p))
+            .count();
+        assert_eq!(guarded, access::ROUTE_ROLES.len(), "every entry names a route the router has");
+    }
+
+    /// A refusal is logged with the client's address (and the method and path asked).
+    #[tokio::test]
+    async fn refusals_are_logged_with_the_client_address() {
+        #[derive(Clone, Default)]
+        struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("buf").extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .finish();
+        // This runtime has one thread: the server's tasks log to this subscriber.
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        let (base, stop, server) = serving(&s).await;
+        let r = reqwest::get(format!("{base}/api/v1/outbox")).await.expect("get");
+        assert_eq!(r.status(), 401);
+        let _ = stop.send(());
+        let _ = server.await;
+        let logged = String::from_utf8_lossy(&buf.0.lock().expect("buf")).into_owned();
+        let line = logged
+            .lines()
+            .find(|l| l.contains("refused the outbox"))
+            .unwrap_or_else(|| panic!("{logged}"));
+        assert!(line.contains("client=127.0.0.1:"), "{line}");
+        assert!(line.contains("path=/api/v1/outbox"), "{line}");
+    }
 
     /// `openapi.json` describes exactly the routes the router has.
     #[test]
