@@ -278,17 +278,32 @@ pub enum ServeCommand {
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },
-    /// Make a bearer token for a role (operator, partner-reader, witness); printed once, stored hashed.
+    /// Make a bearer token for a role (operator, partner-reader, witness), printed once and
+    /// stored hashed; or revoke tokens, or list them.
+    #[command(
+        after_help = "Examples:\n  accord serve token --data us --role operator --name alice --expires 30d\n  accord serve token --data us --revoke alice        # every live token named alice, and their sign-ins\n  accord serve token --data us --list"
+    )]
     Token {
         /// The node's data folder.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
-        /// The role.
-        #[arg(long)]
-        role: String,
-        /// A name to recognise it by.
+        /// The role of a new token.
+        #[arg(long, required_unless_present_any = ["revoke", "list"], conflicts_with_all = ["revoke", "list"])]
+        role: Option<String>,
+        /// A name to recognise it by (and to revoke it by).
         #[arg(long, default_value = "")]
         name: String,
+        /// When the new token stops being accepted: a duration (`30d`, `12h`) or a time
+        /// (`YYYY-MM-DDTHH:MM:SSZ`); absent: until revoked.
+        #[arg(long, value_name = "WHEN", requires = "role")]
+        expires: Option<String>,
+        /// Revoke a token (given as the token) or every live token with this name; their
+        /// sign-ins end at once.
+        #[arg(long, value_name = "TOKEN_OR_NAME", conflicts_with = "list")]
+        revoke: Option<String>,
+        /// List the tokens (names, roles, when made, expiry, revocation; never the tokens).
+        #[arg(long)]
+        list: bool,
     },
 }
 

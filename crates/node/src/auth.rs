@@ -11,6 +11,7 @@
 //! SHA-256; a token is shown once, when made.
 
 use crate::clock::Entropy;
+use crate::storage::contract::TokenRow;
 use crate::storage::TokenStore;
 use accord_tlog::{SignerKey, VerifierKey};
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
@@ -315,28 +316,71 @@ impl Tokens {
         Tokens { store }
     }
 
-    /// Makes a token for `role`; returns it (the only time it is seen).
+    /// Makes a token for `role` that never expires; returns it (the only time it is seen).
     pub fn make(&self, role: Role, name: &str, now: i64, entropy: &Entropy) -> Result<String, String> {
+        self.make_until(role, name, now, None, entropy)
+    }
+
+    /// Makes a token for `role` accepted until `expires` (POSIX seconds; `None`: until
+    /// revoked); returns it (the only time it is seen).
+    pub fn make_until(&self, role: Role, name: &str, now: i64, expires: Option<i64>, entropy: &Entropy) -> Result<String, String> {
+        if expires.is_some_and(|e| e <= now) {
+            return Err("expires: the token would be expired when made".into());
+        }
         let raw: [u8; 24] = entropy.bytes();
         let token = format!("accord_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
         self.store
-            .add_token(&hash(&token), role.name(), name, now)
+            .add_token(&TokenRow {
+                hash: hash(&token),
+                role: role.name().into(),
+                name: name.into(),
+                created: now,
+                expires,
+                revoked: None,
+            })
             .map_err(|e| e.to_string())?;
         Ok(token)
     }
 
-    /// The role of a bearer token.
-    pub fn role(&self, token: &str) -> Option<Role> {
-        self.store.token_role(&hash(token)).ok()?.and_then(|r| Role::parse(&r))
+    /// The role of a bearer token live at `now` (not revoked, not expired).
+    pub fn role(&self, token: &str, now: i64) -> Option<Role> {
+        self.store.token_role(&hash(token), now).ok()?.and_then(|r| Role::parse(&r))
     }
 
-    /// Exchanges a token for a session id valid until `now + SESSION_SECS`.
+    /// Exchanges a live token for a session id valid until `now + SESSION_SECS`, and no
+    /// longer than the token.
     pub fn session(&self, token: &str, now: i64, entropy: &Entropy) -> Option<(String, Role)> {
-        let role = self.role(token)?;
+        let role = self.role(token, now)?;
         let raw: [u8; 24] = entropy.bytes();
         let sid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-        self.store.add_session(&hash(&sid), role.name(), now + SESSION_SECS, now).ok()?;
+        self.store
+            .add_session(&hash(&sid), &hash(token), role.name(), now + SESSION_SECS, now)
+            .ok()?;
         Some((sid, role))
+    }
+
+    /// Revokes at `now` the token `which` (a token, `accord_…`) or every live token named
+    /// `which`, ending their sessions; how many. None matched is an error saying so.
+    pub fn revoke(&self, which: &str, now: i64) -> Result<usize, String> {
+        let hashes: Vec<Vec<u8>> = if which.starts_with("accord_") {
+            vec![hash(which)]
+        } else {
+            self.list()?
+                .into_iter()
+                .filter(|r| r.name == which && r.live(now))
+                .map(|r| r.hash)
+                .collect()
+        };
+        let n = self.store.revoke(&hashes, now).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err(format!("--revoke {which:?}: no live token is this one or has this name"));
+        }
+        Ok(n)
+    }
+
+    /// Every token kept (hashes only), oldest first.
+    pub fn list(&self) -> Result<Vec<TokenRow>, String> {
+        self.store.tokens().map_err(|e| e.to_string())
     }
 
     /// Ends a session (signing out); returns whether it was live.
@@ -454,8 +498,15 @@ mod tests {
         let t = Tokens::new(Box::new(crate::storage::sqlite::SqliteTokens::open(&path).expect("open")));
         let e = Entropy::seeded(1);
         let tok = t.make(Role::Operator, "ops", 1, &e).expect("make");
-        assert_eq!(t.role(&tok), Some(Role::Operator));
-        assert_eq!(t.role("accord_wrong"), None);
+        assert_eq!(t.role(&tok, 2), Some(Role::Operator));
+        assert_eq!(t.role("accord_wrong", 2), None);
+        let brief = t.make_until(Role::PartnerReader, "brief", 1, Some(100), &e).expect("make");
+        assert_eq!(t.role(&brief, 100), Some(Role::PartnerReader), "until its expiry");
+        assert_eq!(t.role(&brief, 101), None, "not after");
+        assert!(
+            t.make_until(Role::Operator, "late", 100, Some(100), &e).is_err(),
+            "expired when made"
+        );
         let (sid, role) = t.session(&tok, 10, &e).expect("session");
         assert_eq!(role, Role::Operator);
         assert_eq!(t.session_role(&sid, 11), Some(Role::Operator));

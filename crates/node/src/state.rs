@@ -93,15 +93,35 @@ impl NodeDir {
     /// Makes a token in the folder's `node.db` (the folder need not be served at the time; a
     /// node with `storage = "memory"` makes its tokens in its own process).
     pub fn make_token(&self, role: Role, name: &str) -> Result<String, String> {
+        self.make_token_until(role, name, None)
+    }
+
+    /// [`NodeDir::make_token`] accepted until `expires` (POSIX seconds) only.
+    pub fn make_token_until(&self, role: Role, name: &str, expires: Option<i64>) -> Result<String, String> {
+        let a = Ambient::system();
+        self.tokens()?.make_until(role, name, a.wall.now(), expires, &a.entropy)
+    }
+
+    /// Revokes the token `which` (a token) or every live token named `which`; their sign-ins
+    /// end at once, also on a running node (it reads `node.db` on every request).
+    pub fn revoke_tokens(&self, which: &str) -> Result<usize, String> {
+        self.tokens()?.revoke(which, Ambient::system().wall.now())
+    }
+
+    /// Every token the folder keeps (hashes, roles, names, times).
+    pub fn list_tokens(&self) -> Result<Vec<crate::storage::contract::TokenRow>, String> {
+        self.tokens()?.list()
+    }
+
+    fn tokens(&self) -> Result<Tokens, String> {
         if !self.node_key().exists() {
             return Err(format!(
                 "{}: not a node's data folder (run accord serve init)",
                 self.dir.root().display()
             ));
         }
-        let a = Ambient::system();
         let store = crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?;
-        Tokens::new(Box::new(store)).make(role, name, a.wall.now(), &a.entropy)
+        Ok(Tokens::new(Box::new(store)))
     }
 }
 
@@ -229,6 +249,23 @@ pub struct Shared {
     _lock: Held,
 }
 
+/// Checks a log store holds exactly what its latest signed checkpoint covers: as many entries
+/// as its size, and the stored hashes of that tree (cheap: counts, no entry read). A row
+/// deleted below the size, or a checkpoint row lost above the entries, is refused here, before
+/// the node serves or appends anything on top of it.
+fn check_holdings(what: &str, store: &dyn Store) -> Result<(), String> {
+    let (size, _) = store.latest().map_err(|e| format!("{what}: {e}"))?;
+    let (entries, hashes, _) = store.counts().map_err(|e| format!("{what}: {e}"))?;
+    let want = accord_tlog::merkle::stored_count(size);
+    if entries != size || hashes != want {
+        return Err(format!(
+            "{what}: the store holds {entries} entries and {hashes} stored hashes, but its latest signed checkpoint is of size {size} ({size} entries, {want} hashes): it is damaged (a row lost or added). The node does not start on it: restore the folder from a backup (`accord log verify --data DIR` locates the damage){}",
+            if what.contains("mirror") { ", or delete the mirror to fetch the partner's log again" } else { "" }
+        ));
+    }
+    Ok(())
+}
+
 /// The key of the virtual treaty clock's value in the node's state.
 const CLOCK_STATE: &str = "clock";
 
@@ -339,6 +376,7 @@ impl Shared {
                 .any(|f| f.origin == pk.log.name() && f.frozen);
             let mirror = match storage.open_mirror(&pk.party).map_err(|e| e.to_string())? {
                 Some(store) => {
+                    check_holdings(&format!("the mirror of {}'s log", pk.party), &*store)?;
                     let m = Mirror::open(store).map_err(|e| format!("the mirror of {}: {e}", pk.party))?;
                     if m.vkey().to_string() != pk.log.to_string() {
                         return Err(format!("partner.log_key: the mirror of {} follows {}", pk.party, m.vkey()));
@@ -357,6 +395,7 @@ impl Shared {
             });
         }
         let reader = storage.open_reader().map_err(|e| e.to_string())?;
+        check_holdings("the own log", &*reader)?;
         let (view, from_snapshot) = {
             let mirrors: Vec<_> = partners
                 .iter()

@@ -38,9 +38,38 @@ pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
             println!("{}", k.verifier());
             Ok(0)
         }
-        Some(ServeCommand::Token { data, role, name }) => {
+        Some(ServeCommand::Token {
+            data,
+            role,
+            name,
+            expires,
+            revoke,
+            list,
+        }) => {
+            let nd = NodeDir::new(&data);
+            if let Some(which) = revoke {
+                let n = nd.revoke_tokens(&which).map_err(|e| input(anyhow!("{e}")))?;
+                println!("revoked {n} token(s); their sign-ins ended");
+                return Ok(0);
+            }
+            if list {
+                for t in nd.list_tokens().map_err(|e| input(anyhow!("{e}")))? {
+                    let when = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), accord_node::clock::rfc3339);
+                    println!(
+                        "{}\t{}\tmade {}\texpires {}\trevoked {}",
+                        if t.name.is_empty() { "(no name)" } else { &t.name },
+                        t.role,
+                        accord_node::clock::rfc3339(t.created),
+                        when(t.expires),
+                        when(t.revoked)
+                    );
+                }
+                return Ok(0);
+            }
+            let role = role.unwrap_or_default();
             let r = Role::parse(&role).ok_or_else(|| input(anyhow!("--role {role:?}: operator, partner-reader or witness")))?;
-            let t = NodeDir::new(&data).make_token(r, &name).map_err(|e| input(anyhow!("{e}")))?;
+            let until = expires.map(|e| expiry(&e)).transpose()?;
+            let t = nd.make_token_until(r, &name, until).map_err(|e| input(anyhow!("{e}")))?;
             println!("{t}");
             Ok(0)
         }
@@ -54,6 +83,31 @@ pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
             serve(&data, cfg, spec.clone(), a.stop_with_stdin)
         }
     }
+}
+
+/// `--expires`: a duration from now (`30d`, `12h`, `90m`) or a time (`YYYY-MM-DDTHH:MM:SSZ`),
+/// as POSIX seconds.
+fn expiry(when: &str) -> Result<i64, Failure> {
+    let bad = || {
+        input(anyhow!(
+            "--expires {when:?}: a duration such as 30d, 12h or 90m, or a time YYYY-MM-DDTHH:MM:SSZ"
+        ))
+    };
+    if let Ok(t) = accord_node::view::parse_time(when) {
+        return Ok(t);
+    }
+    let (n, unit) = when.split_at(when.len().saturating_sub(1));
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => return Err(bad()),
+    };
+    if n <= 0 {
+        return Err(bad());
+    }
+    Ok(crate::clock::now_unix().saturating_add(n.saturating_mul(secs)))
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -563,3 +563,71 @@ fn concurrent_submissions_log_each_id_once() {
     assert_eq!(ids.len(), 200);
     ok(root, &["log", "verify", "--data", "us"]);
 }
+
+/// Tokens expire and are revoked from the command line, on a running node, and revoking one
+/// ends the sign-ins made with it; the list shows names and times, never the tokens.
+#[test]
+fn tokens_expire_and_are_revoked_with_their_sign_ins() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let mut us = Node::init(root, "US", "us");
+    let ru = Node::init(root, "RU", "ru");
+    air_gapped_config(root, &us, "US", &ru, "RU");
+    us.start(root);
+    let alice = ok(
+        root,
+        &[
+            "serve",
+            "token",
+            "--data",
+            "us",
+            "--role",
+            "operator",
+            "--name",
+            "alice",
+            "--expires",
+            "1h",
+        ],
+    )
+    .trim()
+    .to_owned();
+    assert_eq!(json(us.port, "GET", "/api/v1/outbox", &alice, b"").0, 200);
+    let (st, head, body) = http_with_head(
+        us.port,
+        "POST",
+        "/api/v1/session",
+        &[],
+        format!("{{\"token\": \"{alice}\"}}").as_bytes(),
+    );
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
+    let cookie = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().split(';').next().unwrap_or("").to_owned())
+        })
+        .unwrap_or_else(|| panic!("no session cookie: {head}"));
+    assert_eq!(http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0, 200);
+    let listed = ok(root, &["serve", "token", "--data", "us", "--list"]);
+    assert!(listed.contains("alice\toperator") && listed.contains("revoked -"), "{listed}");
+    assert!(!listed.contains(&alice), "the list never shows a token");
+
+    let out = ok(root, &["serve", "token", "--data", "us", "--revoke", "alice"]);
+    assert!(out.contains("revoked 1"), "{out}");
+    assert_eq!(json(us.port, "GET", "/api/v1/outbox", &alice, b"").0, 401, "refused at once");
+    assert_eq!(
+        http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0,
+        401,
+        "its sign-ins end"
+    );
+    let (code, _, err) = accord(root, &["serve", "token", "--data", "us", "--revoke", "alice"]);
+    assert_eq!(code, 2, "nothing left to revoke: {err}");
+    assert_eq!(json(us.port, "GET", "/api/v1/outbox", &us.op, b"").0, 200, "other tokens stand");
+    for bad in ["0d", "soon", "2001-01-01T00:00:00Z"] {
+        let (code, _, err) = accord(root, &["serve", "token", "--data", "us", "--role", "operator", "--expires", bad]);
+        assert_eq!(code, 2, "--expires {bad}: {err}");
+        assert!(err.contains("expire"), "{err}");
+    }
+    us.stop();
+}

@@ -73,7 +73,7 @@ pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
                 refused: Some("Authorization: only Bearer tokens are accepted".into()),
             };
         };
-        return match s.tokens.role(token.trim()) {
+        return match s.tokens.role(token.trim(), s.ambient.wall.now()) {
             Some(r) => Who {
                 role: Some(r),
                 refused: None,

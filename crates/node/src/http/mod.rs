@@ -705,6 +705,45 @@ mod tests {
         s.stop();
     }
 
+    /// A node does not start on a log store that holds other than its latest signed
+    /// checkpoint covers: an entry row lost below the size (it would serve a hole and log
+    /// beyond it), or the latest checkpoint row lost (it would append onto entries it holds);
+    /// the refusal names the damage and how to recover.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_node_refuses_a_damaged_log_at_open() {
+        let wall = Clock::virtual_at(1_800_000_000);
+        for damage in [
+            "DELETE FROM entries WHERE idx = 1",
+            "DELETE FROM checkpoints WHERE size = (SELECT MAX(size) FROM checkpoints)",
+        ] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let s = node(dir.path(), &partner_node(), &wall);
+            let launch = |i: u32| {
+                serde_json::json!({"id": format!("US-{i}"), "kind": "missile_launch", "party": "US", "date": "2011-03-13",
+                    "body": {"type": "Minuteman III", "note": "test launch"}})
+            };
+            for i in 0..3 {
+                crate::append::submit_items(&s, vec![launch(i)], true).await.expect("logged");
+            }
+            let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
+            s.stop();
+            drop(s);
+            let db = rusqlite::Connection::open(dir.path().join("log.db")).expect("log.db");
+            db.execute_batch(damage).expect("damage");
+            drop(db);
+            let ambient = crate::clock::Ambient {
+                wall: wall.clone(),
+                entropy: crate::clock::Entropy::seeded(12),
+            };
+            let e = Shared::open_with(dir.path(), cfg, spec, Clock::virtual_at(1_300_000_000), ambient).err();
+            let e = e.unwrap_or_else(|| panic!("{damage}: the node started")).to_string();
+            assert!(
+                e.contains("the own log") && e.contains("damaged") && e.contains("restore"),
+                "{damage}: {e}"
+            );
+        }
+    }
+
     /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
     /// tile/0/000's bytes, the first index having wrapped round, or 500) are not tiles: 404.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

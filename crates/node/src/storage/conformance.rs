@@ -133,13 +133,27 @@ pub fn witness_state_is_the_folders(b: &dyn Backend) {
     assert!(b.witness().unwrap().followed().unwrap()[0].frozen);
 }
 
-/// Tokens are found by hash; sessions live until their expiry, end when ended.
+/// Tokens are found by hash while live; sessions live until their expiry, end when ended,
+/// and never outlive their token: an expired or revoked token's sessions are refused.
 pub fn tokens_and_sessions(b: &dyn Backend) {
+    use super::contract::TokenRow;
+    let row = |h: &[u8], expires: Option<i64>| TokenRow {
+        hash: h.to_vec(),
+        role: "operator".into(),
+        name: "ops".into(),
+        created: 10,
+        expires,
+        revoked: None,
+    };
     let t = b.tokens().unwrap();
-    t.add_token(b"h1", "operator", "ops", 10).unwrap();
-    assert_eq!(b.tokens().unwrap().token_role(b"h1").unwrap().as_deref(), Some("operator"));
-    assert_eq!(t.token_role(b"h2").unwrap(), None);
-    t.add_session(b"s1", "analyst", 100, 50).unwrap();
+    t.add_token(&row(b"h1", None)).unwrap();
+    assert!(
+        matches!(t.add_token(&row(b"h1", None)), Err(NodeError::Conflict(_))),
+        "a hash kept once"
+    );
+    assert_eq!(b.tokens().unwrap().token_role(b"h1", 20).unwrap().as_deref(), Some("operator"));
+    assert_eq!(t.token_role(b"h2", 20).unwrap(), None);
+    t.add_session(b"s1", b"h1", "analyst", 100, 50).unwrap();
     assert_eq!(
         t.session_role(b"s1", 100).unwrap().as_deref(),
         Some("analyst"),
@@ -149,9 +163,25 @@ pub fn tokens_and_sessions(b: &dyn Backend) {
     assert!(t.end_session(b"s1").unwrap());
     assert!(!t.end_session(b"s1").unwrap(), "ended once");
     assert_eq!(t.session_role(b"s1", 60).unwrap(), None);
-    t.add_session(b"s2", "analyst", 100, 50).unwrap();
-    t.add_session(b"s3", "analyst", 300, 200).unwrap();
+    t.add_session(b"s2", b"h1", "analyst", 100, 50).unwrap();
+    t.add_session(b"s3", b"h1", "analyst", 300, 200).unwrap();
     assert_eq!(t.session_role(b"s2", 60).unwrap(), None, "a new session drops the expired ones");
+    // A token that expires: accepted until then, and its session with it.
+    t.add_token(&row(b"h3", Some(400))).unwrap();
+    t.add_session(b"s4", b"h3", "operator", 500, 300).unwrap();
+    assert_eq!(t.token_role(b"h3", 400).unwrap().as_deref(), Some("operator"));
+    assert_eq!(t.session_role(b"s4", 400).unwrap().as_deref(), Some("operator"));
+    assert_eq!(t.token_role(b"h3", 401).unwrap(), None, "expired");
+    assert_eq!(t.session_role(b"s4", 401).unwrap(), None, "a session ends with its token");
+    // Revoked: the token and every session made from it.
+    assert_eq!(t.session_role(b"s3", 250).unwrap().as_deref(), Some("analyst"));
+    assert_eq!(t.revoke(&[b"h1".to_vec()], 260).unwrap(), 1);
+    assert_eq!(t.revoke(&[b"h1".to_vec()], 261).unwrap(), 0, "revoked once");
+    assert_eq!(t.token_role(b"h1", 262).unwrap(), None);
+    assert_eq!(t.session_role(b"s3", 262).unwrap(), None, "its sign-ins end");
+    let rows = b.tokens().unwrap().tokens().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].revoked, rows[1].expires), (Some(260), Some(400)));
 }
 
 /// The view's snapshot is absent, then kept, then replaced whole.

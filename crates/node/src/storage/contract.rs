@@ -65,18 +65,49 @@ pub fn partner_of(partners: &[String], party: &str) -> Result<usize, NodeError> 
         .ok_or_else(|| NodeError::NotFound(format!("partner.party: {party:?} is not a partner of this node")))
 }
 
+/// A token as the store keeps it: its SHA-256, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    /// The token's SHA-256.
+    pub hash: Vec<u8>,
+    /// Its role's name.
+    pub role: String,
+    /// The name its holder is known by.
+    pub name: String,
+    /// When it was made (POSIX seconds).
+    pub created: i64,
+    /// When it stops being accepted, if ever.
+    pub expires: Option<i64>,
+    /// When it was revoked, if it was.
+    pub revoked: Option<i64>,
+}
+
+impl TokenRow {
+    /// Whether it is accepted at `now`: not revoked, not expired.
+    pub fn live(&self, now: i64) -> bool {
+        self.revoked.is_none() && self.expires.is_none_or(|e| now <= e)
+    }
+}
+
 /// The token and sign-in store: rows keyed by the SHA-256 of a token or session id (the
-/// secrets themselves are never stored). Roles are stored by name.
+/// secrets themselves are never stored). Roles are stored by name. A session lives no longer
+/// than the token it was made from: revoking or expiring a token ends its sessions.
 pub trait TokenStore: Send + Sync {
-    /// Keeps a token's hash with its role name, its holder's name and when it was made.
-    fn add_token(&self, hash: &[u8], role: &str, name: &str, created: i64) -> Result<(), NodeError>;
-    /// The role name of a token's hash.
-    fn token_role(&self, hash: &[u8]) -> Result<Option<String>, NodeError>;
-    /// Keeps a session's hash with its role name until `expires`, dropping sessions expired
-    /// at `now`.
-    fn add_session(&self, hash: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError>;
+    /// Keeps a token's row; a hash kept already is [`NodeError::Conflict`].
+    fn add_token(&self, row: &TokenRow) -> Result<(), NodeError>;
+    /// The role name of a token's hash, if the token is live at `now`.
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError>;
+    /// Keeps a session's hash, made from the token whose hash is `token`, with its role name
+    /// until `expires`, dropping sessions expired at `now`.
+    fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError>;
     /// Ends a session; whether it was kept.
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError>;
-    /// The role name of a session's hash, if it has not expired at `now`.
+    /// The role name of a session's hash, if it has not expired at `now` and the token it was
+    /// made from is live then.
     fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError>;
+    /// Revokes the tokens with these hashes at `now`, ending their sessions; how many were
+    /// live.
+    fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError>;
+    /// Every token kept, oldest first.
+    fn tokens(&self) -> Result<Vec<TokenRow>, NodeError>;
 }

@@ -4,7 +4,7 @@
 //! key). The keys are still read from the folder (`log.key`, `node.key`); the own log is
 //! created from `log.key` on first open.
 
-use super::contract::{Backend, Held, TokenStore};
+use super::contract::{Backend, Held, TokenRow, TokenStore};
 use crate::error::NodeError;
 use accord_logstore::dir::sha256_hex;
 use accord_logstore::memory::SharedMemoryStore;
@@ -232,34 +232,61 @@ impl WitnessStore for SharedWitness {
 /// Token and session hashes in memory.
 #[derive(Default)]
 pub struct MemoryTokens {
-    tokens: Mutex<HashMap<Vec<u8>, String>>,
-    sessions: Mutex<HashMap<Vec<u8>, (String, i64)>>,
+    tokens: Mutex<Vec<TokenRow>>,
+    sessions: Mutex<HashMap<Vec<u8>, Session>>,
+}
+
+/// A session: its role, when it expires, and the hash of the token it was made from.
+type Session = (String, i64, Vec<u8>);
+
+impl MemoryTokens {
+    fn live_token(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+        let t = self.tokens.lock().map_err(internal)?;
+        Ok(t.iter().find(|r| r.hash == hash && r.live(now)).map(|r| r.role.clone()))
+    }
 }
 
 impl TokenStore for MemoryTokens {
-    fn add_token(&self, hash: &[u8], role: &str, _name: &str, _created: i64) -> Result<(), NodeError> {
+    fn add_token(&self, row: &TokenRow) -> Result<(), NodeError> {
         let mut t = self.tokens.lock().map_err(internal)?;
-        if t.contains_key(hash) {
+        if t.iter().any(|r| r.hash == row.hash) {
             return Err(NodeError::Conflict("a token with this hash exists".into()));
         }
-        t.insert(hash.to_vec(), role.to_owned());
+        t.push(row.clone());
         Ok(())
     }
-    fn token_role(&self, hash: &[u8]) -> Result<Option<String>, NodeError> {
-        Ok(self.tokens.lock().map_err(internal)?.get(hash).cloned())
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+        self.live_token(hash, now)
     }
-    fn add_session(&self, hash: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
+    fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
         let mut s = self.sessions.lock().map_err(internal)?;
-        s.retain(|_, (_, e)| *e >= now);
-        s.insert(hash.to_vec(), (role.to_owned(), expires));
+        s.retain(|_, (_, e, _)| *e >= now);
+        s.insert(hash.to_vec(), (role.to_owned(), expires, token.to_vec()));
         Ok(())
     }
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError> {
         Ok(self.sessions.lock().map_err(internal)?.remove(hash).is_some())
     }
     fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
-        let s = self.sessions.lock().map_err(internal)?;
-        Ok(s.get(hash).filter(|(_, e)| *e >= now).map(|(r, _)| r.clone()))
+        let found = self.sessions.lock().map_err(internal)?.get(hash).cloned();
+        match found {
+            Some((role, expires, token)) if expires >= now && self.live_token(&token, now)?.is_some() => Ok(Some(role)),
+            _ => Ok(None),
+        }
+    }
+    fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError> {
+        let mut n = 0;
+        for r in self.tokens.lock().map_err(internal)?.iter_mut() {
+            if hashes.contains(&r.hash) && r.revoked.is_none() {
+                r.revoked = Some(now);
+                n += 1;
+            }
+        }
+        self.sessions.lock().map_err(internal)?.retain(|_, (_, _, t)| !hashes.contains(t));
+        Ok(n)
+    }
+    fn tokens(&self) -> Result<Vec<TokenRow>, NodeError> {
+        Ok(self.tokens.lock().map_err(internal)?.clone())
     }
 }
 
@@ -267,20 +294,26 @@ impl TokenStore for MemoryTokens {
 struct SharedTokens(Arc<MemoryTokens>);
 
 impl TokenStore for SharedTokens {
-    fn add_token(&self, hash: &[u8], role: &str, name: &str, created: i64) -> Result<(), NodeError> {
-        self.0.add_token(hash, role, name, created)
+    fn add_token(&self, row: &TokenRow) -> Result<(), NodeError> {
+        self.0.add_token(row)
     }
-    fn token_role(&self, hash: &[u8]) -> Result<Option<String>, NodeError> {
-        self.0.token_role(hash)
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+        self.0.token_role(hash, now)
     }
-    fn add_session(&self, hash: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
-        self.0.add_session(hash, role, expires, now)
+    fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
+        self.0.add_session(hash, token, role, expires, now)
     }
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError> {
         self.0.end_session(hash)
     }
     fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
         self.0.session_role(hash, now)
+    }
+    fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError> {
+        self.0.revoke(hashes, now)
+    }
+    fn tokens(&self) -> Result<Vec<TokenRow>, NodeError> {
+        self.0.tokens()
     }
 }
 

@@ -4,7 +4,7 @@
 //! own state by key), `view.snapshot`
 //! (written to a temporary file, synced, renamed), `blobs/`, `choices/` (secrets, mode 0600).
 
-use super::contract::{Backend, Held, TokenStore};
+use super::contract::{Backend, Held, TokenRow, TokenStore};
 use crate::error::NodeError;
 use accord_logstore::dir::DirError;
 use accord_logstore::mirror::Mirror;
@@ -269,11 +269,29 @@ impl SqliteTokens {
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(at)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
-             CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,
+                 expires INTEGER, revoked INTEGER);
+             CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL, token BLOB);
              CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL);",
         )
         .map_err(at)?;
+        // A node.db of an earlier release: the columns expiry and revocation need. Its
+        // sessions name no token, so they end (sign in again).
+        for (table, column) in [("tokens", "expires"), ("tokens", "revoked"), ("sessions", "token")] {
+            let has: bool = conn
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+                    [column],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(at)?
+                > 0;
+            if !has {
+                let kind = if column == "token" { "BLOB" } else { "INTEGER" };
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+                    .map_err(at)?;
+            }
+        }
         Ok(SqliteTokens { conn: Mutex::new(conn) })
     }
 
@@ -285,29 +303,38 @@ impl SqliteTokens {
 }
 
 impl TokenStore for SqliteTokens {
-    fn add_token(&self, hash: &[u8], role: &str, name: &str, created: i64) -> Result<(), NodeError> {
+    fn add_token(&self, row: &TokenRow) -> Result<(), NodeError> {
         self.conn()?
             .execute(
-                "INSERT INTO tokens(hash, role, name, created) VALUES (?1, ?2, ?3, ?4)",
-                params![hash, role, name, created],
+                "INSERT INTO tokens(hash, role, name, created, expires, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![row.hash, row.role, row.name, row.created, row.expires, row.revoked],
             )
             .map(|_| ())
-            .map_err(sql)
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    NodeError::Conflict("a token with this hash exists".into())
+                }
+                e => sql(e),
+            })
     }
 
-    fn token_role(&self, hash: &[u8]) -> Result<Option<String>, NodeError> {
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
         self.conn()?
-            .query_row("SELECT role FROM tokens WHERE hash = ?1", [hash], |r| r.get(0))
+            .query_row(
+                "SELECT role FROM tokens WHERE hash = ?1 AND revoked IS NULL AND (expires IS NULL OR expires >= ?2)",
+                params![hash, now],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(sql)
     }
 
-    fn add_session(&self, hash: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
+    fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
         let c = self.conn()?;
         c.execute("DELETE FROM sessions WHERE expires < ?1", [now]).map_err(sql)?;
         c.execute(
-            "INSERT INTO sessions(hash, role, expires) VALUES (?1, ?2, ?3)",
-            params![hash, role, expires],
+            "INSERT INTO sessions(hash, role, expires, token) VALUES (?1, ?2, ?3, ?4)",
+            params![hash, role, expires, token],
         )
         .map(|_| ())
         .map_err(sql)
@@ -323,11 +350,49 @@ impl TokenStore for SqliteTokens {
     fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
         self.conn()?
             .query_row(
-                "SELECT role FROM sessions WHERE hash = ?1 AND expires >= ?2",
+                "SELECT s.role FROM sessions s JOIN tokens t ON t.hash = s.token
+                 WHERE s.hash = ?1 AND s.expires >= ?2 AND t.revoked IS NULL AND (t.expires IS NULL OR t.expires >= ?2)",
                 params![hash, now],
                 |r| r.get(0),
             )
             .optional()
             .map_err(sql)
+    }
+
+    fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError> {
+        let mut c = self.conn()?;
+        let tx = c.transaction().map_err(sql)?;
+        let mut n = 0;
+        for h in hashes {
+            n += tx
+                .execute(
+                    "UPDATE tokens SET revoked = ?2 WHERE hash = ?1 AND revoked IS NULL",
+                    params![h, now],
+                )
+                .map_err(sql)?;
+            tx.execute("DELETE FROM sessions WHERE token = ?1", [h]).map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok(n)
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRow>, NodeError> {
+        let c = self.conn()?;
+        let mut q = c
+            .prepare("SELECT hash, role, name, created, expires, revoked FROM tokens ORDER BY created, rowid")
+            .map_err(sql)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(TokenRow {
+                    hash: r.get(0)?,
+                    role: r.get(1)?,
+                    name: r.get(2)?,
+                    created: r.get(3)?,
+                    expires: r.get(4)?,
+                    revoked: r.get(5)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
     }
 }

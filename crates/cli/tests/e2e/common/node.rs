@@ -31,6 +31,12 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
 
 /// One HTTP/1.1 request over a fresh connection: status and body.
 pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
+    let (status, _, body) = http_with_head(port, method, path, headers, body);
+    (status, body)
+}
+
+/// [`http`] with the response's head (status line and headers) as text.
+pub fn http_with_head(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
     let mut req = format!(
@@ -71,7 +77,7 @@ pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body:
     if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         body = dechunk(&body);
     }
-    (status, body)
+    (status, head, body)
 }
 
 pub fn dechunk(mut b: &[u8]) -> Vec<u8> {
