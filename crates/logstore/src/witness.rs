@@ -186,6 +186,20 @@ fn backend(e: rusqlite::Error) -> StoreError {
 }
 
 impl WitnessState {
+    /// Checks a state file without writing to it: SQLite's integrity check of every page.
+    /// The problems found, none when it is sound.
+    pub fn check_file(path: &Path) -> Vec<String> {
+        let checked = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| {
+            let mut q = c.prepare("PRAGMA integrity_check")?;
+            let rows = q.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<Vec<String>, _>>()
+        });
+        match checked {
+            Ok(lines) => lines.into_iter().filter(|l| l != "ok").collect(),
+            Err(e) => vec![e.to_string()],
+        }
+    }
+
     /// Opens (creating if needed) the state file.
     pub fn open(path: &Path) -> Result<WitnessState, StoreError> {
         crate::private::file(path).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;

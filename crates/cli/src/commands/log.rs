@@ -538,10 +538,59 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
     let (_, blob_problems) = d.check_blobs();
     extra.extend(blob_problems);
     extra.extend(check_meta(&d, &store));
+    extra.extend(node_databases(dir));
     for p in extra {
         report.add(accord_logstore::verify::Problem::Store(p));
     }
     print_report(&report, format, started)
+}
+
+/// In a node's folder, every other database is verified too: each partner's mirror
+/// (`partner.db`, `partner-<PARTY>.db`) as the log it mirrors, against the key it records, each
+/// problem located and named by file; and the witness state (`witness.db`) by SQLite's own
+/// integrity check. Nothing is written.
+fn node_databases(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    for path in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let mirror = name == "partner.db" || (name.starts_with("partner-") && name.ends_with(".db"));
+        if mirror {
+            let store = match SqliteStore::open_read_only(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    out.push(format!("{name} (a partner's mirror): {e}"));
+                    continue;
+                }
+            };
+            let key = match store
+                .meta()
+                .map_err(|e| e.to_string())
+                .and_then(|m| VerifierKey::parse(&m.vkey).map_err(|e| e.to_string()))
+            {
+                Ok(k) => k,
+                Err(e) => {
+                    out.push(format!("{name} (a partner's mirror): its recorded key: {e}"));
+                    continue;
+                }
+            };
+            let r = accord_logstore::verify::verify_sqlite(&store, &path, &key, None, &mut |_| {});
+            for p in &r.problems {
+                out.push(format!("{name} (the mirror of {}): {p}", r.origin));
+            }
+            if r.problem_count > r.problems.len() as u64 {
+                out.push(format!("{name}: {} more problems", r.problem_count - r.problems.len() as u64));
+            }
+        } else if name == "witness.db" {
+            for p in accord_logstore::witness::WitnessState::check_file(&path) {
+                out.push(format!("{name} (the witness state): {p}"));
+            }
+        }
+    }
+    out
 }
 
 /// The SHA-256 (hex) of a notification logged by hash, read from the entry's canonical prefix:

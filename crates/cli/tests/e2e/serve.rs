@@ -204,6 +204,18 @@ fn exchange_survives_kill_9_and_an_offline_partner() {
         assert!(cp.contains(&format!("— {partner} ")), "{d}: {cp}");
         assert!(cp.contains("— witness.example "), "{d}: {cp}");
     }
+    // `log verify` of a node folder covers its mirror and its witness state too: a row lost
+    // from the mirror is located there, by file and entry, and the node refuses to start.
+    assert!(net.us.dir.join("partner.db").exists() && net.us.dir.join("witness.db").exists());
+    let db = rusqlite::Connection::open(net.us.dir.join("partner.db")).unwrap();
+    db.execute("DELETE FROM entries WHERE idx = 7", []).unwrap();
+    drop(db);
+    let (code, out, err) = accord(&net.root, &["log", "verify", "--data", "us"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("partner.db") && out.contains("entry 7"), "{out}{err}");
+    let (code, out, err) = accord(&net.root, &["serve", "--data", "us", "--config", "us.toml"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("the mirror of RU's log") && err.contains("damaged"), "{err}");
     let _ = net.wkey;
 }
 
