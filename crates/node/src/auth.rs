@@ -214,12 +214,27 @@ pub enum SigRefusal {
     Bad(String),
 }
 
+/// How far beyond the newest `created` accepted the kept floor is set, so that it is written
+/// once per this many seconds of signed traffic at most (and a node restarted within that time
+/// refuses its partner's requests for at most as long).
+pub const FLOOR_AHEAD_SECS: i64 = 10;
+
+/// Keeps the floor of signed requests durably (the node's state).
+pub type KeepFloor = Box<dyn Fn(i64) -> Result<(), String> + Send + Sync>;
+
 /// Verifies signed requests and remembers nonces.
+///
+/// Invariant: nonces are remembered in memory only, so a request accepted before a restart
+/// must be refused after it: every accepted `created` is at most the floor kept durably
+/// ([`SigVerifier::with_floor`]) before the request is accepted, and a verifier opened again
+/// refuses anything created at or below that floor.
 pub struct SigVerifier {
     keys: Vec<VerifierKey>,
     started: i64,
     /// Nonces seen with their `created`, and the size at which to forget old ones next.
     seen: Mutex<(HashMap<String, i64>, usize)>,
+    /// The floor kept durably, and how to keep a higher one.
+    floor: Option<(std::sync::atomic::AtomicI64, KeepFloor)>,
 }
 
 impl SigVerifier {
@@ -229,7 +244,17 @@ impl SigVerifier {
             keys,
             started,
             seen: Mutex::new((HashMap::new(), 4096)),
+            floor: None,
         }
+    }
+
+    /// Refuses whatever was created at or below `kept` (the floor the last run kept), and
+    /// keeps a new floor with `keep` before accepting a request created above it, so that no
+    /// request accepted now can be replayed after a restart, whatever its `created`.
+    pub fn with_floor(mut self, kept: i64, keep: KeepFloor) -> SigVerifier {
+        self.started = self.started.max(kept.saturating_add(1));
+        self.floor = Some((std::sync::atomic::AtomicI64::new(kept), keep));
+        self
     }
 
     /// Adds a key.
@@ -292,6 +317,14 @@ impl SigVerifier {
         let k = format!("{}/{}", params.keyid, params.nonce);
         if seen.contains_key(&k) {
             return Err(bad("replayed: this nonce was already used".into()));
+        }
+        if let Some((kept, keep)) = &self.floor {
+            use std::sync::atomic::Ordering;
+            if params.created > kept.load(Ordering::SeqCst) {
+                let next = params.created.saturating_add(FLOOR_AHEAD_SECS);
+                keep(next).map_err(|e| bad(format!("internal: the floor of signed requests was not kept: {e}")))?;
+                kept.fetch_max(next, Ordering::SeqCst);
+            }
         }
         seen.insert(k, params.created);
         Ok(key.clone())
@@ -440,6 +473,47 @@ mod tests {
             B64.encode(sig.to_bytes()),
             "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw=="
         );
+    }
+
+    #[test]
+    fn a_request_accepted_before_a_restart_is_refused_after_it() {
+        let key = SignerKey::from_seed("us-node", 1, [5; 32]).expect("key");
+        let parts = RequestParts {
+            method: "POST",
+            authority: "127.0.0.1:7401",
+            path: "/witness/add-checkpoint",
+            query: "",
+            body: b"old 0\n",
+        };
+        let (d, i, s) = sign(&key, &parts, 1200, "n1");
+        let h = move |n: &str| match n {
+            "content-digest" => Some(d.clone()),
+            "signature-input" => Some(i.clone()),
+            "signature" => Some(s.clone()),
+            _ => None,
+        };
+        let kept = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let keeper = |kept: &std::sync::Arc<Mutex<Vec<i64>>>| -> KeepFloor {
+            let k = kept.clone();
+            Box::new(move |v| {
+                k.lock().expect("kept").push(v);
+                Ok(())
+            })
+        };
+        // Created 200 s ahead of the receiver's clock: inside the window, accepted, and the
+        // floor kept above it before the answer.
+        let v = SigVerifier::new(vec![key.verifier()], 1000).with_floor(0, keeper(&kept));
+        assert!(v.verify(&parts, &h, 1000).is_ok());
+        assert_eq!(*kept.lock().expect("kept"), [1200 + FLOOR_AHEAD_SECS]);
+        // Restarted at 1001 (its nonces forgotten): the same request is refused.
+        let floor = kept.lock().expect("kept")[0];
+        let again = SigVerifier::new(vec![key.verifier()], 1001).with_floor(floor, keeper(&kept));
+        assert!(matches!(again.verify(&parts, &h, 1001), Err(SigRefusal::Bad(m)) if m.contains("before this server started")));
+        // Without the kept floor it would have been accepted: the replay this closes.
+        assert!(SigVerifier::new(vec![key.verifier()], 1001).verify(&parts, &h, 1001).is_ok());
+        // A refused keep refuses the request.
+        let failing = SigVerifier::new(vec![key.verifier()], 1000).with_floor(0, Box::new(|_| Err("disk full".into())));
+        assert!(matches!(failing.verify(&parts, &h, 1000), Err(SigRefusal::Bad(m)) if m.contains("disk full")));
     }
 
     #[test]

@@ -266,6 +266,9 @@ fn check_holdings(what: &str, store: &dyn Store) -> Result<(), String> {
     Ok(())
 }
 
+/// The key, in the node's state, of the floor of signed requests (see [`SigVerifier::with_floor`]).
+const SIGNED_FLOOR_STATE: &str = "signed_requests_floor";
+
 /// The key of the virtual treaty clock's value in the node's state.
 const CLOCK_STATE: &str = "clock";
 
@@ -412,7 +415,22 @@ impl Shared {
         };
         // What `view.snapshot` already holds, when it is exactly this view (nothing to rewrite).
         let snapshotted = from_snapshot.filter(|k| *k == view.snapshot_key());
-        let sigs = SigVerifier::new(keys.partners.iter().map(|p| p.node.clone()).collect(), ambient.wall.now());
+        // Requests accepted before this run are refused whatever their `created`: the floor the
+        // last run kept (nonces are remembered in memory only).
+        let floor = storage
+            .state(SIGNED_FLOOR_STATE)
+            .map_err(|e| e.to_string())?
+            .and_then(|b| std::str::from_utf8(&b).ok().and_then(|t| t.parse::<i64>().ok()))
+            .unwrap_or(0);
+        let keeper = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(&cfg));
+        let sigs = SigVerifier::new(keys.partners.iter().map(|p| p.node.clone()).collect(), ambient.wall.now()).with_floor(
+            floor,
+            Box::new(move |v| {
+                keeper
+                    .put_state(SIGNED_FLOOR_STATE, v.to_string().as_bytes())
+                    .map_err(|e| e.to_string())
+            }),
+        );
         let tokens = Tokens::new(storage.tokens().map_err(|e| e.to_string())?);
         let metrics = Metrics::default();
         metrics.log_size.store(latest.0, Ordering::Relaxed);
