@@ -151,11 +151,13 @@ pub enum NotificationCommand {
     },
 }
 
-/// `accord compliance`
+/// `accord compliance`: one of --aggregates and --history (either is named when neither is
+/// given).
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).multiple(false).args(["aggregates", "history"])))]
 pub struct ComplianceArgs {
     /// Published figures (CSV: as_of, party, one column per limit, source_url): limits only.
-    #[arg(long, value_name = "CSV", conflicts_with = "history", required_unless_present = "history")]
+    #[arg(long, value_name = "CSV")]
     pub aggregates: Option<PathBuf>,
     /// A history (JSON Lines): limits at every data-exchange date, and findings.
     #[arg(long, value_name = "FILE")]
@@ -394,6 +396,14 @@ pub enum LogCommand {
         /// The log's verifier key (default: the key recorded in the log; required with --tiles).
         #[arg(long, value_name = "VKEY")]
         key: Option<String>,
+        /// A cosigner's key (repeatable): every cosignature line kept beside a checkpoint must
+        /// then be by a cosigner given and verify.
+        #[arg(long, value_name = "VKEY", requires = "data")]
+        cosigner: Vec<String>,
+        /// A node's configuration: its partners' node keys and its witnesses' keys are the
+        /// cosigners (as --cosigner).
+        #[arg(long, value_name = "FILE", requires = "data")]
+        config: Option<PathBuf>,
     },
     /// Make a proof: inclusion (C2SP tlog-proof) or consistency (JSON).
     #[command(subcommand)]

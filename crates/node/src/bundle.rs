@@ -134,7 +134,7 @@ pub fn export(s: &Shared, from: Option<u64>) -> Result<(Vec<u8>, Exported), Node
     }
     let mut contents = s
         .with_reader(|r| {
-            let checkpoint = cosigned_note(r, &note, size)?.to_bytes();
+            let checkpoint = cosigned_note(r, &note, size, &s.cosigners())?.to_bytes();
             // The base: the largest signed size at or below what was asked.
             let (from, base) = match r.checkpoint(want).map_err(|e| e.to_string())? {
                 Some(n) => (want, n),

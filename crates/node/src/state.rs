@@ -541,7 +541,9 @@ impl Shared {
         let Some(policy) = &self.policy else { return };
         let checked = self.with_reader(|r| {
             let note = r.checkpoint(size).map_err(|e| e.to_string())?.ok_or("no checkpoint")?;
-            policy.check(&cosigned_note(r, &note, size)?).map_err(|e| e.to_string())
+            policy
+                .check(&cosigned_note(r, &note, size, &self.cosigners())?)
+                .map_err(|e| e.to_string())
         });
         if checked.is_ok() {
             self.final_by_policy.fetch_max(size, Ordering::SeqCst);
@@ -595,15 +597,41 @@ impl Shared {
     }
 }
 
-/// The checkpoint `note` of `size` with every cosignature kept for it.
-pub fn cosigned_note<S: Store + ?Sized>(r: &S, note: &[u8], size: u64) -> Result<accord_tlog::Note, String> {
+/// The checkpoint `note` of `size` with every cosignature kept for it that is by one of
+/// `cosigners` and verifies over it: a line that does not (forged into the store, say) is
+/// never served, in `/log/checkpoint`, a proof or a bundle, nor counted toward finality.
+pub fn cosigned_note<S: Store + ?Sized>(r: &S, note: &[u8], size: u64, cosigners: &[VerifierKey]) -> Result<accord_tlog::Note, String> {
     let mut note = accord_tlog::Note::parse(note).map_err(|e| e.to_string())?;
-    for l in r.cosignatures(size).map_err(|e| e.to_string())? {
-        if let Ok(sig) = accord_tlog::note::NoteSignature::parse_line(&l) {
+    for line in r.cosignatures(size).map_err(|e| e.to_string())? {
+        if let Some(sig) = verified_cosignature(&note.text, &line, cosigners) {
             note.signatures.push(sig);
         }
     }
     Ok(note)
+}
+
+/// A cosignature line over the checkpoint `text`, if it is by one of `cosigners` and verifies.
+pub fn verified_cosignature(text: &str, line: &str, cosigners: &[VerifierKey]) -> Option<accord_tlog::note::NoteSignature> {
+    let sig = accord_tlog::note::NoteSignature::parse_line(line).ok()?;
+    let key = cosigners.iter().find(|k| k.name() == sig.name && k.id() == sig.id)?;
+    let one = accord_tlog::Note {
+        text: text.to_owned(),
+        signatures: vec![sig.clone()],
+    };
+    one.verify(std::slice::from_ref(key)).ok().map(|_| sig)
+}
+
+impl Shared {
+    /// Everyone whose cosignature of the own log is kept and served: each partner node and
+    /// each witness.
+    pub fn cosigners(&self) -> Vec<VerifierKey> {
+        self.keys
+            .partners
+            .iter()
+            .map(|p| p.node.clone())
+            .chain(self.keys.witnesses.iter().cloned())
+            .collect()
+    }
 }
 
 /// The view of every Party's log: the own log through `own`, each partner's (configuration

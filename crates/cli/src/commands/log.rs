@@ -52,9 +52,15 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
         }
         LogCommand::Checkpoint { data, size, all } => checkpoint(&data.data, size, all, format),
         LogCommand::Show { data, index, raw } => show(&data.data, index, raw),
-        LogCommand::Verify { data, tiles, key } => match (data, tiles) {
+        LogCommand::Verify {
+            data,
+            tiles,
+            key,
+            cosigner,
+            config,
+        } => match (data, tiles) {
             (_, Some(t)) => verify_tiles(&t, key.as_deref(), format),
-            (Some(d), None) => verify_store(&d, key.as_deref(), format),
+            (Some(d), None) => verify_store(&d, key.as_deref(), &cosigners(&cosigner, config.as_deref())?, format),
             (None, None) => Err(input(anyhow!("give --data DIR or --tiles DIR"))),
         },
         LogCommand::Prove(p) => prove(p, format),
@@ -208,6 +214,45 @@ fn prepare(d: &DataDir, party: &str, notification: serde_json::Value, extras: &E
     })
 }
 
+/// The notification ids a log holds, with their entry index (one pass over the entries; a
+/// notification logged by hash is read from its blob).
+fn logged_ids(d: &DataDir, store: &dyn Store) -> Result<std::collections::HashMap<String, u64>, Failure> {
+    let (size, _) = store.latest().map_err(|e| io(anyhow!("{e}")))?;
+    let mut ids = std::collections::HashMap::new();
+    store
+        .scan_entries(0, size, &mut |i, bytes| {
+            let id_of = |text: &[u8]| -> Option<String> {
+                let v: serde_json::Value = serde_json::from_slice(text).ok()?;
+                v.get("id")?.as_str().map(str::to_owned)
+            };
+            let id = match entry::read_stored(bytes) {
+                Ok(e) => match e.notification {
+                    Some(raw) => id_of(raw.get().as_bytes()),
+                    None => by_hash_notification(bytes).and_then(|h| d.blob(h).ok()).and_then(|b| id_of(&b)),
+                },
+                Err(_) => None,
+            };
+            if let Some(id) = id {
+                ids.entry(id).or_insert(i);
+            }
+            Ok(())
+        })
+        .map_err(|e| io(anyhow!("{e}")))?;
+    Ok(ids)
+}
+
+/// Refuses a notification whose id the log holds already, or that an earlier input of the
+/// same call carries: an id names one notification (the node answers a second submission with
+/// the first's receipt; offline, twice is a mistake to say, not to log).
+fn unique_id(ids: &mut std::collections::HashMap<String, u64>, value: &serde_json::Value, at: u64, what: &str) -> Result<(), Failure> {
+    let id = value.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+    if let Some(i) = ids.get(id) {
+        return Err(input(anyhow!("{what}: id {id} is already logged (entry {i}); nothing was logged")));
+    }
+    ids.insert(id.to_owned(), at);
+    Ok(())
+}
+
 fn encode_entry(party: &str, seq: u64, p: &Prepared) -> Result<Vec<u8>, entry::EntryError> {
     append::encode(party, seq, crate::clock::random::<16>(), p)
 }
@@ -229,9 +274,11 @@ fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extra
         }
     }
     // Everything is checked before anything is logged: all or nothing.
+    let mut ids = logged_ids(&d, log.store())?;
     let mut entries = Vec::new();
     for (i, (name, text)) in inputs.iter().enumerate() {
         let value = validated(spec, text, &party, name)?;
+        unique_id(&mut ids, &value, log.size() + i as u64, name)?;
         let prepared = prepare(&d, &party, value, extras, name)?;
         let bytes = encode_entry(&party, log.size() + i as u64, &prepared).map_err(|e| input(anyhow!("{name}: {e}")))?;
         entries.push(bytes);
@@ -267,6 +314,8 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
     let d = DataDir::new(dir);
     let (log, lock) = d.open_writer().map_err(dir_err)?;
     let party = log.meta().party.clone();
+    let mut ids = logged_ids(&d, log.store())?;
+    let mut next = log.size();
     let seq = Sequencer::start(log, Options::default());
     type Pending = (usize, std::sync::mpsc::Receiver<Result<Receipt, SeqError>>);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Pending>(8192);
@@ -342,7 +391,8 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
             continue;
         }
         let what = format!("line {line_no}");
-        let prepared = match validated(spec, &line, &party, &what).and_then(|v| prepare(&d, &party, v, extras, &what)) {
+        let checked = validated(spec, &line, &party, &what).and_then(|v| unique_id(&mut ids, &v, next, &what).map(|()| v));
+        let prepared = match checked.and_then(|v| prepare(&d, &party, v, extras, &what)) {
             Ok(p) => p,
             Err(f) => {
                 failure = Some(f);
@@ -350,6 +400,7 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
             }
         };
         let party = party.clone();
+        next += 1;
         match seq.submit(Box::new(move |index| {
             encode_entry(&party, index, &prepared).map_err(|e| e.to_string())
         })) {
@@ -496,7 +547,68 @@ fn print_report(r: &Report, format: Format, started: std::time::Instant) -> Outc
     Ok(if r.ok() { 0 } else { CHECK_FAILED })
 }
 
-fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
+/// The cosigners `log verify` checks lines against: `--cosigner` keys, and a node
+/// configuration's partners' node keys and witnesses' keys. `None`: none given (lines are then
+/// checked for form only).
+fn cosigners(given: &[String], config: Option<&Path>) -> Result<Option<Vec<VerifierKey>>, Failure> {
+    let mut keys = Vec::new();
+    for k in given {
+        keys.push(vkey(k, "--cosigner")?);
+    }
+    if let Some(c) = config {
+        let cfg = accord_node::NodeConfig::load(c).map_err(|e| input(anyhow!("{e}")))?;
+        let k = cfg.keys().map_err(|e| input(anyhow!("{}: {e}", c.display())))?;
+        keys.extend(k.partners.into_iter().map(|p| p.node));
+        keys.extend(k.witnesses);
+    }
+    Ok((!given.is_empty() || config.is_some()).then_some(keys))
+}
+
+/// Every cosignature line kept beside a checkpoint: well formed, and, with `cosigners`, by one
+/// of them and verifying over that checkpoint. A forged line would otherwise be served in
+/// `/log/checkpoint` and in proofs.
+fn check_cosignatures(store: &SqliteStore, cosigners: Option<&[VerifierKey]>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut sizes = Vec::new();
+    let _ = store.scan_cosignatures_desc(&mut |size, _| {
+        if sizes.last() != Some(&size) {
+            sizes.push(size);
+        }
+        true
+    });
+    for size in sizes {
+        let lines = store.cosignatures(size).unwrap_or_default();
+        let Some(note) = store.checkpoint(size).ok().flatten().and_then(|n| Note::parse(&n).ok()) else {
+            out.push(format!("cosignatures of size {size}: no readable checkpoint of that size"));
+            continue;
+        };
+        for line in lines {
+            let sig = match accord_tlog::note::NoteSignature::parse_line(&line) {
+                Ok(s) => s,
+                Err(e) => {
+                    out.push(format!("cosignature of size {size}: not a signature line ({e}): {line:?}"));
+                    continue;
+                }
+            };
+            let Some(keys) = cosigners else { continue };
+            let Some(k) = keys.iter().find(|k| k.name() == sig.name && k.id() == sig.id) else {
+                out.push(format!("cosignature of size {size} by {}: not a cosigner given", sig.name));
+                continue;
+            };
+            let mut one = Note {
+                text: note.text.clone(),
+                signatures: vec![sig.clone()],
+            };
+            one.signatures.truncate(1);
+            if one.verify(std::slice::from_ref(k)).is_err() {
+                out.push(format!("cosignature of size {size} by {}: does not verify", sig.name));
+            }
+        }
+    }
+    out
+}
+
+fn verify_store(dir: &Path, key: Option<&str>, cosigners: &Option<Vec<VerifierKey>>, format: Format) -> Outcome {
     let started = std::time::Instant::now();
     let d = DataDir::new(dir);
     let store = match d.open_reader() {
@@ -539,6 +651,7 @@ fn verify_store(dir: &Path, key: Option<&str>, format: Format) -> Outcome {
     extra.extend(blob_problems);
     extra.extend(check_meta(&d, &store));
     extra.extend(node_databases(dir));
+    extra.extend(check_cosignatures(&store, cosigners.as_deref()));
     for p in extra {
         report.add(accord_logstore::verify::Problem::Store(p));
     }

@@ -170,7 +170,16 @@ fn serve(data: &Path, cfg: NodeConfig, spec: TreatySpec, stdin: bool) -> Outcome
     let rt = runtime()?;
     rt.block_on(async move {
         let listen = cfg.listen.clone();
-        let shared = Shared::open(data, cfg, Arc::new(spec), clock).map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+        // A folder another process writes (its lock) is exit 3, as `log append` says it; a bad
+        // folder or configuration is exit 2.
+        let shared = Shared::open(data, cfg, Arc::new(spec), clock).map_err(|e| {
+            let m = anyhow!("{}: {e}", data.display());
+            if e.is_server_error() {
+                io(m)
+            } else {
+                input(m)
+            }
+        })?;
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| io(anyhow!("listen {listen}: {e}")))?;

@@ -465,3 +465,13 @@ fn proposals_are_evaluated_against_what_was_declared() {
         "{err}"
     );
 }
+
+/// `accord compliance` without an input names both it can take, not only one.
+#[test]
+fn compliance_without_input_names_both_inputs() {
+    let (code, _, err) = accord(&["compliance"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--aggregates") && err.contains("--history"), "{err}");
+    let (code, _, err) = accord(&["compliance", "--aggregates", "a.csv", "--history", "h.jsonl"]);
+    assert_eq!(code, 2, "one or the other: {err}");
+}

@@ -78,9 +78,11 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
         let mut sin = child.stdin.take().unwrap();
         let feed = lines.clone();
         let writer = std::thread::spawn(move || {
-            // Write until the process dies (broken pipe).
+            // Write until the process dies (broken pipe); each line a new notification (a log
+            // refuses an id it holds).
             for i in 0.. {
-                if sin.write_all(feed[i % feed.len()].as_bytes()).is_err() {
+                let line = feed[i % feed.len()].replace("\"id\":\"US-", &format!("\"id\":\"US-R{run}-{i}-"));
+                if sin.write_all(line.as_bytes()).is_err() {
                     break;
                 }
             }

@@ -46,14 +46,33 @@ fn example(name: &str) -> String {
     root().join("docs/examples").join(name).display().to_string()
 }
 
-/// US notifications of the small example history, one per line.
+/// US notifications of the small example history, one per line, their ids made distinct from
+/// the examples' (a log refuses an id it holds already).
 fn us_lines() -> Vec<String> {
     std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
         .unwrap()
         .lines()
         .filter(|l| l.contains("\"party\":\"US\""))
-        .map(str::to_owned)
+        .map(|l| l.replace("\"id\":\"US-", "\"id\":\"US-H"))
         .collect()
+}
+
+/// [`us_lines`] with ids tagged `tag` (`US-<tag>…`): the same notifications as new ones.
+fn more_lines(tag: &str) -> Vec<String> {
+    us_lines()
+        .iter()
+        .map(|l| l.replace("\"id\":\"US-H", &format!("\"id\":\"US-{tag}")))
+        .collect()
+}
+
+/// An example notification with another id, written to `dir/name`: a new notification of the
+/// same content.
+fn renamed(dir: &Path, example_name: &str, id: &str, name: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(example(example_name)).unwrap()).unwrap();
+    v["id"] = id.into();
+    let path = dir.join(name);
+    std::fs::write(&path, v.to_string()).unwrap();
+    path.display().to_string()
 }
 
 /// An empty US log in `dir/us`; returns its verifier key.
@@ -230,12 +249,13 @@ fn bad_input_changes_nothing() {
     // A notification of the other Party, one that is not a notification, and a missing file:
     // exit 2, naming the file and field, and nothing logged (all or nothing).
     std::fs::write(dir.join("bad.json"), r#"{"id":"US-9","kind":"deploy","party":"US"}"#).unwrap();
+    let fresh = renamed(dir, "conversion.json", "US-NEW-1", "fresh.json");
     for (args, needle) in [
-        (
-            vec![example("conversion.json"), example("missile-launch.json")],
-            "missile-launch.json: party",
-        ),
-        (vec![example("conversion.json"), "bad.json".to_owned()], "bad.json"),
+        (vec![fresh.clone(), example("missile-launch.json")], "missile-launch.json: party"),
+        (vec![fresh.clone(), "bad.json".to_owned()], "bad.json"),
+        // An id the log holds already (the example was logged by make_log), even among new ones.
+        (vec![fresh.clone(), example("conversion.json")], "is already logged (entry 0)"),
+        (vec![fresh.clone(), fresh.clone()], "id US-NEW-1 is already logged"),
         (vec!["nope.json".to_owned()], "nope.json"),
     ] {
         let mut a = vec!["log", "append", "--data", "us"];
@@ -249,13 +269,7 @@ fn bad_input_changes_nothing() {
     let refs: Vec<String> = (0..800)
         .map(|i| format!("--ref=accord.example/ru/new-start:{i}:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="))
         .collect();
-    let mut a = vec![
-        "log".to_owned(),
-        "append".into(),
-        "--data".into(),
-        "us".into(),
-        example("conversion.json"),
-    ];
+    let mut a = vec!["log".to_owned(), "append".into(), "--data".into(), "us".into(), fresh.clone()];
     a.extend(refs);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
     let (code, _, err) = accord(dir, &a);
@@ -263,13 +277,10 @@ fn bad_input_changes_nothing() {
     assert!(err.contains("65,535 bytes"), "{err}");
     assert_eq!(size(dir), before);
     // A bad --ref.
-    let (code, _, err) = accord(
-        dir,
-        &["log", "append", "--data", "us", "--ref", "x:1:nothash", &example("conversion.json")],
-    );
+    let (code, _, err) = accord(dir, &["log", "append", "--data", "us", "--ref", "x:1:nothash", &fresh]);
     assert_eq!((code, err.contains("--ref")), (2, true), "{err}");
     // A stream stops at the bad line, naming it; lines before it stay logged and acknowledged.
-    let lines = us_lines();
+    let lines = more_lines("S");
     let stream = format!("{}\n{}\n{{\"kind\":\"deploy\"}}\n{}\n", lines[0], lines[1], lines[2]);
     let (code, out, err) = accord_in(dir, &["log", "append", "--data", "us", "--jsonl"], Some(stream.as_bytes()));
     assert_eq!(code, 2, "{err}");
@@ -322,20 +333,21 @@ fn one_writer_per_folder() {
         .spawn()
         .unwrap();
     let mut sin = holder.stdin.take().unwrap();
-    writeln!(sin, "{}", us_lines()[0]).unwrap();
+    writeln!(sin, "{}", more_lines("W")[0]).unwrap();
     sin.flush().unwrap();
     // Wait for its acknowledgement, so it certainly holds the lock.
     let mut out = holder.stdout.take().unwrap();
     let mut buf = [0u8; 1];
     std::io::Read::read_exact(&mut out, &mut buf).unwrap();
-    let (code, _, err) = accord(dir, &["log", "append", "--data", "us", &example("conversion.json")]);
+    let fresh = renamed(dir, "conversion.json", "US-NEW-2", "fresh.json");
+    let (code, _, err) = accord(dir, &["log", "append", "--data", "us", &fresh]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("another process is writing to this log"), "{err}");
     // Readers are not blocked.
     assert_eq!(accord(dir, &["log", "verify", "--data", "us"]).0, 0);
     drop(sin);
     assert!(holder.wait().unwrap().success());
-    assert_eq!(accord(dir, &["log", "append", "--data", "us", &example("conversion.json")]).0, 0);
+    assert_eq!(accord(dir, &["log", "append", "--data", "us", &fresh]).0, 0);
 }
 
 fn flip_sql(db: &Path, sql_get: &str, sql_set: &str, key: i64, byte: usize) {
@@ -432,11 +444,11 @@ fn exported_tiles_satisfy_an_independent_client_and_changes_are_located() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     let vkey = make_log(dir);
-    // Grow past one full tile so that level 1 exists.
+    // Grow past one full tile so that level 1 exists (each line a new notification).
     let lines = us_lines();
     let mut stream = String::new();
     for i in 0..300 {
-        stream.push_str(&lines[i % lines.len()]);
+        stream.push_str(&lines[i % lines.len()].replace("\"id\":\"US-H", &format!("\"id\":\"US-T{i}-")));
         stream.push('\n');
     }
     let (code, _, err) = accord_in(dir, &["log", "append", "--data", "us", "--jsonl"], Some(stream.as_bytes()));
@@ -560,7 +572,8 @@ fn large_notifications_are_logged_by_hash_and_streams_stop_at_a_bad_line() {
     std::fs::write(&blob, &b).unwrap();
     // A stream with a bad line: exit 2 naming it, earlier lines acknowledged, nothing after it.
     let before = size(dir);
-    let stream = format!("{}\n{}\n{{\"id\":1}}\n{}\n", us[1], us[2], us[3]);
+    let again = |l: &str| l.replace("\"id\":\"US-", "\"id\":\"US-A");
+    let stream = format!("{}\n{}\n{{\"id\":1}}\n{}\n", again(us[1]), again(us[2]), again(us[3]));
     let (code, out, err) = accord_in(dir, &["log", "append", "--data", "us", "--jsonl"], Some(stream.as_bytes()));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("line 3"), "{err}");

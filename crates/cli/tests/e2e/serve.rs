@@ -204,6 +204,55 @@ fn exchange_survives_kill_9_and_an_offline_partner() {
         assert!(cp.contains(&format!("— {partner} ")), "{d}: {cp}");
         assert!(cp.contains("— witness.example "), "{d}: {cp}");
     }
+    // With the node's configuration, every cosignature line is checked against the partner's
+    // and the witnesses' keys: a forged witness line (a real one with its signature changed)
+    // is found; without keys lines are checked for form only.
+    let (code, out, err) = accord(&net.root, &["log", "verify", "--data", "us", "--config", "us.toml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let db = rusqlite::Connection::open(net.us.dir.join("log.db")).unwrap();
+    let (size, line): (i64, String) = db
+        .query_row(
+            "SELECT size, line FROM cosignatures WHERE line LIKE '— witness.example %' ORDER BY size DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let (head, b64) = line.rsplit_once(' ').unwrap();
+    use base64::Engine as _;
+    let mut raw = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    *raw.last_mut().unwrap() ^= 1;
+    let forged = format!("{head} {}", base64::engine::general_purpose::STANDARD.encode(&raw));
+    db.execute(
+        "DELETE FROM cosignatures WHERE size = ?1 AND line = ?2",
+        rusqlite::params![size, line],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO cosignatures(size, line) VALUES (?1, ?2)",
+        rusqlite::params![size, forged],
+    )
+    .unwrap();
+    drop(db);
+    let (code, out, err) = accord(&net.root, &["log", "verify", "--data", "us", "--config", "us.toml"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(&format!("cosignature of size {size} by witness.example: does not verify")),
+        "{out}{err}"
+    );
+    let (code, out, err) = accord(&net.root, &["log", "verify", "--data", "us"]);
+    assert_eq!(code, 0, "without keys, form only: {out}{err}");
+    // Nor does the node serve it: /log/checkpoint carries only lines that verify.
+    net.us.start(&net.root);
+    let st = net.us.status();
+    assert_eq!(st["size"].as_i64(), Some(size), "the forged line is on the latest checkpoint");
+    let (_, body) = http(net.us.port, "GET", "/log/checkpoint", &[], b"");
+    let served = String::from_utf8_lossy(&body).to_string();
+    assert!(!served.contains(&forged), "{served}");
+    assert!(
+        served.contains("— accord.example/ru/new-start/node "),
+        "the partner's line is still served: {served}"
+    );
+    net.us.stop();
     // `log verify` of a node folder covers its mirror and its witness state too: a row lost
     // from the mirror is located there, by file and entry, and the node refuses to start.
     assert!(net.us.dir.join("partner.db").exists() && net.us.dir.join("witness.db").exists());
@@ -586,6 +635,10 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
     let ru = Node::init(root, "RU", "ru");
     air_gapped_config(root, &us, "US", &ru, "RU");
     us.start(root);
+    // A second node on the same folder: exit 3, the lock named, as `log append` does.
+    let (code, _, err) = accord(root, &["serve", "--data", "us", "--config", "us.toml"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("another process"), "{err}");
     let alice = ok(
         root,
         &[

@@ -44,6 +44,16 @@ fn example(name: &str) -> String {
     root().join("docs/examples").join(name).display().to_string()
 }
 
+/// An example with another id, written to `dir/<id>.json`: a new notification (a log refuses
+/// an id it holds already).
+fn renamed(dir: &Path, name: &str, id: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(example(name)).unwrap()).unwrap();
+    v["id"] = id.into();
+    let path = dir.join(format!("{id}.json"));
+    std::fs::write(&path, v.to_string()).unwrap();
+    path.display().to_string()
+}
+
 /// Asks the witness to cosign `log`'s latest checkpoint, from `old`.
 fn ask(dir: &Path, log: &str, old: u64) -> (i32, Vec<u8>) {
     let req = ok(dir, &["log", "witness-request", "--data", log, "--old", &old.to_string()]);
@@ -169,8 +179,8 @@ fn cosign_refuse_stale_and_catch_a_fork() {
     assert_eq!(code, 0);
     // A fork: the same key signs two different trees of size 4.
     copy_dir(&dir.join("us"), &dir.join("fork"));
-    ok(dir, &["log", "append", "--data", "us", &example("deployment.json")]);
-    ok(dir, &["log", "append", "--data", "fork", &example("conversion.json")]);
+    ok(dir, &["log", "append", "--data", "us", &renamed(dir, "deployment.json", "US-F1")]);
+    ok(dir, &["log", "append", "--data", "fork", &renamed(dir, "conversion.json", "US-F2")]);
     assert_eq!(ask(dir, "us", 3).0, 0);
     let (code, out) = ask(dir, "fork", 4);
     let out = String::from_utf8_lossy(&out).into_owned();
@@ -189,7 +199,10 @@ fn cosign_refuse_stale_and_catch_a_fork() {
     a.verify(std::slice::from_ref(&lk)).unwrap();
     b.verify(std::slice::from_ref(&lk)).unwrap();
     assert_ne!(a.text, b.text, "two signed, different trees of one size");
-    ok(dir, &["log", "append", "--data", "us", &example("six-month-update.json")]);
+    ok(
+        dir,
+        &["log", "append", "--data", "us", &renamed(dir, "six-month-update.json", "US-F3")],
+    );
     let (code, out) = ask(dir, "us", 4);
     assert_eq!(code, 1);
     assert!(String::from_utf8_lossy(&out).starts_with("HTTP 403"));

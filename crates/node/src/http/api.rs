@@ -332,7 +332,7 @@ pub async fn release_proof(State(s): S, axum::extract::Path(index): axum::extrac
     let out = tokio::task::spawn_blocking(move || {
         s2.with_reader(|r| {
             let (path, note, _) = accord_logstore::log::prove_inclusion(r, index, Some(fin)).map_err(|e| e.to_string())?;
-            let note = crate::state::cosigned_note(r, &note, fin)?;
+            let note = crate::state::cosigned_note(r, &note, fin, &s2.cosigners())?;
             let entry = r.entry(index).map_err(|e| e.to_string())?;
             Ok(accord_tlog::proof::TlogProof {
                 extra: Some(entry),

@@ -183,7 +183,19 @@ async fn keys(State(s): S) -> Response {
 async fn checkpoint(State(s): S) -> Response {
     let (size, note) = s.latest.borrow().clone();
     let s2 = s.clone();
-    let lines = tokio::task::spawn_blocking(move || s2.with_reader(|r| r.cosignatures(size).map_err(|e| e.to_string()))).await;
+    let n2 = note.clone();
+    // Only the lines that verify, by the node's cosigners (a line forged into the store is not
+    // served).
+    let lines = tokio::task::spawn_blocking(move || {
+        let text = accord_tlog::Note::parse(&n2).map(|n| n.text).unwrap_or_default();
+        let cosigners = s2.cosigners();
+        s2.with_reader(|r| r.cosignatures(size).map_err(|e| e.to_string())).map(|ls| {
+            ls.into_iter()
+                .filter(|l| crate::state::verified_cosignature(&text, l, &cosigners).is_some())
+                .collect::<Vec<_>>()
+        })
+    })
+    .await;
     let mut body = (*note).clone();
     if let Ok(Ok(lines)) = lines {
         for l in lines {
