@@ -823,6 +823,20 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     .map(|(v, _)| v)
 }
 
+/// The treaty clock of a node's folder, read as a stopped folder is read (nothing written): a
+/// virtual clock's later of `clock.virtual_start` and the value kept when it was last set, or
+/// `None` for a node on the system clock.
+pub fn folder_clock(data: &Path, cfg: &NodeConfig) -> Result<Option<i64>, String> {
+    let Some(start) = &cfg.clock.virtual_start else { return Ok(None) };
+    let start = crate::view::parse_time(start).map_err(|e| format!("clock.virtual_start: {e}"))?;
+    let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(cfg));
+    let kept = storage
+        .state(CLOCK_STATE)
+        .map_err(|e| e.to_string())?
+        .and_then(|b| std::str::from_utf8(&b).ok().and_then(|t| t.parse::<i64>().ok()));
+    Ok(Some(kept.map_or(start, |k| k.max(start))))
+}
+
 /// The partners' Party codes, in configuration order.
 fn partner_parties(cfg: &NodeConfig) -> Vec<String> {
     cfg.partners.iter().map(|p| p.party.clone()).collect()

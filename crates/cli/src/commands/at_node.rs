@@ -149,6 +149,24 @@ pub fn record(at: &NodeAt, spec: &TreatySpec) -> Result<std::sync::Arc<Record>, 
     Ok(record)
 }
 
+/// The date a command takes when `--on` is not given: the node's treaty clock (a running
+/// node's, asked; a stopped node's folder's, its virtual clock as last kept), else today.
+pub fn treaty_today(at: &NodeAt) -> Result<Date, Failure> {
+    if at.node.is_some() {
+        let v = get(at, "/api/v1/clock")?;
+        let now = v["now"].as_str().unwrap_or_default();
+        return accord_treaty::parse_date(now.get(..10).unwrap_or_default()).map_err(|e| io(anyhow!("the node's clock {now:?}: {e}")));
+    }
+    if let Some(data) = &at.data {
+        let cfg = config(at)?;
+        if let Some(unix) = accord_node::state::folder_clock(data, &cfg).map_err(|e| input(anyhow!("{}: {e}", data.display())))? {
+            let at = accord_node::clock::rfc3339(unix);
+            return accord_treaty::parse_date(&at[..10]).map_err(|e| io(anyhow!("{at}: {e}")));
+        }
+    }
+    Ok(crate::clock::today())
+}
+
 /// A node's refusal as a failure: a server error is I/O, anything else bad input.
 fn failure(data: &std::path::Path, e: accord_node::error::NodeError) -> Failure {
     let f = anyhow!("{}: {e}", data.display());

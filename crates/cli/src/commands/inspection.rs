@@ -129,7 +129,7 @@ pub fn run(c: InspectionCommand, spec: &TreatySpec, format: Format) -> Outcome {
 fn listing(at: &NodeAt, on: Option<&str>, spec: &TreatySpec) -> Result<serde_json::Value, Failure> {
     let on = match on {
         Some(d) => date_arg("--on", d)?,
-        None => crate::clock::today(),
+        None => at_node::treaty_today(at)?,
     };
     if at.node.is_some() {
         at_node::get(at, &format!("/api/v1/inspections?on={on}"))

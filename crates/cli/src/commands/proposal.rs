@@ -35,7 +35,7 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
             }
             let on = match &on {
                 Some(d) => super::at_node::date_arg("--on", d)?,
-                None => crate::clock::today(),
+                None => super::at_node::treaty_today(&at)?,
             };
             let record = if at.node.is_some() {
                 Some(super::at_node::get(&at, &format!("/api/v1/proposals?on={on}"))?)

@@ -696,3 +696,37 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
     }
     us.stop();
 }
+
+/// `inspection list` and `proposal list` without `--on` take the node's treaty clock, not the
+/// computer's date: a stopped folder's virtual clock as last set, and a running node's, which
+/// resumed from it after the restart.
+#[test]
+fn lists_default_to_the_nodes_treaty_clock() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let mut us = Node::init(root, "US", "us");
+    let ru = Node::init(root, "RU", "ru");
+    air_gapped_config(root, &us, "US", &ru, "RU");
+    let cfg = root.join("us.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("{text}[clock]\nvirtual_start = \"2011-03-01T00:00:00Z\"\n")).unwrap();
+    us.start(root);
+    let (st, v) = json(us.port, "PUT", "/api/v1/clock", &us.op, br#"{"now": "2011-06-01T12:00:00Z"}"#);
+    assert_eq!(st, 200, "{v}");
+    us.stop();
+    let on = |args: &[&str]| -> String {
+        let v: serde_json::Value = serde_json::from_str(&ok(root, args)).unwrap();
+        v["on"].as_str().map(str::to_owned).unwrap_or_else(|| v["record"]["on"].to_string())
+    };
+    let stopped = ["--data", "us", "--config", "us.toml", "--format", "json"];
+    assert_eq!(on(&[&["inspection", "list"][..], &stopped].concat()), "2011-06-01");
+    us.start(root);
+    let url = format!("http://127.0.0.1:{}", us.port);
+    let running = ["--node", url.as_str(), "--token", us.op.as_str(), "--format", "json"];
+    assert_eq!(
+        on(&[&["inspection", "list"][..], &running].concat()),
+        "2011-06-01",
+        "resumed after the restart"
+    );
+    us.stop();
+}

@@ -165,8 +165,22 @@ impl Backend for Sqlite {
     }
 
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
-        let t = SqliteTokens::open(&self.file("node.db"))?;
-        let c = t.conn()?;
+        // Read-only: reading a stopped node's folder writes nothing (no table is created).
+        let path = self.file("node.db");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let c = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+        let has: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'state'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql)?;
+        if has == 0 {
+            return Ok(None);
+        }
         c.query_row("SELECT value FROM state WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(sql)
