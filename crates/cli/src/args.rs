@@ -130,8 +130,8 @@ pub enum TreatyCommand {
         after_help = "Examples:\n  accord treaty status --on 2023-03-01\n  accord treaty status --on 2026-02-05 --format json\n  accord treaty status --on 2021-06-01 --node http://127.0.0.1:7401 --token $TOKEN"
     )]
     Status {
-        /// The date (YYYY-MM-DD).
-        #[arg(long, value_name = "DATE")]
+        /// The date (YYYY-MM-DD); `--date` is the same.
+        #[arg(long, value_name = "DATE", visible_alias = "date")]
         on: String,
         /// With a node: also what its record agreed (extensions) and the proposals open in it.
         #[command(flatten)]
@@ -162,8 +162,9 @@ pub struct ComplianceArgs {
     /// A history (JSON Lines): limits at every data-exchange date, and findings.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
-    /// With --history: judge limits and findings on this date only (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", requires = "history")]
+    /// With --history: judge limits and findings on this date only (YYYY-MM-DD); `--date` is
+    /// the same.
+    #[arg(long, value_name = "DATE", requires = "history", visible_alias = "date")]
     pub on: Option<String>,
     /// With --history: number of benchmark Parties the history was simulated with (see simulate --parties).
     #[arg(long, default_value_t = 2, requires = "history")]
@@ -175,8 +176,9 @@ pub struct ComplianceArgs {
 pub struct ReplayArgs {
     /// The history (JSON Lines).
     pub file: PathBuf,
-    /// State on this date (YYYY-MM-DD) instead of figures at every data-exchange date.
-    #[arg(long, value_name = "DATE")]
+    /// State on this date (YYYY-MM-DD) instead of figures at every data-exchange date; `--date`
+    /// is the same.
+    #[arg(long, value_name = "DATE", visible_alias = "date")]
     pub on: Option<String>,
     /// Only this Party.
     #[arg(long, value_name = "CODE")]
@@ -714,8 +716,9 @@ pub enum InspectionCommand {
     List {
         #[command(flatten)]
         at: NodeAt,
-        /// The date for quotas and findings (default: today).
-        #[arg(long, value_name = "DATE")]
+        /// The date for quotas and findings (default: the node's treaty clock); `--date` is the
+        /// same.
+        #[arg(long, value_name = "DATE", visible_alias = "date")]
         on: Option<String>,
     },
     /// Print an inspection's report in English, Russian or both.
@@ -812,8 +815,9 @@ pub enum ProposalCommand {
         /// With a node: also the proposals and agreements in its record.
         #[command(flatten)]
         at: NodeAt,
-        /// The date for what is open (default: today).
-        #[arg(long, value_name = "DATE")]
+        /// The date for what is open (default: the node's treaty clock, else today); `--date` is
+        /// the same.
+        #[arg(long, value_name = "DATE", visible_alias = "date")]
         on: Option<String>,
     },
     /// File a proposal (an accord-proposal/1 file of this node's Party, kind = "proposal") as a
@@ -868,8 +872,8 @@ pub enum ProposalCommand {
     Evaluate {
         /// The proposal file, or a built-in proposal's id.
         proposal: String,
-        /// The date (default: the proposal's date).
-        #[arg(long, value_name = "DATE")]
+        /// The date (default: the proposal's date); `--date` is the same.
+        #[arg(long, value_name = "DATE", visible_alias = "date")]
         on: Option<String>,
         /// Published figures (CSV as for `accord compliance`); default the built-in New START aggregates.
         #[arg(long, value_name = "CSV")]

@@ -26,7 +26,7 @@ pub enum DirError {
         holder: String,
     },
     /// Not a log folder.
-    #[error("{0}: no log here (create one with `accord log init --data {0} --origin NAME --party CODE`)")]
+    #[error("{0}: no log here ({hint})", hint = no_log_hint(.0))]
     NoLog(PathBuf),
     /// Already a log folder.
     #[error("{0}: a log already exists here")]
@@ -53,6 +53,20 @@ pub enum DirError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What to do about a folder without a log: make one where `accord log init` can (a new or
+/// empty folder), else say why it cannot.
+fn no_log_hint(p: &Path) -> String {
+    let empty = std::fs::read_dir(p).map(|mut d| d.next().is_none()).unwrap_or(true);
+    if empty {
+        format!(
+            "create one with `accord log init --data {} --origin NAME --party CODE`",
+            p.display()
+        )
+    } else {
+        "the folder holds other files but no log.db: `accord log init` needs a new or empty folder, so give one, or restore log.db from a backup".into()
+    }
 }
 
 /// The SHA-256 of `bytes` in lowercase hex: how blobs and attachments are named.

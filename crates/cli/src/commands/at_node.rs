@@ -87,7 +87,7 @@ fn call(at: &NodeAt, method: reqwest::Method, path_and_query: &str, body: Option
         if let Some(b) = &body {
             r = r.json(b);
         }
-        let r = r.send().await.map_err(|e| io(anyhow!("{what} {url}: {e}")))?;
+        let r = r.send().await.map_err(|e| super::bundle::unreachable_node(&what, &url, &e))?;
         let status = r.status();
         let bytes = r.bytes().await.map_err(|e| io(anyhow!("{what} {url}: {e}")))?;
         if !status.is_success() {

@@ -212,7 +212,7 @@ fn remote_export(url: &str, token: &str, from: Option<u64>) -> Result<(Vec<u8>, 
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| io(anyhow!("GET {url}: {e}")))?;
+            .map_err(|e| unreachable_node("GET", &url, &e))?;
         let status = r.status();
         let summary = r
             .headers()
@@ -238,7 +238,7 @@ fn remote_import(url: &str, token: &str, bytes: Vec<u8>, file: &Path) -> Result<
             .body(bytes)
             .send()
             .await
-            .map_err(|e| io(anyhow!("POST {url}: {e}")))?;
+            .map_err(|e| unreachable_node("POST", &url, &e))?;
         let status = r.status();
         let body = r.bytes().await.map_err(|e| io(anyhow!("POST {url}: {e}")))?;
         if !status.is_success() {
@@ -281,4 +281,34 @@ pub fn node_token(at: &NodeAt) -> Result<String, Failure> {
             "--node needs the node's token: --token-file FILE, the environment variable ACCORD_TOKEN, or --token TOKEN"
         ))),
     }
+}
+
+/// A request to a node that did not get an answer, said plainly: a URL this client cannot
+/// call is bad input (exit 2), a node not reachable there, or too slow, is I/O (exit 3).
+pub(super) fn unreachable_node(what: &str, url: &str, e: &reqwest::Error) -> Failure {
+    use std::error::Error as _;
+    let mut cause = String::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    if e.is_builder() || !(url.starts_with("http://") || url.starts_with("https://")) {
+        return input(anyhow!(
+            "--node {url}: not a node's URL (http://HOST:PORT or https://HOST[:PORT]){}",
+            if cause.is_empty() { String::new() } else { format!(": {cause}") }
+        ));
+    }
+    if e.is_connect() {
+        return io(anyhow!(
+            "{what} {url}: cannot connect: is the node running and listening there? ({cause})"
+        ));
+    }
+    if e.is_timeout() {
+        return io(anyhow!("{what} {url}: no answer in time"));
+    }
+    io(anyhow!(
+        "{what} {url}: {e}{}",
+        if cause.is_empty() { String::new() } else { format!(" ({cause})") }
+    ))
 }

@@ -475,3 +475,32 @@ fn compliance_without_input_names_both_inputs() {
     let (code, _, err) = accord(&["compliance", "--aggregates", "a.csv", "--history", "h.jsonl"]);
     assert_eq!(code, 2, "one or the other: {err}");
 }
+
+/// A node that cannot be reached is said plainly: a URL without its scheme is bad input
+/// (exit 2), nothing listening there is I/O (exit 3); neither says "builder error" or
+/// "error sending request".
+#[test]
+fn an_unreachable_node_is_said_plainly() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let (code, _, refused) = accord(&["inspection", "list", "--node", &url, "--token", "t"]);
+    assert_eq!(code, 3, "{refused}");
+    assert!(refused.contains("cannot connect: is the node running"), "{refused}");
+    let (code, _, err) = accord(&["inspection", "list", "--node", &format!("127.0.0.1:{port}"), "--token", "t"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a node's URL"), "{err}");
+    for e in [&refused, &err] {
+        assert!(!e.contains("builder error") && !e.contains("error sending request"), "{e}");
+    }
+}
+
+/// `--date` where a command takes `--on` is the same option, not a hint towards `--data`.
+#[test]
+fn date_is_the_same_as_on() {
+    let (code, on, err) = accord(&["treaty", "status", "--on", "2011-02-05", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, date, err) = accord(&["treaty", "status", "--date", "2011-02-05", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(on, date);
+    assert!(!err.contains("--data"), "{err}");
+}

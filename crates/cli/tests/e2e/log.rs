@@ -287,8 +287,16 @@ fn bad_input_changes_nothing() {
     assert!(err.contains("line 3"), "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
     assert_eq!(size(dir), before + 2);
-    // No log, or an existing one: exit 2.
-    assert_eq!(accord(dir, &["log", "key", "--data", "nolog"]).0, 2);
+    // No log, or an existing one: exit 2; the hint fits the folder (log init only makes a
+    // log in a new or empty folder).
+    let (code, _, err) = accord(dir, &["log", "key", "--data", "nolog"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("create one with `accord log init --data nolog"), "{err}");
+    std::fs::create_dir(dir.join("other")).unwrap();
+    std::fs::write(dir.join("other/notes.txt"), "not a log").unwrap();
+    let (code, _, err) = accord(dir, &["log", "key", "--data", "other"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds other files") && !err.contains("create one with"), "{err}");
     assert_eq!(
         accord(
             dir,
