@@ -13,15 +13,22 @@ use crate::failure::{input, io, Failure};
 
 /// Reads a whole text file. A missing file is bad input (2); other failures are I/O (3).
 pub fn read_text(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read_bytes(path)?).map_err(|e| {
+        input(anyhow::anyhow!(
+            "{}: not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Reads an input file's bytes: a missing file or a folder where a file is wanted is bad input
+/// (exit 2); anything else the system refuses is I/O (exit 3).
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            input(anyhow::anyhow!(
-                "{}: not UTF-8 text (byte {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ))
-        }),
+        Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(input(anyhow::anyhow!("{}: no such file", path.display()))),
+        Err(_) if path.is_dir() => Err(input(anyhow::anyhow!("{}: a folder, not a file", path.display()))),
         Err(e) => Err(io(anyhow::Error::new(e).context(format!("cannot read {}", path.display())))),
     }
 }

@@ -57,7 +57,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
             Ok(0)
         }
         BundleCommand::Import { file, at, received } => {
-            let bytes = std::fs::read(&file).map_err(|e| io(anyhow!("{}: {e}", file.display())))?;
+            let bytes = crate::files::read_bytes(&file)?;
             let done = match (&at.data, &at.node) {
                 (Some(data), _) => {
                     let cfg = config(&at)?;
@@ -119,7 +119,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
             Ok(0)
         }
         BundleCommand::Verify { file, log_key, node_key } => {
-            let bytes = std::fs::read(&file).map_err(|e| io(anyhow!("{}: {e}", file.display())))?;
+            let bytes = crate::files::read_bytes(&file)?;
             let log = accord_tlog::VerifierKey::parse(&log_key).map_err(|e| input(anyhow!("--log-key: {e}")))?;
             let node = accord_tlog::VerifierKey::parse(&node_key).map_err(|e| input(anyhow!("--node-key: {e}")))?;
             match accord_tlog::bundle::read(&bytes, &node, &log) {

@@ -504,3 +504,19 @@ fn date_is_the_same_as_on() {
     assert_eq!(on, date);
     assert!(!err.contains("--data"), "{err}");
 }
+
+/// A folder given where a file is wanted is bad input, exit 2, as a missing file is (it used
+/// to be exit 3).
+#[test]
+fn a_folder_for_a_file_is_bad_input() {
+    for args in [
+        vec!["replay", "docs"],
+        vec!["replay", "no-such-file.jsonl"],
+        vec!["compliance", "--history", "docs"],
+        vec!["bundle", "verify", "docs", "--log-key", "k", "--node-key", "k"],
+    ] {
+        let (code, _, err) = accord(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("a folder, not a file") || err.contains("no such file"), "{args:?}: {err}");
+    }
+}
