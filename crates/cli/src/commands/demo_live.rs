@@ -162,6 +162,9 @@ async fn spawn(name: &'static str, args: &[&str], log: &Path) -> Result<Proc, Fa
         .stdout(Stdio::piped())
         .stderr(err)
         .kill_on_drop(true)
+        // Their own process group: a Ctrl-C in the terminal reaches the demo only, which then
+        // stops them cleanly (they used to die first, and the demo with "error sending request").
+        .process_group(0)
         .spawn()
         .map_err(|e| io(anyhow!("starting the {name}: {e}")))?;
     let out = child.stdout.take().ok_or_else(|| io(anyhow!("{name}: no stdout")))?;
@@ -331,28 +334,42 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         )
         .await?,
     );
-    let result = drive(
-        &a,
-        spec,
-        &sim,
-        &sent,
-        held,
-        &procs,
-        &root,
-        [&us_op, &ru_op],
-        &us_reader,
-        [&us_log, &ru_log, &us_node, &ru_node, &wkey.verifier()],
-        t0,
-    )
-    .await;
-    if result.is_ok() && !a.exit_when_synced {
-        println!(
-            "\nServing until Ctrl-C: the web pages are at {} and {} (sign in with a token above).",
-            procs[1].url, procs[2].url
-        );
-        let _ = tokio::signal::ctrl_c().await;
-        println!();
-    }
+    // Ctrl-C (or SIGINT to the demo alone) at any moment: the exchange stops where it is and
+    // the three processes are stopped cleanly; what they logged stays in the folder.
+    let wvkey = wkey.verifier();
+    let interrupted = tokio::select! {
+        r = drive(
+            &a,
+            spec,
+            &sim,
+            &sent,
+            held,
+            &procs,
+            &root,
+            [&us_op, &ru_op],
+            &us_reader,
+            [&us_log, &ru_log, &us_node, &ru_node, &wvkey],
+            t0,
+        ) => Err(r),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    };
+    let result = match interrupted {
+        Ok(()) => {
+            println!("\nInterrupted: stopping the three processes.");
+            Ok(0)
+        }
+        Err(r) => {
+            if r.is_ok() && !a.exit_when_synced {
+                println!(
+                    "\nServing until Ctrl-C: the web pages are at {} and {} (sign in with a token above).",
+                    procs[1].url, procs[2].url
+                );
+                let _ = tokio::signal::ctrl_c().await;
+                println!();
+            }
+            r
+        }
+    };
     // Closing a child's standard input stops it cleanly.
     let mut clean = true;
     for p in procs.iter_mut() {

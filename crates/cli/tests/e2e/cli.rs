@@ -517,6 +517,54 @@ fn a_folder_for_a_file_is_bad_input() {
     ] {
         let (code, _, err) = accord(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(err.contains("a folder, not a file") || err.contains("no such file"), "{args:?}: {err}");
+        assert!(
+            err.contains("a folder, not a file") || err.contains("no such file"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Ctrl-C (SIGINT to the demo alone, or to its terminal's process group) in the middle of the
+/// live exchange stops the three processes cleanly and exits 0; what was logged verifies.
+#[cfg(unix)]
+#[test]
+fn the_live_demo_stops_cleanly_on_ctrl_c() {
+    use std::io::BufRead as _;
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("d");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(["demo", "--data", data.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            panic!("the demo ended before its exchange: {seen}");
+        }
+        seen.push_str(&line);
+        if line.starts_with("Exchanging") {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let st = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let code = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(code.success(), "{code}: {rest}{err}");
+    assert!(rest.contains("Interrupted: stopping the three processes."), "{rest}");
+    assert!(rest.contains("Stopped the three processes cleanly."), "{rest}{err}");
+    assert!(!err.contains("error sending request"), "{err}");
+    for node in ["us", "ru"] {
+        let (code, out, err) = accord(&["log", "verify", "--data", data.join(node).to_str().unwrap()]);
+        assert_eq!(code, 0, "{node}: {out}{err}");
     }
 }
