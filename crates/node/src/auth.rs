@@ -475,23 +475,33 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_request_accepted_before_a_restart_is_refused_after_it() {
-        let key = SignerKey::from_seed("us-node", 1, [5; 32]).expect("key");
-        let parts = RequestParts {
+    /// A signed add-checkpoint request's parts, as the tests send it.
+    fn add_checkpoint_parts() -> RequestParts<'static> {
+        RequestParts {
             method: "POST",
             authority: "127.0.0.1:7401",
             path: "/witness/add-checkpoint",
             query: "",
             body: b"old 0\n",
-        };
-        let (d, i, s) = sign(&key, &parts, 1200, "n1");
-        let h = move |n: &str| match n {
+        }
+    }
+
+    /// The headers of `p` signed by `k` at `created` with `nonce`.
+    fn signed(k: &SignerKey, created: i64, nonce: &str, p: &RequestParts<'_>) -> impl Fn(&str) -> Option<String> {
+        let (d, i, s) = sign(k, p, created, nonce);
+        move |h: &str| match h {
             "content-digest" => Some(d.clone()),
             "signature-input" => Some(i.clone()),
             "signature" => Some(s.clone()),
             _ => None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_request_accepted_before_a_restart_is_refused_after_it() {
+        let key = SignerKey::from_seed("us-node", 1, [5; 32]).expect("key");
+        let parts = add_checkpoint_parts();
+        let h = signed(&key, 1200, "n1", &parts);
         let kept = std::sync::Arc::new(Mutex::new(Vec::new()));
         let keeper = |kept: &std::sync::Arc<Mutex<Vec<i64>>>| -> KeepFloor {
             let k = kept.clone();
@@ -521,22 +531,8 @@ mod tests {
         let key = SignerKey::from_seed("us-node", 1, [5; 32]).expect("key");
         let other = SignerKey::from_seed("us-node", 1, [6; 32]).expect("key");
         let v = SigVerifier::new(vec![key.verifier()], 1000);
-        let parts = RequestParts {
-            method: "POST",
-            authority: "127.0.0.1:7401",
-            path: "/witness/add-checkpoint",
-            query: "",
-            body: b"old 0\n",
-        };
-        let headers = |k: &SignerKey, created: i64, nonce: &str, p: &RequestParts<'_>| {
-            let (d, i, s) = sign(k, p, created, nonce);
-            move |h: &str| match h {
-                "content-digest" => Some(d.clone()),
-                "signature-input" => Some(i.clone()),
-                "signature" => Some(s.clone()),
-                _ => None,
-            }
-        };
+        let parts = add_checkpoint_parts();
+        let headers = signed;
         let h = headers(&key, 1100, "n1", &parts);
         assert_eq!(v.verify(&parts, &h, 1100).map(|k| k.name().to_owned()), Ok("us-node".into()));
         // The same request again: a replay.

@@ -571,9 +571,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn concurrent_submissions_log_each_id_once() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
-    let mut us = Node::init(root, "US", "us");
-    let ru = Node::init(root, "RU", "ru");
-    air_gapped_config(root, &us, "US", &ru, "RU");
+    let mut us = lone_us(root);
     us.start(root);
     let (n, _) = notifications(root, 200);
     let batches: Vec<Vec<u8>> = n.chunks(10).map(|c| serde_json::to_vec(c).unwrap()).collect();
@@ -631,9 +629,7 @@ fn concurrent_submissions_log_each_id_once() {
 fn tokens_expire_and_are_revoked_with_their_sign_ins() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
-    let mut us = Node::init(root, "US", "us");
-    let ru = Node::init(root, "RU", "ru");
-    air_gapped_config(root, &us, "US", &ru, "RU");
+    let mut us = lone_us(root);
     us.start(root);
     // A second node on the same folder: exit 3, the lock named, as `log append` does.
     let (code, _, err) = accord(root, &["serve", "--data", "us", "--config", "us.toml"]);
@@ -704,9 +700,7 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
 fn lists_default_to_the_nodes_treaty_clock() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
-    let mut us = Node::init(root, "US", "us");
-    let ru = Node::init(root, "RU", "ru");
-    air_gapped_config(root, &us, "US", &ru, "RU");
+    let mut us = lone_us(root);
     let cfg = root.join("us.toml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(&cfg, format!("{text}[clock]\nvirtual_start = \"2011-03-01T00:00:00Z\"\n")).unwrap();
@@ -729,4 +723,12 @@ fn lists_default_to_the_nodes_treaty_clock() {
         "resumed after the restart"
     );
     us.stop();
+}
+
+/// The US node of a folder `root`, configured with a partner that never answers (not started).
+fn lone_us(root: &Path) -> Node {
+    let us = Node::init(root, "US", "us");
+    let ru = Node::init(root, "RU", "ru");
+    air_gapped_config(root, &us, "US", &ru, "RU");
+    us
 }
