@@ -15,7 +15,13 @@ pub enum Format {
 
 /// accord: the software that runs an arms-control treaty regime of the New START kind.
 #[derive(Debug, Parser)]
-#[command(name = "accord", version, about, long_about = None, after_help = EXIT_CODES)]
+#[command(
+    name = "accord",
+    version,
+    about = "Runs an arms-control treaty regime of the New START kind: the treaty as data, declarations and compliance, each Party's tamper-evident log, party nodes that exchange and cosign, inspections and negotiation. Start with `accord demo`: two nodes and a witness, live.",
+    long_about = None,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
@@ -55,7 +61,12 @@ pub enum Command {
         after_help = "Examples:\n  accord simulate --seed 1 --out history.jsonl\n  accord simulate --seed 1 --parties 4 --scale 20 --out big.jsonl   # benchmarks"
     )]
     Simulate(SimulateArgs),
-    /// Load New START, replay the synthetic history, print compliance at every data exchange.
+    /// The whole system live: a US node, a Russian node and a witness as three processes on
+    /// loopback exchange New START's synthetic history on a virtual clock (`--offline`: the
+    /// earlier replay in one process).
+    #[command(
+        after_help = "Examples:\n  accord demo                      # serves until Ctrl-C, the web pages printed\n  accord demo --exit-when-synced --data /tmp/demo\n  accord demo --offline"
+    )]
     Demo(DemoArgs),
     /// A Party's tamper-evident notification log (RFC 6962, C2SP checkpoints, tiles, proofs).
     #[command(subcommand)]
@@ -121,6 +132,7 @@ pub enum TreatyCommand {
         file: PathBuf,
     },
     /// Print the JSON Schema of the treaty's notifications.
+    #[command(after_help = "Example:\n  accord treaty schema > notification.schema.json")]
     Schema,
     /// The regime on a date: in force or not and until when, the obligations that apply,
     /// inspections (possible, paused, refused), data and notifications (exchanged or withheld)
@@ -265,6 +277,7 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Create a node's data folder: its log and node key; prints both verifier keys.
+    #[command(after_help = "Example:\n  accord serve init --data us --party US --origin accord.example/us/new-start")]
     Init {
         /// The new data folder.
         #[arg(long, value_name = "DIR")]
@@ -277,6 +290,7 @@ pub enum ServeCommand {
         origin: String,
     },
     /// Print the node's cosigner key (vkey form), which the partner and policies name.
+    #[command(after_help = "Example:\n  accord serve key --data us   # the value of partner.node_key in the other node's configuration")]
     Key {
         /// The node's data folder.
         #[arg(long, value_name = "DIR")]
@@ -335,6 +349,7 @@ pub enum LogCommand {
         party: String,
     },
     /// Print the log's verifier key (vkey form).
+    #[command(after_help = "Example:\n  accord log key --data us-log")]
     Key {
         #[command(flatten)]
         data: DataArg,
@@ -361,6 +376,9 @@ pub enum LogCommand {
         attachments: Vec<PathBuf>,
     },
     /// Print the latest signed checkpoint (or the one at --size, or all with --all).
+    #[command(
+        after_help = "Examples:\n  accord log checkpoint --data us-log\n  accord log checkpoint --data us-log --size 3\n  accord log checkpoint --data us-log --all"
+    )]
     Checkpoint {
         #[command(flatten)]
         data: DataArg,
@@ -373,6 +391,9 @@ pub enum LogCommand {
     },
     /// Print one entry: index, leaf hash and the decoded envelope as JSON (a notification logged
     /// by hash is read from the blobs); --raw prints the entry's exact bytes.
+    #[command(
+        after_help = "Examples:\n  accord log show --data us-log --index 0\n  accord log show --data us-log --index 0 --raw > entry-0"
+    )]
     Show {
         #[command(flatten)]
         data: DataArg,
@@ -456,7 +477,10 @@ pub enum LogCommand {
     },
     /// Write a C2SP tlog-witness add-checkpoint request: the consistency proof from --old (the
     /// size the witness last cosigned, 0 for none) to the latest checkpoint, and that checkpoint.
-    #[command(name = "witness-request")]
+    #[command(
+        name = "witness-request",
+        after_help = "Example:\n  accord log witness-request --data us-log --old 0 --out request.txt"
+    )]
     WitnessRequest {
         #[command(flatten)]
         data: DataArg,
@@ -489,6 +513,7 @@ pub enum LogCommand {
 #[derive(Debug, Subcommand)]
 pub enum ProveCommand {
     /// The inclusion of entry --index in the checkpointed tree of --size (default: latest).
+    #[command(after_help = "Example:\n  accord log prove inclusion --data us-log --index 17 --with-entry --out entry-17.tlog-proof")]
     Inclusion {
         #[command(flatten)]
         data: DataArg,
@@ -506,6 +531,7 @@ pub enum ProveCommand {
         out: Option<PathBuf>,
     },
     /// The consistency of checkpointed size --from with --to (default: latest).
+    #[command(after_help = "Example:\n  accord log prove consistency --data us-log --from 10 --out 10-to-latest.json")]
     Consistency {
         #[command(flatten)]
         data: DataArg,
@@ -535,12 +561,14 @@ pub enum WitnessCommand {
         name: String,
     },
     /// Print the cosigner key (vkey form).
+    #[command(after_help = "Example:\n  accord witness key --data w")]
     Key {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },
     /// Follow a log: its origin is the key's name.
+    #[command(after_help = "Example:\n  accord witness follow --data w --vkey \"$(accord log key --data us-log)\"")]
     Follow {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
@@ -551,7 +579,10 @@ pub enum WitnessCommand {
     },
     /// Answer one tlog-witness add-checkpoint request (FILE or standard input): the cosignature
     /// lines (200), or the status and reason.
-    #[command(name = "add-checkpoint")]
+    #[command(
+        name = "add-checkpoint",
+        after_help = "Example:\n  accord log witness-request --data us-log | accord witness add-checkpoint --data w"
+    )]
     AddCheckpoint {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
@@ -560,6 +591,7 @@ pub enum WitnessCommand {
         file: Option<PathBuf>,
     },
     /// Serve tlog-witness add-checkpoint over HTTP (POST /add-checkpoint), until Ctrl-C.
+    #[command(after_help = "Example:\n  accord witness serve --data w --listen 127.0.0.1:7403 --allow \"$(accord serve key --data us)\"")]
     Serve {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
@@ -576,6 +608,7 @@ pub enum WitnessCommand {
         stop_with_stdin: bool,
     },
     /// The logs followed, the size cosigned for each, and any evidence of equivocation.
+    #[command(after_help = "Example:\n  accord witness status --data w")]
     Status {
         /// The witness's data folder.
         #[arg(long, value_name = "DIR")]
@@ -650,11 +683,13 @@ pub enum InspectionCommand {
     },
     /// Commit to a random value for the joint choice of the missile (spec option
     /// inspections.missile_choice = commit_reveal); the value stays in the node's folder.
+    #[command(after_help = "Example:\n  accord inspection commit --id RU-2011-01 --node http://127.0.0.1:7402 --token-file ru.token")]
     Commit {
         #[command(flatten)]
         step: StepAt,
     },
     /// Reveal the committed value; once both Parties have, the missile is chosen.
+    #[command(after_help = "Example:\n  accord inspection reveal --id RU-2011-01 --node http://127.0.0.1:7402 --token-file ru.token")]
     Reveal {
         #[command(flatten)]
         step: StepAt,
@@ -670,17 +705,22 @@ pub enum InspectionCommand {
     },
     /// Give the factual report (inspecting Party): made from the designation and findings,
     /// signed over its SHA-256; printed in English and Russian.
+    #[command(after_help = "Example:\n  accord inspection report --id RU-2011-01 --node http://127.0.0.1:7402 --token-file ru.token")]
     Report {
         #[command(flatten)]
         step: StepAt,
     },
     /// Countersign the report (inspected Party): the inspection ends, its discrepancies open
     /// items on the Commission's agenda and appear in compliance.
+    #[command(after_help = "Example:\n  accord inspection sign --id RU-2011-01 --node http://127.0.0.1:7401 --token-file us.token")]
     Sign {
         #[command(flatten)]
         step: StepAt,
     },
     /// Refuse a notified inspection (inspected Party) before findings are recorded, with the reason.
+    #[command(
+        after_help = "Example:\n  accord inspection refuse --id RU-2011-01 --reason \"site under repair\" --node http://127.0.0.1:7401 --token-file us.token"
+    )]
     Refuse {
         #[command(flatten)]
         step: StepAt,
@@ -690,6 +730,9 @@ pub enum InspectionCommand {
     },
     /// Temporarily exempt facilities (all, or --site) from inspection activities (Protocol
     /// Part Five, Section I).
+    #[command(
+        after_help = "Example:\n  accord inspection exempt --id US-EX-1 --site US-A --until 2011-09-01 --reason \"force majeure\" --node http://127.0.0.1:7401 --token-file us.token"
+    )]
     Exempt {
         #[command(flatten)]
         step: StepAt,
@@ -704,6 +747,7 @@ pub enum InspectionCommand {
         reason: String,
     },
     /// End an exemption.
+    #[command(after_help = "Example:\n  accord inspection end-exemption --id US-EX-1 --node http://127.0.0.1:7401 --token-file us.token")]
     EndExemption {
         #[command(flatten)]
         step: StepAt,
@@ -722,6 +766,7 @@ pub enum InspectionCommand {
         on: Option<String>,
     },
     /// Print an inspection's report in English, Russian or both.
+    #[command(after_help = "Example:\n  accord inspection show --id RU-2011-01 --lang ru --data us --config us.toml")]
     Show {
         #[command(flatten)]
         at: NodeAt,
@@ -891,4 +936,38 @@ pub enum ProposalCommand {
 /// Parses a `--on` date.
 pub fn parse_on(s: &str) -> Result<accord_treaty::Date, crate::failure::Failure> {
     accord_treaty::parse_date(s).map_err(|e| crate::failure::input(anyhow::anyhow!("--on: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// Every command a user runs (a leaf, or a group that also runs with its own options)
+    /// shows at least one example in its `--help`.
+    #[test]
+    fn every_command_has_an_example() {
+        fn walk(c: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let subs: Vec<&clap::Command> = c.get_subcommands().filter(|s| s.get_name() != "help").collect();
+            let runs = subs.is_empty()
+                || c.get_arguments()
+                    .any(|a| !matches!(a.get_id().as_str(), "help" | "version" | "format") && !a.is_global_set());
+            let shows = c
+                .get_after_help()
+                .or(c.get_after_long_help())
+                .is_some_and(|h| h.to_string().contains("Example"));
+            if runs && !shows && !path.is_empty() {
+                missing.push(path.trim().to_owned());
+            }
+            for s in subs {
+                walk(s, &format!("{path} {}", s.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "commands without an example in --help: {missing:#?}");
+        // The top-level help says what the tool is for and where to start: the live demo.
+        let top = Cli::command().render_help().to_string();
+        assert!(top.contains("Start with `accord demo`") && top.contains("live"), "{top}");
+    }
 }
