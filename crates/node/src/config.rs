@@ -42,6 +42,9 @@ pub struct ClockConfig {
     /// Start a virtual clock at this time (`YYYY-MM-DDTHH:MM:SSZ`), set later through the
     /// operator API; absent: the system clock.
     pub virtual_start: Option<String>,
+    /// The most a virtual clock may be moved forward in one setting, in days (absent: no bound).
+    /// A slip of the operator's (9999-12-31) would stamp receipts nobody can undo.
+    pub max_step_days: Option<u32>,
 }
 
 /// The partner node.
@@ -153,6 +156,9 @@ impl NodeConfig {
         c.keys()?;
         if let Some(v) = &c.clock.virtual_start {
             crate::view::parse_time(v).map_err(|e| format!("clock.virtual_start: {e}"))?;
+        }
+        if c.clock.max_step_days == Some(0) {
+            return Err("clock.max_step_days: 0 would never let the clock move; give at least 1 or leave it out".into());
         }
         if c.partners.is_empty() {
             return Err("partner: no partner node configured".into());
@@ -272,6 +278,10 @@ mod tests {
         assert!(NodeConfig::parse(&own).expect_err("own").starts_with("partner.party"));
         let none = NodeConfig::parse(&format!("{head}partner = []\n")).expect_err("none");
         assert!(none.starts_with("partner: no partner"), "{none}");
+        let bound = NodeConfig::parse(&format!("{head}[clock]\nmax_step_days = 0\n[partner]\n{}", partner("RU", 1)));
+        assert!(bound.expect_err("0 days").starts_with("clock.max_step_days"));
+        let bound = NodeConfig::parse(&format!("{head}[clock]\nmax_step_days = 31\n[partner]\n{}", partner("RU", 1)));
+        assert_eq!(bound.expect("31 days").clock.max_step_days, Some(31));
         for table in ["[partner]", "[[partner]]"] {
             let misspelt = format!("{head}{table}\n{}", partner("RU", 1).replace("url =", "ulr ="));
             let e = NodeConfig::parse(&misspelt).expect_err("misspelt");

@@ -554,6 +554,16 @@ impl Shared {
     /// state, so that a restarted node resumes from it instead of going back to its
     /// configured start; refuses the system clock and any move backwards ([`Clock::set`]).
     pub fn set_clock(&self, unix: i64) -> Result<i64, NodeError> {
+        if let Some(days) = self.cfg.clock.max_step_days {
+            let now = self.clock.now();
+            if unix.saturating_sub(now) > i64::from(days) * 86_400 {
+                return Err(NodeError::Conflict(format!(
+                    "now: {} is more than {days} days after the clock ({}): clock.max_step_days refuses it; move the clock in smaller steps",
+                    crate::clock::rfc3339(unix),
+                    crate::clock::rfc3339(now)
+                )));
+            }
+        }
         self.clock.set(unix).map_err(NodeError::Conflict)?;
         self.storage
             .put_state(CLOCK_STATE, self.clock.now().to_string().as_bytes())

@@ -862,6 +862,21 @@ mod tests {
         let s = reopen(1_700_000_000);
         assert_eq!(s.clock.now(), 1_700_000_000, "a later configured start wins");
         s.stop();
+        drop(s);
+        // With a bound, a jump beyond it is refused and changes nothing; a step within it holds.
+        let mut bounded = cfg.clone();
+        bounded.clock.max_step_days = Some(30);
+        let ambient = crate::clock::Ambient {
+            wall: wall.clone(),
+            entropy: crate::clock::Entropy::seeded(13),
+        };
+        let s = Shared::open_with(dir.path(), bounded, spec.clone(), Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let before = s.clock.now();
+        let e = s.set_clock(253_402_214_400).expect_err("9999-12-31");
+        assert!(matches!(&e, NodeError::Conflict(m) if m.contains("clock.max_step_days")), "{e}");
+        assert_eq!(s.clock.now(), before, "unchanged");
+        s.set_clock(before + 29 * 86_400).expect("within the bound");
+        s.stop();
     }
 
     /// Sign-in expiry and the signed-request window follow the injected wall clock: tested by
