@@ -253,12 +253,7 @@ async fn tile_get(State(s): S, method: Method, uri: Uri, headers: HeaderMap, Url
     let got = tokio::task::spawn_blocking(move || {
         s2.with_reader(|r| {
             if entries {
-                let mut bundle = Vec::new();
-                r.scan_entries(t.first(), t.first() + u64::from(t.width), &mut |_, e| {
-                    tile::push_entry(&mut bundle, e).map_err(|e| accord_logstore::StoreError::Corrupt(e.to_string()))
-                })
-                .map_err(|e| e.to_string())?;
-                Ok(bundle)
+                checked_bundle(r, t.first(), t.first() + u64::from(t.width))
             } else {
                 tile::tile_bytes(&Hashes(r), t).map_err(|e| e.to_string())
             }
@@ -311,17 +306,7 @@ async fn entry_range(State(s): S, _: Allowed<access::Entries>, q: Params) -> Res
         );
     }
     let s2 = s.clone();
-    let got = tokio::task::spawn_blocking(move || {
-        s2.with_reader(|r| {
-            let mut bundle = Vec::new();
-            r.scan_entries(start, end, &mut |_, e| {
-                tile::push_entry(&mut bundle, e).map_err(|e| accord_logstore::StoreError::Corrupt(e.to_string()))
-            })
-            .map_err(|e| e.to_string())?;
-            Ok(bundle)
-        })
-    })
-    .await;
+    let got = tokio::task::spawn_blocking(move || s2.with_reader(|r| checked_bundle(r, start, end))).await;
     match got {
         Ok(Ok(b)) => (
             [
@@ -334,6 +319,38 @@ async fn entry_range(State(s): S, _: Allowed<access::Entries>, q: Params) -> Res
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
+}
+
+/// Entries `start..end` in the entry-bundle encoding, each checked before it is served: every
+/// index present, and its bytes hashing to the leaf hash the store keeps (in one batched read).
+/// A damaged store is refused naming the entry, never served as if it were the log.
+fn checked_bundle<S: Store + ?Sized>(r: &S, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let at: Vec<(u32, u64)> = (start..end).map(|i| (0, i)).collect();
+    let leaves = r.nodes(&at).map_err(|e| e.to_string())?;
+    let mut bundle = Vec::new();
+    let mut next = start;
+    r.scan_entries(start, end, &mut |i, e| {
+        let damaged = |what: &str| {
+            accord_logstore::StoreError::Corrupt(format!("entry {i}: {what}: the store is damaged (`accord log verify` locates it)"))
+        };
+        if i != next {
+            return Err(accord_logstore::StoreError::Corrupt(format!(
+                "entry {next}: missing from the store: the store is damaged (`accord log verify` locates it)"
+            )));
+        }
+        if leaves.get((i - start) as usize) != Some(&accord_tlog::merkle::leaf_hash(e)) {
+            return Err(damaged("its bytes do not hash to the stored leaf hash"));
+        }
+        next += 1;
+        tile::push_entry(&mut bundle, e).map_err(|x| accord_logstore::StoreError::Corrupt(x.to_string()))
+    })
+    .map_err(|e| e.to_string())?;
+    if next != end {
+        return Err(format!(
+            "entry {next}: missing from the store: the store is damaged (`accord log verify` locates it)"
+        ));
+    }
+    Ok(bundle)
 }
 
 fn hash_tile_response(b: Bytes) -> Response {
@@ -754,6 +771,61 @@ mod tests {
                 "{damage}: {e}"
             );
         }
+    }
+
+    /// An entry is checked against its stored leaf hash before it is served: a changed byte in
+    /// the store is refused naming the entry (500), never handed to the partner as the log.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_damaged_entry_is_never_served() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        for i in 0..3 {
+            let n = serde_json::json!({"id": format!("US-{i}"), "kind": "missile_launch", "party": "US", "date": "2011-03-13",
+                "body": {"type": "Minuteman III", "note": "test launch"}});
+            crate::append::submit_items(&s, vec![n], true).await.expect("logged");
+        }
+        let size = s.latest.borrow().0;
+        let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
+        s.stop();
+        drop(s);
+        let db = rusqlite::Connection::open(dir.path().join("log.db")).expect("log.db");
+        db.execute(
+            "UPDATE entries SET data = CAST(replace(CAST(data AS TEXT), 'test launch', 'TEST launch') AS BLOB) WHERE idx = 1",
+            [],
+        )
+        .expect("damage");
+        drop(db);
+        let ambient = crate::clock::Ambient {
+            wall: wall.clone(),
+            entropy: crate::clock::Entropy::seeded(14),
+        };
+        let s = Shared::open_with(dir.path(), cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        for path in [
+            format!("/api/v1/entries?start=0&end={size}"),
+            format!("/log/tile/entries/000.p/{size}"),
+        ] {
+            let r = http.get(format!("{base}{path}")).bearer_auth(&token).send().await.expect("get");
+            assert_eq!(r.status(), 500, "{path}");
+            let body = r.text().await.expect("body");
+            assert!(
+                body.contains("entry 1: its bytes do not hash to the stored leaf hash"),
+                "{path}: {body}"
+            );
+        }
+        let r = http
+            .get(format!("{base}/api/v1/entries?start=0&end=1"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 200, "an undamaged range is served");
+        let _ = stop.send(());
+        let _ = server.await;
+        s.stop();
     }
 
     /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
