@@ -16,6 +16,12 @@ pub struct NodeConfig {
     pub party: String,
     /// Address to listen on, e.g. `127.0.0.1:7401` (port 0: any free port).
     pub listen: String,
+    /// The node's public address as its partner calls it (`https://us.example.org`, behind a
+    /// reverse proxy say): signed requests must name it as their `@authority`, so a request
+    /// signed for another node is refused here whatever `Host` it arrives with. Absent: the
+    /// `Host` header is taken as the authority.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// The treaty clock.
     #[serde(default)]
     pub clock: ClockConfig,
@@ -157,6 +163,11 @@ impl NodeConfig {
         if let Some(v) = &c.clock.virtual_start {
             crate::view::parse_time(v).map_err(|e| format!("clock.virtual_start: {e}"))?;
         }
+        if let Some(u) = &c.public_url {
+            if c.public_authority().is_none() {
+                return Err(format!("public_url: {u:?} is not an http:// or https:// URL with a host"));
+            }
+        }
         if c.clock.max_step_days == Some(0) {
             return Err("clock.max_step_days: 0 would never let the clock move; give at least 1 or leave it out".into());
         }
@@ -225,6 +236,15 @@ impl NodeConfig {
         accord_tlog::policy::TlogPolicy::parse(&bytes)
             .map(Some)
             .map_err(|e| format!("exchange.policy: {p}: {e}"))
+    }
+
+    /// The `@authority` signed requests must name: `public_url`'s host and port (the port only
+    /// when the URL gives one), when configured.
+    pub fn public_authority(&self) -> Option<String> {
+        let u = self.public_url.as_deref()?;
+        let rest = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://"))?;
+        let host = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+        (!host.is_empty()).then_some(host)
     }
 
     /// The partner today's exchange runs with (the first and only one: see

@@ -77,7 +77,7 @@ async fn logs(State(w): State<Arc<Witness>>) -> Response {
 
 async fn add_checkpoint(State(w): State<Arc<Witness>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(v) = &w.clients {
-        if let Err(e) = crate::http::extract::verify_signed(v, &method, &uri, &headers, &body, w.wall.now()) {
+        if let Err(e) = crate::http::extract::verify_signed(v, &method, &uri, &headers, &body, w.wall.now(), None) {
             let why = match e {
                 SigRefusal::Missing => "this witness accepts signed requests only (RFC 9421)".to_owned(),
                 SigRefusal::Bad(why) => format!("signature refused: {why}"),

@@ -24,8 +24,9 @@ fn header_fn(h: &HeaderMap) -> impl Fn(&str) -> Option<String> + '_ {
     move |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-/// Verifies an RFC 9421 signed request as received (the signature's `@authority` is the Host
-/// header) at `now` (the wall clock, POSIX seconds).
+/// Verifies an RFC 9421 signed request as received at `now` (the wall clock, POSIX seconds).
+/// Its `@authority` is `bound` (the node's configured public address) when given, else the
+/// Host header.
 pub fn verify_signed(
     v: &SigVerifier,
     method: &Method,
@@ -33,9 +34,10 @@ pub fn verify_signed(
     headers: &HeaderMap,
     body: &[u8],
     now: i64,
+    bound: Option<&str>,
 ) -> Result<VerifierKey, SigRefusal> {
     let h = header_fn(headers);
-    let authority = h("host").unwrap_or_default();
+    let authority = bound.map(str::to_owned).unwrap_or_else(|| h("host").unwrap_or_default());
     let parts = RequestParts {
         method: method.as_str(),
         authority: &authority,
@@ -51,7 +53,15 @@ pub fn verify_signed(
 pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Who {
     let h = header_fn(headers);
     if h("signature-input").is_some() {
-        return match verify_signed(&s.sigs, method, uri, headers, body, s.ambient.wall.now()) {
+        return match verify_signed(
+            &s.sigs,
+            method,
+            uri,
+            headers,
+            body,
+            s.ambient.wall.now(),
+            s.cfg.public_authority().as_deref(),
+        ) {
             Ok(_) => Who {
                 role: Some(Role::PartnerNode),
                 refused: None,

@@ -828,6 +828,58 @@ mod tests {
         s.stop();
     }
 
+    /// With `public_url` configured, a signed request must name that address as its
+    /// `@authority`: one signed for another node is refused whatever Host it arrives with, and
+    /// one signed for this node's public address is accepted though it arrives by another.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signed_requests_are_bound_to_the_public_address() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let partner = partner_node();
+        let s = node(dir.path(), &partner, &wall);
+        let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
+        s.stop();
+        drop(s);
+        let mut bound = cfg;
+        bound.public_url = Some("https://us.example.org".into());
+        let ambient = crate::clock::Ambient {
+            wall: wall.clone(),
+            entropy: crate::clock::Entropy::seeded(15),
+        };
+        let s = Shared::open_with(dir.path(), bound, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        let get = |authority: &str, nonce: &str| {
+            let parts = crate::auth::RequestParts {
+                method: "GET",
+                authority,
+                path: "/api/v1/entries",
+                query: "start=0&end=1",
+                body: b"",
+            };
+            let (d, i, sig) = crate::auth::sign(&partner, &parts, wall.now(), nonce);
+            http.get(format!("{base}/api/v1/entries?start=0&end=1"))
+                .header("content-digest", d)
+                .header("signature-input", i)
+                .header("signature", sig)
+                .send()
+        };
+        let r = get("us.example.org", "n1").await.expect("get");
+        assert_eq!(
+            r.status(),
+            400,
+            "authenticated: the empty log has no entry 0 ({})",
+            r.text().await.unwrap_or_default()
+        );
+        let r = get(base.trim_start_matches("http://"), "n2").await.expect("get");
+        assert_eq!(r.status(), 401, "signed for the address it arrived at, not the public one");
+        let r = get("ru.example.org", "n3").await.expect("get");
+        assert_eq!(r.status(), 401, "signed for another node");
+        let _ = stop.send(());
+        let _ = server.await;
+        s.stop();
+    }
+
     /// Tile and entry-bundle paths whose index lies beyond any tree (once answered 200 with
     /// tile/0/000's bytes, the first index having wrapped round, or 500) are not tiles: 404.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
