@@ -575,12 +575,36 @@ mod tests {
             partner_node.verifier()
         ))
         .expect("config");
+        reopen(dir, cfg, Arc::new(accord_treaty::builtin::new_start()), wall, 1_300_000_000)
+    }
+
+    /// Opens the folder `dir` again (or first) with `cfg`: the wall clock `wall`, a virtual
+    /// treaty clock starting at `start`, a generator seeded anew for each opening (so that no
+    /// two openings make the same token).
+    fn open_at(
+        dir: &std::path::Path,
+        cfg: crate::NodeConfig,
+        spec: Arc<accord_treaty::TreatySpec>,
+        wall: &Clock,
+        start: i64,
+    ) -> Result<Arc<Shared>, NodeError> {
+        static SEED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(9);
         let ambient = crate::clock::Ambient {
             wall: wall.clone(),
-            entropy: crate::clock::Entropy::seeded(9),
+            entropy: crate::clock::Entropy::seeded(SEED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
         };
-        let spec = Arc::new(accord_treaty::builtin::new_start());
-        Shared::open_with(dir, cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open")
+        Shared::open_with(dir, cfg, spec, Clock::virtual_at(start), ambient)
+    }
+
+    /// [`open_at`], which must succeed.
+    fn reopen(
+        dir: &std::path::Path,
+        cfg: crate::NodeConfig,
+        spec: Arc<accord_treaty::TreatySpec>,
+        wall: &Clock,
+        start: i64,
+    ) -> Arc<Shared> {
+        open_at(dir, cfg, spec, wall, start).expect("open")
     }
 
     /// A node served in process on a loopback port: its base URL, the sender that stops it,
@@ -760,11 +784,7 @@ mod tests {
             let db = rusqlite::Connection::open(dir.path().join("log.db")).expect("log.db");
             db.execute_batch(damage).expect("damage");
             drop(db);
-            let ambient = crate::clock::Ambient {
-                wall: wall.clone(),
-                entropy: crate::clock::Entropy::seeded(12),
-            };
-            let e = Shared::open_with(dir.path(), cfg, spec, Clock::virtual_at(1_300_000_000), ambient).err();
+            let e = open_at(dir.path(), cfg, spec, &wall, 1_300_000_000).err();
             let e = e.unwrap_or_else(|| panic!("{damage}: the node started")).to_string();
             assert!(
                 e.contains("the own log") && e.contains("damaged") && e.contains("restore"),
@@ -796,11 +816,7 @@ mod tests {
         )
         .expect("damage");
         drop(db);
-        let ambient = crate::clock::Ambient {
-            wall: wall.clone(),
-            entropy: crate::clock::Entropy::seeded(14),
-        };
-        let s = Shared::open_with(dir.path(), cfg, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let s = open_at(dir.path(), cfg, spec, &wall, 1_300_000_000).expect("open");
         let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
         let (base, stop, server) = serving(&s).await;
         let http = reqwest::Client::new();
@@ -842,11 +858,7 @@ mod tests {
         drop(s);
         let mut bound = cfg;
         bound.public_url = Some("https://us.example.org".into());
-        let ambient = crate::clock::Ambient {
-            wall: wall.clone(),
-            entropy: crate::clock::Entropy::seeded(15),
-        };
-        let s = Shared::open_with(dir.path(), bound, spec, Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let s = open_at(dir.path(), bound, spec, &wall, 1_300_000_000).expect("open");
         let (base, stop, server) = serving(&s).await;
         let http = reqwest::Client::new();
         let get = |authority: &str, nonce: &str| {
@@ -968,13 +980,7 @@ mod tests {
         let (cfg, spec) = (s.cfg.clone(), s.spec.clone());
         s.stop();
         drop(s);
-        let reopen = |start: i64| {
-            let ambient = crate::clock::Ambient {
-                wall: wall.clone(),
-                entropy: crate::clock::Entropy::seeded(11),
-            };
-            Shared::open_with(dir.path(), cfg.clone(), spec.clone(), Clock::virtual_at(start), ambient).expect("open")
-        };
+        let reopen = |start: i64| open_at(dir.path(), cfg.clone(), spec.clone(), &wall, start).expect("open");
         let s = reopen(1_300_000_000);
         assert_eq!(
             s.clock.now(),
@@ -990,11 +996,7 @@ mod tests {
         // With a bound, a jump beyond it is refused and changes nothing; a step within it holds.
         let mut bounded = cfg.clone();
         bounded.clock.max_step_days = Some(30);
-        let ambient = crate::clock::Ambient {
-            wall: wall.clone(),
-            entropy: crate::clock::Entropy::seeded(13),
-        };
-        let s = Shared::open_with(dir.path(), bounded, spec.clone(), Clock::virtual_at(1_300_000_000), ambient).expect("open");
+        let s = open_at(dir.path(), bounded, spec.clone(), &wall, 1_300_000_000).expect("open");
         let before = s.clock.now();
         let e = s.set_clock(253_402_214_400).expect_err("9999-12-31");
         assert!(matches!(&e, NodeError::Conflict(m) if m.contains("clock.max_step_days")), "{e}");
