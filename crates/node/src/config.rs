@@ -39,6 +39,62 @@ pub struct NodeConfig {
     /// default) or `memory` (a test double: nothing outlives the process).
     #[serde(default)]
     pub storage: crate::storage::Kind,
+    /// Connection limits and timeouts of the HTTP server.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// Connection limits and timeouts (`[limits]`; every key optional, the defaults below). A
+/// client is an IP address: behind a reverse proxy every caller is the proxy's, so raise the
+/// per-client bounds there or limit at the proxy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Connections open at once, from everyone (default 1024); beyond it a new connection is
+    /// answered 503 and closed.
+    pub max_connections: usize,
+    /// Connections open at once from one client address (default 256).
+    pub max_connections_per_client: usize,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between
+    /// requests (default 10); then it is closed (slow or idle clients hold no slot).
+    pub header_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive once its headers have (default 30); then
+    /// 408.
+    pub body_timeout_secs: u64,
+    /// Long polls (`/api/v1/status?until_…`) waiting at once from one client address (default
+    /// 8); beyond it 429. A long poll is exempt from the idle timeout (it is a request in
+    /// progress) and ends by itself within 60 s.
+    pub long_polls_per_client: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            max_connections: 1024,
+            max_connections_per_client: 256,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            long_polls_per_client: 8,
+        }
+    }
+}
+
+impl LimitsConfig {
+    /// Checks every bound is at least 1 (a zero would refuse every caller), naming the key.
+    pub fn check(&self) -> Result<(), String> {
+        for (key, v) in [
+            ("max_connections", self.max_connections as u64),
+            ("max_connections_per_client", self.max_connections_per_client as u64),
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("body_timeout_secs", self.body_timeout_secs),
+            ("long_polls_per_client", self.long_polls_per_client as u64),
+        ] {
+            if v == 0 {
+                return Err(format!("limits.{key}: must be at least 1"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The treaty clock.
@@ -168,6 +224,7 @@ impl NodeConfig {
                 return Err(format!("public_url: {u:?} is not an http:// or https:// URL with a host"));
             }
         }
+        c.limits.check()?;
         if c.clock.max_step_days == Some(0) {
             return Err("clock.max_step_days: 0 would never let the clock move; give at least 1 or leave it out".into());
         }

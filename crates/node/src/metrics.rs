@@ -30,6 +30,10 @@ pub struct Metrics {
     pub log_size: AtomicU64,
     /// Partner log size mirrored.
     pub partner_size: AtomicU64,
+    /// Connections turned away at the connection limits.
+    pub connections_refused: AtomicU64,
+    /// Requests answered 408 or 429 (a body too slow, too many long polls).
+    pub throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -40,7 +44,19 @@ impl Metrics {
 
     /// The exposition text.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 13] = [
+            (
+                "accord_http_connections_refused_total",
+                "counter",
+                "Connections turned away at the connection limits.",
+                &self.connections_refused,
+            ),
+            (
+                "accord_http_throttled_total",
+                "counter",
+                "Requests answered 408 or 429 (a body too slow, too many long polls).",
+                &self.throttled,
+            ),
             ("accord_http_requests_total", "counter", "HTTP requests served.", &self.requests),
             (
                 "accord_http_refused_total",

@@ -246,6 +246,10 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// Full hash tiles served (they never change), up to [`crate::http::TILE_CACHE`].
     pub tiles: Mutex<HashMap<TileId, Bytes>>,
+    /// The HTTP server's bounds (`[limits]`).
+    pub limits: crate::http::listen::Limits,
+    /// Long polls waiting, per client address (capped by `limits.long_polls_per_client`).
+    pub long_polls: crate::http::listen::PerClient,
     _lock: Held,
 }
 
@@ -480,6 +484,8 @@ impl Shared {
             policy,
             http: crate::client::http_client(),
             tiles: Mutex::new(HashMap::new()),
+            limits: crate::http::listen::Limits::from(&cfg.limits),
+            long_polls: crate::http::listen::PerClient::new(cfg.limits.long_polls_per_client),
             cfg,
             keys,
             spec,

@@ -15,7 +15,7 @@ use accord_logstore::witness::WitnessStore;
 use accord_tlog::{SignerKey, VerifierKey};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -49,13 +49,17 @@ impl Witness {
     }
 }
 
+/// The largest add-checkpoint body: an old size, a consistency proof of at most 64 hashes and
+/// a checkpoint with its signatures fit in a few KiB.
+pub const WITNESS_BODY: usize = 64 << 10;
+
 /// The witness's routes.
 pub fn router(w: Arc<Witness>) -> Router {
     Router::new()
         .route("/add-checkpoint", post(add_checkpoint))
         .route("/health", get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
         .route("/logs", get(logs))
-        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        .layer(axum::extract::DefaultBodyLimit::max(WITNESS_BODY))
         .with_state(w)
 }
 
@@ -75,9 +79,32 @@ async fn logs(State(w): State<Arc<Witness>>) -> Response {
     }
 }
 
-async fn add_checkpoint(State(w): State<Arc<Witness>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(v) = &w.clients {
-        if let Err(e) = crate::http::extract::verify_signed(v, &method, &uri, &headers, &body, w.wall.now(), None) {
+async fn add_checkpoint(State(w): State<Arc<Witness>>, req: axum::extract::Request) -> Response {
+    let (method, uri, headers) = (req.method().clone(), req.uri().clone(), req.headers().clone());
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // A signed request is checked from its head before its body is read, and the body then
+    // against the digest the signature covers.
+    let head = w.clients.as_ref().map(|v| {
+        let authority = header("host").unwrap_or_default();
+        let parts = crate::auth::RequestParts {
+            method: method.as_str(),
+            authority: &authority,
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            body: b"",
+        };
+        v.verify_head(&parts, &header, w.wall.now())
+    });
+    let body = if matches!(head, None | Some(Ok(_))) {
+        match crate::http::extract::read_within(req, crate::http::listen::Limits::default().body_timeout).await {
+            Ok(b) => b,
+            Err(r) => return r,
+        }
+    } else {
+        Bytes::new()
+    };
+    if let Some(checked) = head {
+        if let Err(e) = checked.and_then(|_| crate::auth::digest_matches(&header, &body)) {
             let why = match e {
                 SigRefusal::Missing => "this witness accepts signed requests only (RFC 9421)".to_owned(),
                 SigRefusal::Bad(why) => format!("signature refused: {why}"),
@@ -122,10 +149,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    axum::serve(listener, router(w))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| e.to_string())
+    crate::http::listen::serve(listener, router(w), &crate::http::listen::Limits::default(), || {}, shutdown).await
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub async fn add_checkpoint(State(s): State<Arc<Shared>>, a: AllowedBody<access:
 /// `until_acknowledged=N` (partner entries this node acknowledged), `until_final=N` (own
 /// entries final under the policy), `until_cosigned_by_partner=N`,
 /// `until_acknowledged_by_partner=N` and `timeout_ms`, waits until they hold.
-pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
+pub async fn status(State(s): State<Arc<Shared>>, client: crate::http::listen::Client, q: Params) -> Response {
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<u64>().ok());
     let until = Until {
         acknowledged: num("until_acknowledged"),
@@ -57,5 +57,32 @@ pub async fn status(State(s): State<Arc<Shared>>, q: Params) -> Response {
         cosigned_by_partner: num("until_cosigned_by_partner"),
     };
     let timeout = Duration::from_millis(num("timeout_ms").unwrap_or(0));
+    // A long poll holds a place of its client's until it ends (at most 60 s); beyond the cap
+    // it is refused at once (429), so that one client cannot tie up the server with waits.
+    let _slot = if timeout.is_zero() {
+        None
+    } else {
+        let ip = client.0.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        match s.long_polls.take(ip) {
+            Some(slot) => Some(slot),
+            None => {
+                crate::metrics::Metrics::add(&s.metrics.throttled, 1);
+                tracing::warn!(
+                    "refused a long poll: {} already waiting from this address",
+                    s.limits.long_polls_per_client
+                );
+                let mut r = crate::http::extract::error(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "timeout_ms: {} long polls already wait from this address (limits.long_polls_per_client); try again when one ends",
+                        s.limits.long_polls_per_client
+                    ),
+                );
+                r.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+                return r;
+            }
+        }
+    };
     axum::Json(status_when(&s, until, timeout).await).into_response()
 }

@@ -2,10 +2,9 @@
 //! bearer token, a session cookie, or nobody), the role check with its refusal, the `on` date,
 //! and the JSON error body every refusal carries.
 
-use crate::auth::{RequestParts, Role, SigRefusal, SigVerifier};
+use crate::auth::{RequestParts, Role, SigRefusal};
 use crate::metrics::Metrics;
 use crate::state::Shared;
-use accord_tlog::VerifierKey;
 use axum::extract::Query;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -24,44 +23,35 @@ fn header_fn(h: &HeaderMap) -> impl Fn(&str) -> Option<String> + '_ {
     move |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-/// Verifies an RFC 9421 signed request as received at `now` (the wall clock, POSIX seconds).
-/// Its `@authority` is `bound` (the node's configured public address) when given, else the
-/// Host header.
-pub fn verify_signed(
-    v: &SigVerifier,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: i64,
-    bound: Option<&str>,
-) -> Result<VerifierKey, SigRefusal> {
-    let h = header_fn(headers);
-    let authority = bound.map(str::to_owned).unwrap_or_else(|| h("host").unwrap_or_default());
-    let parts = RequestParts {
-        method: method.as_str(),
-        authority: &authority,
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        body,
-    };
-    v.verify(&parts, &h, now)
-}
-
 /// Works out who sent a request: a signed partner node, a bearer token, a session cookie, or
 /// nobody (public).
 pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Who {
+    let w = who_head(s, method, uri, headers);
+    if w.role == Some(Role::PartnerNode) {
+        if let Err(e) = crate::auth::digest_matches(&header_fn(headers), body) {
+            return Who {
+                role: None,
+                refused: Some(format!("signature refused: {}", e.reason())),
+            };
+        }
+    }
+    w
+}
+
+/// [`who`] from a request's head alone, before its body is read: a token or a session is
+/// checked whole; a signature is checked over everything but the body, whose
+/// `Content-Digest` (signed) the body must then match (`crate::auth::digest_matches`).
+pub fn who_head(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Who {
     let h = header_fn(headers);
     if h("signature-input").is_some() {
-        return match verify_signed(
-            &s.sigs,
-            method,
-            uri,
-            headers,
-            body,
-            s.ambient.wall.now(),
-            s.cfg.public_authority().as_deref(),
-        ) {
+        let parts = RequestParts {
+            method: method.as_str(),
+            authority: &s.cfg.public_authority().unwrap_or_else(|| h("host").unwrap_or_default()),
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            body: b"",
+        };
+        return match s.sigs.verify_head(&parts, &h, s.ambient.wall.now()) {
             Ok(_) => Who {
                 role: Some(Role::PartnerNode),
                 refused: None,
@@ -254,15 +244,52 @@ impl<A: Access> axum::extract::FromRequest<std::sync::Arc<Shared>> for AllowedBo
     type Rejection = Response;
 
     async fn from_request(req: axum::extract::Request, s: &std::sync::Arc<Shared>) -> Result<Self, Response> {
-        let (method, uri, headers) = (req.method().clone(), req.uri().clone(), req.headers().clone());
-        let body = axum::body::Bytes::from_request(req, s).await.map_err(IntoResponse::into_response)?;
-        let w = who(s, &method, &uri, &headers, &body);
+        // Who asks is settled from the head: a caller without the role is refused before a byte
+        // of the body is read (a signature is checked over everything but the body here, and
+        // the body against its signed digest once read).
+        let w = who_head(s, req.method(), req.uri(), req.headers());
         let role = require(s, &w, A::ROLES, A::WHAT)?;
+        let headers = req.headers().clone();
+        let body = read_body(s, req).await?;
+        if role == Role::PartnerNode {
+            if let Err(e) = crate::auth::digest_matches(&header_fn(&headers), &body) {
+                let w = Who {
+                    role: None,
+                    refused: Some(format!("signature refused: {}", e.reason())),
+                };
+                require(s, &w, A::ROLES, A::WHAT)?;
+            }
+        }
         Ok(AllowedBody {
             role,
             body,
             _access: std::marker::PhantomData,
         })
+    }
+}
+
+/// Reads a request's body within the route's size limit (413) and `limits.body_timeout_secs`
+/// of its head (408: a client that sends its body slowly holds nothing longer).
+pub async fn read_body(s: &Shared, req: axum::extract::Request) -> Result<axum::body::Bytes, Response> {
+    read_within(req, s.limits.body_timeout).await.inspect_err(|r| {
+        if r.status() == StatusCode::REQUEST_TIMEOUT {
+            Metrics::add(&s.metrics.throttled, 1);
+        }
+    })
+}
+
+/// Reads a request's body within the route's size limit (413) and `within` (408).
+pub async fn read_within(req: axum::extract::Request, within: std::time::Duration) -> Result<axum::body::Bytes, Response> {
+    use axum::extract::FromRequest as _;
+    match tokio::time::timeout(within, axum::body::Bytes::from_request(req, &())).await {
+        Ok(read) => read.map_err(IntoResponse::into_response),
+        Err(_) => {
+            tracing::warn!("refused a body: not whole within {} s", within.as_secs());
+            Err(error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("body: not received whole within {} s (limits.body_timeout_secs)", within.as_secs()),
+            ))
+        }
     }
 }
 

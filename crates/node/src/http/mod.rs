@@ -12,6 +12,7 @@ pub mod body;
 pub mod bundle;
 pub mod exchange;
 pub mod extract;
+pub mod listen;
 pub mod regime;
 
 use crate::exchange::{follow, push_all};
@@ -31,6 +32,9 @@ use std::sync::Arc;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 16 << 20;
+
+/// The largest sign-in body (`{"token": …}`), read before any credential is known.
+pub const SIGN_IN_BODY: usize = 4 << 10;
 
 type S = State<Arc<Shared>>;
 
@@ -105,7 +109,13 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/keys", get(keys))
         .route("/api/v1/checkpoints/{size}", get(checkpoint_at))
         .route("/api/v1/status", get(exchange::status))
-        .route("/api/v1/session", post(session).get(whoami).delete(sign_out))
+        .route(
+            "/api/v1/session",
+            post(session)
+                .get(whoami)
+                .delete(sign_out)
+                .layer(axum::extract::DefaultBodyLimit::max(SIGN_IN_BODY)),
+        )
         .route("/api/v1/validate", post(api::validate))
         .route("/api/v1/compose", post(api::compose))
         .route("/api/v1/notifications", post(api::submit))
@@ -379,7 +389,11 @@ async fn blob(State(s): S, _: Allowed<access::Blob>, UrlPath(sha): UrlPath<Strin
 }
 
 /// Exchanges a bearer token (JSON `{"token": …}`) for a session cookie.
-async fn session(State(s): S, body: Bytes) -> Response {
+async fn session(State(s): S, req: axum::extract::Request) -> Response {
+    let body = match extract::read_body(&s, req).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let Ok(body::SignIn { token }) = serde_json::from_slice(&body) else {
         return error(StatusCode::BAD_REQUEST, "body: {\"token\": \"…\"} expected");
     };
@@ -441,13 +455,18 @@ pub async fn serve(
     let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
     let app = router(s.clone());
     let stop2 = stop_tx.clone();
-    let res = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
+    let s3 = s.clone();
+    let res = listen::serve(
+        listener,
+        app,
+        &s.limits,
+        move || Metrics::add(&s3.metrics.connections_refused, 1),
+        async move {
             shutdown.await;
             let _ = stop2.send(true);
-        })
-        .await
-        .map_err(|e| e.to_string());
+        },
+    )
+    .await;
     let _ = stop_tx.send(true);
     let _ = follower.await;
     let _ = pushers.await;
@@ -566,11 +585,16 @@ mod tests {
 
     /// A node on an unreachable partner, with both clocks virtual and a seeded generator.
     fn node(dir: &std::path::Path, partner_node: &accord_tlog::SignerKey, wall: &Clock) -> Arc<Shared> {
+        node_with(dir, partner_node, wall, "")
+    }
+
+    /// [`node`] with more configuration (`more`: TOML tables after `[partner]`).
+    fn node_with(dir: &std::path::Path, partner_node: &accord_tlog::SignerKey, wall: &Clock, more: &str) -> Arc<Shared> {
         let nd = crate::state::NodeDir::new(dir);
         nd.init("accord.test/us", "US").expect("init");
         let partner_log = accord_tlog::SignerKey::from_seed("accord.test/ru", accord_tlog::note::ALG_ED25519, [2; 32]).expect("key");
         let cfg: crate::NodeConfig = toml::from_str(&format!(
-            "party = \"US\"\nlisten = \"127.0.0.1:0\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:9\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n",
+            "party = \"US\"\nlisten = \"127.0.0.1:0\"\n[partner]\nparty = \"RU\"\nurl = \"http://127.0.0.1:9\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n{more}",
             partner_log.verifier(),
             partner_node.verifier()
         ))
@@ -623,6 +647,146 @@ mod tests {
             let _ = stop_rx.await;
         }));
         (base, stop_tx, server)
+    }
+
+    /// Sends `head` (a request head, `\r\n`-terminated lines without the blank line) and
+    /// `body` to `base`, keeps the connection open, and reads the answer: its status and text
+    /// (`None` when none came within 5 s).
+    async fn raw(base: &str, head: &str, body: &[u8]) -> Option<(u16, String)> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut c = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .expect("connect");
+        c.write_all(format!("{head}\r\n").as_bytes()).await.expect("head");
+        c.write_all(body).await.expect("body");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            loop {
+                match c.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+                let text = String::from_utf8_lossy(&got);
+                if let Some((h, b)) = text.split_once("\r\n\r\n") {
+                    let len = h
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                        .and_then(|n| n.trim().parse::<usize>().ok());
+                    if len.is_some_and(|n| b.len() >= n) {
+                        break;
+                    }
+                }
+            }
+        })
+        .await;
+        let text = String::from_utf8_lossy(&got).into_owned();
+        let status = text.get(9..12).and_then(|c| c.parse().ok())?;
+        read.ok().map(|()| (status, text))
+    }
+
+    /// A body is read only for a caller allowed to send it: without a credential, with an
+    /// unknown token, with a signature by an unknown key, or with a role the route does not
+    /// admit, a request announcing 10 MB is refused from its head alone (before the body
+    /// timeout could strike). An allowed caller whose body stalls is answered 408 after
+    /// `limits.body_timeout_secs`; a whole body goes through; a sign-in body is capped at 4 KiB.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_is_read_only_for_a_caller_allowed_to_send_it_and_only_for_so_long() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node_with(dir.path(), &partner_node(), &wall, "[limits]\nbody_timeout_secs = 2\n");
+        let operator = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
+        let reader = s
+            .tokens
+            .make(Role::Witness, "witness", wall.now(), &s.ambient.entropy)
+            .expect("token");
+        let (base, stop, server) = serving(&s).await;
+        let post = |route: &str, extra: &str, len: usize| {
+            format!("POST {route} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {len}\r\n{extra}")
+        };
+        let refused_from_head = [
+            ("no credential", String::new(), 401, "needs a credential"),
+            ("unknown token", "authorization: Bearer nope\r\n".to_owned(), 401, "unknown bearer token"),
+            (
+                "unknown signer",
+                "signature-input: sig1=(\"@method\" \"@authority\" \"@path\" \"@query\" \"content-digest\");created=1800000000;nonce=\"n\";keyid=\"nobody\";alg=\"ed25519\"\r\nsignature: sig1=:AAAA:\r\ncontent-digest: sha-256=:AAAA:\r\n".to_owned(),
+                401,
+                "signature refused",
+            ),
+            ("wrong role", format!("authorization: Bearer {reader}\r\n"), 403, "not open to the role"),
+        ];
+        for (what, extra, status, says) in refused_from_head {
+            let started = std::time::Instant::now();
+            let (got, text) = raw(&base, &post("/api/v1/notifications", &extra, 10_000_000), b"[")
+                .await
+                .unwrap_or_else(|| panic!("{what}: no answer"));
+            assert_eq!(got, status, "{what}: {text}");
+            assert!(text.contains(says), "{what}: {text}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{what}: answered before the body timeout"
+            );
+        }
+
+        // An operator whose body stalls: 408 naming the bound, nothing logged.
+        let size = s.latest.borrow().0;
+        let auth = format!("authorization: Bearer {operator}\r\n");
+        let (got, text) = raw(&base, &post("/api/v1/notifications", &auth, 100), b"[").await.expect("answer");
+        assert_eq!(got, 408, "{text}");
+        assert!(text.contains("limits.body_timeout_secs"), "{text}");
+        assert_eq!(s.latest.borrow().0, size);
+
+        // A whole body goes through.
+        let body = br#"{"kind": "nothing"}"#;
+        let (got, text) = raw(&base, &post("/api/v1/validate", &auth, body.len()), body)
+            .await
+            .expect("answer");
+        assert_eq!(got, 200, "{text}");
+        assert!(text.contains("\"valid\""), "{text}");
+
+        // Sign-in takes at most 4 KiB.
+        let big = vec![b' '; SIGN_IN_BODY + 1];
+        let (got, text) = raw(&base, &post("/api/v1/session", "", big.len()), &big).await.expect("answer");
+        assert_eq!(got, 413, "{text}");
+        let _ = stop.send(());
+        server.await.expect("join").expect("served");
+        s.stop();
+    }
+
+    /// Long polls wait at most `limits.long_polls_per_client` at once from one address: one
+    /// more is refused at once (429 naming the bound, `Retry-After`), a plain status read is
+    /// not, and a place comes back when a poll ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn long_polls_are_capped_per_client() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node_with(dir.path(), &partner_node(), &wall, "[limits]\nlong_polls_per_client = 2\n");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        let poll = |ms: u64| {
+            http.get(format!("{base}/api/v1/status?until_acknowledged=999&timeout_ms={ms}"))
+                .send()
+        };
+        let waiting = [tokio::spawn(poll(1500)), tokio::spawn(poll(1500))];
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let third = poll(1500).await.expect("third");
+        assert_eq!(third.status(), 429);
+        assert_eq!(third.headers()[header::RETRY_AFTER], "1");
+        let text = third.text().await.expect("text");
+        assert!(text.contains("limits.long_polls_per_client"), "{text}");
+        let plain = http.get(format!("{base}/api/v1/status")).send().await.expect("plain");
+        assert_eq!(plain.status(), 200);
+        for w in waiting {
+            let r = w.await.expect("join").expect("poll");
+            assert_eq!(r.status(), 200);
+            let st: serde_json::Value = r.json().await.expect("json");
+            assert_eq!(st["reached"], false);
+        }
+        let again = poll(10).await.expect("again");
+        assert_eq!(again.status(), 200, "a place came back");
+        let _ = stop.send(());
+        server.await.expect("join").expect("served");
+        s.stop();
     }
 
     /// A session cookie writes only from this node's own page (a foreign or missing Origin, or
