@@ -323,6 +323,26 @@ pub enum ServeCommand {
         #[arg(long)]
         list: bool,
     },
+    /// Read the node's audit log: which token did what (every write, sign-in and refusal),
+    /// oldest first; each token as its name and the first 8 hex digits of its SHA-256, as
+    /// `serve token --list` shows it.
+    #[command(
+        after_help = "Examples:\n  accord serve audit --data us\n  accord serve audit --data us --after 1200 --limit 50 --format json"
+    )]
+    Audit {
+        /// The node's data folder.
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Rows after this one (its `seq`).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// table (one row a line) or json.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 /// The data folder of a log.

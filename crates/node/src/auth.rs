@@ -11,7 +11,7 @@
 //! SHA-256; a token is shown once, when made.
 
 use crate::clock::Entropy;
-use crate::storage::contract::TokenRow;
+use crate::storage::contract::{AuditRow, Holder, TokenRow};
 use crate::storage::TokenStore;
 use accord_tlog::{SignerKey, VerifierKey};
 use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
@@ -411,7 +411,13 @@ impl Tokens {
 
     /// The role of a bearer token live at `now` (not revoked, not expired).
     pub fn role(&self, token: &str, now: i64) -> Option<Role> {
-        self.store.token_role(&hash(token), now).ok()?.and_then(|r| Role::parse(&r))
+        self.holder(token, now).map(|(r, _)| r)
+    }
+
+    /// The role of a bearer token live at `now`, and who holds it as the audit log names them
+    /// ([`holder_name`]).
+    pub fn holder(&self, token: &str, now: i64) -> Option<(Role, String)> {
+        held(self.store.token_role(&hash(token), now).ok()?)
     }
 
     /// Exchanges a live token for a session id valid until `now + SESSION_SECS`, and no
@@ -457,8 +463,35 @@ impl Tokens {
 
     /// The role of a live session id.
     pub fn session_role(&self, sid: &str, now: i64) -> Option<Role> {
-        self.store.session_role(&hash(sid), now).ok()?.and_then(|r| Role::parse(&r))
+        self.session_holder(sid, now).map(|(r, _)| r)
     }
+
+    /// The role of a live session id, and who holds the token it was made from.
+    pub fn session_holder(&self, sid: &str, now: i64) -> Option<(Role, String)> {
+        held(self.store.session_role(&hash(sid), now).ok()?)
+    }
+
+    /// Appends rows to the audit log.
+    pub fn audit(&self, rows: &[AuditRow]) -> Result<(), String> {
+        self.store.audit(rows).map_err(|e| e.to_string())
+    }
+
+    /// The audit log after row `after`, oldest first, at most `limit` rows.
+    pub fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>, String> {
+        self.store.audit_log(after, limit).map_err(|e| e.to_string())
+    }
+}
+
+/// How the audit log names a token: its name and the first 8 hex digits of its SHA-256
+/// (`ops#1a2b3c4d`), which `accord serve token --list` shows too.
+pub fn holder_name(name: &str, token_hash: &[u8]) -> String {
+    let id: String = token_hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("{name}#{id}")
+}
+
+fn held(h: Option<Holder>) -> Option<(Role, String)> {
+    let h = h?;
+    Some((Role::parse(&h.role)?, holder_name(&h.name, &h.token)))
 }
 
 #[cfg(test)]

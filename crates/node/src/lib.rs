@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod append;
+pub mod audit;
 pub mod auth;
 pub mod bundle;
 pub mod client;

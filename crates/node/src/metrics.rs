@@ -32,6 +32,8 @@ pub struct Metrics {
     pub partner_size: AtomicU64,
     /// Connections turned away at the connection limits.
     pub connections_refused: AtomicU64,
+    /// Audit rows dropped (the queue full under a flood, or the store failing).
+    pub audit_dropped: AtomicU64,
     /// Requests answered 408 or 429 (a body too slow, too many long polls).
     pub throttled: AtomicU64,
 }
@@ -44,7 +46,13 @@ impl Metrics {
 
     /// The exposition text.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 13] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 14] = [
+            (
+                "accord_audit_dropped_total",
+                "counter",
+                "Audit rows dropped (the queue full under a flood, or the store failing).",
+                &self.audit_dropped,
+            ),
             (
                 "accord_http_connections_refused_total",
                 "counter",

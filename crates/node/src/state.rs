@@ -113,6 +113,11 @@ impl NodeDir {
         self.tokens()?.list()
     }
 
+    /// The folder's audit log after row `after`, oldest first, at most `limit` rows.
+    pub fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<crate::storage::contract::AuditRow>, String> {
+        self.tokens()?.audit_log(after, limit)
+    }
+
     fn tokens(&self) -> Result<Tokens, String> {
         if !self.node_key().exists() {
             return Err(format!(
@@ -250,6 +255,8 @@ pub struct Shared {
     pub limits: crate::http::listen::Limits,
     /// Long polls waiting, per client address (capped by `limits.long_polls_per_client`).
     pub long_polls: crate::http::listen::PerClient,
+    /// The audit log's queue (rows wait here for its writer).
+    pub audit: crate::audit::Queue,
     _lock: Held,
 }
 
@@ -486,6 +493,7 @@ impl Shared {
             tiles: Mutex::new(HashMap::new()),
             limits: crate::http::listen::Limits::from(&cfg.limits),
             long_polls: crate::http::listen::PerClient::new(cfg.limits.long_polls_per_client),
+            audit: crate::audit::Queue::new(),
             cfg,
             keys,
             spec,

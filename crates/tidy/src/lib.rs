@@ -484,7 +484,10 @@ pub fn check_rim(c: &Crate, rim: &[&str]) -> Vec<Violation> {
     for s in c.sources.iter().filter(|s| !inside(&s.path)) {
         let code = strip(&s.text);
         for (off, p) in paths(&code) {
-            if p == "axum" || p.starts_with("axum::") {
+            let http = ["axum", "hyper", "hyper_util"]
+                .iter()
+                .any(|c| p == *c || p.starts_with(&format!("{c}::")));
+            if http {
                 out.push(Violation {
                     file: file_of(c, s),
                     line: line_of(&code, off),

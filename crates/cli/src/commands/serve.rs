@@ -57,7 +57,7 @@ pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
                     let when = |t: Option<i64>| t.map_or_else(|| "-".to_owned(), accord_node::clock::rfc3339);
                     println!(
                         "{}\t{}\tmade {}\texpires {}\trevoked {}",
-                        if t.name.is_empty() { "(no name)" } else { &t.name },
+                        accord_node::auth::holder_name(if t.name.is_empty() { "(no name)" } else { &t.name }, &t.hash),
                         t.role,
                         accord_node::clock::rfc3339(t.created),
                         when(t.expires),
@@ -71,6 +71,36 @@ pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
             let until = expires.map(|e| expiry(&e)).transpose()?;
             let t = nd.make_token_until(r, &name, until).map_err(|e| input(anyhow!("{e}")))?;
             println!("{t}");
+            Ok(0)
+        }
+        Some(ServeCommand::Audit {
+            data,
+            after,
+            limit,
+            format,
+        }) => {
+            let rows = NodeDir::new(&data).audit_log(after, limit).map_err(|e| input(anyhow!("{e}")))?;
+            match format {
+                Format::Json => print_json(&rows.iter().map(accord_node::http::audit::row_json).collect::<Vec<_>>())?,
+                Format::Table => {
+                    if rows.is_empty() {
+                        println!("no audit rows after {after}");
+                    }
+                    for r in rows {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{} {}\t{}",
+                            r.seq,
+                            accord_node::clock::rfc3339(r.at),
+                            r.who,
+                            r.role,
+                            r.client,
+                            r.method,
+                            r.path,
+                            r.status
+                        );
+                    }
+                }
+            }
             Ok(0)
         }
         None => {

@@ -671,7 +671,10 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
         .unwrap_or_else(|| panic!("no session cookie: {head}"));
     assert_eq!(http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0, 200);
     let listed = ok(root, &["serve", "token", "--data", "us", "--list"]);
-    assert!(listed.contains("alice\toperator") && listed.contains("revoked -"), "{listed}");
+    assert!(
+        listed.contains("alice#") && listed.contains("\toperator\t") && listed.contains("revoked -"),
+        "{listed}"
+    );
     assert!(!listed.contains(&alice), "the list never shows a token");
 
     let out = ok(root, &["serve", "token", "--data", "us", "--revoke", "alice"]);
@@ -685,6 +688,33 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
     let (code, _, err) = accord(root, &["serve", "token", "--data", "us", "--revoke", "alice"]);
     assert_eq!(code, 2, "nothing left to revoke: {err}");
     assert_eq!(json(us.port, "GET", "/api/v1/outbox", &us.op, b"").0, 200, "other tokens stand");
+    // The audit log, read from the folder beside the running node: alice's sign-in and her
+    // refused attempts after the revocation, each with her token's id as the list shows it.
+    let id = listed
+        .lines()
+        .find_map(|l| l.split('\t').next().filter(|n| n.starts_with("alice#")))
+        .expect("alice's id")
+        .to_owned();
+    let mut audit = String::new();
+    for _ in 0..50 {
+        audit = ok(root, &["serve", "audit", "--data", "us"]);
+        if audit.contains("\t401") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        audit.contains(&format!("{id}\toperator\t127.0.0.1:")) && audit.contains("POST /api/v1/session\t200"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("expired or unknown session\t-") && audit.contains("GET /api/v1/outbox\t401"),
+        "{audit}"
+    );
+    assert!(!audit.contains(&alice), "the audit log never shows a token");
+    let rows: serde_json::Value =
+        serde_json::from_str(&ok(root, &["serve", "audit", "--data", "us", "--after", "1", "--format", "json"])).expect("json");
+    assert_eq!(rows[0]["seq"], 2, "{rows}");
     for bad in ["0d", "soon", "2001-01-01T00:00:00Z"] {
         let (code, _, err) = accord(root, &["serve", "token", "--data", "us", "--role", "operator", "--expires", bad]);
         assert_eq!(code, 2, "--expires {bad}: {err}");

@@ -62,6 +62,8 @@ access! {
     Reports = "inspection reports": [Operator, PartnerReader];
     /// `GET /api/v1/proposals`, `GET /api/v1/proposals/{id}/evaluation`.
     Proposals = "proposals": [Operator, PartnerReader];
+    /// `GET /api/v1/audit`.
+    AuditLog = "the audit log": [Operator];
 }
 
 /// Each route behind a credential with the roles it admits, from the entries above (a test
@@ -87,6 +89,7 @@ pub const ROUTE_ROLES: &[(&str, &str, &[Role])] = &[
     ("get", "/api/v1/inspections/{id}/report", Reports::ROLES),
     ("get", "/api/v1/proposals", Proposals::ROLES),
     ("get", "/api/v1/proposals/{id}/evaluation", Proposals::ROLES),
+    ("get", "/api/v1/audit", AuditLog::ROLES),
 ];
 
 /// The public routes that show more with a credential of [`RECORD_READERS`].

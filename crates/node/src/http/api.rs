@@ -163,6 +163,28 @@ pub async fn compliance(State(s): S, _: Allowed<access::Compliance>, On(on): On)
     }
 }
 
+/// `GET /api/v1/audit?after=N&limit=N`: the audit log (operators).
+pub async fn audit(State(s): S, _: Allowed<access::AuditLog>, q: Params) -> Response {
+    let num = |k: &str, default: u64| -> Result<u64, Response> {
+        q.get(k).map_or(Ok(default), |v| {
+            v.parse::<u64>()
+                .map_err(|_| error(StatusCode::BAD_REQUEST, format!("{k}: {v:?} is not a whole number")))
+        })
+    };
+    let (after, limit) = match (num("after", 0), num("limit", 100)) {
+        (Ok(a), Ok(l)) => (a, l.clamp(1, 1000) as usize),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    blocking(move || match s.tokens.audit_log(after, limit) {
+        Ok(rows) => axum::Json(serde_json::json!({
+            "rows": rows.iter().map(crate::http::audit::row_json).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    })
+    .await
+}
+
 /// `GET /api/v1/alerts`: forks (with the evidence kept) and problems with entries.
 pub async fn alerts(State(s): S, _: Allowed<access::Alerts>) -> Response {
     blocking(move || alerts_of(&s)).await

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod api;
+pub mod audit;
 pub mod body;
 pub mod bundle;
 pub mod exchange;
@@ -61,6 +62,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/state"),
     ("get", "/api/v1/compliance"),
     ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/audit"),
     ("get", "/api/v1/clock"),
     ("put", "/api/v1/clock"),
     ("get", "/api/v1/blobs/{sha256}"),
@@ -124,6 +126,7 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/state", get(api::state))
         .route("/api/v1/compliance", get(api::compliance))
         .route("/api/v1/alerts", get(api::alerts))
+        .route("/api/v1/audit", get(api::audit))
         .route("/api/v1/clock", put(api::set_clock).get(api::get_clock))
         .route("/api/v1/blobs/{sha256}", get(blob))
         .route("/api/v1/entries", get(entry_range))
@@ -159,7 +162,37 @@ async fn count(State(s): S, req: axum::extract::Request, next: axum::middleware:
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
     let span = tracing::warn_span!("request", client = %client, method = %req.method(), path = %req.uri().path());
-    next.run(req).instrument(span).await
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    // The caller of a write is named before it runs (signing out ends the session it names);
+    // of a read, only if it is refused.
+    let write = audit::audited(&method, StatusCode::OK);
+    let before = write.then(|| audit::actor(&s, req.headers()));
+    let head = (!write).then(|| req.headers().clone());
+    let r = next.run(req).instrument(span).await;
+    if audit::audited(&method, r.status()) {
+        let (who, role) = match (r.extensions().get::<audit::SignedIn>(), before, head) {
+            (Some(signed_in), _, _) => (signed_in.0.clone(), signed_in.1.clone()),
+            (None, Some(b), _) => b,
+            (None, None, Some(h)) => audit::actor(&s, &h),
+            (None, None, None) => ("-".into(), "-".into()),
+        };
+        // A caller refused 401 held no role, whatever its credential would have given.
+        let role = if r.status() == StatusCode::UNAUTHORIZED { "-".into() } else { role };
+        audit::keep(
+            &s,
+            crate::storage::contract::AuditRow {
+                seq: 0,
+                at: s.ambient.wall.now(),
+                who,
+                role,
+                client,
+                method: method.to_string(),
+                path,
+                status: r.status().as_u16(),
+            },
+        );
+    }
+    r
 }
 
 async fn health(State(s): S) -> Response {
@@ -404,7 +437,10 @@ async fn session(State(s): S, req: axum::extract::Request) -> Response {
                 crate::auth::SESSION_SECS
             );
             let r = body::SessionRole { role: role.name().into() };
-            ([(header::SET_COOKIE, cookie)], axum::Json(r)).into_response()
+            let who = s.tokens.holder(&token, s.ambient.wall.now()).map_or_else(|| "-".into(), |h| h.1);
+            let mut resp = ([(header::SET_COOKIE, cookie)], axum::Json(r)).into_response();
+            resp.extensions_mut().insert(audit::SignedIn(who, role.name().into()));
+            resp
         }
         None => {
             Metrics::add(&s.metrics.refused, 1);
@@ -453,6 +489,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let follower = tokio::spawn(follow(s.clone(), stop_rx.clone()));
     let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
+    let auditor = tokio::spawn(audit::write(s.clone(), stop_rx.clone()));
     let app = router(s.clone());
     let stop2 = stop_tx.clone();
     let s3 = s.clone();
@@ -470,6 +507,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = follower.await;
     let _ = pushers.await;
+    let _ = auditor.await;
     let s2 = s.clone();
     let _ = tokio::task::spawn_blocking(move || s2.stop()).await;
     res
@@ -787,6 +825,159 @@ mod tests {
         let _ = stop.send(());
         server.await.expect("join").expect("served");
         s.stop();
+    }
+
+    /// The audit log names which token did what: a write by an operator's token, a sign-in and
+    /// a write and a sign-out through its session, a refused read with an unknown token and one
+    /// with the wrong role; reads that go through are not kept. Only an operator reads it, from
+    /// any row on; a revoked token's later attempt is kept as refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_audit_log_names_which_token_did_what() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node(dir.path(), &partner_node(), &wall);
+        let ops = s
+            .tokens
+            .make(Role::Operator, "alice", wall.now(), &s.ambient.entropy)
+            .expect("token");
+        let reader = s
+            .tokens
+            .make(Role::PartnerReader, "ru-desk", wall.now(), &s.ambient.entropy)
+            .expect("token");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        let alice = crate::auth::holder_name("alice", &<sha2::Sha256 as sha2::Digest>::digest(ops.as_bytes()));
+        let now = s.clock.now();
+        let clock = |t: i64| format!("{{\"now\": \"{}\"}}", crate::clock::rfc3339(t));
+        let r = http
+            .put(format!("{base}/api/v1/clock"))
+            .bearer_auth(&ops)
+            .body(clock(now + 60))
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(r.status(), 200);
+        let r = http
+            .get(format!("{base}/api/v1/outbox"))
+            .bearer_auth(&ops)
+            .send()
+            .await
+            .expect("outbox");
+        assert_eq!(r.status(), 200, "a read that goes through");
+        let r = http
+            .get(format!("{base}/api/v1/outbox"))
+            .bearer_auth("accord_nope")
+            .send()
+            .await
+            .expect("outbox");
+        assert_eq!(r.status(), 401);
+        let r = http
+            .put(format!("{base}/api/v1/clock"))
+            .bearer_auth(&reader)
+            .body(clock(now + 120))
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(r.status(), 403);
+        let r = http
+            .post(format!("{base}/api/v1/session"))
+            .body(format!("{{\"token\": \"{ops}\"}}"))
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = r.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let r = http
+            .delete(format!("{base}/api/v1/session"))
+            .header(header::COOKIE, &cookie)
+            .header(header::ORIGIN, &base)
+            .send()
+            .await
+            .expect("sign out");
+        assert_eq!(r.status(), 200);
+        s.tokens.revoke("alice", wall.now()).expect("revoke");
+        let r = http
+            .put(format!("{base}/api/v1/clock"))
+            .bearer_auth(&ops)
+            .body(clock(now + 180))
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(r.status(), 401, "revoked");
+
+        let ops2 = s.tokens.make(Role::Operator, "bob", wall.now(), &s.ambient.entropy).expect("token");
+        let want = [
+            (alice.as_str(), "operator", "PUT", "/api/v1/clock", 200),
+            ("unknown bearer token", "-", "GET", "/api/v1/outbox", 401),
+            ("ru-desk", "partner-reader", "PUT", "/api/v1/clock", 403),
+            (alice.as_str(), "operator", "POST", "/api/v1/session", 200),
+            (alice.as_str(), "operator", "DELETE", "/api/v1/session", 200),
+            ("unknown bearer token", "-", "PUT", "/api/v1/clock", 401),
+        ];
+        let mut rows = Vec::new();
+        for _ in 0..100 {
+            let r = http
+                .get(format!("{base}/api/v1/audit"))
+                .bearer_auth(&ops2)
+                .send()
+                .await
+                .expect("audit");
+            assert_eq!(r.status(), 200);
+            let v: serde_json::Value = r.json().await.expect("json");
+            rows = v["rows"].as_array().expect("rows").clone();
+            if rows.len() >= want.len() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let got: Vec<(String, String, String, String, u64)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r["who"].as_str().expect("who").to_owned(),
+                    r["role"].as_str().expect("role").to_owned(),
+                    r["method"].as_str().expect("method").to_owned(),
+                    r["path"].as_str().expect("path").to_owned(),
+                    r["status"].as_u64().expect("status"),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.0.starts_with(w.0), "{g:?} vs {w:?}");
+            assert_eq!((g.1.as_str(), g.2.as_str(), g.3.as_str(), g.4), (w.1, w.2, w.3, w.4), "{got:?}");
+        }
+        assert!(rows
+            .iter()
+            .all(|r| r["client"].as_str().is_some_and(|c| c.starts_with("127.0.0.1:"))));
+        assert_eq!(rows[0]["seq"], 1);
+        let r = http
+            .get(format!("{base}/api/v1/audit?after=5"))
+            .bearer_auth(&ops2)
+            .send()
+            .await
+            .expect("audit");
+        let v: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(v["rows"][0]["seq"], 6, "from any row on");
+        let r = http
+            .get(format!("{base}/api/v1/audit"))
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .expect("audit");
+        assert_eq!(r.status(), 403, "operators only");
+        let _ = stop.send(());
+        server.await.expect("join").expect("served");
+        // Kept in the folder: the node's audit log outlives it.
+        s.stop();
+        drop(s);
+        let kept = crate::state::NodeDir::new(dir.path()).audit_log(0, 100).expect("audit");
+        assert!(kept.len() > want.len(), "the audit reads too: {}", kept.len());
     }
 
     /// A session cookie writes only from this node's own page (a foreign or missing Origin, or

@@ -21,6 +21,7 @@ pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Backend>) {
     mirror_whole_once(&*make());
     witness_state_is_the_folders(&*make());
     tokens_and_sessions(&*make());
+    audit_log_kept(&*make());
     snapshot_replaced_whole(&*make());
     blobs_by_hash(&*make());
     secrets_kept(&*make());
@@ -151,11 +152,14 @@ pub fn tokens_and_sessions(b: &dyn Backend) {
         matches!(t.add_token(&row(b"h1", None)), Err(NodeError::Conflict(_))),
         "a hash kept once"
     );
-    assert_eq!(b.tokens().unwrap().token_role(b"h1", 20).unwrap().as_deref(), Some("operator"));
+    assert_eq!(
+        b.tokens().unwrap().token_role(b"h1", 20).unwrap().map(|h| h.role).as_deref(),
+        Some("operator")
+    );
     assert_eq!(t.token_role(b"h2", 20).unwrap(), None);
     t.add_session(b"s1", b"h1", "analyst", 100, 50).unwrap();
     assert_eq!(
-        t.session_role(b"s1", 100).unwrap().as_deref(),
+        t.session_role(b"s1", 100).unwrap().map(|h| h.role).as_deref(),
         Some("analyst"),
         "live at its expiry"
     );
@@ -169,12 +173,12 @@ pub fn tokens_and_sessions(b: &dyn Backend) {
     // A token that expires: accepted until then, and its session with it.
     t.add_token(&row(b"h3", Some(400))).unwrap();
     t.add_session(b"s4", b"h3", "operator", 500, 300).unwrap();
-    assert_eq!(t.token_role(b"h3", 400).unwrap().as_deref(), Some("operator"));
-    assert_eq!(t.session_role(b"s4", 400).unwrap().as_deref(), Some("operator"));
+    assert_eq!(t.token_role(b"h3", 400).unwrap().map(|h| h.role).as_deref(), Some("operator"));
+    assert_eq!(t.session_role(b"s4", 400).unwrap().map(|h| h.role).as_deref(), Some("operator"));
     assert_eq!(t.token_role(b"h3", 401).unwrap(), None, "expired");
     assert_eq!(t.session_role(b"s4", 401).unwrap(), None, "a session ends with its token");
     // Revoked: the token and every session made from it.
-    assert_eq!(t.session_role(b"s3", 250).unwrap().as_deref(), Some("analyst"));
+    assert_eq!(t.session_role(b"s3", 250).unwrap().map(|h| h.role).as_deref(), Some("analyst"));
     assert_eq!(t.revoke(&[b"h1".to_vec()], 260).unwrap(), 1);
     assert_eq!(t.revoke(&[b"h1".to_vec()], 261).unwrap(), 0, "revoked once");
     assert_eq!(t.token_role(b"h1", 262).unwrap(), None);
@@ -182,6 +186,57 @@ pub fn tokens_and_sessions(b: &dyn Backend) {
     let rows = b.tokens().unwrap().tokens().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].revoked, rows[1].expires), (Some(260), Some(400)));
+}
+
+/// Who holds a token or a session is the token's name and hash; the audit log keeps rows in
+/// order, numbered from 1, shared by every handle on the folder, and read from any row on.
+pub fn audit_log_kept(b: &dyn Backend) {
+    use super::contract::{AuditRow, TokenRow};
+    let t = b.tokens().unwrap();
+    t.add_token(&TokenRow {
+        hash: b"h1".to_vec(),
+        role: "operator".into(),
+        name: "ops".into(),
+        created: 10,
+        expires: None,
+        revoked: None,
+    })
+    .unwrap();
+    t.add_session(b"s1", b"h1", "operator", 100, 50).unwrap();
+    for h in [t.token_role(b"h1", 60).unwrap(), t.session_role(b"s1", 60).unwrap()] {
+        let h = h.expect("live");
+        assert_eq!((h.name.as_str(), h.token.as_slice()), ("ops", &b"h1"[..]));
+    }
+    assert_eq!(t.audit_log(0, 10).unwrap(), vec![]);
+    let row = |path: &str, status: u16| AuditRow {
+        seq: 0,
+        at: 70,
+        who: "ops#6831".into(),
+        role: "operator".into(),
+        client: "127.0.0.1:5000".into(),
+        method: "POST".into(),
+        path: path.into(),
+        status,
+    };
+    t.audit(&[row("/api/v1/notifications", 200), row("/api/v1/clock", 409)]).unwrap();
+    b.tokens().unwrap().audit(&[row("/api/v1/session", 401)]).unwrap();
+    let all = b.tokens().unwrap().audit_log(0, 10).unwrap();
+    assert_eq!(
+        all.iter().map(|r| (r.seq, r.status)).collect::<Vec<_>>(),
+        vec![(1, 200), (2, 409), (3, 401)]
+    );
+    assert_eq!(
+        all[0],
+        AuditRow {
+            seq: 1,
+            ..row("/api/v1/notifications", 200)
+        }
+    );
+    assert_eq!(
+        t.audit_log(1, 1).unwrap().iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![2],
+        "after 1, one row"
+    );
 }
 
 /// The view's snapshot is absent, then kept, then replaced whole.

@@ -89,25 +89,67 @@ impl TokenRow {
     }
 }
 
+/// Who holds a live credential: the role, and the token it is (or a session was made from).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// The role's name.
+    pub role: String,
+    /// The token's name.
+    pub name: String,
+    /// The token's SHA-256.
+    pub token: Vec<u8>,
+}
+
+/// One row of a node's audit log: what a credential did (a write, a sign-in, a refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    /// Its place in the log, from 1 (0 in a row not yet kept).
+    pub seq: u64,
+    /// When (POSIX seconds, the wall clock).
+    pub at: i64,
+    /// The token's name and the first 8 hex digits of its SHA-256 (`ops#1a2b3c4d`), `partner
+    /// node` for a signed request, `-` without a credential.
+    pub who: String,
+    /// The role it held (`-` when refused or none).
+    pub role: String,
+    /// The client's address.
+    pub client: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The path asked for (no query: it may hold a date but never a secret).
+    pub path: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// The most rows an audit log keeps: the oldest beyond are dropped as new ones come, so a
+/// flood of refused requests cannot fill the disk.
+pub const AUDIT_KEEP: u64 = 1_000_000;
+
 /// The token and sign-in store: rows keyed by the SHA-256 of a token or session id (the
 /// secrets themselves are never stored). Roles are stored by name. A session lives no longer
 /// than the token it was made from: revoking or expiring a token ends its sessions.
 pub trait TokenStore: Send + Sync {
     /// Keeps a token's row; a hash kept already is [`NodeError::Conflict`].
     fn add_token(&self, row: &TokenRow) -> Result<(), NodeError>;
-    /// The role name of a token's hash, if the token is live at `now`.
-    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError>;
+    /// Who holds a token's hash, if the token is live at `now`.
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError>;
     /// Keeps a session's hash, made from the token whose hash is `token`, with its role name
     /// until `expires`, dropping sessions expired at `now`.
     fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError>;
     /// Ends a session; whether it was kept.
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError>;
-    /// The role name of a session's hash, if it has not expired at `now` and the token it was
-    /// made from is live then.
-    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError>;
+    /// Who holds a session's hash, if it has not expired at `now` and the token it was made
+    /// from is live then.
+    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError>;
     /// Revokes the tokens with these hashes at `now`, ending their sessions; how many were
     /// live.
     fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError>;
     /// Every token kept, oldest first.
     fn tokens(&self) -> Result<Vec<TokenRow>, NodeError>;
+    /// Appends rows to the audit log (their `seq` is given here), keeping at most
+    /// [`AUDIT_KEEP`].
+    fn audit(&self, rows: &[AuditRow]) -> Result<(), NodeError>;
+    /// The audit log's rows after `after` (a `seq`), oldest first, at most `limit`.
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>, NodeError>;
 }

@@ -4,7 +4,7 @@
 //! key). The keys are still read from the folder (`log.key`, `node.key`); the own log is
 //! created from `log.key` on first open.
 
-use super::contract::{Backend, Held, TokenRow, TokenStore};
+use super::contract::{AuditRow, Backend, Held, Holder, TokenRow, TokenStore, AUDIT_KEEP};
 use crate::error::NodeError;
 use accord_logstore::dir::sha256_hex;
 use accord_logstore::memory::SharedMemoryStore;
@@ -234,15 +234,20 @@ impl WitnessStore for SharedWitness {
 pub struct MemoryTokens {
     tokens: Mutex<Vec<TokenRow>>,
     sessions: Mutex<HashMap<Vec<u8>, Session>>,
+    audit: Mutex<std::collections::VecDeque<AuditRow>>,
 }
 
 /// A session: its role, when it expires, and the hash of the token it was made from.
 type Session = (String, i64, Vec<u8>);
 
 impl MemoryTokens {
-    fn live_token(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn live_token(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         let t = self.tokens.lock().map_err(internal)?;
-        Ok(t.iter().find(|r| r.hash == hash && r.live(now)).map(|r| r.role.clone()))
+        Ok(t.iter().find(|r| r.hash == hash && r.live(now)).map(|r| Holder {
+            role: r.role.clone(),
+            name: r.name.clone(),
+            token: r.hash.clone(),
+        }))
     }
 }
 
@@ -255,7 +260,7 @@ impl TokenStore for MemoryTokens {
         t.push(row.clone());
         Ok(())
     }
-    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         self.live_token(hash, now)
     }
     fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
@@ -267,10 +272,10 @@ impl TokenStore for MemoryTokens {
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError> {
         Ok(self.sessions.lock().map_err(internal)?.remove(hash).is_some())
     }
-    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         let found = self.sessions.lock().map_err(internal)?.get(hash).cloned();
         match found {
-            Some((role, expires, token)) if expires >= now && self.live_token(&token, now)?.is_some() => Ok(Some(role)),
+            Some((role, expires, token)) if expires >= now => Ok(self.live_token(&token, now)?.map(|h| Holder { role, ..h })),
             _ => Ok(None),
         }
     }
@@ -288,6 +293,21 @@ impl TokenStore for MemoryTokens {
     fn tokens(&self) -> Result<Vec<TokenRow>, NodeError> {
         Ok(self.tokens.lock().map_err(internal)?.clone())
     }
+    fn audit(&self, rows: &[AuditRow]) -> Result<(), NodeError> {
+        let mut a = self.audit.lock().map_err(internal)?;
+        for r in rows {
+            let seq = a.back().map_or(1, |l| l.seq + 1);
+            a.push_back(AuditRow { seq, ..r.clone() });
+            if a.len() as u64 > AUDIT_KEEP {
+                a.pop_front();
+            }
+        }
+        Ok(())
+    }
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>, NodeError> {
+        let a = self.audit.lock().map_err(internal)?;
+        Ok(a.iter().filter(|r| r.seq > after).take(limit).cloned().collect())
+    }
 }
 
 /// The token store of a folder, shared by every handle on it.
@@ -297,7 +317,7 @@ impl TokenStore for SharedTokens {
     fn add_token(&self, row: &TokenRow) -> Result<(), NodeError> {
         self.0.add_token(row)
     }
-    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         self.0.token_role(hash, now)
     }
     fn add_session(&self, hash: &[u8], token: &[u8], role: &str, expires: i64, now: i64) -> Result<(), NodeError> {
@@ -306,7 +326,7 @@ impl TokenStore for SharedTokens {
     fn end_session(&self, hash: &[u8]) -> Result<bool, NodeError> {
         self.0.end_session(hash)
     }
-    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         self.0.session_role(hash, now)
     }
     fn revoke(&self, hashes: &[Vec<u8>], now: i64) -> Result<usize, NodeError> {
@@ -314,6 +334,12 @@ impl TokenStore for SharedTokens {
     }
     fn tokens(&self) -> Result<Vec<TokenRow>, NodeError> {
         self.0.tokens()
+    }
+    fn audit(&self, rows: &[AuditRow]) -> Result<(), NodeError> {
+        self.0.audit(rows)
+    }
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>, NodeError> {
+        self.0.audit_log(after, limit)
     }
 }
 

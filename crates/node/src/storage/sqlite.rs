@@ -4,7 +4,7 @@
 //! own state by key), `view.snapshot`
 //! (written to a temporary file, synced, renamed), `blobs/`, `choices/` (secrets, mode 0600).
 
-use super::contract::{Backend, Held, TokenRow, TokenStore};
+use super::contract::{AuditRow, Backend, Held, Holder, TokenRow, TokenStore, AUDIT_KEEP};
 use crate::error::NodeError;
 use accord_logstore::dir::DirError;
 use accord_logstore::mirror::Mirror;
@@ -270,6 +270,14 @@ pub struct SqliteTokens {
     conn: Mutex<Connection>,
 }
 
+fn holder(r: &rusqlite::Row<'_>) -> rusqlite::Result<Holder> {
+    Ok(Holder {
+        role: r.get(0)?,
+        name: r.get(1)?,
+        token: r.get(2)?,
+    })
+}
+
 fn sql(e: rusqlite::Error) -> NodeError {
     NodeError::Internal(format!("node.db: {e}"))
 }
@@ -286,7 +294,9 @@ impl SqliteTokens {
              CREATE TABLE IF NOT EXISTS tokens(hash BLOB PRIMARY KEY, role TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,
                  expires INTEGER, revoked INTEGER);
              CREATE TABLE IF NOT EXISTS sessions(hash BLOB PRIMARY KEY, role TEXT NOT NULL, expires INTEGER NOT NULL, token BLOB);
-             CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+             CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+             CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,
+                 client TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL, status INTEGER NOT NULL);",
         )
         .map_err(at)?;
         // A node.db of an earlier release: the columns expiry and revocation need. Its
@@ -332,12 +342,12 @@ impl TokenStore for SqliteTokens {
             })
     }
 
-    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn token_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         self.conn()?
             .query_row(
-                "SELECT role FROM tokens WHERE hash = ?1 AND revoked IS NULL AND (expires IS NULL OR expires >= ?2)",
+                "SELECT role, name, hash FROM tokens WHERE hash = ?1 AND revoked IS NULL AND (expires IS NULL OR expires >= ?2)",
                 params![hash, now],
-                |r| r.get(0),
+                holder,
             )
             .optional()
             .map_err(sql)
@@ -361,13 +371,13 @@ impl TokenStore for SqliteTokens {
             .map_err(sql)
     }
 
-    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<String>, NodeError> {
+    fn session_role(&self, hash: &[u8], now: i64) -> Result<Option<Holder>, NodeError> {
         self.conn()?
             .query_row(
-                "SELECT s.role FROM sessions s JOIN tokens t ON t.hash = s.token
+                "SELECT s.role, t.name, t.hash FROM sessions s JOIN tokens t ON t.hash = s.token
                  WHERE s.hash = ?1 AND s.expires >= ?2 AND t.revoked IS NULL AND (t.expires IS NULL OR t.expires >= ?2)",
                 params![hash, now],
-                |r| r.get(0),
+                holder,
             )
             .optional()
             .map_err(sql)
@@ -408,5 +418,45 @@ impl TokenStore for SqliteTokens {
             })
             .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
+    }
+
+    fn audit(&self, rows: &[AuditRow]) -> Result<(), NodeError> {
+        let mut c = self.conn()?;
+        let tx = c.transaction().map_err(sql)?;
+        for r in rows {
+            tx.execute(
+                "INSERT INTO audit(at, who, role, client, method, path, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![r.at, r.who, r.role, r.client, r.method, r.path, r.status],
+            )
+            .map_err(sql)?;
+        }
+        let last: i64 = tx
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit", [], |r| r.get(0))
+            .map_err(sql)?;
+        tx.execute("DELETE FROM audit WHERE seq <= ?1", [last - AUDIT_KEEP as i64])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)
+    }
+
+    fn audit_log(&self, after: u64, limit: usize) -> Result<Vec<AuditRow>, NodeError> {
+        let c = self.conn()?;
+        let mut q = c
+            .prepare("SELECT seq, at, who, role, client, method, path, status FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .map_err(sql)?;
+        let rows = q
+            .query_map(params![after as i64, limit as i64], |r| {
+                Ok(AuditRow {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    at: r.get(1)?,
+                    who: r.get(2)?,
+                    role: r.get(3)?,
+                    client: r.get(4)?,
+                    method: r.get(5)?,
+                    path: r.get(6)?,
+                    status: r.get(7)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(sql)
     }
 }
