@@ -33,6 +33,14 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     }
 }
 
+/// A folder to be made: something there that is not a folder is bad input (2), named.
+pub fn not_a_file(dir: &Path) -> Result<(), Failure> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(input(anyhow::anyhow!("{}: a file, not a folder", dir.display())));
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let dir = match path.parent() {

@@ -208,7 +208,11 @@ pub const PARTNERS_SUPPORTED: usize = 1;
 impl NodeConfig {
     /// Reads and checks a configuration file; errors name the file and the key.
     pub fn load(path: &Path) -> Result<NodeConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: no such file", path.display()),
+            _ if path.is_dir() => format!("{}: a folder, not a file", path.display()),
+            _ => format!("{}: {e}", path.display()),
+        })?;
         NodeConfig::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 

@@ -140,6 +140,7 @@ fn init(dir: &Path, origin: &str, party: &str, spec: &TreatySpec, format: Format
             "--origin: '{origin}' must be non-empty, without spaces or '+' (e.g. accord.example/us/new-start)"
         )));
     }
+    crate::files::not_a_file(dir)?;
     let d = DataDir::new(dir);
     let (log, _lock) = d.init(origin, party, crate::clock::random::<32>()).map_err(dir_err)?;
     let vkey = log.verifier().to_string();
@@ -958,7 +959,7 @@ fn verify_proof(
         quorum: quorum.unwrap_or(usize::from(!witnesses.is_empty())),
         witnesses,
     };
-    let bytes = std::fs::read(file).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+    let bytes = crate::files::read_bytes(file)?;
     let result = |ok: bool, what: String, extra: serde_json::Value| -> Outcome {
         if json(format) {
             print_json(&serde_json::json!({"ok": ok, "message": what, "detail": extra}))?;
@@ -1148,7 +1149,7 @@ fn with_cosignatures(store: &SqliteStore, mut note: Vec<u8>, size: u64) -> Resul
 fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, format: Format) -> Outcome {
     let w = vkey(witness, "--witness")?;
     let body = match file {
-        Some(f) => std::fs::read(f).map_err(|e| input(anyhow!("{}: {e}", f.display())))?,
+        Some(f) => crate::files::read_bytes(f)?,
         None => {
             let mut b = Vec::new();
             std::io::stdin()
@@ -1193,9 +1194,9 @@ fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, for
 }
 
 fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, format: Format) -> Outcome {
-    let text = std::fs::read(policy).map_err(|e| input(anyhow!("{}: {e}", policy.display())))?;
+    let text = crate::files::read_bytes(policy)?;
     let policy = accord_tlog::policy::TlogPolicy::parse(&text).map_err(|e| input(anyhow!("{e}")))?;
-    let bytes = std::fs::read(file).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
+    let bytes = crate::files::read_bytes(file)?;
     let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
     let entry_bytes = proof_entry(file, entry_file, &proof)?;
     let (ok, message) = match proof.verify_policy(&leaf_hash(&entry_bytes), &policy) {

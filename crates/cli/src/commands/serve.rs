@@ -17,9 +17,11 @@ use crate::output::{json, print_json};
 pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
     match a.command {
         Some(ServeCommand::Init { data, party, origin }) => {
-            let (log, node) = NodeDir::new(&data)
-                .init(&origin, &party)
-                .map_err(|e| input(anyhow!("{}: {e}", data.display())))?;
+            crate::files::not_a_file(&data)?;
+            let (log, node) = NodeDir::new(&data).init(&origin, &party).map_err(|e| {
+                let at = data.display().to_string();
+                input(if e.starts_with(&at) { anyhow!("{e}") } else { anyhow!("{at}: {e}") })
+            })?;
             if json(format) {
                 print_json(
                     &serde_json::json!({"data": data.display().to_string(), "log_key": log.to_string(), "node_key": node.to_string()}),

@@ -36,6 +36,7 @@ fn now() -> u64 {
 pub fn run(c: WitnessCommand, format: Format) -> Outcome {
     match c {
         WitnessCommand::Init { data, name } => {
+            crate::files::not_a_file(&data)?;
             if data.join("witness.key").exists() {
                 return Err(input(anyhow!("{}: a witness already exists here", data.display())));
             }
@@ -63,7 +64,7 @@ pub fn run(c: WitnessCommand, format: Format) -> Outcome {
             let mut st = state(&data)?;
             let k = key(&data)?;
             let body = match file {
-                Some(f) => std::fs::read(&f).map_err(|e| input(anyhow!("{}: {e}", f.display())))?,
+                Some(f) => crate::files::read_bytes(&f)?,
                 None => {
                     let mut b = Vec::new();
                     std::io::stdin()

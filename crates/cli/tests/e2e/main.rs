@@ -9,6 +9,7 @@ mod bundle;
 mod cli;
 mod corpus;
 mod crash;
+mod exit_codes;
 mod fixture;
 mod log;
 mod regime;
