@@ -101,7 +101,36 @@ impl Api {
     }
 }
 
-fn fresh_root(a: &DemoArgs) -> Result<PathBuf, Failure> {
+/// The demo's folder while it is being set up: removed again (or emptied, when it was an
+/// empty folder given) if the setup fails before the three processes run, so that a rerun is
+/// not refused by a half-made folder.
+struct Scratch {
+    root: PathBuf,
+    existed: bool,
+    keep: bool,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        if !self.existed {
+            let _ = std::fs::remove_dir_all(&self.root);
+        } else if let Ok(entries) = std::fs::read_dir(&self.root) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+            }
+        }
+    }
+}
+
+fn fresh_root(a: &DemoArgs) -> Result<Scratch, Failure> {
     let root = match &a.data {
         Some(d) => d.clone(),
         None => {
@@ -115,13 +144,34 @@ fn fresh_root(a: &DemoArgs) -> Result<PathBuf, Failure> {
             root.display()
         )));
     }
+    let existed = root.is_dir();
     std::fs::create_dir_all(&root).map_err(|e| io(anyhow!("{}: {e}", root.display())))?;
-    Ok(root)
+    Ok(Scratch {
+        root,
+        existed,
+        keep: false,
+    })
 }
 
+/// The three ports: `first` and the two after it, each checked free now (a port in use is
+/// named, before anything is made), or three free ones when `first` is 0.
 fn free_ports(first: u16) -> Result<[u16; 3], Failure> {
     if first != 0 {
-        return Ok([first, first + 1, first + 2]);
+        let ports = [first, first.saturating_add(1), first.saturating_add(2)];
+        if first > u16::MAX - 2 {
+            return Err(input(anyhow!(
+                "--port {first}: the demo takes three ports from it; give at most {}",
+                u16::MAX - 2
+            )));
+        }
+        for p in ports {
+            if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", p)) {
+                return Err(input(anyhow!(
+                    "--port {first}: 127.0.0.1:{p} cannot be listened on ({e}); another program, or an earlier demo still running, holds it. Give another --port, or leave --port out to take free ports"
+                )));
+            }
+        }
+        return Ok(ports);
     }
     let ls: Vec<std::net::TcpListener> = (0..3)
         .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
@@ -173,7 +223,11 @@ async fn spawn(name: &'static str, args: &[&str], log: &Path) -> Result<Proc, Fa
         .await
         .map_err(|_| io(anyhow!("the {name} did not start within 60 s (see {})", log.display())))?
         .map_err(|e| io(anyhow!("{name}: {e}")))?
-        .ok_or_else(|| io(anyhow!("the {name} exited at start (see {})", log.display())))?;
+        .ok_or_else(|| {
+            let said = std::fs::read_to_string(log).unwrap_or_default();
+            let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("(nothing)");
+            io(anyhow!("the {name} exited at start: {last}"))
+        })?;
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -245,7 +299,9 @@ fn wire(n: &Notification<'static>) -> serde_json::Value {
 
 async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     let t0 = Instant::now();
-    let root = fresh_root(&a)?;
+    let [pu, pr, pw] = free_ports(a.port)?;
+    let mut scratch = fresh_root(&a)?;
+    let root = scratch.root.clone();
     let (us_dir, ru_dir, w_dir) = (root.join("us"), root.join("ru"), root.join("witness"));
     let (us_log, us_node) = NodeDir::new(&us_dir)
         .init("accord.example/us/new-start", "US")
@@ -262,7 +318,6 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         st.follow(&us_log).map_err(io)?;
         st.follow(&ru_log).map_err(io)?;
     }
-    let [pu, pr, pw] = free_ports(a.port)?;
     let sim = super::demo::synthetic(spec, a.seed, a.scale)?;
     let mut sent: Vec<&Notification<'static>> = sim.notifications.iter().filter(|n| n.sent.is_some()).collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
@@ -334,6 +389,8 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         )
         .await?,
     );
+    // The three run: the folder is theirs now, kept whatever happens next.
+    scratch.keep = true;
     // Ctrl-C (or SIGINT to the demo alone) at any moment: the exchange stops where it is and
     // the three processes are stopped cleanly; what they logged stays in the folder.
     let wvkey = wkey.verifier();

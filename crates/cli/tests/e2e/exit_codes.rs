@@ -235,3 +235,26 @@ fn every_command_exits_by_the_one_table() {
     assert!(!root.join("missing").exists());
     assert_eq!(std::fs::read_dir(root.join("empty")).unwrap().count(), 0);
 }
+
+/// `accord demo --port P` with a port of its three in use says which, exits 2, and makes no
+/// folder (a rerun with another port is not refused by a half-made one).
+#[test]
+fn a_demo_port_in_use_is_named_and_nothing_is_made() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    // Three free ports in a row: hold the middle one.
+    let (held, first) = (1..50)
+        .find_map(|_| {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+            let p = l.local_addr().ok()?.port();
+            let ok = |q: u16| std::net::TcpListener::bind(("127.0.0.1", q)).is_ok();
+            (p > 1 && p < u16::MAX && ok(p - 1) && ok(p + 1)).then_some((l, p - 1))
+        })
+        .expect("three ports in a row");
+    let port = first.to_string();
+    let (code, out, err) = accord(root, &["demo", "--data", "d", "--port", &port, "--exit-when-synced"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains(&format!("127.0.0.1:{}", first + 1)) && err.contains("--port"), "{err}");
+    assert!(!root.join("d").exists(), "nothing made");
+    drop(held);
+}
