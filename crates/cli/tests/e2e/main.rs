@@ -13,5 +13,6 @@ mod exit_codes;
 mod fixture;
 mod log;
 mod regime;
+mod security;
 mod serve;
 mod witness;

@@ -268,7 +268,7 @@ fn exchange_survives_kill_9_and_an_offline_partner() {
     let _ = net.wkey;
 }
 
-fn sign_headers(
+pub(crate) fn sign_headers(
     key: &accord_tlog::SignerKey,
     port: u16,
     method: &str,
@@ -290,7 +290,7 @@ fn sign_headers(
     vec![("Content-Digest".into(), d), ("Signature-Input".into(), i), ("Signature".into(), s)]
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -756,7 +756,7 @@ fn lists_default_to_the_nodes_treaty_clock() {
 }
 
 /// The US node of a folder `root`, configured with a partner that never answers (not started).
-fn lone_us(root: &Path) -> Node {
+pub(crate) fn lone_us(root: &Path) -> Node {
     let us = Node::init(root, "US", "us");
     let ru = Node::init(root, "RU", "ru");
     air_gapped_config(root, &us, "US", &ru, "RU");

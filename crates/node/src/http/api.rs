@@ -92,7 +92,11 @@ pub async fn submit(State(s): S, a: AllowedBody<access::Submit>) -> Response {
 }
 
 fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
-    let limit = q.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1000);
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => 1000,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return error(StatusCode::BAD_REQUEST, "limit: a whole number of items expected"),
+    };
     let status = q.get("status").map(String::as_str);
     let (total, items) = match s.view.read() {
         Ok(v) => v.mailbox_page(&s.spec, outbox, s.clock.now(), status, limit),
