@@ -15,4 +15,5 @@ mod log;
 mod regime;
 mod security;
 mod serve;
+mod soak;
 mod witness;

@@ -19,16 +19,22 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
-struct Net {
+pub(crate) struct Net {
     _t: tempfile::TempDir,
-    root: PathBuf,
-    us: Node,
-    ru: Node,
-    witness: Child,
-    wkey: String,
+    pub(crate) root: PathBuf,
+    pub(crate) us: Node,
+    pub(crate) ru: Node,
+    pub(crate) witness: Child,
+    pub(crate) wkey: String,
+    pub(crate) wport: u16,
 }
 
 fn setup() -> Net {
+    setup_with("")
+}
+
+/// [`setup`] with `more` (TOML tables) at the end of both nodes' configurations.
+pub(crate) fn setup_with(more: &str) -> Net {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().to_path_buf();
     let mut us = Node::init(&root, "US", "us");
@@ -61,7 +67,7 @@ fn setup() -> Net {
                 b.log_key,
                 b.node_key,
                 if party == "US" { "policy = \"us-policy.txt\"\n" } else { "" }
-            ),
+            ) + more,
         )
         .unwrap();
     }
@@ -90,7 +96,27 @@ fn setup() -> Net {
         ru,
         witness,
         wkey,
+        wport,
     }
+}
+
+/// The witness's command line in [`setup_with`]'s network (to restart it).
+pub(crate) fn witness_args(net: &Net) -> Vec<String> {
+    [
+        "witness",
+        "serve",
+        "--data",
+        "w",
+        "--listen",
+        &format!("127.0.0.1:{}", net.wport),
+        "--allow",
+        &net.us.node_key,
+        "--allow",
+        &net.ru.node_key,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
 }
 
 impl Drop for Net {
@@ -103,7 +129,7 @@ impl Drop for Net {
 }
 
 /// Waits until both logs are final and every notification is acknowledged.
-fn wait_synced(net: &Net, us_n: u64, ru_n: u64) -> (Value, Value) {
+pub(crate) fn wait_synced(net: &Net, us_n: u64, ru_n: u64) -> (Value, Value) {
     let t0 = Instant::now();
     loop {
         let (a, b) = (net.us.status(), net.ru.status());
