@@ -685,20 +685,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
     let refuses = |says: &'static str| {
         let config = config.clone();
         move |d: &Path| -> Result<String, String> {
-            let data = d.display().to_string();
-            let (code, _, err) = accord(
-                root,
-                &[
-                    "serve",
-                    "--data",
-                    &data,
-                    "--config",
-                    &config,
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--stop-with-stdin",
-                ],
-            );
+            let (code, err) = serve_once(root, d, &config);
             if code != 0 && err.contains(says) && !err.contains("panicked") {
                 Ok(format!("`accord serve` refuses to start (exit {code}): \"{says}\""))
             } else {
@@ -764,20 +751,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         "the view's snapshot overwritten with garbage",
         &|d| std::fs::write(d.join("view.snapshot"), b"garbage").unwrap(),
         &|d| {
-            let data = d.display().to_string();
-            let (code, _, err) = accord(
-                root,
-                &[
-                    "serve",
-                    "--data",
-                    &data,
-                    "--config",
-                    &config,
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--stop-with-stdin",
-                ],
-            );
+            let (code, err) = serve_once(root, d, &config);
             if code == 0 {
                 Ok("ignored, the view rebuilt from the logs; the node starts".into())
             } else {
@@ -797,20 +771,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         },
         &|d| {
             use std::os::unix::fs::PermissionsExt as _;
-            let data = d.display().to_string();
-            let (code, _, err) = accord(
-                root,
-                &[
-                    "serve",
-                    "--data",
-                    &data,
-                    "--config",
-                    &config,
-                    "--listen",
-                    "127.0.0.1:0",
-                    "--stop-with-stdin",
-                ],
-            );
+            let (code, err) = serve_once(root, d, &config);
             let mode = |f: &str| std::fs::metadata(d.join(f)).unwrap().permissions().mode() & 0o777;
             if code == 0 && mode("log.db") == 0o600 && mode("node.db") == 0o600 {
                 Ok("made 0600 again when the node opens the folder".into())
@@ -957,4 +918,24 @@ fn kill_during_submissions(root: &Path, us: &mut Node) -> Result<String, String>
     } else {
         Err(format!("lost {lost:?}, {twice} twice, verify {code}: {out}{err}"))
     }
+}
+
+/// Starts a node on the folder `data` with `config` on a free port and stops it at once (its
+/// standard input is closed): the exit code and what it said.
+fn serve_once(root: &Path, data: &Path, config: &str) -> (i32, String) {
+    let data = data.display().to_string();
+    let (code, _, err) = accord(
+        root,
+        &[
+            "serve",
+            "--data",
+            &data,
+            "--config",
+            config,
+            "--listen",
+            "127.0.0.1:0",
+            "--stop-with-stdin",
+        ],
+    );
+    (code, err)
 }

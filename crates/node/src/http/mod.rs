@@ -669,6 +669,24 @@ mod tests {
         open_at(dir, cfg, spec, wall, start).expect("open")
     }
 
+    /// Signs in with `token`: the session cookie's `name=value` (the sign-in must answer 200).
+    async fn sign_in(http: &reqwest::Client, base: &str, token: &str) -> String {
+        let r = http
+            .post(format!("{base}/api/v1/session"))
+            .body(format!("{{\"token\": \"{token}\"}}"))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), 200);
+        r.headers()[header::SET_COOKIE]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned()
+    }
+
     /// A node served in process on a loopback port: its base URL, the sender that stops it,
     /// and the server's task.
     async fn serving(
@@ -879,19 +897,7 @@ mod tests {
             .await
             .expect("clock");
         assert_eq!(r.status(), 403);
-        let r = http
-            .post(format!("{base}/api/v1/session"))
-            .body(format!("{{\"token\": \"{ops}\"}}"))
-            .send()
-            .await
-            .expect("sign in");
-        let cookie = r.headers()[header::SET_COOKIE]
-            .to_str()
-            .expect("cookie")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
+        let cookie = sign_in(&http, &base, &ops).await;
         let r = http
             .delete(format!("{base}/api/v1/session"))
             .header(header::COOKIE, &cookie)
@@ -992,19 +998,7 @@ mod tests {
         let token = s.tokens.make(Role::Operator, "ops", wall.now(), &s.ambient.entropy).expect("token");
         let (base, stop, server) = serving(&s).await;
         let http = reqwest::Client::new();
-        let r = http
-            .post(format!("{base}/api/v1/session"))
-            .body(format!("{{\"token\": \"{token}\"}}"))
-            .send()
-            .await
-            .expect("sign in");
-        let cookie = r.headers()[header::SET_COOKIE]
-            .to_str()
-            .expect("cookie")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
+        let cookie = sign_in(&http, &base, &token).await;
         let set_clock = |origin: Option<&str>, site: Option<&str>, now: &str| {
             let mut q = http
                 .put(format!("{base}/api/v1/clock"))
@@ -1378,20 +1372,7 @@ mod tests {
         let http = reqwest::Client::new();
 
         // Sign in, then read who we are with the cookie.
-        let r = http
-            .post(format!("{base}/api/v1/session"))
-            .body(format!("{{\"token\": \"{token}\"}}"))
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(r.status(), 200);
-        let cookie = r.headers()[header::SET_COOKIE]
-            .to_str()
-            .expect("cookie")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
+        let cookie = sign_in(&http, &base, &token).await;
         let whoami = || {
             http.get(format!("{base}/api/v1/session"))
                 .header(header::COOKIE, cookie.clone())
