@@ -10,7 +10,7 @@
 //! - the caller of a write is worked out before the handler runs (so that signing out, which
 //!   ends the session, is still put to its token);
 //! - rows are written in batches by one writer task off the async workers, in order; a queue
-//!   of [`QUEUE`] rows bounds the memory a flood of refusals can take: beyond it rows are
+//!   of [`crate::audit::QUEUE`] rows bounds the memory a flood of refusals can take: beyond it rows are
 //!   dropped and counted (`accord_audit_dropped_total`), never the request (the queue is
 //!   [`crate::audit::Queue`], kept in the node's state);
 //! - the store keeps the newest [`AUDIT_KEEP`](crate::storage::contract::AUDIT_KEEP) rows.
