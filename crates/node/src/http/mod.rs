@@ -559,46 +559,6 @@ mod tests {
         assert_eq!(guarded, access::ROUTE_ROLES.len(), "every entry names a route the router has");
     }
 
-    /// A refusal is logged with the client's address (and the method and path asked).
-    #[tokio::test]
-    async fn refusals_are_logged_with_the_client_address() {
-        #[derive(Clone, Default)]
-        struct Buf(Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().expect("buf").extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
-        let writer = buf.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::WARN)
-            .finish();
-        // This runtime has one thread: the server's tasks log to this subscriber.
-        let _guard = tracing::subscriber::set_default(subscriber);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let wall = Clock::virtual_at(1_800_000_000);
-        let s = node(dir.path(), &partner_node(), &wall);
-        let (base, stop, server) = serving(&s).await;
-        let r = reqwest::get(format!("{base}/api/v1/outbox")).await.expect("get");
-        assert_eq!(r.status(), 401);
-        let _ = stop.send(());
-        let _ = server.await;
-        let logged = String::from_utf8_lossy(&buf.0.lock().expect("buf")).into_owned();
-        let line = logged
-            .lines()
-            .find(|l| l.contains("refused the outbox"))
-            .unwrap_or_else(|| panic!("{logged}"));
-        assert!(line.contains("client=127.0.0.1:"), "{line}");
-        assert!(line.contains("path=/api/v1/outbox"), "{line}");
-    }
-
     /// `openapi.json` describes exactly the routes the router has.
     #[test]
     fn openapi_lists_every_route_and_no_other() {
