@@ -235,7 +235,37 @@ mod tests {
         assert_eq!(side(&su, "RU").notifications, Notifications::Stopped);
         assert_eq!(side(&su, "US").data, Data::Exchanged);
         assert!(on("2023-02-27").suspended_by.is_empty());
-        assert_eq!(side(&on("2023-03-30"), "US").data, Data::Withheld);
+        // The US countermeasures: its data withheld as announced on 2023-03-28; from
+        // 2023-06-01 its notifications withheld and Russia's inspectors refused.
+        assert_eq!(side(&on("2023-03-27"), "US").data, Data::Exchanged);
+        assert_eq!(side(&on("2023-03-28"), "US").data, Data::Withheld);
+        let before = on("2023-05-31");
+        assert_eq!(side(&before, "US").notifications, Notifications::Given);
+        assert_eq!(side(&before, "US").inspections, Inspections::Paused);
+        let cm = on("2023-06-01");
+        assert_eq!(side(&cm, "US").notifications, Notifications::Stopped);
+        assert_eq!(side(&cm, "US").inspections, Inspections::Refused);
+        assert_eq!(side(&cm, "US").data, Data::Withheld);
+        assert!(cm.treaty.in_force, "a countermeasure, not a treaty mechanism");
+        assert!(cm
+            .rests_on
+            .iter()
+            .any(|r| r.kind == EventKind::Countermeasure && r.date.to_string() == "2023-06-01"));
+        assert_eq!(side(&on("2024-06-01"), "US").notifications, Notifications::Stopped);
+        // The US answers to the offer are dated, not approximate.
+        let spec = crate::builtin::new_start();
+        for (date, says) in [("2025-10-05", "a good idea"), ("2026-01-08", "If it expires")] {
+            assert!(
+                spec.history
+                    .iter()
+                    .any(|e| e.event.date.to_string() == date && e.event.precision == Precision::Day && e.title.contains(says)),
+                "{date}"
+            );
+        }
+        assert!(!spec
+            .history
+            .iter()
+            .any(|e| e.event.date.to_string().as_str() >= "2025-01-01" && e.event.precision == Precision::Approximate));
         // The September 2025 offer: a commitment, not an obligation.
         assert!(on("2025-09-21").commitments.is_empty());
         assert_eq!(on("2025-09-22").commitments.len(), 1);
