@@ -32,6 +32,48 @@ pub struct Source {
     /// What part of it is used, or a caveat.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where it was read, when that is not `url`: `url` is the primary document's own address
+    /// (a government's page, say) and this the copy read (an archive, a mirror).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
+}
+
+/// The hosts whose pages are a government's own publications: the only ones a source tagged
+/// `official` or `treaty_text` may have as its `url` (a copy read elsewhere is its `read_at`).
+/// A test holds every built-in source to it.
+pub const OFFICIAL_HOSTS: &[&str] = &[
+    "state.gov",
+    "usembassy.gov",
+    "acq.osd.mil",
+    "defense.gov",
+    "congress.gov",
+    "govinfo.gov",
+    "senate.gov",
+    "whitehouse.gov",
+    "archives.gov",
+    "mid.ru",
+    "kremlin.ru",
+    "duma.gov.ru",
+    "pravo.gov.ru",
+    "un.org",
+];
+
+/// Legal-information services that publish the treaty's official (Russian) text verbatim: a
+/// source tagged `treaty_text` may be read there too. Their pages are the text, not statements.
+pub const TREATY_TEXT_HOSTS: &[&str] = &["docs.cntd.ru", "businesspravo.ru"];
+
+/// Whether `url`'s host is one of [`OFFICIAL_HOSTS`] or under one.
+pub fn official_host(url: &str) -> bool {
+    host_in(url, OFFICIAL_HOSTS)
+}
+
+/// Whether `url`'s host is one of `hosts` or under one.
+pub fn host_in(url: &str, hosts: &[&str]) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
+    hosts.iter().any(|h| host == *h || host.ends_with(&format!(".{h}")))
 }
 
 /// Whether a value is confirmed by the sources read.
@@ -78,5 +120,34 @@ pub struct Unconfirmed {
 pub fn note_unconfirmed(list: &mut Vec<Unconfirmed>, u: Unconfirmed) {
     if let Err(pos) = list.binary_search_by(|e| e.key.cmp(&u.key)) {
         list.insert(pos, u);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::official_host;
+
+    #[test]
+    fn official_hosts_are_matched_whole() {
+        for yes in [
+            "https://www.state.gov/new-start/",
+            "https://2009-2017.state.gov/t/avc/rls/183335.htm",
+            "http://m.state.gov/md145975.htm",
+            "https://www.acq.osd.mil/asda/x.htm",
+            "http://london.usembassy.gov/acda034.html",
+            "https://mid.ru/en/foreign_policy/international_safety/1808707",
+        ] {
+            assert!(official_host(yes), "{yes}");
+        }
+        for no in [
+            "https://toanthua.com/which-of-the-following",
+            "https://state.gov.example.com/x",
+            "https://notstate.gov/x",
+            "https://interfax.com/newsroom/top-stories/70986/",
+            "https://webarchive.library.unt.edu/web/2013/http://london.usembassy.gov/acda034.html",
+            "https://user@evil.example/state.gov",
+        ] {
+            assert!(!official_host(no), "{no}");
+        }
     }
 }

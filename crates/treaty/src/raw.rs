@@ -15,6 +15,8 @@ pub struct RawSource {
     pub tag: Tag,
     #[serde(default)]
     pub note: Option<String>,
+    #[serde(default)]
+    pub read_at: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -304,6 +304,7 @@ fn sources_of(map: BTreeMap<String, RawSource>, into: &mut BTreeMap<String, Sour
                 url: s.url,
                 tag: s.tag,
                 note: s.note,
+                read_at: s.read_at,
             },
         );
     }

@@ -99,3 +99,44 @@ fn catalogue_marks_unconfirmed_and_public() {
     s.unconfirmed_counting(s.limit("warheads").unwrap(), &mut u);
     assert!(u.is_empty());
 }
+
+/// Only a government's own page is tagged `official` (a press report of an official is
+/// `secondary`; a copy of a government page gives the page as `url` and the copy as
+/// `read_at`), and `treaty_text` is the treaty's text at a government's site or a legal
+/// database that publishes it verbatim: every `[sources]` entry of the data files.
+#[test]
+fn only_government_pages_are_tagged_official() {
+    use accord_treaty::provenance::{host_in, official_host, TREATY_TEXT_HOSTS};
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .chain(std::fs::read_dir(data.join("proposals")).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let (mut official, mut wrong) = (0, Vec::new());
+    for f in &files {
+        let v: toml::Value = toml::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let Some(sources) = v.get("sources").and_then(|s| s.as_table()) else {
+            continue;
+        };
+        for (key, s) in sources {
+            let url = s["url"].as_str().unwrap();
+            let ok = match s["tag"].as_str().unwrap() {
+                "official" => {
+                    official += 1;
+                    official_host(url)
+                }
+                "treaty_text" => official_host(url) || host_in(url, TREATY_TEXT_HOSTS),
+                _ => true,
+            };
+            let read_at_differs = s.get("read_at").and_then(|r| r.as_str()).is_none_or(|r| r != url);
+            if !ok || !read_at_differs {
+                wrong.push(format!("{}: {key} ({}) {url}", f.display(), s["tag"]));
+            }
+        }
+    }
+    assert!(official >= 10, "{official}");
+    assert!(wrong.is_empty(), "tagged beyond what their host is:\n{}", wrong.join("\n"));
+}
