@@ -140,3 +140,57 @@ fn only_government_pages_are_tagged_official() {
     assert!(official >= 10, "{official}");
     assert!(wrong.is_empty(), "tagged beyond what their host is:\n{}", wrong.join("\n"));
 }
+
+/// The dated events the December 2026 fidelity review found missing or approximate
+/// (shared/treaty/fidelity-review-2026-12.md, (a)): each in the history, by date, kind and
+/// Party, at the precision its sources give; the denied report of an informal understanding is
+/// unconfirmed and no commitment.
+#[test]
+fn the_history_holds_the_reviewed_events() {
+    use accord_treaty::lifecycle::{EventKind, Precision};
+    use accord_treaty::provenance::Status;
+    let s = new_start();
+    let find = |date: &str, kind: EventKind, party: Option<&str>| {
+        s.history
+            .iter()
+            .find(|e| e.event.date == d(date) && e.event.kind == kind && e.event.party.as_deref() == party)
+            .unwrap_or_else(|| panic!("{date} {kind:?} {party:?}"))
+    };
+    let day = [
+        ("2011-02-02", EventKind::RatificationStep, Some("US")),
+        ("2020-10-16", EventKind::Proposal, Some("RU")),
+        ("2020-10-16", EventKind::Statement, Some("US")),
+        ("2020-10-20", EventKind::Statement, Some("US")),
+        ("2021-01-21", EventKind::Statement, Some("US")),
+        ("2021-01-26", EventKind::RatificationStep, Some("RU")),
+        ("2023-03-28", EventKind::Countermeasure, Some("US")),
+        ("2023-06-01", EventKind::Countermeasure, Some("US")),
+        ("2025-10-05", EventKind::Statement, Some("US")),
+        ("2025-11-26", EventKind::Statement, Some("RU")),
+        ("2026-01-08", EventKind::Statement, Some("US")),
+        ("2026-02-05", EventKind::Negotiation, None),
+        ("2026-02-06", EventKind::Statement, Some("RU")),
+        ("2026-02-06", EventKind::Statement, Some("US")),
+    ];
+    for (date, kind, party) in day {
+        let e = find(date, kind, party);
+        assert_eq!(e.event.precision, Precision::Day, "{date} {kind:?}");
+        assert_eq!(e.event.provenance.status, Status::Confirmed, "{date} {kind:?}");
+    }
+    assert_eq!(
+        find("2023-01-01", EventKind::Statement, Some("US")).event.precision,
+        Precision::Month
+    );
+    assert_eq!(
+        find("2011-02-05", EventKind::EntryIntoForce, None).event.place.as_deref(),
+        Some("Munich")
+    );
+    let lavrov = find("2026-02-11", EventKind::Statement, Some("RU"));
+    assert_eq!(lavrov.event.provenance.status, Status::Confirmed);
+    let denied = find("2026-02-06", EventKind::Statement, None);
+    assert_eq!(denied.event.provenance.status, Status::Unconfirmed);
+    assert!(denied.event.text.as_deref().is_some_and(|t| t.contains("not an agreement")));
+    // Still one commitment after expiry: the offer of 2025-09-22, not the denied report.
+    let after = accord_treaty::regime::status_on(&s, d("2026-03-01"));
+    assert_eq!(after.commitments.len(), 1);
+}
