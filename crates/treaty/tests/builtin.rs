@@ -92,9 +92,10 @@ fn catalogue_marks_unconfirmed_and_public() {
     assert_eq!(totals.visibility, accord_treaty::Visibility::Public);
     let loadings = upd.field(accord_treaty::Field::Loadings).unwrap();
     assert_eq!(loadings.visibility, accord_treaty::Visibility::Confidential);
+    // Heavy bombers in the 800: settled by official data (2020-09-01: 454 + 280 + 48 + 18).
     let mut u = Vec::new();
     s.unconfirmed_counting(s.limit("launchers_total").unwrap(), &mut u);
-    assert_eq!(u[0].key, "limit.launchers_total.count.heavy_bomber");
+    assert!(u.is_empty(), "{u:?}");
     let mut u = Vec::new();
     s.unconfirmed_counting(s.limit("warheads").unwrap(), &mut u);
     assert!(u.is_empty());
