@@ -30,12 +30,14 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// A limit cell: `value (margin)`, `-` when not published, and a mark when over.
-fn cell(l: &accord_ledger::compliance::LimitCheck) -> String {
+/// A limit cell: `value (margin)`, `-` when not published (or, in a row marked `unsourced`,
+/// published but not sourced here), and a mark when over.
+fn cell(l: &accord_ledger::compliance::LimitCheck, unsourced: bool) -> String {
     match (l.value, l.margin) {
         (Some(v), Some(m)) if m < 0 && l.violation => format!("{v} VIOLATION (over by {})", -m),
         (Some(v), Some(m)) if m < 0 => format!("{v} (over by {}, not binding)", -m),
         (Some(v), Some(m)) => format!("{v} (margin {m})"),
+        _ if unsourced => "? (published, not sourced)".into(),
         _ => "- (not published)".into(),
     }
 }
@@ -55,7 +57,8 @@ pub fn compliance_table(rows: &[Row], limit_titles: &[String], extra: Option<Ext
         .iter()
         .map(|r| {
             let mut v = vec![r.as_of.to_string(), r.party.clone(), r.treaty_status.replace('_', " ")];
-            v.extend(r.limits.iter().map(cell));
+            let unsourced = r.published == Some("unsourced");
+            v.extend(r.limits.iter().map(|l| cell(l, unsourced)));
             v.push(if r.limits.iter().any(|l| l.binding) {
                 "yes".into()
             } else {

@@ -53,6 +53,10 @@ pub struct Row {
     /// For published data: the row's line in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
+    /// For published data: `published` (the figures as published; a blank one was not) or
+    /// `unsourced` (published, but no source for the figures was found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<&'static str>,
 }
 
 /// A value over a binding limit.
@@ -119,6 +123,7 @@ pub fn check_limits(
             declared_as_of: None,
             source_url: None,
             line: None,
+            published: None,
         },
         violations,
     )

@@ -1,9 +1,11 @@
 //! Published aggregate figures (CSV): one row per (date, Party) with a column per limit and a
 //! source URL, as in `data/new-start-aggregates.csv`.
 //!
-//! Invariants: a blank cell is "not published" and stays `None`; rows may come in any order; a
-//! duplicate (date, Party) row, a malformed cell or a missing column refuses the whole file,
-//! naming line and column.
+//! Invariants: in a `published` row a blank cell is "not published" and stays `None`; an
+//! `unsourced` row (the figures were published, but no source for them was found) has every
+//! figure blank, and is never read as "not published" nor as zero; rows may come in any order; a
+//! duplicate (date, Party) row, a malformed cell, a figure in an unsourced row, an unknown status
+//! or a missing column refuses the whole file, naming line and column.
 
 use accord_treaty::provenance::Unconfirmed;
 use accord_treaty::{parse_date, Date, TreatySpec};
@@ -24,6 +26,27 @@ pub struct PublishedRow {
     pub values: Vec<Option<u64>>,
     /// Source (may be empty).
     pub source_url: String,
+    /// Whether the figures are here (`Published`) or were published without a source found.
+    pub status: RowStatus,
+}
+
+/// What a row of published figures holds (the optional `status` column; blank: published).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowStatus {
+    /// The figures as published; a blank cell was not published.
+    Published,
+    /// Published by the Parties, but no source for the figures was found: every cell blank.
+    Unsourced,
+}
+
+impl RowStatus {
+    /// The word in the CSV and in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowStatus::Published => "published",
+            RowStatus::Unsourced => "unsourced",
+        }
+    }
 }
 
 fn err(line: u64, column: &str, message: impl Into<String>) -> LedgerError {
@@ -36,7 +59,8 @@ fn err(line: u64, column: &str, message: impl Into<String>) -> LedgerError {
 }
 
 /// Parses a CSV of published figures. Columns: `as_of`, `party`, one per limit of the spec,
-/// `source_url`; other columns are ignored.
+/// `source_url`, and optionally `status` (`published`, the default, or `unsourced`); other
+/// columns are ignored.
 pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow>, LedgerError> {
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -62,6 +86,7 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
     let c_party = col("party")?;
     let c_limits: Vec<usize> = spec.limits.iter().map(|l| col(&l.name)).collect::<Result<_, _>>()?;
     let c_source = col("source_url")?;
+    let c_status = headers.iter().position(|h| h == "status");
     let mut rows: Vec<PublishedRow> = Vec::new();
     let mut seen: std::collections::HashMap<(Date, String), u64> = Default::default();
     for rec in rdr.records() {
@@ -103,6 +128,26 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
             let v: u64 = cell.parse().map_err(|_| err(line, &l.name, format!("'{cell}' is too large")))?;
             values.push(Some(v));
         }
+        let status = match c_status.map(get).unwrap_or("") {
+            "" | "published" => RowStatus::Published,
+            "unsourced" => RowStatus::Unsourced,
+            other => {
+                return Err(err(
+                    line,
+                    "status",
+                    format!("'{other}' is not a row status (published, or unsourced: published, no source for the figures found)"),
+                ))
+            }
+        };
+        if status == RowStatus::Unsourced {
+            if let Some((l, _)) = spec.limits.iter().zip(&values).find(|(_, v)| v.is_some()) {
+                return Err(err(
+                    line,
+                    &l.name,
+                    "an unsourced row gives no figures (write the figures with status published and their source)",
+                ));
+            }
+        }
         if let Some(first) = seen.get(&(as_of, party.clone())) {
             return Err(err(
                 line,
@@ -117,6 +162,7 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
             party,
             values,
             source_url: get(c_source).to_owned(),
+            status,
         });
     }
     Ok(rows)
@@ -138,6 +184,7 @@ pub fn published_report(spec: &TreatySpec, rows: &[PublishedRow]) -> Report {
         let (mut row, v) = check_limits(spec, r.as_of, &r.party, &r.values, &mut unconfirmed);
         row.source_url = Some(r.source_url.clone());
         row.line = Some(r.line);
+        row.published = Some(r.status.word());
         out_rows.push(row);
         violations.extend(v);
     }
@@ -148,5 +195,41 @@ pub fn published_report(spec: &TreatySpec, rows: &[PublishedRow]) -> Report {
         violations,
         findings: None,
         unconfirmed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "as_of,party,deployed_delivery_vehicles,warheads,launchers_total,source_url,status\n";
+
+    /// The status column: absent or blank is published; `unsourced` rows give no figures and
+    /// are reported as such, never as "not published"; anything else is refused naming it.
+    #[test]
+    fn a_row_is_published_or_published_without_a_source_for_its_figures() {
+        let spec = accord_treaty::builtin::new_start();
+        let rows = parse_published(
+            &spec,
+            &format!("{HEAD}2022-03-01,US,686,1515,800,u,\n2022-09-01,US,,,,u,unsourced\n2022-09-01,RU,,,,u,published\n"),
+        )
+        .expect("parses");
+        let st: Vec<RowStatus> = rows.iter().map(|r| r.status).collect();
+        assert_eq!(st, [RowStatus::Published, RowStatus::Unsourced, RowStatus::Published]);
+        let report = published_report(&spec, &rows);
+        let words: Vec<Option<&str>> = report.rows.iter().map(|r| r.published).collect();
+        assert_eq!(
+            words,
+            [Some("published"), Some("unsourced"), Some("published")],
+            "by date, then Party order"
+        );
+        // Without the column, every row is published.
+        let plain = "as_of,party,deployed_delivery_vehicles,warheads,launchers_total,source_url\n2022-03-01,US,686,1515,800,u\n";
+        assert_eq!(parse_published(&spec, plain).expect("parses")[0].status, RowStatus::Published);
+        // A figure in an unsourced row, and an unknown status, are refused naming the cell.
+        let e = parse_published(&spec, &format!("{HEAD}2022-09-01,US,,1500,,u,unsourced\n")).expect_err("a figure");
+        assert!(e.to_string().contains("warheads") && e.to_string().contains(":2:"), "{e}");
+        let e = parse_published(&spec, &format!("{HEAD}2022-09-01,US,,,,u,rumoured\n")).expect_err("status");
+        assert!(e.to_string().contains("status") && e.to_string().contains("rumoured"), "{e}");
     }
 }

@@ -442,6 +442,7 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             party: r.party.clone(),
             values: r.limits.iter().map(|l| l.value).collect(),
             source_url: String::new(),
+            status: accord_ledger::published::RowStatus::Published,
         })
         .collect();
     let mut declarations = Vec::new();

@@ -329,12 +329,16 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
             }
         }
         failed = !mismatches.is_empty();
-        checked = Some((published.len(), cells, mismatches));
+        let unsourced = published
+            .iter()
+            .filter(|r| r.status == accord_ledger::published::RowStatus::Unsourced)
+            .count();
+        checked = Some((published.len() - unsourced, cells, mismatches, unsourced));
     }
     if json(format) {
         let check = checked
             .as_ref()
-            .map(|(r, c, m)| serde_json::json!({"rows": r, "cells": c, "mismatches": m}));
+            .map(|(r, c, m, u)| serde_json::json!({"rows": r, "cells": c, "mismatches": m, "unsourced_rows": u}));
         print_json(&serde_json::json!({
             "treaty": spec.id, "notifications": history.events.len(), "rows": rows,
             "check": check, "unconfirmed": unconfirmed,
@@ -343,8 +347,11 @@ pub fn run(a: ReplayArgs, spec: &TreatySpec, format: Format) -> Outcome {
         let titles: Vec<String> = spec.limits.iter().map(|l| format!("{} ({})", l.name, l.value)).collect();
         println!("Replayed {} notifications.\n", history.events.len());
         print!("{}", compliance_table(&rows, &titles, None));
-        if let Some((r, c, m)) = &checked {
+        if let Some((r, c, m, u)) = &checked {
             println!("\nChecked {c} published figures in {r} rows: {} differ.", m.len());
+            if *u > 0 {
+                println!("  ({u} rows published without a source found for their figures: nothing to check)");
+            }
             for x in m {
                 println!(
                     "  line {}: {} {} {}: published {}, replayed {}",
