@@ -103,6 +103,31 @@ pub struct PartySide {
     pub data: Data,
     /// Its notifications.
     pub notifications: Notifications,
+    /// The event that set `inspections`, if an event did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inspections_by: Option<RestsOn>,
+    /// The event that set `data`, if an event did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_by: Option<RestsOn>,
+    /// The event that set `notifications`, if an event did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications_by: Option<RestsOn>,
+}
+
+/// One obligation of the treaty on a date, as terms a program can read (beside the sentences
+/// of [`RegimeStatus::obligations`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ObligationTerm {
+    /// `data_and_notifications`, `inspections`, `consultative_commission`, `central_limits`.
+    pub key: String,
+    /// Whether it applies on the date.
+    pub applies: bool,
+    /// The first day it applies (while the treaty is in force).
+    pub from: Date,
+    /// The last day it applies.
+    pub until: Date,
+    /// The treaty clause it comes from.
+    pub clause: String,
 }
 
 /// An event a status answer rests on, with how precisely its date is known.
@@ -128,6 +153,11 @@ pub struct RegimeStatus {
     pub treaty: TreatyStatus,
     /// Obligations that apply on the date (empty when not in force).
     pub obligations: Vec<String>,
+    /// The treaty's obligations as terms: each with whether it applies on the date, from and
+    /// until when, and its clause (listed whether or not in force, so that a program reads
+    /// `applies` rather than searching the sentences).
+    #[serde(default)]
+    pub obligation_terms: Vec<ObligationTerm>,
     /// Each Party's side: inspections on its territory, its data, its notifications.
     pub parties: Vec<PartySide>,
     /// Suspensions in effect (not a treaty mechanism: the treaty stays in force).

@@ -4,7 +4,7 @@
 //! on. Pure: no I/O.
 
 use crate::date::Date;
-use crate::history::{Data, HistoryEvent, Inspections, Notifications, PartySide, RegimeStatus, RestsOn};
+use crate::history::{Data, HistoryEvent, Inspections, Notifications, ObligationTerm, PartySide, RegimeStatus, RestsOn};
 use crate::lifecycle::EventKind;
 use crate::provenance::{note_unconfirmed, Status, Unconfirmed};
 use crate::spec::TreatySpec;
@@ -25,6 +25,9 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
             inspections: Inspections::NotYet,
             data: Data::None,
             notifications: Notifications::None,
+            inspections_by: None,
+            data_by: None,
+            notifications_by: None,
         })
         .collect();
     let mut suspended_by = Vec::new();
@@ -35,12 +38,15 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
             for side in sides.iter_mut().filter(|s| applies(s)) {
                 if let Some(x) = e.effects.inspections {
                     side.inspections = x;
+                    side.inspections_by = Some(rests(e));
                 }
                 if let Some(x) = e.effects.data {
                     side.data = x;
+                    side.data_by = Some(rests(e));
                 }
                 if let Some(x) = e.effects.notifications {
                     side.notifications = x;
+                    side.notifications_by = Some(rests(e));
                 }
             }
             rests_on.push(rests(e));
@@ -93,9 +99,26 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
             s.inspections = Inspections::None;
             s.data = Data::None;
             s.notifications = Notifications::None;
+            s.inspections_by = None;
+            s.data_by = None;
+            s.notifications_by = None;
         }
         suspended_by.clear();
     }
+    let (eif, last) = (treaty.entry_into_force, treaty.last_day_in_force);
+    let term = |key: &str, from: Date, clause: &str| ObligationTerm {
+        key: key.to_owned(),
+        applies: in_force && d >= from && d <= last,
+        from,
+        until: last,
+        clause: clause.to_owned(),
+    };
+    let obligation_terms = vec![
+        term("data_and_notifications", eif, "Art. VII; Protocol Parts Two and Four"),
+        term("inspections", spec.inspections_begin(), "Art. XI; Protocol Part Five"),
+        term("consultative_commission", eif, "Art. XII"),
+        term("central_limits", spec.limits_apply_on(), &spec.limits_apply_article),
+    ];
     // The lifecycle events the phase rests on.
     for e in spec.history.iter().filter(|e| e.event.date <= d && e.event.kind.is_lifecycle()) {
         if matches!(
@@ -122,6 +145,7 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
     RegimeStatus {
         treaty,
         obligations,
+        obligation_terms,
         parties: sides,
         suspended_by,
         commitments,

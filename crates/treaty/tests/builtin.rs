@@ -195,3 +195,46 @@ fn the_history_holds_the_reviewed_events() {
     let after = accord_treaty::regime::status_on(&s, d("2026-03-01"));
     assert_eq!(after.commitments.len(), 1);
 }
+
+/// `obligation_terms` say whether each obligation applies, from and until when, and under which
+/// clause; each Party's inspections, data and notifications name the event that set them.
+#[test]
+fn obligations_are_terms_and_effects_name_their_event() {
+    use accord_treaty::regime::status_on;
+    let s = new_start();
+    let applies = |date: &str, key: &str| {
+        let st = status_on(&s, d(date));
+        let t = st.obligation_terms.iter().find(|t| t.key == key).unwrap_or_else(|| panic!("{key}"));
+        (t.applies, t.from.to_string(), t.until.to_string(), t.clause.clone())
+    };
+    assert!(!applies("2018-02-04", "central_limits").0, "not yet");
+    let (on, from, until, clause) = applies("2018-02-05", "central_limits");
+    assert!(on);
+    assert_eq!((from.as_str(), until.as_str()), ("2018-02-05", "2021-02-04"), "as known then");
+    assert!(clause.contains("Art. II"), "{clause}");
+    assert!(!applies("2011-04-05", "inspections").0);
+    assert!(applies("2011-04-06", "inspections").0);
+    assert!(!applies("2011-02-04", "data_and_notifications").0, "before entry into force");
+    assert!(applies("2011-02-05", "data_and_notifications").0);
+    let gone = status_on(&s, d("2026-02-05"));
+    assert_eq!(gone.obligation_terms.len(), 4);
+    assert!(gone.obligation_terms.iter().all(|t| !t.applies), "expired");
+    // Before the 2021 extension the obligations end on 2021-02-04; after it, on 2026-02-04.
+    assert_eq!(applies("2020-06-01", "central_limits").2, "2021-02-04");
+    assert_eq!(applies("2021-02-03", "central_limits").2, "2026-02-04");
+    // Effects name their event.
+    let cm = status_on(&s, d("2023-06-01"));
+    let us = cm.parties.iter().find(|p| p.party == "US").unwrap();
+    let by = us.notifications_by.as_ref().expect("set by an event");
+    assert_eq!(
+        (by.date.to_string().as_str(), by.source.as_str()),
+        ("2023-06-01", "sputnik-2023-06-01")
+    );
+    assert_eq!(us.data_by.as_ref().map(|b| b.date.to_string()), Some("2023-03-28".to_owned()));
+    let ru = cm.parties.iter().find(|p| p.party == "RU").unwrap();
+    assert_eq!(
+        ru.inspections_by.as_ref().map(|b| b.date.to_string()),
+        Some("2023-02-28".to_owned())
+    );
+    assert!(gone.parties.iter().all(|p| p.inspections_by.is_none()), "no effects after expiry");
+}
