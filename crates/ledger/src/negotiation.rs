@@ -166,10 +166,12 @@ pub fn evaluate(
     let mut unconfirmed = now.treaty.unconfirmed.clone();
     let mut last = now.treaty.last_day_in_force;
     let mut terms = Vec::new();
+    // The newest published row: an unsourced one gives no figures, and must not hide the row
+    // before it.
     let latest = |party: &str, limit: usize| -> Option<(u64, Date)> {
         published
             .iter()
-            .filter(|r| r.party == party && r.as_of <= on)
+            .filter(|r| r.party == party && r.as_of <= on && r.status == crate::published::RowStatus::Published)
             .max_by_key(|r| r.as_of)
             .and_then(|r| r.values.get(limit).copied().flatten().map(|v| (v, r.as_of)))
     };
@@ -274,5 +276,28 @@ pub fn evaluate(
         last_day_in_force: last,
         lapses_at_expiry,
         unconfirmed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A limit change is weighed against the newest figures published with a source: the
+    /// unsourced rows of 1 September 2022 do not hide the 1 March 2022 ones.
+    #[test]
+    fn an_unsourced_row_does_not_hide_the_figures_before_it() {
+        let spec = accord_treaty::builtin::new_start();
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/new-start-aggregates.csv")).expect("csv");
+        let published = crate::published::parse_published(&spec, &text).expect("parses");
+        let us =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/proposals/us-2020-10-freeze.toml")).expect("proposal");
+        let p = Proposal::parse(&format!("{us}\n[[term]]\nlimit = \"warheads\"\nvalue = 1500\n"), &spec).expect("proposal");
+        let on = accord_treaty::parse_date("2022-12-01").expect("date");
+        let e = evaluate(&spec, &p, on, &published, &[]);
+        let v = serde_json::to_value(&e).expect("json");
+        let text = v.to_string();
+        assert!(text.contains("2022-03-01") && text.contains("1515"), "{text}");
+        assert!(!text.contains("no published figure"), "{text}");
     }
 }
