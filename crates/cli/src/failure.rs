@@ -41,5 +41,16 @@ pub fn io(e: impl Into<anyhow::Error>) -> Failure {
     }
 }
 
+/// A node's refusal about `at` (a folder or a file) as a failure: a server error is I/O,
+/// anything else bad input.
+pub fn node_refusal(at: &std::path::Path, e: accord_node::error::NodeError) -> Failure {
+    let f = anyhow::anyhow!("{}: {e}", at.display());
+    if e.is_server_error() {
+        io(f)
+    } else {
+        input(f)
+    }
+}
+
 /// The result of a command: the exit code to use when it ran to the end.
 pub type Outcome = Result<u8, Failure>;

@@ -57,7 +57,7 @@ pub fn compliance_table(rows: &[Row], limit_titles: &[String], extra: Option<Ext
         .iter()
         .map(|r| {
             let mut v = vec![r.as_of.to_string(), r.party.clone(), r.treaty_status.replace('_', " ")];
-            let unsourced = r.published == Some("unsourced");
+            let unsourced = r.published == Some(accord_ledger::compliance::RowStatus::Unsourced);
             v.extend(r.limits.iter().map(|l| cell(l, unsourced)));
             v.push(if r.limits.iter().any(|l| l.binding) {
                 "yes".into()

@@ -53,10 +53,33 @@ pub struct Row {
     /// For published data: the row's line in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
-    /// For published data: `published` (the figures as published; a blank one was not) or
-    /// `unsourced` (published, but no source for the figures was found).
+    /// For published data: what the row holds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub published: Option<&'static str>,
+    pub published: Option<RowStatus>,
+}
+
+/// What a row of published figures holds (the CSV's optional `status` column; blank:
+/// published).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    /// The figures as published; a blank cell was not published.
+    Published,
+    /// Published by the Parties, but no source for the figures was found: every cell blank.
+    Unsourced,
+}
+
+impl RowStatus {
+    /// Every status.
+    pub const ALL: [RowStatus; 2] = [RowStatus::Published, RowStatus::Unsourced];
+
+    /// The word in the CSV and in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowStatus::Published => "published",
+            RowStatus::Unsourced => "unsourced",
+        }
+    }
 }
 
 /// A value over a binding limit.

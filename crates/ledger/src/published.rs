@@ -10,6 +10,7 @@
 use accord_treaty::provenance::Unconfirmed;
 use accord_treaty::{parse_date, Date, TreatySpec};
 
+pub use crate::compliance::RowStatus;
 use crate::compliance::{check_limits, Report};
 use crate::error::LedgerError;
 
@@ -28,25 +29,6 @@ pub struct PublishedRow {
     pub source_url: String,
     /// Whether the figures are here (`Published`) or were published without a source found.
     pub status: RowStatus,
-}
-
-/// What a row of published figures holds (the optional `status` column; blank: published).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowStatus {
-    /// The figures as published; a blank cell was not published.
-    Published,
-    /// Published by the Parties, but no source for the figures was found: every cell blank.
-    Unsourced,
-}
-
-impl RowStatus {
-    /// The word in the CSV and in reports.
-    pub fn word(self) -> &'static str {
-        match self {
-            RowStatus::Published => "published",
-            RowStatus::Unsourced => "unsourced",
-        }
-    }
 }
 
 fn err(line: u64, column: &str, message: impl Into<String>) -> LedgerError {
@@ -129,15 +111,14 @@ pub fn parse_published(spec: &TreatySpec, text: &str) -> Result<Vec<PublishedRow
             values.push(Some(v));
         }
         let status = match c_status.map(get).unwrap_or("") {
-            "" | "published" => RowStatus::Published,
-            "unsourced" => RowStatus::Unsourced,
-            other => {
-                return Err(err(
+            "" => RowStatus::Published,
+            word => RowStatus::ALL.into_iter().find(|s| s.word() == word).ok_or_else(|| {
+                err(
                     line,
                     "status",
-                    format!("'{other}' is not a row status (published, or unsourced: published, no source for the figures found)"),
-                ))
-            }
+                    format!("'{word}' is not a row status (published, or unsourced: published, no source for the figures found)"),
+                )
+            })?,
         };
         if status == RowStatus::Unsourced {
             if let Some((l, _)) = spec.limits.iter().zip(&values).find(|(_, v)| v.is_some()) {
@@ -184,7 +165,7 @@ pub fn published_report(spec: &TreatySpec, rows: &[PublishedRow]) -> Report {
         let (mut row, v) = check_limits(spec, r.as_of, &r.party, &r.values, &mut unconfirmed);
         row.source_url = Some(r.source_url.clone());
         row.line = Some(r.line);
-        row.published = Some(r.status.word());
+        row.published = Some(r.status);
         out_rows.push(row);
         violations.extend(v);
     }
@@ -217,7 +198,7 @@ mod tests {
         let st: Vec<RowStatus> = rows.iter().map(|r| r.status).collect();
         assert_eq!(st, [RowStatus::Published, RowStatus::Unsourced, RowStatus::Published]);
         let report = published_report(&spec, &rows);
-        let words: Vec<Option<&str>> = report.rows.iter().map(|r| r.published).collect();
+        let words: Vec<Option<&str>> = report.rows.iter().map(|r| r.published.map(RowStatus::word)).collect();
         assert_eq!(
             words,
             [Some("published"), Some("unsourced"), Some("published")],

@@ -81,8 +81,8 @@ pub fn content_digest(body: &[u8]) -> String {
 
 /// Checks a signed request's body against its `Content-Digest` header (which the signature
 /// covers, so a body changed on the way is refused).
-pub fn digest_matches(header: &dyn Fn(&str) -> Option<String>, body: &[u8]) -> Result<(), SigRefusal> {
-    match header("content-digest") {
+pub fn digest_matches(content_digest_header: Option<&str>, body: &[u8]) -> Result<(), SigRefusal> {
+    match content_digest_header {
         Some(d) if d.trim() == content_digest(body) => Ok(()),
         Some(_) => Err(SigRefusal::Bad("Content-Digest does not match the body".into())),
         None => Err(SigRefusal::Bad("no Content-Digest".into())),
@@ -285,7 +285,7 @@ impl SigVerifier {
     /// Checks a request at `now`; returns the key that signed it.
     pub fn verify(&self, parts: &RequestParts<'_>, header: &dyn Fn(&str) -> Option<String>, now: i64) -> Result<VerifierKey, SigRefusal> {
         let key = self.verify_head(parts, header, now)?;
-        digest_matches(header, parts.body)?;
+        digest_matches(header("content-digest").as_deref(), parts.body)?;
         Ok(key)
     }
 
@@ -421,15 +421,15 @@ impl Tokens {
     }
 
     /// Exchanges a live token for a session id valid until `now + SESSION_SECS`, and no
-    /// longer than the token.
-    pub fn session(&self, token: &str, now: i64, entropy: &Entropy) -> Option<(String, Role)> {
-        let role = self.role(token, now)?;
+    /// longer than the token: the id, the role, and who holds the token ([`holder_name`]).
+    pub fn session(&self, token: &str, now: i64, entropy: &Entropy) -> Option<(String, Role, String)> {
+        let (role, holder) = self.holder(token, now)?;
         let raw: [u8; 24] = entropy.bytes();
         let sid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         self.store
             .add_session(&hash(&sid), &hash(token), role.name(), now + SESSION_SECS, now)
             .ok()?;
-        Some((sid, role))
+        Some((sid, role, holder))
     }
 
     /// Revokes at `now` the token `which` (a token, `accord_…`) or every live token named
@@ -485,8 +485,7 @@ impl Tokens {
 /// How the audit log names a token: its name and the first 8 hex digits of its SHA-256
 /// (`ops#1a2b3c4d`), which `accord serve token --list` shows too.
 pub fn holder_name(name: &str, token_hash: &[u8]) -> String {
-    let id: String = token_hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    format!("{name}#{id}")
+    format!("{name}#{}", accord_ledger::record::hex(&token_hash[..token_hash.len().min(4)]))
 }
 
 fn held(h: Option<Holder>) -> Option<(Role, String)> {
@@ -644,7 +643,7 @@ mod tests {
             t.make_until(Role::Operator, "late", 100, Some(100), &e).is_err(),
             "expired when made"
         );
-        let (sid, role) = t.session(&tok, 10, &e).expect("session");
+        let (sid, role, _) = t.session(&tok, 10, &e).expect("session");
         assert_eq!(role, Role::Operator);
         assert_eq!(t.session_role(&sid, 11), Some(Role::Operator));
         assert_eq!(t.session_role(&sid, 10 + SESSION_SECS + 1), None);

@@ -190,6 +190,18 @@ pub struct Keys {
     pub witnesses: Vec<VerifierKey>,
 }
 
+impl Keys {
+    /// Everyone whose cosignature of the own log is kept and served: each partner node, then
+    /// each witness.
+    pub fn cosigners(&self) -> Vec<VerifierKey> {
+        self.partners
+            .iter()
+            .map(|p| p.node.clone())
+            .chain(self.witnesses.iter().cloned())
+            .collect()
+    }
+}
+
 /// A partner's keys.
 #[derive(Debug, Clone)]
 pub struct PartnerKeys {

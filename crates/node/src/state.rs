@@ -649,12 +649,7 @@ impl Shared {
     /// Everyone whose cosignature of the own log is kept and served: each partner node and
     /// each witness.
     pub fn cosigners(&self) -> Vec<VerifierKey> {
-        self.keys
-            .partners
-            .iter()
-            .map(|p| p.node.clone())
-            .chain(self.keys.witnesses.iter().cloned())
-            .collect()
+        self.keys.cosigners()
     }
 }
 

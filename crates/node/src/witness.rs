@@ -80,20 +80,11 @@ async fn logs(State(w): State<Arc<Witness>>) -> Response {
 }
 
 async fn add_checkpoint(State(w): State<Arc<Witness>>, req: axum::extract::Request) -> Response {
-    let (method, uri, headers) = (req.method().clone(), req.uri().clone(), req.headers().clone());
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     // A signed request is checked from its head before its body is read, and the body then
     // against the digest the signature covers.
     let head = w.clients.as_ref().map(|v| {
-        let authority = header("host").unwrap_or_default();
-        let parts = crate::auth::RequestParts {
-            method: method.as_str(),
-            authority: &authority,
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
-            body: b"",
-        };
-        v.verify_head(&parts, &header, w.wall.now())
+        crate::http::extract::verify_head(v, None, req.method(), req.uri(), req.headers(), w.wall.now())
+            .map(|_| req.headers().get("content-digest").and_then(|d| d.to_str().ok()).map(str::to_owned))
     });
     let body = if matches!(head, None | Some(Ok(_))) {
         match crate::http::extract::read_within(req, crate::http::listen::Limits::default().body_timeout).await {
@@ -104,7 +95,7 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, req: axum::extract::Reque
         Bytes::new()
     };
     if let Some(checked) = head {
-        if let Err(e) = checked.and_then(|_| crate::auth::digest_matches(&header, &body)) {
+        if let Err(e) = checked.and_then(|digest| crate::auth::digest_matches(digest.as_deref(), &body)) {
             let why = match e {
                 SigRefusal::Missing => "this witness accepts signed requests only (RFC 9421)".to_owned(),
                 SigRefusal::Bad(why) => format!("signature refused: {why}"),

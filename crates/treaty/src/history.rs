@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(side(&ex, "RU").inspections, Inspections::Refused);
         assert_eq!(side(&ex, "US").inspections, Inspections::Paused);
         // The 2023 suspension: not a treaty mechanism (still in force); Russia's data and
-        // notifications stop; the US withholds its data from 2023-03-30.
+        // notifications stop; the US withholds its data from 2023-03-28.
         let su = on("2023-02-28");
         assert!(su.treaty.in_force);
         assert_eq!(su.suspended_by, vec!["RU".to_owned()]);

@@ -62,6 +62,17 @@ pub const OFFICIAL_HOSTS: &[&str] = &[
 /// source tagged `treaty_text` may be read there too. Their pages are the text, not statements.
 pub const TREATY_TEXT_HOSTS: &[&str] = &["docs.cntd.ru", "businesspravo.ru"];
 
+/// Whether a source tagged `tag` may have `url` as its address: `official` only on a
+/// government's host, `treaty_text` there or on a legal database that publishes the text; the
+/// other tags anywhere.
+pub fn fits_tag(tag: Tag, url: &str) -> bool {
+    match tag {
+        Tag::Official => official_host(url),
+        Tag::TreatyText => official_host(url) || host_in(url, TREATY_TEXT_HOSTS),
+        Tag::Secondary | Tag::Derived => true,
+    }
+}
+
 /// Whether `url`'s host is one of [`OFFICIAL_HOSTS`] or under one.
 pub fn official_host(url: &str) -> bool {
     host_in(url, OFFICIAL_HOSTS)

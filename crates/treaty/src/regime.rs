@@ -17,39 +17,37 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
     let mut treaty = spec.lifecycle.status_on(d);
     let in_force = treaty.in_force;
     let mut rests_on = Vec::new();
-    let mut sides: Vec<PartySide> = spec
-        .parties
-        .iter()
-        .map(|p| PartySide {
-            party: p.code.clone(),
-            inspections: Inspections::NotYet,
-            data: Data::None,
-            notifications: Notifications::None,
-            inspections_by: None,
-            data_by: None,
-            notifications_by: None,
-        })
-        .collect();
+    let blank = |party: &str, inspections| PartySide {
+        party: party.to_owned(),
+        inspections,
+        data: Data::None,
+        notifications: Notifications::None,
+        inspections_by: None,
+        data_by: None,
+        notifications_by: None,
+    };
+    let mut sides: Vec<PartySide> = spec.parties.iter().map(|p| blank(&p.code, Inspections::NotYet)).collect();
     let mut suspended_by = Vec::new();
     let mut commitments = Vec::new();
     for e in spec.history.iter().filter(|e| e.event.date <= d) {
         let applies = |side: &PartySide| e.event.party.as_deref().is_none_or(|p| p == side.party);
         if !e.effects.is_empty() {
+            let by = rests(e);
             for side in sides.iter_mut().filter(|s| applies(s)) {
                 if let Some(x) = e.effects.inspections {
                     side.inspections = x;
-                    side.inspections_by = Some(rests(e));
+                    side.inspections_by = Some(by.clone());
                 }
                 if let Some(x) = e.effects.data {
                     side.data = x;
-                    side.data_by = Some(rests(e));
+                    side.data_by = Some(by.clone());
                 }
                 if let Some(x) = e.effects.notifications {
                     side.notifications = x;
-                    side.notifications_by = Some(rests(e));
+                    side.notifications_by = Some(by.clone());
                 }
             }
-            rests_on.push(rests(e));
+            rests_on.push(by);
         }
         match e.event.kind {
             EventKind::Suspension => {
@@ -96,19 +94,15 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
         }
     } else {
         for s in &mut sides {
-            s.inspections = Inspections::None;
-            s.data = Data::None;
-            s.notifications = Notifications::None;
-            s.inspections_by = None;
-            s.data_by = None;
-            s.notifications_by = None;
+            *s = blank(&s.party, Inspections::None);
         }
         suspended_by.clear();
     }
+    // In force means on or before the last day: an obligation applies from its first day on.
     let (eif, last) = (treaty.entry_into_force, treaty.last_day_in_force);
     let term = |key: &str, from: Date, clause: &str| ObligationTerm {
         key: key.to_owned(),
-        applies: in_force && d >= from && d <= last,
+        applies: in_force && d >= from,
         from,
         until: last,
         clause: clause.to_owned(),

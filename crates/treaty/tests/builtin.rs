@@ -107,7 +107,7 @@ fn catalogue_marks_unconfirmed_and_public() {
 /// database that publishes it verbatim: every `[sources]` entry of the data files.
 #[test]
 fn only_government_pages_are_tagged_official() {
-    use accord_treaty::provenance::{host_in, official_host, TREATY_TEXT_HOSTS};
+    use accord_treaty::provenance::{fits_tag, Tag};
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&data)
         .unwrap()
@@ -124,14 +124,9 @@ fn only_government_pages_are_tagged_official() {
         };
         for (key, s) in sources {
             let url = s["url"].as_str().unwrap();
-            let ok = match s["tag"].as_str().unwrap() {
-                "official" => {
-                    official += 1;
-                    official_host(url)
-                }
-                "treaty_text" => official_host(url) || host_in(url, TREATY_TEXT_HOSTS),
-                _ => true,
-            };
+            let tag: Tag = s["tag"].clone().try_into().unwrap();
+            official += usize::from(tag == Tag::Official);
+            let ok = fits_tag(tag, url);
             let read_at_differs = s.get("read_at").and_then(|r| r.as_str()).is_none_or(|r| r != url);
             if !ok || !read_at_differs {
                 wrong.push(format!("{}: {key} ({}) {url}", f.display(), s["tag"]));

@@ -69,7 +69,7 @@ pub fn step(at: &NodeAt, spec: &TreatySpec, area: Area, req: serde_json::Value) 
         }
     });
     s.stop();
-    r.map_err(|refused| failure(&data, refused))
+    r.map_err(|refused| crate::failure::node_refusal(&data, refused))
 }
 
 /// GETs `path_and_query` from a running node (with its token): JSON, or the text of a report.
@@ -160,21 +160,10 @@ pub fn treaty_today(at: &NodeAt) -> Result<Date, Failure> {
     if let Some(data) = &at.data {
         let cfg = config(at)?;
         if let Some(unix) = accord_node::state::folder_clock(data, &cfg).map_err(|e| input(anyhow!("{}: {e}", data.display())))? {
-            let at = accord_node::clock::rfc3339(unix);
-            return accord_treaty::parse_date(&at[..10]).map_err(|e| io(anyhow!("{at}: {e}")));
+            return Ok(accord_ledger::Timestamp::from_unix(unix).date());
         }
     }
     Ok(crate::clock::today())
-}
-
-/// A node's refusal as a failure: a server error is I/O, anything else bad input.
-fn failure(data: &std::path::Path, e: accord_node::error::NodeError) -> Failure {
-    let f = anyhow!("{}: {e}", data.display());
-    if e.is_server_error() {
-        io(f)
-    } else {
-        input(f)
-    }
 }
 
 /// Parses `--date`/`--on`.
@@ -188,5 +177,5 @@ pub fn evaluation(at: &NodeAt, spec: &TreatySpec, id: &str, on: Option<Date>) ->
     let s = open(&data, at, spec, Clock::System)?;
     let r = accord_node::regime::evaluation(&s, id, on);
     s.stop();
-    r.map_err(|refused| failure(&data, refused))
+    r.map_err(|refused| crate::failure::node_refusal(&data, refused))
 }

@@ -75,14 +75,7 @@ pub fn run(c: BundleCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     let rt = runtime()?;
                     let r = rt.block_on(accord_node::bundle::import(&s, bytes));
                     s.stop();
-                    let done = r.map_err(|e| {
-                        let f = anyhow!("{}: {e}", file.display());
-                        if e.is_server_error() {
-                            io(f)
-                        } else {
-                            input(f)
-                        }
-                    })?;
+                    let done = r.map_err(|e| crate::failure::node_refusal(&file, e))?;
                     serde_json::to_value(done).map_err(io)?
                 }
                 (None, Some(url)) => remote_import(url, &node_token(&at)?, bytes, &file)?,

@@ -157,13 +157,13 @@ fn fresh_root(a: &DemoArgs) -> Result<Scratch, Failure> {
 /// named, before anything is made), or three free ones when `first` is 0.
 fn free_ports(first: u16) -> Result<[u16; 3], Failure> {
     if first != 0 {
-        let ports = [first, first.saturating_add(1), first.saturating_add(2)];
         if first > u16::MAX - 2 {
             return Err(input(anyhow!(
                 "--port {first}: the demo takes three ports from it; give at most {}",
                 u16::MAX - 2
             )));
         }
+        let ports = [first, first + 1, first + 2];
         for p in ports {
             if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", p)) {
                 return Err(input(anyhow!(
@@ -394,7 +394,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     // Ctrl-C (or SIGINT to the demo alone) at any moment: the exchange stops where it is and
     // the three processes are stopped cleanly; what they logged stays in the folder.
     let wvkey = wkey.verifier();
-    let interrupted = tokio::select! {
+    let result = tokio::select! {
         r = drive(
             &a,
             spec,
@@ -407,15 +407,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
             &us_reader,
             [&us_log, &ru_log, &us_node, &ru_node, &wvkey],
             t0,
-        ) => Err(r),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    };
-    let result = match interrupted {
-        Ok(()) => {
-            println!("\nInterrupted: stopping the three processes.");
-            Ok(0)
-        }
-        Err(r) => {
+        ) => {
             if r.is_ok() && !a.exit_when_synced {
                 println!(
                     "\nServing until Ctrl-C: the web pages are at {} and {} (sign in with a token above).",
@@ -425,6 +417,10 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
                 println!();
             }
             r
+        }
+        _ = tokio::signal::ctrl_c() => {
+            println!("\nInterrupted: stopping the three processes.");
+            Ok(0)
         }
     };
     // Closing a child's standard input stops it cleanly.

@@ -559,8 +559,7 @@ fn cosigners(given: &[String], config: Option<&Path>) -> Result<Option<Vec<Verif
     if let Some(c) = config {
         let cfg = accord_node::NodeConfig::load(c).map_err(|e| input(anyhow!("{e}")))?;
         let k = cfg.keys().map_err(|e| input(anyhow!("{}: {e}", c.display())))?;
-        keys.extend(k.partners.into_iter().map(|p| p.node));
-        keys.extend(k.witnesses);
+        keys.extend(k.cosigners());
     }
     Ok((!given.is_empty() || config.is_some()).then_some(keys))
 }
@@ -570,15 +569,12 @@ fn cosigners(given: &[String], config: Option<&Path>) -> Result<Option<Vec<Verif
 /// `/log/checkpoint` and in proofs.
 fn check_cosignatures(store: &SqliteStore, cosigners: Option<&[VerifierKey]>) -> Vec<String> {
     let mut out = Vec::new();
-    let mut sizes = Vec::new();
-    let _ = store.scan_cosignatures_desc(&mut |size, _| {
-        if sizes.last() != Some(&size) {
-            sizes.push(size);
-        }
+    let mut by_size: std::collections::BTreeMap<u64, Vec<String>> = std::collections::BTreeMap::new();
+    let _ = store.scan_cosignatures_desc(&mut |size, line| {
+        by_size.entry(size).or_default().push(line.to_owned());
         true
     });
-    for size in sizes {
-        let lines = store.cosignatures(size).unwrap_or_default();
+    for (size, lines) in by_size.into_iter().rev() {
         let Some(note) = store.checkpoint(size).ok().flatten().and_then(|n| Note::parse(&n).ok()) else {
             out.push(format!("cosignatures of size {size}: no readable checkpoint of that size"));
             continue;
@@ -592,16 +588,9 @@ fn check_cosignatures(store: &SqliteStore, cosigners: Option<&[VerifierKey]>) ->
                 }
             };
             let Some(keys) = cosigners else { continue };
-            let Some(k) = keys.iter().find(|k| k.name() == sig.name && k.id() == sig.id) else {
+            if !keys.iter().any(|k| k.name() == sig.name && k.id() == sig.id) {
                 out.push(format!("cosignature of size {size} by {}: not a cosigner given", sig.name));
-                continue;
-            };
-            let mut one = Note {
-                text: note.text.clone(),
-                signatures: vec![sig.clone()],
-            };
-            one.signatures.truncate(1);
-            if one.verify(std::slice::from_ref(k)).is_err() {
+            } else if accord_node::state::verified_cosignature(&note.text, &line, keys).is_none() {
                 out.push(format!("cosignature of size {size} by {}: does not verify", sig.name));
             }
         }

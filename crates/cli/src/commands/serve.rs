@@ -204,14 +204,7 @@ fn serve(data: &Path, cfg: NodeConfig, spec: TreatySpec, stdin: bool) -> Outcome
         let listen = cfg.listen.clone();
         // A folder another process writes (its lock) is exit 3, as `log append` says it; a bad
         // folder or configuration is exit 2.
-        let shared = Shared::open(data, cfg, Arc::new(spec), clock).map_err(|e| {
-            let m = anyhow!("{}: {e}", data.display());
-            if e.is_server_error() {
-                io(m)
-            } else {
-                input(m)
-            }
-        })?;
+        let shared = Shared::open(data, cfg, Arc::new(spec), clock).map_err(|e| crate::failure::node_refusal(data, e))?;
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .map_err(|e| io(anyhow!("listen {listen}: {e}")))?;

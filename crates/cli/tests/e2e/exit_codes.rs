@@ -4,7 +4,7 @@
 //! URL that is not one, an unknown option), 3 for I/O (a node that cannot be reached). Every
 //! command `accord --help` lists must have its cases here, so a new command comes with them.
 
-use crate::common::node::accord;
+use crate::common::node::{accord, ok};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -180,16 +180,14 @@ fn every_command_exits_by_the_one_table() {
     let root = t.path();
     std::fs::create_dir(root.join("empty")).unwrap();
     std::fs::write(root.join("garbage.txt"), "not json {\n").unwrap();
-    let (code, _, err) = accord(
+    ok(
         root,
         &["log", "init", "--data", "alog", "--origin", "x.example/log", "--party", "US"],
     );
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = accord(
+    ok(
         root,
         &["serve", "init", "--data", "anode", "--party", "US", "--origin", "x.example/us"],
     );
-    assert_eq!(code, 0, "{err}");
     let proposal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/proposals/us-2020-10-freeze.toml");
     let at = |p: &str| root.join(p).display().to_string();
     let subst = |s: &str| {

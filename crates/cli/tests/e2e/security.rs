@@ -99,27 +99,11 @@ impl Creds {
 
     /// A fresh sign-in's cookie (a sign-out among the routes tried ends the one before).
     fn session(&self) -> String {
-        let (st, head, _) = http_with_head(
-            self.port,
-            "POST",
-            "/api/v1/session",
-            &[],
-            format!("{{\"token\": \"{}\"}}", self.op).as_bytes(),
-        );
-        assert_eq!(st, 200);
-        head.lines()
-            .find_map(|l| {
-                l.to_ascii_lowercase()
-                    .starts_with("set-cookie:")
-                    .then(|| l[11..].trim().split(';').next().unwrap().to_owned())
-            })
-            .unwrap()
+        sign_in(self.port, &self.op)
     }
 
     fn send(&self, c: Cred, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        let h = self.headers(c, method, path, body);
-        let hr: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        http(self.port, method, path, &hr, body)
+        http_owned(self.port, method, path, &self.headers(c, method, path, body), body)
     }
 }
 
@@ -171,13 +155,8 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
     let mut us = lone_us(root);
+    // Started: it answers once it has said its address.
     us.start(root);
-    for _ in 0..100 {
-        if http(us.port, "GET", "/health", &[], b"").0 == 200 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let witness = ok(root, &["serve", "token", "--data", "us", "--role", "witness"]).trim().to_owned();
     let revoked = ok(root, &["serve", "token", "--data", "us", "--role", "operator", "--name", "gone"])
         .trim()
@@ -560,8 +539,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         if *what == "a token of 10 KB" {
             h.push(("Authorization".into(), long_token.clone()));
         }
-        let hr: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (st, b) = http(us.port, m, p, &hr, body);
+        let (st, b) = http_owned(us.port, m, p, &h, body);
         let held = (400..500).contains(&st) && size(us.port) == before;
         bad.rows.push(format!(
             "| {what} | `{m} {}` | {st} | {} |",
@@ -576,10 +554,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         }
     }
     // Signed requests tampered with: replayed, body changed, too old, for another node.
-    let signed = |key: &accord_tlog::SignerKey, port: u16, m: &str, p: &str, b: &[u8], created: i64, nonce: &str| {
-        sign_headers(key, port, m, p, b, created, nonce)
-    };
-    let once = signed(
+    let once = sign_headers(
         &creds.partner,
         us.port,
         "GET",
@@ -588,16 +563,13 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         now(),
         "suite-replayed",
     );
-    let send_signed = |h: &[(String, String)], m: &str, p: &str, b: &[u8]| {
-        let hr: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        http(us.port, m, p, &hr, b).0
-    };
+    let send_signed = |h: &[(String, String)], m: &str, p: &str, b: &[u8]| http_owned(us.port, m, p, h, b).0;
     assert_eq!(
         send_signed(&once, "GET", "/api/v1/entries?start=0&end=1", b""),
         200,
         "the signed request first"
     );
-    let other_body = signed(
+    let other_body = sign_headers(
         &creds.partner,
         us.port,
         "POST",
@@ -606,7 +578,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         now(),
         "suite-body",
     );
-    let old = signed(
+    let old = sign_headers(
         &creds.partner,
         us.port,
         "GET",
@@ -615,7 +587,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         now() - 3600,
         "suite-old",
     );
-    let elsewhere = signed(
+    let elsewhere = sign_headers(
         &creds.partner,
         us.port + 1,
         "GET",
@@ -859,35 +831,23 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// SIGKILL while submissions are under way, three times: every receipt answered before a kill
 /// is in the log after the restart, once, and the log verifies.
 fn kill_during_submissions(root: &Path, us: &mut Node) -> Result<String, String> {
     let (more, _) = notifications(root, 60);
+    let ids = |v: &Value| -> Vec<String> {
+        v["receipts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
     let mut answered: Vec<String> = Vec::new();
     for round in 0..3 {
         us.start(root);
         let batch = &more[3 + round * 19..3 + (round + 1) * 19];
-        let v = submit(us, &batch[..10]);
-        answered.extend(
-            v["receipts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| r["id"].as_str().unwrap().to_owned()),
-        );
+        answered.extend(ids(&submit(us, &batch[..10])));
         let port = us.port;
         let op = us.op.clone();
         let rest = serde_json::to_vec(&batch[10..]).unwrap();
@@ -895,13 +855,7 @@ fn kill_during_submissions(root: &Path, us: &mut Node) -> Result<String, String>
         std::thread::sleep(Duration::from_millis(5));
         us.kill9();
         if let Ok((200, v)) = h.join() {
-            answered.extend(
-                v["receipts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| r["id"].as_str().unwrap().to_owned()),
-            );
+            answered.extend(ids(&v));
         }
     }
     let logged: Vec<String> = entries(&root.join("us").join("log.db"))
@@ -913,7 +867,6 @@ fn kill_during_submissions(root: &Path, us: &mut Node) -> Result<String, String>
     let (code, out, err) = accord(root, &["log", "verify", "--data", "us"]);
     if lost.is_empty() && twice == 0 && code == 0 {
         // (How many were answered before a kill varies from run to run: not in the row.)
-        let _ = answered.len();
         Ok("every receipt answered before a kill is logged, once; the log verifies".into())
     } else {
         Err(format!("lost {lost:?}, {twice} twice, verify {code}: {out}{err}"))

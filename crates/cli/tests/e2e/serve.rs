@@ -71,22 +71,8 @@ pub(crate) fn setup_with(more: &str) -> Net {
         )
         .unwrap();
     }
-    let witness = start(
-        &root,
-        &[
-            "witness",
-            "serve",
-            "--data",
-            "w",
-            "--listen",
-            &format!("127.0.0.1:{wport}"),
-            "--allow",
-            &us.node_key,
-            "--allow",
-            &ru.node_key,
-        ],
-        "w.log",
-    );
+    let listen = format!("127.0.0.1:{wport}");
+    let witness = start(&root, &witness_args(&listen, &us.node_key, &ru.node_key), "w.log");
     us.start(&root);
     ru.start(&root);
     Net {
@@ -100,23 +86,12 @@ pub(crate) fn setup_with(more: &str) -> Net {
     }
 }
 
-/// The witness's command line in [`setup_with`]'s network (to restart it).
-pub(crate) fn witness_args(net: &Net) -> Vec<String> {
+/// The witness's command line in [`setup_with`]'s network, listening on `listen` and taking
+/// requests signed by either node (to start it, and to restart it).
+pub(crate) fn witness_args<'a>(listen: &'a str, us_node: &'a str, ru_node: &'a str) -> [&'a str; 10] {
     [
-        "witness",
-        "serve",
-        "--data",
-        "w",
-        "--listen",
-        &format!("127.0.0.1:{}", net.wport),
-        "--allow",
-        &net.us.node_key,
-        "--allow",
-        &net.ru.node_key,
+        "witness", "serve", "--data", "w", "--listen", listen, "--allow", us_node, "--allow", ru_node,
     ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
 }
 
 impl Drop for Net {
@@ -577,19 +552,6 @@ fn refusals_tiles_openapi_and_a_fork() {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// Concurrent submissions share group commits, and an id is still logged once: eight clients
 /// send the same 200 notifications at once, retrying a 503 ("being logged by another
 /// request"); every answer is a receipt for the one entry of each id.
@@ -679,22 +641,7 @@ fn tokens_expire_and_are_revoked_with_their_sign_ins() {
     .trim()
     .to_owned();
     assert_eq!(json(us.port, "GET", "/api/v1/outbox", &alice, b"").0, 200);
-    let (st, head, body) = http_with_head(
-        us.port,
-        "POST",
-        "/api/v1/session",
-        &[],
-        format!("{{\"token\": \"{alice}\"}}").as_bytes(),
-    );
-    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
-    let cookie = head
-        .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .starts_with("set-cookie:")
-                .then(|| l[11..].trim().split(';').next().unwrap_or("").to_owned())
-        })
-        .unwrap_or_else(|| panic!("no session cookie: {head}"));
+    let cookie = sign_in(us.port, &alice);
     assert_eq!(http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0, 200);
     let listed = ok(root, &["serve", "token", "--data", "us", "--list"]);
     assert!(

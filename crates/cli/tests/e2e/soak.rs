@@ -51,7 +51,8 @@ fn soak() {
     let secs = env("ACCORD_SOAK_SECS", 600);
     let kill_every = env("ACCORD_SOAK_KILL_SECS", 45);
     let readers = env("ACCORD_SOAK_READERS", 200) as usize;
-    let mut rng = rand::rngs::StdRng::seed_from_u64(env("ACCORD_SOAK_SEED", 11));
+    let seed = env("ACCORD_SOAK_SEED", 11);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut net: Net = setup_with("[clock]\nvirtual_start = \"2011-02-01T00:00:00Z\"\n");
     let root = net.root.clone();
     let (us_n, ru_n) = notifications(&root, 100_000);
@@ -60,14 +61,6 @@ fn soak() {
         us_n.len(),
         ru_n.len()
     );
-    for n in [&net.us, &net.ru] {
-        for _ in 0..100 {
-            if http(n.port, "GET", "/health", &[], b"").0 == 200 {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
     let rss_start = (rss_kib(net.us.child.as_ref()), rss_kib(net.ru.child.as_ref()));
 
     // A reader's request to a node being killed fails by panicking in the helper: caught and
@@ -179,9 +172,8 @@ fn soak() {
                     let _ = net.witness.kill();
                     let _ = net.witness.wait();
                     std::thread::sleep(pause);
-                    let args = witness_args(&net);
-                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                    net.witness = start(&root, &args, "w.log");
+                    let listen = format!("127.0.0.1:{}", net.wport);
+                    net.witness = start(&root, &witness_args(&listen, &net.us.node_key, &net.ru.node_key), "w.log");
                     kills.push("witness");
                 }
             }
@@ -238,7 +230,7 @@ fn soak() {
     let mut h = health.lock().unwrap().clone();
     h.sort_by(f64::total_cmp);
     let st = statuses.lock().unwrap().clone();
-    println!("\nsoak figures ({load_secs:.0} s of load, seed {}):", env("ACCORD_SOAK_SEED", 11));
+    println!("\nsoak figures ({load_secs:.0} s of load, seed {seed}):");
     println!(
         "  notifications logged: US {us_at}, RU {ru_at}; sizes US {} RU {}; synced {sync_secs:.1} s after the load",
         a["size"], b["size"]

@@ -19,6 +19,26 @@ use crate::metrics::Metrics;
 use crate::state::Shared;
 use crate::storage::contract::AuditRow;
 use axum::http::{HeaderMap, Method, StatusCode};
+
+/// What a request's head says about its credential, taken before the request runs (nothing is
+/// copied for a request without one).
+pub struct Credential {
+    signed: bool,
+    bearer: Option<String>,
+    session: Option<String>,
+}
+
+impl Credential {
+    /// The credential of a request with these headers.
+    pub fn of(headers: &HeaderMap) -> Credential {
+        let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+        Credential {
+            signed: h("signature-input").is_some(),
+            bearer: h("authorization").map(str::to_owned),
+            session: crate::http::extract::session_cookie(headers).map(str::to_owned),
+        }
+    }
+}
 use std::sync::Arc;
 
 /// Whether a request's outcome is kept: a write, or a refusal.
@@ -33,23 +53,21 @@ pub fn audited(method: &Method, status: StatusCode) -> bool {
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub String, pub String);
 
-/// Who a request's head says it comes from, and the role held: `("ops#1a2b3c4d",
+/// Who a request's credential says it comes from, and the role held: `("ops#1a2b3c4d",
 /// "operator")`, `("partner node", …)`, or `("unknown bearer token", "-")`, `("-", "-")`.
 /// Looks the token or session up; a signature is named, not verified (the handler did).
-pub fn actor(s: &Shared, headers: &HeaderMap) -> (String, String) {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+pub fn actor(s: &Shared, c: &Credential) -> (String, String) {
     let now = s.ambient.wall.now();
-    if h("signature-input").is_some() {
+    if c.signed {
         return ("partner node".into(), crate::auth::Role::PartnerNode.name().into());
     }
-    if let Some(a) = h("authorization") {
+    if let Some(a) = &c.bearer {
         return match a.strip_prefix("Bearer ").and_then(|t| s.tokens.holder(t.trim(), now)) {
             Some((role, who)) => (who, role.name().into()),
             None => ("unknown bearer token".into(), "-".into()),
         };
     }
-    let sid = h("cookie").and_then(|c| c.split(';').find_map(|p| p.trim().strip_prefix("accord_session=")));
-    if let Some(sid) = sid {
+    if let Some(sid) = &c.session {
         return match s.tokens.session_holder(sid, now) {
             Some((role, who)) => (who, role.name().into()),
             None => ("expired or unknown session".into(), "-".into()),

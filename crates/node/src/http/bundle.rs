@@ -44,19 +44,14 @@ pub async fn get_bundle(State(s): State<Arc<Shared>>, _: Allowed<access::ExportB
 /// checked before the body is read (an operator never signs with a node key, so the body plays
 /// no part in who asks).
 pub async fn post_bundle(State(s): State<Arc<Shared>>, _: Allowed<access::ImportBundle>, req: Request) -> Response {
-    let body = match tokio::time::timeout(s.limits.body_timeout, axum::body::to_bytes(req.into_body(), MAX_BUNDLE)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return error(StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")),
-        Err(_) => {
-            crate::metrics::Metrics::add(&s.metrics.throttled, 1);
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "body: not received whole within {} s (limits.body_timeout_secs)",
-                    s.limits.body_timeout.as_secs()
-                ),
-            );
-        }
+    let read = async {
+        axum::body::to_bytes(req.into_body(), MAX_BUNDLE)
+            .await
+            .map_err(|e| error(StatusCode::PAYLOAD_TOO_LARGE, format!("body: {e}")))
+    };
+    let body = match super::extract::counted(&s, super::extract::body_within(s.limits.body_timeout, read).await) {
+        Ok(b) => b,
+        Err(r) => return r,
     };
     match import(&s, body.into()).await {
         Ok(done) => axum::Json(done).into_response(),

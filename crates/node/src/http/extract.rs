@@ -23,16 +23,56 @@ fn header_fn(h: &HeaderMap) -> impl Fn(&str) -> Option<String> + '_ {
     move |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-/// Works out who sent a request: a signed partner node, a bearer token, a session cookie, or
-/// nobody (public).
-pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Who {
+/// The session id of a request's `accord_session` cookie, if it has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').find_map(|p| p.trim().strip_prefix("accord_session=")))
+}
+
+/// A request refused for its signature, with the reason.
+fn signature_refused(e: &SigRefusal) -> Who {
+    Who {
+        role: None,
+        refused: Some(match e {
+            SigRefusal::Missing => e.reason().to_owned(),
+            SigRefusal::Bad(why) => format!("signature refused: {why}"),
+        }),
+    }
+}
+
+/// Checks an RFC 9421 signed request's head at `now` with `v` (see
+/// [`crate::auth::SigVerifier::verify_head`]): its `@authority` is `authority` (the node's
+/// configured public address) when given, else the `Host` header.
+pub fn verify_head(
+    v: &crate::auth::SigVerifier,
+    authority: Option<String>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    now: i64,
+) -> Result<accord_tlog::VerifierKey, SigRefusal> {
+    let h = header_fn(headers);
+    let authority = authority.unwrap_or_else(|| h("host").unwrap_or_default());
+    let parts = RequestParts {
+        method: method.as_str(),
+        authority: &authority,
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        body: b"",
+    };
+    v.verify_head(&parts, &h, now)
+}
+
+/// Works out who sent a request without a body: a signed partner node (its signature over the
+/// empty body), a bearer token, a session cookie, or nobody (public).
+pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Who {
     let w = who_head(s, method, uri, headers);
     if w.role == Some(Role::PartnerNode) {
-        if let Err(e) = crate::auth::digest_matches(&header_fn(headers), body) {
-            return Who {
-                role: None,
-                refused: Some(format!("signature refused: {}", e.reason())),
-            };
+        let digest = headers.get("content-digest").and_then(|v| v.to_str().ok());
+        if let Err(e) = crate::auth::digest_matches(digest, b"") {
+            return signature_refused(&e);
         }
     }
     w
@@ -44,26 +84,12 @@ pub fn who(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[
 pub fn who_head(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Who {
     let h = header_fn(headers);
     if h("signature-input").is_some() {
-        let parts = RequestParts {
-            method: method.as_str(),
-            authority: &s.cfg.public_authority().unwrap_or_else(|| h("host").unwrap_or_default()),
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
-            body: b"",
-        };
-        return match s.sigs.verify_head(&parts, &h, s.ambient.wall.now()) {
+        return match verify_head(&s.sigs, s.cfg.public_authority(), method, uri, headers, s.ambient.wall.now()) {
             Ok(_) => Who {
                 role: Some(Role::PartnerNode),
                 refused: None,
             },
-            Err(SigRefusal::Missing) => Who {
-                role: None,
-                refused: Some("a Signature-Input without a Signature".into()),
-            },
-            Err(SigRefusal::Bad(why)) => Who {
-                role: None,
-                refused: Some(format!("signature refused: {why}")),
-            },
+            Err(e) => signature_refused(&e),
         };
     }
     if let Some(a) = h("authorization") {
@@ -84,25 +110,23 @@ pub fn who_head(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> 
             },
         };
     }
-    if let Some(c) = h("cookie") {
-        if let Some(sid) = c.split(';').filter_map(|p| p.trim().strip_prefix("accord_session=")).next() {
-            if let Err(why) = same_origin(method, headers) {
-                return Who {
-                    role: None,
-                    refused: Some(why),
-                };
-            }
-            return match s.tokens.session_role(sid, s.ambient.wall.now()) {
-                Some(r) => Who {
-                    role: Some(r),
-                    refused: None,
-                },
-                None => Who {
-                    role: None,
-                    refused: Some("the session has expired or is unknown; sign in again".into()),
-                },
+    if let Some(sid) = session_cookie(headers) {
+        if let Err(why) = same_origin(method, headers) {
+            return Who {
+                role: None,
+                refused: Some(why),
             };
         }
+        return match s.tokens.session_role(sid, s.ambient.wall.now()) {
+            Some(r) => Who {
+                role: Some(r),
+                refused: None,
+            },
+            None => Who {
+                role: None,
+                refused: Some("the session has expired or is unknown; sign in again".into()),
+            },
+        };
     }
     Who { role: None, refused: None }
 }
@@ -218,7 +242,7 @@ pub trait Access: Send + Sync + 'static {
 /// Checks the caller of a request (its headers; no body) against `A`, for a route whose access
 /// depends on what it asks for (entry bundles among public hash tiles).
 pub fn check<A: Access>(s: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<Role, Response> {
-    require(s, &who(s, method, uri, headers, b""), A::ROLES, A::WHAT)
+    require(s, &who(s, method, uri, headers), A::ROLES, A::WHAT)
 }
 
 /// A request from a caller holding one of `A`'s roles, with its body (read first, within the
@@ -249,15 +273,13 @@ impl<A: Access> axum::extract::FromRequest<std::sync::Arc<Shared>> for AllowedBo
         // the body against its signed digest once read).
         let w = who_head(s, req.method(), req.uri(), req.headers());
         let role = require(s, &w, A::ROLES, A::WHAT)?;
-        let headers = req.headers().clone();
+        // A signed request's body must match the digest its signature covers.
+        let digest =
+            (role == Role::PartnerNode).then(|| req.headers().get("content-digest").and_then(|v| v.to_str().ok()).map(str::to_owned));
         let body = read_body(s, req).await?;
-        if role == Role::PartnerNode {
-            if let Err(e) = crate::auth::digest_matches(&header_fn(&headers), &body) {
-                let w = Who {
-                    role: None,
-                    refused: Some(format!("signature refused: {}", e.reason())),
-                };
-                require(s, &w, A::ROLES, A::WHAT)?;
+        if let Some(digest) = digest {
+            if let Err(e) = crate::auth::digest_matches(digest.as_deref(), &body) {
+                require(s, &signature_refused(&e), A::ROLES, A::WHAT)?;
             }
         }
         Ok(AllowedBody {
@@ -271,7 +293,12 @@ impl<A: Access> axum::extract::FromRequest<std::sync::Arc<Shared>> for AllowedBo
 /// Reads a request's body within the route's size limit (413) and `limits.body_timeout_secs`
 /// of its head (408: a client that sends its body slowly holds nothing longer).
 pub async fn read_body(s: &Shared, req: axum::extract::Request) -> Result<axum::body::Bytes, Response> {
-    read_within(req, s.limits.body_timeout).await.inspect_err(|r| {
+    counted(s, read_within(req, s.limits.body_timeout).await)
+}
+
+/// A body read's outcome, a 408 counted among the throttled requests.
+pub fn counted<T>(s: &Shared, read: Result<T, Response>) -> Result<T, Response> {
+    read.inspect_err(|r| {
         if r.status() == StatusCode::REQUEST_TIMEOUT {
             Metrics::add(&s.metrics.throttled, 1);
         }
@@ -281,8 +308,20 @@ pub async fn read_body(s: &Shared, req: axum::extract::Request) -> Result<axum::
 /// Reads a request's body within the route's size limit (413) and `within` (408).
 pub async fn read_within(req: axum::extract::Request, within: std::time::Duration) -> Result<axum::body::Bytes, Response> {
     use axum::extract::FromRequest as _;
-    match tokio::time::timeout(within, axum::body::Bytes::from_request(req, &())).await {
-        Ok(read) => read.map_err(IntoResponse::into_response),
+    body_within(within, async {
+        axum::body::Bytes::from_request(req, &()).await.map_err(IntoResponse::into_response)
+    })
+    .await
+}
+
+/// Awaits `read`, the reading of a request's body, for at most `within`: beyond it, 408 naming
+/// `limits.body_timeout_secs`.
+pub async fn body_within<T>(
+    within: std::time::Duration,
+    read: impl std::future::Future<Output = Result<T, Response>>,
+) -> Result<T, Response> {
+    match tokio::time::timeout(within, read).await {
+        Ok(read) => read,
         Err(_) => {
             tracing::warn!("refused a body: not whole within {} s", within.as_secs());
             Err(error(
@@ -308,7 +347,7 @@ impl<A: Access> axum::extract::FromRequestParts<std::sync::Arc<Shared>> for Allo
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, s: &std::sync::Arc<Shared>) -> Result<Self, Response> {
-        let w = who(s, &parts.method, &parts.uri, &parts.headers, b"");
+        let w = who(s, &parts.method, &parts.uri, &parts.headers);
         let role = require(s, &w, A::ROLES, A::WHAT)?;
         Ok(Allowed {
             role,
@@ -328,7 +367,7 @@ impl axum::extract::FromRequestParts<std::sync::Arc<Shared>> for Caller {
         parts: &mut axum::http::request::Parts,
         s: &std::sync::Arc<Shared>,
     ) -> Result<Self, std::convert::Infallible> {
-        Ok(Caller(who(s, &parts.method, &parts.uri, &parts.headers, b"").role))
+        Ok(Caller(who(s, &parts.method, &parts.uri, &parts.headers).role))
     }
 }
 

@@ -95,6 +95,7 @@ impl PerClient {
     }
 
     /// Places held by `ip` now.
+    #[cfg(test)]
     pub fn held(&self, ip: IpAddr) -> usize {
         self.held
             .lock()

@@ -166,15 +166,14 @@ async fn count(State(s): S, req: axum::extract::Request, next: axum::middleware:
     // The caller of a write is named before it runs (signing out ends the session it names);
     // of a read, only if it is refused.
     let write = audit::audited(&method, StatusCode::OK);
-    let before = write.then(|| audit::actor(&s, req.headers()));
-    let head = (!write).then(|| req.headers().clone());
+    let credential = audit::Credential::of(req.headers());
+    let before = write.then(|| audit::actor(&s, &credential));
     let r = next.run(req).instrument(span).await;
     if audit::audited(&method, r.status()) {
-        let (who, role) = match (r.extensions().get::<audit::SignedIn>(), before, head) {
-            (Some(signed_in), _, _) => (signed_in.0.clone(), signed_in.1.clone()),
-            (None, Some(b), _) => b,
-            (None, None, Some(h)) => audit::actor(&s, &h),
-            (None, None, None) => ("-".into(), "-".into()),
+        let (who, role) = match (r.extensions().get::<audit::SignedIn>(), before) {
+            (Some(signed_in), _) => (signed_in.0.clone(), signed_in.1.clone()),
+            (None, Some(b)) => b,
+            (None, None) => audit::actor(&s, &credential),
         };
         // A caller refused 401 held no role, whatever its credential would have given.
         let role = if r.status() == StatusCode::UNAUTHORIZED { "-".into() } else { role };
@@ -431,13 +430,12 @@ async fn session(State(s): S, req: axum::extract::Request) -> Response {
         return error(StatusCode::BAD_REQUEST, "body: {\"token\": \"…\"} expected");
     };
     match s.tokens.session(&token, s.ambient.wall.now(), &s.ambient.entropy) {
-        Some((sid, role)) => {
+        Some((sid, role, who)) => {
             let cookie = format!(
                 "accord_session={sid}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
                 crate::auth::SESSION_SECS
             );
             let r = body::SessionRole { role: role.name().into() };
-            let who = s.tokens.holder(&token, s.ambient.wall.now()).map_or_else(|| "-".into(), |h| h.1);
             let mut resp = ([(header::SET_COOKIE, cookie)], axum::Json(r)).into_response();
             resp.extensions_mut().insert(audit::SignedIn(who, role.name().into()));
             resp
@@ -452,7 +450,7 @@ async fn session(State(s): S, req: axum::extract::Request) -> Response {
 
 /// `GET /api/v1/session`: the role of the credential sent (401 without one).
 async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let w = extract::who(&s, &method, &uri, &headers, b"");
+    let w = extract::who(&s, &method, &uri, &headers);
     match (w.role, w.refused) {
         (Some(r), _) => axum::Json(body::SessionRole { role: r.name().into() }).into_response(),
         (None, Some(why)) => error(StatusCode::UNAUTHORIZED, why),
@@ -462,13 +460,7 @@ async fn whoami(State(s): S, method: Method, uri: Uri, headers: HeaderMap) -> Re
 
 /// `DELETE /api/v1/session`: ends the session of the cookie sent and clears the cookie.
 async fn sign_out(State(s): S, headers: HeaderMap) -> Response {
-    let sid = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(|c| {
-        c.split(';')
-            .filter_map(|p| p.trim().strip_prefix("accord_session="))
-            .next()
-            .map(str::to_owned)
-    });
-    let ended = sid.is_some_and(|sid| s.tokens.end_session(&sid));
+    let ended = extract::session_cookie(&headers).is_some_and(|sid| s.tokens.end_session(sid));
     (
         [(
             header::SET_COOKIE,

@@ -21,6 +21,9 @@ use std::sync::Mutex;
 pub struct Sqlite {
     dir: DataDir,
     partners: Vec<String>,
+    /// node.db, opened once for the node's state (the clock, the floor of signed requests):
+    /// a value kept every few seconds must not reopen and re-check the file each time.
+    state_db: Mutex<Option<SqliteTokens>>,
 }
 
 impl Sqlite {
@@ -29,6 +32,7 @@ impl Sqlite {
         Sqlite {
             dir: DataDir::new(root),
             partners: partners.to_vec(),
+            state_db: Mutex::new(None),
         }
     }
 
@@ -187,7 +191,14 @@ impl Backend for Sqlite {
     }
 
     fn put_state(&self, key: &str, bytes: &[u8]) -> Result<(), NodeError> {
-        let t = SqliteTokens::open(&self.file("node.db"))?;
+        let mut db = self
+            .state_db
+            .lock()
+            .map_err(|_| NodeError::Internal("node.db: state handle poisoned".into()))?;
+        let t = match &mut *db {
+            Some(t) => t,
+            slot @ None => slot.insert(SqliteTokens::open(&self.file("node.db"))?),
+        };
         let c = t.conn()?;
         c.execute(
             "INSERT INTO state(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -105,6 +105,46 @@ pub fn json(port: u16, method: &str, path: &str, token: &str, body: &[u8]) -> (u
     (st, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
+/// Signs in at the node on `port` with `token`: the session cookie's `name=value` (the sign-in
+/// must answer 200).
+pub fn sign_in(port: u16, token: &str) -> String {
+    let (st, head, body) = http_with_head(
+        port,
+        "POST",
+        "/api/v1/session",
+        &[],
+        format!("{{\"token\": \"{token}\"}}").as_bytes(),
+    );
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&body));
+    head.lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().split(';').next().unwrap_or("").to_owned())
+        })
+        .unwrap_or_else(|| panic!("no session cookie: {head}"))
+}
+
+/// Sends a request whose headers are owned strings (as signing helpers make them).
+pub fn http_owned(port: u16, method: &str, path: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+    let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    http(port, method, path, &h, body)
+}
+
+/// Copies a folder, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
