@@ -47,9 +47,15 @@ pub struct Row {
     /// For replayed data: the as-of date of the declaration the warhead figure comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declared_as_of: Option<Date>,
-    /// For published data: the row's source.
+    /// For published data: where the numbers were read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// For published data: the government page that publishes the figures, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact_sheet: Option<String>,
+    /// For published data: when the figures were first published, when a source gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fact_sheet_date: Option<Date>,
     /// For published data: the row's line in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
@@ -145,6 +151,8 @@ pub fn check_limits(
             limits,
             declared_as_of: None,
             source_url: None,
+            fact_sheet: None,
+            fact_sheet_date: None,
             line: None,
             published: None,
         },

@@ -442,6 +442,8 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             party: r.party.clone(),
             values: r.limits.iter().map(|l| l.value).collect(),
             source_url: String::new(),
+            fact_sheet: None,
+            fact_sheet_date: None,
             status: accord_ledger::published::RowStatus::Published,
         })
         .collect();

@@ -421,6 +421,10 @@ impl<'m> World<'m> {
         let model = self.model;
         let code = self.code.clone();
         let fail = |m: String| SimError::Infeasible(format!("{code} window {a}..{b}: {m}"));
+        let mut deployed_at_open = vec![false; model.types.len()];
+        for m in self.missiles.iter().filter(|m| m.alive && m.launcher.is_some()) {
+            deployed_at_open[m.ty] = true;
+        }
         // 1. Boat moves (tubes carry their missiles); those tubes sit out the window otherwise.
         for (ty, t) in model.types.iter().enumerate() {
             for (bi, boat) in t.boats.iter().enumerate() {
@@ -462,11 +466,18 @@ impl<'m> World<'m> {
                 self.bomber_churn(lo, hi, rng);
             }
         }
-        // Launch notices, and heavy bombers abroad (US-shaped models only have B-52H).
+        // Launch notices, each of a missile type in service on its date: deployed when the window
+        // opens and still deployed by the plan at its end (no Peacekeeper launches after its
+        // retirement, no launch of a type before its first deployment).
         let launches = (f64::from(model.launch_notices_per_year) * years).round() as usize;
-        let missile_types: Vec<usize> = (0..model.types.len()).filter(|&t| model.types[t].basing != Basing::Air).collect();
+        let in_service: Vec<usize> = (0..model.types.len())
+            .filter(|&t| model.types[t].basing != Basing::Air && deployed_at_open[t] && plan.deployed[t] > 0)
+            .collect();
         for _ in 0..launches {
-            let ty = missile_types[rng.gen_range(0..missile_types.len())];
+            if in_service.is_empty() {
+                break;
+            }
+            let ty = in_service[rng.gen_range(0..in_service.len())];
             if let Some(d) = Self::pick_dates(rng, lo, hi, 1, 1) {
                 self.push(
                     d[0],

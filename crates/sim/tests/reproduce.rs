@@ -130,3 +130,50 @@ fn benchmark_parties_scale_the_history() {
     assert_eq!(us, p3);
     assert!(sim.notifications.len() > 3 * 29_000, "{}", sim.notifications.len());
 }
+
+/// A test launch is of a missile type in service on its date: one with missiles carrying
+/// reentry vehicles in the data declared before the launch and in the data declared after it
+/// (so no Peacekeeper launches: it left service in 2005, before the treaty).
+#[test]
+fn launches_are_of_types_in_service() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let spec = new_start();
+    let sim = simulate(&spec, &Config::default(), &mut |_, _| {}).unwrap();
+    let mut type_of: BTreeMap<String, String> = BTreeMap::new();
+    // (party, date) -> the types with a loaded missile declared on that date.
+    let mut loaded: BTreeMap<(String, accord_treaty::Date), BTreeSet<String>> = BTreeMap::new();
+    let mut launches = Vec::new();
+    for n in &sim.notifications {
+        let b = &n.body;
+        for i in b.items.iter().flatten() {
+            type_of.insert(i.id.to_string(), i.item_type.to_string());
+        }
+        if let (Some(id), Some(t)) = (&b.item, &b.item_type) {
+            type_of.entry(id.to_string()).or_insert_with(|| t.to_string());
+        }
+        if let Some(ls) = &b.loadings {
+            let types = ls
+                .iter()
+                .filter(|l| l.reentry_vehicles > 0)
+                .map(|l| type_of[l.missile.as_ref()].clone());
+            loaded.entry((n.party.to_string(), n.date)).or_default().extend(types);
+        }
+        if n.kind == "missile_launch" {
+            launches.push((n.party.to_string(), n.date, b.item_type.as_deref().unwrap().to_owned()));
+        }
+    }
+    assert!(launches.len() > 100, "{} launches", launches.len());
+    assert!(!launches.iter().any(|(_, _, t)| t == "Peacekeeper"), "a Peacekeeper launch");
+    for (party, d, t) in &launches {
+        let before = loaded.range(..=(party.clone(), *d)).rev().find(|((p, _), _)| p == party);
+        let after = loaded.range((party.clone(), *d)..).find(|((p, _), _)| p == party);
+        for (side, found) in [("before", before), ("after", after)] {
+            if let Some(((_, at), types)) = found {
+                assert!(
+                    types.contains(t),
+                    "{party} launched a {t} on {d}; the data declared {side} it ({at}) load none"
+                );
+            }
+        }
+    }
+}

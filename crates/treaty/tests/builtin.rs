@@ -186,6 +186,15 @@ fn the_history_holds_the_reviewed_events() {
     let denied = find("2026-02-06", EventKind::Statement, None);
     assert_eq!(denied.event.provenance.status, Status::Unconfirmed);
     assert!(denied.event.text.as_deref().is_some_and(|t| t.contains("not an agreement")));
+    // The Senate's resolution: its missile-defence understanding and the annual report.
+    let senate = find("2010-12-22", EventKind::Ratification, Some("US"));
+    let text = senate.event.text.as_deref().unwrap_or("");
+    assert!(text.contains("missile defence") && text.contains("(a)(10)"), "{text}");
+    // The drafting period's end rests on one encyclopedia and says so.
+    assert_eq!(
+        find("2009-11-09", EventKind::Negotiation, None).event.provenance.status,
+        Status::Unconfirmed
+    );
     // Still one commitment after expiry: the offer of 2025-09-22, not the denied report.
     let after = accord_treaty::regime::status_on(&s, d("2026-03-01"));
     assert_eq!(after.commitments.len(), 1);
@@ -232,4 +241,38 @@ fn obligations_are_terms_and_effects_name_their_event() {
         Some("2023-02-28".to_owned())
     );
     assert!(gone.parties.iter().all(|p| p.inspections_by.is_none()), "no effects after expiry");
+}
+
+/// The US countermeasures, each on the day before, on and after its date: the data withheld
+/// from 28 March 2023, the notifications stopped and the inspections refused from 1 June 2023,
+/// while Russia's side stays as its own suspension of 28 February 2023 set it.
+#[test]
+fn the_us_countermeasures_change_its_side_from_their_dates() {
+    use accord_treaty::regime::status_on;
+    let s = new_start();
+    let side = |date: &str, party: &str| {
+        let st = status_on(&s, d(date));
+        let p = st.parties.iter().find(|p| p.party == party).unwrap().clone();
+        let word = |x: &dyn std::fmt::Debug| format!("{x:?}").to_lowercase();
+        (word(&p.inspections), word(&p.data), word(&p.notifications))
+    };
+    let us = |date: &str| side(date, "US");
+    assert_eq!(us("2023-03-27").1, "exchanged");
+    assert_eq!(us("2023-03-28").1, "withheld");
+    assert_eq!(us("2023-03-29").1, "withheld");
+    assert_eq!(us("2023-05-31").2, "given");
+    assert_ne!(us("2023-05-31").0, "refused");
+    for day in ["2023-06-01", "2023-06-02", "2026-02-04"] {
+        let (inspections, data, notifications) = us(day);
+        assert_eq!(
+            (inspections.as_str(), data.as_str(), notifications.as_str()),
+            ("refused", "withheld", "stopped"),
+            "{day}"
+        );
+    }
+    assert_eq!(
+        side("2023-05-31", "RU"),
+        side("2023-06-01", "RU"),
+        "Russia's side is its own suspension's"
+    );
 }

@@ -71,10 +71,9 @@ pub fn run(a: TimelineArgs, spec: &TreatySpec, format: Format) -> Outcome {
                 accord_treaty::lifecycle::Precision::Approximate => format!("~{}", e.event.date),
             };
             let party = e.event.party.as_deref().unwrap_or("--");
-            let src = spec
-                .sources
-                .get(&e.event.provenance.source)
-                .map_or(e.event.provenance.source.as_str(), |s| s.url.as_str());
+            // The address, then the id that docs/sources.md resolves (with the copy read, if any).
+            let id = e.event.provenance.source.as_str();
+            let src = spec.sources.get(id).map_or(id.to_owned(), |s| format!("{} [{id}]", s.url));
             let unconfirmed = if e.event.provenance.status == accord_treaty::provenance::Status::Unconfirmed {
                 " (UNCONFIRMED)"
             } else {

@@ -412,6 +412,82 @@ fn treaty_status_and_timeline_from_the_real_history() {
     assert!(err.contains("--kind") && err.contains("suspension"), "{err}");
 }
 
+/// Every source an output cites resolves in docs/sources.md, and no output points at a file
+/// outside the repository: the timeline, the treaty's status on dates across its life, the
+/// published record and the built-in proposals, as text and as JSON.
+#[test]
+fn every_source_an_output_cites_is_in_docs_sources() {
+    let doc = std::fs::read_to_string(root().join("docs/sources.md")).unwrap();
+    let mut runs: Vec<Vec<&str>> = vec![
+        vec!["timeline"],
+        vec!["timeline", "--format", "json"],
+        vec!["compliance", "--aggregates", "data/new-start-aggregates.csv", "--format", "json"],
+        vec!["proposal", "evaluate", "us-2020-10-freeze", "--format", "json"],
+        vec!["proposal", "evaluate", "ru-2020-10-counter"],
+    ];
+    let dates = [
+        "2010-01-01",
+        "2011-02-05",
+        "2018-02-05",
+        "2020-04-01",
+        "2023-06-01",
+        "2025-10-05",
+        "2026-02-05",
+        "2026-03-01",
+    ];
+    for on in &dates {
+        runs.push(vec!["treaty", "status", "--on", on]);
+        runs.push(vec!["treaty", "status", "--on", on, "--format", "json"]);
+    }
+    let (mut ids, mut urls) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for args in &runs {
+        let (code, out, err) = accord(args);
+        assert!(code == 0 || code == 1, "{args:?}: {code} {err}");
+        for bad in ["shared/", "facts §", "confirmations §", "new-start-facts"] {
+            assert!(!out.contains(bad), "{args:?} cites a note outside the repository ({bad})");
+        }
+        // Text: `[id]` after an event; JSON: provenance.source and every address.
+        let text = if args.contains(&"json") { "" } else { out.as_str() };
+        for part in text.split('[').skip(1) {
+            if let Some((id, _)) = part.split_once(']') {
+                if !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                    ids.insert(id.to_owned());
+                }
+            }
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(&out) {
+            fn walk(v: &Value, ids: &mut std::collections::BTreeSet<String>, urls: &mut std::collections::BTreeSet<String>) {
+                match v {
+                    Value::Object(m) => {
+                        for (k, x) in m {
+                            match (k.as_str(), x.as_str()) {
+                                ("source", Some(s)) if !s.starts_with("record:") => {
+                                    ids.insert(s.to_owned());
+                                }
+                                ("source_url" | "fact_sheet" | "url", Some(u)) if !u.is_empty() => {
+                                    urls.insert(u.to_owned());
+                                }
+                                _ => walk(x, ids, urls),
+                            }
+                        }
+                    }
+                    Value::Array(a) => a.iter().for_each(|x| walk(x, ids, urls)),
+                    _ => {}
+                }
+            }
+            walk(&v, &mut ids, &mut urls);
+        }
+    }
+    assert!(ids.len() >= 40, "only {} source ids cited: {ids:?}", ids.len());
+    let missing: Vec<&String> = ids.iter().filter(|id| !doc.contains(&format!("`{id}`"))).collect();
+    assert!(missing.is_empty(), "ids cited by outputs, not in docs/sources.md: {missing:?}");
+    let missing: Vec<&String> = urls.iter().filter(|u| !doc.contains(u.as_str())).collect();
+    assert!(
+        missing.is_empty(),
+        "addresses cited by outputs, not in docs/sources.md: {missing:?}"
+    );
+}
+
 /// The 2020 freeze proposal evaluated on the real record reports each Party's total stockpile
 /// as not declared (never the deployed strategic count in its place); a declaration of the
 /// freeze's own kind in a history is used; a proposal the spec cannot take is refused naming
