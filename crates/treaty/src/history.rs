@@ -244,9 +244,10 @@ mod tests {
             .iter()
             .any(|r| r.kind == EventKind::InspectionPause && r.precision == Precision::Approximate));
         // The October 2020 proposal and counter are open until the extension overtakes them.
-        assert!(on("2020-10-15").open_proposals.is_empty());
-        assert_eq!(on("2020-10-16").open_proposals.len(), 1);
-        assert_eq!(on("2021-01-26").open_proposals.len(), 2);
+        assert!(on("2020-10-12").open_proposals.is_empty());
+        assert_eq!(on("2020-10-13").open_proposals.len(), 1, "the US offer, public by 13 October");
+        assert_eq!(on("2020-10-16").open_proposals.len(), 2, "and Russia's of 16 October");
+        assert_eq!(on("2021-01-26").open_proposals.len(), 3);
         assert!(on("2021-02-03").open_proposals.is_empty());
         // The extension: before the notes the treaty ends on 2021-02-04; after, on 2026-02-04.
         assert_eq!(on("2021-02-02").treaty.last_day_in_force.to_string(), "2021-02-04");

@@ -455,7 +455,7 @@ mod tests {
         assert_eq!(e.field, "term[0].extend_years");
         assert!(e.message.contains("Art. XIV para 2") && e.message.contains("UNCONFIRMED"), "{e}");
         // A second extension, after the one of 2021.
-        let e = Proposal::parse(&us.replace("date = 2020-10-16", "date = 2025-09-22"), &spec).expect_err("second");
+        let e = Proposal::parse(&us.replace("date = 2020-10-13", "date = 2025-09-22"), &spec).expect_err("second");
         assert!(e.message.contains("already made"), "{e}");
         // A freeze that would use the treaty's own declarations.
         let e = Proposal::parse(&us.replace("warhead_stockpile_declaration", "six_month_update"), &spec).expect_err("kind");

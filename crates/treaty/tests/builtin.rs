@@ -154,6 +154,7 @@ fn the_history_holds_the_reviewed_events() {
     };
     let day = [
         ("2011-02-02", EventKind::RatificationStep, Some("US")),
+        ("2020-10-13", EventKind::Proposal, Some("US")),
         ("2020-10-16", EventKind::Proposal, Some("RU")),
         ("2020-10-16", EventKind::Statement, Some("US")),
         ("2020-10-20", EventKind::Statement, Some("US")),

@@ -104,7 +104,7 @@ pub fn script(spec: &TreatySpec, notifications: &[Notification<'static>]) -> Res
             say: "US countersigns the same report: the inspection ends, no discrepancy".into(),
         },
         Scripted {
-            date: d("2020-10-16")?,
+            date: d("2020-10-13")?,
             party: "US",
             path: pro,
             req: serde_json::json!({"step": "file", "toml": builtin(0)}),

@@ -543,7 +543,7 @@ fn proposals_are_evaluated_against_what_was_declared() {
     // A second extension after 2021 is refused, naming the clause and that it is unconfirmed.
     let text = std::fs::read_to_string(root().join("data/proposals/us-2020-10-freeze.toml")).unwrap();
     let f = dir.path().join("late.toml");
-    std::fs::write(&f, text.replace("date = 2020-10-16", "date = 2025-10-01")).unwrap();
+    std::fs::write(&f, text.replace("date = 2020-10-13", "date = 2025-10-01")).unwrap();
     let (code, _, err) = accord(&["proposal", "evaluate", f.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(
