@@ -2,7 +2,7 @@ use super::*;
 use std::path::{Path, PathBuf};
 
 /// Crates whose library code is pure.
-const PURE: &[&str] = &["treaty", "ledger", "sim", "tlog"];
+const PURE: &[&str] = &["treaty", "ledger", "sim", "tlog", "escrow"];
 /// Where the node may use HTTP server types.
 const NODE_RIM: &[&str] = &["http/", "witness.rs"];
 /// Where each crate may read the wall clock and OS randomness (`None`: nowhere).
@@ -11,6 +11,7 @@ const AMBIENT: &[(&str, Option<&str>)] = &[
     ("ledger", None),
     ("sim", None),
     ("tlog", None),
+    ("escrow", None),
     ("logstore", None),
     ("node", Some("clock.rs")),
     ("cli", Some("clock.rs")),
@@ -71,7 +72,7 @@ fn cargo_tree(package: &str) -> Vec<String> {
 #[test]
 fn the_tree_keeps_its_invariants() {
     let names = crates();
-    for must in ["treaty", "ledger", "sim", "tlog", "logstore", "node", "cli"] {
+    for must in ["treaty", "ledger", "sim", "tlog", "escrow", "logstore", "node", "cli"] {
         assert!(names.iter().any(|n| n == must), "crates/{must} is missing: update the tidy tables");
     }
     let mut found = Vec::new();
