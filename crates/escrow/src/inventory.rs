@@ -6,13 +6,12 @@
 //! ```text
 //! inner = SHA-256("accord-inventory/1 record" 0x00 salt canonical_json(record))
 //! leaf  = "accord-inventory/1 leaf" 0x00 treaty 0x00 party 0x00 as_of 0x00 zone 0x00 inner
-//! salt  = HMAC-SHA-256(seed, "salt" 0x00 as_of 0x00 uid)
-//! order = HMAC-SHA-256(seed, "order" 0x00 as_of 0x00 uid)
+//! salt  = HMAC-SHA-256(seed, "salt" 0x00 as_of 0x00 uid 0x00)
 //! ```
 //!
-//! and the tree's leaves are sorted by (zone, order), so that each zone is one contiguous range
-//! and an item's position inside its zone says nothing about it (the order key is keyed by the
-//! seed). The public [`Commitment`] is the tree's size and root with the declaration's treaty,
+//! and the tree's leaves are sorted by (zone, salt), so that each zone is one contiguous range
+//! and an item's position inside its zone says nothing about it (the salt is keyed by the seed:
+//! an opening reveals one leaf's salt, hence only its own rank). The public [`Commitment`] is the tree's size and root with the declaration's treaty,
 //! Party and date; the seed stays with the Party (it re-derives every salt) and the records with
 //! whoever it opens them to.
 //!
@@ -27,7 +26,7 @@
 
 use std::collections::BTreeMap;
 
-use accord_tlog::merkle::{inclusion_proof, leaf_hash, verify_inclusion, Hash, MemoryTree};
+use accord_tlog::merkle::{inclusion_proof, verify_inclusion, Hash, MemoryTree};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -70,12 +69,69 @@ pub struct Record {
     pub status: Status,
 }
 
-impl Record {
-    /// The record's canonical JSON (RFC 8785): the bytes its commitment covers.
-    pub fn canonical(&self) -> Vec<u8> {
-        // A record is strings and an enum: serialising it cannot fail.
-        serde_json_canonicalizer::to_vec(self).unwrap_or_default()
+impl Status {
+    /// The status's word, as its JSON gives it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Deployed => "deployed",
+            Status::NonDeployed => "non_deployed",
+            Status::AwaitingDismantlement => "awaiting_dismantlement",
+            Status::Padding => "padding",
+        }
     }
+}
+
+impl Record {
+    /// The record's canonical JSON (RFC 8785): the bytes its commitment covers. Written out for
+    /// the record's fixed shape (keys in code-point order; strings escaped as JSON does, which
+    /// for strings is RFC 8785's escaping); a test holds it equal to a general canonicaliser.
+    pub fn canonical(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.uid.len() + self.item_type.len() + self.zone.len());
+        self.canonical_into(&mut out);
+        out
+    }
+
+    /// [`Record::canonical`] into `out` (cleared first), reusing its allocation.
+    pub fn canonical_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(b"{\"status\":\"");
+        out.extend_from_slice(self.status.word().as_bytes());
+        out.extend_from_slice(b"\",\"type\":");
+        json_string(out, &self.item_type);
+        out.extend_from_slice(b",\"uid\":");
+        json_string(out, &self.uid);
+        out.extend_from_slice(b",\"zone\":");
+        json_string(out, &self.zone);
+        out.push(b'}');
+    }
+}
+
+/// Appends `s` as a JSON string: `"` and `\` escaped, control characters as RFC 8785 writes
+/// them (`\b \t \n \f \r`, else `\u00xx`), everything else as UTF-8.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
 }
 
 /// The secret from which every salt and the order are derived: one per declaration, kept by
@@ -189,37 +245,52 @@ pub struct Inventory {
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn prf(seed: &Seed, label: &str, as_of: &str, uid: &str) -> Hash {
-    // HMAC takes a key of any length: this cannot fail.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(&seed.0).unwrap_or_else(|_| unreachable!("any key length"));
-    for part in [label, as_of, uid] {
-        m.update(part.as_bytes());
-        m.update(&[0]);
+/// The salts' HMAC, keyed once per declaration (the key's pads are hashed once, not per item).
+struct Salter(HmacSha256);
+
+impl Salter {
+    fn new(seed: &Seed) -> Salter {
+        // HMAC takes a key of any length: this cannot fail.
+        Salter(<HmacSha256 as Mac>::new_from_slice(&seed.0).unwrap_or_else(|_| unreachable!("any key length")))
     }
-    Hash(m.finalize().into_bytes().into())
+
+    fn salt(&self, as_of: &str, uid: &str) -> Hash {
+        let mut m = self.0.clone();
+        for part in ["salt", as_of, uid] {
+            m.update(part.as_bytes());
+            m.update(&[0]);
+        }
+        Hash(m.finalize().into_bytes().into())
+    }
 }
 
 /// The salted hash of a record: `SHA-256("accord-inventory/1 record" 0x00 salt canonical)`.
 pub fn inner_hash(salt: &Hash, record: &Record) -> Hash {
+    inner_hash_of(salt, &record.canonical())
+}
+
+fn inner_hash_of(salt: &Hash, canonical: &[u8]) -> Hash {
     let mut h = Sha256::new();
     h.update(b"accord-inventory/1 record\0");
     h.update(salt.0);
-    h.update(record.canonical());
+    h.update(canonical);
     Hash(h.finalize().into())
 }
 
-/// The leaf's tree hash (RFC 6962 leaf hash of the leaf data).
+/// The leaf's tree hash: the RFC 6962 leaf hash (`SHA-256(0x00 ‖ data)`) of
+/// `"accord-inventory/1 leaf" 0x00 treaty 0x00 party 0x00 as_of 0x00 zone 0x00 inner`.
 pub fn leaf_of(context: &Context, zone: &str, inner: &Hash) -> Hash {
-    let mut data = Vec::with_capacity(96 + zone.len());
-    data.extend_from_slice(b"accord-inventory/1 leaf\0");
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(b"accord-inventory/1 leaf\0");
     for part in [&context.treaty, &context.party, &context.as_of] {
-        data.extend_from_slice(part.as_bytes());
-        data.push(0);
+        h.update(part.as_bytes());
+        h.update([0u8]);
     }
-    data.extend_from_slice(zone.as_bytes());
-    data.push(0);
-    data.extend_from_slice(&inner.0);
-    leaf_hash(&data)
+    h.update(zone.as_bytes());
+    h.update([0u8]);
+    h.update(inner.0);
+    Hash(h.finalize().into())
 }
 
 fn check_field(entry: usize, field: &str, value: &str) -> Result<(), EscrowError> {
@@ -248,7 +319,7 @@ impl Inventory {
         for (name, v) in [("treaty", &context.treaty), ("party", &context.party), ("as_of", &context.as_of)] {
             check_field(0, name, v).map_err(|_| EscrowError::Context(format!("{name} is empty or holds a control character")))?;
         }
-        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::with_capacity(records.len());
         for (i, r) in records.iter().enumerate() {
             let entry = i + 1;
             check_field(entry, "uid", &r.uid)?;
@@ -286,26 +357,43 @@ impl Inventory {
                 status: Status::Padding,
             });
         }
-        let mut keyed: Vec<(String, Hash, Record)> = all
-            .into_iter()
-            .map(|r| (r.zone.clone(), prf(seed, "order", &context.as_of, &r.uid), r))
+        let salter = Salter::new(seed);
+        // Zones numbered in name order, so the sort compares numbers, not strings.
+        let mut zone_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for r in &all {
+            zone_ids.entry(r.zone.as_str()).or_insert(0);
+        }
+        let mut names: Vec<&str> = zone_ids.keys().copied().collect();
+        names.sort_unstable();
+        for (i, name) in names.iter().enumerate() {
+            zone_ids.insert(name, i as u32);
+        }
+        let mut keyed: Vec<(u32, Hash, usize)> = all
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (zone_ids[r.zone.as_str()], salter.salt(&context.as_of, &r.uid), i))
             .collect();
-        keyed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        keyed.sort_unstable_by_key(|k| (k.0, k.1));
+        let mut slots: Vec<Option<Record>> = all.into_iter().map(Some).collect();
         let mut tree = MemoryTree::new();
         let mut leaves = Vec::with_capacity(keyed.len());
         let mut zones: Vec<ZoneRange> = Vec::new();
-        for (i, (zone, _, record)) in keyed.into_iter().enumerate() {
-            let salt = prf(seed, "salt", &context.as_of, &record.uid);
-            let inner = inner_hash(&salt, &record);
-            tree.append(leaf_of(&context, &zone, &inner));
+        let mut canonical = Vec::with_capacity(256);
+        let mut last_zone: Option<u32> = None;
+        for (i, (zone_id, salt, at)) in keyed.into_iter().enumerate() {
+            let record = slots[at].take().unwrap_or_else(|| unreachable!("each record is placed once"));
+            record.canonical_into(&mut canonical);
+            let inner = inner_hash_of(&salt, &canonical);
+            tree.append(leaf_of(&context, &record.zone, &inner));
             match zones.last_mut() {
-                Some(z) if z.zone == zone => z.len += 1,
+                Some(z) if last_zone == Some(zone_id) => z.len += 1,
                 _ => zones.push(ZoneRange {
-                    zone,
+                    zone: record.zone.clone(),
                     start: i as u64,
                     len: 1,
                 }),
             }
+            last_zone = Some(zone_id);
             leaves.push((record, salt, inner));
         }
         let commitment = Commitment {
@@ -643,6 +731,28 @@ mod tests {
         assert!(e.to_string().contains("zone"), "{e}");
         let e = Inventory::build(ctx(), &Seed([0; 32]), &[rec("", "x")], 0).unwrap_err();
         assert!(e.to_string().contains("entry 1") && e.to_string().contains("uid"), "{e}");
+    }
+
+    proptest::proptest! {
+        /// The written-out canonical JSON is RFC 8785's, for any strings.
+        #[test]
+        fn the_canonical_record_is_rfc_8785(uid in "\\PC*", ty in ".*", zone in "[\\x00-\\x7f]*", s in 0usize..4) {
+            let r = Record {
+                uid,
+                item_type: ty,
+                zone,
+                status: [Status::Deployed, Status::NonDeployed, Status::AwaitingDismantlement, Status::Padding][s],
+            };
+            proptest::prop_assert_eq!(r.canonical(), serde_json_canonicalizer::to_vec(&r).unwrap());
+        }
+    }
+
+    #[test]
+    fn the_leaf_is_the_rfc_6962_leaf_hash_of_its_data() {
+        let inner = Hash([9; 32]);
+        let mut data = b"accord-inventory/1 leaf\x00us-2020-10-freeze\x00US\x002020-10-13\x00pantex\x00".to_vec();
+        data.extend_from_slice(&inner.0);
+        assert_eq!(leaf_of(&ctx(), "pantex", &inner), accord_tlog::merkle::leaf_hash(&data));
     }
 
     #[test]

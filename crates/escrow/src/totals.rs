@@ -126,9 +126,23 @@ fn scalar(what: &str, text: &str) -> Result<Scalar, EscrowError> {
     Option::from(Scalar::from_canonical_bytes(bytes)).ok_or_else(|| EscrowError::Proof(format!("{what}: not a canonical scalar")))
 }
 
-/// The generators: pinned (the crate's defaults, sized for the statement).
-fn gens(bits: u8, parties: usize) -> (BulletproofGens, PedersenGens) {
-    (BulletproofGens::new(usize::from(bits), parties), PedersenGens::default())
+/// The generators: pinned (the crate's defaults, sized for the statement), made once per size
+/// and kept (making 64 × 16 of them costs more than the proof they serve).
+fn gens(bits: u8, parties: usize) -> (std::sync::Arc<BulletproofGens>, PedersenGens) {
+    type Cache = std::sync::Mutex<Vec<((u8, usize), std::sync::Arc<BulletproofGens>)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned lock only means another caller panicked while inserting: the list is whole.
+    let mut list = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let bp = match list.iter().find(|(k, _)| *k == (bits, parties)) {
+        Some((_, g)) => g.clone(),
+        None => {
+            let g = std::sync::Arc::new(BulletproofGens::new(usize::from(bits), parties));
+            list.push(((bits, parties), g.clone()));
+            g
+        }
+    };
+    (bp, PedersenGens::default())
 }
 
 fn transcript(s: &Statement, part: &'static [u8]) -> Transcript {
