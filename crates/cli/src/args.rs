@@ -101,6 +101,11 @@ pub enum Command {
         after_help = "Examples:\n  accord timeline\n  accord timeline --from 2020-01-01 --to 2021-12-31\n  accord timeline --kind suspension --kind exemption --format json"
     )]
     Timeline(TimelineArgs),
+    /// Verification without disclosure (docs/freeze-verification.md): commit to a whole
+    /// inventory, open items and zones, draw a sample neither Party can steer, prove totals
+    /// within a cap in zero knowledge.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
     /// Time parsing and replaying a history on one core (see docs/benchmarks.md).
     #[command(after_help = "Example:\n  accord simulate --parties 4 --scale 20 --out big.jsonl && accord bench big.jsonl --parties 4")]
     Bench(BenchArgs),
@@ -867,6 +872,145 @@ pub struct TimelineArgs {
     /// With a node: the events of its record too (inspections, exemptions, proposals, agreements).
     #[command(flatten)]
     pub at: NodeAt,
+}
+
+/// The declaration an inventory command works on: the records, the seed, and what the
+/// commitment binds them to.
+#[derive(Debug, Args)]
+pub struct InventoryDecl {
+    /// The records: JSON Lines, one `{"uid", "type", "zone", "status"}` per item, every warhead
+    /// (status `deployed`, `non_deployed` or `awaiting_dismantlement`).
+    pub records: PathBuf,
+    /// The declaration's secret seed (32 bytes). `commit` creates it (mode 0600, written and
+    /// synced before the commitment is printed) unless it exists; the other commands read it.
+    #[arg(long)]
+    pub seed: PathBuf,
+    /// The treaty or proposal the declaration is made under.
+    #[arg(long, default_value = "us-2020-10-freeze")]
+    pub treaty: String,
+    /// The declaring Party.
+    #[arg(long)]
+    pub party: String,
+    /// The date the inventory is current as of (YYYY-MM-DD).
+    #[arg(long)]
+    pub as_of: String,
+    /// Pad the tree with padding leaves to this many leaves (hides the count).
+    #[arg(long, default_value_t = 0)]
+    pub pad_to: u64,
+}
+
+/// `accord inventory ...`
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Commit to a complete inventory: prints the public commitment (size and root), to be
+    /// logged before anything is sampled.
+    #[command(
+        after_help = "Example:\n  accord inventory commit us-2020.jsonl --seed us-2020.seed --party US --as-of 2020-10-13 --pad-to 8192 --out commitment.json"
+    )]
+    Commit {
+        #[command(flatten)]
+        decl: InventoryDecl,
+        /// Write the commitment here (atomically) instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Open one leaf (by index or identifier) or a whole zone, checked against the commitment.
+    #[command(
+        after_help = "Examples:\n  accord inventory open us-2020.jsonl --seed us-2020.seed --party US --as-of 2020-10-13 --commitment commitment.json --index 17\n  accord inventory open us-2020.jsonl --seed us-2020.seed --party US --as-of 2020-10-13 --commitment commitment.json --zone pantex"
+    )]
+    Open {
+        #[command(flatten)]
+        decl: InventoryDecl,
+        /// The commitment that was logged: the records and seed must rebuild it.
+        #[arg(long)]
+        commitment: PathBuf,
+        /// The leaf to open.
+        #[arg(long, conflicts_with_all = ["uid", "zone"])]
+        index: Option<u64>,
+        /// The item to open, by its identifier.
+        #[arg(long, conflicts_with = "zone")]
+        uid: Option<String>,
+        /// The zone to reveal whole.
+        #[arg(long)]
+        zone: Option<String>,
+    },
+    /// Check an opening or a zone reveal against a commitment (exit 1 if it does not verify).
+    #[command(after_help = "Example:\n  accord inventory verify --commitment commitment.json opening.json")]
+    Verify {
+        /// The commitment.
+        #[arg(long)]
+        commitment: PathBuf,
+        /// The opening or zone reveal (JSON).
+        file: PathBuf,
+    },
+    /// Draw the leaves an inspection opens from both Parties' revealed secrets (hex), bound to
+    /// the commitment.
+    #[command(
+        after_help = "Example:\n  accord inventory sample --commitment commitment.json --reveal-a 0a…(64 hex) --reveal-b 7f…(64 hex) --context I7 -k 30"
+    )]
+    Sample {
+        /// The commitment.
+        #[arg(long)]
+        commitment: PathBuf,
+        /// The first Party's revealed secret (64 hex digits).
+        #[arg(long)]
+        reveal_a: String,
+        /// The second Party's revealed secret (64 hex digits).
+        #[arg(long)]
+        reveal_b: String,
+        /// What the sample is for (the inspection's identifier).
+        #[arg(long)]
+        context: String,
+        /// How many leaves to draw.
+        #[arg(short = 'k', long)]
+        k: u64,
+    },
+    /// Prove that the committed inventory's total (of the statuses named) is within a cap:
+    /// a public number, or a baseline proof's committed total (a freeze).
+    #[command(
+        after_help = "Examples:\n  accord inventory prove us-2020.jsonl --seed us-2020.seed --party US --as-of 2020-10-13 --commitment commitment.json --name all_warheads --cap 65535 --out baseline.json --openings-out baseline.openings.json\n  accord inventory prove us-2021.jsonl --seed us-2021.seed --party US --as-of 2021-01-13 --commitment c2.json --name all_warheads --baseline baseline.json --baseline-openings baseline.openings.json --out q1.json --openings-out q1.openings.json"
+    )]
+    Prove {
+        #[command(flatten)]
+        decl: InventoryDecl,
+        /// The commitment the counts are of.
+        #[arg(long)]
+        commitment: PathBuf,
+        /// What is counted (e.g. `all_warheads`, `deployed_warheads`).
+        #[arg(long)]
+        name: String,
+        /// Count only items of these statuses (repeatable; default: all).
+        #[arg(long = "status")]
+        statuses: Vec<String>,
+        /// A public cap.
+        #[arg(long, conflicts_with = "baseline")]
+        cap: Option<u64>,
+        /// A baseline proof whose committed total is the cap.
+        #[arg(long, requires = "baseline_openings")]
+        baseline: Option<PathBuf>,
+        /// The baseline proof's openings (kept by the Party that made it).
+        #[arg(long)]
+        baseline_openings: Option<PathBuf>,
+        /// Bits of each range proof (8, 16, 32, 64).
+        #[arg(long, default_value_t = 16)]
+        bits: u8,
+        /// Write the public proof here.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write the openings here (mode 0600: for the partner, or kept).
+        #[arg(long)]
+        openings_out: PathBuf,
+    },
+    /// Verify a limit proof offline (exit 1 if it does not verify); with `--commitment`, also
+    /// that it speaks for that inventory.
+    #[command(after_help = "Example:\n  accord inventory verify-proof q1.json --commitment c2.json")]
+    VerifyProof {
+        /// The proof (accord-limit-proof/1).
+        file: PathBuf,
+        /// The inventory commitment it must name.
+        #[arg(long)]
+        commitment: Option<PathBuf>,
+    },
 }
 
 /// `accord proposal ...`

@@ -347,26 +347,10 @@ pub fn check_openings(
     o: &Openings,
     expected: &std::collections::BTreeMap<String, u64>,
 ) -> Result<Vec<ZoneMismatch>, EscrowError> {
+    verify_openings(p, o)?;
     let zones = &p.statement.zones;
-    if o.counts.len() != zones.len() || o.blindings.len() != zones.len() {
-        return Err(EscrowError::Proof(format!(
-            "openings: {} counts and {} blindings for {} zones",
-            o.counts.len(),
-            o.blindings.len(),
-            zones.len()
-        )));
-    }
-    let pc = PedersenGens::default();
     let mut out = Vec::new();
     for (i, zone) in zones.iter().enumerate() {
-        let r = scalar(&format!("blindings[{i}]"), &o.blindings[i])?;
-        let (_, c) = point(&format!("commitments[{i}]"), &p.commitments[i])?;
-        if pc.commit(Scalar::from(o.counts[i]), r) != c {
-            return Err(EscrowError::Opening {
-                index: i as u64,
-                message: format!("zone '{zone}': the opening does not open its commitment"),
-            });
-        }
         let want = if zone.starts_with('~') {
             Some(0)
         } else {
@@ -390,6 +374,32 @@ pub fn check_openings(
         }
     }
     Ok(out)
+}
+
+/// Checks that the openings open the proof's commitments (an error names the first zone whose
+/// opening does not).
+pub fn verify_openings(p: &LimitProof, o: &Openings) -> Result<(), EscrowError> {
+    let zones = &p.statement.zones;
+    if o.counts.len() != zones.len() || o.blindings.len() != zones.len() {
+        return Err(EscrowError::Proof(format!(
+            "openings: {} counts and {} blindings for {} zones",
+            o.counts.len(),
+            o.blindings.len(),
+            zones.len()
+        )));
+    }
+    let pc = PedersenGens::default();
+    for (i, zone) in zones.iter().enumerate() {
+        let r = scalar(&format!("blindings[{i}]"), &o.blindings[i])?;
+        let (_, c) = point(&format!("commitments[{i}]"), &p.commitments[i])?;
+        if pc.commit(Scalar::from(o.counts[i]), r) != c {
+            return Err(EscrowError::Opening {
+                index: i as u64,
+                message: format!("zone '{zone}': the opening does not open its commitment"),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod demo;
 mod demo_live;
 mod demo_regime;
 mod inspection;
+mod inventory;
 mod log;
 mod notification;
 mod proposal;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Proposal(c) => proposal::run(c, &spec()?, cli.format),
         Command::Inspection(c) => inspection::run(c, &spec()?, cli.format),
         Command::Timeline(a) => timeline::run(a, &spec()?, cli.format),
+        Command::Inventory(c) => inventory::run(c, cli.format),
         Command::Bench(a) => bench::run(a, &spec()?, cli.format),
     }
 }

@@ -11,6 +11,7 @@ mod corpus;
 mod crash;
 mod exit_codes;
 mod fixture;
+mod inventory;
 mod log;
 mod regime;
 mod security;

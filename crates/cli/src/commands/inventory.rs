@@ -1,0 +1,408 @@
+//! `accord inventory`: the freeze's escrow from the command line (docs/freeze-verification.md).
+//! Files in, files out; the cryptography is `accord-escrow`'s. The seed and the openings are
+//! secrets: written with mode 0600 and synced before anything that depends on them is printed.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::Path;
+
+use accord_escrow::inventory::{self, Commitment, Context, Inventory, Opening, Record, Seed, Status, ZoneReveal};
+use accord_escrow::totals::{self, Cap, CapSecret, LimitProof, Openings, Statement};
+use accord_escrow::{sample, EscrowError};
+use anyhow::{anyhow, Context as _};
+use rand_chacha::rand_core::SeedableRng;
+
+use crate::args::{Format, InventoryCommand, InventoryDecl};
+use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
+use crate::files::{read_text, write_atomic};
+use crate::output::{json, print_json};
+
+/// Runs an inventory command.
+pub fn run(c: InventoryCommand, format: Format) -> Outcome {
+    match c {
+        InventoryCommand::Commit { decl, out } => commit(&decl, out.as_deref()),
+        InventoryCommand::Open {
+            decl,
+            commitment,
+            index,
+            uid,
+            zone,
+        } => open(&decl, &commitment, index, uid.as_deref(), zone.as_deref()),
+        InventoryCommand::Verify { commitment, file } => verify(&commitment, &file, format),
+        InventoryCommand::Sample {
+            commitment,
+            reveal_a,
+            reveal_b,
+            context,
+            k,
+        } => draw(&commitment, &reveal_a, &reveal_b, &context, k, format),
+        InventoryCommand::Prove {
+            decl,
+            commitment,
+            name,
+            statuses,
+            cap,
+            baseline,
+            baseline_openings,
+            bits,
+            out,
+            openings_out,
+        } => prove(ProveArgs {
+            decl: &decl,
+            commitment: &commitment,
+            name,
+            statuses: &statuses,
+            cap,
+            baseline: baseline.as_deref().zip(baseline_openings.as_deref()),
+            bits,
+            out: &out,
+            openings_out: &openings_out,
+        }),
+        InventoryCommand::VerifyProof { file, commitment } => verify_proof(&file, commitment.as_deref(), format),
+    }
+}
+
+fn escrow(at: &Path, e: EscrowError) -> Failure {
+    input(anyhow!("{}: {e}", at.display()))
+}
+
+/// Reads the records, naming the line and the field of a malformed one.
+fn read_records(path: &Path) -> Result<Vec<Record>, Failure> {
+    let text = read_text(path)?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Record = serde_json::from_str(line).map_err(|e| {
+            let text = e.to_string();
+            let what = text.rsplit_once(" at line ").map_or(text.as_str(), |(w, _)| w);
+            input(anyhow!("{}:{}:{}: {what}", path.display(), i + 1, e.column()))
+        })?;
+        out.push(r);
+    }
+    if out.is_empty() {
+        return Err(input(anyhow!("{}: no records", path.display())));
+    }
+    Ok(out)
+}
+
+fn check_date(text: &str) -> Result<(), Failure> {
+    accord_treaty::parse_date(text)
+        .map(|_| ())
+        .map_err(|e| input(anyhow!("--as-of: {e}")))
+}
+
+/// Writes a secret file that must not exist yet: mode 0600, synced, its folder synced.
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            input(anyhow!("{}: already there (a secret is never overwritten)", path.display()))
+        } else {
+            io(anyhow!("cannot create {}: {e}", path.display()))
+        }
+    })?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(io)?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))
+        .map_err(io)
+}
+
+fn read_seed(path: &Path) -> Result<Seed, Failure> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(input)?;
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| input(anyhow!("{}: {} bytes, a seed is 32", path.display(), b.len())))?;
+    Ok(Seed(arr))
+}
+
+fn context(d: &InventoryDecl) -> Result<Context, Failure> {
+    check_date(&d.as_of)?;
+    Ok(Context {
+        treaty: d.treaty.clone(),
+        party: d.party.clone(),
+        as_of: d.as_of.clone(),
+    })
+}
+
+fn build(d: &InventoryDecl, seed: &Seed) -> Result<Inventory, Failure> {
+    let records = read_records(&d.records)?;
+    Inventory::build(context(d)?, seed, &records, d.pad_to).map_err(|e| escrow(&d.records, e))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
+    let text = read_text(path)?;
+    serde_json::from_str(&text).map_err(|e| input(anyhow!("{}: not {what}: {e}", path.display())))
+}
+
+fn pretty<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, Failure> {
+    let mut s = serde_json::to_vec_pretty(v).map_err(|e| io(anyhow!("{e}")))?;
+    s.push(b'\n');
+    Ok(s)
+}
+
+/// Rebuilds the inventory and checks it is the one committed.
+fn rebuild(d: &InventoryDecl, commitment: &Path) -> Result<(Inventory, Commitment), Failure> {
+    let c: Commitment = read_json(commitment, "an inventory commitment")?;
+    let inv = build(d, &read_seed(&d.seed)?)?;
+    if inv.commitment() != &c {
+        return Err(input(anyhow!(
+            "{}: these records and this seed do not rebuild the commitment (root {}, size {}; rebuilt root {}, size {})",
+            commitment.display(),
+            c.root,
+            c.size,
+            inv.commitment().root,
+            inv.commitment().size
+        )));
+    }
+    Ok((inv, c))
+}
+
+fn commit(d: &InventoryDecl, out: Option<&Path>) -> Outcome {
+    // Check everything before a seed is created, so bad input leaves nothing behind.
+    let records = read_records(&d.records)?;
+    let ctx = context(d)?;
+    Inventory::build(ctx.clone(), &Seed([0; 32]), &records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
+    let (seed, made) = if d.seed.exists() {
+        (read_seed(&d.seed)?, false)
+    } else {
+        let s = crate::clock::random::<32>();
+        write_secret(&d.seed, &s)?;
+        (Seed(s), true)
+    };
+    let inv = Inventory::build(ctx, &seed, &records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
+    let c = inv.commitment();
+    match out {
+        Some(p) => write_atomic(p, &pretty(c)?)?,
+        None => print_json(c)?,
+    }
+    eprintln!(
+        "committed {} items in {} zones ({} leaves, root {}); seed {} {}",
+        records.len(),
+        inv.counts().len(),
+        c.size,
+        c.root,
+        d.seed.display(),
+        if made {
+            "created (mode 0600): keep it, the commitment cannot be opened without it"
+        } else {
+            "reused"
+        }
+    );
+    Ok(0)
+}
+
+fn open(d: &InventoryDecl, commitment: &Path, index: Option<u64>, uid: Option<&str>, zone: Option<&str>) -> Outcome {
+    let (inv, _) = rebuild(d, commitment)?;
+    if let Some(z) = zone {
+        let reveal = inv.reveal_zone(z).map_err(|e| escrow(&d.records, e))?;
+        print_json(&reveal)?;
+        return Ok(0);
+    }
+    let index = match (index, uid) {
+        (Some(i), _) => i,
+        (None, Some(u)) => inv
+            .index_of(u)
+            .ok_or_else(|| input(anyhow!("--uid: '{u}' is not in the committed inventory")))?,
+        (None, None) => return Err(input(anyhow!("name what to open: --index, --uid or --zone"))),
+    };
+    let o = inv.open(index).map_err(|e| input(anyhow!("--index: {e}")))?;
+    print_json(&o)?;
+    Ok(0)
+}
+
+fn verify(commitment: &Path, file: &Path, format: Format) -> Outcome {
+    let c: Commitment = read_json(commitment, "an inventory commitment")?;
+    let v: serde_json::Value = read_json(file, "JSON")?;
+    let result = if v.get("openings").is_some() {
+        let z: ZoneReveal = serde_json::from_value(v).map_err(|e| input(anyhow!("{}: not a zone reveal: {e}", file.display())))?;
+        inventory::verify_zone_reveal(&c, &z).map(|records| format!("zone '{}' complete: {} items", z.zone, records.len()))
+    } else {
+        let o: Opening = serde_json::from_value(v).map_err(|e| input(anyhow!("{}: not an opening: {e}", file.display())))?;
+        inventory::verify_opening(&c, &o).map(|()| {
+            format!(
+                "leaf {} opens to {} ({}, {}, {})",
+                o.index,
+                o.record.uid,
+                o.record.item_type,
+                o.record.zone,
+                o.record.status.word()
+            )
+        })
+    };
+    let (ok, said) = match result {
+        Ok(s) => (true, s),
+        Err(e) => (false, e.to_string()),
+    };
+    if json(format) {
+        print_json(&serde_json::json!({"verified": ok, "detail": said}))?;
+    } else {
+        println!("{}: {said}", if ok { "verified" } else { "NOT VERIFIED" });
+    }
+    Ok(if ok { 0 } else { CHECK_FAILED })
+}
+
+fn hex32(flag: &str, text: &str) -> Result<[u8; 32], Failure> {
+    let t = text.trim();
+    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(input(anyhow!("{flag}: 64 hex digits expected")));
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| input(anyhow!("{flag}: {e}")))?;
+    }
+    Ok(out)
+}
+
+fn draw(commitment: &Path, a: &str, b: &str, ctx: &str, k: u64, format: Format) -> Outcome {
+    let c: Commitment = read_json(commitment, "an inventory commitment")?;
+    let seed = sample::seed(&hex32("--reveal-a", a)?, &hex32("--reveal-b", b)?, &c.root, c.size, ctx);
+    let indexes = sample::draw(&seed, c.size, k).map_err(|e| input(anyhow!("-k: {e}")))?;
+    if json(format) {
+        let hex: String = seed.iter().map(|x| format!("{x:02x}")).collect();
+        print_json(&serde_json::json!({"format": "accord-sample/1", "seed": hex, "size": c.size, "indexes": indexes}))?;
+    } else {
+        println!("{}", indexes.iter().map(u64::to_string).collect::<Vec<_>>().join(" "));
+    }
+    Ok(0)
+}
+
+struct ProveArgs<'a> {
+    decl: &'a InventoryDecl,
+    commitment: &'a Path,
+    name: String,
+    statuses: &'a [String],
+    cap: Option<u64>,
+    baseline: Option<(&'a Path, &'a Path)>,
+    bits: u8,
+    out: &'a Path,
+    openings_out: &'a Path,
+}
+
+fn prove(a: ProveArgs<'_>) -> Outcome {
+    let (inv, c) = rebuild(a.decl, a.commitment)?;
+    let wanted: Vec<Status> = a
+        .statuses
+        .iter()
+        .map(|s| {
+            serde_json::from_value::<Status>(serde_json::Value::String(s.clone()))
+                .ok()
+                .filter(|s| *s != Status::Padding)
+                .ok_or_else(|| {
+                    input(anyhow!(
+                        "--status: '{s}' (expected deployed, non_deployed or awaiting_dismantlement)"
+                    ))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut counts: BTreeMap<String, u64> = inv.counts().keys().map(|z| (z.clone(), 0)).collect();
+    for r in inv.records().filter(|r| r.status != Status::Padding) {
+        if wanted.is_empty() || wanted.contains(&r.status) {
+            *counts.entry(r.zone.clone()).or_default() += 1;
+        }
+    }
+    let (cap, secret) = match (a.cap, a.baseline) {
+        (Some(v), None) => (Cap::Public(v), None),
+        (None, Some((proof, openings))) => {
+            let base: LimitProof = read_json(proof, "a limit proof")?;
+            let opened: Openings = read_json(openings, "limit-proof openings")?;
+            let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+            totals::verify(&base, &mut rng).map_err(|e| input(anyhow!("{}: the baseline does not verify: {e}", proof.display())))?;
+            totals::verify_openings(&base, &opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
+            let secret = CapSecret::of(&opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
+            (
+                Cap::Committed {
+                    as_of: base.statement.as_of.clone(),
+                    commitments: base.commitments.clone(),
+                },
+                Some(secret),
+            )
+        }
+        _ => return Err(input(anyhow!("name the cap: --cap N, or --baseline with --baseline-openings"))),
+    };
+    let mut zones: Vec<String> = counts.keys().cloned().collect();
+    let mut values: Vec<u64> = counts.values().copied().collect();
+    totals::pad(&mut zones, &mut values, 1);
+    let statement = Statement {
+        treaty: c.context.treaty.clone(),
+        party: c.context.party.clone(),
+        as_of: c.context.as_of.clone(),
+        name: a.name,
+        cap,
+        inventory_root: Some(c.root.to_string()),
+        bits: a.bits,
+        zones,
+    };
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+    let (proof, openings) = match totals::prove(statement, &values, secret.as_ref(), &mut rng) {
+        Ok(x) => x,
+        Err(e @ EscrowError::OverCap { .. }) => {
+            eprintln!("no proof: {e}");
+            return Ok(CHECK_FAILED);
+        }
+        Err(e) => return Err(input(anyhow!("{e}"))),
+    };
+    write_secret(a.openings_out, &pretty(&openings)?)?;
+    write_atomic(a.out, &pretty(&proof)?)?;
+    eprintln!(
+        "proved {} within the cap over {} zones; proof {}, openings {} (mode 0600)",
+        proof.statement.name,
+        proof.statement.zones.len(),
+        a.out.display(),
+        a.openings_out.display()
+    );
+    Ok(0)
+}
+
+fn verify_proof(file: &Path, commitment: Option<&Path>, format: Format) -> Outcome {
+    let p: LimitProof = read_json(file, "a limit proof")?;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+    let mut result = totals::verify(&p, &mut rng).map_err(|e| e.to_string());
+    if let (Ok(()), Some(cpath)) = (&result, commitment) {
+        let c: Commitment = read_json(cpath, "an inventory commitment")?;
+        let named = p.statement.inventory_root.as_deref();
+        if named != Some(c.root.to_string().as_str()) || p.statement.party != c.context.party || p.statement.as_of != c.context.as_of {
+            result = Err(format!(
+                "the proof speaks for inventory {} ({} {}), not {} ({} {})",
+                named.unwrap_or("(none)"),
+                p.statement.party,
+                p.statement.as_of,
+                c.root,
+                c.context.party,
+                c.context.as_of
+            ));
+        }
+    }
+    let cap = match &p.statement.cap {
+        Cap::Public(v) => v.to_string(),
+        Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
+    };
+    let said = match &result {
+        Ok(()) => format!(
+            "{} {} of {} as of {}: within {cap} (over {} zones; nothing else disclosed)",
+            p.statement.party,
+            p.statement.name,
+            p.statement.treaty,
+            p.statement.as_of,
+            p.statement.zones.len()
+        ),
+        Err(e) => e.clone(),
+    };
+    if json(format) {
+        print_json(&serde_json::json!({"verified": result.is_ok(), "detail": said}))?;
+    } else {
+        println!("{}: {said}", if result.is_ok() { "verified" } else { "NOT VERIFIED" });
+    }
+    Ok(if result.is_ok() { 0 } else { CHECK_FAILED })
+}

@@ -1,0 +1,333 @@
+//! `accord inventory`, end to end with the real binary: a Party commits to an inventory
+//! (its seed a 0600 secret), opens items and zones that verify and tampered ones that do not,
+//! draws a sample from both Parties' reveals, proves its total within a public cap and, for a
+//! freeze, within its own baseline's undisclosed total; bad input changes nothing.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::node::{accord, ok};
+
+fn records(dir: &Path, name: &str, n: usize, extra: &[&str]) {
+    let zones = ["bangor", "kings-bay", "kirtland", "pantex"];
+    let statuses = ["deployed", "non_deployed", "awaiting_dismantlement"];
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "{{\"uid\":\"US-W{i:05}\",\"type\":\"{}\",\"zone\":\"{}\",\"status\":\"{}\"}}\n",
+            ["W76-1", "W88", "B61-12"][i % 3],
+            zones[i % 4],
+            statuses[i % 3]
+        ));
+    }
+    for line in extra {
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+fn decl<'a>(records: &'a str, seed: &'a str, as_of: &'a str) -> Vec<&'a str> {
+    vec![records, "--seed", seed, "--party", "US", "--as-of", as_of, "--pad-to", "512"]
+}
+
+fn with<'a>(cmd: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
+    cmd.iter().chain(rest).copied().collect()
+}
+
+#[test]
+fn commit_open_verify_and_sample() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    records(d, "r.jsonl", 400, &[]);
+    let base = decl("r.jsonl", "s.seed", "2020-10-13");
+    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c.json"])));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(d.join("s.seed")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the seed is a secret");
+    }
+    let c: Value = serde_json::from_slice(&std::fs::read(d.join("c.json")).unwrap()).unwrap();
+    assert_eq!((c["format"].as_str(), c["size"].as_u64()), (Some("accord-inventory/1"), Some(512)));
+    // The same records and seed commit to the same root: the commitment can be rebuilt.
+    let again: Value = serde_json::from_str(&ok(d, &with(&["inventory", "commit"], &base))).unwrap();
+    assert_eq!(again, c);
+
+    // An opening verifies; the same opening with its status changed does not (exit 1).
+    let open = with(
+        &with(&["inventory", "open"], &base),
+        &["--commitment", "c.json", "--uid", "US-W00017"],
+    );
+    let o = ok(d, &open);
+    std::fs::write(d.join("o.json"), &o).unwrap();
+    let out = ok(d, &["inventory", "verify", "--commitment", "c.json", "o.json"]);
+    assert!(out.contains("US-W00017"), "{out}");
+    let mut v: Value = serde_json::from_str(&o).unwrap();
+    v["record"]["status"] = "deployed".into();
+    std::fs::write(d.join("forged.json"), v.to_string()).unwrap();
+    let (code, out, _) = accord(d, &["inventory", "verify", "--commitment", "c.json", "forged.json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("NOT VERIFIED"), "{out}");
+
+    // A zone revealed whole verifies; with an item left out it does not.
+    let reveal = ok(
+        d,
+        &with(
+            &with(&["inventory", "open"], &base),
+            &["--commitment", "c.json", "--zone", "pantex"],
+        ),
+    );
+    std::fs::write(d.join("z.json"), &reveal).unwrap();
+    let out = ok(d, &["inventory", "verify", "--commitment", "c.json", "z.json"]);
+    assert!(out.contains("zone 'pantex' complete: 100 items"), "{out}");
+    let mut z: Value = serde_json::from_str(&reveal).unwrap();
+    z["openings"].as_array_mut().unwrap().pop();
+    std::fs::write(d.join("z-short.json"), z.to_string()).unwrap();
+    let (code, out, _) = accord(d, &["inventory", "verify", "--commitment", "c.json", "z-short.json"]);
+    assert_eq!(code, 1, "{out}");
+
+    // The sample: the same reveals draw the same leaves; more leaves than the tree is refused.
+    let a = "11".repeat(32);
+    let b = "22".repeat(32);
+    let s1 = ok(
+        d,
+        &[
+            "inventory",
+            "sample",
+            "--commitment",
+            "c.json",
+            "--reveal-a",
+            &a,
+            "--reveal-b",
+            &b,
+            "--context",
+            "I7",
+            "-k",
+            "30",
+        ],
+    );
+    let s2 = ok(
+        d,
+        &[
+            "inventory",
+            "sample",
+            "--commitment",
+            "c.json",
+            "--reveal-a",
+            &a,
+            "--reveal-b",
+            &b,
+            "--context",
+            "I7",
+            "-k",
+            "30",
+        ],
+    );
+    assert_eq!(s1, s2);
+    let drawn: Vec<u64> = s1.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(drawn.len(), 30);
+    assert!(drawn.iter().all(|&i| i < 512));
+    let s3 = ok(
+        d,
+        &[
+            "inventory",
+            "sample",
+            "--commitment",
+            "c.json",
+            "--reveal-a",
+            &b,
+            "--reveal-b",
+            &a,
+            "--context",
+            "I7",
+            "-k",
+            "30",
+        ],
+    );
+    assert_ne!(s1, s3, "the reveals' order is part of the seed");
+    let (code, _, err) = accord(
+        d,
+        &[
+            "inventory",
+            "sample",
+            "--commitment",
+            "c.json",
+            "--reveal-a",
+            &a,
+            "--reveal-b",
+            &b,
+            "--context",
+            "I7",
+            "-k",
+            "513",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    // Every drawn leaf opens and verifies.
+    for i in drawn.iter().take(3) {
+        let o = ok(
+            d,
+            &with(
+                &with(&["inventory", "open"], &base),
+                &["--commitment", "c.json", "--index", &i.to_string()],
+            ),
+        );
+        std::fs::write(d.join("d.json"), o).unwrap();
+        ok(d, &["inventory", "verify", "--commitment", "c.json", "d.json"]);
+    }
+
+    // Another seed does not rebuild the logged commitment: refused, exit 2.
+    std::fs::write(d.join("other.seed"), [9u8; 32]).unwrap();
+    let other = decl("r.jsonl", "other.seed", "2020-10-13");
+    let (code, _, err) = accord(
+        d,
+        &with(&with(&["inventory", "open"], &other), &["--commitment", "c.json", "--index", "0"]),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("do not rebuild"), "{err}");
+}
+
+#[test]
+fn bad_records_are_refused_and_leave_no_seed() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    records(
+        d,
+        "dup.jsonl",
+        10,
+        &[r#"{"uid":"US-W00003","type":"W88","zone":"pantex","status":"deployed"}"#],
+    );
+    let (code, _, err) = accord(d, &with(&["inventory", "commit"], &decl("dup.jsonl", "s.seed", "2020-10-13")));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("entry 11") && err.contains("uid"), "{err}");
+    assert!(!d.join("s.seed").exists(), "no seed made for refused input");
+    records(d, "bad.jsonl", 3, &[r#"{"uid":"X","type":"W88","zone":"pantex","status":"lost"}"#]);
+    let (code, _, err) = accord(d, &with(&["inventory", "commit"], &decl("bad.jsonl", "s.seed", "2020-10-13")));
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.jsonl:4") && err.contains("lost"), "{err}");
+    records(d, "good.jsonl", 3, &[]);
+    let (code, _, err) = accord(d, &with(&["inventory", "commit"], &decl("good.jsonl", "s.seed", "2020-13-01")));
+    assert_eq!(code, 2);
+    assert!(err.contains("--as-of"), "{err}");
+    assert!(!d.join("s.seed").exists());
+}
+
+#[test]
+fn totals_are_proven_within_a_cap_and_a_freeze_within_its_baseline() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    records(d, "base.jsonl", 400, &[]);
+    let base = decl("base.jsonl", "base.seed", "2020-10-13");
+    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
+    let prove0 = with(
+        &with(&["inventory", "prove"], &base),
+        &["--commitment", "c0.json", "--name", "all_warheads"],
+    );
+    ok(
+        d,
+        &with(&prove0, &["--cap", "400", "--out", "p0.json", "--openings-out", "p0.open.json"]),
+    );
+    let out = ok(d, &["inventory", "verify-proof", "p0.json", "--commitment", "c0.json"]);
+    assert!(out.contains("within 400"), "{out}");
+    let proof = std::fs::read_to_string(d.join("p0.json")).unwrap();
+    assert!(
+        !proof.contains("\"400\"") && !proof.contains("US-W"),
+        "nothing but the statement is disclosed"
+    );
+    // One under: no proof, exit 1, nothing written.
+    let (code, _, err) = accord(
+        d,
+        &with(&prove0, &["--cap", "399", "--out", "p-.json", "--openings-out", "p-.open.json"]),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("over the cap"), "{err}");
+    assert!(!d.join("p-.json").exists() && !d.join("p-.open.json").exists());
+    // Deployed only: 134 of the 400.
+    ok(
+        d,
+        &with(
+            &prove0,
+            &[
+                "--status",
+                "deployed",
+                "--cap",
+                "134",
+                "--out",
+                "pd.json",
+                "--openings-out",
+                "pd.open.json",
+            ],
+        ),
+    );
+    ok(d, &["inventory", "verify-proof", "pd.json"]);
+    // A flipped byte in the proof: not verified.
+    let mut v: Value = serde_json::from_str(&proof).unwrap();
+    let mp = v["margin_proof"].as_str().unwrap().to_owned();
+    let flipped = match mp.strip_prefix('A') {
+        Some(rest) => format!("B{rest}"),
+        None => format!("A{}", &mp[1..]),
+    };
+    v["margin_proof"] = flipped.into();
+    std::fs::write(d.join("flipped.json"), v.to_string()).unwrap();
+    let (code, out, _) = accord(d, &["inventory", "verify-proof", "flipped.json"]);
+    assert_eq!(code, 1, "{out}");
+
+    // The next period: 40 warheads fewer (dismantled), proven within the baseline's
+    // undisclosed total; 1 more than the baseline cannot be proven.
+    records(d, "q1.jsonl", 360, &[]);
+    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
+    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
+    let prove1 = with(
+        &with(&["inventory", "prove"], &q1),
+        &["--commitment", "c1.json", "--name", "all_warheads"],
+    );
+    ok(
+        d,
+        &with(
+            &prove1,
+            &[
+                "--baseline",
+                "p0.json",
+                "--baseline-openings",
+                "p0.open.json",
+                "--out",
+                "p1.json",
+                "--openings-out",
+                "p1.open.json",
+            ],
+        ),
+    );
+    let out = ok(d, &["inventory", "verify-proof", "p1.json", "--commitment", "c1.json"]);
+    assert!(out.contains("within the committed total of 2020-10-13"), "{out}");
+    // Against the wrong inventory: not verified.
+    let (code, out, _) = accord(d, &["inventory", "verify-proof", "p1.json", "--commitment", "c0.json"]);
+    assert_eq!(code, 1, "{out}");
+    records(d, "q2.jsonl", 401, &[]);
+    let q2 = decl("q2.jsonl", "q2.seed", "2021-04-13");
+    ok(d, &with(&["inventory", "commit"], &with(&q2, &["--out", "c2.json"])));
+    let prove2 = with(
+        &with(&["inventory", "prove"], &q2),
+        &["--commitment", "c2.json", "--name", "all_warheads"],
+    );
+    let (code, _, err) = accord(
+        d,
+        &with(
+            &prove2,
+            &[
+                "--baseline",
+                "p0.json",
+                "--baseline-openings",
+                "p0.open.json",
+                "--out",
+                "p2.json",
+                "--openings-out",
+                "p2.open.json",
+            ],
+        ),
+    );
+    assert_eq!(code, 1, "401 > 400: {err}");
+}
