@@ -43,7 +43,7 @@ fn label(t: &toml::Table, i: usize) -> String {
         Some(toml::Value::String(d)) => parts.push(d.clone()),
         _ => {}
     }
-    if let Some(v) = ["name", "key", "id", "kind"]
+    if let Some(v) = ["name", "key", "id", "kind", "code"]
         .iter()
         .find_map(|k| t.get(*k).and_then(|v| v.as_str()))
     {
@@ -243,10 +243,17 @@ fn every_cited_source_is_in_the_sources_table() {
     writeln!(t, "{BEGIN}\n").unwrap();
     writeln!(
         t,
-        "### Sources of the treaty files\n\n{} sources, declared in the `[sources]` tables of `data/new-start.toml`, \
-         `data/new-start-lifecycle.toml` and `data/new-start-history.toml`. *Cited by* names each value or event that \
-         rests on the source (file, then the entry by its date, name or kind).\n",
-        declared.len()
+        "### Sources of the data files\n\n{} sources, declared in the `[sources]` tables of {}. *Cited by* names \
+         each value or event that rests on the source (file, then the entry by its date, name or kind).\n",
+        declared.len(),
+        declared
+            .values()
+            .flat_map(|d| &d.files)
+            .collect::<BTreeSet<_>>()
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
     .unwrap();
     writeln!(t, "| id | tag | address | read at | cited by | note |\n|---|---|---|---|---|---|").unwrap();

@@ -10,6 +10,7 @@
 //! **Architecture invariant:** pure and deterministic: the same spec, seed, scale and party
 //! count give byte-identical output. No I/O, no clock; randomness only from the seeded RNG.
 
+pub mod freeze;
 pub mod generate;
 pub mod model;
 pub mod plan;
