@@ -14,14 +14,48 @@ use serde::{Deserialize, Serialize};
 
 use crate::published::PublishedRow;
 
-/// Whether a Party's figure is declared (JSON: `declared`, `not_declared`).
+/// Whether a Party's figure is declared (JSON: `declared`, `committed`, `not_declared`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeclaredStatus {
     /// Declared in the Party's data.
     Declared,
+    /// Committed without being disclosed (an `accord-inventory/1` commitment), and perhaps
+    /// proven within a cap (`commitment.proof`).
+    Committed,
     /// Not declared (no data, or data held).
     NotDeclared,
+}
+
+/// Where a committed declaration's proof stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProofStatus {
+    /// A limit proof of this inventory verified.
+    Verified,
+    /// A limit proof came with it and does not verify, or is not of this inventory.
+    NotVerified,
+    /// A proof came with it and was not checked (no verifier was run).
+    Unchecked,
+    /// No proof came with it.
+    None,
+}
+
+/// A committed inventory as a proposal's evaluation shows it: nothing of its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentSummary {
+    /// The declaration's date.
+    pub as_of: Date,
+    /// Leaves of the tree (padding included: not the count).
+    pub size: u64,
+    /// The tree's root.
+    pub root: String,
+    /// The proof's standing.
+    pub proof: ProofStatus,
+    /// What the proof says, when there is one (`all_warheads within the committed total of
+    /// 2020-10-13`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
 }
 
 /// One Party's declared figure for a term.
@@ -42,6 +76,9 @@ pub struct Declared {
     pub margin: Option<i64>,
     /// What the Party would have to do.
     pub requires: String,
+    /// For a committed declaration: the commitment and its proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<CommitmentSummary>,
 }
 
 impl Declared {
@@ -53,6 +90,7 @@ impl Declared {
             as_of: Some(as_of),
             margin,
             requires,
+            commitment: None,
         }
     }
 
@@ -64,6 +102,7 @@ impl Declared {
             as_of: None,
             margin: None,
             requires,
+            commitment: None,
         }
     }
 }
@@ -122,19 +161,28 @@ pub struct Evaluation {
     pub unconfirmed: Vec<Unconfirmed>,
 }
 
-/// A declaration of a freeze's kind found in a record: Party, date, total of its categories.
+/// A declaration of a freeze's kind found in a record: Party, date, and either the total of its
+/// categories (disclosed) or a commitment to its inventory (not disclosed), with the limit proof
+/// that came with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockpileDeclaration {
     /// Party.
     pub party: String,
     /// As of.
     pub date: Date,
-    /// Total of the categories.
+    /// Total of the categories (0 for a committed declaration).
     pub total: u64,
+    /// The inventory commitment (`body.inventory`), for a declaration that discloses nothing.
+    pub commitment: Option<accord_escrow::inventory::Commitment>,
+    /// The limit proof that came with it (`body.limit_proof`).
+    pub proof: Option<accord_escrow::totals::LimitProof>,
+    /// Whether the proof verified, once [`verify_proofs`] has run.
+    pub proof_verified: Option<bool>,
 }
 
 /// The declarations of kind `kind` in a history (JSON Lines), whatever the catalogue says:
-/// `date`, `party`, and the sum of the numbers in `body`.
+/// `date`, `party`, and the sum of the numbers in `body`, or the body's `inventory` commitment
+/// and `limit_proof`.
 pub fn declarations_of(jsonl: &str, kind: &str) -> Vec<StockpileDeclaration> {
     jsonl
         .lines()
@@ -143,14 +191,61 @@ pub fn declarations_of(jsonl: &str, kind: &str) -> Vec<StockpileDeclaration> {
         .filter(|v| v["kind"] == kind)
         .filter_map(|v| {
             let date = accord_treaty::parse_date(v["date"].as_str()?).ok()?;
-            let total = v["body"].as_object()?.values().filter_map(serde_json::Value::as_u64).sum();
+            let body = v["body"].as_object()?;
+            let commitment = body.get("inventory").and_then(|c| serde_json::from_value(c.clone()).ok());
+            let proof = body.get("limit_proof").and_then(|c| serde_json::from_value(c.clone()).ok());
+            let total = if commitment.is_some() {
+                0
+            } else {
+                body.values().filter_map(serde_json::Value::as_u64).sum()
+            };
             Some(StockpileDeclaration {
                 party: v["party"].as_str()?.to_owned(),
                 date,
                 total,
+                commitment,
+                proof,
+                proof_verified: None,
             })
         })
         .collect()
+}
+
+/// Verifies each committed declaration's limit proof: it must verify, and be of that
+/// declaration's inventory (root, Party, date). `rng` randomises the verifier's batch check.
+pub fn verify_proofs<R: rand_core::RngCore + rand_core::CryptoRng>(declarations: &mut [StockpileDeclaration], rng: &mut R) {
+    for d in declarations.iter_mut() {
+        let (Some(c), Some(p)) = (&d.commitment, &d.proof) else {
+            continue;
+        };
+        let of_it = p.statement.inventory_root.as_deref() == Some(c.root.to_string().as_str())
+            && p.statement.party == d.party
+            && p.statement.as_of == c.context.as_of;
+        d.proof_verified = Some(of_it && accord_escrow::totals::verify(p, rng).is_ok());
+    }
+}
+
+fn summary(d: &StockpileDeclaration, c: &accord_escrow::inventory::Commitment) -> CommitmentSummary {
+    let proof = match (&d.proof, d.proof_verified) {
+        (None, _) => ProofStatus::None,
+        (Some(_), None) => ProofStatus::Unchecked,
+        (Some(_), Some(true)) => ProofStatus::Verified,
+        (Some(_), Some(false)) => ProofStatus::NotVerified,
+    };
+    let statement = d.proof.as_ref().map(|p| {
+        let cap = match &p.statement.cap {
+            accord_escrow::totals::Cap::Public(v) => v.to_string(),
+            accord_escrow::totals::Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
+        };
+        format!("{} within {cap}", p.statement.name)
+    });
+    CommitmentSummary {
+        as_of: d.date,
+        size: c.size,
+        root: c.root.to_string(),
+        proof,
+        statement,
+    }
 }
 
 /// Evaluates `p` on `on` against the published figures `published` and the freeze
@@ -214,6 +309,40 @@ pub fn evaluate(
                             .iter()
                             .filter(|d| d.party == party.code && d.date <= *baseline)
                             .max_by_key(|d| d.date);
+                        // A committed baseline: the newest committed declaration on or before
+                        // the evaluation's date says where the freeze stands.
+                        let committed = d.filter(|d| d.commitment.is_some()).map(|base| {
+                            declarations
+                                .iter()
+                                .filter(|x| x.party == party.code && x.commitment.is_some() && x.date <= on.max(base.date))
+                                .max_by_key(|x| x.date)
+                                .unwrap_or(base)
+                        });
+                        if let Some(latest) = committed {
+                            let c = latest.commitment.as_ref().map(|c| summary(latest, c));
+                            let requires = match c.as_ref().map(|c| (c.proof, c.statement.clone())) {
+                                Some((ProofStatus::Verified, Some(st))) => {
+                                    format!("nothing more: committed on {} and proven {st}", latest.date)
+                                }
+                                Some((ProofStatus::NotVerified, _)) => {
+                                    format!("its proof of {} does not verify, or is not of its commitment: a finding", latest.date)
+                                }
+                                Some((ProofStatus::Unchecked, _)) => format!("its proof of {} is not checked yet", latest.date),
+                                _ => format!(
+                                    "prove its total of {} within the cap: committed, not yet proven",
+                                    latest.date
+                                ),
+                            };
+                            return Declared {
+                                party: party.code.clone(),
+                                status: DeclaredStatus::Committed,
+                                value: None,
+                                as_of: Some(latest.date),
+                                margin: None,
+                                requires,
+                                commitment: c,
+                            };
+                        }
                         match d {
                             Some(d) => Declared::figure(
                                 &party.code,

@@ -453,6 +453,9 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             declarations.extend(accord_ledger::negotiation::declarations_of(&jsonl, declaration));
         }
     }
+    // The verifier's batch check is randomised from the node's generator.
+    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(s.ambient.entropy.bytes());
+    accord_ledger::negotiation::verify_proofs(&mut declarations, &mut rng);
     let ev = accord_ledger::negotiation::evaluate(&record.spec, &p, on, &rows, &declarations);
     serde_json::to_value(Evaluated {
         evaluation: ev,

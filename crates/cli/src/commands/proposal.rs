@@ -126,6 +126,9 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
                     }
                 }
             }
+            // Committed declarations' limit proofs, verified (the batch check randomised).
+            let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(crate::clock::random::<32>());
+            accord_ledger::negotiation::verify_proofs(&mut declarations, &mut rng);
             let ev = evaluate(spec, &p, on, &published, &declarations);
             print_evaluation(&p, &ev, format)
         }
@@ -166,7 +169,11 @@ fn print_evaluation(p: &Proposal, ev: &accord_ledger::negotiation::Evaluation, f
                         if *political { ", political" } else { "" }
                     );
                     for d in parties {
-                        let v = d.value.map_or("not declared".to_owned(), |v| v.to_string());
+                        let v = match (&d.commitment, d.value) {
+                            (Some(c), _) => format!("committed (root {}, {} leaves)", c.root, c.size),
+                            (None, Some(v)) => v.to_string(),
+                            (None, None) => "not declared".to_owned(),
+                        };
                         println!("    {}: {v}: {}", d.party, d.requires);
                     }
                 }

@@ -331,3 +331,134 @@ fn totals_are_proven_within_a_cap_and_a_freeze_within_its_baseline() {
     );
     assert_eq!(code, 1, "401 > 400: {err}");
 }
+
+/// `proposal evaluate` of the 2020 freeze with both Parties' declarations of the freeze's kind
+/// in the record: a committed inventory (nothing disclosed) and a proof within the committed
+/// baseline shows as committed and proven, in place of `not_declared`; a proof that does not
+/// verify shows as such.
+#[test]
+fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    records(d, "base.jsonl", 400, &[]);
+    records(d, "q1.jsonl", 380, &[]);
+    let base = decl("base.jsonl", "base.seed", "2020-10-13");
+    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
+    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
+    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
+    ok(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &base),
+            &[
+                "--commitment",
+                "c0.json",
+                "--name",
+                "all_warheads",
+                "--cap",
+                "65535",
+                "--out",
+                "p0.json",
+                "--openings-out",
+                "p0.open.json",
+            ],
+        ),
+    );
+    ok(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &q1),
+            &[
+                "--commitment",
+                "c1.json",
+                "--name",
+                "all_warheads",
+                "--baseline",
+                "p0.json",
+                "--baseline-openings",
+                "p0.open.json",
+                "--out",
+                "p1.json",
+                "--openings-out",
+                "p1.open.json",
+            ],
+        ),
+    );
+    let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
+    let decl_line = |id: &str, date: &str, c: &Value, p: &Value| {
+        serde_json::json!({"id": id, "kind": "warhead_stockpile_declaration", "party": "US", "date": date,
+            "body": {"inventory": c, "limit_proof": p}})
+        .to_string()
+    };
+    let history = format!(
+        "{}\n{}\n",
+        decl_line("US-S1", "2020-10-13", &read("c0.json"), &read("p0.json")),
+        decl_line("US-S2", "2021-01-13", &read("c1.json"), &read("p1.json"))
+    );
+    std::fs::write(d.join("h.jsonl"), &history).unwrap();
+    let evaluate = |on: &str| -> Value {
+        let out = ok(
+            d,
+            &[
+                "proposal",
+                "evaluate",
+                "us-2020-10-freeze",
+                "--history",
+                "h.jsonl",
+                "--on",
+                on,
+                "--format",
+                "json",
+            ],
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["term"] == "freeze_warheads")
+            .unwrap()["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["party"] == "US")
+            .unwrap()
+            .clone()
+    };
+    let us = evaluate("2021-02-01");
+    assert_eq!(us["status"], "committed", "{us}");
+    assert!(us.get("value").is_none(), "nothing disclosed: {us}");
+    assert_eq!(us["commitment"]["proof"], "verified", "{us}");
+    assert_eq!(us["commitment"]["as_of"], "2021-01-13");
+    assert!(
+        us["requires"]
+            .as_str()
+            .unwrap()
+            .contains("within the committed total of 2020-10-13"),
+        "{us}"
+    );
+    // Russia declared nothing: still not declared.
+    let out = ok(
+        d,
+        &[
+            "proposal",
+            "evaluate",
+            "us-2020-10-freeze",
+            "--history",
+            "h.jsonl",
+            "--on",
+            "2021-02-01",
+        ],
+    );
+    assert!(out.contains("RU: not declared") && out.contains("US: committed"), "{out}");
+    // A proof swapped for another inventory's does not verify for this one.
+    let history = format!(
+        "{}\n{}\n",
+        decl_line("US-S1", "2020-10-13", &read("c0.json"), &read("p0.json")),
+        decl_line("US-S2", "2021-01-13", &read("c1.json"), &read("p0.json"))
+    );
+    std::fs::write(d.join("h.jsonl"), &history).unwrap();
+    let us = evaluate("2021-02-01");
+    assert_eq!(us["commitment"]["proof"], "not_verified", "{us}");
+    assert!(us["requires"].as_str().unwrap().contains("a finding"), "{us}");
+}
