@@ -124,6 +124,16 @@ pub struct Trials {
 }
 
 impl Trials {
+    fn new(runs: u32, seed: u64, caught: u32, expected: f64) -> Trials {
+        Trials {
+            runs,
+            seed,
+            caught,
+            expected,
+            interval: interval(expected, runs),
+        }
+    }
+
     /// The observed rate.
     pub fn rate(&self) -> f64 {
         f64::from(self.caught) / f64::from(self.runs.max(1))
@@ -196,14 +206,12 @@ pub fn misdeclaration(inv: &PartyInventory, bad: usize, k: u64, runs: u32, seed:
         }
         caught += u32::from(found);
     }
-    let expected = sample::detection_probability(n as u64, bad as u64, k);
-    Ok(Trials {
+    Ok(Trials::new(
         runs,
         seed,
         caught,
-        expected,
-        interval: interval(expected, runs),
-    })
+        sample::detection_probability(n as u64, bad as u64, k),
+    ))
 }
 
 /// A Party leaves `omitted` items of one zone out of its commitment; each run one inspection
@@ -248,14 +256,7 @@ pub fn omission(inv: &PartyInventory, omitted: usize, zones: u64, runs: u32, see
         }
         caught += u32::from(found);
     }
-    let expected = zones as f64 / z as f64;
-    Ok(Trials {
-        runs,
-        seed,
-        caught,
-        expected,
-        interval: interval(expected, runs),
-    })
+    Ok(Trials::new(runs, seed, caught, zones as f64 / z as f64))
 }
 
 #[cfg(test)]

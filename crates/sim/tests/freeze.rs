@@ -5,15 +5,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use accord_sim::freeze::{inventories, misdeclaration, omission, FREEZE_ESTIMATES};
+use accord_sim::freeze::{inventories, misdeclaration, omission, Trials, FREEZE_ESTIMATES};
 
-#[test]
-fn misdeclaring_one_percent_is_caught_by_sampling_at_the_hypergeometric_rate() {
-    let us = &inventories(FREEZE_ESTIMATES).unwrap()[0];
-    // 1 % of 3,800 = 38 items; k = 30 openings per inspection.
-    let t = misdeclaration(us, 38, 30, 200, 1_000).unwrap();
+fn report(what: &str, theory: &str, t: &Trials) {
     eprintln!(
-        "misdeclaration: {} runs from seed {}: caught {} ({:.3}); hypergeometric {:.3}, 99 % interval [{:.3}, {:.3}]",
+        "{what}: {} runs from seed {}: caught {} ({:.3}); {theory} {:.3}, 99 % interval [{:.3}, {:.3}]",
         t.runs,
         t.seed,
         t.caught,
@@ -22,6 +18,14 @@ fn misdeclaring_one_percent_is_caught_by_sampling_at_the_hypergeometric_rate() {
         t.interval.0,
         t.interval.1
     );
+}
+
+#[test]
+fn misdeclaring_one_percent_is_caught_by_sampling_at_the_hypergeometric_rate() {
+    let us = &inventories(FREEZE_ESTIMATES).unwrap()[0];
+    // 1 % of 3,800 = 38 items; k = 30 openings per inspection.
+    let t = misdeclaration(us, 38, 30, 200, 1_000).unwrap();
+    report("misdeclaration", "hypergeometric", &t);
     assert!((t.expected - 0.2606).abs() < 0.005, "{}", t.expected);
     assert!(t.within(), "{t:?}");
 }
@@ -31,16 +35,7 @@ fn omitted_items_are_caught_by_zone_reveals_at_the_bound_over_zones() {
     let ru = &inventories(FREEZE_ESTIMATES).unwrap()[1];
     // 20 items hidden in one of the 34 zones; each inspection reveals 4 zones.
     let t = omission(ru, 20, 4, 200, 2_000).unwrap();
-    eprintln!(
-        "omission: {} runs from seed {}: caught {} ({:.3}); bound 4/34 = {:.3}, 99 % interval [{:.3}, {:.3}]",
-        t.runs,
-        t.seed,
-        t.caught,
-        t.rate(),
-        t.expected,
-        t.interval.0,
-        t.interval.1
-    );
+    report("omission", "bound 4/34 =", &t);
     assert!(t.within(), "{t:?}");
 }
 

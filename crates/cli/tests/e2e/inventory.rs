@@ -93,79 +93,34 @@ fn commit_open_verify_and_sample() {
     // The sample: the same reveals draw the same leaves; more leaves than the tree is refused.
     let a = "11".repeat(32);
     let b = "22".repeat(32);
-    let s1 = ok(
-        d,
-        &[
-            "inventory",
-            "sample",
-            "--commitment",
-            "c.json",
-            "--reveal-a",
-            &a,
-            "--reveal-b",
-            &b,
-            "--context",
-            "I7",
-            "-k",
-            "30",
-        ],
-    );
-    let s2 = ok(
-        d,
-        &[
-            "inventory",
-            "sample",
-            "--commitment",
-            "c.json",
-            "--reveal-a",
-            &a,
-            "--reveal-b",
-            &b,
-            "--context",
-            "I7",
-            "-k",
-            "30",
-        ],
-    );
+    let sample = |a: &str, b: &str, k: &str| {
+        accord(
+            d,
+            &[
+                "inventory",
+                "sample",
+                "--commitment",
+                "c.json",
+                "--reveal-a",
+                a,
+                "--reveal-b",
+                b,
+                "--context",
+                "I7",
+                "-k",
+                k,
+            ],
+        )
+    };
+    let s1 = sample(&a, &b, "30").1;
+    let s2 = sample(&a, &b, "30").1;
     assert_eq!(s1, s2);
     let drawn: Vec<u64> = s1.split_whitespace().map(|x| x.parse().unwrap()).collect();
     assert_eq!(drawn.len(), 30);
     assert!(drawn.iter().all(|&i| i < 512));
-    let s3 = ok(
-        d,
-        &[
-            "inventory",
-            "sample",
-            "--commitment",
-            "c.json",
-            "--reveal-a",
-            &b,
-            "--reveal-b",
-            &a,
-            "--context",
-            "I7",
-            "-k",
-            "30",
-        ],
-    );
+    let s3 = sample(&b, &a, "30").1;
     assert_ne!(s1, s3, "the reveals' order is part of the seed");
-    let (code, _, err) = accord(
-        d,
-        &[
-            "inventory",
-            "sample",
-            "--commitment",
-            "c.json",
-            "--reveal-a",
-            &a,
-            "--reveal-b",
-            &b,
-            "--context",
-            "I7",
-            "-k",
-            "513",
-        ],
-    );
+    let (code, _, err) = sample(&a, &b, "513");
     assert_eq!(code, 2, "{err}");
     // Every drawn leaf opens and verifies.
     for i in drawn.iter().take(3) {
