@@ -222,6 +222,12 @@ pub struct Body<'a> {
     pub inspection: Option<Box<InspectionBody>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal: Option<Box<accord_treaty::proposal::ProposalBody>>,
+    /// A committed inventory (a freeze's declaration that discloses nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<Box<accord_escrow::inventory::Commitment>>,
+    /// A zero-knowledge proof of a total within a cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_proof: Option<Box<accord_escrow::totals::LimitProof>>,
 }
 
 /// An inspection step's data (the `inspection` field): which members a step needs is checked
@@ -330,6 +336,8 @@ impl Body<'_> {
         add(self.reference.is_some(), F::Reference);
         add(self.inspection.is_some(), F::Inspection);
         add(self.proposal.is_some(), F::Proposal);
+        add(self.inventory.is_some(), F::Inventory);
+        add(self.limit_proof.is_some(), F::LimitProof);
         v
     }
 }
@@ -426,6 +434,8 @@ impl Notification<'_> {
                 reference: own_opt(b.reference),
                 inspection: b.inspection,
                 proposal: b.proposal,
+                inventory: b.inventory,
+                limit_proof: b.limit_proof,
             },
         }
     }

@@ -52,6 +52,17 @@ fn field_schema(spec: &TreatySpec, f: Field) -> Value {
                                 "properties": {"what_en": {"type": "string"}, "what_ru": {"type": "string"}, "value": {"type": "string"}, "unit": {"type": "string"}}}}}},
                     "report_sha256": hex, "commitment": hex, "nonce": hex, "value": hex}})
         }
+        Field::Inventory => {
+            json!({"type": "object", "additionalProperties": false, "required": ["format", "treaty", "party", "as_of", "size", "root"],
+                "properties": {"format": {"const": "accord-inventory/1"}, "treaty": id, "party": {"enum": spec.parties.iter().map(|p| p.code.as_str()).collect::<Vec<_>>()},
+                    "as_of": {"type": "string", "format": "date"}, "size": {"type": "integer", "minimum": 0}, "root": {"type": "string"}}})
+        }
+        Field::LimitProof => {
+            let b64 = json!({"type": "string"});
+            json!({"type": "object", "additionalProperties": false, "required": ["format", "statement", "commitments", "counts_proof", "margin_proof"],
+                "properties": {"format": {"const": "accord-limit-proof/1"}, "statement": {"type": "object"},
+                    "commitments": {"type": "array", "items": b64}, "counts_proof": b64, "margin_proof": b64}})
+        }
         Field::Proposal => {
             let date = json!({"type": "string", "format": "date"});
             json!({"type": "object", "additionalProperties": false, "required": ["id"],

@@ -145,7 +145,7 @@ impl Effect {
             Effect::AddItem => &[Status],
             Effect::Deploy => &[Launcher],
             Effect::Remove => &[Facility],
-            Effect::None => &[Item, Type, Facility],
+            Effect::None => &[Item, Type, Facility, Inventory, LimitProof],
             _ => &[],
         }
     }
@@ -199,11 +199,15 @@ pub enum Field {
     Inspection,
     /// Object: a negotiation step (docs/notifications.md).
     Proposal,
+    /// Object: an `accord-inventory/1` commitment (docs/freeze-verification.md).
+    Inventory,
+    /// Object: an `accord-limit-proof/1` (docs/freeze-verification.md).
+    LimitProof,
 }
 
 impl Field {
     /// All fields with their JSON names.
-    pub const ALL: [(Field, &'static str); 19] = [
+    pub const ALL: [(Field, &'static str); 21] = [
         (Field::Facilities, "facilities"),
         (Field::Items, "items"),
         (Field::Loadings, "loadings"),
@@ -223,6 +227,8 @@ impl Field {
         (Field::Reference, "reference"),
         (Field::Inspection, "inspection"),
         (Field::Proposal, "proposal"),
+        (Field::Inventory, "inventory"),
+        (Field::LimitProof, "limit_proof"),
     ];
 
     /// The JSON name.
@@ -252,6 +258,8 @@ impl Field {
                 "object {id, type?, site?, missile?, declared?, found?, report_sha256?, commitment?, nonce?, value?, until?}"
             }
             Field::Proposal => "object {id, title?, responds_to?, terms?, conditions?}",
+            Field::Inventory => "object accord-inventory/1 {format, treaty, party, as_of, size, root}",
+            Field::LimitProof => "object accord-limit-proof/1 {format, statement, commitments, counts_proof, margin_proof}",
             _ => "string",
         }
     }

@@ -965,15 +965,21 @@ fn verify_proof(
                 let summary = entry::decode(&entry_bytes)
                     .map(|e| serde_json::json!({"party": e.party, "seq": e.seq, "kind": e.notification.get("kind")}))
                     .unwrap_or(serde_json::Value::Null);
+                let included = format!(
+                    "entry {} is in {} at size {} (root {})",
+                    proof.index,
+                    cp.origin,
+                    cp.size,
+                    b64(&cp.root)
+                );
+                let (ok, message) = match release_check(&entry_bytes) {
+                    None => (true, included),
+                    Some(Ok(said)) => (true, format!("{included}; {said}")),
+                    Some(Err(said)) => (false, format!("{included}, but {said}")),
+                };
                 result(
-                    true,
-                    format!(
-                        "entry {} is in {} at size {} (root {})",
-                        proof.index,
-                        cp.origin,
-                        cp.size,
-                        b64(&cp.root)
-                    ),
+                    ok,
+                    message,
                     serde_json::json!({"index": proof.index, "origin": cp.origin, "size": cp.size, "root": b64(&cp.root), "entry": summary}),
                 )
             }
@@ -1189,13 +1195,17 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
     let proof = TlogProof::parse(&bytes).map_err(|e| input(anyhow!("{}: {e}", file.display())))?;
     let entry_bytes = proof_entry(file, entry_file, &proof)?;
     let (ok, message) = match proof.verify_policy(&leaf_hash(&entry_bytes), &policy) {
-        Ok(cp) => (
-            true,
-            format!(
+        Ok(cp) => {
+            let included = format!(
                 "entry {} is in {} at size {}, and the checkpoint meets the policy",
                 proof.index, cp.origin, cp.size
-            ),
-        ),
+            );
+            match release_check(&entry_bytes) {
+                None => (true, included),
+                Some(Ok(said)) => (true, format!("{included}; {said}")),
+                Some(Err(said)) => (false, format!("{included}, but {said}")),
+            }
+        }
         Err(e) => (false, format!("entry {}: {e}", proof.index)),
     };
     if json(format) {
@@ -1204,6 +1214,41 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
         println!("{}{message}", if ok { "ok: " } else { "FAILED: " });
     }
     Ok(if ok { 0 } else { CHECK_FAILED })
+}
+
+/// A release's proof inside an entry: when the entry's notification carries an
+/// `accord-limit-proof/1` (`body.limit_proof`), it is verified offline, and, when the same body
+/// carries the inventory commitment (`body.inventory`), checked to be of that inventory. `None`
+/// when the entry carries no limit proof.
+fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
+    let e = entry::decode(entry_bytes).ok()?;
+    let body = e.notification.get("body")?;
+    let proof = body.get("limit_proof")?;
+    let proof: accord_escrow::totals::LimitProof = match serde_json::from_value(proof.clone()) {
+        Ok(p) => p,
+        Err(err) => return Some(Err(format!("its limit proof is malformed: {err}"))),
+    };
+    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(crate::clock::random::<32>());
+    if let Err(err) = accord_escrow::totals::verify(&proof, &mut rng) {
+        return Some(Err(format!("its limit proof: {err}")));
+    }
+    let st = &proof.statement;
+    if let Some(inv) = body.get("inventory") {
+        let Ok(c) = serde_json::from_value::<accord_escrow::inventory::Commitment>(inv.clone()) else {
+            return Some(Err("its inventory commitment is malformed".into()));
+        };
+        if st.inventory_root.as_deref() != Some(c.root.to_string().as_str()) || st.party != c.context.party || st.as_of != c.context.as_of {
+            return Some(Err("its limit proof is not of the inventory the entry commits to".into()));
+        }
+    }
+    let cap = match &st.cap {
+        accord_escrow::totals::Cap::Public(v) => v.to_string(),
+        accord_escrow::totals::Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
+    };
+    Some(Ok(format!(
+        "its limit proof verifies: {} {} of {} as of {} is within {cap}",
+        st.party, st.name, st.treaty, st.as_of
+    )))
 }
 
 /// The entry a tlog-proof is about: `--entry FILE`, else the proof's extra data.

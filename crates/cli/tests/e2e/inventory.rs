@@ -417,3 +417,133 @@ fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
     assert_eq!(us["commitment"]["proof"], "not_verified", "{us}");
     assert!(us["requires"].as_str().unwrap().contains("a finding"), "{us}");
 }
+
+/// A release: a freeze declaration (commitment and limit proof) in a Party's log, under a
+/// treaty file that brings the freeze's declaration kind. `log verify-proof` checks, offline,
+/// the entry's inclusion and the limit proof inside it, and that the proof is of the inventory
+/// the entry commits to.
+#[test]
+fn a_release_in_the_log_verifies_offline_with_its_proof() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    // The treaty as data, plus the freeze's own declaration kind.
+    let spec_dir = d.join("spec");
+    std::fs::create_dir(&spec_dir).unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    for f in ["new-start.toml", "new-start-lifecycle.toml", "new-start-history.toml"] {
+        std::fs::copy(data.join(f), spec_dir.join(f)).unwrap();
+    }
+    let mut spec = std::fs::read_to_string(spec_dir.join("new-start.toml")).unwrap();
+    spec.push_str(
+        r#"
+[[notification]]
+kind = "warhead_stockpile_declaration"
+title = "A freeze's declaration: the whole inventory committed, its total proven within the cap"
+section = "accord: the freeze's declaration kind (docs/freeze-verification.md), not treaty text"
+effect = "none"
+deadline = { rule = "none" }
+visibility = "public"
+source = "aca-1000-notifications"
+status = "unconfirmed"
+fields = [
+  { name = "inventory", required = true, visibility = "public" },
+  { name = "limit_proof", required = false, visibility = "public" },
+]
+"#,
+    );
+    std::fs::write(spec_dir.join("new-start.toml"), spec).unwrap();
+    let sp = "spec/new-start.toml";
+    records(d, "base.jsonl", 400, &[]);
+    records(d, "q1.jsonl", 380, &[]);
+    let base = decl("base.jsonl", "base.seed", "2020-10-13");
+    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
+    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
+    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
+    ok(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &base),
+            &[
+                "--commitment",
+                "c0.json",
+                "--name",
+                "all_warheads",
+                "--cap",
+                "65535",
+                "--out",
+                "p0.json",
+                "--openings-out",
+                "p0.open.json",
+            ],
+        ),
+    );
+    ok(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &q1),
+            &[
+                "--commitment",
+                "c1.json",
+                "--name",
+                "all_warheads",
+                "--baseline",
+                "p0.json",
+                "--baseline-openings",
+                "p0.open.json",
+                "--out",
+                "p1.json",
+                "--openings-out",
+                "p1.open.json",
+            ],
+        ),
+    );
+    let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
+    let release = |id: &str, c: &str, p: &str| {
+        let v = serde_json::json!({"id": id, "kind": "warhead_stockpile_declaration", "party": "US", "date": "2021-01-13",
+            "body": {"inventory": read(c), "limit_proof": read(p)}});
+        std::fs::write(d.join(format!("{id}.json")), v.to_string()).unwrap();
+        format!("{id}.json")
+    };
+    let good = release("US-F1", "c1.json", "p1.json");
+    let swapped = release("US-F2", "c1.json", "p0.json");
+    ok(
+        d,
+        &[
+            "--spec",
+            sp,
+            "log",
+            "init",
+            "--data",
+            "us",
+            "--origin",
+            "accord.example/us/freeze",
+            "--party",
+            "US",
+        ],
+    );
+    ok(d, &["--spec", sp, "log", "append", "--data", "us", &good, &swapped]);
+    for (index, want, says) in [("0", 0, "its limit proof verifies"), ("1", 1, "not of the inventory")] {
+        let out = format!("p{index}.tlog-proof");
+        ok(
+            d,
+            &[
+                "log",
+                "prove",
+                "inclusion",
+                "--data",
+                "us",
+                "--index",
+                index,
+                "--with-entry",
+                "--out",
+                &out,
+            ],
+        );
+        let (code, said, err) = accord(d, &["log", "verify-proof", &out, "--data", "us"]);
+        assert_eq!(code, want, "{said}{err}");
+        assert!(said.contains(says), "{said}");
+    }
+    // The built-in New START does not know the kind: refused, nothing appended.
+    let (code, _, err) = accord(d, &["log", "append", "--data", "us", &good]);
+    assert_eq!(code, 2, "{err}");
+}
