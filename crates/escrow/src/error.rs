@@ -45,6 +45,14 @@ pub enum EscrowError {
         /// Why.
         message: String,
     },
+    /// A logged change cannot apply to the counts (1-based, in the order given).
+    #[error("change {index}: {message}")]
+    Change {
+        /// The change, counting from 1.
+        index: usize,
+        /// Why.
+        message: String,
+    },
     /// Sampling was asked the impossible.
     #[error("sample: {0}")]
     Sample(String),
