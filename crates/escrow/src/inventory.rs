@@ -36,6 +36,10 @@ use crate::error::EscrowError;
 /// The format name carried by commitments and openings.
 pub const FORMAT: &str = "accord-inventory/1";
 
+/// The most leaves (items and padding) an inventory may have: 16,777,216, far above any
+/// arsenal, so a mistyped `pad_to` is refused instead of exhausting memory.
+pub const MAX_LEAVES: u64 = 1 << 24;
+
 /// The zone that padding leaves go into: sorts after every real zone name a Party may use (zone
 /// names may not start with `~`).
 pub const PADDING_ZONE: &str = "~padding";
@@ -346,6 +350,12 @@ impl Inventory {
                     message: format!("'{}' is also entry {first}", r.uid),
                 });
             }
+        }
+        if records.len() as u64 > MAX_LEAVES || pad_to > MAX_LEAVES {
+            return Err(EscrowError::Context(format!(
+                "{} records, padded to {pad_to}: an inventory has at most {MAX_LEAVES} leaves",
+                records.len()
+            )));
         }
         let mut all: Vec<Record> = records.to_vec();
         let pad = pad_to.saturating_sub(records.len() as u64);
@@ -729,6 +739,8 @@ mod tests {
         assert!(e.to_string().contains("entry 13") && e.to_string().contains("uid"), "{e}");
         let e = Inventory::build(ctx(), &Seed([0; 32]), &[rec("a", "~x")], 0).unwrap_err();
         assert!(e.to_string().contains("zone"), "{e}");
+        let e = Inventory::build(ctx(), &Seed([0; 32]), &[rec("a", "x")], MAX_LEAVES + 1).unwrap_err();
+        assert!(e.to_string().contains("at most"), "{e}");
         let e = Inventory::build(ctx(), &Seed([0; 32]), &[rec("", "x")], 0).unwrap_err();
         assert!(e.to_string().contains("entry 1") && e.to_string().contains("uid"), "{e}");
     }

@@ -36,10 +36,17 @@ pub fn seed(reveal_a: &[u8; 32], reveal_b: &[u8; 32], root: &Hash, size: u64, co
     h.finalize().into()
 }
 
+/// The most leaves one draw may ask for (an inspection opens tens; a hostile size or `k` must
+/// not make the sampler allocate without bound).
+pub const MAX_DRAW: u64 = 1 << 20;
+
 /// `k` distinct indexes below `n`, in the order drawn.
 pub fn draw(seed: &[u8; 32], n: u64, k: u64) -> Result<Vec<u64>, EscrowError> {
     if k > n {
         return Err(EscrowError::Sample(format!("cannot draw {k} distinct leaves from {n}")));
+    }
+    if k > MAX_DRAW {
+        return Err(EscrowError::Sample(format!("{k} leaves: one draw takes at most {MAX_DRAW}")));
     }
     if k == 0 {
         return Ok(Vec::new());
@@ -117,6 +124,7 @@ mod tests {
             }
         }
         assert!(draw(&[9; 32], 3, 4).is_err());
+        assert!(draw(&[9; 32], u64::MAX, MAX_DRAW + 1).is_err(), "bounded");
         assert!(draw(&[9; 32], 0, 1).is_err());
     }
 

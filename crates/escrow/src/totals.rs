@@ -34,6 +34,10 @@ pub const FORMAT: &str = "accord-limit-proof/1";
 /// The bit sizes a range proof may use.
 pub const BIT_SIZES: [u8; 4] = [8, 16, 32, 64];
 
+/// The most zones (padding included) a statement may have: a hostile proof naming more would
+/// make the verifier build generators for them (memory and time in proportion).
+pub const MAX_ZONES: usize = 1024;
+
 /// What the cap is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -158,15 +162,18 @@ fn check_statement(s: &Statement) -> Result<(), EscrowError> {
     if !BIT_SIZES.contains(&s.bits) {
         return Err(EscrowError::Proof(format!("bits: {} (expected 8, 16, 32 or 64)", s.bits)));
     }
-    if s.zones.is_empty() || !s.zones.len().is_power_of_two() {
+    if s.zones.is_empty() || !s.zones.len().is_power_of_two() || s.zones.len() > MAX_ZONES {
         return Err(EscrowError::Proof(format!(
-            "zones: {} (expected a power of two, padded)",
+            "zones: {} (expected a power of two up to {MAX_ZONES}, padded)",
             s.zones.len()
         )));
     }
     if let Cap::Committed { commitments, .. } = &s.cap {
-        if commitments.is_empty() {
-            return Err(EscrowError::Proof("cap.committed.commitments: empty".into()));
+        if commitments.is_empty() || commitments.len() > MAX_ZONES {
+            return Err(EscrowError::Proof(format!(
+                "cap.committed.commitments: {} (expected 1 to {MAX_ZONES})",
+                commitments.len()
+            )));
         }
     }
     Ok(())
@@ -513,6 +520,32 @@ mod tests {
         p.commitments[0] = b64(pc.commit(Scalar::from(1005u64), r0).compress().as_bytes());
         p.commitments[1] = b64(pc.commit(-Scalar::from(5u64), r1).compress().as_bytes());
         assert!(verify(&p, &mut rng).is_err());
+    }
+
+    /// A hostile proof is refused, never a panic nor a huge allocation: too many zones, a
+    /// bit size the library cannot take, garbage in every base64 field.
+    #[test]
+    fn hostile_proofs_are_refused() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let (p, _) = prove(statement(Cap::Public(1550), 2), &[600, 700], None, &mut rng).unwrap();
+        let mut q = p.clone();
+        q.statement.zones = (0..MAX_ZONES * 2).map(|i| format!("z{i}")).collect();
+        q.commitments = vec![p.commitments[0].clone(); MAX_ZONES * 2];
+        assert!(verify(&q, &mut rng).unwrap_err().to_string().contains("zones"));
+        let mut q = p.clone();
+        q.statement.bits = 12;
+        assert!(verify(&q, &mut rng).is_err());
+        for garbage in ["", "!!!", "AAAA", &"A".repeat(10_000)] {
+            for field in 0..3 {
+                let mut q = p.clone();
+                match field {
+                    0 => q.commitments[0] = garbage.to_owned(),
+                    1 => q.counts_proof = garbage.to_owned(),
+                    _ => q.margin_proof = garbage.to_owned(),
+                }
+                assert!(verify(&q, &mut rng).is_err(), "{field} {garbage:.8}");
+            }
+        }
     }
 
     #[test]
