@@ -190,7 +190,7 @@ pub fn misdeclaration(inv: &PartyInventory, bad: usize, k: u64, runs: u32, seed:
         }
         let mut s = [0u8; 32];
         rng.fill(&mut s);
-        let committed = Inventory::build(context(inv), &Seed(s), &declared, 0).map_err(|e| SimError::Config(e.to_string()))?;
+        let committed = Inventory::build(context(inv), &Seed(s), declared, 0).map_err(|e| SimError::Config(e.to_string()))?;
         let c = committed.commitment();
         let (a, b) = reveals(&mut rng);
         let draw = sample::draw(&sample::seed(&a, &b, &c.root, c.size, &format!("run-{run}")), c.size, k)
@@ -234,7 +234,7 @@ pub fn omission(inv: &PartyInventory, omitted: usize, zones: u64, runs: u32, see
         let declared: Vec<Record> = inv.records.iter().filter(|r| !hidden.contains(r.uid.as_str())).cloned().collect();
         let mut s = [0u8; 32];
         rng.fill(&mut s);
-        let committed = Inventory::build(context(inv), &Seed(s), &declared, 0).map_err(|e| SimError::Config(e.to_string()))?;
+        let committed = Inventory::build(context(inv), &Seed(s), declared, 0).map_err(|e| SimError::Config(e.to_string()))?;
         let c = committed.commitment();
         let (a, b) = reveals(&mut rng);
         // The zones to reveal, drawn like leaves: from both reveals, bound to the commitment.

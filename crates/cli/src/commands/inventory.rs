@@ -138,7 +138,7 @@ fn context(d: &InventoryDecl) -> Result<Context, Failure> {
 
 fn build(d: &InventoryDecl, seed: &Seed) -> Result<Inventory, Failure> {
     let records = read_records(&d.records)?;
-    Inventory::build(context(d)?, seed, &records, d.pad_to).map_err(|e| escrow(&d.records, e))
+    Inventory::build(context(d)?, seed, records, d.pad_to).map_err(|e| escrow(&d.records, e))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, Failure> {
@@ -173,7 +173,7 @@ fn commit(d: &InventoryDecl, out: Option<&Path>) -> Outcome {
     // Check everything before a seed is created, so bad input leaves nothing behind.
     let records = read_records(&d.records)?;
     let ctx = context(d)?;
-    Inventory::build(ctx.clone(), &Seed([0; 32]), &records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
+    Inventory::build(ctx.clone(), &Seed([0; 32]), records.clone(), d.pad_to).map_err(|e| escrow(&d.records, e))?;
     let (seed, made) = if d.seed.exists() {
         (read_seed(&d.seed)?, false)
     } else {
@@ -181,7 +181,8 @@ fn commit(d: &InventoryDecl, out: Option<&Path>) -> Outcome {
         write_secret(&d.seed, &s)?;
         (Seed(s), true)
     };
-    let inv = Inventory::build(ctx, &seed, &records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
+    let items = records.len();
+    let inv = Inventory::build(ctx, &seed, records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
     let c = inv.commitment();
     match out {
         Some(p) => write_atomic(p, &pretty(c)?)?,
@@ -189,7 +190,7 @@ fn commit(d: &InventoryDecl, out: Option<&Path>) -> Outcome {
     }
     eprintln!(
         "committed {} items in {} zones ({} leaves, root {}); seed {} {}",
-        records.len(),
+        items,
         inv.counts().len(),
         c.size,
         c.root,
