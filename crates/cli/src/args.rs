@@ -1001,6 +1001,39 @@ pub enum InventoryCommand {
         #[arg(long)]
         openings_out: PathBuf,
     },
+    /// Run a cheating Party many times through the real escrow with fixed seeds (the
+    /// synthetic inventories of data/freeze-estimates.toml) and compare the rate it is caught
+    /// at with theory: a misdeclaration against the hypergeometric rate of k sampled
+    /// openings, an omission against the bound of zone reveals.
+    #[command(
+        after_help = "Examples:\n  accord inventory trial misdeclaration --party US --bad 38 -k 30 --runs 1000\n  accord inventory trial omission --party RU --omitted 20 --zones 4 --runs 1000 --format json"
+    )]
+    Trial {
+        /// `misdeclaration` or `omission`.
+        #[arg(value_parser = ["misdeclaration", "omission"])]
+        cheat: String,
+        /// The cheating Party (US or RU).
+        #[arg(long, default_value = "US")]
+        party: String,
+        /// Misdeclaration: items committed with a wrong status.
+        #[arg(long, default_value_t = 38)]
+        bad: usize,
+        /// Misdeclaration: leaves opened per inspection.
+        #[arg(short = 'k', long, default_value_t = 30)]
+        k: u64,
+        /// Omission: items of one zone left out of the commitment.
+        #[arg(long, default_value_t = 20)]
+        omitted: usize,
+        /// Omission: zones revealed per inspection.
+        #[arg(long, default_value_t = 4)]
+        zones: u64,
+        /// Runs (each a fresh commitment, sample and inspection).
+        #[arg(long, default_value_t = 200)]
+        runs: u32,
+        /// The first run's seed (run r uses seed + r).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Verify a limit proof offline (exit 1 if it does not verify); with `--commitment`, also
     /// that it speaks for that inventory.
     #[command(after_help = "Example:\n  accord inventory verify-proof q1.json --commitment c2.json")]

@@ -59,7 +59,74 @@ pub fn run(c: InventoryCommand, format: Format) -> Outcome {
             openings_out: &openings_out,
         }),
         InventoryCommand::VerifyProof { file, commitment } => verify_proof(&file, commitment.as_deref(), format),
+        InventoryCommand::Trial {
+            cheat,
+            party,
+            bad,
+            k,
+            omitted,
+            zones,
+            runs,
+            seed,
+        } => trial(&cheat, &party, (bad, k), (omitted, zones), runs, seed, format),
     }
+}
+
+/// `accord inventory trial`.
+fn trial(
+    cheat: &str,
+    party: &str,
+    (bad, k): (usize, u64),
+    (omitted, zones): (usize, u64),
+    runs: u32,
+    seed: u64,
+    format: Format,
+) -> Outcome {
+    use accord_sim::freeze;
+    if runs == 0 {
+        return Err(input(anyhow!("--runs: at least 1")));
+    }
+    let all = freeze::inventories(freeze::FREEZE_ESTIMATES).map_err(|e| io(anyhow!("{e}")))?;
+    let inv = all.iter().find(|i| i.party == party).ok_or_else(|| {
+        input(anyhow!(
+            "--party: '{party}' (the estimates give {})",
+            all.iter().map(|i| i.party.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    let t = match cheat {
+        "misdeclaration" => freeze::misdeclaration(inv, bad, k, runs, seed),
+        _ => freeze::omission(inv, omitted, zones, runs, seed),
+    }
+    .map_err(|e| input(anyhow!("{e}")))?;
+    let theory = if cheat == "misdeclaration" {
+        format!("hypergeometric (n {}, {bad} wrong, k {k})", inv.records.len())
+    } else {
+        let all: std::collections::BTreeSet<&str> = inv.records.iter().map(|r| r.zone.as_str()).collect();
+        format!(
+            "the bound over zones ({zones} of {} revealed, {omitted} items hidden in one)",
+            all.len()
+        )
+    };
+    if json(format) {
+        print_json(&serde_json::json!({
+            "cheat": cheat, "party": party, "items": inv.records.len(), "runs": t.runs, "seeds": [t.seed, t.seed + u64::from(t.runs) - 1],
+            "caught": t.caught, "rate": t.rate(), "expected": t.expected, "interval_99": [t.interval.0, t.interval.1], "within": t.within(),
+        }))?;
+    } else {
+        println!(
+            "{party} {cheat}: {} runs (seeds {}–{}): caught {} ({:.3}); {theory}: {:.3}; 99 % interval [{:.3}, {:.3}]: {}",
+            t.runs,
+            t.seed,
+            t.seed + u64::from(t.runs) - 1,
+            t.caught,
+            t.rate(),
+            t.expected,
+            t.interval.0,
+            t.interval.1,
+            if t.within() { "within" } else { "OUTSIDE" }
+        );
+    }
+    Ok(if t.within() { 0 } else { CHECK_FAILED })
 }
 
 fn escrow(at: &Path, e: EscrowError) -> Failure {

@@ -172,6 +172,8 @@ const CASES: &[(&str, &str, i32, &str)] = &[
         2,
         "@M: no such file",
     ),
+    ("inventory trial", "omission --party FR", 2, "--party: 'FR'"),
+    ("inventory trial", "misdeclaration -k 5000", 2, "k 5000"),
     ("inventory verify-proof", "@M", 2, "@M: no such file"),
     ("inventory verify-proof", "@G", 2, "@G: not a limit proof"),
     ("timeline", "--from 2011-13-01", 2, "--from \"2011-13-01\""),

@@ -547,3 +547,38 @@ fields = [
     let (code, _, err) = accord(d, &["log", "append", "--data", "us", &good]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// `accord inventory trial`: the simulator's cheating runs from the command line, the same
+/// figures for the same seeds, the rate inside its 99 % interval.
+#[test]
+fn trials_run_from_the_command_line() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let run = || -> Value {
+        serde_json::from_str(&ok(
+            d,
+            &[
+                "inventory",
+                "trial",
+                "misdeclaration",
+                "--party",
+                "US",
+                "--runs",
+                "12",
+                "--seed",
+                "1000",
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap()
+    };
+    let v = run();
+    assert_eq!(v, run(), "fixed seeds, fixed figures");
+    assert_eq!((v["runs"].as_u64(), v["items"].as_u64()), (Some(12), Some(3800)));
+    assert_eq!(v["seeds"], serde_json::json!([1000, 1011]));
+    assert!((v["expected"].as_f64().unwrap() - 0.2606).abs() < 0.005, "{v}");
+    assert_eq!(v["within"], true, "{v}");
+    let out = ok(d, &["inventory", "trial", "omission", "--party", "RU", "--runs", "6"]);
+    assert!(out.contains("RU omission: 6 runs") && out.contains("4 of 34 revealed"), "{out}");
+}
