@@ -38,6 +38,52 @@ fn with<'a>(cmd: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
     cmd.iter().chain(rest).copied().collect()
 }
 
+/// A US baseline of 400 items (2020-10-13) and a period of 380 (2021-01-13) in `d`: both
+/// committed (`c0.json`, `c1.json`), the baseline proven within a public cap (`p0.json`) and the
+/// period within the baseline's committed total (`p1.json`), openings beside them.
+fn baseline_and_period(d: &Path) {
+    records(d, "base.jsonl", 400, &[]);
+    records(d, "q1.jsonl", 380, &[]);
+    let base = decl("base.jsonl", "base.seed", "2020-10-13");
+    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
+    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
+    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
+    let prove = |decl: &[&str], rest: &[&str]| {
+        ok(
+            d,
+            &with(&with(&with(&["inventory", "prove"], decl), &["--name", "all_warheads"]), rest),
+        )
+    };
+    prove(
+        &base,
+        &[
+            "--commitment",
+            "c0.json",
+            "--cap",
+            "65535",
+            "--out",
+            "p0.json",
+            "--openings-out",
+            "p0.open.json",
+        ],
+    );
+    prove(
+        &q1,
+        &[
+            "--commitment",
+            "c1.json",
+            "--baseline",
+            "p0.json",
+            "--baseline-openings",
+            "p0.open.json",
+            "--out",
+            "p1.json",
+            "--openings-out",
+            "p1.open.json",
+        ],
+    );
+}
+
 #[test]
 fn commit_open_verify_and_sample() {
     let t = tempfile::tempdir().unwrap();
@@ -295,50 +341,7 @@ fn totals_are_proven_within_a_cap_and_a_freeze_within_its_baseline() {
 fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    records(d, "base.jsonl", 400, &[]);
-    records(d, "q1.jsonl", 380, &[]);
-    let base = decl("base.jsonl", "base.seed", "2020-10-13");
-    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
-    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
-    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
-    ok(
-        d,
-        &with(
-            &with(&["inventory", "prove"], &base),
-            &[
-                "--commitment",
-                "c0.json",
-                "--name",
-                "all_warheads",
-                "--cap",
-                "65535",
-                "--out",
-                "p0.json",
-                "--openings-out",
-                "p0.open.json",
-            ],
-        ),
-    );
-    ok(
-        d,
-        &with(
-            &with(&["inventory", "prove"], &q1),
-            &[
-                "--commitment",
-                "c1.json",
-                "--name",
-                "all_warheads",
-                "--baseline",
-                "p0.json",
-                "--baseline-openings",
-                "p0.open.json",
-                "--out",
-                "p1.json",
-                "--openings-out",
-                "p1.open.json",
-            ],
-        ),
-    );
+    baseline_and_period(d);
     let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
     let decl_line = |id: &str, date: &str, c: &Value, p: &Value| {
         serde_json::json!({"id": id, "kind": "warhead_stockpile_declaration", "party": "US", "date": date,
@@ -453,50 +456,7 @@ fields = [
     );
     std::fs::write(spec_dir.join("new-start.toml"), spec).unwrap();
     let sp = "spec/new-start.toml";
-    records(d, "base.jsonl", 400, &[]);
-    records(d, "q1.jsonl", 380, &[]);
-    let base = decl("base.jsonl", "base.seed", "2020-10-13");
-    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
-    ok(d, &with(&["inventory", "commit"], &with(&base, &["--out", "c0.json"])));
-    ok(d, &with(&["inventory", "commit"], &with(&q1, &["--out", "c1.json"])));
-    ok(
-        d,
-        &with(
-            &with(&["inventory", "prove"], &base),
-            &[
-                "--commitment",
-                "c0.json",
-                "--name",
-                "all_warheads",
-                "--cap",
-                "65535",
-                "--out",
-                "p0.json",
-                "--openings-out",
-                "p0.open.json",
-            ],
-        ),
-    );
-    ok(
-        d,
-        &with(
-            &with(&["inventory", "prove"], &q1),
-            &[
-                "--commitment",
-                "c1.json",
-                "--name",
-                "all_warheads",
-                "--baseline",
-                "p0.json",
-                "--baseline-openings",
-                "p0.open.json",
-                "--out",
-                "p1.json",
-                "--openings-out",
-                "p1.open.json",
-            ],
-        ),
-    );
+    baseline_and_period(d);
     let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
     let release = |id: &str, c: &str, p: &str| {
         let v = serde_json::json!({"id": id, "kind": "warhead_stockpile_declaration", "party": "US", "date": "2021-01-13",
