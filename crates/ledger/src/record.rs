@@ -654,6 +654,7 @@ impl Record {
                 kind: p.proposal.kind,
                 title: format!("{}: {}", p.proposal.by, p.proposal.title),
                 source: format!("record:{}", p.proposal.id),
+                continues: None,
             });
         }
         RecordStatus {
@@ -684,6 +685,7 @@ impl Record {
             },
             title,
             effects: Effects::default(),
+            continues: None,
         };
         let name = |code: &str| {
             self.spec

@@ -90,6 +90,10 @@ pub struct HistoryEvent {
     /// What it started or stopped.
     #[serde(default, skip_serializing_if = "Effects::is_empty")]
     pub effects: Effects,
+    /// For a statement that continues (restates, conditions or extends) a unilateral
+    /// commitment: that commitment's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Date>,
 }
 
 /// The state of one Party's side of the regime on a date.
@@ -143,6 +147,9 @@ pub struct RestsOn {
     pub title: String,
     /// Source key.
     pub source: String,
+    /// For an event that continues a unilateral commitment: that commitment's date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Date>,
 }
 
 /// The regime on one date: the lifecycle's answer and what the history adds.

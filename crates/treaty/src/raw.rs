@@ -269,6 +269,8 @@ pub struct RawEvent {
     pub title: Option<String>,
     #[serde(default)]
     pub effects: Option<crate::history::Effects>,
+    #[serde(default)]
+    pub continues: Option<toml::value::Datetime>,
 }
 
 #[derive(Deserialize)]

@@ -57,6 +57,13 @@ pub fn status_on(spec: &TreatySpec, d: Date) -> RegimeStatus {
                 rests_on.push(rests(e));
             }
             EventKind::UnilateralCommitment => commitments.push(rests(e)),
+            // A statement that continues a commitment already listed is listed after it.
+            _ if e
+                .continues
+                .is_some_and(|c| commitments.iter().any(|x: &RestsOn| x.date == c && x.continues.is_none())) =>
+            {
+                commitments.push(rests(e));
+            }
             _ => {}
         }
         if e.event.provenance.status == Status::Unconfirmed && !e.effects.is_empty() {
@@ -155,5 +162,6 @@ fn rests(e: &HistoryEvent) -> RestsOn {
         kind: e.event.kind,
         title: e.title.clone(),
         source: e.event.provenance.source.clone(),
+        continues: e.continues,
     }
 }

@@ -1190,10 +1190,28 @@ fn parse_history(
         if x.precision == crate::lifecycle::Precision::Approximate && x.note.is_none() {
             return Err(loc.invalid(at, "event.note", "an approximate date needs a note saying what is known"));
         }
+        let continues = match &x.continues {
+            None => None,
+            Some(c) => {
+                let d = from_toml(c).ok_or_else(|| loc.invalid(at, "event.continues", "must be a date (YYYY-MM-DD)"))?;
+                let found = events
+                    .iter()
+                    .any(|e| e.event.date == d && e.event.kind == crate::lifecycle::EventKind::UnilateralCommitment);
+                if !found || d > event.date {
+                    return Err(loc.invalid(
+                        at,
+                        "event.continues",
+                        format!("{d}: no unilateral commitment of that date before this event"),
+                    ));
+                }
+                Some(d)
+            }
+        };
         events.push(HistoryEvent {
             event,
             title,
             effects: x.effects.unwrap_or_default(),
+            continues,
         });
     }
     crate::history::agree(&lifecycle.events, &events).map_err(|(i, message)| {

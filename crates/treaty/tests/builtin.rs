@@ -196,9 +196,23 @@ fn the_history_holds_the_reviewed_events() {
         find("2009-11-09", EventKind::Negotiation, None).event.provenance.status,
         Status::Unconfirmed
     );
-    // Still one commitment after expiry: the offer of 2025-09-22, not the denied report.
+    // After expiry: the offer of 2025-09-22, and Lavrov's statement continuing it on
+    // 2026-02-11 as a conditional moratorium; not the denied report.
     let after = accord_treaty::regime::status_on(&s, d("2026-03-01"));
-    assert_eq!(after.commitments.len(), 1);
+    let listed: Vec<(String, Option<String>)> = after
+        .commitments
+        .iter()
+        .map(|c| (c.date.to_string(), c.continues.map(|x| x.to_string())))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("2025-09-22".to_owned(), None),
+            ("2026-02-11".to_owned(), Some("2025-09-22".to_owned()))
+        ]
+    );
+    let before = accord_treaty::regime::status_on(&s, d("2026-02-10"));
+    assert_eq!(before.commitments.len(), 1, "not continued yet");
 }
 
 /// `obligation_terms` say whether each obligation applies, from and until when, and under which
@@ -276,4 +290,28 @@ fn the_us_countermeasures_change_its_side_from_their_dates() {
         side("2023-06-01", "RU"),
         "Russia's side is its own suspension's"
     );
+}
+
+/// `continues` must name an earlier unilateral commitment of the history: anything else is
+/// refused naming the field.
+#[test]
+fn a_continuation_names_an_earlier_commitment() {
+    use accord_treaty::builtin::{NEW_START_HISTORY, NEW_START_LIFECYCLE, NEW_START_SPEC};
+    use accord_treaty::spec::{LoadedFile, TreatySpec};
+    for wrong in ["continues = 2025-09-21", "continues = 2026-03-01"] {
+        let history = NEW_START_HISTORY.replace("continues = 2025-09-22", wrong);
+        let load = |name: &str| -> Result<LoadedFile, accord_treaty::error::SpecError> {
+            let text = if name.contains("lifecycle") {
+                NEW_START_LIFECYCLE
+            } else {
+                history.as_str()
+            };
+            Ok(LoadedFile {
+                name: name.into(),
+                text: text.into(),
+            })
+        };
+        let e = TreatySpec::parse("data/new-start.toml", NEW_START_SPEC, &load).expect_err(wrong);
+        assert!(e.to_string().contains("event.continues"), "{e}");
+    }
 }

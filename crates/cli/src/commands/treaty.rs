@@ -288,7 +288,14 @@ pub fn status_text(spec: &TreatySpec, st: &accord_treaty::history::RegimeStatus)
     if !st.commitments.is_empty() {
         let _ = writeln!(o, "\nUnilateral commitments (political, not treaty obligations):");
         for c in &st.commitments {
-            let _ = writeln!(o, "  {} {}", c.date, c.title);
+            match c.continues {
+                None => {
+                    let _ = writeln!(o, "  {} {} [{}]", c.date, c.title, c.source);
+                }
+                Some(of) => {
+                    let _ = writeln!(o, "    continued {} (of {of}): {} [{}]", c.date, c.title, c.source);
+                }
+            }
         }
     }
     if !st.open_proposals.is_empty() {
