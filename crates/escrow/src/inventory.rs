@@ -44,6 +44,11 @@ pub const MAX_LEAVES: u64 = 1 << 24;
 /// names may not start with `~`).
 pub const PADDING_ZONE: &str = "~padding";
 
+/// The order of zones in the tree: by name (bytes), the padding zone last whatever the names.
+pub fn zone_key(zone: &str) -> (bool, &str) {
+    (zone == PADDING_ZONE, zone)
+}
+
 /// An item's status on the declaration's date. Every warhead, not only those a treaty counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -258,9 +263,11 @@ impl Salter {
         Salter(<HmacSha256 as Mac>::new_from_slice(&seed.0).unwrap_or_else(|_| unreachable!("any key length")))
     }
 
-    fn salt(&self, as_of: &str, uid: &str) -> Hash {
+    /// A padding leaf's salt has its own label, so a real item whose identifier happens to
+    /// read like a padding leaf's never shares its salt.
+    fn salt(&self, as_of: &str, uid: &str, padding: bool) -> Hash {
         let mut m = self.0.clone();
-        for part in ["salt", as_of, uid] {
+        for part in [if padding { "padding-salt" } else { "salt" }, as_of, uid] {
             m.update(part.as_bytes());
             m.update(&[0]);
         }
@@ -375,14 +382,20 @@ impl Inventory {
             zone_ids.entry(r.zone.as_str()).or_insert(0);
         }
         let mut names: Vec<&str> = zone_ids.keys().copied().collect();
-        names.sort_unstable();
+        names.sort_unstable_by_key(|z| zone_key(z));
         for (i, name) in names.iter().enumerate() {
             zone_ids.insert(name, i as u32);
         }
         let mut keyed: Vec<(u32, Hash, usize)> = all
             .iter()
             .enumerate()
-            .map(|(i, r)| (zone_ids[r.zone.as_str()], salter.salt(&context.as_of, &r.uid), i))
+            .map(|(i, r)| {
+                (
+                    zone_ids[r.zone.as_str()],
+                    salter.salt(&context.as_of, &r.uid, r.status == Status::Padding),
+                    i,
+                )
+            })
             .collect();
         keyed.sort_unstable_by_key(|k| (k.0, k.1));
         let mut slots: Vec<Option<Record>> = all.into_iter().map(Some).collect();
@@ -490,7 +503,7 @@ impl Inventory {
                 let at = self
                     .zones
                     .iter()
-                    .find(|z| z.zone.as_str() > zone)
+                    .find(|z| zone_key(&z.zone) > zone_key(zone))
                     .map_or(self.commitment.size, |z| z.start);
                 (at, 0)
             }
@@ -514,6 +527,17 @@ impl Inventory {
 pub fn verify_opening(c: &Commitment, o: &Opening) -> Result<(), EscrowError> {
     if c.format != FORMAT {
         return Err(EscrowError::Format(c.format.clone()));
+    }
+    // The leaf separates its fields with 0x00: a context holding a control character could be
+    // made to read as another.
+    let ctx = &c.context;
+    if [&ctx.treaty, &ctx.party, &ctx.as_of]
+        .iter()
+        .any(|v| v.is_empty() || v.chars().any(char::is_control))
+    {
+        return Err(EscrowError::Context(
+            "treaty, party and as_of must be non-empty, without control characters".into(),
+        ));
     }
     let leaf = leaf_of(&c.context, &o.record.zone, &inner_hash(&o.salt, &o.record));
     verify_inclusion(o.index, c.size, &leaf, &o.path, &c.root).map_err(|e| EscrowError::Opening {
@@ -545,12 +569,26 @@ pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>,
     if end > c.size {
         return Err(fail(format!("leaves {}..{end} run past the tree's {} leaves", z.start, c.size)));
     }
+    let mut uids = std::collections::HashSet::with_capacity(z.openings.len());
     for (k, o) in z.openings.iter().enumerate() {
         if o.index != z.start + k as u64 {
             return Err(fail(format!("opening {k} is leaf {}, expected {}", o.index, z.start + k as u64)));
         }
         if o.record.zone != z.zone {
             return Err(fail(format!("leaf {} is in zone '{}'", o.index, o.record.zone)));
+        }
+        if (o.record.status == Status::Padding) != (z.zone == PADDING_ZONE) {
+            return Err(fail(format!(
+                "leaf {}: padding only in the padding zone, and only padding there",
+                o.index
+            )));
+        }
+        // The tree is sorted by (zone, salt): within the zone, salts ascend.
+        if k > 0 && o.salt <= z.openings[k - 1].salt {
+            return Err(fail(format!("leaf {}: the zone's leaves are not in salt order", o.index)));
+        }
+        if !uids.insert(o.record.uid.as_str()) {
+            return Err(fail(format!("leaf {}: '{}' is opened twice", o.index, o.record.uid)));
         }
         verify_opening(c, o)?;
     }
@@ -561,7 +599,7 @@ pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>,
             if s == 0 || b.index != s - 1 {
                 return Err(fail(format!("the label before is leaf {}, not the one before leaf {s}", b.index)));
             }
-            if b.zone.as_str() >= z.zone.as_str() {
+            if zone_key(&b.zone) >= zone_key(&z.zone) {
                 return Err(fail(format!(
                     "leaf {} before the zone is in zone '{}', which does not sort before it",
                     b.index, b.zone
@@ -577,7 +615,7 @@ pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>,
             if a.index != e {
                 return Err(fail(format!("the label after is leaf {}, not leaf {e}", a.index)));
             }
-            if a.zone.as_str() <= z.zone.as_str() {
+            if zone_key(&a.zone) <= zone_key(&z.zone) {
                 return Err(fail(format!(
                     "leaf {} after the zone is in zone '{}', which does not sort after it",
                     a.index, a.zone
@@ -730,6 +768,34 @@ mod tests {
         let mut z = inv.reveal_zone("kings-bay").unwrap();
         z.after = None;
         assert!(verify_zone_reveal(&c, &z).is_err());
+    }
+
+    /// What the verifier can check of the tree's order: salts ascend within a zone, padding
+    /// only in the padding zone (which sorts last whatever the zone names), no item twice; and
+    /// a context with a control character is refused.
+    #[test]
+    fn a_zone_reveal_out_of_order_is_refused() {
+        let mut v = sample();
+        v.push(rec("RU-1", "Северная"));
+        let inv = Inventory::build(ctx(), &Seed([3; 32]), v, 32).unwrap();
+        assert_eq!(
+            inv.zones().last().unwrap().zone,
+            PADDING_ZONE,
+            "padding last, after a Cyrillic name"
+        );
+        let c = inv.commitment().clone();
+        verify_zone_reveal(&c, &inv.reveal_zone("Северная").unwrap()).unwrap();
+        let mut z = inv.reveal_zone("kings-bay").unwrap();
+        z.openings.swap(0, 1);
+        z.openings[0].index = z.start;
+        z.openings[1].index = z.start + 1;
+        assert!(verify_zone_reveal(&c, &z).is_err(), "out of salt order");
+        let mut z = inv.reveal_zone("kings-bay").unwrap();
+        z.openings[2].record.status = Status::Padding;
+        assert!(verify_zone_reveal(&c, &z).is_err(), "padding in a real zone");
+        let mut bad = c.clone();
+        bad.context.party = "US\0RU".into();
+        assert!(verify_opening(&bad, &inv.open(0).unwrap()).is_err(), "a control character");
     }
 
     #[test]

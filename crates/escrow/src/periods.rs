@@ -104,6 +104,12 @@ pub fn expected_counts(
             }
             Change::StatusChanged { uid, zone, status: new } => {
                 let old = status.get(uid.as_str()).copied().or_else(|| status_before(uid));
+                if old.is_none() && !counted.is_empty() {
+                    return Err(EscrowError::Change {
+                        index: i + 1,
+                        message: format!("{uid}: its status before the change is not known, so a count by status cannot follow it"),
+                    });
+                }
                 let (was, is) = (old.is_none_or(counts_status), counts_status(*new));
                 if was && !is {
                     take(&mut counts, i, zone)?;

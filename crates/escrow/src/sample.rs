@@ -8,9 +8,13 @@
 //! seed   = SHA-256("accord-sample/1 seed" 0x00 reveal_a reveal_b root u64be(size) context)
 //! block  = SHA-256("accord-sample/1 draw" 0x00 seed u64be(j))     for j = 0, 1, 2, …
 //! x      = u64be(block[0..8])
-//! accept x when x < n · ⌊2^64 / n⌋ (rejection sampling: no modulo bias), index = x mod n
+//! accept x when x < n · ⌊(2^64 − 1) / n⌋ (rejection sampling: no modulo bias), index = x mod n
 //! skip an index already drawn; stop after k distinct indexes
 //! ```
+//!
+//! A draw of k' > k leaves begins with the draw of k: the inspectors open the drawn leaves in
+//! order and, when one opens as padding, take the next, until k items are opened; padding
+//! therefore does not thin the sample.
 //!
 //! Invariants: the same inputs give the same indexes on every platform (the tests pin vectors);
 //! the indexes are distinct and below `n`; `k > n` is refused. A Party that learns the other's
@@ -111,6 +115,16 @@ mod tests {
 
     const VECTOR_SEED: &str = "0989ba3eac1e8536569b062188bfb30fda1ffe5cbde7e383ed9aeeaa61747221";
     const VECTOR_DRAW: [u64; 10] = [28, 427, 3895, 1933, 2543, 2631, 3397, 161, 596, 3899];
+
+    /// A larger draw begins with the smaller one: inspectors who open the drawn leaves in order
+    /// and skip the padding leaves until k items are opened all follow one sequence.
+    #[test]
+    fn a_larger_draw_extends_a_smaller_one() {
+        let s = [4u8; 32];
+        let small = draw(&s, 5000, 10).unwrap();
+        let large = draw(&s, 5000, 40).unwrap();
+        assert_eq!(&large[..10], &small[..]);
+    }
 
     #[test]
     fn draws_are_distinct_in_range_and_refuse_too_many() {

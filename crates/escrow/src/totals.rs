@@ -137,13 +137,21 @@ fn gens(bits: u8, parties: usize) -> (std::sync::Arc<BulletproofGens>, PedersenG
     static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     // A poisoned lock only means another caller panicked while inserting: the list is whole.
-    let mut list = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let bp = match list.iter().find(|(k, _)| *k == (bits, parties)) {
-        Some((_, g)) => g.clone(),
+    let lock = || cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let found = lock().iter().find(|(k, _)| *k == (bits, parties)).map(|(_, g)| g.clone());
+    let bp = match found {
+        Some(g) => g,
         None => {
+            // Built outside the lock, so one verifier building generators holds up no other.
             let g = std::sync::Arc::new(BulletproofGens::new(usize::from(bits), parties));
-            list.push(((bits, parties), g.clone()));
-            g
+            let mut list = lock();
+            match list.iter().find(|(k, _)| *k == (bits, parties)) {
+                Some((_, other)) => other.clone(),
+                None => {
+                    list.push(((bits, parties), g.clone()));
+                    g
+                }
+            }
         }
     };
     (bp, PedersenGens::default())
@@ -191,6 +199,18 @@ fn margin_point(s: &Statement, pc: &PedersenGens, sum: RistrettoPoint) -> Result
             base - sum
         }
     })
+}
+
+/// A short fingerprint of a committed cap's commitments (the first 8 bytes of SHA-256 over
+/// them, hex), so a reader can tell which baseline a proof is against.
+pub fn fingerprint(commitments: &[String]) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for c in commitments {
+        h.update(c.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// What the prover knows of a committed cap: the baseline's total and the sum of its blindings.
@@ -358,10 +378,11 @@ pub fn check_openings(
     let zones = &p.statement.zones;
     let mut out = Vec::new();
     for (i, zone) in zones.iter().enumerate() {
+        // A zone the expectation does not name is expected empty (the replay drops zeros).
         let want = if zone.starts_with('~') {
             Some(0)
         } else {
-            expected.get(zone).copied()
+            Some(expected.get(zone).copied().unwrap_or(0))
         };
         if want != Some(o.counts[i]) {
             out.push(ZoneMismatch {

@@ -218,9 +218,15 @@ pub fn verify_proofs<R: rand_core::RngCore + rand_core::CryptoRng>(declarations:
         let (Some(c), Some(p)) = (&d.commitment, &d.proof) else {
             continue;
         };
+        // The proof must be of this declaration's commitment, and the commitment of this
+        // declaration (its Party and date): an old commitment and its proof replayed under a
+        // later date are not this period's.
         let of_it = p.statement.inventory_root.as_deref() == Some(c.root.to_string().as_str())
             && p.statement.party == d.party
-            && p.statement.as_of == c.context.as_of;
+            && p.statement.as_of == c.context.as_of
+            && p.statement.treaty == c.context.treaty
+            && c.context.party == d.party
+            && c.context.as_of == d.date.to_string();
         d.proof_verified = Some(of_it && accord_escrow::totals::verify(p, rng).is_ok());
     }
 }
@@ -319,14 +325,41 @@ pub fn evaluate(
                                 .unwrap_or(base)
                         });
                         if let Some(latest) = committed {
-                            let c = latest.commitment.as_ref().map(|c| summary(latest, c));
+                            let base = d.filter(|d| d.commitment.is_some());
+                            let mut c = latest.commitment.as_ref().map(|c| summary(latest, c));
+                            // A later period's proof counts only against this baseline's own
+                            // commitments: a cap the Party chose itself proves nothing.
+                            let against_base = match (base, &latest.proof) {
+                                (Some(b), Some(p)) if b.date < latest.date => match &p.statement.cap {
+                                    accord_escrow::totals::Cap::Committed { as_of, commitments } => {
+                                        b.proof_verified == Some(true)
+                                            && *as_of == b.date.to_string()
+                                            && b.proof.as_ref().is_some_and(|bp| bp.commitments == *commitments)
+                                    }
+                                    accord_escrow::totals::Cap::Public(_) => false,
+                                },
+                                _ => true,
+                            };
+                            if !against_base {
+                                if let Some(c) = c.as_mut() {
+                                    if c.proof == ProofStatus::Verified {
+                                        c.proof = ProofStatus::NotVerified;
+                                    }
+                                }
+                            }
+                            let at_baseline = base.is_some_and(|b| b.date == latest.date);
                             let requires = match c.as_ref().map(|c| (c.proof, c.statement.clone())) {
+                                Some((ProofStatus::Verified, _)) if at_baseline => format!(
+                                    "nothing yet: committed at the baseline ({}); each later period is proven within this commitment's total",
+                                    latest.date
+                                ),
                                 Some((ProofStatus::Verified, Some(st))) => {
                                     format!("nothing more: committed on {} and proven {st}", latest.date)
                                 }
-                                Some((ProofStatus::NotVerified, _)) => {
-                                    format!("its proof of {} does not verify, or is not of its commitment: a finding", latest.date)
-                                }
+                                Some((ProofStatus::NotVerified, _)) => format!(
+                                    "its proof of {} does not verify, is not of its commitment, or is not against its baseline's committed total: a finding",
+                                    latest.date
+                                ),
                                 Some((ProofStatus::Unchecked, _)) => format!("its proof of {} is not checked yet", latest.date),
                                 _ => format!(
                                     "prove its total of {} within the cap: committed, not yet proven",

@@ -160,24 +160,36 @@ fn check_date(text: &str) -> Result<(), Failure> {
         .map_err(|e| input(anyhow!("--as-of: {e}")))
 }
 
-/// Writes a secret file that must not exist yet: mode 0600, synced, its folder synced.
+/// Writes a secret file that must not exist yet, mode 0600: written and synced under a
+/// temporary name, then linked into place (never overwriting), its folder synced; an
+/// interruption leaves no short file under the name.
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
+    if path.exists() {
+        return Err(input(anyhow!("{}: already there (a secret is never overwritten)", path.display())));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map_or("secret".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::hard_link(&tmp, path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result.map_err(|e| {
+        if path.exists() {
             input(anyhow!("{}: already there (a secret is never overwritten)", path.display()))
         } else {
-            io(anyhow!("cannot create {}: {e}", path.display()))
+            io(e)
         }
     })?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
-        .map_err(io)?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("cannot sync {}", dir.display()))
@@ -185,9 +197,14 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 }
 
 fn read_seed(path: &Path) -> Result<Seed, Failure> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read {}", path.display()))
-        .map_err(input)?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        let f = anyhow!("{}: {e}", path.display());
+        if e.kind() == std::io::ErrorKind::NotFound {
+            input(f)
+        } else {
+            io(f)
+        }
+    })?;
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|b: Vec<u8>| input(anyhow!("{}: {} bytes, a seed is 32", path.display(), b.len())))?;
@@ -359,6 +376,11 @@ struct ProveArgs<'a> {
 }
 
 fn prove(a: ProveArgs<'_>) -> Outcome {
+    if a.out == a.openings_out {
+        return Err(input(anyhow!(
+            "--out and --openings-out name the same file: the proof is public, the openings are not"
+        )));
+    }
     let (inv, c) = rebuild(a.decl, a.commitment)?;
     let wanted: Vec<Status> = a
         .statuses
@@ -422,7 +444,11 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
         Err(e) => return Err(input(anyhow!("{e}"))),
     };
     write_secret(a.openings_out, &pretty(&openings)?)?;
-    write_atomic(a.out, &pretty(&proof)?)?;
+    if let Err(e) = write_atomic(a.out, &pretty(&proof)?) {
+        // No openings without their proof: a re-run must not find them in the way.
+        let _ = std::fs::remove_file(a.openings_out);
+        return Err(e);
+    }
     eprintln!(
         "proved {} within the cap over {} zones; proof {}, openings {} (mode 0600)",
         proof.statement.name,
@@ -436,7 +462,11 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
 fn verify_proof(file: &Path, commitment: Option<&Path>, format: Format) -> Outcome {
     let p: LimitProof = read_json(file, "a limit proof")?;
     let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
-    let mut result = totals::verify(&p, &mut rng).map_err(|e| e.to_string());
+    let mut result = match totals::verify(&p, &mut rng) {
+        // A malformed proof is bad input; a well-formed one that does not hold is a failed check.
+        Err(e @ (EscrowError::Proof(_) | EscrowError::Format(_))) => return Err(input(anyhow!("{}: {e}", file.display()))),
+        r => r.map_err(|e| e.to_string()),
+    };
     if let (Ok(()), Some(cpath)) = (&result, commitment) {
         let c: Commitment = read_json(cpath, "an inventory commitment")?;
         let named = p.statement.inventory_root.as_deref();

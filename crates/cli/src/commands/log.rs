@@ -1233,17 +1233,33 @@ fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
         return Some(Err(format!("its limit proof: {err}")));
     }
     let st = &proof.statement;
+    let n = &e.notification;
+    if n.get("party").and_then(|p| p.as_str()) != Some(st.party.as_str()) {
+        return Some(Err("its limit proof is of another Party than the entry's".into()));
+    }
     if let Some(inv) = body.get("inventory") {
         let Ok(c) = serde_json::from_value::<accord_escrow::inventory::Commitment>(inv.clone()) else {
             return Some(Err("its inventory commitment is malformed".into()));
         };
-        if st.inventory_root.as_deref() != Some(c.root.to_string().as_str()) || st.party != c.context.party || st.as_of != c.context.as_of {
-            return Some(Err("its limit proof is not of the inventory the entry commits to".into()));
+        let of_it = st.inventory_root.as_deref() == Some(c.root.to_string().as_str())
+            && st.party == c.context.party
+            && st.as_of == c.context.as_of
+            && st.treaty == c.context.treaty
+            && n.get("date").and_then(|d| d.as_str()) == Some(c.context.as_of.as_str());
+        if !of_it {
+            return Some(Err(
+                "its limit proof is not of the inventory the entry commits to, or that inventory is not of the entry's date".into(),
+            ));
         }
     }
     let cap = match &st.cap {
         accord_escrow::totals::Cap::Public(v) => v.to_string(),
-        accord_escrow::totals::Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
+        // Which baseline: its commitments' fingerprint, to compare with the baseline's release
+        // (`proposal evaluate` does that against the record).
+        accord_escrow::totals::Cap::Committed { as_of, commitments } => format!(
+            "the committed total of {as_of} (baseline commitments {}…)",
+            accord_escrow::totals::fingerprint(commitments)
+        ),
     };
     Some(Ok(format!(
         "its limit proof verifies: {} {} of {} as of {} is within {cap}",

@@ -168,7 +168,7 @@ const CASES: &[(&str, &str, i32, &str)] = &[
     ),
     (
         "inventory prove",
-        "@M --seed @M --party US --as-of 2020-10-13 --commitment @M --name n --cap 1 --out @M --openings-out @M",
+        "@M --seed @M --party US --as-of 2020-10-13 --commitment @M --name n --cap 1 --out @M --openings-out @G",
         2,
         "@M: no such file",
     ),

@@ -419,6 +419,70 @@ fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
     let us = evaluate("2021-02-01");
     assert_eq!(us["commitment"]["proof"], "not_verified", "{us}");
     assert!(us["requires"].as_str().unwrap().contains("a finding"), "{us}");
+    // A later period proven against a cap the Party chose itself (a public 65,535), not its
+    // baseline's committed total: proves nothing about the freeze.
+    let q1 = decl("q1.jsonl", "q1.seed", "2021-01-13");
+    ok(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &q1),
+            &[
+                "--commitment",
+                "c1.json",
+                "--name",
+                "all_warheads",
+                "--cap",
+                "65535",
+                "--out",
+                "p1pub.json",
+                "--openings-out",
+                "p1pub.open.json",
+            ],
+        ),
+    );
+    let history = format!(
+        "{}\n{}\n",
+        decl_line("US-S1", "2020-10-13", &read("c0.json"), &read("p0.json")),
+        decl_line("US-S2", "2021-01-13", &read("c1.json"), &read("p1pub.json"))
+    );
+    std::fs::write(d.join("h.jsonl"), &history).unwrap();
+    assert_eq!(evaluate("2021-02-01")["commitment"]["proof"], "not_verified");
+    // The baseline's commitment replayed under a later date is not that period's.
+    let history = format!(
+        "{}\n{}\n",
+        decl_line("US-S1", "2020-10-13", &read("c0.json"), &read("p0.json")),
+        decl_line("US-S2", "2021-01-13", &read("c0.json"), &read("p0.json"))
+    );
+    std::fs::write(d.join("h.jsonl"), &history).unwrap();
+    assert_eq!(evaluate("2021-02-01")["commitment"]["proof"], "not_verified");
+    // At the baseline alone: committed, nothing proven yet beyond it.
+    let us = evaluate("2020-12-01");
+    assert_eq!(
+        (us["status"].as_str(), us["commitment"]["proof"].as_str()),
+        (Some("committed"), Some("verified"))
+    );
+    assert!(us["requires"].as_str().unwrap().contains("committed at the baseline"), "{us}");
+    // The proof and its openings cannot be the same file.
+    let (code, _, err) = accord(
+        d,
+        &with(
+            &with(&["inventory", "prove"], &q1),
+            &[
+                "--commitment",
+                "c1.json",
+                "--name",
+                "all_warheads",
+                "--cap",
+                "65535",
+                "--out",
+                "same.json",
+                "--openings-out",
+                "same.json",
+            ],
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(!d.join("same.json").exists());
 }
 
 /// A release: a freeze declaration (commitment and limit proof) in a Party's log, under a
