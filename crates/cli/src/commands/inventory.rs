@@ -171,11 +171,12 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let name = path.file_name().map_or("secret".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| -> anyhow::Result<()> {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        accord_logstore::private::file(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot open {}", tmp.display()))?;
         f.write_all(bytes)
             .and_then(|()| f.sync_all())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
@@ -254,19 +255,21 @@ fn rebuild(d: &InventoryDecl, commitment: &Path) -> Result<(Inventory, Commitmen
 }
 
 fn commit(d: &InventoryDecl, out: Option<&Path>) -> Outcome {
-    // Check everything before a seed is created, so bad input leaves nothing behind.
     let records = read_records(&d.records)?;
     let ctx = context(d)?;
-    Inventory::build(ctx.clone(), &Seed([0; 32]), records.clone(), d.pad_to).map_err(|e| escrow(&d.records, e))?;
-    let (seed, made) = if d.seed.exists() {
-        (read_seed(&d.seed)?, false)
+    let made = !d.seed.exists();
+    let seed = if made {
+        Seed(crate::clock::random::<32>())
     } else {
-        let s = crate::clock::random::<32>();
-        write_secret(&d.seed, &s)?;
-        (Seed(s), true)
+        read_seed(&d.seed)?
     };
     let items = records.len();
+    // Built once; a new seed is written only after the records built, so bad input leaves
+    // nothing behind, and before the commitment is printed.
     let inv = Inventory::build(ctx, &seed, records, d.pad_to).map_err(|e| escrow(&d.records, e))?;
+    if made {
+        write_secret(&d.seed, &seed.0)?;
+    }
     let c = inv.commitment();
     match out {
         Some(p) => write_atomic(p, &pretty(c)?)?,
