@@ -256,6 +256,20 @@ pub struct DemoArgs {
     /// First port of the three nodes (0: any free ports).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// What the nodes play: `history` (the synthetic record of New START, with its inspection
+    /// and negotiation) or `freeze` (the October 2020 US proposal accepted as a what-if: the
+    /// verified freeze of all warheads, with its cheats; docs/freeze-verification.md).
+    #[arg(long, value_enum, default_value_t = Scenario::History)]
+    pub scenario: Scenario,
+}
+
+/// `accord demo --scenario`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// The synthetic history of New START.
+    History,
+    /// The verified freeze of October 2020, as a what-if.
+    Freeze,
 }
 
 /// `accord serve`

@@ -315,6 +315,43 @@ pub fn prove<R: RngCore + CryptoRng>(
     Ok((proof, openings))
 }
 
+/// Proves that a committed inventory's total (of the statuses in `counted`; all when empty) is
+/// within `cap`: the counts by zone (every zone of the inventory, padded to one more zone at
+/// least), under a statement of the inventory's treaty, Party and date that names its root.
+/// `secret` opens a committed cap (the baseline's openings, [`CapSecret::of`]).
+pub fn prove_inventory<R: RngCore + CryptoRng>(
+    inventory: &crate::inventory::Inventory,
+    name: &str,
+    counted: &[crate::inventory::Status],
+    cap: Cap,
+    secret: Option<&CapSecret>,
+    bits: u8,
+    rng: &mut R,
+) -> Result<(LimitProof, Openings), EscrowError> {
+    use crate::inventory::Status;
+    let mut counts: std::collections::BTreeMap<String, u64> = inventory.counts().keys().map(|z| (z.clone(), 0)).collect();
+    for r in inventory.records().filter(|r| r.status != Status::Padding) {
+        if counted.is_empty() || counted.contains(&r.status) {
+            *counts.entry(r.zone.clone()).or_default() += 1;
+        }
+    }
+    let mut zones: Vec<String> = counts.keys().cloned().collect();
+    let mut values: Vec<u64> = counts.values().copied().collect();
+    pad(&mut zones, &mut values, 1);
+    let c = inventory.commitment();
+    let statement = Statement {
+        treaty: c.context.treaty.clone(),
+        party: c.context.party.clone(),
+        as_of: c.context.as_of.clone(),
+        name: name.to_owned(),
+        cap,
+        inventory_root: Some(c.root.to_string()),
+        bits,
+        zones,
+    };
+    prove(statement, &values, secret, rng)
+}
+
 /// Verifies a proof offline: both range proofs against the commitments and the margin point
 /// the verifier computes itself. `rng` randomises the batch check (any generator will do).
 pub fn verify<R: RngCore + CryptoRng>(p: &LimitProof, rng: &mut R) -> Result<(), EscrowError> {

@@ -15,6 +15,7 @@
 pub mod compliance;
 pub mod error;
 pub mod event;
+pub mod freeze;
 pub mod history;
 pub mod inspection;
 pub mod negotiation;

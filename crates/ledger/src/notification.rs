@@ -228,6 +228,117 @@ pub struct Body<'a> {
     /// A zero-knowledge proof of a total within a cap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_proof: Option<Box<accord_escrow::totals::LimitProof>>,
+    /// The openings of the limit proof's per-zone counts (for the other Party only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openings: Option<Box<accord_escrow::totals::Openings>>,
+    /// Changes to a committed inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<accord_escrow::periods::Change>>,
+    /// A step of a sampled inspection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Box<SampleStep>>,
+}
+
+/// One step of a sampled inspection (the `sample` field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SampleStep {
+    /// The inspecting Party asks to sample the inspected Party's declaration of `root`.
+    Request {
+        /// The sample's identifier.
+        id: String,
+        /// The inspected Party.
+        of: String,
+        /// The declaration's inventory root (standard base64).
+        root: String,
+        /// How many items to open.
+        k: u64,
+    },
+    /// A commitment to this Party's value (SHA-256, hex; `accord-commit-reveal/1`).
+    Commit {
+        /// The sample.
+        id: String,
+        /// The commitment.
+        commitment: String,
+    },
+    /// This Party's value and nonce (hex).
+    Reveal {
+        /// The sample.
+        id: String,
+        /// Nonce.
+        nonce: String,
+        /// Value (32 bytes).
+        value: String,
+    },
+    /// The inspected Party opens the drawn leaves, in draw order, and any item the inspectors
+    /// found that the draw did not reach (`found`).
+    Open {
+        /// The sample.
+        id: String,
+        /// The drawn leaves' openings, in draw order.
+        openings: Vec<accord_escrow::inventory::Opening>,
+        /// Openings of items the inspectors observed outside the draw.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        found: Vec<accord_escrow::inventory::Opening>,
+    },
+    /// What the inspectors found: each item as observed.
+    Findings {
+        /// The sample.
+        id: String,
+        /// The items observed (identifier, type, zone, status).
+        observed: Vec<accord_escrow::inventory::Record>,
+    },
+    /// The inspecting Party asks for a whole zone.
+    ZoneRequest {
+        /// The sample.
+        id: String,
+        /// The zone.
+        zone: String,
+    },
+    /// The inspected Party reveals a whole zone.
+    ZoneReveal {
+        /// The sample.
+        id: String,
+        /// The reveal.
+        reveal: Box<accord_escrow::inventory::ZoneReveal>,
+    },
+    /// The inspected Party refuses (to open, or to reveal a zone).
+    Refuse {
+        /// The sample.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl SampleStep {
+    /// The sample's identifier.
+    pub fn id(&self) -> &str {
+        match self {
+            SampleStep::Request { id, .. }
+            | SampleStep::Commit { id, .. }
+            | SampleStep::Reveal { id, .. }
+            | SampleStep::Open { id, .. }
+            | SampleStep::Findings { id, .. }
+            | SampleStep::ZoneRequest { id, .. }
+            | SampleStep::ZoneReveal { id, .. }
+            | SampleStep::Refuse { id, .. } => id,
+        }
+    }
+
+    /// The step's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SampleStep::Request { .. } => "request",
+            SampleStep::Commit { .. } => "commit",
+            SampleStep::Reveal { .. } => "reveal",
+            SampleStep::Open { .. } => "open",
+            SampleStep::Findings { .. } => "findings",
+            SampleStep::ZoneRequest { .. } => "zone_request",
+            SampleStep::ZoneReveal { .. } => "zone_reveal",
+            SampleStep::Refuse { .. } => "refuse",
+        }
+    }
 }
 
 /// An inspection step's data (the `inspection` field): which members a step needs is checked
@@ -338,6 +449,9 @@ impl Body<'_> {
         add(self.proposal.is_some(), F::Proposal);
         add(self.inventory.is_some(), F::Inventory);
         add(self.limit_proof.is_some(), F::LimitProof);
+        add(self.openings.is_some(), F::Openings);
+        add(self.changes.is_some(), F::Changes);
+        add(self.sample.is_some(), F::Sample);
         v
     }
 }
@@ -436,6 +550,9 @@ impl Notification<'_> {
                 proposal: b.proposal,
                 inventory: b.inventory,
                 limit_proof: b.limit_proof,
+                openings: b.openings,
+                changes: b.changes,
+                sample: b.sample,
             },
         }
     }

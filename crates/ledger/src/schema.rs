@@ -63,6 +63,18 @@ fn field_schema(spec: &TreatySpec, f: Field) -> Value {
                 "properties": {"format": {"const": "accord-limit-proof/1"}, "statement": {"type": "object"},
                     "commitments": {"type": "array", "items": b64}, "counts_proof": b64, "margin_proof": b64}})
         }
+        Field::Openings => {
+            json!({"type": "object", "additionalProperties": false, "required": ["counts", "blindings"],
+                "properties": {"counts": {"type": "array", "items": {"type": "integer", "minimum": 0}}, "blindings": {"type": "array", "items": {"type": "string"}}}})
+        }
+        Field::Changes => {
+            json!({"type": "array", "items": {"type": "object", "required": ["change", "uid"],
+                "properties": {"change": {"enum": ["produced", "dismantled", "moved", "status_changed"]}, "uid": id}}})
+        }
+        Field::Sample => {
+            json!({"type": "object", "required": ["step", "id"],
+                "properties": {"step": {"enum": ["request", "commit", "reveal", "open", "findings", "zone_request", "zone_reveal", "refuse"]}, "id": id}})
+        }
         Field::Proposal => {
             let date = json!({"type": "string", "format": "date"});
             json!({"type": "object", "additionalProperties": false, "required": ["id"],
@@ -71,7 +83,7 @@ fn field_schema(spec: &TreatySpec, f: Field) -> Value {
                     "terms": {"type": "array", "items": {"type": "object", "additionalProperties": false,
                         "properties": {"extend_years": {"type": "integer", "minimum": 1}, "freeze_warheads_at": date,
                             "declaration": {"type": "string"}, "categories": {"type": "array", "items": {"type": "string"}},
-                            "political": {"type": "boolean"}, "verification": {"type": "string"},
+                            "political": {"type": "boolean"}, "verification": {"type": "string"}, "disclose": {"enum": ["nothing", "zone_counts"]},
                             "limit": {"enum": limits}, "value": {"type": "integer", "minimum": 0}}}}}})
         }
     }

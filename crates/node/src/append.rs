@@ -377,7 +377,13 @@ fn sort_items(s: &Shared, items: Vec<serde_json::Value>, single: bool) -> Result
             .and_then(|d| d.as_str())
             .and_then(|d| accord_treaty::parse_date(d).ok())
         {
-            let life = &s.spec.lifecycle;
+            // The lifecycle with the extensions the record agreed.
+            let agreed = s
+                .view
+                .read()
+                .map_err(|_| NodeError::Internal("view poisoned".to_string()))?
+                .record(&s.spec);
+            let life = &agreed.spec.lifecycle;
             if !life.in_force(date) {
                 return Err(NodeError::Refused(at(format!(
                     "date: {date} is outside the treaty's life ({} is in force from {} to {})",

@@ -42,6 +42,12 @@ pub struct NodeConfig {
     /// Connection limits and timeouts of the HTTP server.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// A what-if (`YYYY-MM-DD`): the node runs the treaty as it was known on that day, the
+    /// lifecycle's and the history's later events left out, so that a proposal not accepted in
+    /// reality (the October 2020 freeze, say) can be played out between two nodes. Both nodes
+    /// of a pair must name the same day. Absent: the treaty as it is.
+    #[serde(default)]
+    pub what_if: Option<String>,
 }
 
 /// Connection limits and timeouts (`[limits]`; every key optional, the defaults below). A
@@ -241,6 +247,9 @@ impl NodeConfig {
             }
         }
         c.limits.check()?;
+        if let Some(d) = &c.what_if {
+            accord_treaty::parse_date(d).map_err(|e| format!("what_if: {d:?}: {e}"))?;
+        }
         if c.clock.max_step_days == Some(0) {
             return Err("clock.max_step_days: 0 would never let the clock move; give at least 1 or leave it out".into());
         }

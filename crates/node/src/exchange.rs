@@ -284,6 +284,10 @@ pub(crate) async fn take(
     Metrics::add(&s.metrics.mirrored, n);
     s.bump();
     acknowledge(s).await?;
+    // The freeze's findings about the partner's new entries, each raised once as an alert
+    // (the fold verifies proofs: off the async workers).
+    let s2 = s.clone();
+    let _ = tokio::task::spawn_blocking(move || crate::freeze::alert_new(&s2)).await;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod exchange;
+pub mod freeze;
 pub mod http;
 pub mod metrics;
 pub mod regime;

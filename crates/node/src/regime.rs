@@ -76,7 +76,7 @@ fn notification(s: &Shared, kind: &str, key: &str, date: Date, body: serde_json:
 
 /// This node's secret for the joint choice of inspection `id`: (nonce, value), made and kept
 /// durably on first use (in the node's storage, before the commitment is logged).
-fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), NodeError> {
+pub(crate) fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), NodeError> {
     if let Some(bytes) = s.storage.secret(id)? {
         let damaged = || NodeError::Internal(format!("the secret for {id}: damaged"));
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;

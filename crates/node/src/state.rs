@@ -241,6 +241,10 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Alerts.
     pub alerts: Mutex<Vec<Alert>>,
+    /// The freeze's record, folded for the logs as they stood (see [`crate::freeze::record`]).
+    pub freeze: Mutex<Option<(SnapshotKey, Arc<accord_ledger::freeze::FreezeRecord>)>>,
+    /// The freeze findings already raised as alerts in this run.
+    pub freeze_alerted: Mutex<HashSet<String>>,
     /// Cosignatures collected for the own log, by size.
     pub cosigned: Mutex<Cosigned>,
     /// The tlog-policy that decides finality, if configured.
@@ -486,6 +490,8 @@ impl Shared {
             wake: Notify::new(),
             metrics,
             alerts: Mutex::new(Vec::new()),
+            freeze: Mutex::new(None),
+            freeze_alerted: Mutex::new(HashSet::new()),
             cosigned: Mutex::new(cosigned),
             final_by_policy: std::sync::atomic::AtomicU64::new(0),
             policy,

@@ -790,6 +790,10 @@ impl View {
             return Ok(r);
         }
         let history = self.history(spec)?;
+        // Replayed under the lifecycle the record agreed (an extension accepted between the
+        // nodes, in a what-if say), the catalogue unchanged.
+        let record = self.record(spec);
+        let spec = &record.spec;
         let mut dates: Vec<Date> = spec
             .data_exchange_dates()
             .into_iter()
@@ -800,7 +804,7 @@ impl View {
         dates.dedup();
         let out = replay(spec, &history, &dates).map_err(|e| e.to_string())?;
         let mut report = history_report(spec, &history, &out, at);
-        report.add_record_findings(&self.record(spec));
+        report.add_record_findings(&record);
         let report = Arc::new(report);
         if let Ok(mut kept) = self.derived.reports.lock() {
             if kept.len() >= REPORTS_KEPT {

@@ -145,7 +145,7 @@ impl Effect {
             Effect::AddItem => &[Status],
             Effect::Deploy => &[Launcher],
             Effect::Remove => &[Facility],
-            Effect::None => &[Item, Type, Facility, Inventory, LimitProof],
+            Effect::None => &[Item, Type, Facility, Inventory, LimitProof, Openings, Changes, Sample],
             _ => &[],
         }
     }
@@ -203,11 +203,17 @@ pub enum Field {
     Inventory,
     /// Object: an `accord-limit-proof/1` (docs/freeze-verification.md).
     LimitProof,
+    /// Object: the openings of a limit proof's per-zone counts, for the partner.
+    Openings,
+    /// Array: changes to a committed inventory (produced, dismantled, moved, status changed).
+    Changes,
+    /// Object: a step of a sampled inspection of a committed inventory.
+    Sample,
 }
 
 impl Field {
     /// All fields with their JSON names.
-    pub const ALL: [(Field, &'static str); 21] = [
+    pub const ALL: [(Field, &'static str); 24] = [
         (Field::Facilities, "facilities"),
         (Field::Items, "items"),
         (Field::Loadings, "loadings"),
@@ -229,6 +235,9 @@ impl Field {
         (Field::Proposal, "proposal"),
         (Field::Inventory, "inventory"),
         (Field::LimitProof, "limit_proof"),
+        (Field::Openings, "openings"),
+        (Field::Changes, "changes"),
+        (Field::Sample, "sample"),
     ];
 
     /// The JSON name.
@@ -260,6 +269,11 @@ impl Field {
             Field::Proposal => "object {id, title?, responds_to?, terms?, conditions?}",
             Field::Inventory => "object accord-inventory/1 {format, treaty, party, as_of, size, root}",
             Field::LimitProof => "object accord-limit-proof/1 {format, statement, commitments, counts_proof, margin_proof}",
+            Field::Openings => "object {counts, blindings}",
+            Field::Changes => "array of {change: produced | dismantled | moved | status_changed, uid, zone | from, to, status?}",
+            Field::Sample => {
+                "object {step: request | commit | reveal | open | findings | zone_request | zone_reveal | refuse, id, of?, root?, k?, commitment?, nonce?, value?, openings?, observed?, zone?, reveal?, reason?}"
+            }
             _ => "string",
         }
     }

@@ -409,6 +409,28 @@ impl Lifecycle {
             .map_err(|p| format!("{} ({}; {standing})", p.message, self.extension.article))
     }
 
+    /// The lifecycle as it was known on `date`, for a what-if played from that day: the events
+    /// after it left out, the last day in force the term and the extensions known by then give.
+    /// `None` before entry into force (nothing to play against).
+    pub fn as_known_on(&self, date: Date) -> Option<Lifecycle> {
+        if date < self.entry_into_force {
+            return None;
+        }
+        let events: Vec<LifecycleEvent> = self.events.iter().filter(|e| e.date <= date).cloned().collect();
+        let mut end = add_years(self.entry_into_force, self.term.value as i32);
+        for e in events.iter().filter(|e| e.kind == EventKind::Extension) {
+            end = add_years(end, e.years.unwrap_or(0) as i32);
+        }
+        if let Some(e) = events.iter().find(|e| e.kind == EventKind::WithdrawalNotice) {
+            end = end.min(add_months(e.date, self.withdrawal.value as i32));
+        }
+        let mut pinned = self.last_day_in_force.clone();
+        pinned.date = add_days(end, -1);
+        pinned.alternative = None;
+        pinned.reason = format!("as known on {date}: a what-if, the record's later events left out");
+        Lifecycle::build(self.term.clone(), self.extension.clone(), self.withdrawal.clone(), pinned, events).ok()
+    }
+
     /// Entry into force.
     pub fn entry_into_force(&self) -> Date {
         self.entry_into_force

@@ -41,6 +41,9 @@ pub enum Term {
         political: bool,
         /// Verification the freeze would need, as text.
         verification: Option<String>,
+        /// What each Party's declarations disclose to the other (the openings of the per-zone
+        /// counts, or nothing beyond the public proof): part of what is agreed.
+        disclose: Disclosure,
     },
     /// Change a central limit to `value`.
     ChangeLimit {
@@ -108,6 +111,27 @@ struct RawProposal {
     terms: Vec<RawTerm<toml::value::Datetime>>,
 }
 
+/// What a freeze's declarations disclose to the other Party (docs/freeze-verification.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disclosure {
+    /// Nothing beyond the public commitment and proof.
+    Nothing,
+    /// The openings of the per-zone counts, in a confidential field of the declaration, so
+    /// the partner checks them against its own replay of the logged changes.
+    ZoneCounts,
+}
+
+impl Disclosure {
+    /// The word used in files.
+    pub fn word(self) -> &'static str {
+        match self {
+            Disclosure::Nothing => "nothing",
+            Disclosure::ZoneCounts => "zone_counts",
+        }
+    }
+}
+
 /// One term as written: in a file (dates as TOML dates) or in a notification (dates as
 /// `YYYY-MM-DD` strings, [`ProposalBody`]).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -131,6 +155,10 @@ pub struct RawTerm<D> {
     /// Verification, as text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<String>,
+    /// What a freeze's declarations disclose to the other Party (`zone_counts` or `nothing`;
+    /// `nothing` when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclose: Option<Disclosure>,
     /// A limit to change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
@@ -261,11 +289,15 @@ fn terms_of<D: TermDate>(spec: &TreatySpec, date: Date, terms: &[RawTerm<D>], fi
                         "a freeze names the declaration kind that would carry the stockpile",
                     )
                 })?;
-                if spec.catalogue.get(&declaration).is_some() {
+                let own_kind = spec
+                    .catalogue
+                    .get(&declaration)
+                    .is_some_and(|(_, k)| !k.fields.iter().any(|f| f.field == crate::Field::Inventory));
+                if own_kind {
                     return Err(err(
                         f("declaration"),
                         format!(
-                            "'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze brings its own kind",
+                            "'{declaration}' is a kind of {}, whose declarations never cover all warheads; a freeze names a kind that commits to a whole inventory (one with an `inventory` field) or one of its own",
                             spec.short_name
                         ),
                     ));
@@ -282,6 +314,7 @@ fn terms_of<D: TermDate>(spec: &TreatySpec, date: Date, terms: &[RawTerm<D>], fi
                     categories: t.categories.clone(),
                     political: t.political,
                     verification: t.verification.clone(),
+                    disclose: t.disclose.unwrap_or(Disclosure::Nothing),
                 }
             }
             (None, None, Some(limit)) => {
@@ -360,6 +393,7 @@ impl Proposal {
                     categories: Vec::new(),
                     political: false,
                     verification: None,
+                    disclose: None,
                     limit: None,
                     value: None,
                 };
@@ -371,12 +405,14 @@ impl Proposal {
                         categories,
                         political,
                         verification,
+                        disclose,
                     } => {
                         r.freeze_warheads_at = Some(baseline.to_string());
                         r.declaration = Some(declaration.clone());
                         r.categories = categories.clone();
                         r.political = *political;
                         r.verification = verification.clone();
+                        r.disclose = Some(*disclose);
                     }
                     Term::ChangeLimit { limit, value } => {
                         r.limit = Some(limit.clone());

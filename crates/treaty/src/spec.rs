@@ -311,6 +311,16 @@ fn sources_of(map: BTreeMap<String, RawSource>, into: &mut BTreeMap<String, Sour
 }
 
 impl TreatySpec {
+    /// The treaty as it was known on `date`, for a what-if played from that day (a proposal
+    /// accepted that was not, say): the lifecycle's and the history's later events left out.
+    /// `None` before entry into force.
+    pub fn as_known_on(&self, date: Date) -> Option<TreatySpec> {
+        let mut spec = self.clone();
+        spec.lifecycle = self.lifecycle.as_known_on(date)?;
+        spec.history.retain(|e| e.event.date <= date);
+        Some(spec)
+    }
+
     /// Parses and validates a spec. `load` returns the text of a file the spec names (its
     /// lifecycle file), given the name written in the spec.
     pub fn parse(file: &str, text: &str, load: &dyn Fn(&str) -> Result<LoadedFile, SpecError>) -> Result<TreatySpec, SpecError> {

@@ -28,6 +28,8 @@ use crate::args::{DemoArgs, Format};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
 use crate::output::table;
 
+use super::demo_api::{wait, Api};
+
 pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
     if a.offline {
         return super::demo::offline(a, spec, format);
@@ -44,61 +46,6 @@ struct Proc {
     name: &'static str,
     child: tokio::process::Child,
     url: String,
-}
-
-/// A node as the driver uses it.
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    url: String,
-    token: String,
-}
-
-impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> Result<serde_json::Value, Failure> {
-        let mut r = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.url))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().await.map_err(|e| io(anyhow!("{method} {}{path}: {e}", self.url)))?;
-        let status = resp.status();
-        let v: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| io(anyhow!("{method} {}{path}: {status}: {e}", self.url)))?;
-        if !status.is_success() {
-            return Err(io(anyhow!("{method} {}{path}: {status}: {}", self.url, v["error"])));
-        }
-        Ok(v)
-    }
-}
-
-impl Api {
-    /// A GET that answers `None` on 422 (the record cannot be replayed yet).
-    async fn try_call(&self, path: &str) -> Result<Option<serde_json::Value>, Failure> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .map_err(|e| io(anyhow!("GET {}{path}: {e}", self.url)))?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-            return Ok(None);
-        }
-        let v: serde_json::Value = resp
-            .json()
-            .await
-            .map_err(|e| io(anyhow!("GET {}{path}: {status}: {e}", self.url)))?;
-        if !status.is_success() {
-            return Err(io(anyhow!("GET {}{path}: {status}: {}", self.url, v["error"])));
-        }
-        Ok(Some(v))
-    }
 }
 
 /// The demo's folder while it is being set up: removed again (or emptied, when it was an
@@ -186,6 +133,7 @@ fn free_ports(first: u16) -> Result<[u16; 3], Failure> {
 
 #[allow(clippy::too_many_arguments)]
 fn node_config(
+    what_if: Option<&str>,
     policy: &str,
     party: &str,
     port: u16,
@@ -197,8 +145,9 @@ fn node_config(
     witness_port: u16,
     witness_key: &str,
 ) -> String {
+    let what_if = what_if.map(|d| format!("what_if = \"{d}\"\n")).unwrap_or_default();
     format!(
-        "# accord serve configuration, written by accord demo\nparty = \"{party}\"\nlisten = \"127.0.0.1:{port}\"\n\n[clock]\nvirtual_start = \"{start}\"\n\n[partner]\nparty = \"{partner}\"\nurl = \"http://127.0.0.1:{partner_port}\"\nlog_key = \"{partner_log}\"\nnode_key = \"{partner_node}\"\n\n[[witness]]\nurl = \"http://127.0.0.1:{witness_port}\"\nkey = \"{witness_key}\"\n\n[exchange]\npoll_ms = 1000\npolicy = \"{policy}\"\n"
+        "# accord serve configuration, written by accord demo\nparty = \"{party}\"\n{what_if}listen = \"127.0.0.1:{port}\"\n\n[clock]\nvirtual_start = \"{start}\"\n\n[partner]\nparty = \"{partner}\"\nurl = \"http://127.0.0.1:{partner_port}\"\nlog_key = \"{partner_log}\"\nnode_key = \"{partner_node}\"\n\n[[witness]]\nurl = \"http://127.0.0.1:{witness_port}\"\nkey = \"{witness_key}\"\n\n[exchange]\npoll_ms = 1000\npolicy = \"{policy}\"\n"
     )
 }
 
@@ -318,12 +267,27 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         st.follow(&us_log).map_err(io)?;
         st.follow(&ru_log).map_err(io)?;
     }
-    let sim = super::demo::synthetic(spec, a.seed, a.scale)?;
+    let freeze = a.scenario == crate::args::Scenario::Freeze;
+    // The freeze plays on no synthetic history (its own steps only).
+    let sim = if freeze {
+        accord_sim::Simulation {
+            spec: spec.clone(),
+            notifications: Vec::new(),
+            targets: Vec::new(),
+        }
+    } else {
+        super::demo::synthetic(spec, a.seed, a.scale)?
+    };
     let mut sent: Vec<&Notification<'static>> = sim.notifications.iter().filter(|n| n.sent.is_some()).collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
     let held = sim.notifications.len() - sent.len();
     let first = sent.first().and_then(|n| n.sent).map_or(0, |t| t.unix());
-    let start = accord_node::clock::rfc3339(first - 86_400);
+    let start = if freeze {
+        super::demo_freeze::START.to_owned()
+    } else {
+        accord_node::clock::rfc3339(first - 86_400)
+    };
+    let what_if = freeze.then_some(super::demo_freeze::WHAT_IF);
     let wk = wkey.verifier().to_string();
     let write = |p: PathBuf, text: String| std::fs::write(&p, text).map_err(|e| io(anyhow!("{}: {e}", p.display())));
     // Final: cosigned by the other Party's node and the witness (C2SP tlog-policy).
@@ -338,11 +302,35 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     );
     write(
         us_dir.join("node.toml"),
-        node_config(&usp, "US", pu, &start, "RU", pr, &ru_log.to_string(), &ru_node.to_string(), pw, &wk),
+        node_config(
+            what_if,
+            &usp,
+            "US",
+            pu,
+            &start,
+            "RU",
+            pr,
+            &ru_log.to_string(),
+            &ru_node.to_string(),
+            pw,
+            &wk,
+        ),
     )?;
     write(
         ru_dir.join("node.toml"),
-        node_config(&rup, "RU", pr, &start, "US", pu, &us_log.to_string(), &us_node.to_string(), pw, &wk),
+        node_config(
+            what_if,
+            &rup,
+            "RU",
+            pr,
+            &start,
+            "US",
+            pu,
+            &us_log.to_string(),
+            &us_node.to_string(),
+            pw,
+            &wk,
+        ),
     )?;
     let tok = |d: &Path, role| NodeDir::new(d).make_token(role, "demo").map_err(|e| io(anyhow!("{e}")));
     use accord_node::auth::Role;
@@ -395,19 +383,26 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     // the three processes are stopped cleanly; what they logged stays in the folder.
     let wvkey = wkey.verifier();
     let result = tokio::select! {
-        r = drive(
-            &a,
-            spec,
-            &sim,
-            &sent,
-            held,
-            &procs,
-            &root,
-            [&us_op, &ru_op],
-            &us_reader,
-            [&us_log, &ru_log, &us_node, &ru_node, &wvkey],
-            t0,
-        ) => {
+        r = async {
+            if freeze {
+                play_freeze(&procs, [&us_op, &ru_op], &root, t0).await
+            } else {
+                drive(
+                    &a,
+                    spec,
+                    &sim,
+                    &sent,
+                    held,
+                    &procs,
+                    &root,
+                    [&us_op, &ru_op],
+                    &us_reader,
+                    [&us_log, &ru_log, &us_node, &ru_node, &wvkey],
+                    t0,
+                )
+                .await
+            }
+        } => {
             if r.is_ok() && !a.exit_when_synced {
                 println!(
                     "\nServing until Ctrl-C: the web pages are at {} and {} (sign in with a token above).",
@@ -471,16 +466,8 @@ async fn drive(
         .timeout(Duration::from_secs(120))
         .build()
         .map_err(|e| io(anyhow!("{e}")))?;
-    let us = Api {
-        http: http.clone(),
-        url: procs[1].url.clone(),
-        token: ops[0].clone(),
-    };
-    let ru = Api {
-        http: http.clone(),
-        url: procs[2].url.clone(),
-        token: ops[1].clone(),
-    };
+    let us = Api::new(http.clone(), procs[1].url.clone(), ops[0].clone());
+    let ru = Api::new(http.clone(), procs[2].url.clone(), ops[1].clone());
     println!(
         "accord demo: {} ({}), live: two Party nodes and a witness on loopback, data in {}",
         spec.short_name,
@@ -713,6 +700,26 @@ async fn drive(
     Ok(0)
 }
 
+/// The freeze scenario ([`super::demo_freeze`]) on the three processes.
+async fn play_freeze(procs: &[Proc], ops: [&String; 2], root: &Path, t0: Instant) -> Outcome {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| io(anyhow!("{e}")))?;
+    let api = |i: usize, token: &String| Api::new(http.clone(), procs[i].url.clone(), token.clone());
+    let (us, ru) = (api(1, ops[0]), api(2, ops[1]));
+    println!(
+        "accord demo --scenario freeze: two Party nodes and a witness on loopback, data in {}\n  US node       {} (operator token {})\n  Russian node  {} (operator token {})\n  witness       {}",
+        root.display(),
+        us.url,
+        ops[0],
+        ru.url,
+        ops[1],
+        procs[0].url
+    );
+    super::demo_freeze::drive(&us, &ru, root, &root.join("us").join("policy.txt"), t0).await
+}
+
 /// The compliance rows (JSON, as the API gives them) as a table: each limit's value and margin.
 fn rows_table(rows: &[&serde_json::Value], titles: &[String]) -> String {
     let mut header: Vec<&str> = vec!["as of", "party"];
@@ -735,16 +742,4 @@ fn rows_table(rows: &[&serde_json::Value], titles: &[String]) -> String {
         })
         .collect();
     table(&header, &body)
-}
-
-async fn wait(api: &Api, cond: &str) -> Result<serde_json::Value, Failure> {
-    for _ in 0..10 {
-        let s = api
-            .call(reqwest::Method::GET, &format!("/api/v1/status?{cond}&timeout_ms=30000"), None)
-            .await?;
-        if s["reached"] == serde_json::Value::Bool(true) {
-            return Ok(s);
-        }
-    }
-    Err(io(anyhow!("{}: not reached within 300 s: {cond}", api.url)))
 }

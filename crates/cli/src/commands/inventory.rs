@@ -2,12 +2,11 @@
 //! Files in, files out; the cryptography is `accord-escrow`'s. The seed and the openings are
 //! secrets: written with mode 0600 and synced before anything that depends on them is printed.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
 
 use accord_escrow::inventory::{self, Commitment, Context, Inventory, Opening, Record, Seed, Status, ZoneReveal};
-use accord_escrow::totals::{self, Cap, CapSecret, LimitProof, Openings, Statement};
+use accord_escrow::totals::{self, Cap, CapSecret, LimitProof, Openings};
 use accord_escrow::{sample, EscrowError};
 use anyhow::{anyhow, Context as _};
 use rand_chacha::rand_core::SeedableRng;
@@ -384,7 +383,7 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
             "--out and --openings-out name the same file: the proof is public, the openings are not"
         )));
     }
-    let (inv, c) = rebuild(a.decl, a.commitment)?;
+    let (inv, _) = rebuild(a.decl, a.commitment)?;
     let wanted: Vec<Status> = a
         .statuses
         .iter()
@@ -399,12 +398,6 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
                 })
         })
         .collect::<Result<_, _>>()?;
-    let mut counts: BTreeMap<String, u64> = inv.counts().keys().map(|z| (z.clone(), 0)).collect();
-    for r in inv.records().filter(|r| r.status != Status::Padding) {
-        if wanted.is_empty() || wanted.contains(&r.status) {
-            *counts.entry(r.zone.clone()).or_default() += 1;
-        }
-    }
     let (cap, secret) = match (a.cap, a.baseline) {
         (Some(v), None) => (Cap::Public(v), None),
         (None, Some((proof, openings))) => {
@@ -424,21 +417,8 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
         }
         _ => return Err(input(anyhow!("name the cap: --cap N, or --baseline with --baseline-openings"))),
     };
-    let mut zones: Vec<String> = counts.keys().cloned().collect();
-    let mut values: Vec<u64> = counts.values().copied().collect();
-    totals::pad(&mut zones, &mut values, 1);
-    let statement = Statement {
-        treaty: c.context.treaty.clone(),
-        party: c.context.party.clone(),
-        as_of: c.context.as_of.clone(),
-        name: a.name,
-        cap,
-        inventory_root: Some(c.root.to_string()),
-        bits: a.bits,
-        zones,
-    };
     let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
-    let (proof, openings) = match totals::prove(statement, &values, secret.as_ref(), &mut rng) {
+    let (proof, openings) = match totals::prove_inventory(&inv, &a.name, &wanted, cap, secret.as_ref(), a.bits, &mut rng) {
         Ok(x) => x,
         Err(e @ EscrowError::OverCap { .. }) => {
             eprintln!("no proof: {e}");

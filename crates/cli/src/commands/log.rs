@@ -1222,7 +1222,12 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
 /// when the entry carries no limit proof.
 fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
     let e = entry::decode(entry_bytes).ok()?;
-    let body = e.notification.get("body")?;
+    // A notification's entry, or a public release's (its public part).
+    let n = match (&e.notification, &e.public) {
+        (serde_json::Value::Null, Some(p)) => p,
+        (n, _) => n,
+    };
+    let body = n.get("body")?;
     let proof = body.get("limit_proof")?;
     let proof: accord_escrow::totals::LimitProof = match serde_json::from_value(proof.clone()) {
         Ok(p) => p,
@@ -1233,7 +1238,6 @@ fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
         return Some(Err(format!("its limit proof: {err}")));
     }
     let st = &proof.statement;
-    let n = &e.notification;
     if n.get("party").and_then(|p| p.as_str()) != Some(st.party.as_str()) {
         return Some(Err("its limit proof is of another Party than the entry's".into()));
     }

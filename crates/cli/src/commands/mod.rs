@@ -7,6 +7,8 @@ mod bench;
 mod bundle;
 mod compliance;
 mod demo;
+mod demo_api;
+mod demo_freeze;
 mod demo_live;
 mod demo_regime;
 mod inspection;

@@ -112,7 +112,18 @@ pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
             if let Some(l) = a.listen {
                 cfg.listen = l;
             }
-            serve(&data, cfg, spec.clone(), a.stop_with_stdin)
+            let spec = match &cfg.what_if {
+                None => spec.clone(),
+                Some(d) => {
+                    let on = accord_treaty::parse_date(d).map_err(|e| input(anyhow!("what_if: {d:?}: {e}")))?;
+                    spec.as_known_on(on).ok_or_else(|| {
+                        input(anyhow!(
+                            "what_if: {d}: the treaty was not in force then (a what-if plays from a day in force)"
+                        ))
+                    })?
+                }
+            };
+            serve(&data, cfg, spec, a.stop_with_stdin)
         }
     }
 }

@@ -493,33 +493,7 @@ fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
 fn a_release_in_the_log_verifies_offline_with_its_proof() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    // The treaty as data, plus the freeze's own declaration kind.
-    let spec_dir = d.join("spec");
-    std::fs::create_dir(&spec_dir).unwrap();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    for f in ["new-start.toml", "new-start-lifecycle.toml", "new-start-history.toml"] {
-        std::fs::copy(data.join(f), spec_dir.join(f)).unwrap();
-    }
-    let mut spec = std::fs::read_to_string(spec_dir.join("new-start.toml")).unwrap();
-    spec.push_str(
-        r#"
-[[notification]]
-kind = "warhead_stockpile_declaration"
-title = "A freeze's declaration: the whole inventory committed, its total proven within the cap"
-section = "accord: the freeze's declaration kind (docs/freeze-verification.md), not treaty text"
-effect = "none"
-deadline = { rule = "none" }
-visibility = "public"
-source = "aca-1000-notifications"
-status = "unconfirmed"
-fields = [
-  { name = "inventory", required = true, visibility = "public" },
-  { name = "limit_proof", required = false, visibility = "public" },
-]
-"#,
-    );
-    std::fs::write(spec_dir.join("new-start.toml"), spec).unwrap();
-    let sp = "spec/new-start.toml";
+    // The freeze's declaration kind is built in (data/new-start.toml).
     baseline_and_period(d);
     let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
     let release = |id: &str, c: &str, p: &str| {
@@ -533,8 +507,6 @@ fields = [
     ok(
         d,
         &[
-            "--spec",
-            sp,
             "log",
             "init",
             "--data",
@@ -545,7 +517,7 @@ fields = [
             "US",
         ],
     );
-    ok(d, &["--spec", sp, "log", "append", "--data", "us", &good, &swapped]);
+    ok(d, &["log", "append", "--data", "us", &good, &swapped]);
     for (index, want, says) in [("0", 0, "its limit proof verifies"), ("1", 1, "not of the inventory")] {
         let out = format!("p{index}.tlog-proof");
         ok(
@@ -605,4 +577,33 @@ fn trials_run_from_the_command_line() {
     assert_eq!(v["within"], true, "{v}");
     let out = ok(d, &["inventory", "trial", "omission", "--party", "RU", "--runs", "6"]);
     assert!(out.contains("RU omission: 6 runs") && out.contains("4 of 34 revealed"), "{out}");
+}
+
+/// `accord demo --scenario freeze`: two real nodes and a witness play a full freeze period (the
+/// proposal accepted as a what-if, baselines, a quarter of changes, declarations proven within
+/// the baseline, sampled inspections); Russia's unlogged transfer raises an alert on the US
+/// node naming both zones, the item Russia left out of its commitment is an omission finding
+/// naming its zone, a release verifies offline with the real binary, and the simulated cheats
+/// are caught at the expected rates.
+#[test]
+fn the_freeze_scenario_runs_between_two_nodes_and_a_witness() {
+    let t = tempfile::tempdir().unwrap();
+    let (code, out, err) = accord(t.path(), &["demo", "--scenario", "freeze", "--exit-when-synced", "--data", "d"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("RU accepts (the what-if): extension by 1 years"), "{out}");
+    assert!(out.contains("first quarter") && out.contains("0 findings"), "{out}");
+    let alerts: Vec<&str> = out.lines().filter(|l| l.contains("US node alert:")).collect();
+    assert_eq!(alerts.len(), 2, "{out}");
+    assert!(
+        alerts.iter().all(|a| a.contains("(zone '") && a.contains("the openings give")),
+        "{alerts:?}"
+    );
+    assert!(out.contains("1 omission finding(s)"), "{out}");
+    assert!(out.contains(": verified (") && out.contains("its limit proof verifies"), "{out}");
+    assert_eq!(out.matches(": within").count(), 2, "{out}");
+    // The data stays: both logs verify and the US log holds the declarations' public releases.
+    for party in ["us", "ru"] {
+        let (code, out, err) = accord(t.path(), &["log", "verify", "--data", &format!("d/{party}")]);
+        assert_eq!(code, 0, "{party}: {out}{err}");
+    }
 }

@@ -64,6 +64,10 @@ access! {
     Proposals = "proposals": [Operator, PartnerReader];
     /// `GET /api/v1/audit`.
     AuditLog = "the audit log": [Operator];
+    /// `POST /api/v1/freeze`.
+    FreezeStep = "freeze steps": [Operator];
+    /// `GET /api/v1/freeze`.
+    Freeze = "the freeze's record": [Operator, PartnerReader];
 }
 
 /// Each route behind a credential with the roles it admits, from the entries above (a test
@@ -90,6 +94,8 @@ pub const ROUTE_ROLES: &[(&str, &str, &[Role])] = &[
     ("get", "/api/v1/proposals", Proposals::ROLES),
     ("get", "/api/v1/proposals/{id}/evaluation", Proposals::ROLES),
     ("get", "/api/v1/audit", AuditLog::ROLES),
+    ("post", "/api/v1/freeze", FreezeStep::ROLES),
+    ("get", "/api/v1/freeze", Freeze::ROLES),
 ];
 
 /// The public routes that show more with a credential of [`RECORD_READERS`].

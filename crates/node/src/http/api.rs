@@ -121,8 +121,12 @@ pub async fn inbox(State(s): S, _: Allowed<access::Inbox>, q: Params) -> Respons
 pub async fn state(State(s): S, _: Allowed<access::State>, On(on): On) -> Response {
     let s2 = s.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<Figures, String> {
-        let history = s2.view.read().map_err(|_| "view poisoned")?.history(&s2.spec)?;
-        let out = replay(&s2.spec, &history, &[on]).map_err(|e| e.to_string())?;
+        let (history, record) = {
+            let v = s2.view.read().map_err(|_| "view poisoned")?;
+            (v.history(&s2.spec)?, v.record(&s2.spec))
+        };
+        // Under the lifecycle the record agreed (see `View::compliance`).
+        let out = replay(&record.spec, &history, &[on]).map_err(|e| e.to_string())?;
         let parties = out
             .snapshots
             .iter()

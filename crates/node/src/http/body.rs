@@ -576,6 +576,23 @@ mod tests {
                 Some("200"),
                 j(&crate::regime::Evaluated { evaluation, proposal }),
             ),
+            (
+                "get",
+                "/api/v1/freeze",
+                Some("200"),
+                j(&accord_ledger::freeze::FreezeRecord::default()),
+            ),
+            (
+                "post",
+                "/api/v1/freeze",
+                Some("200"),
+                j(&crate::freeze::FreezeLogged {
+                    findings: Vec::new(),
+                    notification: json!({}),
+                    receipt: None,
+                    sample: None,
+                }),
+            ),
         ]);
         let mut problems = Vec::new();
         for (method, path, status, v) in &cases {

@@ -80,6 +80,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/proposals"),
     ("post", "/api/v1/proposals"),
     ("get", "/api/v1/proposals/{id}/evaluation"),
+    ("get", "/api/v1/freeze"),
+    ("post", "/api/v1/freeze"),
 ];
 
 /// Headers on every response: no MIME sniffing, no framing, no referrer, and a content
@@ -142,6 +144,7 @@ pub fn router(s: Arc<Shared>) -> Router {
         .route("/api/v1/inspections", get(regime::get_inspections).post(regime::post_inspection))
         .route("/api/v1/inspections/{id}/report", get(regime::get_report))
         .route("/api/v1/proposals", get(regime::get_proposals).post(regime::post_proposal))
+        .route("/api/v1/freeze", get(regime::get_freeze).post(regime::post_freeze))
         .route("/api/v1/proposals/{id}/evaluation", get(regime::get_evaluation))
         .route("/api/v1/timeline", get(regime::timeline))
         .route("/public/releases/{index}", get(api::release_proof))

@@ -50,6 +50,19 @@ pub async fn post_proposal(State(s): S, a: AllowedBody<access::NegotiationStep>)
     }
 }
 
+/// `POST /api/v1/freeze`: one step of the freeze (operator).
+pub async fn post_freeze(State(s): S, a: AllowedBody<access::FreezeStep>) -> Response {
+    match step_request(&a) {
+        Ok(req) => answer(crate::freeze::step(&s, req).await),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /api/v1/freeze` (operator, partner-reader): the freeze's record of both Parties.
+pub async fn get_freeze(State(s): S, _: Allowed<access::Freeze>) -> Response {
+    blocking(move || answer(crate::freeze::record(&s).map(|r| (*r).clone()))).await
+}
+
 /// `GET /api/v1/inspections?on=DATE` (operator, partner-reader).
 pub async fn get_inspections(State(s): S, _: Allowed<access::Inspections>, On(on): On) -> Response {
     blocking(move || match record(&s) {
