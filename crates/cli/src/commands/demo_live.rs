@@ -717,7 +717,7 @@ async fn play_freeze(procs: &[Proc], ops: [&String; 2], root: &Path, t0: Instant
         ops[1],
         procs[0].url
     );
-    super::demo_freeze::drive(&us, &ru, root, &root.join("us").join("policy.txt"), t0).await
+    super::demo_freeze::drive(&us, &ru, root, t0).await
 }
 
 /// The compliance rows (JSON, as the API gives them) as a table: each limit's value and margin.

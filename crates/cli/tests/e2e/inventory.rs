@@ -599,7 +599,10 @@ fn the_freeze_scenario_runs_between_two_nodes_and_a_witness() {
         "{alerts:?}"
     );
     assert!(out.contains("1 omission finding(s)"), "{out}");
-    assert!(out.contains(": verified (") && out.contains("its limit proof verifies"), "{out}");
+    assert!(
+        out.contains("6 of 6 declaration releases verified") && out.contains("its limit proof verifies"),
+        "{out}"
+    );
     assert_eq!(out.matches(": within").count(), 2, "{out}");
     // The data stays: both logs verify and the US log holds the declarations' public releases.
     for party in ["us", "ru"] {
