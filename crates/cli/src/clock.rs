@@ -29,3 +29,10 @@ pub fn random<const N: usize>() -> [u8; N] {
     rand::rngs::OsRng.fill_bytes(&mut b);
     b
 }
+
+/// A cryptographic generator seeded from the operating system's (for the proofs' blindings and
+/// the verifiers' batch checks).
+pub fn rng() -> rand_chacha::ChaCha20Rng {
+    use rand_chacha::rand_core::SeedableRng;
+    rand_chacha::ChaCha20Rng::from_seed(random::<32>())
+}

@@ -43,6 +43,17 @@ pub fn not_a_file(dir: &Path) -> Result<(), Failure> {
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let (_, tmp) = temp_name(path)?;
+    let result = write_temp(&tmp, bytes, false)
+        .and_then(|()| std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display())));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+/// The folder `path` goes in (which must exist) and a temporary name beside it.
+pub fn temp_name(path: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -55,17 +66,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.sync_all().with_context(|| format!("cannot sync {}", tmp.display()))?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(io)
+    Ok((dir, tmp))
+}
+
+/// Writes `bytes` to the temporary file `tmp` and syncs it; with `private`, the file is made
+/// mode 0600 before anything is written into it.
+pub fn write_temp(tmp: &Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
+    let mut f = if private {
+        accord_logstore::private::file(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(tmp)
+            .with_context(|| format!("cannot open {}", tmp.display()))?
+    } else {
+        std::fs::File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?
+    };
+    f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.sync_all().with_context(|| format!("cannot sync {}", tmp.display()))
 }
 
 /// The built-in New START, or the spec in `path` (its lifecycle file read beside it).

@@ -525,11 +525,16 @@ impl Inventory {
 /// Checks an opening against a commitment: the record and salt hash to a leaf that the path
 /// places at its index under the root.
 pub fn verify_opening(c: &Commitment, o: &Opening) -> Result<(), EscrowError> {
+    check_commitment(c)?;
+    verify_leaf(c, o)
+}
+
+/// A commitment a verifier can read: its format, and a context whose fields cannot be made to
+/// read as others (the leaf separates them with 0x00).
+fn check_commitment(c: &Commitment) -> Result<(), EscrowError> {
     if c.format != FORMAT {
         return Err(EscrowError::Format(c.format.clone()));
     }
-    // The leaf separates its fields with 0x00: a context holding a control character could be
-    // made to read as another.
     let ctx = &c.context;
     if [&ctx.treaty, &ctx.party, &ctx.as_of]
         .iter()
@@ -539,6 +544,11 @@ pub fn verify_opening(c: &Commitment, o: &Opening) -> Result<(), EscrowError> {
             "treaty, party and as_of must be non-empty, without control characters".into(),
         ));
     }
+    Ok(())
+}
+
+/// The opening's leaf is at its index under the root (the commitment checked by the caller).
+fn verify_leaf(c: &Commitment, o: &Opening) -> Result<(), EscrowError> {
     let leaf = leaf_of(&c.context, &o.record.zone, &inner_hash(&o.salt, &o.record));
     verify_inclusion(o.index, c.size, &leaf, &o.path, &c.root).map_err(|e| EscrowError::Opening {
         index: o.index,
@@ -558,6 +568,7 @@ fn verify_label(c: &Commitment, l: &ZoneLabel) -> Result<(), EscrowError> {
 /// without a gap from `start`; the leaf before sorts in an earlier zone and the leaf after in a
 /// later one (or the zone meets the tree's edge). Returns the zone's records.
 pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>, EscrowError> {
+    check_commitment(c)?;
     let fail = |message: String| EscrowError::ZoneReveal {
         zone: z.zone.clone(),
         message,
@@ -590,7 +601,7 @@ pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>,
         if !uids.insert(o.record.uid.as_str()) {
             return Err(fail(format!("leaf {}: '{}' is opened twice", o.index, o.record.uid)));
         }
-        verify_opening(c, o)?;
+        verify_leaf(c, o)?;
     }
     match (&z.before, z.start) {
         (None, 0) => {}
@@ -627,28 +638,7 @@ pub fn verify_zone_reveal(c: &Commitment, z: &ZoneReveal) -> Result<Vec<Record>,
     Ok(z.openings.iter().map(|o| o.record.clone()).collect())
 }
 
-pub(crate) mod b64_hash {
-    use accord_tlog::merkle::Hash;
-    use base64::Engine as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(h.0))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).map_err(serde::de::Error::custom)
-    }
-
-    pub fn parse(text: &str) -> Result<Hash, String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(|e| format!("not base64: {e}"))?;
-        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| format!("{} bytes, expected 32", b.len()))?;
-        Ok(Hash(arr))
-    }
-}
+pub(crate) use accord_tlog::merkle::b64 as b64_hash;
 
 pub(crate) mod b64_hashes {
     use accord_tlog::merkle::Hash;
@@ -661,10 +651,7 @@ pub(crate) mod b64_hashes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Hash>, D::Error> {
         let texts = Vec::<String>::deserialize(d)?;
-        texts
-            .iter()
-            .map(|t| super::b64_hash::parse(t).map_err(serde::de::Error::custom))
-            .collect()
+        texts.iter().map(|t| t.parse::<Hash>().map_err(serde::de::Error::custom)).collect()
     }
 }
 

@@ -92,6 +92,28 @@ pub struct LimitProof {
     pub margin_proof: String,
 }
 
+impl LimitProof {
+    /// Whether the proof speaks for the inventory of `c`: its statement names that root, and the
+    /// same treaty, Party and date.
+    pub fn is_of(&self, c: &crate::inventory::Commitment) -> bool {
+        let st = &self.statement;
+        st.inventory_root.as_deref() == Some(c.root.to_string().as_str())
+            && st.party == c.context.party
+            && st.as_of == c.context.as_of
+            && st.treaty == c.context.treaty
+    }
+}
+
+/// The cap in words: the number, or "the committed total of DATE".
+impl std::fmt::Display for Cap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cap::Public(v) => write!(f, "{v}"),
+            Cap::Committed { as_of, .. } => write!(f, "the committed total of {as_of}"),
+        }
+    }
+}
+
 /// What opens the commitments: for the partner, in a confidential entry (or kept, as the
 /// proposal's disclosure terms say).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -321,10 +321,7 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                 );
             }
             let st = &p.statement;
-            let of_it = st.inventory_root.as_deref() == Some(root.as_str())
-                && st.party == party
-                && st.as_of == c.context.as_of
-                && st.treaty == c.context.treaty;
+            let of_it = p.is_of(c) && st.party == party;
             let verified = verify(p, rng);
             let mut proven = of_it && verified.is_ok();
             if let Err(e) = &verified {
@@ -338,10 +335,7 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                     "the limit proof is not of this declaration's inventory (root, Party, date)".into(),
                 );
             }
-            let cap = match &st.cap {
-                Cap::Public(v) => v.to_string(),
-                Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
-            };
+            let cap = st.cap.to_string();
             if let Some(b) = baseline {
                 let want = Cap::Committed {
                     as_of: b.commitment.context.as_of.clone(),

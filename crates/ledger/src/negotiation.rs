@@ -221,12 +221,7 @@ pub fn verify_proofs<R: rand_core::RngCore + rand_core::CryptoRng>(declarations:
         // The proof must be of this declaration's commitment, and the commitment of this
         // declaration (its Party and date): an old commitment and its proof replayed under a
         // later date are not this period's.
-        let of_it = p.statement.inventory_root.as_deref() == Some(c.root.to_string().as_str())
-            && p.statement.party == d.party
-            && p.statement.as_of == c.context.as_of
-            && p.statement.treaty == c.context.treaty
-            && c.context.party == d.party
-            && c.context.as_of == d.date.to_string();
+        let of_it = p.is_of(c) && p.statement.party == d.party && c.context.party == d.party && c.context.as_of == d.date.to_string();
         d.proof_verified = Some(of_it && accord_escrow::totals::verify(p, rng).is_ok());
     }
 }
@@ -238,13 +233,7 @@ fn summary(d: &StockpileDeclaration, c: &accord_escrow::inventory::Commitment) -
         (Some(_), Some(true)) => ProofStatus::Verified,
         (Some(_), Some(false)) => ProofStatus::NotVerified,
     };
-    let statement = d.proof.as_ref().map(|p| {
-        let cap = match &p.statement.cap {
-            accord_escrow::totals::Cap::Public(v) => v.to_string(),
-            accord_escrow::totals::Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
-        };
-        format!("{} within {cap}", p.statement.name)
-    });
+    let statement = d.proof.as_ref().map(|p| format!("{} within {}", p.statement.name, p.statement.cap));
     CommitmentSummary {
         as_of: d.date,
         size: c.size,

@@ -12,7 +12,7 @@
 //! match, a step that does not fit its sample) is refused and changes nothing; a step whose
 //! content the partner will judge (a zone whose count differs, an item observed otherwise)
 //! is logged, and what the partner will find is answered with it. A commit-reveal value is
-//! kept in the node's storage before its commitment is logged (`regime::secret`).
+//! kept in the node's storage before its commitment is logged ([`crate::secret::secret`]).
 //! The record is folded once per state of the logs (keyed by [`crate::view::SnapshotKey`]).
 
 use std::sync::Arc;
@@ -270,7 +270,7 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
                     if s.storage.secret(&label)?.is_none() {
                         fresh_secret = Some(label.clone());
                     }
-                    let (nonce, value) = crate::regime::secret(s, &label, true)?;
+                    let (nonce, value) = crate::secret::secret(s, &label, true)?;
                     let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
                     SampleStep::Commit {
                         id: id.clone(),
@@ -278,7 +278,7 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
                     }
                 }
                 "reveal" => {
-                    let (nonce, value) = crate::regime::secret(s, &format!("sample-{id}"), false)?;
+                    let (nonce, value) = crate::secret::secret(s, &format!("sample-{id}"), false)?;
                     SampleStep::Reveal {
                         id: id.clone(),
                         nonce: hex(&nonce),

@@ -22,6 +22,7 @@ pub mod freeze;
 pub mod http;
 pub mod metrics;
 pub mod regime;
+pub mod secret;
 pub mod state;
 pub mod storage;
 pub mod view;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::error::NodeError;
 use crate::state::Shared;
 use accord_ledger::notification::Findings;
-use accord_ledger::record::{hex, report_hash, report_of, site_data, unhex, Record};
+use accord_ledger::record::{hex, report_hash, report_of, site_data, Record};
 use accord_treaty::proposal::{Proposal, ProposalBody};
 use accord_treaty::{Date, Effect, InspectionStep, NegotiationStep, TreatySpec};
 
@@ -74,29 +74,6 @@ fn notification(s: &Shared, kind: &str, key: &str, date: Date, body: serde_json:
     })
 }
 
-/// This node's secret for the joint choice of inspection `id`: (nonce, value), made and kept
-/// durably on first use (in the node's storage, before the commitment is logged).
-pub(crate) fn secret(s: &Shared, id: &str, create: bool) -> Result<([u8; 32], Vec<u8>), NodeError> {
-    if let Some(bytes) = s.storage.secret(id)? {
-        let damaged = || NodeError::Internal(format!("the secret for {id}: damaged"));
-        let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| damaged())?;
-        let nonce = v["nonce"].as_str().and_then(unhex).and_then(|n| n.try_into().ok());
-        let value = v["value"].as_str().and_then(unhex);
-        return match (nonce, value) {
-            (Some(n), Some(v)) => Ok((n, v)),
-            _ => Err(damaged()),
-        };
-    }
-    if !create {
-        return Err(bad(format!("inspection.id: this node holds no commitment for {id} (commit first)")));
-    }
-    let nonce: [u8; 32] = s.ambient.entropy.bytes();
-    let value: [u8; 32] = s.ambient.entropy.bytes();
-    let kept = serde_json::json!({"inspection": id, "nonce": hex(&nonce), "value": hex(&value)});
-    s.storage.put_secret(id, kept.to_string().as_bytes())?;
-    Ok((nonce, value.to_vec()))
-}
-
 /// Composes an inspection step from a request (`{"step", "id", "date"?, …}`), logs it, and
 /// answers the notification, its receipt and the inspection as the record now has it.
 pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, NodeError> {
@@ -133,13 +110,13 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
         "commit" => {
             need_file()?;
             fresh_secret = s.storage.secret(&id)?.is_none();
-            let (nonce, value) = secret(s, &id, true)?;
+            let (nonce, value) = crate::secret::secret(s, &id, true)?;
             let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
             (I::Commitment, serde_json::json!({"inspection": {"id": id, "commitment": hex(&c)}}))
         }
         "reveal" => {
             need_file()?;
-            let (nonce, value) = secret(s, &id, false)?;
+            let (nonce, value) = crate::secret::secret(s, &id, false)?;
             (
                 I::Reveal,
                 serde_json::json!({"inspection": {"id": id, "nonce": hex(&nonce), "value": hex(&value)}}),
@@ -453,9 +430,33 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
             declarations.extend(accord_ledger::negotiation::declarations_of(&jsonl, declaration));
         }
     }
-    // The verifier's batch check is randomised from the node's generator.
-    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(s.ambient.entropy.bytes());
-    accord_ledger::negotiation::verify_proofs(&mut declarations, &mut rng);
+    // Each committed declaration's proof as the freeze's record checked it (folded once per
+    // state of the logs); one it does not hold is verified here, the batch check randomised
+    // from the node's generator.
+    let checked = crate::freeze::record(s)?;
+    let mut unchecked = Vec::new();
+    for (i, d) in declarations.iter_mut().enumerate() {
+        let (Some(c), Some(_)) = (&d.commitment, &d.proof) else { continue };
+        let root = c.root.to_string();
+        let found = checked
+            .parties
+            .iter()
+            .filter(|p| p.party == d.party)
+            .flat_map(|p| p.declarations.iter())
+            .find(|x| x.root == root && x.date == d.date);
+        match found {
+            Some(x) => d.proof_verified = Some(x.proven),
+            None => unchecked.push(i),
+        }
+    }
+    if !unchecked.is_empty() {
+        let mut rest: Vec<_> = unchecked.iter().map(|&i| declarations[i].clone()).collect();
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(s.ambient.entropy.bytes());
+        accord_ledger::negotiation::verify_proofs(&mut rest, &mut rng);
+        for (i, d) in unchecked.into_iter().zip(rest) {
+            declarations[i] = d;
+        }
+    }
     let ev = accord_ledger::negotiation::evaluate(&record.spec, &p, on, &rows, &declarations);
     serde_json::to_value(Evaluated {
         evaluation: ev,

@@ -36,7 +36,6 @@ pub const FREEZE_ESTIMATES: &str = include_str!("../../../data/freeze-estimates.
 #[serde(deny_unknown_fields)]
 struct RawFile {
     format: String,
-    #[allow(dead_code)]
     sources: BTreeMap<String, toml::Value>,
     party: Vec<RawParty>,
 }

@@ -8,10 +8,16 @@ use accord_ledger::History;
 use accord_sim::{simulate, Basis, Config};
 use accord_treaty::builtin::new_start;
 
+/// The default simulation, made once for the tests that read it.
+fn default_sim() -> &'static accord_sim::Simulation {
+    static SIM: std::sync::OnceLock<accord_sim::Simulation> = std::sync::OnceLock::new();
+    SIM.get_or_init(|| simulate(&new_start(), &Config::default(), &mut |_, _| {}).expect("simulate"))
+}
+
 #[test]
 fn replay_reproduces_every_published_row() {
     let spec = new_start();
-    let sim = simulate(&spec, &Config::default(), &mut |_, _| {}).expect("simulate");
+    let sim = default_sim();
     let n = sim.notifications.len();
     assert!(n > 20_000 && n < 60_000, "{n} notifications");
     let h = History::from_notifications(&sim.spec, sim.notifications.iter()).expect("compile");
@@ -137,8 +143,7 @@ fn benchmark_parties_scale_the_history() {
 #[test]
 fn launches_are_of_types_in_service() {
     use std::collections::{BTreeMap, BTreeSet};
-    let spec = new_start();
-    let sim = simulate(&spec, &Config::default(), &mut |_, _| {}).unwrap();
+    let sim = default_sim();
     let mut type_of: BTreeMap<String, String> = BTreeMap::new();
     // (party, date) -> the types with a loaded missile declared on that date.
     let mut loaded: BTreeMap<(String, accord_treaty::Date), BTreeSet<String>> = BTreeMap::new();

@@ -16,7 +16,6 @@
 //! has no randomness.
 
 use crate::merkle::Hash;
-use base64::{engine::general_purpose::STANDARD as B64, Engine as _};
 use serde::{Deserialize, Serialize};
 
 /// The envelope format this module writes and reads.
@@ -331,20 +330,7 @@ pub fn read_stored(bytes: &[u8]) -> Result<StoredEntry<'_>, EntryError> {
     }
 }
 
-mod b64_hash {
-    use super::*;
-    pub fn serialize<S: serde::Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(h.0))
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
-        let s = String::deserialize(d)?;
-        let v = B64.decode(s.as_bytes()).map_err(serde::de::Error::custom)?;
-        let a: [u8; 32] = v
-            .try_into()
-            .map_err(|v: Vec<u8>| serde::de::Error::custom(format!("leaf_hash has {} bytes, not 32", v.len())))?;
-        Ok(Hash(a))
-    }
-}
+use crate::merkle::b64 as b64_hash;
 
 mod hex_salt {
     use serde::Deserialize;

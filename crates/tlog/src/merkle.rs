@@ -31,6 +31,36 @@ impl fmt::Display for Hash {
     }
 }
 
+/// Parses standard base64 of exactly 32 bytes.
+impl std::str::FromStr for Hash {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Hash, String> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| format!("not base64: {e}"))?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| format!("{} bytes, expected 32", b.len()))?;
+        Ok(Hash(arr))
+    }
+}
+
+/// A hash as standard base64 in serde (`#[serde(with = "accord_tlog::merkle::b64")]`).
+pub mod b64 {
+    use super::Hash;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the hash as standard base64.
+    pub fn serialize<S: Serializer>(h: &Hash, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(h)
+    }
+
+    /// Reads standard base64 of exactly 32 bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// The hash of the empty tree: SHA-256 of the empty string.
 pub fn empty_root() -> Hash {
     Hash(Sha256::digest([]).into())

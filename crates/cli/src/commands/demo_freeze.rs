@@ -3,13 +3,14 @@
 //! witness on the treaty as it stood on 2020-10-20 (`what_if` in each node's configuration).
 //!
 //! Both Parties commit synthetic inventories built from published estimates
-//! (`data/freeze-estimates.toml`) at the baseline, each quarter log their changes and a new
-//! declaration whose proof holds the total within the baseline's committed total, and inspect
-//! each other by sampling. Russia moves warheads between zones without logging it (the US node
+//! (`data/freeze-estimates.toml`) at the baseline, each quarter of the extended year log their
+//! changes and a new declaration whose proof holds the total within the baseline's committed
+//! total, and inspect each other by sampling. Russia moves warheads between zones without logging it (the US node
 //! finds the zones and raises an alert), the United States misdeclares 1 % of its items (a
 //! sample of 30 catches it at the hypergeometric rate) and Russia leaves items out of its
 //! commitment (an item found at the inspected site that Russia cannot open). Every step goes
-//! through the operator API (`POST /api/v1/proposals`, `POST /api/v1/freeze`); a release is
+//! through the operator API (`POST /api/v1/proposals`, `POST /api/v1/freeze`) and is final
+//! (cosigned by the partner and the witness) before the next; every declaration's release is
 //! checked offline by the real binary (`accord log verify-proof --policy`); the simulator then
 //! runs both cheats many times with fixed seeds.
 
@@ -21,7 +22,6 @@ use accord_escrow::inventory::{Context, Inventory, Record, Seed, Status};
 use accord_escrow::periods::Change;
 use accord_escrow::totals::{prove_inventory, Cap, CapSecret, LimitProof, Openings};
 use anyhow::anyhow;
-use rand_chacha::rand_core::SeedableRng;
 use serde_json::{json, Value};
 
 use super::demo_api::{settle, Api};
@@ -50,10 +50,6 @@ fn fail(m: String) -> Failure {
     }
 }
 
-fn rng() -> rand_chacha::ChaCha20Rng {
-    rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>())
-}
-
 fn pad_to(n: usize) -> u64 {
     (n as u64).next_power_of_two()
 }
@@ -79,7 +75,7 @@ fn declare(party: &str, as_of: &str, records: Vec<Record>, baseline: Option<&Dec
             Some(CapSecret::of(&b.openings).map_err(|e| io(anyhow!("{e}")))?),
         ),
     };
-    let (proof, openings) = prove_inventory(&inv, "all_warheads", &[], cap, secret.as_ref(), 16, &mut rng())
+    let (proof, openings) = prove_inventory(&inv, "all_warheads", &[], cap, secret.as_ref(), 16, &mut crate::clock::rng())
         .map_err(|e| fail(format!("{party} {as_of}: no proof: {e}")))?;
     Ok(Declared { inv, proof, openings })
 }
@@ -203,6 +199,42 @@ async fn reveals_of(api: &Api, id: &str) -> Result<Value, Failure> {
     Ok(json!({"id": id, "by": values[s["by"].as_str().unwrap_or("")], "of": values[s["of"].as_str().unwrap_or("")]}))
 }
 
+/// Logged changes of a quarter: the first `dismantle` items dismantled, `moves` items of the
+/// zone of item `from_zone_of` moved to `to`; the items in `avoid` left alone.
+fn changes(
+    items: &mut Vec<Record>,
+    dismantle: usize,
+    from_zone_of: usize,
+    moves: usize,
+    to: &str,
+    avoid: &std::collections::BTreeSet<String>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for _ in 0..dismantle {
+        let Some(i) = items.iter().position(|r| !avoid.contains(&r.uid)) else {
+            break;
+        };
+        let r = items.remove(i);
+        out.push(Change::Dismantled { uid: r.uid, zone: r.zone });
+    }
+    let zone = items[from_zone_of.min(items.len() - 1)].zone.clone();
+    let picked: Vec<usize> = zone_items(items, &zone)
+        .into_iter()
+        .filter(|&i| !avoid.contains(&items[i].uid))
+        .take(moves)
+        .collect();
+    for i in picked {
+        let from = items[i].zone.clone();
+        items[i].zone = to.to_owned();
+        out.push(Change::Moved {
+            uid: items[i].uid.clone(),
+            from,
+            to: to.to_owned(),
+        });
+    }
+    out
+}
+
 fn zone_items(records: &[Record], zone: &str) -> Vec<usize> {
     records.iter().enumerate().filter(|(_, r)| r.zone == zone).map(|(i, _)| i).collect()
 }
@@ -255,28 +287,11 @@ pub async fn drive(us: &Api, ru: &Api, root: &Path, t0: Instant) -> Outcome {
     );
     // Quarter 1: both log their changes honestly.
     clock([us, ru], "2020-12-01T12:00:00Z").await?;
-    let changes = |items: &mut Vec<Record>, dismantle: usize, from_zone_of: usize, moves: usize, to: &str| -> Vec<Change> {
-        let mut out = Vec::new();
-        for _ in 0..dismantle {
-            let r = items.remove(0);
-            out.push(Change::Dismantled { uid: r.uid, zone: r.zone });
-        }
-        let zone = items[from_zone_of].zone.clone();
-        for i in zone_items(items, &zone).into_iter().take(moves) {
-            let from = items[i].zone.clone();
-            items[i].zone = to.to_owned();
-            out.push(Change::Moved {
-                uid: items[i].uid.clone(),
-                from,
-                to: to.to_owned(),
-            });
-        }
-        out
-    };
     let us_to = us_items.last().map(|r| r.zone.clone()).unwrap_or_default();
     let ru_to = ru_items.last().map(|r| r.zone.clone()).unwrap_or_default();
-    let us_c1 = changes(&mut us_items, 12, 500, 6, &us_to);
-    let ru_c1 = changes(&mut ru_items, 15, 900, 8, &ru_to);
+    let none = std::collections::BTreeSet::new();
+    let us_c1 = changes(&mut us_items, 12, 500, 6, &us_to, &none);
+    let ru_c1 = changes(&mut ru_items, 15, 900, 8, &ru_to, &none);
     freeze_step(us, json!({"step": "change", "changes": us_c1})).await?;
     freeze_step(ru, json!({"step": "change", "changes": ru_c1})).await?;
     settle(us, ru).await?;
@@ -416,6 +431,46 @@ pub async fn drive(us: &Api, ru: &Api, root: &Path, t0: Instant) -> Outcome {
         hidden[0].uid,
         omissions.len()
     );
+    // The third and fourth quarters: both log their changes honestly (Russia still hides the
+    // 20 items it logged as dismantled); each quarter's proofs hold the totals within the
+    // baseline's, and the US node's check of Russia's openings finds nothing new.
+    let hidden_uids: std::collections::BTreeSet<String> = hidden.iter().map(|r| r.uid.clone()).collect();
+    for (q, change_day, as_of, sent) in [
+        ("third", "2021-06-01T12:00:00Z", "2021-07-13", "2021-07-14T12:00:00Z"),
+        ("fourth", "2021-09-01T12:00:00Z", "2021-10-13", "2021-10-14T12:00:00Z"),
+    ] {
+        clock([us, ru], change_day).await?;
+        let uc = changes(&mut us_items, 10, 300, 4, &us_to, &none);
+        let rc = changes(&mut ru_items, 10, 1500, 4, &ru_to, &hidden_uids);
+        freeze_step(us, json!({"step": "change", "changes": uc})).await?;
+        freeze_step(ru, json!({"step": "change", "changes": rc})).await?;
+        settle(us, ru).await?;
+        clock([us, ru], sent).await?;
+        let ru_now: Vec<Record> = ru_items.iter().filter(|r| !hidden_uids.contains(&r.uid)).cloned().collect();
+        let ud = declare("US", as_of, us_items.clone(), Some(&us_base))?;
+        let rd = declare("RU", as_of, ru_now, Some(&ru_base))?;
+        post_declaration(us, &ud).await?;
+        post_declaration(ru, &rd).await?;
+        settle(us, ru).await?;
+        let fr = us.call(reqwest::Method::GET, "/api/v1/freeze", None).await?;
+        let ru_decl = fr["parties"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["party"] == "RU"))
+            .and_then(|p| p["declarations"].as_array())
+            .and_then(|ds| ds.iter().find(|d| d["date"] == as_of))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let new_findings = fr["findings"]
+            .as_array()
+            .map_or(0, |f| f.iter().filter(|f| f["date"] == as_of).count());
+        println!(
+            "  {}  {q} quarter: changes logged (US {}, RU {}); both declarations proven within the baseline's total; Russia's openings {} by the US node, {new_findings} findings",
+            &sent[..10],
+            uc.len(),
+            rc.len(),
+            ru_decl["openings"].as_str().unwrap_or("?")
+        );
+    }
     // Offline: every declaration's public release in both logs, its tlog-proof fetched from
     // the node and checked by the real binary against the log's policy (the partner's and the
     // witness's cosignatures) with the limit proof inside it.

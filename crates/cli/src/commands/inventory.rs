@@ -2,14 +2,12 @@
 //! Files in, files out; the cryptography is `accord-escrow`'s. The seed and the openings are
 //! secrets: written with mode 0600 and synced before anything that depends on them is printed.
 
-use std::io::Write as _;
 use std::path::Path;
 
 use accord_escrow::inventory::{self, Commitment, Context, Inventory, Opening, Record, Seed, Status, ZoneReveal};
 use accord_escrow::totals::{self, Cap, CapSecret, LimitProof, Openings};
 use accord_escrow::{sample, EscrowError};
 use anyhow::{anyhow, Context as _};
-use rand_chacha::rand_core::SeedableRng;
 
 use crate::args::{Format, InventoryCommand, InventoryDecl};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
@@ -154,9 +152,7 @@ fn read_records(path: &Path) -> Result<Vec<Record>, Failure> {
 }
 
 fn check_date(text: &str) -> Result<(), Failure> {
-    accord_treaty::parse_date(text)
-        .map(|_| ())
-        .map_err(|e| input(anyhow!("--as-of: {e}")))
+    super::at_node::date_arg("--as-of", text).map(|_| ())
 }
 
 /// Writes a secret file that must not exist yet, mode 0600: written and synced under a
@@ -166,22 +162,9 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if path.exists() {
         return Err(input(anyhow!("{}: already there (a secret is never overwritten)", path.display())));
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map_or("secret".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        accord_logstore::private::file(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&tmp)
-            .with_context(|| format!("cannot open {}", tmp.display()))?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::hard_link(&tmp, path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(())
-    })();
+    let (dir, tmp) = crate::files::temp_name(path)?;
+    let result = crate::files::write_temp(&tmp, bytes, true)
+        .and_then(|()| std::fs::hard_link(&tmp, path).with_context(|| format!("cannot create {}", path.display())));
     let _ = std::fs::remove_file(&tmp);
     result.map_err(|e| {
         if path.exists() {
@@ -190,21 +173,14 @@ fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
             io(e)
         }
     })?;
-    std::fs::File::open(dir)
+    std::fs::File::open(&dir)
         .and_then(|d| d.sync_all())
         .with_context(|| format!("cannot sync {}", dir.display()))
         .map_err(io)
 }
 
 fn read_seed(path: &Path) -> Result<Seed, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let f = anyhow!("{}: {e}", path.display());
-        if e.kind() == std::io::ErrorKind::NotFound {
-            input(f)
-        } else {
-            io(f)
-        }
-    })?;
+    let bytes = crate::files::read_bytes(path)?;
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|b: Vec<u8>| input(anyhow!("{}: {} bytes, a seed is 32", path.display(), b.len())))?;
@@ -341,15 +317,9 @@ fn verify(commitment: &Path, file: &Path, format: Format) -> Outcome {
 }
 
 fn hex32(flag: &str, text: &str) -> Result<[u8; 32], Failure> {
-    let t = text.trim();
-    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(input(anyhow!("{flag}: 64 hex digits expected")));
-    }
-    let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| input(anyhow!("{flag}: {e}")))?;
-    }
-    Ok(out)
+    accord_ledger::record::unhex(text.trim())
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| input(anyhow!("{flag}: 64 hex digits expected")))
 }
 
 fn draw(commitment: &Path, a: &str, b: &str, ctx: &str, k: u64, format: Format) -> Outcome {
@@ -403,7 +373,7 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
         (None, Some((proof, openings))) => {
             let base: LimitProof = read_json(proof, "a limit proof")?;
             let opened: Openings = read_json(openings, "limit-proof openings")?;
-            let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+            let mut rng = crate::clock::rng();
             totals::verify(&base, &mut rng).map_err(|e| input(anyhow!("{}: the baseline does not verify: {e}", proof.display())))?;
             totals::verify_openings(&base, &opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
             let secret = CapSecret::of(&opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
@@ -417,7 +387,7 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
         }
         _ => return Err(input(anyhow!("name the cap: --cap N, or --baseline with --baseline-openings"))),
     };
-    let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+    let mut rng = crate::clock::rng();
     let (proof, openings) = match totals::prove_inventory(&inv, &a.name, &wanted, cap, secret.as_ref(), a.bits, &mut rng) {
         Ok(x) => x,
         Err(e @ EscrowError::OverCap { .. }) => {
@@ -444,7 +414,7 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
 
 fn verify_proof(file: &Path, commitment: Option<&Path>, format: Format) -> Outcome {
     let p: LimitProof = read_json(file, "a limit proof")?;
-    let mut rng = rand_chacha::ChaCha20Rng::from_seed(crate::clock::random::<32>());
+    let mut rng = crate::clock::rng();
     let mut result = match totals::verify(&p, &mut rng) {
         // A malformed proof is bad input; a well-formed one that does not hold is a failed check.
         Err(e @ (EscrowError::Proof(_) | EscrowError::Format(_))) => return Err(input(anyhow!("{}: {e}", file.display()))),
@@ -453,7 +423,7 @@ fn verify_proof(file: &Path, commitment: Option<&Path>, format: Format) -> Outco
     if let (Ok(()), Some(cpath)) = (&result, commitment) {
         let c: Commitment = read_json(cpath, "an inventory commitment")?;
         let named = p.statement.inventory_root.as_deref();
-        if named != Some(c.root.to_string().as_str()) || p.statement.party != c.context.party || p.statement.as_of != c.context.as_of {
+        if !p.is_of(&c) {
             result = Err(format!(
                 "the proof speaks for inventory {} ({} {}), not {} ({} {})",
                 named.unwrap_or("(none)"),
@@ -465,10 +435,7 @@ fn verify_proof(file: &Path, commitment: Option<&Path>, format: Format) -> Outco
             ));
         }
     }
-    let cap = match &p.statement.cap {
-        Cap::Public(v) => v.to_string(),
-        Cap::Committed { as_of, .. } => format!("the committed total of {as_of}"),
-    };
+    let cap = p.statement.cap.to_string();
     let said = match &result {
         Ok(()) => format!(
             "{} {} of {} as of {}: within {cap} (over {} zones; nothing else disclosed)",

@@ -972,11 +972,7 @@ fn verify_proof(
                     cp.size,
                     b64(&cp.root)
                 );
-                let (ok, message) = match release_check(&entry_bytes) {
-                    None => (true, included),
-                    Some(Ok(said)) => (true, format!("{included}; {said}")),
-                    Some(Err(said)) => (false, format!("{included}, but {said}")),
-                };
+                let (ok, message) = with_release_check(included, &entry_bytes);
                 result(
                     ok,
                     message,
@@ -1200,11 +1196,7 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
                 "entry {} is in {} at size {}, and the checkpoint meets the policy",
                 proof.index, cp.origin, cp.size
             );
-            match release_check(&entry_bytes) {
-                None => (true, included),
-                Some(Ok(said)) => (true, format!("{included}; {said}")),
-                Some(Err(said)) => (false, format!("{included}, but {said}")),
-            }
+            with_release_check(included, &entry_bytes)
         }
         Err(e) => (false, format!("entry {}: {e}", proof.index)),
     };
@@ -1214,6 +1206,16 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
         println!("{}{message}", if ok { "ok: " } else { "FAILED: " });
     }
     Ok(if ok { 0 } else { CHECK_FAILED })
+}
+
+/// The inclusion said as `included`, and the release's proof inside the entry when it has one:
+/// whether both hold, and what to print.
+fn with_release_check(included: String, entry_bytes: &[u8]) -> (bool, String) {
+    match release_check(entry_bytes) {
+        None => (true, included),
+        Some(Ok(said)) => (true, format!("{included}; {said}")),
+        Some(Err(said)) => (false, format!("{included}, but {said}")),
+    }
 }
 
 /// A release's proof inside an entry: when the entry's notification carries an
@@ -1233,7 +1235,7 @@ fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
         Ok(p) => p,
         Err(err) => return Some(Err(format!("its limit proof is malformed: {err}"))),
     };
-    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(crate::clock::random::<32>());
+    let mut rng = crate::clock::rng();
     if let Err(err) = accord_escrow::totals::verify(&proof, &mut rng) {
         return Some(Err(format!("its limit proof: {err}")));
     }
@@ -1245,11 +1247,7 @@ fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
         let Ok(c) = serde_json::from_value::<accord_escrow::inventory::Commitment>(inv.clone()) else {
             return Some(Err("its inventory commitment is malformed".into()));
         };
-        let of_it = st.inventory_root.as_deref() == Some(c.root.to_string().as_str())
-            && st.party == c.context.party
-            && st.as_of == c.context.as_of
-            && st.treaty == c.context.treaty
-            && n.get("date").and_then(|d| d.as_str()) == Some(c.context.as_of.as_str());
+        let of_it = proof.is_of(&c) && n.get("date").and_then(|d| d.as_str()) == Some(c.context.as_of.as_str());
         if !of_it {
             return Some(Err(
                 "its limit proof is not of the inventory the entry commits to, or that inventory is not of the entry's date".into(),

@@ -127,7 +127,7 @@ pub fn run(c: ProposalCommand, spec: &TreatySpec, format: Format) -> Outcome {
                 }
             }
             // Committed declarations' limit proofs, verified (the batch check randomised).
-            let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed(crate::clock::random::<32>());
+            let mut rng = crate::clock::rng();
             accord_ledger::negotiation::verify_proofs(&mut declarations, &mut rng);
             let ev = evaluate(spec, &p, on, &published, &declarations);
             print_evaluation(&p, &ev, format)

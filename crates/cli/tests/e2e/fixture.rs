@@ -13,24 +13,12 @@ use serde_json::Value;
 
 const FIXTURE: &str = "node-0.1.0-02ecb25";
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_tree(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_folder_written_by_the_previous_release_opens_and_serves() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(FIXTURE);
-    copy_tree(&fixture, root);
+    crate::common::node::copy_dir(&fixture, root);
     // Keys as an operator restores them from a backup: readable by the owner only.
     #[cfg(unix)]
     for party in ["us", "ru"] {

@@ -592,6 +592,10 @@ fn the_freeze_scenario_runs_between_two_nodes_and_a_witness() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("RU accepts (the what-if): extension by 1 years"), "{out}");
     assert!(out.contains("first quarter") && out.contains("0 findings"), "{out}");
+    for q in ["third quarter", "fourth quarter"] {
+        let line = out.lines().find(|l| l.contains(q)).unwrap_or_else(|| panic!("no {q}: {out}"));
+        assert!(line.contains("openings checked by the US node, 0 findings"), "{line}");
+    }
     let alerts: Vec<&str> = out.lines().filter(|l| l.contains("US node alert:")).collect();
     assert_eq!(alerts.len(), 2, "{out}");
     assert!(
@@ -600,7 +604,7 @@ fn the_freeze_scenario_runs_between_two_nodes_and_a_witness() {
     );
     assert!(out.contains("1 omission finding(s)"), "{out}");
     assert!(
-        out.contains("6 of 6 declaration releases verified") && out.contains("its limit proof verifies"),
+        out.contains("10 of 10 declaration releases verified") && out.contains("its limit proof verifies"),
         "{out}"
     );
     assert_eq!(out.matches(": within").count(), 2, "{out}");
