@@ -81,12 +81,20 @@ pub fn expected_counts(
         })?;
         Ok(())
     };
+    let add = |counts: &mut BTreeMap<String, u64>, i: usize, zone: &str| -> Result<(), EscrowError> {
+        let c = counts.entry(zone.to_owned()).or_default();
+        *c = c.checked_add(1).ok_or_else(|| EscrowError::Change {
+            index: i + 1,
+            message: format!("zone '{zone}' would count more items than a count holds"),
+        })?;
+        Ok(())
+    };
     for (i, ch) in changes.iter().enumerate() {
         match ch {
             Change::Produced { uid, zone, status: s } => {
                 status.insert(uid, *s);
                 if counts_status(*s) {
-                    *counts.entry(zone.clone()).or_default() += 1;
+                    add(&mut counts, i, zone)?;
                 }
             }
             Change::Dismantled { uid, zone } => {
@@ -99,7 +107,7 @@ pub fn expected_counts(
                 let s = status.get(uid.as_str()).copied().or_else(|| status_before(uid));
                 if s.is_none_or(counts_status) {
                     take(&mut counts, i, from)?;
-                    *counts.entry(to.clone()).or_default() += 1;
+                    add(&mut counts, i, to)?;
                 }
             }
             Change::StatusChanged { uid, zone, status: new } => {
@@ -114,7 +122,7 @@ pub fn expected_counts(
                 if was && !is {
                     take(&mut counts, i, zone)?;
                 } else if !was && is {
-                    *counts.entry(zone.clone()).or_default() += 1;
+                    add(&mut counts, i, zone)?;
                 }
                 status.insert(uid, *new);
             }

@@ -198,6 +198,10 @@ fn check_statement(s: &Statement) -> Result<(), EscrowError> {
             s.zones.len()
         )));
     }
+    let mut seen = std::collections::HashSet::with_capacity(s.zones.len());
+    if let Some(z) = s.zones.iter().find(|z| !seen.insert(z.as_str())) {
+        return Err(EscrowError::Proof(format!("zones: '{z}' is named twice (each zone's count once)")));
+    }
     if let Cap::Committed { commitments, .. } = &s.cap {
         if commitments.is_empty() || commitments.len() > MAX_ZONES {
             return Err(EscrowError::Proof(format!(
@@ -467,12 +471,13 @@ pub fn check_openings(
 /// opening does not).
 pub fn verify_openings(p: &LimitProof, o: &Openings) -> Result<(), EscrowError> {
     let zones = &p.statement.zones;
-    if o.counts.len() != zones.len() || o.blindings.len() != zones.len() {
+    if o.counts.len() != zones.len() || o.blindings.len() != zones.len() || p.commitments.len() != zones.len() {
         return Err(EscrowError::Proof(format!(
-            "openings: {} counts and {} blindings for {} zones",
+            "openings: {} counts and {} blindings for {} zones and {} commitments",
             o.counts.len(),
             o.blindings.len(),
-            zones.len()
+            zones.len(),
+            p.commitments.len()
         )));
     }
     let pc = PedersenGens::default();
@@ -494,6 +499,24 @@ mod tests {
     use super::*;
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    /// A zone named twice would let the partner record one count of it while the total holds
+    /// both: refused by the prover and the verifier.
+    #[test]
+    fn a_zone_named_twice_is_refused() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let mut st = statement(Cap::Public(100), 2);
+        st.zones = vec!["a".into(), "a".into()];
+        let e = prove(st.clone(), &[5, 3], None, &mut rng).unwrap_err();
+        assert!(e.to_string().contains("named twice"), "{e}");
+        let mut ok = statement(Cap::Public(100), 2);
+        ok.zones = vec!["a".into(), "b".into()];
+        let (mut p, o) = prove(ok, &[5, 3], None, &mut rng).unwrap();
+        p.statement.zones = st.zones;
+        assert!(verify(&p, &mut rng).is_err());
+        p.commitments.clear();
+        assert!(verify_openings(&p, &o).is_err(), "commitments that do not match the zones");
+    }
 
     fn statement(cap: Cap, zones: usize) -> Statement {
         Statement {

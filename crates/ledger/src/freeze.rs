@@ -239,17 +239,19 @@ fn unhex32(s: &str) -> Option<[u8; 32]> {
 /// A Party's declarations as folded so far.
 struct Declared {
     check: DeclarationCheck,
+    /// How many of the Party's changes its log held before this declaration.
+    changes_before: usize,
     commitment: Commitment,
     proof: LimitProof,
     counts: Option<BTreeMap<String, u64>>,
 }
 
-/// A reveal as logged: nonce, value, time sent, notification id.
-type Revealed = ([u8; 32], [u8; 32], Option<i64>, String);
+/// A reveal as logged: nonce, value, its date, notification id.
+type Revealed = ([u8; 32], [u8; 32], Date, String);
 
 struct Sampling<'n> {
     state: SampleState,
-    commitments: BTreeMap<String, (String, Option<i64>, String)>,
+    commitments: BTreeMap<String, (String, String)>,
     reveals: BTreeMap<String, Revealed>,
     openings: Vec<(&'n Opening, String, Date)>,
     found: Vec<(&'n Opening, String, Date)>,
@@ -258,16 +260,30 @@ struct Sampling<'n> {
     refused: Option<(String, Date, String)>,
 }
 
-/// Folds the freeze's notifications of every Party (any order: each Party's are taken in date
-/// order, then as given). `rng` randomises the proofs' batch verification.
+/// Most items one sample may ask to open (a hostile `k` must not make every fold draw and
+/// answer millions of leaves).
+pub const MAX_K: u64 = 10_000;
+
+/// The reference a period's openings are checked against: the counts of the last declaration
+/// whose openings were checked, and the changes logged since it.
+#[derive(Default)]
+struct Reference {
+    counts: Option<BTreeMap<String, u64>>,
+    since: Vec<Change>,
+    /// Declarations since the reference whose counts could not be checked.
+    skipped: usize,
+}
+
+/// Folds the freeze's notifications of every Party. Each Party's notifications must be given
+/// in its log's order (the only order a Party cannot rewrite once its partner mirrors it): a
+/// change counts towards the next declaration its log holds after it. `rng` randomises the
+/// proofs' batch verification.
 pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
     agreed: Option<Agreed>,
     notifications: &[&Notification<'_>],
     rng: &mut R,
 ) -> FreezeRecord {
-    let mut ns: Vec<(usize, &Notification<'_>)> = notifications.iter().copied().filter(|n| is_freeze(n)).enumerate().collect();
-    // Date order; within a date, as sent (a step not sent yet, the one being checked, last).
-    ns.sort_by_key(|a| (a.1.date, a.1.sent.map_or(i64::MAX, |t| t.unix()), a.0));
+    let ns: Vec<&Notification<'_>> = notifications.iter().copied().filter(|n| is_freeze(n)).collect();
     let mut out = FreezeRecord {
         agreed: agreed.clone(),
         ..FreezeRecord::default()
@@ -284,15 +300,31 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
     };
     let mut declared: BTreeMap<String, Vec<Declared>> = BTreeMap::new();
     let mut changes: BTreeMap<String, Vec<(Date, Change, String)>> = BTreeMap::new();
+    let mut reference: BTreeMap<String, Reference> = BTreeMap::new();
     let mut samples: Vec<Sampling<'_>> = Vec::new();
-    for &(_, n) in &ns {
+    for &n in &ns {
         let party = n.party.as_ref();
         if let Some(list) = &n.body.changes {
+            let last = declared.get(party).and_then(|ds| ds.last()).map(|d| d.check.date);
+            if let Some(d) = last.filter(|d| n.date <= *d) {
+                finding(
+                    party,
+                    n,
+                    FindingKind::Change,
+                    None,
+                    format!(
+                        "changes dated {} were logged after the declaration of {d}: they count towards the next declaration, and a declaration cannot be explained afterwards",
+                        n.date
+                    ),
+                );
+            }
+            let r = reference.entry(party.to_owned()).or_default();
             for c in list {
                 changes
                     .entry(party.to_owned())
                     .or_default()
                     .push((n.date, c.clone(), n.id.to_string()));
+                r.since.push(c.clone());
             }
         }
         if let (Some(c), Some(p)) = (&n.body.inventory, &n.body.limit_proof) {
@@ -308,7 +340,16 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
             let prev = declared.entry(party.to_owned()).or_default();
             let baseline = prev.first();
             let root = c.root.to_string();
-            if c.context.party != party || c.context.as_of != n.date.to_string() || c.format != accord_escrow::inventory::FORMAT {
+            if c.format != accord_escrow::inventory::FORMAT {
+                finding(
+                    party,
+                    n,
+                    FindingKind::Commitment,
+                    None,
+                    format!("inventory.format: '{}', not '{}'", c.format, accord_escrow::inventory::FORMAT),
+                );
+            }
+            if c.context.party != party || c.context.as_of != n.date.to_string() {
                 finding(
                     party,
                     n,
@@ -319,6 +360,20 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                         c.context.party, c.context.as_of, n.date
                     ),
                 );
+            }
+            if let (None, Some(a)) = (baseline, agreed.as_ref()) {
+                if n.date != a.baseline {
+                    finding(
+                        party,
+                        n,
+                        FindingKind::Cap,
+                        None,
+                        format!(
+                            "the first declaration is of {}; the agreed freeze's baseline is {}",
+                            n.date, a.baseline
+                        ),
+                    );
+                }
             }
             let st = &p.statement;
             let of_it = p.is_of(c) && st.party == party;
@@ -353,17 +408,13 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                             b.commitment.context.as_of, b.check.id, b.proof.statement.name
                         ),
                     );
+                } else if !b.check.proven {
+                    // Within a baseline whose own proof does not hold, nothing is proven.
+                    proven = false;
                 }
             }
-            let since: Vec<Change> = changes
-                .get(party)
-                .map(|cs| {
-                    cs.iter()
-                        .filter(|(d, _, _)| prev.last().is_none_or(|l| *d > l.check.date) && *d <= n.date)
-                        .map(|(_, c, _)| c.clone())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let r = reference.entry(party.to_owned()).or_default();
+            let since_last = r.since.len();
             let mut openings = "not_disclosed";
             let mut counts = None;
             match (&n.body.openings, agreed.as_ref().map(|a| a.disclose)) {
@@ -377,6 +428,8 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                     );
                 }
                 (None, _) => {}
+                // Openings of a proof that does not hold open nothing the Party stands by.
+                (Some(_), _) if verified.is_err() => openings = "invalid",
                 (Some(o), _) => match verify_openings(p, o) {
                     Err(e) => {
                         openings = "invalid";
@@ -391,8 +444,13 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                     Ok(()) => {
                         let opened = counts_of(p, o);
                         openings = "checked";
-                        if let Some(before) = prev.last().and_then(|l| l.counts.as_ref()) {
-                            match explain(before, &since, p, o) {
+                        if let Some(before) = &r.counts {
+                            let over = if r.skipped > 0 {
+                                format!(" (over {} declarations whose counts were not checked)", r.skipped)
+                            } else {
+                                String::new()
+                            };
+                            match explain(before, &r.since, p, o) {
                                 Err(e) => {
                                     openings = "differs";
                                     finding(
@@ -400,7 +458,7 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                                         n,
                                         FindingKind::Change,
                                         None,
-                                        format!("the changes logged since {}: {e}", prev.last().map_or(n.date, |l| l.check.date)),
+                                        format!("the changes logged since the last checked counts{over}: {e}"),
                                     );
                                 }
                                 Ok(ms) => {
@@ -412,10 +470,10 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                                             FindingKind::ZoneCount,
                                             Some(&m.zone),
                                             format!(
-                                                "zone '{}': the openings give {}, the previous period's counts and the {} changes logged since give {}",
+                                                "zone '{}': the openings give {}, the last checked counts and the {} changes logged since give {}{over}",
                                                 m.zone,
                                                 m.opened.map_or("no count".into(), |v| v.to_string()),
-                                                since.len(),
+                                                r.since.len(),
                                                 m.expected.map_or("none".into(), |v| v.to_string())
                                             ),
                                         );
@@ -426,6 +484,17 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                         counts = Some(opened);
                     }
                 },
+            }
+            // The next period is checked against these counts, or, when they could not be
+            // checked, against the last that were, with every change since.
+            if let Some(cs) = &counts {
+                *r = Reference {
+                    counts: Some(cs.clone()),
+                    since: Vec::new(),
+                    skipped: 0,
+                };
+            } else {
+                r.skipped += 1;
             }
             let check = DeclarationCheck {
                 id: n.id.to_string(),
@@ -438,10 +507,12 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                 proven,
                 openings,
                 counts: counts.clone(),
-                changes: since.len(),
+                changes: since_last,
             };
+            let changes_before = changes.get(party).map_or(0, Vec::len);
             prev.push(Declared {
                 check,
+                changes_before,
                 commitment: (**c).clone(),
                 proof: (**p).clone(),
                 counts,
@@ -452,11 +523,11 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
     // a sample is taken after its request whatever their order within a day.
     let sample_steps = ns
         .iter()
-        .filter_map(|&(_, n)| n.body.sample.as_ref().map(|st| (n, st)))
+        .filter_map(|&n| n.body.sample.as_ref().map(|st| (n, st)))
         .filter(|(_, st)| matches!(***st, SampleStep::Request { .. }))
         .chain(
             ns.iter()
-                .filter_map(|&(_, n)| n.body.sample.as_ref().map(|st| (n, st)))
+                .filter_map(|&n| n.body.sample.as_ref().map(|st| (n, st)))
                 .filter(|(_, st)| !matches!(***st, SampleStep::Request { .. })),
         );
     for (n, step) in sample_steps {
@@ -477,13 +548,34 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                         );
                         continue;
                     };
-                    if of == party || *k == 0 {
+                    if of == party {
                         finding(
                             party,
                             n,
                             FindingKind::Sample,
                             None,
-                            format!("sample {id}: a sample is of the other Party, of at least one item"),
+                            format!("sample {id}: of: a sample is of the other Party, not of {party}"),
+                        );
+                        continue;
+                    }
+                    if *k == 0 || *k > MAX_K {
+                        finding(
+                            party,
+                            n,
+                            FindingKind::Sample,
+                            None,
+                            format!("sample {id}: k: {k}; a sample opens 1 to {MAX_K} items"),
+                        );
+                        continue;
+                    }
+                    // Each Party names its own samples, so neither can take the other's id.
+                    if !id.starts_with(&format!("{party}-")) {
+                        finding(
+                            party,
+                            n,
+                            FindingKind::Sample,
+                            None,
+                            format!("sample {id}: id: {party}'s samples are named '{party}-…'"),
                         );
                         continue;
                     }
@@ -528,7 +620,6 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                 }
                 (step, Some(i)) => {
                     let s = &mut samples[i];
-                    let sent = n.sent.map(|t| t.unix());
                     let inspected = party == s.state.of;
                     let parties_ok = party == s.state.of || party == s.state.by;
                     let by_inspected_only = matches!(
@@ -551,11 +642,13 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                         SampleStep::Commit { commitment, .. } => {
                             s.commitments
                                 .entry(party.to_owned())
-                                .or_insert((commitment.clone(), sent, n.id.to_string()));
+                                .or_insert((commitment.clone(), n.id.to_string()));
                         }
                         SampleStep::Reveal { nonce, value, .. } => match (unhex32(nonce), unhex32(value)) {
                             (Some(nonce), Some(value)) => {
-                                s.reveals.entry(party.to_owned()).or_insert((nonce, value, sent, n.id.to_string()));
+                                s.reveals
+                                    .entry(party.to_owned())
+                                    .or_insert((nonce, value, n.date, n.id.to_string()));
                             }
                             _ => finding(
                                 party,
@@ -592,12 +685,14 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
         let d = declared
             .get(&s.state.of)
             .and_then(|ds| ds.iter().find(|d| d.check.root == s.state.root))
-            .map(|d| (d.commitment.clone(), d.counts.clone(), d.check.date));
-        let Some((commitment, zone_counts, as_of)) = d else { continue };
-        // What the log said of each item by the sampled declaration's date.
+            .map(|d| (d.commitment.clone(), d.counts.clone(), d.changes_before));
+        let Some((commitment, zone_counts, changes_before)) = d else {
+            continue;
+        };
+        // What the log said of each item before the sampled declaration (in log order).
         let logged: Vec<Change> = changes
             .get(&s.state.of)
-            .map(|cs| cs.iter().filter(|(d, _, _)| *d <= as_of).map(|(_, c, _)| c.clone()).collect())
+            .map(|cs| cs.iter().take(changes_before).map(|(_, c, _)| c.clone()).collect())
             .unwrap_or_default();
         let item_log = ItemLog::of(&logged);
         let pseudo = |party: &str, id: &str, date: Date| FreezeFinding {
@@ -618,13 +713,14 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
         };
         let id = s.state.id.clone();
         s.state.committed = s.commitments.keys().cloned().collect();
-        // Reveals: each must match its commitment, and come after both commitments.
-        let last_commit = s.commitments.values().filter_map(|(_, t, _)| *t).max();
+        // Reveals: each must match its commitment. (That both commitments came first is the
+        // nodes' rule: a node reveals only once both are on record, the inspected Party
+        // first; `sent` times are the sender's own and prove nothing here.)
         let mut good: BTreeMap<String, [u8; 32]> = BTreeMap::new();
-        for (p, (nonce, value, sent, nid)) in &s.reveals {
-            let Some((c, _, _)) = s.commitments.get(p) else {
+        for (p, (nonce, value, date, nid)) in &s.reveals {
+            let Some((c, _)) = s.commitments.get(p) else {
                 push(
-                    pseudo(p, nid, s.state.date),
+                    pseudo(p, nid, *date),
                     FindingKind::Reveal,
                     None,
                     format!("sample {id}: {p} revealed without a commitment"),
@@ -633,19 +729,10 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
             };
             if crate::record::hex(&crate::inspection::commitment(p, &id, nonce, value)) != *c {
                 push(
-                    pseudo(p, nid, s.state.date),
+                    pseudo(p, nid, *date),
                     FindingKind::Reveal,
                     None,
                     format!("sample {id}: {p}'s reveal does not match its commitment"),
-                );
-                continue;
-            }
-            if s.commitments.len() == 2 && sent.zip(last_commit).is_some_and(|(r, c)| r < c) {
-                push(
-                    pseudo(p, nid, s.state.date),
-                    FindingKind::Reveal,
-                    None,
-                    format!("sample {id}: {p} revealed before both Parties had committed"),
                 );
                 continue;
             }
@@ -660,7 +747,24 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
         };
         let seed = accord_escrow::sample::seed(va, vb, &commitment.root, commitment.size, &id);
         let want = s.state.k.min(commitment.size).max(s.openings.len() as u64).min(commitment.size);
-        let drawn = accord_escrow::sample::draw(&seed, commitment.size, want).unwrap_or_default();
+        let drawn = match accord_escrow::sample::draw(&seed, commitment.size, want) {
+            Ok(d) => d,
+            Err(e) => {
+                let (nid, date) = s
+                    .openings
+                    .last()
+                    .map(|(_, n, d)| (n.clone(), *d))
+                    .unwrap_or((s.state.id.clone(), s.state.date));
+                push(
+                    pseudo(&s.state.of, &nid, date),
+                    FindingKind::Sample,
+                    None,
+                    format!("sample {id}: {} openings: {e}", s.openings.len()),
+                );
+                finish(s, &mut push, &id);
+                continue;
+            }
+        };
         s.state.drawn = drawn.clone();
         s.state.status = "drawn";
         // The openings: a prefix of the draw, each verifying, until k items.
@@ -706,7 +810,17 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
         for (o, nid, date) in &s.found {
             let zone = o.record.zone.as_str();
             match verify_opening(&commitment, o) {
-                Ok(()) => s.state.opened.push(o.record.clone()),
+                Ok(()) => {
+                    if let Some(Err(m)) = item_log.check(&o.record) {
+                        push(
+                            pseudo(&s.state.of, nid, *date),
+                            FindingKind::LogMismatch,
+                            Some(zone),
+                            format!("sample {id}: {m}"),
+                        );
+                    }
+                    s.state.opened.push(o.record.clone())
+                }
                 Err(e) => push(
                     pseudo(&s.state.of, nid, *date),
                     FindingKind::WrongOpening,
@@ -744,6 +858,11 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
                 ),
                 Ok(records) => {
                     s.state.zones.insert(z.zone.clone(), true);
+                    for r in &records {
+                        if let Some(Err(m)) = item_log.check(r) {
+                            push(f.clone(), FindingKind::LogMismatch, Some(&z.zone), format!("sample {id}: {m}"));
+                        }
+                    }
                     if let Some(want) = zone_counts.as_ref().map(|c| c.get(&z.zone).copied().unwrap_or(0)) {
                         let got = records.iter().filter(|r| r.status != Status::Padding).count() as u64;
                         if got != want {
@@ -788,9 +907,10 @@ fn finish(s: &mut Sampling<'_>, push: &mut impl FnMut(FreezeFinding, FindingKind
         zone: None,
         message: String::new(),
     };
+    let opened: std::collections::HashMap<&str, &Record> = s.state.opened.iter().map(|o| (o.uid.as_str(), o)).collect();
     for (r, nid, date) in &s.observed {
         let f = base(&s.state.of, nid, *date);
-        match s.state.opened.iter().find(|o| o.uid == r.uid) {
+        match opened.get(r.uid.as_str()).copied() {
             Some(o) if o == *r => {}
             Some(o) => push(
                 f,
@@ -846,14 +966,17 @@ fn counts_of(p: &LimitProof, o: &Openings) -> BTreeMap<String, u64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use accord_escrow::inventory::{Context, Inventory, Seed};
-    use accord_escrow::totals::{prove_inventory, CapSecret};
-    use rand_chacha::rand_core::SeedableRng;
-    use rand_chacha::ChaCha20Rng;
+use tests as tests_support;
 
-    fn rec(uid: &str, zone: &str, status: Status) -> Record {
+#[cfg(test)]
+mod tests {
+    pub(super) use super::*;
+    pub(super) use accord_escrow::inventory::{Context, Inventory, Seed};
+    pub(super) use accord_escrow::totals::{prove_inventory, CapSecret};
+    pub(super) use rand_chacha::rand_core::SeedableRng;
+    pub(super) use rand_chacha::ChaCha20Rng;
+
+    pub(super) fn rec(uid: &str, zone: &str, status: Status) -> Record {
         Record {
             uid: uid.into(),
             item_type: "W88".into(),
@@ -863,7 +986,7 @@ mod tests {
     }
 
     /// 12 items over zones a, b, c.
-    fn items() -> Vec<Record> {
+    pub(super) fn items() -> Vec<Record> {
         (0..12)
             .map(|i| {
                 rec(
@@ -875,7 +998,7 @@ mod tests {
             .collect()
     }
 
-    fn agreed(disclose: Disclosure) -> Option<Agreed> {
+    pub(super) fn agreed(disclose: Disclosure) -> Option<Agreed> {
         Some(Agreed {
             proposal: "us-2020-10-freeze".into(),
             date: accord_treaty::parse_date("2020-10-20").unwrap(),
@@ -886,14 +1009,21 @@ mod tests {
         })
     }
 
-    struct Declared {
-        line: String,
-        inv: Inventory,
-        proof: LimitProof,
-        openings: Openings,
+    pub(super) struct Declared {
+        pub(super) line: String,
+        pub(super) inv: Inventory,
+        pub(super) proof: LimitProof,
+        pub(super) openings: Openings,
     }
 
-    fn declare(party: &str, date: &str, records: Vec<Record>, seed: u8, baseline: Option<&Declared>, rng: &mut ChaCha20Rng) -> Declared {
+    pub(super) fn declare(
+        party: &str,
+        date: &str,
+        records: Vec<Record>,
+        seed: u8,
+        baseline: Option<&Declared>,
+        rng: &mut ChaCha20Rng,
+    ) -> Declared {
         let ctx = Context {
             treaty: "us-2020-10-freeze".into(),
             party: party.into(),
@@ -923,17 +1053,17 @@ mod tests {
         }
     }
 
-    fn line(id: &str, kind: &str, party: &str, date: &str, body: serde_json::Value) -> String {
+    pub(super) fn line(id: &str, kind: &str, party: &str, date: &str, body: serde_json::Value) -> String {
         serde_json::json!({"id": id, "kind": kind, "party": party, "date": date, "body": body}).to_string()
     }
 
-    fn run(agreed: Option<Agreed>, lines: &[String]) -> FreezeRecord {
+    pub(super) fn run(agreed: Option<Agreed>, lines: &[String]) -> FreezeRecord {
         let ns: Vec<Notification<'_>> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
         let refs: Vec<&Notification<'_>> = ns.iter().collect();
         fold(agreed, &refs, &mut ChaCha20Rng::seed_from_u64(1))
     }
 
-    fn period(rng: &mut ChaCha20Rng, extra: bool) -> (Declared, Declared, String) {
+    pub(super) fn period(rng: &mut ChaCha20Rng, extra: bool) -> (Declared, Declared, String) {
         let base = declare("US", "2020-10-13", items(), 1, None, rng);
         // One produced in zone a, W1 dismantled (zone b), W2 moved c → a.
         let mut next = items();
@@ -1014,7 +1144,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(10);
         let base = declare("US", "2020-10-13", items(), 1, None, &mut rng);
         let own_cap = declare("US", "2021-01-13", items(), 2, None, &mut rng);
-        let r = run(agreed(Disclosure::ZoneCounts), &[base.line, own_cap.line.clone()]);
+        let r = run(agreed(Disclosure::ZoneCounts), &[base.line.clone(), own_cap.line.clone()]);
         assert!(r.findings.iter().any(|f| f.kind == FindingKind::Cap), "{:?}", r.findings);
         assert!(!r.parties[0].declarations[1].proven);
         // A flipped byte in the proof: it does not verify.
@@ -1025,8 +1155,13 @@ mod tests {
             None => format!("A{}", &p[1..]),
         };
         v["body"]["limit_proof"]["counts_proof"] = flipped.into();
-        let r = run(agreed(Disclosure::ZoneCounts), &[v.to_string()]);
-        assert_eq!(r.findings[0].kind, FindingKind::Proof, "{:?}", r.findings);
+        let r = run(agreed(Disclosure::ZoneCounts), &[base.line, v.to_string()]);
+        assert!(
+            r.findings.iter().any(|f| f.kind == FindingKind::Proof && f.id == "US-F-2021-01-13"),
+            "{:?}",
+            r.findings
+        );
+        assert!(!r.parties[0].declarations[1].proven);
     }
 
     fn commit_reveal(party: &str, id: &str, value: u8) -> (String, String) {
@@ -1183,6 +1318,100 @@ mod tests {
         let r = run(agreed(Disclosure::ZoneCounts), &forged);
         assert_eq!(r.findings[0].kind, FindingKind::Reveal);
         assert!(r.samples[0].drawn.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    //! What a hostile Party could log against the fold (the review of issue #13).
+    use super::tests_support::*;
+
+    /// A proof whose commitments do not match its zones, with openings: refused as invalid
+    /// openings, never a panic; the openings of a proof that does not verify open nothing.
+    #[test]
+    fn malformed_proofs_and_openings_are_findings_not_panics() {
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let base = declare("US", "2020-10-13", items(), 1, None, &mut rng);
+        let mut v: serde_json::Value = serde_json::from_str(&base.line).unwrap();
+        v["body"]["limit_proof"]["commitments"] = serde_json::json!([]);
+        let r = run(agreed(Disclosure::ZoneCounts), &[v.to_string()]);
+        assert!(r.findings.iter().any(|f| f.kind == FindingKind::Proof), "{:?}", r.findings);
+        assert_eq!(r.parties[0].declarations[0].openings, "invalid");
+        assert!(!r.parties[0].declarations[0].proven);
+    }
+
+    /// Changes logged after a declaration but dated before it count towards the next one (by
+    /// log order) and are a finding; they cannot explain a period already declared.
+    #[test]
+    fn backdated_changes_cannot_explain_a_past_period() {
+        let mut rng = ChaCha20Rng::seed_from_u64(22);
+        let (base, q1, changes) = period(&mut rng, false);
+        // The changes logged after the Q1 declaration, dated before it.
+        let r = run(
+            agreed(Disclosure::ZoneCounts),
+            &[base.line.clone(), q1.line.clone(), changes.clone()],
+        );
+        let kinds: Vec<FindingKind> = r.findings.iter().map(|f| f.kind).collect();
+        assert!(kinds.contains(&FindingKind::ZoneCount), "Q1 is not explained: {kinds:?}");
+        assert!(kinds.contains(&FindingKind::Change), "the late changes are a finding: {kinds:?}");
+        // In log order they explain it.
+        let r = run(agreed(Disclosure::ZoneCounts), &[base.line, changes, q1.line]);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+    }
+
+    /// A first declaration that is not of the agreed baseline's date is a finding; later proofs
+    /// within a baseline whose own proof fails are not proven.
+    #[test]
+    fn the_baseline_is_the_agreed_one_and_must_hold() {
+        let mut rng = ChaCha20Rng::seed_from_u64(23);
+        let early = declare("US", "2020-10-01", items(), 1, None, &mut rng);
+        let r = run(agreed(Disclosure::ZoneCounts), std::slice::from_ref(&early.line));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Cap && f.message.contains("baseline is 2020-10-13")),
+            "{:?}",
+            r.findings
+        );
+        let base = declare("US", "2020-10-13", items(), 1, None, &mut rng);
+        let q1 = declare("US", "2021-01-13", items(), 2, Some(&base), &mut rng);
+        let mut broken: serde_json::Value = serde_json::from_str(&base.line).unwrap();
+        broken["body"]["limit_proof"]["margin_proof"] = serde_json::json!("AAAA");
+        let r = run(agreed(Disclosure::ZoneCounts), &[broken.to_string(), q1.line]);
+        assert!(!r.parties[0].declarations[1].proven, "nothing is proven within a broken baseline");
+    }
+
+    /// A sample named like the other Party's, a sample of oneself, and a huge k are refused
+    /// findings against their requester; the honest sample stands.
+    #[test]
+    fn a_sample_cannot_be_taken_over_or_blown_up() {
+        let mut rng = ChaCha20Rng::seed_from_u64(24);
+        let us = declare("US", "2020-10-13", items(), 1, None, &mut rng);
+        let ru = declare("RU", "2020-10-13", items(), 3, None, &mut rng);
+        let (us_root, ru_root) = (us.inv.commitment().root.to_string(), ru.inv.commitment().root.to_string());
+        let req = |by: &str, id: &str, of: &str, root: &str, k: u64, date: &str| {
+            line(
+                &format!("{by}-{id}-q"),
+                "warhead_sample",
+                by,
+                date,
+                serde_json::json!({"sample": {"step": "request", "id": id, "of": of, "root": root, "k": k}}),
+            )
+        };
+        let lines = vec![
+            us.line.clone(),
+            ru.line.clone(),
+            req("RU", "RU-S1", "US", &us_root, 3, "2021-02-02"),
+            // The US takes RU's id, earlier: refused, RU's sample stands.
+            req("US", "RU-S1", "RU", &ru_root, 3, "2021-02-01"),
+            req("US", "US-S2", "US", &us_root, 3, "2021-02-01"),
+            req("US", "US-S3", "RU", &ru_root, MAX_K + 1, "2021-02-01"),
+        ];
+        let r = run(agreed(Disclosure::ZoneCounts), &lines);
+        assert_eq!(r.samples.len(), 1);
+        assert_eq!((r.samples[0].id.as_str(), r.samples[0].by.as_str()), ("RU-S1", "RU"));
+        let against: Vec<(&str, FindingKind)> = r.findings.iter().map(|f| (f.party.as_str(), f.kind)).collect();
+        assert_eq!(against, vec![("US", FindingKind::Sample); 3], "{:?}", r.findings);
     }
 }
 

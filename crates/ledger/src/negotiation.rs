@@ -166,6 +166,8 @@ pub struct Evaluation {
 /// that came with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StockpileDeclaration {
+    /// The notification's id.
+    pub id: String,
     /// Party.
     pub party: String,
     /// As of.
@@ -200,6 +202,7 @@ pub fn declarations_of(jsonl: &str, kind: &str) -> Vec<StockpileDeclaration> {
                 body.values().filter_map(serde_json::Value::as_u64).sum()
             };
             Some(StockpileDeclaration {
+                id: v["id"].as_str().unwrap_or_default().to_owned(),
                 party: v["party"].as_str()?.to_owned(),
                 date,
                 total,

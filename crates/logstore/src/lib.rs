@@ -22,6 +22,8 @@ pub mod faulty;
 pub mod log;
 pub mod memory;
 pub mod mirror;
+pub mod pg_cluster;
+pub mod postgres;
 pub mod private;
 pub mod sequencer;
 pub mod sqlite;

@@ -27,7 +27,7 @@ pub struct SqliteStore {
     /// cached page is a correct prefix; a hash beyond it is read again. Bounded by
     /// [`CACHE_LIMIT`] (cleared when full). Proofs read the same upper-level hashes again and
     /// again. Verification does not use it: it scans the rows.
-    cache: std::cell::RefCell<std::collections::HashMap<u64, std::sync::Arc<Vec<u8>>>>,
+    cache: crate::store::PageCache,
     /// Hashes at level [`UPPER_LEVEL`] and above, once read: few (2 per 2^UPPER_LEVEL leaves)
     /// and on the path of almost every proof. Bounded by [`UPPER_LIMIT`].
     upper: std::cell::RefCell<std::collections::HashMap<u64, Hash>>,
@@ -38,8 +38,6 @@ const UPPER_LEVEL: u32 = 6;
 /// Most upper-level hashes cached (32 MiB; a 32-million-entry log has about a million).
 const UPPER_LIMIT: usize = 1 << 20;
 
-/// Most hash pages kept in the read cache (8 MiB).
-const CACHE_LIMIT: usize = 4096;
 /// Stored hashes per row (2 KiB: a row fits in one SQLite page, so reading one costs one
 /// page read).
 pub const HASHES_PER_ROW: u64 = 64;
@@ -343,25 +341,7 @@ impl Store for SqliteStore {
     }
 
     fn hash(&self, id: u64) -> Result<Hash, StoreError> {
-        let (page, at) = (id / PAGE, (id % PAGE) as usize * 32);
-        let cached = self.cache.borrow().get(&page).cloned();
-        let blob = match cached {
-            Some(b) if b.len() >= at + 32 => b,
-            _ => {
-                let b = std::sync::Arc::new(self.page(page)?.ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?);
-                let mut c = self.cache.borrow_mut();
-                if c.len() >= CACHE_LIMIT {
-                    c.clear();
-                }
-                c.insert(page, std::sync::Arc::clone(&b));
-                b
-            }
-        };
-        match blob.get(at..at + 32) {
-            Some(raw) => to_hash(&format!("stored hash {id}"), raw),
-            None if blob.len() % 32 != 0 => Err(StoreError::Corrupt(format!("hash page {page} holds {} bytes", blob.len()))),
-            None => Err(StoreError::NotFound(format!("stored hash {id}"))),
-        }
+        self.cache.hash(id, PAGE, |page| self.page(page))
     }
 
     fn node(&self, level: u32, index: u64) -> Result<Hash, StoreError> {
@@ -394,18 +374,7 @@ impl Store for SqliteStore {
             "SELECT page, hashes FROM hash_pages WHERE page >= ?1 AND page <= ?2 ORDER BY page",
             start / PAGE,
             Some((end - 1) / PAGE),
-            &mut |page, blob| {
-                // A page of the wrong length yields a short last slice (reported by the caller);
-                // bytes beyond a page's 64 hashes are counted by counts(), never taken as ids of
-                // the next page.
-                for (k, raw) in blob.chunks(32).take(PAGE as usize).enumerate() {
-                    let id = page * PAGE + k as u64;
-                    if (start..end).contains(&id) {
-                        f(id, raw)?;
-                    }
-                }
-                Ok(())
-            },
+            &mut |page, blob| crate::store::visit_page(page, blob, PAGE, (start, end), f),
         )
     }
 

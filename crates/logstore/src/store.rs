@@ -293,3 +293,63 @@ pub fn to_hash(what: &str, raw: &[u8]) -> Result<Hash, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("{what} has {} bytes, not 32", raw.len())))?;
     Ok(Hash(a))
 }
+
+/// Pages of stored hashes (`per_page` hashes of 32 bytes to a row, as the SQL stores keep
+/// them) already read. A committed hash never changes and a page only grows, so a cached page
+/// is a correct prefix; a hash beyond it is read again. Bounded (cleared when full).
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: std::cell::RefCell<std::collections::HashMap<u64, std::sync::Arc<Vec<u8>>>>,
+}
+
+impl PageCache {
+    /// Most pages kept (with 64 hashes to a page, 8 MiB).
+    pub const LIMIT: usize = 4096;
+
+    /// Stored hash `id`, from the cache or from `read(page)` (`None`: no such page).
+    pub fn hash(&self, id: u64, per_page: u64, read: impl FnOnce(u64) -> Result<Option<Vec<u8>>, StoreError>) -> Result<Hash, StoreError> {
+        let (page, at) = (id / per_page, (id % per_page) as usize * 32);
+        let cached = self.pages.borrow().get(&page).cloned();
+        let blob = match cached {
+            Some(b) if b.len() >= at + 32 => b,
+            _ => {
+                let b = std::sync::Arc::new(read(page)?.ok_or_else(|| StoreError::NotFound(format!("stored hash {id}")))?);
+                self.insert(page, std::sync::Arc::clone(&b));
+                b
+            }
+        };
+        match blob.get(at..at + 32) {
+            Some(raw) => to_hash(&format!("stored hash {id}"), raw),
+            None if blob.len() % 32 != 0 => Err(StoreError::Corrupt(format!("hash page {page} holds {} bytes", blob.len()))),
+            None => Err(StoreError::NotFound(format!("stored hash {id}"))),
+        }
+    }
+
+    /// Whether page `page` is held whole (`per_page` hashes).
+    pub fn holds_whole(&self, page: u64, per_page: u64) -> bool {
+        self.pages.borrow().get(&page).is_some_and(|b| b.len() as u64 == per_page * 32)
+    }
+
+    /// Keeps a page read.
+    pub fn insert(&self, page: u64, blob: std::sync::Arc<Vec<u8>>) {
+        let mut c = self.pages.borrow_mut();
+        if c.len() >= Self::LIMIT {
+            c.clear();
+        }
+        c.insert(page, blob);
+    }
+}
+
+/// Visits the hashes of one stored page (`per_page` hashes of 32 bytes) whose ids are in
+/// `start..end`. A page of the wrong length yields a short last slice (reported by the
+/// caller); bytes beyond a page's hashes are counted by `counts()`, never taken as ids of the
+/// next page.
+pub fn visit_page(page: u64, blob: &[u8], per_page: u64, (start, end): (u64, u64), f: Visit<'_>) -> Result<(), StoreError> {
+    for (k, raw) in blob.chunks(32).take(per_page as usize).enumerate() {
+        let id = page * per_page + k as u64;
+        if (start..end).contains(&id) {
+            f(id, raw)?;
+        }
+    }
+    Ok(())
+}

@@ -50,18 +50,30 @@ fn kind_with(spec: &TreatySpec, field: Field) -> Result<String, NodeError> {
         .ok_or_else(|| bad(format!("the treaty's catalogue has no kind with a '{}' field", field.name())))
 }
 
-/// The freeze's notifications of both Parties, as JSON lines, and the agreement in the record.
-fn inputs(s: &Shared) -> Result<(String, Option<Agreed>, crate::view::SnapshotKey), NodeError> {
+/// The freeze's notifications of each log (in its order, each in its own Party's name), and
+/// the agreement in the record.
+fn inputs(s: &Shared) -> Result<(Vec<String>, Option<Agreed>, crate::view::SnapshotKey), NodeError> {
     let v = s.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
-    let lines = v.notifications_jsonl_where(|k| is_freeze_kind(&s.spec, k));
+    let logs = v
+        .notifications_by_log_where(|k| is_freeze_kind(&s.spec, k))
+        .into_iter()
+        .map(|(_, lines)| lines)
+        .collect();
     let agreed = freeze::agreed(&v.record(&s.spec));
-    Ok((lines, agreed, v.snapshot_key()))
+    Ok((logs, agreed, v.snapshot_key()))
 }
 
-fn fold_lines(s: &Shared, lines: &str, extra: Option<&serde_json::Value>, agreed: Option<Agreed>) -> Result<FreezeRecord, NodeError> {
+fn fold_lines(s: &Shared, logs: &[String], extra: Option<&serde_json::Value>, agreed: Option<Agreed>) -> Result<FreezeRecord, NodeError> {
     let mut ns: Vec<Notification<'_>> = Vec::new();
-    for (i, l) in lines.lines().enumerate() {
-        ns.push(serde_json::from_str(l).map_err(|e| NodeError::Internal(format!("the freeze's notification {}: {e}", i + 1)))?);
+    for (p, lines) in logs.iter().enumerate() {
+        for (i, l) in lines.lines().enumerate() {
+            // A line that does not read is a problem of its log (the exchange reports it); it
+            // takes no part in the freeze.
+            match serde_json::from_str(l) {
+                Ok(n) => ns.push(n),
+                Err(e) => tracing::warn!("log {p}: the freeze's notification {}: {e}", i + 1),
+            }
+        }
     }
     let extra_text = extra.map(|e| e.to_string());
     if let Some(t) = &extra_text {
@@ -97,7 +109,9 @@ pub fn record(s: &Shared) -> Result<Arc<FreezeRecord>, NodeError> {
 pub fn alert_new(s: &Shared) {
     let has_freeze = {
         let Ok(v) = s.view.read() else { return };
-        !v.notifications_jsonl_where(|k| is_freeze_kind(&s.spec, k)).is_empty()
+        v.notifications_by_log_where(|k| is_freeze_kind(&s.spec, k))
+            .iter()
+            .any(|(_, lines)| !lines.is_empty())
     };
     if !has_freeze {
         return;
@@ -141,6 +155,15 @@ fn field<T: serde::de::DeserializeOwned>(req: &serde_json::Value, k: &str) -> Re
     serde_json::from_value(v).map_err(|e| bad(format!("{k}: {e}")))
 }
 
+/// An optional string field: absent is `None`; present but not a string is refused, named.
+fn opt_str(req: &serde_json::Value, k: &str) -> Result<Option<String>, NodeError> {
+    match req.get(k) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(v)) => Ok(Some(v.clone())),
+        Some(_) => Err(bad(format!("{k}: a string expected"))),
+    }
+}
+
 fn str_field(req: &serde_json::Value, k: &str) -> Result<String, NodeError> {
     req.get(k)
         .and_then(|v| v.as_str())
@@ -168,8 +191,8 @@ pub struct FreezeLogged {
 pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json::Value, NodeError> {
     let step = str_field(&req, "step")?;
     let party = s.cfg.party.clone();
-    let date = match req.get("date").and_then(|d| d.as_str()) {
-        Some(d) => accord_treaty::parse_date(d).map_err(|e| bad(format!("date: {d:?}: {e}")))?,
+    let date = match opt_str(&req, "date")? {
+        Some(d) => accord_treaty::parse_date(&d).map_err(|e| bad(format!("date: {d:?}: {e}")))?,
         None => s.today(),
     };
     let (lines, agreed, _) = inputs(s)?;
@@ -241,12 +264,15 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
             let id = str_field(&req, "id")?;
             let sample = match step.as_str() {
                 "request" => {
-                    let of = match req.get("of").and_then(|v| v.as_str()) {
-                        Some(o) => o.to_owned(),
+                    let of = match opt_str(&req, "of")? {
+                        Some(o) => o,
                         None => s.cfg.partners[0].party.clone(),
                     };
-                    let root = match req.get("root").and_then(|v| v.as_str()) {
-                        Some(r) => r.to_owned(),
+                    if !id.starts_with(&format!("{party}-")) {
+                        return Err(bad(format!("id: {id:?}: {party}'s samples are named '{party}-…'")));
+                    }
+                    let root = match opt_str(&req, "root")? {
+                        Some(r) => r,
                         None => {
                             let held = fold_lines(s, &lines, None, agreed.clone())?;
                             held.parties
@@ -258,6 +284,9 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
                         }
                     };
                     let k: u64 = field(&req, "k")?;
+                    if k == 0 || k > freeze::MAX_K {
+                        return Err(bad(format!("k: {k}; a sample opens 1 to {} items", freeze::MAX_K)));
+                    }
                     SampleStep::Request {
                         id: id.clone(),
                         of,
@@ -270,7 +299,7 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
                     if s.storage.secret(&label)?.is_none() {
                         fresh_secret = Some(label.clone());
                     }
-                    let (nonce, value) = crate::secret::secret(s, &label, true)?;
+                    let (nonce, value) = crate::secret::secret(s, &label, crate::secret::Purpose::Sample, true)?;
                     let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
                     SampleStep::Commit {
                         id: id.clone(),
@@ -278,7 +307,33 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
                     }
                 }
                 "reveal" => {
-                    let (nonce, value) = crate::secret::secret(s, &format!("sample-{id}"), false)?;
+                    // Both commitments on record first, and the inspected Party reveals before
+                    // the inspecting one: neither reveals a value the other could still answer
+                    // with a chosen commitment, and the inspected Party cannot see the draw and
+                    // then keep silent.
+                    let held = fold_lines(s, &lines, None, agreed.clone())?;
+                    let sample = held
+                        .samples
+                        .iter()
+                        .find(|x| x.id == id)
+                        .ok_or_else(|| bad(format!("id: no sample {id} on record")))?;
+                    if sample.committed.len() < 2 {
+                        return Err(NodeError::Refused(format!(
+                            "sample {id}: {} committed so far; a value is revealed once both Parties' commitments are on record",
+                            if sample.committed.is_empty() {
+                                "nobody has".to_owned()
+                            } else {
+                                format!("only {}", sample.committed.join(", "))
+                            }
+                        )));
+                    }
+                    if sample.by == party && !sample.revealed.contains(&sample.of) {
+                        return Err(NodeError::Refused(format!(
+                            "sample {id}: {} (the inspected Party) reveals first; this node reveals once its reveal is on record",
+                            sample.of
+                        )));
+                    }
+                    let (nonce, value) = crate::secret::secret(s, &format!("sample-{id}"), crate::secret::Purpose::Sample, false)?;
                     SampleStep::Reveal {
                         id: id.clone(),
                         nonce: hex(&nonce),
@@ -334,7 +389,7 @@ pub async fn step(s: &Arc<Shared>, req: serde_json::Value) -> Result<serde_json:
 
 async fn log(
     s: &Arc<Shared>,
-    lines: &str,
+    lines: &[String],
     agreed: Option<Agreed>,
     kind: String,
     key: String,

@@ -110,13 +110,13 @@ pub async fn inspection_step(s: &Arc<Shared>, req: serde_json::Value) -> Result<
         "commit" => {
             need_file()?;
             fresh_secret = s.storage.secret(&id)?.is_none();
-            let (nonce, value) = crate::secret::secret(s, &id, true)?;
+            let (nonce, value) = crate::secret::secret(s, &id, crate::secret::Purpose::Inspection, true)?;
             let c = accord_ledger::inspection::commitment(&party, &id, &nonce, &value);
             (I::Commitment, serde_json::json!({"inspection": {"id": id, "commitment": hex(&c)}}))
         }
         "reveal" => {
             need_file()?;
-            let (nonce, value) = crate::secret::secret(s, &id, false)?;
+            let (nonce, value) = crate::secret::secret(s, &id, crate::secret::Purpose::Inspection, false)?;
             (
                 I::Reveal,
                 serde_json::json!({"inspection": {"id": id, "nonce": hex(&nonce), "value": hex(&value)}}),
@@ -436,14 +436,13 @@ pub fn evaluation(s: &Shared, id: &str, on: Option<Date>) -> Result<serde_json::
     let checked = crate::freeze::record(s)?;
     let mut unchecked = Vec::new();
     for (i, d) in declarations.iter_mut().enumerate() {
-        let (Some(c), Some(_)) = (&d.commitment, &d.proof) else { continue };
-        let root = c.root.to_string();
+        let (Some(_), Some(_)) = (&d.commitment, &d.proof) else { continue };
         let found = checked
             .parties
             .iter()
             .filter(|p| p.party == d.party)
             .flat_map(|p| p.declarations.iter())
-            .find(|x| x.root == root && x.date == d.date);
+            .find(|x| x.id == d.id);
         match found {
             Some(x) => d.proof_verified = Some(x.proven),
             None => unchecked.push(i),

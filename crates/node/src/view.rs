@@ -84,6 +84,17 @@ impl Note {
         })
     }
 
+    /// Whether it names `party` as its Party (read from its text: asked only of the few
+    /// notifications a caller keeps).
+    fn party_is(&self, party: &str) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Party<'a> {
+            #[serde(borrow)]
+            party: std::borrow::Cow<'a, str>,
+        }
+        serde_json::from_str::<Party<'_>>(&self.text).is_ok_and(|p| p.party == party)
+    }
+
     /// Its `sent` when that is later than `received` (a receipt stamped by a clock behind the
     /// sender's); `None` otherwise, or when either time does not read.
     fn sent_if_after(&self, received: &str) -> Option<&String> {
@@ -601,6 +612,27 @@ impl View {
             }
         }
         out
+    }
+
+    /// Each log's notifications whose kind `keep` accepts, as JSON lines in the log's order,
+    /// with the log's Party; a notification a log carries in another Party's name is left out
+    /// (it is a problem of that log, never a step of the Party it names).
+    pub fn notifications_by_log_where(&self, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+        self.sides
+            .iter()
+            .map(|side| {
+                let mut out = String::new();
+                for &i in &side.notes {
+                    if let Some(Rec::Notification(n)) = side.recs.get(i as usize) {
+                        if keep(&n.kind) && n.party_is(&side.party) {
+                            n.line(side.receipt(i).as_deref(), &mut out);
+                            out.push('\n');
+                        }
+                    }
+                }
+                (side.party.clone(), out)
+            })
+            .collect()
     }
 
     /// The grown parts, caught up with every change (see the module's doc).
@@ -1452,6 +1484,38 @@ mod tests {
             assert!(v.problems()[0].problem.contains("before it was sent"), "{:?}", v.problems());
             assert!(v.compliance(&spec, accord_treaty::parse_date("2011-12-31").expect("date")).is_ok());
         }
+    }
+
+    /// A log's notification in another Party's name never counts as that Party's: the
+    /// freeze's record reads each log's own notifications only.
+    #[test]
+    fn a_log_speaks_only_for_its_own_party() {
+        let parties = [("US", "us.example/log"), ("RU", "ru.example/log")];
+        let own = r#"{"id":"US-1","kind":"warhead_sample","party":"US","date":"2021-01-20","body":{"sample":{"step":"commit","id":"RU-S1","commitment":"00"}}}"#;
+        let forged = r#"{"id":"RU-9","kind":"warhead_sample","party":"US","date":"2021-01-19","body":{"sample":{"step":"commit","id":"RU-S1","commitment":"11"}}}"#;
+        let theirs = r#"{"id":"RU-1","kind":"warhead_sample","party":"RU","date":"2021-01-20","body":{"sample":{"step":"commit","id":"RU-S1","commitment":"22"}}}"#;
+        let (a, b, c) = (entry("US", 0, Ok(own)), entry("RU", 0, Ok(forged)), entry("RU", 1, Ok(theirs)));
+        let given = |x: &[u8]| -> Vec<u8> { x.to_vec() };
+        let (a, b, c) = (given(&a), given(&b), given(&c));
+        let mut v = View::new(&parties);
+        for (p, e) in [(OWN, &a), (PARTNER, &b), (PARTNER, &c)] {
+            v.push(
+                p,
+                Given {
+                    bytes: e,
+                    blob: None,
+                    leaf: None,
+                },
+            );
+        }
+        let logs = v.notifications_by_log_where(|k| k == "warhead_sample");
+        assert_eq!(logs[0].0, "US");
+        assert!(logs[0].1.contains("US-1") && !logs[0].1.contains("RU-9"));
+        assert!(
+            logs[1].1.contains("RU-1") && !logs[1].1.contains("RU-9"),
+            "the forged line is left out: {}",
+            logs[1].1
+        );
     }
 
     /// The enum keeps the JSON the API documented as strings.

@@ -147,8 +147,10 @@ async fn sample(
     freeze_step(by, json!({"step": "commit", "id": id})).await?;
     freeze_step(of, json!({"step": "commit", "id": id})).await?;
     settle(by, of).await?;
-    freeze_step(by, json!({"step": "reveal", "id": id})).await?;
+    // The inspected Party reveals first (the nodes refuse the other order).
     freeze_step(of, json!({"step": "reveal", "id": id})).await?;
+    settle(by, of).await?;
+    freeze_step(by, json!({"step": "reveal", "id": id})).await?;
     settle(by, of).await?;
     // The inspected Party reads both values from its record and opens the drawn leaves.
     let reveals = reveals_of(of, id).await?;

@@ -1,0 +1,195 @@
+//! The log store on a real PostgreSQL server (issue #14), started by the tests themselves: a
+//! throwaway cluster from Debian's `postgresql` package on a Unix socket
+//! ([`accord_logstore::pg_cluster`]). Mandatory: without the server they fail, naming what to
+//! install; `ACCORD_SKIP_POSTGRES=1` skips them, loudly.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use accord_logstore::conformance::{run_all, snapshot_readers, test_key};
+use accord_logstore::pg_cluster::Cluster;
+use accord_logstore::postgres::PgStore;
+use accord_logstore::store::{Stage, Store, StoreError};
+use accord_logstore::verify::{verify, Leaves};
+use accord_logstore::Log;
+
+fn cluster(test: &str) -> Option<Cluster> {
+    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        eprintln!("SKIPPED: {test} on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
+        return None;
+    }
+    Some(Cluster::start().unwrap_or_else(|e| {
+        panic!(
+            "{test}: a PostgreSQL cluster could not start: {e} (apt-get install postgresql, or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"
+        )
+    }))
+}
+
+fn entries(from: u64, n: u64) -> Vec<Vec<u8>> {
+    (from..from + n).map(|i| format!("entry {i}").into_bytes()).collect()
+}
+
+#[test]
+fn the_conformance_suite_holds_on_postgres() {
+    let Some(c) = cluster("the conformance suite") else { return };
+    let n = AtomicUsize::new(0);
+    run_all(&mut || PgStore::open(&c.url, &format!("conformance_{}", n.fetch_add(1, Ordering::Relaxed))).unwrap());
+}
+
+#[test]
+fn readers_on_other_connections_see_whole_batches() {
+    let Some(c) = cluster("snapshot readers") else { return };
+    let writer = PgStore::open(&c.url, "snapshots").unwrap();
+    let readers = vec![
+        PgStore::open_read_only(&c.url, "snapshots").unwrap(),
+        PgStore::open_read_only(&c.url, "snapshots").unwrap(),
+    ];
+    snapshot_readers(writer, readers);
+}
+
+/// One writer per log: a second is refused at open while the first holds it, and opens once
+/// the first is closed; readers are never refused. Two logs in one database are independent.
+#[test]
+fn a_second_writer_is_refused() {
+    let Some(c) = cluster("a second writer") else { return };
+    let mut log = Log::create(PgStore::open(&c.url, "us").unwrap(), test_key(), "US").unwrap();
+    log.append(&entries(0, 3)).unwrap();
+    let e = PgStore::open(&c.url, "us").err().expect("a second writer");
+    assert!(e.to_string().contains("another process"), "{e}");
+    let reader = PgStore::open_read_only(&c.url, "us").unwrap();
+    assert_eq!(reader.latest().unwrap().0, 3);
+    // A reader cannot write (the session is read-only).
+    assert!(PgStore::open_read_only(&c.url, "us")
+        .unwrap()
+        .add_cosignatures(3, &["— x".into()])
+        .is_err());
+    let other = Log::create(PgStore::open(&c.url, "ru").unwrap(), test_key(), "RU").unwrap();
+    assert_eq!(other.size(), 0);
+    drop(log);
+    let again = Log::open(PgStore::open(&c.url, "us").unwrap(), test_key()).unwrap();
+    assert_eq!(again.size(), 3);
+}
+
+/// The writer's connection terminated by the server while its batch is being written, at each
+/// stage before COMMIT: the batch is rolled back, the log reopens at its last acknowledged size
+/// and verifies, and appends on.
+#[test]
+fn a_connection_killed_mid_batch_loses_nothing_acknowledged() {
+    let Some(c) = cluster("a killed connection") else { return };
+    for (k, stage) in [Stage::Entries, Stage::Hashes, Stage::Checkpoint].into_iter().enumerate() {
+        let schema = format!("killed_{k}");
+        let mut log = Log::create(PgStore::open(&c.url, &schema).unwrap(), test_key(), "US").unwrap();
+        log.append(&entries(0, 5)).unwrap();
+        let admin = PgStore::open(&c.url, &format!("admin_{k}")).unwrap();
+        let mut s = log.into_store();
+        let mut seal = accord_logstore::store::sealed(Vec::new(), Vec::new());
+        let es = entries(5, 2);
+        let mut batch = accord_logstore::Batch {
+            start: 5,
+            entries: &es,
+            hash_start: accord_tlog::merkle::stored_count(5),
+            seal: &mut seal,
+        };
+        let url = c.url.clone();
+        let r = s.commit_staged(&mut batch, &mut |at| {
+            if at == stage {
+                // Another session ends this one, as an operator or a failover would.
+                terminate_others(&url, &schema);
+            }
+            Ok(())
+        });
+        assert!(r.is_err(), "{stage:?}: the batch on a terminated connection must fail");
+        drop(s);
+        drop(admin);
+        let log = Log::open(PgStore::open(&c.url, &schema).unwrap(), test_key()).unwrap();
+        assert_eq!(log.size(), 5, "{stage:?}: nothing of the failed batch");
+        let report = verify(log.store(), &log.verifier(), Leaves::Inline, &mut |_| {});
+        assert!(report.problems.is_empty(), "{stage:?}: {:?}", report.problems);
+        let mut log = log;
+        log.append(&entries(5, 2)).unwrap();
+        assert_eq!(log.size(), 7);
+    }
+}
+
+/// Ends every other session of the database whose writer holds `schema`'s lock.
+fn terminate_others(url: &str, schema: &str) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (url, schema) = (url.to_owned(), schema.to_owned());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let n = rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let key = format!("accord-log:{schema}");
+            let rows = client
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = hashtext($1)::oid AND pid <> pg_backend_pid()",
+                    &[&key],
+                )
+                .await
+                .unwrap();
+            rows.len()
+        });
+        tx.send(n).unwrap();
+    });
+    let n = rx.recv().unwrap();
+    assert_eq!(n, 1, "the writer's session is found by its lock");
+}
+
+/// A log's data is where the store says: a store opened on an uninitialised schema is
+/// `NotInitialised`, and a schema name that could escape its quotes is refused.
+#[test]
+fn schemas_are_checked() {
+    let Some(c) = cluster("schema names") else { return };
+    let s = PgStore::open(&c.url, "empty").unwrap();
+    assert!(matches!(s.latest(), Err(StoreError::NotInitialised)));
+    for bad in ["", "a\"b", "1x", "a;b", "a b"] {
+        assert!(PgStore::open(&c.url, bad).is_err(), "{bad:?}");
+    }
+}
+
+/// A hot standby, synchronous at `remote_apply`, serves reads that verify while the primary
+/// appends (its checkpoint and the hashes it covers from one snapshot); the primary killed at
+/// once, the promoted standby's log opens at the last acknowledged size, verifies and appends
+/// on (nothing acknowledged lost, no tree signed twice).
+#[test]
+fn a_standby_serves_reads_and_takes_over_losing_nothing_acknowledged() {
+    use accord_logstore::log::prove_inclusion;
+    use accord_tlog::merkle::{leaf_hash, verify_inclusion};
+    let Some(primary) = cluster("a hot standby") else { return };
+    let standby = primary.standby().unwrap();
+    primary.sql("ALTER SYSTEM SET synchronous_standby_names = '*'").unwrap();
+    primary.sql("ALTER SYSTEM SET synchronous_commit = 'remote_apply'").unwrap();
+    primary.sql("SELECT pg_reload_conf()").unwrap();
+    let mut log = Log::create(PgStore::open(&primary.url, "us").unwrap(), test_key(), "US").unwrap();
+    log.append(&entries(0, 1)).unwrap();
+    let reader = PgStore::open_read_only(&standby.url, "us").unwrap();
+    let mut acknowledged = 0;
+    for round in 0..15u64 {
+        log.append(&entries(1 + round * 3, 3)).unwrap();
+        acknowledged = log.size();
+        // Applied on the standby before the primary's commit returned.
+        reader
+            .read_snapshot(|r| {
+                let (size, _) = r.latest()?;
+                assert_eq!(size, acknowledged, "the standby holds every acknowledged batch");
+                for i in [0, size / 2, size - 1] {
+                    let (path, _, cp) = prove_inclusion(r, i, None).map_err(|e| StoreError::Backend(e.to_string()))?;
+                    verify_inclusion(i, cp.size, &leaf_hash(&r.entry(i)?), &path, &cp.root).expect("a proof from the standby verifies");
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    drop(reader);
+    primary.kill().unwrap();
+    drop(log);
+    standby.promote().unwrap();
+    let mut log = Log::open(PgStore::open(&standby.url, "us").unwrap(), test_key()).unwrap();
+    assert_eq!(log.size(), acknowledged);
+    let report = verify(log.store(), &log.verifier(), Leaves::Inline, &mut |_| {});
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    log.append(&entries(acknowledged, 2)).unwrap();
+    assert_eq!(log.size(), acknowledged + 2);
+}
