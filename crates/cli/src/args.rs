@@ -530,20 +530,34 @@ pub enum LogCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Write the log as a static C2SP tlog-tiles tree: checkpoint, hash tiles and, unless
-    /// --public, entry bundles.
+    /// Write the log as a static C2SP tlog-tiles tree: checkpoint, hash tiles and entry
+    /// bundles, to a folder (bundles unless --public) or to S3-compatible object storage
+    /// (bundles only with --entries: they hold the confidential notifications).
     #[command(
         name = "export-tiles",
-        after_help = "Example:\n  accord log export-tiles --data us-log --out site/us --public"
+        after_help = "Examples:\n  accord log export-tiles --data us-log --out site/us --public\n  AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… accord log export-tiles --data us-log --to s3://treaty-logs/us --endpoint https://s3.example.org"
     )]
     ExportTiles {
         #[command(flatten)]
         data: DataArg,
         /// Output folder.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Leave out the entry bundles (the confidential contents): hashes and checkpoint only.
-        #[arg(long)]
+        #[arg(long, value_name = "DIR", required_unless_present = "to", conflicts_with = "to")]
+        out: Option<PathBuf>,
+        /// Object storage: `s3://BUCKET/PREFIX` (credentials and region from the usual AWS_*
+        /// variables). Full tiles and bundles are written create-only and immutable, partial
+        /// tiles overwritten, the checkpoint last; an object that differs from what the log
+        /// derives is a fork alarm (exit 1).
+        #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+        to: Option<String>,
+        /// The object store's address (an S3-compatible server; default: AWS, or AWS_ENDPOINT_URL).
+        #[arg(long, value_name = "URL", requires = "to")]
+        endpoint: Option<String>,
+        /// To object storage: include the entry bundles (the confidential notifications).
+        #[arg(long, requires = "to")]
+        entries: bool,
+        /// To a folder: leave out the entry bundles (the confidential contents): hashes and
+        /// checkpoint only.
+        #[arg(long, conflicts_with = "to")]
         public: bool,
     },
 }

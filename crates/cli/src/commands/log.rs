@@ -9,7 +9,7 @@ use accord_logstore::dir::{DataDir, DirError};
 use accord_logstore::log::{checkpoint_at, prove_consistency, prove_inclusion, LogError};
 use accord_logstore::sequencer::{Options, Sequencer};
 use accord_logstore::sqlite::SqliteStore;
-use accord_logstore::store::{Hashes, Store, StoreError};
+use accord_logstore::store::{Store, StoreError};
 use accord_logstore::verify::Report;
 use accord_node::append::{self, Prepared};
 use accord_tlog::entry::{self, Attachment, EntryRef};
@@ -76,7 +76,18 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
             Some(p) => verify_proof_policy(&file, &p, entry.as_deref(), format),
             None => verify_proof(&file, key.as_deref(), data.as_deref(), entry.as_deref(), &witness, quorum, format),
         },
-        LogCommand::ExportTiles { data, out, public } => export_tiles(&data.data, &out, public, format),
+        LogCommand::ExportTiles {
+            data,
+            out,
+            to,
+            endpoint,
+            entries,
+            public,
+        } => match (out, to) {
+            (Some(out), None) => export_tiles(&data.data, &out, public, format),
+            (None, Some(to)) => super::publish::to_s3(&data.data, &to, endpoint.as_deref(), entries, format),
+            _ => Err(input(anyhow!("name one of --out DIR or --to s3://BUCKET/PREFIX"))),
+        },
         LogCommand::WitnessRequest { data, old, out } => witness_request(&data.data, old, out.as_deref()),
         LogCommand::Cosign { data, witness, size, file } => cosign(&data.data, &witness, size, file.as_deref(), format),
     }
@@ -1028,43 +1039,17 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
             }
         }
     }
-    let (note, files, bytes_written) = store
-        .read_snapshot(|s| {
-            let (size, note) = s.latest()?;
-            let (entries, _, _) = s.counts()?;
-            if size > entries {
-                return Err(StoreError::Corrupt(format!(
-                    "the latest checkpoint covers {size} entries, but {entries} are stored; run accord log verify"
-                )));
-            }
-            let mut files = 0u64;
-            let mut written = 0u64;
-            let mut put = |rel: &str, bytes: &[u8]| -> Result<(), StoreError> {
-                let path = out.join(rel);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("{}: {e}", parent.display())))?;
-                }
-                crate::files::write_atomic(&path, bytes).map_err(|e| StoreError::Backend(e.to_string()))?;
-                files += 1;
-                written += bytes.len() as u64;
-                Ok(())
-            };
-            for t in tile::tiles(size) {
-                let data = tile::tile_bytes(&Hashes(s), t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                put(&t.path(), &data)?;
-                if t.level == 0 && !public {
-                    let mut bundle = Vec::new();
-                    s.scan_entries(t.first(), t.first() + u64::from(t.width), &mut |_, e| {
-                        tile::push_entry(&mut bundle, e).map_err(|e| StoreError::Corrupt(e.to_string()))
-                    })?;
-                    put(&t.entries_path(), &bundle)?;
-                }
-            }
-            // The checkpoint last: a mirror never sees a checkpoint before its tiles.
-            put("checkpoint", &note)?;
-            Ok((note, files, written))
-        })
-        .map_err(store_err)?;
+    let (note, objects) = super::publish::tree_objects(&store, !public).map_err(store_err)?;
+    let (mut files, mut bytes_written) = (0u64, 0u64);
+    for o in &objects {
+        let path = out.join(&o.rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(anyhow!("{}: {e}", parent.display())))?;
+        }
+        crate::files::write_atomic(&path, &o.bytes)?;
+        files += 1;
+        bytes_written += o.bytes.len() as u64;
+    }
     let cp = Note::parse(&note)
         .ok()
         .and_then(|n| Checkpoint::parse(&n.text).ok())

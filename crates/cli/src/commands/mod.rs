@@ -16,6 +16,7 @@ mod inventory;
 mod log;
 mod notification;
 mod proposal;
+mod publish;
 mod replay;
 mod serve;
 mod simulate;

@@ -14,6 +14,7 @@ mod fixture;
 mod inventory;
 mod log;
 mod regime;
+mod s3;
 mod security;
 mod serve;
 mod soak;
