@@ -51,7 +51,12 @@ fn baseline(url: &str, table: &str, data: &[Vec<u8>], batch: usize) -> Duration 
             .batch_execute(&format!("CREATE TABLE {table}(id bigint PRIMARY KEY, data bytea NOT NULL)"))
             .await
             .unwrap();
-        let sql = format!("INSERT INTO {table}(id, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])");
+        let sql = client
+            .prepare(&format!(
+                "INSERT INTO {table}(id, data) SELECT * FROM unnest($1::bigint[], $2::bytea[])"
+            ))
+            .await
+            .unwrap();
         let t = Instant::now();
         for (b, chunk) in data.chunks(batch).enumerate() {
             let ids: Vec<i64> = (0..chunk.len()).map(|i| (b * batch + i) as i64).collect();

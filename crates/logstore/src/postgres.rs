@@ -23,6 +23,7 @@
 //! that the caller's commit hook and seal run between them, on the caller's thread.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::mpsc;
 
 use accord_tlog::Hash;
@@ -51,17 +52,31 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
 struct Conn {
     rt: tokio::runtime::Runtime,
     client: Client,
+    /// Statements prepared once per connection (an unprepared query costs the server a second
+    /// round trip, to parse and describe it, every time).
+    prepared: HashMap<String, tokio_postgres::Statement>,
 }
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl Conn {
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+        if let Some(st) = self.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.rt.block_on(self.client.prepare(sql)).map_err(pg)?;
+        self.prepared.insert(sql.to_owned(), st.clone());
+        Ok(st)
+    }
+
     fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
-        self.rt.block_on(self.client.query(sql, params)).map_err(pg)
+        let st = self.statement(sql)?;
+        self.rt.block_on(self.client.query(&st, params)).map_err(pg)
     }
 
     fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
-        self.rt.block_on(self.client.execute(sql, params)).map_err(pg)
+        let st = self.statement(sql)?;
+        self.rt.block_on(self.client.execute(&st, params)).map_err(pg)
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
@@ -107,7 +122,11 @@ impl Worker {
                     }
                 };
                 let _ = ready_tx.send(Ok(()));
-                let mut conn = Conn { rt, client };
+                let mut conn = Conn {
+                    rt,
+                    client,
+                    prepared: HashMap::new(),
+                };
                 while let Ok(job) = rx.recv() {
                     job(&mut conn);
                 }
@@ -485,9 +504,8 @@ impl Store for PgStore {
         let ids: Vec<u64> = at.iter().map(|&(l, i)| accord_tlog::merkle::stored_index(l, i)).collect();
         let mut need: Vec<i64> = ids
             .iter()
-            .map(|id| id / PAGE)
-            .filter(|p| !self.cache.holds_whole(*p, PAGE))
-            .map(|p| p as i64)
+            .filter(|&&id| !self.cache.holds(id, PAGE))
+            .map(|id| (id / PAGE) as i64)
             .collect();
         need.sort_unstable();
         need.dedup();

@@ -325,9 +325,11 @@ impl PageCache {
         }
     }
 
-    /// Whether page `page` is held whole (`per_page` hashes).
-    pub fn holds_whole(&self, page: u64, per_page: u64) -> bool {
-        self.pages.borrow().get(&page).is_some_and(|b| b.len() as u64 == per_page * 32)
+    /// Whether stored hash `id` is held (its page was read far enough: a page only grows, so
+    /// a cached prefix that reaches it is correct).
+    pub fn holds(&self, id: u64, per_page: u64) -> bool {
+        let at = (id % per_page) as usize * 32;
+        self.pages.borrow().get(&(id / per_page)).is_some_and(|b| b.len() >= at + 32)
     }
 
     /// Keeps a page read.
