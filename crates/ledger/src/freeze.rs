@@ -208,6 +208,53 @@ pub fn is_freeze(n: &Notification<'_>) -> bool {
     n.body.inventory.is_some() || n.body.changes.is_some() || n.body.sample.is_some()
 }
 
+/// Whether a catalogue kind is one of the freeze's (it carries an inventory, changes or a
+/// sample step).
+pub fn is_freeze_kind(spec: &accord_treaty::TreatySpec, kind: &str) -> bool {
+    use accord_treaty::Field;
+    spec.catalogue.get(kind).is_some_and(|(_, k)| {
+        k.fields
+            .iter()
+            .any(|f| matches!(f.field, Field::Inventory | Field::Changes | Field::Sample))
+    })
+}
+
+/// Findings that make a Party's own step malformed (refused before it is logged), as opposed
+/// to what the other Party judges (a zone whose count differs, an item observed otherwise).
+pub fn malformed(k: FindingKind) -> bool {
+    matches!(
+        k,
+        FindingKind::NotAgreed
+            | FindingKind::Commitment
+            | FindingKind::Proof
+            | FindingKind::Cap
+            | FindingKind::Openings
+            | FindingKind::Reveal
+            | FindingKind::WrongOpening
+            | FindingKind::ZoneReveal
+            | FindingKind::Sample
+    )
+}
+
+/// The findings of `new` (notifications `party` is about to log, after `held`, each log's in
+/// its order) that make them malformed, as messages; empty when they may be logged.
+pub fn check_new<R: rand_core::RngCore + rand_core::CryptoRng>(
+    agreed: Option<Agreed>,
+    held: &[&Notification<'_>],
+    new: &[&Notification<'_>],
+    party: &str,
+    rng: &mut R,
+) -> Vec<String> {
+    let all: Vec<&Notification<'_>> = held.iter().chain(new).copied().collect();
+    let ids: Vec<&str> = new.iter().map(|n| n.id.as_ref()).collect();
+    fold(agreed, &all, rng)
+        .findings
+        .into_iter()
+        .filter(|f| f.party == party && ids.contains(&f.id.as_str()) && malformed(f.kind))
+        .map(|f| f.message)
+        .collect()
+}
+
 /// The freeze agreed in a record: the first accepted proposal with a freeze term.
 pub fn agreed(record: &crate::record::Record) -> Option<Agreed> {
     record.proposals.iter().find_map(|p| {
@@ -1379,6 +1426,28 @@ mod hostile {
         broken["body"]["limit_proof"]["margin_proof"] = serde_json::json!("AAAA");
         let r = run(agreed(Disclosure::ZoneCounts), &[broken.to_string(), q1.line]);
         assert!(!r.parties[0].declarations[1].proven, "nothing is proven within a broken baseline");
+    }
+
+    /// What a node checks under its append lock: only the new steps' own malformed findings
+    /// refuse them.
+    #[test]
+    fn check_new_refuses_only_the_new_steps_own_malformed_findings() {
+        let mut rng = ChaCha20Rng::seed_from_u64(25);
+        let (base, q1, changes) = period(&mut rng, true);
+        let held: Vec<Notification<'_>> = [&base.line, &changes].iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let new: Notification<'_> = serde_json::from_str(&q1.line).unwrap();
+        let held_refs: Vec<&Notification<'_>> = held.iter().collect();
+        // The Q1 openings differ from the logged changes (a finding for the partner), but the
+        // step is well formed: it may be logged.
+        assert!(check_new(agreed(Disclosure::ZoneCounts), &held_refs, &[&new], "US", &mut rng).is_empty());
+        let mut v: serde_json::Value = serde_json::from_str(&q1.line).unwrap();
+        v["body"]["limit_proof"]["margin_proof"] = serde_json::json!("AAAA");
+        let text = v.to_string();
+        let bad: Notification<'_> = serde_json::from_str(&text).unwrap();
+        let wrong = check_new(agreed(Disclosure::ZoneCounts), &held_refs, &[&bad], "US", &mut rng);
+        assert!(!wrong.is_empty() && wrong[0].contains("does not verify"), "{wrong:?}");
+        // Another Party's malformed step is not this Party's to refuse.
+        assert!(check_new(agreed(Disclosure::ZoneCounts), &held_refs, &[&bad], "RU", &mut rng).is_empty());
     }
 
     /// A sample named like the other Party's, a sample of oneself, and a huge k are refused

@@ -516,11 +516,23 @@ async fn queue(s: &Arc<Shared>, fresh: &[Fresh], builds: Vec<crate::state::Entry
         })
         .map(|f| f.n.clone())
         .collect();
+    let freeze: Vec<serde_json::Value> = fresh
+        .iter()
+        .filter(|f| {
+            f.n["kind"]
+                .as_str()
+                .is_some_and(|k| accord_ledger::freeze::is_freeze_kind(&s.spec, k))
+        })
+        .map(|f| f.n.clone())
+        .collect();
     let queued = s
-        .append_with(steps.is_empty(), |sh: &crate::state::Shared| {
+        .append_with(steps.is_empty() && freeze.is_empty(), |sh: &crate::state::Shared| {
             let v = sh.view.read().map_err(|_| NodeError::Internal("view poisoned".to_string()))?;
             if !steps.is_empty() {
                 crate::append::check_steps(&sh.spec, &v, &steps).map_err(NodeError::Refused)?;
+            }
+            if !freeze.is_empty() {
+                check_freeze(sh, &v, &freeze).map_err(NodeError::Refused)?;
             }
             let mut fl = sh
                 .in_flight
@@ -542,6 +554,37 @@ async fn queue(s: &Arc<Shared>, fresh: &[Fresh], builds: Vec<crate::state::Entry
         }
     }
     done.map_err(|e| NodeError::Unavailable(format!("not logged: {e}")))
+}
+
+/// Checks the freeze's notifications about to be logged by this node against the freeze's
+/// record of both logs, under the append lock (so two concurrent steps cannot both pass against
+/// the same record): a step the record would find malformed is refused, naming why.
+fn check_freeze(sh: &Shared, v: &View, new: &[serde_json::Value]) -> Result<(), String> {
+    let logs = v.notifications_by_log_where(|k| accord_ledger::freeze::is_freeze_kind(&sh.spec, k));
+    let held: Vec<Notification<'_>> = logs
+        .iter()
+        .flat_map(|(_, lines)| lines.lines())
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let texts: Vec<String> = new.iter().map(|n| n.to_string()).collect();
+    let parsed: Vec<Notification<'_>> = texts
+        .iter()
+        .map(|t| serde_json::from_str(t).map_err(|e| format!("a freeze step: {e}")))
+        .collect::<Result<_, _>>()?;
+    let agreed = accord_ledger::freeze::agreed(&v.record(&sh.spec));
+    let mut rng = <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::from_seed(sh.ambient.entropy.bytes());
+    let wrong = accord_ledger::freeze::check_new(
+        agreed,
+        &held.iter().collect::<Vec<_>>(),
+        &parsed.iter().collect::<Vec<_>>(),
+        &sh.cfg.party,
+        &mut rng,
+    );
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong.join("; "))
+    }
 }
 
 /// Checks steps about to be logged by this node against the record both Parties' logs hold.

@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use accord_ledger::freeze::{self, Agreed, FindingKind, FreezeFinding, FreezeRecord, SampleStep};
+use accord_ledger::freeze::{self, Agreed, FreezeFinding, FreezeRecord, SampleStep};
 use accord_ledger::notification::Notification;
 use accord_ledger::record::hex;
 use accord_treaty::{Date, Field, TreatySpec};
@@ -30,15 +30,7 @@ fn bad(m: impl Into<String>) -> NodeError {
     NodeError::Invalid(m.into())
 }
 
-/// Whether a catalogue kind is one of the freeze's (it carries an inventory, changes or a
-/// sample step).
-pub fn is_freeze_kind(spec: &TreatySpec, kind: &str) -> bool {
-    spec.catalogue.get(kind).is_some_and(|(_, k)| {
-        k.fields
-            .iter()
-            .any(|f| matches!(f.field, Field::Inventory | Field::Changes | Field::Sample))
-    })
-}
+pub use accord_ledger::freeze::is_freeze_kind;
 
 /// The catalogue kind that carries `field`.
 fn kind_with(spec: &TreatySpec, field: Field) -> Result<String, NodeError> {
@@ -131,23 +123,6 @@ pub fn alert_new(s: &Shared) {
             s.alert("freeze", format!("{} {} of {}{zone}: {}", f.party, f.id, f.date, f.message));
         }
     }
-}
-
-/// Findings the node refuses to log for its own Party: the step is malformed, not a matter
-/// for the partner to judge.
-fn malformed(k: FindingKind) -> bool {
-    matches!(
-        k,
-        FindingKind::NotAgreed
-            | FindingKind::Commitment
-            | FindingKind::Proof
-            | FindingKind::Cap
-            | FindingKind::Openings
-            | FindingKind::Reveal
-            | FindingKind::WrongOpening
-            | FindingKind::ZoneReveal
-            | FindingKind::Sample
-    )
 }
 
 fn field<T: serde::de::DeserializeOwned>(req: &serde_json::Value, k: &str) -> Result<T, NodeError> {
@@ -414,7 +389,7 @@ async fn log(
     let mine: Vec<FreezeFinding> = with.findings.into_iter().filter(|f| f.id == id).collect();
     let wrong: Vec<String> = mine
         .iter()
-        .filter(|f| f.party == party && malformed(f.kind))
+        .filter(|f| f.party == party && freeze::malformed(f.kind))
         .map(|f| f.message.clone())
         .collect();
     if !wrong.is_empty() {
