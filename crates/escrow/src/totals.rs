@@ -93,6 +93,14 @@ pub struct LimitProof {
 }
 
 impl LimitProof {
+    /// The cap a later period proves within: this (baseline) proof's committed total.
+    pub fn as_cap(&self) -> Cap {
+        Cap::Committed {
+            as_of: self.statement.as_of.clone(),
+            commitments: self.commitments.clone(),
+        }
+    }
+
     /// Whether the proof speaks for the inventory of `c`: its statement names that root, and the
     /// same treaty, Party and date.
     pub fn is_of(&self, c: &crate::inventory::Commitment) -> bool {

@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 
 use accord_escrow::inventory::{verify_opening, verify_zone_reveal, Commitment, Opening, Record, Status, ZoneReveal};
 use accord_escrow::periods::{explain, Change, ItemLog};
-use accord_escrow::totals::{verify, verify_openings, Cap, LimitProof, Openings};
+use accord_escrow::totals::{verify, verify_openings, LimitProof, Openings};
 use accord_treaty::proposal::Disclosure;
 use accord_treaty::Date;
 use serde::Serialize;
@@ -439,10 +439,7 @@ pub fn fold<R: rand_core::RngCore + rand_core::CryptoRng>(
             }
             let cap = st.cap.to_string();
             if let Some(b) = baseline {
-                let want = Cap::Committed {
-                    as_of: b.commitment.context.as_of.clone(),
-                    commitments: b.proof.commitments.clone(),
-                };
+                let want = b.proof.as_cap();
                 if st.cap != want || st.name != b.proof.statement.name {
                     proven = false;
                     finding(
@@ -1019,7 +1016,7 @@ use tests as tests_support;
 mod tests {
     pub(super) use super::*;
     pub(super) use accord_escrow::inventory::{Context, Inventory, Seed};
-    pub(super) use accord_escrow::totals::{prove_inventory, CapSecret};
+    pub(super) use accord_escrow::totals::{prove_inventory, Cap, CapSecret};
     pub(super) use rand_chacha::rand_core::SeedableRng;
     pub(super) use rand_chacha::ChaCha20Rng;
 
@@ -1079,13 +1076,7 @@ mod tests {
         let inv = Inventory::build(ctx, &Seed([seed; 32]), records, 16).unwrap();
         let (cap, secret) = match baseline {
             None => (Cap::Public(65_535), None),
-            Some(b) => (
-                Cap::Committed {
-                    as_of: b.proof.statement.as_of.clone(),
-                    commitments: b.proof.commitments.clone(),
-                },
-                Some(CapSecret::of(&b.openings).unwrap()),
-            ),
+            Some(b) => (b.proof.as_cap(), Some(CapSecret::of(&b.openings).unwrap())),
         };
         let (proof, openings) = prove_inventory(&inv, "all_warheads", &[], cap, secret.as_ref(), 16, rng).unwrap();
         let line =

@@ -19,7 +19,11 @@ use accord_logstore::log::{prove_consistency, prove_inclusion, Log};
 use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::Store;
 use accord_logstore::verify::verify_sqlite;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::entries;
 use sha2::{Digest, Sha256};
 
 struct Args {
@@ -53,18 +57,6 @@ fn args() -> Args {
         i += 2;
     }
     a
-}
-
-/// `n` random 1 KiB entries, the same for every run.
-fn entries(seed: u64, n: usize) -> Vec<Vec<u8>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let mut e = vec![0u8; 1024];
-            rng.fill_bytes(&mut e);
-            e
-        })
-        .collect()
 }
 
 fn fresh(path: &Path) {

@@ -19,7 +19,11 @@ use accord_logstore::log::{prove_inclusion, Log};
 use accord_logstore::pg_cluster::Cluster;
 use accord_logstore::postgres::PgStore;
 use accord_logstore::sqlite::SqliteStore;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
+
+#[path = "common/mod.rs"]
+mod common;
+use common::entries;
 
 fn arg(name: &str, default: u64) -> u64 {
     let v: Vec<String> = std::env::args().collect();
@@ -28,17 +32,6 @@ fn arg(name: &str, default: u64) -> u64 {
         .and_then(|i| v.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-fn entries(seed: u64, n: usize) -> Vec<Vec<u8>> {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..n)
-        .map(|_| {
-            let mut e = vec![0u8; 1024];
-            rng.fill_bytes(&mut e);
-            e
-        })
-        .collect()
 }
 
 /// The baseline: the same blobs, in the same batches, one transaction each, on a plain table.

@@ -99,15 +99,6 @@ pub fn record(s: &Shared) -> Result<Arc<FreezeRecord>, NodeError> {
 /// Raises an alert for each finding about the partner not raised before (once per run of the
 /// node: the findings themselves are in the record, recomputed from the logs).
 pub fn alert_new(s: &Shared) {
-    let has_freeze = {
-        let Ok(v) = s.view.read() else { return };
-        v.notifications_by_log_where(|k| is_freeze_kind(&s.spec, k))
-            .iter()
-            .any(|(_, lines)| !lines.is_empty())
-    };
-    if !has_freeze {
-        return;
-    }
     let r = match record(s) {
         Ok(r) => r,
         Err(e) => {

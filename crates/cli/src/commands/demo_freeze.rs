@@ -67,13 +67,7 @@ fn declare(party: &str, as_of: &str, records: Vec<Record>, baseline: Option<&Dec
         Inventory::build(ctx, &Seed(crate::clock::random::<32>()), records, pad_to(n)).map_err(|e| io(anyhow!("{party} {as_of}: {e}")))?;
     let (cap, secret) = match baseline {
         None => (Cap::Public(65_535), None),
-        Some(b) => (
-            Cap::Committed {
-                as_of: b.proof.statement.as_of.clone(),
-                commitments: b.proof.commitments.clone(),
-            },
-            Some(CapSecret::of(&b.openings).map_err(|e| io(anyhow!("{e}")))?),
-        ),
+        Some(b) => (b.proof.as_cap(), Some(CapSecret::of(&b.openings).map_err(|e| io(anyhow!("{e}")))?)),
     };
     let (proof, openings) = prove_inventory(&inv, "all_warheads", &[], cap, secret.as_ref(), 16, &mut crate::clock::rng())
         .map_err(|e| fail(format!("{party} {as_of}: no proof: {e}")))?;

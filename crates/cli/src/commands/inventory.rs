@@ -377,13 +377,7 @@ fn prove(a: ProveArgs<'_>) -> Outcome {
             totals::verify(&base, &mut rng).map_err(|e| input(anyhow!("{}: the baseline does not verify: {e}", proof.display())))?;
             totals::verify_openings(&base, &opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
             let secret = CapSecret::of(&opened).map_err(|e| input(anyhow!("{}: {e}", openings.display())))?;
-            (
-                Cap::Committed {
-                    as_of: base.statement.as_of.clone(),
-                    commitments: base.commitments.clone(),
-                },
-                Some(secret),
-            )
+            (base.as_cap(), Some(secret))
         }
         _ => return Err(input(anyhow!("name the cap: --cap N, or --baseline with --baseline-openings"))),
     };

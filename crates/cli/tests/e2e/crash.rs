@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,10 +13,6 @@ use std::time::Duration;
 use base64::Engine as _;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn accord(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_accord"))
@@ -43,26 +39,8 @@ fn kill_9_during_appends_loses_nothing_acknowledged() {
     let runs: usize = std::env::var("ACCORD_CRASH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    let (code, out) = accord(
-        dir,
-        &[
-            "log",
-            "init",
-            "--data",
-            "us",
-            "--origin",
-            "accord.example/us/new-start",
-            "--party",
-            "US",
-        ],
-    );
-    assert_eq!(code, 0, "{out}");
-    let lines: Vec<String> = std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"party\":\"US\""))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    crate::common::init_us(dir);
+    let lines: Vec<String> = crate::common::us_history_lines().iter().map(|l| format!("{l}\n")).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(std::env::var("ACCORD_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1));
     let mut all_acks: Vec<Ack> = Vec::new();
     let mut per_run = Vec::new();

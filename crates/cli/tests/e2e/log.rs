@@ -6,14 +6,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::{init_us, root};
 
 fn accord_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
@@ -49,10 +47,8 @@ fn example(name: &str) -> String {
 /// US notifications of the small example history, one per line, their ids made distinct from
 /// the examples' (a log refuses an id it holds already).
 fn us_lines() -> Vec<String> {
-    std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"party\":\"US\""))
+    crate::common::us_history_lines()
+        .iter()
         .map(|l| l.replace("\"id\":\"US-", "\"id\":\"US-H"))
         .collect()
 }
@@ -73,26 +69,6 @@ fn renamed(dir: &Path, example_name: &str, id: &str, name: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, v.to_string()).unwrap();
     path.display().to_string()
-}
-
-/// An empty US log in `dir/us`; returns its verifier key.
-fn init_us(dir: &Path) -> String {
-    let (code, vkey, err) = accord(
-        dir,
-        &[
-            "log",
-            "init",
-            "--data",
-            "us",
-            "--origin",
-            "accord.example/us/new-start",
-            "--party",
-            "US",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    let vkey = vkey.trim().to_owned();
-    vkey
 }
 
 /// A log of the US with the three US examples and the US lines of the small history.

@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::common::root;
 
 /// A moto S3 server on a free port, killed on drop.
 struct Moto {
@@ -77,26 +75,8 @@ fn accord_s3(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// A US log of 300 notifications (past one full tile); its verifier key.
 fn log_of_300(dir: &Path) -> String {
-    let (code, out, err) = accord(
-        dir,
-        &[
-            "log",
-            "init",
-            "--data",
-            "us",
-            "--origin",
-            "accord.example/us/new-start",
-            "--party",
-            "US",
-        ],
-    );
-    assert_eq!(code, 0, "{out}{err}");
-    let lines: Vec<String> = std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"party\":\"US\""))
-        .map(str::to_owned)
-        .collect();
+    let vkey = crate::common::init_us(dir);
+    let lines = crate::common::us_history_lines();
     let mut stream = String::new();
     for i in 0..300 {
         stream.push_str(&lines[i % lines.len()].replace("\"id\":\"US-", &format!("\"id\":\"US-S{i}-")));
@@ -112,8 +92,7 @@ fn log_of_300(dir: &Path) -> String {
     use std::io::Write as _;
     child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
-    let (_, out, _) = accord(dir, &["log", "key", "--data", "us"]);
-    out.trim().to_owned()
+    vkey
 }
 
 #[test]

@@ -65,19 +65,7 @@ fn ask(dir: &Path, log: &str, old: u64) -> (i32, Vec<u8>) {
 fn cosign_refuse_stale_and_catch_a_fork() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
-    let log_key = ok(
-        dir,
-        &[
-            "log",
-            "init",
-            "--data",
-            "us",
-            "--origin",
-            "accord.example/us/new-start",
-            "--party",
-            "US",
-        ],
-    );
+    let log_key = crate::common::init_us(dir);
     ok(
         dir,
         &[

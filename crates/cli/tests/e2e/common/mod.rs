@@ -6,6 +6,41 @@ pub mod node;
 
 use std::path::{Path, PathBuf};
 
+/// The repository's root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The US notifications of the small example history (`docs/examples/history-small.jsonl`),
+/// one JSON line each.
+pub fn us_history_lines() -> Vec<String> {
+    std::fs::read_to_string(root().join("docs/examples/history-small.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"party\":\"US\""))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An empty US log in `dir/us` (origin `accord.example/us/new-start`); its verifier key.
+pub fn init_us(dir: &Path) -> String {
+    let (code, vkey, err) = node::accord(
+        dir,
+        &[
+            "log",
+            "init",
+            "--data",
+            "us",
+            "--origin",
+            "accord.example/us/new-start",
+            "--party",
+            "US",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    vkey.trim().to_owned()
+}
+
 /// A tile reader over an exported folder, for tlog_tiles: it maps their Go-layout tiles to
 /// C2SP paths, written here from the spec (not with accord's code): `tile/<L>/<N>[.p/<W>]`,
 /// N in three-digit groups, all but the last prefixed `x`.
