@@ -261,6 +261,20 @@ pub struct DemoArgs {
     /// verified freeze of all warheads, with its cheats; docs/freeze-verification.md).
     #[arg(long, value_enum, default_value_t = Scenario::History)]
     pub scenario: Scenario,
+    /// Where the two Party nodes keep their logs and state: `sqlite` (files in each node's
+    /// folder) or `postgres` (a throwaway PostgreSQL cluster for each Party, started on a Unix
+    /// socket and removed at the end; needs Debian's postgresql package).
+    #[arg(long, value_enum, default_value_t = DemoStore::Sqlite)]
+    pub store: DemoStore,
+}
+
+/// `accord demo --store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoStore {
+    /// SQLite files in each node's folder.
+    Sqlite,
+    /// A throwaway PostgreSQL cluster for each Party.
+    Postgres,
 }
 
 /// `accord demo --scenario`.
@@ -296,7 +310,9 @@ pub struct ServeArgs {
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Create a node's data folder: its log and node key; prints both verifier keys.
-    #[command(after_help = "Example:\n  accord serve init --data us --party US --origin accord.example/us/new-start")]
+    #[command(
+        after_help = "Examples:\n  accord serve init --data us --party US --origin accord.example/us/new-start\n  accord serve init --data us --party US --origin accord.example/us/new-start --store 'host=/run/postgresql dbname=accord'   # the log in PostgreSQL (docs/deploy.md)"
+    )]
     Init {
         /// The new data folder.
         #[arg(long, value_name = "DIR")]
@@ -307,6 +323,11 @@ pub enum ServeCommand {
         /// The log's origin (its checkpoint's first line and key name).
         #[arg(long)]
         origin: String,
+        /// Keep the logs and the node's state in this PostgreSQL database (`postgres://…`, or
+        /// `host=/run/postgresql dbname=…`) instead of SQLite files; the folder keeps the keys,
+        /// the secrets and `store.url`.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
     },
     /// Print the node's cosigner key (vkey form), which the partner and policies name.
     #[command(after_help = "Example:\n  accord serve key --data us   # the value of partner.node_key in the other node's configuration")]

@@ -427,7 +427,7 @@ pub fn cosignatures_are_kept_once<S: Store>(mut s: S) {
 
 /// An add-checkpoint request from `log` at its latest size, claiming `old` (with the proof
 /// from `old` when the log has that checkpoint).
-fn add_request<S: Store>(log: &Log<S>, old: u64) -> Vec<u8> {
+pub fn add_request<S: Store>(log: &Log<S>, old: u64) -> Vec<u8> {
     let proof = if old == 0 || old > log.size() {
         Vec::new()
     } else {

@@ -23,6 +23,7 @@ pub mod log;
 pub mod memory;
 pub mod mirror;
 pub mod pg_cluster;
+pub mod pg_witness;
 pub mod postgres;
 pub mod private;
 pub mod sequencer;

@@ -101,7 +101,8 @@ impl Cluster {
         }
     }
 
-    /// A streaming hot standby of this cluster (`pg_basebackup -R`), in a folder of its own.
+    /// A streaming hot standby of this cluster (`pg_basebackup -R`, with a fast checkpoint: the
+    /// default spreads it over minutes), in a folder of its own.
     pub fn standby(&self) -> Result<Cluster, String> {
         let root = PathBuf::from(format!("{}-standby", self.root.display()));
         let _ = std::fs::remove_dir_all(&root);
@@ -119,7 +120,7 @@ impl Cluster {
         let primary = self.root.display().to_string();
         c.run(
             "pg_basebackup",
-            &["-h", &primary, "-U", "postgres", "-D", &data, "-R", "-X", "stream"],
+            &["-h", &primary, "-U", "postgres", "-D", &data, "-R", "-X", "stream", "-c", "fast"],
         )?;
         c.restart()?;
         Ok(c)
@@ -144,6 +145,26 @@ impl Cluster {
                 statement,
             ],
         )
+    }
+
+    /// The connection string of database `name` on this cluster.
+    pub fn url_of(&self, name: &str) -> String {
+        format!("host={} user=postgres dbname={name}", self.root.display())
+    }
+
+    /// Creates database `name`; its connection string.
+    pub fn database(&self, name: &str) -> Result<String, String> {
+        self.sql(&format!("CREATE DATABASE \"{name}\""))?;
+        Ok(self.url_of(name))
+    }
+
+    /// Makes every commit wait until a standby has applied it (`synchronous_standby_names =
+    /// '*'`, `synchronous_commit = remote_apply`): what a reader of the standby sees includes
+    /// everything the primary acknowledged.
+    pub fn synchronous(&self) -> Result<(), String> {
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = '*'")?;
+        self.sql("ALTER SYSTEM SET synchronous_commit = 'remote_apply'")?;
+        self.sql("SELECT pg_reload_conf()")
     }
 
     /// Promotes a standby to primary (it then takes writes).

@@ -28,7 +28,9 @@ use std::sync::mpsc;
 
 use accord_tlog::Hash;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row};
+/// A row, and what a column is read as, for the jobs given to [`PgClient::call`].
+pub use tokio_postgres::{types::FromSql, Row};
+use tokio_postgres::{Client, NoTls};
 
 use crate::store::{Batch, Hook, Meta, Stage, Store, StoreError, Visit};
 
@@ -36,7 +38,8 @@ const SCHEMA_VERSION: &str = "1";
 /// Stored hashes per row.
 const PAGE: u64 = 64;
 
-fn pg(e: tokio_postgres::Error) -> StoreError {
+/// A PostgreSQL error as the stores report it.
+pub fn pg(e: tokio_postgres::Error) -> StoreError {
     // A value of the wrong type (a column changed by hand) is the store's corruption, not the
     // connection's failure.
     if e.to_string().contains("error deserializing column") {
@@ -44,12 +47,21 @@ fn pg(e: tokio_postgres::Error) -> StoreError {
     }
     match e.as_db_error() {
         Some(db) => StoreError::Backend(format!("PostgreSQL: {} ({})", db.message(), db.code().code())),
-        None => StoreError::Backend(format!("PostgreSQL: {e}")),
+        None => {
+            // The cause (a missing socket, a refused password) is in the source chain.
+            let mut text = format!("PostgreSQL: {e}");
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            StoreError::Backend(text)
+        }
     }
 }
 
-/// The connection, on the store's thread.
-struct Conn {
+/// A connection, on its client's thread: what a job given to [`PgClient::call`] works with.
+pub struct PgConn {
     rt: tokio::runtime::Runtime,
     client: Client,
     /// Statements prepared once per connection (an unprepared query costs the server a second
@@ -57,9 +69,10 @@ struct Conn {
     prepared: HashMap<String, tokio_postgres::Statement>,
 }
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+/// A statement's parameters.
+pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
-impl Conn {
+impl PgConn {
     fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
         if let Some(st) = self.prepared.get(sql) {
             return Ok(st.clone());
@@ -69,31 +82,53 @@ impl Conn {
         Ok(st)
     }
 
-    fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
+    /// The rows of a query (prepared once per connection).
+    pub fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>, StoreError> {
         let st = self.statement(sql)?;
         self.rt.block_on(self.client.query(&st, params)).map_err(pg)
     }
 
-    fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
+    /// Runs a statement (prepared once per connection); the rows it changed.
+    pub fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64, StoreError> {
         let st = self.statement(sql)?;
         self.rt.block_on(self.client.execute(&st, params)).map_err(pg)
     }
 
-    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+    /// Runs statements without parameters (`BEGIN`, DDL).
+    pub fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         self.rt.block_on(self.client.batch_execute(sql)).map_err(pg)
+    }
+
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    pub fn transaction<R>(&mut self, f: impl FnOnce(&mut PgConn) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        self.batch("BEGIN")?;
+        match f(self) {
+            Ok(r) => {
+                self.batch("COMMIT")?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Conn) + Send>;
+type Job = Box<dyn FnOnce(&mut PgConn) + Send>;
 
-/// The store's thread: runs each job on the connection, in order.
-struct Worker {
+/// A connection to PostgreSQL driven on a thread of its own (with a tokio runtime of its own),
+/// so that synchronous code, inside a tokio runtime or not, can use it: each
+/// [`PgClient::call`] runs a job on the connection, in order, and waits for its answer. Jobs
+/// never interleave, so a transaction may span several calls.
+pub struct PgClient {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Worker {
-    fn start(url: &str) -> Result<Worker, StoreError> {
+impl PgClient {
+    /// Connects to the database at `url` (`postgres://…`, or `host=/socket/folder dbname=…`).
+    pub fn connect(url: &str) -> Result<PgClient, StoreError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::sync_channel::<Result<(), StoreError>>(1);
         let url = url.to_owned();
@@ -122,7 +157,7 @@ impl Worker {
                     }
                 };
                 let _ = ready_tx.send(Ok(()));
-                let mut conn = Conn {
+                let mut conn = PgConn {
                     rt,
                     client,
                     prepared: HashMap::new(),
@@ -132,7 +167,7 @@ impl Worker {
                 }
             })
             .map_err(|e| StoreError::Backend(format!("a thread for PostgreSQL: {e}")))?;
-        let mut w = Worker {
+        let mut w = PgClient {
             jobs: Some(jobs),
             thread: Some(thread),
         };
@@ -149,7 +184,8 @@ impl Worker {
         }
     }
 
-    fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut Conn) -> Result<R, StoreError> + Send + 'static) -> Result<R, StoreError> {
+    /// Runs `f` on the connection and returns its answer.
+    pub fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut PgConn) -> Result<R, StoreError> + Send + 'static) -> Result<R, StoreError> {
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |c| {
             let _ = tx.send(f(c));
@@ -170,7 +206,7 @@ impl Worker {
     }
 }
 
-impl Drop for Worker {
+impl Drop for PgClient {
     fn drop(&mut self) {
         self.stop();
     }
@@ -178,7 +214,7 @@ impl Drop for Worker {
 
 /// A log store in one schema of a PostgreSQL database.
 pub struct PgStore {
-    worker: Worker,
+    worker: PgClient,
     /// Inside a transaction (a batch, or a snapshot read): nested snapshots join it.
     in_tx: Cell<bool>,
     /// Hash pages read (a committed hash never changes, a page only grows; see the SQLite
@@ -186,8 +222,24 @@ pub struct PgStore {
     cache: crate::store::PageCache,
 }
 
+/// How a [`PgStore`] is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Appends: holds the log's advisory lock, creates the schema.
+    Writer,
+    /// Writes without the lock (cosignatures, a mirror): the schema must exist.
+    Unlocked,
+    /// Reads only, in read-only transactions: the schema must exist.
+    Reader,
+}
+
+/// Whether `schema` exists in the connection's database.
+pub fn schema_exists(c: &mut PgConn, schema: &str) -> Result<bool, StoreError> {
+    Ok(!c.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&schema])?.is_empty())
+}
+
 /// A schema name: letters, digits and `_`, not starting with a digit (it is quoted into SQL).
-fn check_schema(schema: &str) -> Result<(), StoreError> {
+pub fn check_schema(schema: &str) -> Result<(), StoreError> {
     let ok = !schema.is_empty()
         && schema.len() <= 63
         && schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -206,20 +258,31 @@ impl PgStore {
     /// (`postgres://user@host/db`, or `host=/run/postgresql dbname=accord` for a Unix socket)
     /// for writing. Refused while another writer holds the same log.
     pub fn open(url: &str, schema: &str) -> Result<PgStore, StoreError> {
-        Self::connect(url, schema, true)
+        Self::connect(url, schema, Mode::Writer)
     }
 
     /// Opens an existing log for reading only (a hot standby's connection, say).
     pub fn open_read_only(url: &str, schema: &str) -> Result<PgStore, StoreError> {
-        Self::connect(url, schema, false)
+        Self::connect(url, schema, Mode::Reader)
     }
 
-    fn connect(url: &str, schema: &str, write: bool) -> Result<PgStore, StoreError> {
+    /// Opens an existing log for writing without its writer lock: to keep cosignatures beside
+    /// its writer (they are outside the tree), or a mirror (which signs nothing). A batch
+    /// through it is still checked against the latest checkpoint under that row's lock, so two
+    /// handles never both extend the log from one size.
+    pub fn open_unlocked(url: &str, schema: &str) -> Result<PgStore, StoreError> {
+        Self::connect(url, schema, Mode::Unlocked)
+    }
+
+    fn connect(url: &str, schema: &str, mode: Mode) -> Result<PgStore, StoreError> {
         check_schema(schema)?;
-        let worker = Worker::start(url)?;
+        let worker = PgClient::connect(url)?;
         let s = schema.to_owned();
         worker.call(move |c| {
-            if write {
+            if mode != Mode::Writer && !schema_exists(c, &s)? {
+                return Err(StoreError::NotInitialised);
+            }
+            if mode == Mode::Writer {
                 // One writer per log, for as long as its connection lives.
                 let key = format!("accord-log:{s}");
                 let got: bool = c
@@ -241,6 +304,8 @@ impl PgStore {
                      CREATE TABLE IF NOT EXISTS checkpoints(size bigint PRIMARY KEY, note bytea NOT NULL);
                      CREATE TABLE IF NOT EXISTS cosignatures(size bigint NOT NULL, line text NOT NULL, seq bigserial, PRIMARY KEY(size, line));"
                 ))?;
+            } else if mode == Mode::Unlocked {
+                c.batch(&format!("SET search_path TO \"{s}\";"))?;
             } else {
                 c.batch(&format!(
                     "SET search_path TO \"{s}\"; SET default_transaction_read_only = on;"
@@ -397,8 +462,7 @@ impl Store for PgStore {
         }
         let (m, note) = (meta.clone(), checkpoint.to_vec());
         self.worker.call(move |c| {
-            c.batch("BEGIN")?;
-            let done = (|| {
+            c.transaction(|c| {
                 for (k, v) in [
                     ("schema_version", SCHEMA_VERSION),
                     ("origin", m.origin.as_str()),
@@ -408,12 +472,8 @@ impl Store for PgStore {
                     c.execute("INSERT INTO meta(key, value) VALUES ($1, $2)", &[&k, &v])?;
                 }
                 c.execute("INSERT INTO checkpoints(size, note) VALUES (0, $1)", &[&note])?;
-                c.batch("COMMIT")
-            })();
-            if done.is_err() {
-                let _ = c.batch("ROLLBACK");
-            }
-            done
+                Ok(())
+            })
         })
     }
 
@@ -570,22 +630,16 @@ impl Store for PgStore {
         let s = size as i64;
         let lines = lines.to_vec();
         self.worker.call(move |c| {
-            let mut added = 0;
-            c.batch("BEGIN")?;
-            for l in &lines {
-                match c.execute(
-                    "INSERT INTO cosignatures(size, line) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    &[&s, l],
-                ) {
-                    Ok(n) => added += n as usize,
-                    Err(e) => {
-                        let _ = c.batch("ROLLBACK");
-                        return Err(e);
-                    }
+            c.transaction(|c| {
+                let mut added = 0;
+                for l in &lines {
+                    added += c.execute(
+                        "INSERT INTO cosignatures(size, line) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&s, l],
+                    )? as usize;
                 }
-            }
-            c.batch("COMMIT")?;
-            Ok(added)
+                Ok(added)
+            })
         })
     }
 

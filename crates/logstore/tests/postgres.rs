@@ -159,9 +159,7 @@ fn a_standby_serves_reads_and_takes_over_losing_nothing_acknowledged() {
     use accord_tlog::merkle::{leaf_hash, verify_inclusion};
     let Some(primary) = cluster("a hot standby") else { return };
     let standby = primary.standby().unwrap();
-    primary.sql("ALTER SYSTEM SET synchronous_standby_names = '*'").unwrap();
-    primary.sql("ALTER SYSTEM SET synchronous_commit = 'remote_apply'").unwrap();
-    primary.sql("SELECT pg_reload_conf()").unwrap();
+    primary.synchronous().unwrap();
     let mut log = Log::create(PgStore::open(&primary.url, "us").unwrap(), test_key(), "US").unwrap();
     log.append(&entries(0, 1)).unwrap();
     let reader = PgStore::open_read_only(&standby.url, "us").unwrap();
@@ -245,4 +243,48 @@ fn a_server_crash_mid_append_loses_nothing_acknowledged() {
         assert!(report.problems.is_empty(), "run {run}: {:?}", report.problems);
         acknowledged = log.size();
     }
+}
+
+/// The witness state on PostgreSQL keeps the rules of the SQLite one, and two connections on
+/// one schema (two processes) cannot both cosign from the same old size: the row lock makes
+/// the second see the first's tree.
+#[test]
+fn the_witness_state_holds_on_postgres_and_between_connections() {
+    use accord_logstore::conformance::{add_request, witness_store};
+    use accord_logstore::pg_witness::PgWitness;
+    use accord_logstore::witness::WitnessStore;
+    let Some(c) = cluster("the witness state") else { return };
+    let n = AtomicUsize::new(0);
+    witness_store(&mut || PgWitness::open(&c.url, &format!("witness_{}", n.fetch_add(1, Ordering::Relaxed))).unwrap());
+
+    let key = accord_tlog::SignerKey::from_seed("example.org/w", accord_tlog::note::ALG_COSIGNATURE_V1, [3; 32]).unwrap();
+    let mut log = Log::create(accord_logstore::memory::MemoryStore::new(), test_key(), "US").unwrap();
+    log.append(&entries(0, 5)).unwrap();
+    PgWitness::open(&c.url, "shared").unwrap().follow(&test_key().verifier()).unwrap();
+    let request = add_request(&log, 0);
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (url, request, key) = (&c.url, &request, &key);
+                s.spawn(move || {
+                    let mut w = PgWitness::open(url, "shared").unwrap();
+                    match w.add_checkpoint(request, key, 1).unwrap() {
+                        Ok(_) => 200,
+                        Err(rej) => rej.status(),
+                    }
+                })
+            })
+            .collect();
+        tasks.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let mut sorted = answers.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [200, 409, 409, 409],
+        "one cosigns from size 0, the others see its tree: {answers:?}"
+    );
+    let w = PgWitness::open(&c.url, "shared").unwrap();
+    assert_eq!(w.followed().unwrap()[0].size, 5);
+    assert_eq!(w.latest(test_key().verifier().name()).unwrap().as_deref(), Some(log.latest()));
 }

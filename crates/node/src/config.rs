@@ -36,9 +36,13 @@ pub struct NodeConfig {
     #[serde(default)]
     pub exchange: ExchangeConfig,
     /// Where the node keeps its logs and state: `sqlite` (files in the data folder, the
-    /// default) or `memory` (a test double: nothing outlives the process).
+    /// default), `postgres` (the database `[store] url` names; the default when it names one)
+    /// or `memory` (a test double: nothing outlives the process).
     #[serde(default)]
-    pub storage: crate::storage::Kind,
+    pub storage: Option<crate::storage::Kind>,
+    /// The database of a node on PostgreSQL.
+    #[serde(default)]
+    pub store: crate::storage::StoreConfig,
     /// Connection limits and timeouts of the HTTP server.
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -224,6 +228,11 @@ pub struct PartnerKeys {
 pub const PARTNERS_SUPPORTED: usize = 1;
 
 impl NodeConfig {
+    /// The storage backend of this node's folder `root` (see [`crate::storage::Engine::resolve`]).
+    pub fn engine(&self, root: &Path) -> Result<crate::storage::Engine, String> {
+        crate::storage::Engine::resolve(self.storage, &self.store, root)
+    }
+
     /// Reads and checks a configuration file; errors name the file and the key.
     pub fn load(path: &Path) -> Result<NodeConfig, String> {
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {

@@ -85,6 +85,75 @@ impl NodeDir {
         Ok((vkey, node.verifier()))
     }
 
+    /// [`NodeDir::init`] for a node on PostgreSQL: the keys and `store.toml` in the folder,
+    /// the log in the database `url` names (its `<party>_log` schema). Whole or not at all: the
+    /// folder is made beside and renamed into place once the log is committed; a failure drops
+    /// what was made in the database. Refuses a folder that is not new or empty, and a
+    /// database that holds a log of this Party.
+    pub fn init_postgres(&self, origin: &str, party: &str, url: &str) -> Result<(VerifierKey, VerifierKey), String> {
+        use crate::storage::postgres::Postgres;
+        let root = self.dir.root();
+        if std::fs::read_dir(root).map(|mut d| d.next().is_some()).unwrap_or(false) {
+            return Err(format!(
+                "{}: the folder is not empty; a new node needs a new or empty folder",
+                root.display()
+            ));
+        }
+        let key = SignerKey::from_seed(origin, accord_tlog::note::ALG_ED25519, Entropy::Os.bytes())
+            .map_err(|e| format!("origin {origin:?} cannot name a key: {e}"))?;
+        let node = SignerKey::from_seed(&format!("{origin}/node"), ALG_COSIGNATURE_V1, Entropy::Os.bytes()).map_err(|e| e.to_string())?;
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "node".into());
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let staging = NodeDir::new(parent.join(format!(".{name}.init-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(staging.dir.root());
+        let made = (|| -> Result<VerifierKey, String> {
+            fn at(p: &Path) -> impl FnOnce(std::io::Error) -> String + '_ {
+                move |e| format!("{}: {e}", p.display())
+            }
+            accord_logstore::private::dir(staging.dir.root()).map_err(at(staging.dir.root()))?;
+            create_key_file(&staging.dir.key_file(), &key).map_err(|e| e.to_string())?;
+            create_key_file(&staging.node_key(), &node).map_err(|e| e.to_string())?;
+            let store_file = staging.dir.root().join(crate::storage::STORE_FILE);
+            let said = crate::storage::FolderStore {
+                url: url.to_owned(),
+                party: party.to_owned(),
+            };
+            let text = format!(
+                "# where this node keeps its logs and state (accord serve init --store)\n{}",
+                toml::to_string(&said).map_err(|e| e.to_string())?
+            );
+            crate::storage::files::write_private(&store_file, text.as_bytes()).map_err(at(&store_file))?;
+            let db = Postgres::new(url, None, staging.dir.root(), party, &[]);
+            let vkey = db.create_log(key.clone(), party).map_err(|e| e.to_string())?;
+            // The node's own tables, made now so that tokens can be made before it first runs.
+            if let Err(e) = db.tokens().and_then(|t| t.tokens()) {
+                let _ = db.drop_all();
+                return Err(e.to_string());
+            }
+            if let Err(e) = std::fs::rename(staging.dir.root(), root) {
+                let _ = db.drop_all();
+                return Err(format!("{}: {e}", root.display()));
+            }
+            if let Ok(d) = std::fs::File::open(&parent) {
+                let _ = d.sync_all();
+            }
+            Ok(vkey)
+        })();
+        match made {
+            Ok(vkey) => Ok((vkey, node.verifier())),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(staging.dir.root());
+                Err(e)
+            }
+        }
+    }
+
     /// The node key.
     pub fn node_signer(&self) -> Result<SignerKey, String> {
         read_key_file(&self.node_key()).map_err(|e| e.to_string())
@@ -118,6 +187,7 @@ impl NodeDir {
         self.tokens()?.audit_log(after, limit)
     }
 
+    /// The folder's token store: `node.db`, or the database its `store.toml` names.
     fn tokens(&self) -> Result<Tokens, String> {
         if !self.node_key().exists() {
             return Err(format!(
@@ -125,8 +195,19 @@ impl NodeDir {
                 self.dir.root().display()
             ));
         }
-        let store = crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?;
-        Ok(Tokens::new(Box::new(store)))
+        let engine = crate::storage::Engine::resolve(None, &Default::default(), self.dir.root())?;
+        let store: Box<dyn crate::storage::TokenStore> = match engine {
+            crate::storage::Engine::Postgres { .. } => {
+                let party = crate::storage::FolderStore::read(self.dir.root())?
+                    .map(|f| f.party)
+                    .unwrap_or_default();
+                crate::storage::open(&engine, self.dir.root(), &party, &[])
+                    .tokens()
+                    .map_err(|e| e.to_string())?
+            }
+            _ => Box::new(crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?),
+        };
+        Ok(Tokens::new(store))
     }
 }
 
@@ -350,15 +431,16 @@ impl Shared {
         clock: Clock,
         ambient: Ambient,
     ) -> Result<Arc<Shared>, NodeError> {
-        let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(&cfg));
+        let engine = cfg.engine(data).map_err(NodeError::Invalid)?;
+        let storage = crate::storage::open(&engine, data, &cfg.party, &partner_parties(&cfg));
         let (log, lock) = storage.open_writer()?;
-        Shared::open_locked(data, storage, (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
+        Shared::open_locked(data, (&engine, storage), (log, lock), cfg, spec, clock, ambient).map_err(NodeError::Invalid)
     }
 
     /// Opens the folder once its writer lock is held.
     fn open_locked(
         data: &Path,
-        storage: Box<dyn Backend>,
+        (engine, storage): (&crate::storage::Engine, Box<dyn Backend>),
         (log, lock): (accord_logstore::Log<DynStore>, Held),
         cfg: NodeConfig,
         spec: Arc<TreatySpec>,
@@ -437,7 +519,7 @@ impl Shared {
             .map_err(|e| e.to_string())?
             .and_then(|b| std::str::from_utf8(&b).ok().and_then(|t| t.parse::<i64>().ok()))
             .unwrap_or(0);
-        let keeper = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(&cfg));
+        let keeper = crate::storage::open(engine, data, &cfg.party, &partner_parties(&cfg));
         let sigs = SigVerifier::new(keys.partners.iter().map(|p| p.node.clone()).collect(), ambient.wall.now()).with_floor(
             floor,
             Box::new(move |v| {
@@ -812,7 +894,7 @@ fn same_party(cfg: &NodeConfig, data: &Path, log_party: &str) -> Result<(), Stri
 pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
     let nd = NodeDir::new(data);
     let keys = cfg.keys()?;
-    let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(cfg));
+    let storage = crate::storage::open(&cfg.engine(data)?, data, &cfg.party, &partner_parties(cfg));
     let reader = storage.open_reader().map_err(|e| e.to_string())?;
     let meta = reader.meta().map_err(|e| e.to_string())?;
     same_party(cfg, data, &meta.party)?;
@@ -854,7 +936,7 @@ pub fn read_view(data: &Path, cfg: &NodeConfig) -> Result<View, String> {
 pub fn folder_clock(data: &Path, cfg: &NodeConfig) -> Result<Option<i64>, String> {
     let Some(start) = &cfg.clock.virtual_start else { return Ok(None) };
     let start = crate::view::parse_time(start).map_err(|e| format!("clock.virtual_start: {e}"))?;
-    let storage = crate::storage::open(cfg.storage, data, &cfg.party, &partner_parties(cfg));
+    let storage = crate::storage::open(&cfg.engine(data)?, data, &cfg.party, &partner_parties(cfg));
     let kept = storage
         .state(CLOCK_STATE)
         .map_err(|e| e.to_string())?

@@ -31,6 +31,11 @@ use crate::output::table;
 use super::demo_api::{wait, Api};
 
 pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
+    if a.offline && a.store == crate::args::DemoStore::Postgres {
+        return Err(input(anyhow!(
+            "--store postgres: the offline demo runs no nodes; drop --offline to run them on PostgreSQL"
+        )));
+    }
     if a.offline {
         return super::demo::offline(a, spec, format);
     }
@@ -252,12 +257,31 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     let mut scratch = fresh_root(&a)?;
     let root = scratch.root.clone();
     let (us_dir, ru_dir, w_dir) = (root.join("us"), root.join("ru"), root.join("witness"));
-    let (us_log, us_node) = NodeDir::new(&us_dir)
-        .init("accord.example/us/new-start", "US")
-        .map_err(|e| io(anyhow!("{e}")))?;
-    let (ru_log, ru_node) = NodeDir::new(&ru_dir)
-        .init("accord.example/ru/new-start", "RU")
-        .map_err(|e| io(anyhow!("{e}")))?;
+    // On PostgreSQL: a cluster of each Party's own, alive until the demo ends.
+    let clusters = match a.store {
+        crate::args::DemoStore::Postgres => {
+            let start = || accord_logstore::pg_cluster::Cluster::start().map_err(|e| io(anyhow!("--store postgres: {e}")));
+            Some([start()?, start()?])
+        }
+        crate::args::DemoStore::Sqlite => None,
+    };
+    let init = |dir: &Path, origin: &str, party: &str, i: usize| {
+        let nd = NodeDir::new(dir);
+        match &clusters {
+            Some(c) => nd.init_postgres(origin, party, &c[i].url),
+            None => nd.init(origin, party),
+        }
+        .map_err(|e| io(anyhow!("{e}")))
+    };
+    let (us_log, us_node) = init(&us_dir, "accord.example/us/new-start", "US", 0)?;
+    let (ru_log, ru_node) = init(&ru_dir, "accord.example/ru/new-start", "RU", 1)?;
+    if let Some(c) = &clusters {
+        println!(
+            "accord demo: each Party's node on a PostgreSQL cluster of its own ({} and {}; removed when the demo ends)",
+            c[0].root().display(),
+            c[1].root().display()
+        );
+    }
     std::fs::create_dir_all(&w_dir).map_err(|e| io(anyhow!("{e}")))?;
     let wkey = accord_tlog::SignerKey::from_seed("witness.example", accord_tlog::note::ALG_COSIGNATURE_V1, crate::clock::random())
         .map_err(|e| io(anyhow!("{e}")))?;
@@ -439,12 +463,19 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     }
     let code = result?;
     println!("Stopped the three processes{}.", if clean { " cleanly" } else { "" });
-    println!(
-        "Their data is in {}: try `accord log verify --data {}` or `accord log checkpoint --data {}`.",
-        root.display(),
-        usd,
-        rud
-    );
+    if clusters.is_some() {
+        println!(
+            "Their keys are in {}; their logs were in the PostgreSQL clusters, which are removed now.",
+            root.display()
+        );
+    } else {
+        println!(
+            "Their data is in {}: try `accord log verify --data {}` or `accord log checkpoint --data {}`.",
+            root.display(),
+            usd,
+            rud
+        );
+    }
     Ok(if clean { code } else { CHECK_FAILED })
 }
 
@@ -674,11 +705,19 @@ async fn drive(
         st.0["size"],
         st.1["size"]
     );
+    // On PostgreSQL the clusters go with the demo: the folders cannot be read afterwards.
+    let see = if a.store == crate::args::DemoStore::Sqlite {
+        format!(
+            " (see `accord inspection list` and `accord proposal list` with --data {}/us --config {}/us/node.toml once the demo is stopped)",
+            root.display(),
+            root.display()
+        )
+    } else {
+        " (GET /api/v1/inspections and /api/v1/proposals of either node while it serves)".to_owned()
+    };
     println!(
-        "Played {} inspection and negotiation steps as notifications of the same logs (see `accord inspection list` and `accord proposal list` with --data {}/us --config {}/us/node.toml once the demo is stopped).",
+        "Played {} inspection and negotiation steps as notifications of the same logs{see}.",
         played - script.len(),
-        root.display(),
-        root.display()
     );
     println!(
         "Final (cosigned by the partner and the witness): US {} of {}, RU {} of {}.",

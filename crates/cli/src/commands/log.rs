@@ -6,10 +6,12 @@ use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use accord_logstore::dir::{DataDir, DirError};
+
+use super::folder::{blob, database, dir_err, node_err, not_a_database, reader};
 use accord_logstore::log::{checkpoint_at, prove_consistency, prove_inclusion, LogError};
 use accord_logstore::sequencer::{Options, Sequencer};
 use accord_logstore::sqlite::SqliteStore;
-use accord_logstore::store::{Store, StoreError};
+use accord_logstore::store::{DynStore, Store, StoreError};
 use accord_logstore::verify::Report;
 use accord_node::append::{self, Prepared};
 use accord_tlog::entry::{self, Attachment, EntryRef};
@@ -90,21 +92,6 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
         },
         LogCommand::WitnessRequest { data, old, out } => witness_request(&data.data, old, out.as_deref()),
         LogCommand::Cosign { data, witness, size, file } => cosign(&data.data, &witness, size, file.as_deref(), format),
-    }
-}
-
-/// Exit codes for data-folder errors: usage 2, corruption 1, I/O and a busy folder 3.
-fn dir_err(e: DirError) -> Failure {
-    match &e {
-        DirError::NoLog(_) | DirError::Exists(_) | DirError::Key { .. } => input(e),
-        DirError::Log(LogError::Inconsistent(_))
-        | DirError::Store(StoreError::Corrupt(_))
-        | DirError::Log(LogError::Store(StoreError::Corrupt(_))) => Failure {
-            code: CHECK_FAILED,
-            error: e.into(),
-        },
-        DirError::Store(StoreError::NotInitialised) => input(anyhow!("{e}: the data folder holds no log")),
-        _ => io(e),
     }
 }
 
@@ -270,6 +257,7 @@ fn encode_entry(party: &str, seq: u64, p: &Prepared) -> Result<Vec<u8>, entry::E
 }
 
 fn append_files(dir: &Path, files: &[PathBuf], spec: &TreatySpec, extras: &Extras, format: Format) -> Outcome {
+    not_a_database(dir)?;
     let d = DataDir::new(dir);
     let (mut log, _lock) = d.open_writer().map_err(dir_err)?;
     let party = log.meta().party.clone();
@@ -323,6 +311,7 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
+    not_a_database(dir)?;
     let d = DataDir::new(dir);
     let (log, lock) = d.open_writer().map_err(dir_err)?;
     let party = log.meta().party.clone();
@@ -442,7 +431,7 @@ fn append_stream(dir: &Path, spec: &TreatySpec, extras: &Extras, format: Format)
 }
 
 /// Entry `index` of a log whose size is above it: a missing row is damage (exit 1).
-fn entry_at(store: &SqliteStore, index: u64) -> Result<Vec<u8>, Failure> {
+fn entry_at(store: &dyn Store, index: u64) -> Result<Vec<u8>, Failure> {
     store.entry(index).map_err(|e| match e {
         StoreError::NotFound(_) => Failure {
             code: CHECK_FAILED,
@@ -450,10 +439,6 @@ fn entry_at(store: &SqliteStore, index: u64) -> Result<Vec<u8>, Failure> {
         },
         other => store_err(other),
     })
-}
-
-fn reader(dir: &Path) -> Result<SqliteStore, Failure> {
-    DataDir::new(dir).open_reader().map_err(dir_err)
 }
 
 fn checkpoint(dir: &Path, size: Option<u64>, all: bool, format: Format) -> Outcome {
@@ -512,7 +497,7 @@ fn show(dir: &Path, index: u64, raw: bool) -> Outcome {
     // A notification logged by hash: read it from the blobs, checked against its hash.
     if e.notification.is_null() {
         if let Some(a) = e.attachments.iter().find(|a| a.name == entry::NOTIFICATION_ATTACHMENT) {
-            let blob = DataDir::new(dir).blob(&a.sha256).map_err(|err| Failure {
+            let blob = blob(dir, &a.sha256).map_err(|err| Failure {
                 code: CHECK_FAILED,
                 error: anyhow!("entry {index}: its notification (logged by hash): {err}"),
             })?;
@@ -578,7 +563,7 @@ fn cosigners(given: &[String], config: Option<&Path>) -> Result<Option<Vec<Verif
 /// Every cosignature line kept beside a checkpoint: well formed, and, with `cosigners`, by one
 /// of them and verifying over that checkpoint. A forged line would otherwise be served in
 /// `/log/checkpoint` and in proofs.
-fn check_cosignatures(store: &SqliteStore, cosigners: Option<&[VerifierKey]>) -> Vec<String> {
+fn check_cosignatures(store: &dyn Store, cosigners: Option<&[VerifierKey]>) -> Vec<String> {
     let mut out = Vec::new();
     let mut by_size: std::collections::BTreeMap<u64, Vec<String>> = std::collections::BTreeMap::new();
     let _ = store.scan_cosignatures_desc(&mut |size, line| {
@@ -611,6 +596,9 @@ fn check_cosignatures(store: &SqliteStore, cosigners: Option<&[VerifierKey]>) ->
 
 fn verify_store(dir: &Path, key: Option<&str>, cosigners: &Option<Vec<VerifierKey>>, format: Format) -> Outcome {
     let started = std::time::Instant::now();
+    if let Some(b) = database(dir)? {
+        return verify_database(dir, &*b, key, cosigners, format, started);
+    }
     let d = DataDir::new(dir);
     let store = match d.open_reader() {
         Ok(s) => s,
@@ -652,6 +640,61 @@ fn verify_store(dir: &Path, key: Option<&str>, cosigners: &Option<Vec<VerifierKe
     extra.extend(blob_problems);
     extra.extend(check_meta(&d, &store));
     extra.extend(node_databases(dir));
+    extra.extend(check_cosignatures(&store, cosigners.as_deref()));
+    for p in extra {
+        report.add(accord_logstore::verify::Problem::Store(p));
+    }
+    print_report(&report, format, started)
+}
+
+/// [`verify_store`] for a node on PostgreSQL: the own log in one snapshot (every leaf, stored
+/// hash, checkpoint signature and root), the notification of each entry logged by hash
+/// against its blob, the recorded metadata against the key file, and the cosignatures.
+fn verify_database(
+    dir: &Path,
+    b: &dyn accord_node::storage::Backend,
+    key: Option<&str>,
+    cosigners: &Option<Vec<VerifierKey>>,
+    format: Format,
+    started: std::time::Instant,
+) -> Outcome {
+    let fail = |e: String| {
+        let r = Report {
+            problems: vec![accord_logstore::verify::Problem::Store(e)],
+            problem_count: 1,
+            ..Report::default()
+        };
+        print_report(&r, format, started)
+    };
+    let store = match b.open_reader() {
+        Ok(s) => s,
+        Err(e @ accord_node::error::NodeError::Internal(_)) => return fail(e.to_string()),
+        Err(e) => return Err(node_err(dir)(e)),
+    };
+    let key = match key {
+        Some(k) => vkey(k, "--key")?,
+        None => match store.meta() {
+            Ok(m) => vkey(&m.vkey, "the recorded key")?,
+            Err(e) => return fail(e.to_string()),
+        },
+    };
+    let size = store.latest().map(|(n, _)| n).unwrap_or(0);
+    let mut bar = crate::progress::Progress::new(size, "verifying");
+    let mut report = accord_logstore::verify::verify(&store, &key, accord_logstore::verify::Leaves::Inline, &mut |n| bar.set(n));
+    bar.finish();
+    let mut extra = Vec::new();
+    let scanned = store.scan_entries(0, size, &mut |i, e| {
+        if let Some(sha) = by_hash_notification(e) {
+            if let Err(err) = b.blob(sha) {
+                extra.push(format!("entry {i}: its notification, logged by hash: {err}"));
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = scanned {
+        extra.push(e.to_string());
+    }
+    extra.extend(check_meta(&DataDir::new(dir), &store));
     extra.extend(check_cosignatures(&store, cosigners.as_deref()));
     for p in extra {
         report.add(accord_logstore::verify::Problem::Store(p));
@@ -717,7 +760,7 @@ fn by_hash_notification(entry: &[u8]) -> Option<&str> {
 
 /// The log's metadata is not signed: check it against what is (the key file, and the Party of
 /// the first and last entries).
-fn check_meta(d: &DataDir, store: &SqliteStore) -> Vec<String> {
+fn check_meta(d: &DataDir, store: &dyn Store) -> Vec<String> {
     let mut out = Vec::new();
     let Ok(meta) = store.meta() else {
         return out;
@@ -1024,6 +1067,22 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
                 removed.push(p.display().to_string());
             }
         }
+    } else if let Some(b) = database(dir)? {
+        // The notifications the entries log by hash, from the database.
+        let dst = out.join("blobs");
+        std::fs::create_dir_all(&dst).map_err(|e| io(anyhow!("{}: {e}", dst.display())))?;
+        let mut names = Vec::new();
+        let size = store.latest().map_err(store_err)?.0;
+        store
+            .scan_entries(0, size, &mut |_, e| {
+                names.extend(by_hash_notification(e).map(str::to_owned));
+                Ok(())
+            })
+            .map_err(store_err)?;
+        for name in names {
+            let bytes = b.blob(&name).map_err(node_err(dir))?;
+            crate::files::write_atomic(&dst.join(&name), &bytes)?;
+        }
     } else {
         let src = DataDir::new(dir).blobs();
         if let Ok(rd) = std::fs::read_dir(&src) {
@@ -1106,14 +1165,14 @@ fn witness_request(dir: &Path, old: u64, out: Option<&Path>) -> Outcome {
 }
 
 /// The checkpoint note at `size` (latest when `None`) with every cosignature kept for it.
-fn cosigned_note(store: &SqliteStore, size: Option<u64>) -> Result<(Vec<u8>, Checkpoint, Vec<String>), Failure> {
+fn cosigned_note(store: &dyn Store, size: Option<u64>) -> Result<(Vec<u8>, Checkpoint, Vec<String>), Failure> {
     let (note, cp) = checkpoint_at(store, size).map_err(log_err)?;
     let (bytes, lines) = with_cosignatures(store, note, cp.size)?;
     Ok((bytes, cp, lines))
 }
 
 /// A checkpoint note of `size` followed by the cosignature lines kept for it.
-fn with_cosignatures(store: &SqliteStore, mut note: Vec<u8>, size: u64) -> Result<(Vec<u8>, Vec<String>), Failure> {
+fn with_cosignatures(store: &dyn Store, mut note: Vec<u8>, size: u64) -> Result<(Vec<u8>, Vec<String>), Failure> {
     let lines = store.cosignatures(size).map_err(store_err)?;
     for l in &lines {
         note.extend_from_slice(l.as_bytes());
@@ -1135,8 +1194,10 @@ fn cosign(dir: &Path, witness: &str, size: Option<u64>, file: Option<&Path>, for
         }
     };
     let sigs = accord_tlog::witness::parse_response(&body).map_err(|e| input(anyhow!("the response: {e}")))?;
-    let d = DataDir::new(dir);
-    let mut store = d.open_cosigner().map_err(dir_err)?;
+    let mut store: DynStore = match database(dir)? {
+        Some(b) => b.open_cosigner().map_err(node_err(dir))?,
+        None => Box::new(DataDir::new(dir).open_cosigner().map_err(dir_err)?),
+    };
     let (note, cp) = checkpoint_at(&store, size).map_err(log_err)?;
     let base = Note::parse(&note).map_err(|e| log_err(e.into()))?;
     let mut lines = Vec::new();

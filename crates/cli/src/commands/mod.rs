@@ -11,6 +11,7 @@ mod demo_api;
 mod demo_freeze;
 mod demo_live;
 mod demo_regime;
+mod folder;
 mod inspection;
 mod inventory;
 mod log;

@@ -21,7 +21,6 @@ use object_store::{Attribute, AttributeValue, Attributes, ObjectStore, ObjectSto
 use crate::args::Format;
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
 use crate::output::{json, print_json};
-use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{Hashes, Store, StoreError};
 use accord_tlog::tile;
 
@@ -45,7 +44,7 @@ pub(crate) struct TreeObject {
 
 /// The tlog-tiles tree of a log's latest checkpoint, from one snapshot of its store: every
 /// hash tile, the entry bundles when `bundles`, and the checkpoint last.
-pub(crate) fn tree_objects(store: &SqliteStore, bundles: bool) -> Result<(Vec<u8>, Vec<TreeObject>), StoreError> {
+pub(crate) fn tree_objects<S: Store>(store: &S, bundles: bool) -> Result<(Vec<u8>, Vec<TreeObject>), StoreError> {
     store.read_snapshot(|s| {
         let (size, note) = s.latest()?;
         let (entries, _, _) = s.counts()?;
@@ -132,9 +131,7 @@ struct Published {
 /// Publishes the log in `dir` to `to`.
 pub fn to_s3(dir: &Path, to: &str, endpoint: Option<&str>, entries: bool, format: Format) -> Outcome {
     let (bucket, prefix) = parse_target(to)?;
-    let store = accord_logstore::dir::DataDir::new(dir)
-        .open_reader()
-        .map_err(|e| input(anyhow!("{}: {e}", dir.display())))?;
+    let store = super::folder::reader(dir)?;
     let (note, objects) = tree_objects(&store, entries).map_err(|e| Failure {
         code: CHECK_FAILED,
         error: anyhow!("{}: the log's store: {e}; run accord log verify", dir.display()),

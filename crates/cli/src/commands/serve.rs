@@ -16,9 +16,19 @@ use crate::output::{json, print_json};
 
 pub fn run(a: ServeArgs, spec: &TreatySpec, format: Format) -> Outcome {
     match a.command {
-        Some(ServeCommand::Init { data, party, origin }) => {
+        Some(ServeCommand::Init {
+            data,
+            party,
+            origin,
+            store,
+        }) => {
             crate::files::not_a_file(&data)?;
-            let (log, node) = NodeDir::new(&data).init(&origin, &party).map_err(|e| {
+            let nd = NodeDir::new(&data);
+            let made = match &store {
+                Some(url) => nd.init_postgres(&origin, &party, url),
+                None => nd.init(&origin, &party),
+            };
+            let (log, node) = made.map_err(|e| {
                 let at = data.display().to_string();
                 input(if e.starts_with(&at) { anyhow!("{e}") } else { anyhow!("{at}: {e}") })
             })?;

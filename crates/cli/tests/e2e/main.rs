@@ -13,6 +13,7 @@ mod exit_codes;
 mod fixture;
 mod inventory;
 mod log;
+mod postgres;
 mod regime;
 mod s3;
 mod security;

@@ -105,9 +105,14 @@ impl Drop for Net {
 
 /// Waits until both logs are final and every notification is acknowledged.
 pub(crate) fn wait_synced(net: &Net, us_n: u64, ru_n: u64) -> (Value, Value) {
+    wait_synced_nodes(&net.us, &net.ru, us_n, ru_n)
+}
+
+/// [`wait_synced`] of two nodes.
+pub(crate) fn wait_synced_nodes(us: &Node, ru: &Node, us_n: u64, ru_n: u64) -> (Value, Value) {
     let t0 = Instant::now();
     loop {
-        let (a, b) = (net.us.status(), net.ru.status());
+        let (a, b) = (us.status(), ru.status());
         let done = a["final_size"] == a["size"]
             && b["final_size"] == b["size"]
             && a["partner"]["acknowledged"] == ru_n

@@ -263,20 +263,46 @@ mod tests {
     use super::*;
     use crate::state::NodeDir;
 
-    fn fresh(kind: super::super::Kind, dirs: &mut Vec<tempfile::TempDir>) -> Box<dyn Backend> {
+    use crate::storage::Engine;
+
+    fn fresh(engine: Engine, dirs: &mut Vec<tempfile::TempDir>) -> Box<dyn Backend> {
         let d = tempfile::tempdir().unwrap();
         let root = d.path().join("node");
-        NodeDir::new(&root).init("example.org/conformance/node", "US").unwrap();
+        match &engine {
+            Engine::Postgres { url, .. } => NodeDir::new(&root).init_postgres("example.org/conformance/node", "US", url),
+            _ => NodeDir::new(&root).init("example.org/conformance/node", "US"),
+        }
+        .unwrap();
         let partners: Vec<String> = PARTNERS.iter().map(|p| p.to_string()).collect();
-        let b = super::super::open(kind, &root, "US", &partners);
+        let b = super::super::open(&engine, &root, "US", &partners);
         dirs.push(d);
         b
+    }
+
+    /// The PostgreSQL backend, each fresh node on a database of its own in one throwaway
+    /// cluster (mandatory where the server is installed; `ACCORD_SKIP_POSTGRES=1` skips it,
+    /// loudly).
+    #[test]
+    fn postgres_backend_conforms() {
+        if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+            eprintln!("SKIPPED: the node's PostgreSQL backend (ACCORD_SKIP_POSTGRES=1)");
+            return;
+        }
+        let cluster = accord_logstore::pg_cluster::Cluster::start()
+            .unwrap_or_else(|e| panic!("{e} (apt-get install postgresql, or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"));
+        let mut dirs = Vec::new();
+        let mut n = 0;
+        run_all(&mut || {
+            n += 1;
+            let url = cluster.database(&format!("node{n}")).unwrap();
+            fresh(Engine::Postgres { url, read_url: None }, &mut dirs)
+        });
     }
 
     #[test]
     fn sqlite_backend_conforms() {
         let mut dirs = Vec::new();
-        run_all(&mut || fresh(super::super::Kind::Sqlite, &mut dirs));
+        run_all(&mut || fresh(Engine::Sqlite, &mut dirs));
     }
 
     /// A node folder kept in SQLite is readable by its user only: folders 0700, every
@@ -286,7 +312,7 @@ mod tests {
     fn sqlite_node_folders_are_private() {
         use accord_logstore::private::mode;
         let mut dirs = Vec::new();
-        let b = fresh(super::super::Kind::Sqlite, &mut dirs);
+        let b = fresh(Engine::Sqlite, &mut dirs);
         let root = dirs[0].path().join("node");
         let (_log, _held) = b.open_writer().unwrap();
         let partner = SignerKey::from_seed("example.org/private/partner", ALG_ED25519, [6; 32]).unwrap();
@@ -317,6 +343,6 @@ mod tests {
     #[test]
     fn memory_backend_conforms() {
         let mut dirs = Vec::new();
-        run_all(&mut || fresh(super::super::Kind::Memory, &mut dirs));
+        run_all(&mut || fresh(Engine::Memory, &mut dirs));
     }
 }

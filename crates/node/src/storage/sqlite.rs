@@ -149,7 +149,7 @@ impl Backend for Sqlite {
     fn put_snapshot(&self, bytes: &[u8]) -> Result<(), NodeError> {
         // It holds every notification of both logs: readable by the node's user only.
         let path = self.file("view.snapshot");
-        write_private(&path, bytes).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
+        super::files::write_private(&path, bytes).map_err(|e| NodeError::Internal(format!("{}: {e}", path.display())))?;
         if let Ok(d) = std::fs::File::open(self.dir.root()) {
             let _ = d.sync_all();
         }
@@ -165,7 +165,7 @@ impl Backend for Sqlite {
     }
 
     fn remove_secret(&self, name: &str) -> Result<(), NodeError> {
-        self.remove_secret_file(name)
+        super::files::remove_secret(self.dir.root(), name)
     }
 
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
@@ -209,71 +209,12 @@ impl Backend for Sqlite {
     }
 
     fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
-        let path = self.secret_path(name);
-        match std::fs::read(&path) {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(NodeError::Internal(format!("{}: {e}", path.display()))),
-        }
+        super::files::secret(self.dir.root(), name)
     }
 
     fn put_secret(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
-        let path = self.secret_path(name);
-        let dir = self.file("choices");
-        let fail = |p: &Path, e: std::io::Error| NodeError::Internal(format!("{}: {e}", p.display()));
-        accord_logstore::private::dir(&dir).map_err(|e| fail(&dir, e))?;
-        write_private(&path, bytes).map_err(|e| fail(&path, e))?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        super::files::put_secret(self.dir.root(), name, bytes)
     }
-}
-
-impl Sqlite {
-    fn remove_secret_file(&self, name: &str) -> Result<(), NodeError> {
-        let path = self.secret_path(name);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {
-                if let Ok(d) = std::fs::File::open(self.file("choices")) {
-                    let _ = d.sync_all();
-                }
-                Ok(())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(NodeError::Internal(format!("{}: {e}", path.display()))),
-        }
-    }
-
-    /// `choices/<name, made safe>-<8 hex digits of its SHA-256>.json`.
-    fn secret_path(&self, name: &str) -> PathBuf {
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let tag = &accord_logstore::dir::sha256_hex(name.as_bytes())[..8];
-        self.file("choices").join(format!("{safe}-{tag}.json"))
-    }
-}
-
-/// Writes a file readable by this user only, durably: a temporary file, synced, renamed over.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Token and session hashes in `node.db`.

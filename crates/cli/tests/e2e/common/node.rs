@@ -186,22 +186,19 @@ impl Node {
     /// `accord serve init` of Party `party` in `root/data`, with an operator and a
     /// partner-reader token and a free port (not started).
     pub fn init(root: &Path, party: &str, data: &str) -> Node {
-        let v: Value = serde_json::from_str(&ok(
-            root,
-            &[
-                "serve",
-                "init",
-                "--data",
-                data,
-                "--party",
-                party,
-                "--origin",
-                &format!("accord.example/{data}/new-start"),
-                "--format",
-                "json",
-            ],
-        ))
-        .unwrap();
+        Node::init_on(root, party, data, None)
+    }
+
+    /// [`Node::init`] with its logs and state in the PostgreSQL database `store`, if given.
+    pub fn init_on(root: &Path, party: &str, data: &str, store: Option<&str>) -> Node {
+        let origin = format!("accord.example/{data}/new-start");
+        let mut args = vec![
+            "serve", "init", "--data", data, "--party", party, "--origin", &origin, "--format", "json",
+        ];
+        if let Some(url) = store {
+            args.extend(["--store", url]);
+        }
+        let v: Value = serde_json::from_str(&ok(root, &args)).unwrap();
         Node {
             dir: root.join(data),
             data: data.into(),
@@ -290,6 +287,20 @@ pub fn entries(db: &Path) -> Vec<(Value, String)> {
         (serde_json::from_slice(&b).unwrap(), leaf)
     })
     .collect()
+}
+
+/// [`entries`] of a log in any store (a node's on PostgreSQL, say).
+pub fn entries_in(store: &dyn accord_logstore::Store) -> Vec<(Value, String)> {
+    let (size, _) = store.latest().unwrap();
+    let mut out = Vec::new();
+    store
+        .scan_entries(0, size, &mut |_, b| {
+            let leaf = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, accord_tlog::leaf_hash(b).0);
+            out.push((serde_json::from_slice(b).unwrap(), leaf));
+            Ok(())
+        })
+        .unwrap();
+    out
 }
 
 /// Each of `sender`'s notifications is acknowledged exactly once in `receiver`'s log, and each
