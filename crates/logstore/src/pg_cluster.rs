@@ -179,6 +179,36 @@ impl Cluster {
         self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"])
     }
 
+    /// Kills the server with SIGKILL (the postmaster, as an out-of-memory killer or a power cut
+    /// would end it: no shutdown, no checkpoint), keeping the folder; returns once its
+    /// processes are gone, so that [`Cluster::restart`] can start it again.
+    pub fn kill9(&self) -> Result<(), String> {
+        let pidfile = self.root.join("data").join("postmaster.pid");
+        let text = std::fs::read_to_string(&pidfile).map_err(|e| format!("{}: {e}", pidfile.display()))?;
+        let pid = text.lines().next().unwrap_or("").trim().to_owned();
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{}: no process id", pidfile.display()));
+        }
+        self.run_plain("kill", &["-KILL", &pid])?;
+        // The backends notice their postmaster's death and exit; the shared memory they hold
+        // must be released before a new server may start on the folder.
+        let gone = || {
+            Command::new("pgrep")
+                .args(["-f", &format!("postgres: .*{}", self.root.display())])
+                .status()
+                .map(|s| !s.success())
+                .unwrap_or(true)
+                && !Path::new(&format!("/proc/{pid}")).exists()
+        };
+        for _ in 0..100 {
+            if gone() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     /// Starts the server (again) on its folder: a Unix socket in the folder only, durable
     /// commits, room for the tests' connections (a standby needs at least its primary's).
     pub fn restart(&self) -> Result<(), String> {
@@ -188,7 +218,16 @@ impl Cluster {
             self.root.display()
         );
         let log = self.root.join("server.log").display().to_string();
-        self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "60", "start"])
+        // After a SIGKILL the old backends may hold the shared memory a moment longer: retry.
+        let mut last = String::new();
+        for _ in 0..20 {
+            match self.run("pg_ctl", &["-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "60", "start"]) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        Err(last)
     }
 }
 

@@ -43,6 +43,9 @@ pub struct NodeConfig {
     /// The database of a node on PostgreSQL.
     #[serde(default)]
     pub store: crate::storage::StoreConfig,
+    /// Publication of the own log's public tree to object storage after each checkpoint.
+    #[serde(default)]
+    pub publish: Option<PublishConfig>,
     /// Connection limits and timeouts of the HTTP server.
     #[serde(default)]
     pub limits: LimitsConfig,
@@ -52,6 +55,22 @@ pub struct NodeConfig {
     /// of a pair must name the same day. Absent: the treaty as it is.
     #[serde(default)]
     pub what_if: Option<String>,
+}
+
+/// `[publish]`: where the node publishes its log's public tree (hash tiles, public releases,
+/// the checkpoint last) after each checkpoint (docs/deploy.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishConfig {
+    /// `s3://BUCKET/PREFIX`.
+    pub to: String,
+    /// An S3-compatible server's address (absent: AWS, or `AWS_ENDPOINT_URL`); credentials and
+    /// region from the usual `AWS_*` variables of the node's environment.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Also the entry bundles: the confidential notifications (default false).
+    #[serde(default)]
+    pub entries: bool,
 }
 
 /// Connection limits and timeouts (`[limits]`; every key optional, the defaults below). A

@@ -21,6 +21,8 @@ pub mod exchange;
 pub mod freeze;
 pub mod http;
 pub mod metrics;
+pub mod publish;
+pub mod publisher;
 pub mod regime;
 pub mod secret;
 pub mod state;

@@ -454,6 +454,9 @@ impl Shared {
         same_party(&cfg, data, &meta.party)?;
         let node_key = nd.node_signer()?;
         let policy = cfg.policy()?;
+        if let Some(p) = &cfg.publish {
+            crate::publish::parse_target(&p.to).map_err(|e| format!("publish.to: {e}"))?;
+        }
         if let Some(p) = &policy {
             if !p.log_keys().iter().any(|k| k.to_string() == log.verifier().to_string()) {
                 return Err(format!(

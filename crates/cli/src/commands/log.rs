@@ -1098,7 +1098,7 @@ fn export_tiles(dir: &Path, out: &Path, public: bool, format: Format) -> Outcome
             }
         }
     }
-    let (note, objects) = super::publish::tree_objects(&store, !public).map_err(store_err)?;
+    let (note, objects) = accord_node::publish::tree_objects(&store, !public, 0).map_err(store_err)?;
     let (mut files, mut bytes_written) = (0u64, 0u64);
     for o in &objects {
         let path = out.join(&o.rel);

@@ -73,6 +73,22 @@ fn accord_s3(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Makes `bucket` on the server, readable by anyone (as behind a CDN).
+fn public_bucket(port: u16, bucket: &str) {
+    assert_eq!(http(port, "PUT", &format!("/{bucket}"), &[], b"").0, 200);
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+    );
+    let put = http(
+        port,
+        "PUT",
+        &format!("/{bucket}?policy"),
+        &[("Content-Type", "application/json")],
+        policy.as_bytes(),
+    );
+    assert_eq!(put.0, 200);
+}
+
 /// A US log of 300 notifications (past one full tile); its verifier key.
 fn log_of_300(dir: &Path) -> String {
     let vkey = crate::common::init_us(dir);
@@ -101,20 +117,7 @@ fn the_tree_is_published_to_a_bucket_read_anonymously_and_a_changed_tile_is_a_fo
     let t = tempfile::tempdir().unwrap();
     let dir = t.path();
     let vkey = log_of_300(dir);
-    // A bucket that anyone may read (as behind a CDN).
-    assert_eq!(http(m.port, "PUT", "/treaty-logs", &[], b"").0, 200);
-    let policy = br#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::treaty-logs/*"}]}"#;
-    assert_eq!(
-        http(
-            m.port,
-            "PUT",
-            "/treaty-logs?policy",
-            &[("Content-Type", "application/json")],
-            policy
-        )
-        .0,
-        200
-    );
+    public_bucket(m.port, "treaty-logs");
     let endpoint = format!("http://127.0.0.1:{}", m.port);
     let export = |prefix: &str, extra: &[&str]| {
         let to = format!("s3://treaty-logs/{prefix}");
@@ -190,4 +193,99 @@ fn the_tree_is_published_to_a_bucket_read_anonymously_and_a_changed_tile_is_a_fo
     let (code, _, err) = accord_s3(dir, &["log", "export-tiles", "--data", "us", "--to", "s3://UPPER/x"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--to"), "{err}");
+}
+
+/// A node with `[publish]` publishes its own log after each checkpoint: the bucket's
+/// checkpoint follows the node's, its hash tiles satisfy a tlog client that is not accord, each
+/// public release is there under `releases/<index>` and proven included by the tiles, and no
+/// entry bundle is published.
+#[test]
+fn a_node_publishes_its_tree_to_the_bucket_after_each_checkpoint() {
+    use crate::common::node::{notifications, start_with_env, submit};
+    let Some(m) = moto() else { return };
+    public_bucket(m.port, "node-logs");
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path();
+    let mut us = crate::serve::lone_us(root);
+    let cfg = root.join("us.toml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!(
+        "[publish]\nto = \"s3://node-logs/us\"\nendpoint = \"http://127.0.0.1:{}\"\n",
+        m.port
+    ));
+    std::fs::write(&cfg, text).unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("ACCORD_LOG", "info"),
+    ];
+    us.child = Some(start_with_env(
+        root,
+        &["serve", "--data", "us", "--config", "us.toml"],
+        "us.log",
+        &env,
+    ));
+    let get = |path: &str| http_with_head(m.port, "GET", &format!("/node-logs/us/{path}"), &[], b"");
+    let (us_n, _) = notifications(root, 1000);
+    let wait_for = |size: u64| {
+        let t0 = Instant::now();
+        loop {
+            let (st, _, cp) = get("checkpoint");
+            if st == 200 && String::from_utf8_lossy(&cp).lines().nth(1) == Some(&size.to_string()) {
+                return cp;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "the bucket's checkpoint did not reach {size}: {st} {}; {}",
+                String::from_utf8_lossy(&cp),
+                std::fs::read_to_string(root.join("us.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    submit(&us, &us_n[..100]);
+    let first = us.status()["size"].as_u64().unwrap();
+    wait_for(first);
+    submit(&us, &us_n[100..]);
+    let size = us.status()["size"].as_u64().unwrap();
+    assert!(size > 256 && size > first, "{size}");
+    let checkpoint = wait_for(size);
+    let (_, node_cp) = http(us.port, "GET", "/log/checkpoint", &[], b"");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).lines().take(3).collect::<Vec<_>>().join("\n");
+    assert_eq!(text(&checkpoint), text(&node_cp), "the node's tree");
+    // The tiles, read anonymously, satisfy an independent client; no bundle is there.
+    let site = root.join("site");
+    for t in accord_tlog::tile::tiles(size) {
+        let (st, _, b) = get(&t.path());
+        assert_eq!(st, 200, "{}", t.path());
+        let p = site.join(t.path());
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, b).unwrap();
+    }
+    assert_ne!(get("tile/entries/000").0, 200, "no entry bundle without entries = true");
+    std::fs::write(site.join("checkpoint"), &checkpoint).unwrap();
+    let (code, out, err) = accord(root, &["log", "verify", "--tiles", "site", "--key", &us.log_key]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Every public release the node lists is in the bucket, byte for byte its entry, and
+    // included in the published tree.
+    let (_, body) = http(us.port, "GET", "/public/releases", &[], b"");
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let releases = list["releases"].as_array().unwrap();
+    assert!(!releases.is_empty(), "{list}");
+    let note = signed_note::Note::from_bytes(&checkpoint).unwrap();
+    let cp = tlog_tiles::Checkpoint::from_bytes(note.text()).unwrap();
+    let reader = crate::common::Exported(site.clone());
+    let thr = tlog_tiles::TileHashReader::new(cp.size(), *cp.hash(), &reader);
+    for r in releases {
+        let i = r["index"].as_u64().unwrap();
+        let (st, head, bytes) = get(&format!("releases/{i}"));
+        assert_eq!(st, 200, "release {i}");
+        assert!(head.to_ascii_lowercase().contains("immutable"), "{head}");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(value.get("public").is_some(), "release {i} is a public release entry: {value}");
+        let p = tlog_tiles::prove_record(cp.size(), i, &thr).unwrap();
+        tlog_tiles::check_record(&p, cp.size(), *cp.hash(), i, tlog_tiles::record_hash(&bytes)).unwrap();
+    }
+    us.stop();
 }

@@ -485,6 +485,7 @@ pub async fn serve(
     let follower = tokio::spawn(follow(s.clone(), stop_rx.clone()));
     let pushers = tokio::spawn(push_all(s.clone(), stop_rx.clone()));
     let auditor = tokio::spawn(audit::write(s.clone(), stop_rx.clone()));
+    let publisher = tokio::spawn(crate::publisher::run(s.clone(), stop_rx.clone()));
     let app = router(s.clone());
     let stop2 = stop_tx.clone();
     let s3 = s.clone();
@@ -503,6 +504,7 @@ pub async fn serve(
     let _ = follower.await;
     let _ = pushers.await;
     let _ = auditor.await;
+    let _ = publisher.await;
     let s2 = s.clone();
     let _ = tokio::task::spawn_blocking(move || s2.stop()).await;
     res

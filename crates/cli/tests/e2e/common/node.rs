@@ -162,9 +162,15 @@ pub struct Node {
 }
 
 pub fn start(root: &Path, args: &[&str], log: &str) -> Child {
+    start_with_env(root, args, log, &[])
+}
+
+/// [`start`] with `env` added to the process's environment.
+pub fn start_with_env(root: &Path, args: &[&str], log: &str, env: &[(&str, &str)]) -> Child {
     let err = std::fs::File::create(root.join(log)).unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_accord"))
         .args(args)
+        .envs(env.iter().copied())
         .arg("--stop-with-stdin")
         .current_dir(root)
         .stdin(Stdio::piped())

@@ -1,0 +1,289 @@
+//! A log's public tlog-tiles tree published to S3-compatible object storage, so that any number
+//! of readers (behind a CDN) cost the node nothing (issue #14): by `accord log export-tiles --to
+//! s3://BUCKET/PREFIX`, and by a node configured with `[publish]` after each checkpoint
+//! (`crate::publisher`).
+//!
+//! The bucket is untrusted publication, re-derivable from the store at any time: tlog clients
+//! verify what they read from it against the signed checkpoint. Full tiles and bundles are
+//! written create-only (`If-None-Match: *`) with `Cache-Control: public, max-age=31536000,
+//! immutable`; one already there is read back and compared byte for byte (equal: nothing to
+//! do; different: a fork alarm, and nothing more is written). Partial tiles are overwritten
+//! (`no-cache`); the checkpoint goes last (`no-store`), so a reader never sees a checkpoint
+//! before the tiles it covers. Entry bundles (the confidential notifications) only when asked
+//! for. The public releases (entries of public kinds, released whole by design) go under
+//! `releases/<index>`, create-only: a reader proves each included with the tiles.
+//!
+//! Invariant: what is published is derived from one snapshot of the store; nothing derived from
+//! a tree is published after a fork alarm.
+
+use accord_logstore::store::{Hashes, Store, StoreError};
+use accord_tlog::tile;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{Attribute, AttributeValue, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+
+/// How an exported object may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lasting {
+    /// A full tile or bundle, or a release: never changes once written.
+    Immutable,
+    /// A partial tile or bundle: replaced as the tree grows.
+    Partial,
+    /// The checkpoint: written last, replaced with each export.
+    Checkpoint,
+}
+
+/// One object of a published tree: its path under the tree, its bytes, how it may change.
+#[derive(Debug, Clone)]
+pub struct TreeObject {
+    /// Its path under the tree's prefix (`tile/0/000`, `checkpoint`).
+    pub rel: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Whether it may change.
+    pub lasting: Lasting,
+}
+
+/// The tlog-tiles tree of a log's latest checkpoint, from one snapshot of its store: every
+/// hash tile that is new since the tree of size `since` (0: every tile), the entry bundles
+/// when `bundles`, and the checkpoint last.
+pub fn tree_objects<S: Store>(store: &S, bundles: bool, since: u64) -> Result<(Vec<u8>, Vec<TreeObject>), StoreError> {
+    store.read_snapshot(|s| {
+        let (size, note) = s.latest()?;
+        let (entries, _, _) = s.counts()?;
+        if size > entries {
+            return Err(StoreError::Corrupt(format!(
+                "the latest checkpoint covers {size} entries, but {entries} are stored; run accord log verify"
+            )));
+        }
+        // A tile of the tree at `since` that was full then is unchanged.
+        let before: std::collections::HashSet<_> = tile::tiles(since.min(size)).filter(|t| t.is_full()).collect();
+        let mut out = Vec::new();
+        for t in tile::tiles(size).filter(|t| !before.contains(t)) {
+            let lasting = if t.is_full() { Lasting::Immutable } else { Lasting::Partial };
+            let data = tile::tile_bytes(&Hashes(s), t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push(TreeObject {
+                rel: t.path(),
+                bytes: data,
+                lasting,
+            });
+            if t.level == 0 && bundles {
+                let mut bundle = Vec::new();
+                s.scan_entries(t.first(), t.first() + u64::from(t.width), &mut |_, e| {
+                    tile::push_entry(&mut bundle, e).map_err(|e| StoreError::Corrupt(e.to_string()))
+                })?;
+                out.push(TreeObject {
+                    rel: t.entries_path(),
+                    bytes: bundle,
+                    lasting,
+                });
+            }
+        }
+        // The checkpoint last: a mirror never sees a checkpoint before its tiles.
+        out.push(TreeObject {
+            rel: "checkpoint".into(),
+            bytes: note.clone(),
+            lasting: Lasting::Checkpoint,
+        });
+        Ok((note, out))
+    })
+}
+
+/// Immutable objects' cache lifetime: a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `s3://BUCKET/PREFIX` → (bucket, prefix without slashes at its ends).
+pub fn parse_target(to: &str) -> Result<(String, String), String> {
+    let rest = to
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("{to:?}: s3://BUCKET/PREFIX expected"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let ok = |b: &str| {
+        (3..=63).contains(&b.len())
+            && b.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+    };
+    if !ok(bucket) {
+        return Err(format!(
+            "{to:?}: the bucket name '{bucket}' is not an S3 bucket name (3 to 63 of a-z, 0-9, '-', '.')"
+        ));
+    }
+    let prefix = prefix.trim_matches('/').to_owned();
+    if prefix.split('/').any(|p| p == ".." || p == ".") {
+        return Err(format!("{to:?}: the prefix may not hold '.' or '..' parts"));
+    }
+    Ok((bucket.to_owned(), prefix))
+}
+
+fn attributes(cache: &str) -> Attributes {
+    let mut a = Attributes::new();
+    a.insert(Attribute::CacheControl, AttributeValue::from(cache.to_owned()));
+    a.insert(Attribute::ContentType, AttributeValue::from("application/octet-stream"));
+    a
+}
+
+/// What went wrong publishing.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// An object already in the bucket is not what the log derives: the bucket was changed, or
+    /// another log writes under this prefix. Nothing more was written.
+    #[error("fork alarm: s3://{bucket}/{key} holds {there} bytes that are not the log's {rel} ({ours}): the bucket was changed, or another log of this name wrote it; nothing more was written (the checkpoint stays as it was)")]
+    Fork {
+        /// The bucket.
+        bucket: String,
+        /// The object's key.
+        key: String,
+        /// Its path in the tree.
+        rel: String,
+        /// The bytes found.
+        there: usize,
+        /// The bytes the log derives.
+        ours: usize,
+    },
+    /// The object store could not be reached or refused a request.
+    #[error("{0}")]
+    Store(String),
+    /// The target or the store's configuration is wrong.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A bucket to publish to.
+pub struct Bucket {
+    s3: Box<dyn ObjectStore>,
+    bucket: String,
+    prefix: String,
+}
+
+/// What one publication did.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Published {
+    /// Objects written.
+    pub written: u64,
+    /// Objects already there and identical.
+    pub unchanged: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+impl Bucket {
+    /// The bucket of `to` (`s3://BUCKET/PREFIX`) at `endpoint` (an S3-compatible server; absent:
+    /// AWS, or `AWS_ENDPOINT_URL`), with credentials and region from the usual `AWS_*`
+    /// variables.
+    pub fn open(to: &str, endpoint: Option<&str>) -> Result<Bucket, PublishError> {
+        let (bucket, prefix) = parse_target(to).map_err(PublishError::Config)?;
+        let mut b = AmazonS3Builder::from_env().with_bucket_name(&bucket);
+        if let Some(e) = endpoint {
+            b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
+        }
+        let s3 = b.build().map_err(|e| PublishError::Config(format!("{to}: {e}")))?;
+        Ok(Bucket {
+            s3: Box::new(s3),
+            bucket,
+            prefix,
+        })
+    }
+
+    fn key(&self, rel: &str) -> ObjectPath {
+        if self.prefix.is_empty() {
+            ObjectPath::from(rel)
+        } else {
+            ObjectPath::from(format!("{}/{rel}", self.prefix))
+        }
+    }
+
+    /// Writes `objects` in order: immutable ones create-only (one already there must be equal
+    /// byte for byte, or a [`PublishError::Fork`] stops everything), the others overwritten.
+    pub async fn put(&self, objects: &[TreeObject]) -> Result<Published, PublishError> {
+        let mut out = Published::default();
+        for o in objects {
+            let path = self.key(&o.rel);
+            let (mode, cache) = match o.lasting {
+                Lasting::Immutable => (PutMode::Create, IMMUTABLE),
+                Lasting::Partial => (PutMode::Overwrite, "no-cache"),
+                Lasting::Checkpoint => (PutMode::Overwrite, "no-store"),
+            };
+            let opts = PutOptions {
+                mode,
+                attributes: attributes(cache),
+                ..PutOptions::default()
+            };
+            match self.s3.put_opts(&path, PutPayload::from(o.bytes.clone()), opts).await {
+                Ok(_) => {
+                    out.written += 1;
+                    out.bytes += o.bytes.len() as u64;
+                }
+                Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {
+                    // Create-only refused: what is there must be what the log derives.
+                    let there = self
+                        .s3
+                        .get(&path)
+                        .await
+                        .map_err(|e| PublishError::Store(format!("{path}: {e}")))?
+                        .bytes()
+                        .await
+                        .map_err(|e| PublishError::Store(format!("{path}: {e}")))?;
+                    if there.as_ref() != o.bytes.as_slice() {
+                        return Err(PublishError::Fork {
+                            bucket: self.bucket.clone(),
+                            key: path.to_string(),
+                            rel: o.rel.clone(),
+                            there: there.len(),
+                            ours: o.bytes.len(),
+                        });
+                    }
+                    out.unchanged += 1;
+                }
+                Err(e) => return Err(PublishError::Store(format!("PUT s3://{}/{path}: {e}", self.bucket))),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The public releases among entries `[from, to)` of the log, as immutable objects
+/// `releases/<index>` (the entry's bytes: a reader proves it included with the tiles).
+pub fn release_objects(releases: &[(u64, Vec<u8>)]) -> Vec<TreeObject> {
+    releases
+        .iter()
+        .map(|(i, bytes)| TreeObject {
+            rel: format!("releases/{i}"),
+            bytes: bytes.clone(),
+            lasting: Lasting::Immutable,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_checked() {
+        assert_eq!(parse_target("s3://treaty-logs/us/").unwrap(), ("treaty-logs".into(), "us".into()));
+        assert_eq!(parse_target("s3://treaty-logs").unwrap(), ("treaty-logs".into(), String::new()));
+        for bad in ["treaty-logs/us", "s3://UPPER/x", "s3://ab/x", "s3://ok-bucket/../x", "s3://"] {
+            assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// Only the tiles new since a tree are derived again; the checkpoint always, last.
+    #[test]
+    fn an_increment_holds_the_new_tiles_only() {
+        use accord_logstore::conformance::test_key;
+        let mut log = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), test_key(), "US").unwrap();
+        let entries: Vec<Vec<u8>> = (0..300).map(|i| format!("e{i}").into_bytes()).collect();
+        log.append(&entries[..256]).unwrap();
+        let (_, all) = tree_objects(log.store(), false, 0).unwrap();
+        let names = |o: &[TreeObject]| o.iter().map(|o| o.rel.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&all), ["tile/0/000", "tile/1/000.p/1", "checkpoint"]);
+        log.append(&entries[256..]).unwrap();
+        let (_, inc) = tree_objects(log.store(), true, 256).unwrap();
+        assert_eq!(
+            names(&inc),
+            ["tile/0/001.p/44", "tile/entries/001.p/44", "tile/1/000.p/1", "checkpoint"],
+            "tile/0/000 was full at 256: unchanged"
+        );
+        assert_eq!(inc.last().unwrap().lasting, Lasting::Checkpoint);
+    }
+}
