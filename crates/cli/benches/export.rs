@@ -29,12 +29,16 @@ fn accord(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    if let Some(b) = stdin {
+    // Written from another thread while the output is read: a long stream of acknowledgements
+    // would otherwise fill the pipe and stop both sides.
+    let input = stdin.map(<[u8]>::to_vec).unwrap_or_default();
+    let mut pipe = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
         use std::io::Write as _;
-        child.stdin.take().unwrap().write_all(b).unwrap();
-    }
-    drop(child.stdin.take());
+        pipe.write_all(&input).unwrap();
+    });
     let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

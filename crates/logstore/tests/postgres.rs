@@ -112,6 +112,67 @@ fn a_connection_killed_mid_batch_loses_nothing_acknowledged() {
     }
 }
 
+/// The writer's connection terminated *during* COMMIT: the server is made to wait in it (a
+/// synchronous standby is required that does not exist, so the commit waits for it) and the
+/// session is ended there. The append fails (it was never acknowledged); the transaction may
+/// have committed locally, as PostgreSQL warns, so the reopened log is at the old size or the
+/// new one, signed either way, verifies, and appends on.
+#[test]
+fn a_connection_killed_during_commit_leaves_a_signed_tree() {
+    let Some(c) = cluster("a connection killed during COMMIT") else {
+        return;
+    };
+    let mut log = Log::create(PgStore::open(&c.url, "in_commit").unwrap(), test_key(), "US").unwrap();
+    log.append(&entries(0, 5)).unwrap();
+    c.sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").unwrap();
+    c.sql("SELECT pg_reload_conf()").unwrap();
+    // The reload reaches every backend at its next command.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let url = c.url.clone();
+    let killer = std::thread::spawn(move || {
+        // Wait until the writer's session waits for the standby inside COMMIT, then end it.
+        let t0 = std::time::Instant::now();
+        loop {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let n = rt.block_on(async {
+                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(conn);
+                client
+                    .query(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+                        &[],
+                    )
+                    .await
+                    .unwrap()
+                    .len()
+            });
+            if n > 0 {
+                return;
+            }
+            assert!(t0.elapsed() < std::time::Duration::from_secs(30), "the commit never waited");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    });
+    let r = log.append(&entries(5, 2));
+    killer.join().unwrap();
+    assert!(r.is_err(), "a commit ended by the server is not acknowledged");
+    drop(log);
+    c.sql("ALTER SYSTEM RESET synchronous_standby_names").unwrap();
+    c.sql("SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut log = Log::open(PgStore::open(&c.url, "in_commit").unwrap(), test_key()).unwrap();
+    assert!(
+        log.size() == 5 || log.size() == 7,
+        "the old tree or the new one, nothing between: {}",
+        log.size()
+    );
+    let report = verify(log.store(), &log.verifier(), Leaves::Inline, &mut |_| {});
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let at = log.size();
+    log.append(&entries(at, 2)).unwrap();
+    assert_eq!(log.size(), at + 2);
+}
+
 /// Ends every other session of the database whose writer holds `schema`'s lock.
 fn terminate_others(url: &str, schema: &str) {
     let (tx, rx) = std::sync::mpsc::channel();

@@ -297,6 +297,14 @@ mod tests {
             let url = cluster.database(&format!("node{n}")).unwrap();
             fresh(Engine::Postgres { url, read_url: None }, &mut dirs)
         });
+        // A Party code that is no schema name is refused before any SQL is made of it.
+        let engine = Engine::Postgres {
+            url: cluster.url.clone(),
+            read_url: None,
+        };
+        let b = super::super::open(&engine, dirs[0].path(), "us\".meta; DROP SCHEMA x; --", &[]);
+        assert!(matches!(b.open_writer().err(), Some(NodeError::Invalid(_))));
+        assert!(matches!(b.open_reader().err(), Some(NodeError::Invalid(_))));
     }
 
     #[test]

@@ -124,6 +124,8 @@ impl Postgres {
     /// Whether the log in `schema` exists: its meta is committed (a schema whose creation
     /// stopped before it is no log).
     fn exists(&self, schema: &str) -> Result<bool, NodeError> {
+        // The name is quoted into SQL below: letters, digits and `_` only.
+        accord_logstore::postgres::check_schema(schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
         let s = schema.to_owned();
         self.node()?
             .call(move |c| {
