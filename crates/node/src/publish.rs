@@ -10,8 +10,9 @@
 //! do; different: a fork alarm, and nothing more is written). Partial tiles are overwritten
 //! (`no-cache`); the checkpoint goes last (`no-store`), so a reader never sees a checkpoint
 //! before the tiles it covers. Entry bundles (the confidential notifications) only when asked
-//! for. The public releases (entries of public kinds, released whole by design) go under
-//! `releases/<index>`, create-only: a reader proves each included with the tiles.
+//! for. The public releases (the public part of notifications of public kinds, released by
+//! design) go under `releases/<index>`, create-only: a reader proves each included with the
+//! tiles (`accord log verify --tiles` does).
 //!
 //! Invariant: what is published is derived from one snapshot of the store; nothing derived from
 //! a tree is published after a fork alarm.
@@ -46,7 +47,9 @@ pub struct TreeObject {
 
 /// The tlog-tiles tree of a log's latest checkpoint, from one snapshot of its store: every
 /// hash tile that is new since the tree of size `since` (0: every tile), the entry bundles
-/// when `bundles`, and the checkpoint last.
+/// when `bundles`, each public release among the entries from `since` on (`releases/<index>`,
+/// the entry's bytes: public by design, proven included by the tiles), and the checkpoint
+/// last.
 pub fn tree_objects<S: Store>(store: &S, bundles: bool, since: u64) -> Result<(Vec<u8>, Vec<TreeObject>), StoreError> {
     store.read_snapshot(|s| {
         let (size, note) = s.latest()?;
@@ -79,6 +82,16 @@ pub fn tree_objects<S: Store>(store: &S, bundles: bool, since: u64) -> Result<(V
                 });
             }
         }
+        s.scan_entries(since.min(size), size, &mut |i, e| {
+            if accord_tlog::entry::read_stored(e).is_ok_and(|e| e.public.is_some()) {
+                out.push(TreeObject {
+                    rel: format!("releases/{i}"),
+                    bytes: e.to_vec(),
+                    lasting: Lasting::Immutable,
+                });
+            }
+            Ok(())
+        })?;
         // The checkpoint last: a mirror never sees a checkpoint before its tiles.
         out.push(TreeObject {
             rel: "checkpoint".into(),
@@ -239,19 +252,6 @@ impl Bucket {
         }
         Ok(out)
     }
-}
-
-/// The public releases among entries `[from, to)` of the log, as immutable objects
-/// `releases/<index>` (the entry's bytes: a reader proves it included with the tiles).
-pub fn release_objects(releases: &[(u64, Vec<u8>)]) -> Vec<TreeObject> {
-    releases
-        .iter()
-        .map(|(i, bytes)| TreeObject {
-            rel: format!("releases/{i}"),
-            bytes: bytes.clone(),
-            lasting: Lasting::Immutable,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! new since the last publication of the run, the public releases logged since, and the
 //! checkpoint last.
 
-use crate::publish::{release_objects, tree_objects, Bucket, PublishError};
+use crate::publish::{tree_objects, Bucket, PublishError};
 
 /// The node's publication task (`[publish]` in its configuration): after each new checkpoint
 /// of its own log, the hash tiles new since the last publication, the public releases logged
@@ -29,29 +29,12 @@ pub async fn run(s: std::sync::Arc<crate::state::Shared>, mut stop: tokio::sync:
             let entries = cfg.entries;
             let made = tokio::task::spawn_blocking(move || {
                 s2.with_reader(|r| {
-                    let (note, mut objects) = tree_objects(r, entries, done).map_err(|e| e.to_string())?;
+                    let (note, objects) = tree_objects(r, entries, done).map_err(|e| e.to_string())?;
                     let size = accord_tlog::Note::parse(&note)
                         .ok()
                         .and_then(|n| accord_tlog::Checkpoint::parse(&n.text).ok())
                         .map(|c| c.size)
                         .ok_or("the latest checkpoint is malformed")?;
-                    let releases = s2
-                        .view
-                        .read()
-                        .map_err(|_| "the view is poisoned".to_owned())?
-                        .releases()
-                        .into_iter()
-                        .filter(|(i, _, _)| *i >= done && *i < size)
-                        .map(|(i, _, _)| i)
-                        .collect::<Vec<u64>>();
-                    let mut rel = Vec::with_capacity(releases.len());
-                    for i in releases {
-                        rel.push((i, r.entry(i).map_err(|e| e.to_string())?));
-                    }
-                    // Releases before the checkpoint, which goes last.
-                    let cp = objects.pop();
-                    objects.extend(release_objects(&rel));
-                    objects.extend(cp);
                     Ok((size, objects))
                 })
             })

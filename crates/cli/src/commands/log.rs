@@ -908,6 +908,29 @@ fn check_other_files(dir: &Path, size: u64) -> Option<String> {
             return Some(format!("{rel}: an earlier partial tile that is not a prefix of {cur_path}"));
         }
     }
+    // Each public release is an entry of the tree (its leaf hash in the level-0 tile, which
+    // check_tiles has tied to the root) and a public release.
+    let releases = dir.join("releases");
+    for name in tree_files(&releases) {
+        let Some(i) = name.parse::<u64>().ok().filter(|i| *i < size && name == i.to_string()) else {
+            return Some(format!("releases/{name}: not an entry of the tree of size {size}"));
+        };
+        let Ok(bytes) = std::fs::read(releases.join(&name)) else {
+            return Some(format!("releases/{name}: unreadable"));
+        };
+        let Some(t) = tile::tiles(size).find(|t| t.level == 0 && t.index == i / 256) else {
+            return Some(format!("releases/{name}: no tile holds it"));
+        };
+        let hashes = std::fs::read(dir.join(t.path()))
+            .ok()
+            .and_then(|b| tile::parse_tile(&t.path(), &b, u64::from(t.width)).ok());
+        if hashes.and_then(|h| h.get((i % 256) as usize).copied()) != Some(leaf_hash(&bytes)) {
+            return Some(format!("releases/{name}: not entry {i} of the tree (its leaf hash differs)"));
+        }
+        if !entry::read_stored(&bytes).is_ok_and(|e| e.public.is_some()) {
+            return Some(format!("releases/{name}: entry {i} is not a public release"));
+        }
+    }
     let blobs = dir.join("blobs");
     for name in tree_files(&blobs) {
         let Ok(bytes) = std::fs::read(blobs.join(&name)) else {
