@@ -325,7 +325,7 @@ pub enum ServeCommand {
         origin: String,
         /// Keep the logs and the node's state in this PostgreSQL database (`postgres://…`, or
         /// `host=/run/postgresql dbname=…`) instead of SQLite files; the folder keeps the keys,
-        /// the secrets and `store.url`.
+        /// the secrets and `store.toml`.
         #[arg(long, value_name = "URL")]
         store: Option<String>,
     },

@@ -44,6 +44,22 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// A cluster for the test `test`, which needs the real server: `None` (said on standard
+/// error) when `ACCORD_SKIP_POSTGRES=1`; otherwise a cluster, or a panic naming what to install
+/// (the PostgreSQL tests are mandatory unless skipped so, never silently passed).
+pub fn for_test(test: &str) -> Option<Cluster> {
+    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
+        eprintln!("SKIPPED: {test} on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
+        return None;
+    }
+    match Cluster::start() {
+        Ok(c) => Some(c),
+        Err(e) => panic!(
+            "{test}: a PostgreSQL cluster could not start: {e} (apt-get install postgresql, or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"
+        ),
+    }
+}
+
 impl Cluster {
     /// Makes and starts a cluster (a few seconds). The error says what is missing.
     pub fn start() -> Result<Cluster, String> {

@@ -142,25 +142,26 @@ impl WitnessStore for PgWitness {
 
     fn decide(&mut self, origin: &str, decide: &mut dyn FnMut(Option<&LogState>) -> Change) -> Result<(), StoreError> {
         // The decision runs on this thread between the read and the write; the connection's
-        // jobs never interleave, so the transaction spans the calls.
+        // jobs never interleave, so the transaction spans the calls. Every way out of it before
+        // the write (an error, a bad row, a panic in `decide`) rolls it back.
         let o = origin.to_owned();
         let row: Option<LogRow> = self.client.call(move |c| {
             c.batch("BEGIN")?;
-            let rows = c.query(
-                "SELECT vkeys, size, root, checkpoint, frozen FROM logs WHERE origin = $1 FOR UPDATE",
-                &[&o],
-            );
-            let rows = match rows {
-                Ok(r) => r,
-                Err(e) => {
-                    let _ = c.batch("ROLLBACK");
-                    return Err(e);
-                }
-            };
-            rows.first()
-                .map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?)))
-                .transpose()
+            let read = (|| {
+                let rows = c.query(
+                    "SELECT vkeys, size, root, checkpoint, frozen FROM logs WHERE origin = $1 FOR UPDATE",
+                    &[&o],
+                )?;
+                rows.first()
+                    .map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?)))
+                    .transpose()
+            })();
+            if read.is_err() {
+                let _ = c.batch("ROLLBACK");
+            }
+            read
         })?;
+        let guard = Rollback(Some(&self.client));
         let state = match row {
             None => None,
             Some((vkeys, size, root, checkpoint, frozen)) => match <[u8; 32]>::try_from(root) {
@@ -171,13 +172,11 @@ impl WitnessStore for PgWitness {
                     checkpoint,
                     frozen,
                 }),
-                Err(_) => {
-                    let _ = self.client.call(|c| c.batch("ROLLBACK"));
-                    return Err(StoreError::Corrupt(format!("witness state: the root of {origin} is not 32 bytes")));
-                }
+                Err(_) => return Err(StoreError::Corrupt(format!("witness state: the root of {origin} is not 32 bytes"))),
             },
         };
         let change = decide(state.as_ref());
+        guard.disarm();
         let o = origin.to_owned();
         self.client.call(move |c| {
             let written = match change {
@@ -198,5 +197,22 @@ impl WitnessStore for PgWitness {
                 }
             }
         })
+    }
+}
+
+/// Rolls the open transaction back when dropped armed (an early return, a panic).
+struct Rollback<'a>(Option<&'a PgClient>);
+
+impl Rollback<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0 {
+            let _ = c.call(|c| c.batch("ROLLBACK"));
+        }
     }
 }

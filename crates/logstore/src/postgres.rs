@@ -24,7 +24,8 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 
 use accord_tlog::Hash;
 use tokio_postgres::types::ToSql;
@@ -67,6 +68,8 @@ pub struct PgConn {
     /// Statements prepared once per connection (an unprepared query costs the server a second
     /// round trip, to parse and describe it, every time).
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// The server's notices (warnings) not yet taken, in order.
+    notices: Arc<Mutex<Vec<String>>>,
 }
 
 /// A statement's parameters.
@@ -99,6 +102,12 @@ impl PgConn {
         self.rt.block_on(self.client.batch_execute(sql)).map_err(pg)
     }
 
+    /// The server's notices since the last call, in order (a `COMMIT` whose wait for the
+    /// synchronous standby was cancelled succeeds with a warning, for one).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        self.notices.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default()
+    }
+
     /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
     pub fn transaction<R>(&mut self, f: impl FnOnce(&mut PgConn) -> Result<R, StoreError>) -> Result<R, StoreError> {
         self.batch("BEGIN")?;
@@ -124,6 +133,8 @@ type Job = Box<dyn FnOnce(&mut PgConn) + Send>;
 pub struct PgClient {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Set when the connection ended (the server restarted, the session was terminated).
+    closed: Arc<AtomicBool>,
 }
 
 impl PgClient {
@@ -132,6 +143,8 @@ impl PgClient {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::sync_channel::<Result<(), StoreError>>(1);
         let url = url.to_owned();
+        let closed = Arc::new(AtomicBool::new(false));
+        let ended = closed.clone();
         let thread = std::thread::Builder::new()
             .name("accord-postgres".into())
             .spawn(move || {
@@ -143,11 +156,25 @@ impl PgClient {
                     }
                 };
                 let connected = rt.block_on(tokio_postgres::connect(&url, NoTls));
+                let notices = Arc::new(Mutex::new(Vec::new()));
                 let client = match connected {
-                    Ok((client, connection)) => {
-                        // The connection's I/O runs while a job waits on it (`block_on`).
+                    Ok((client, mut connection)) => {
+                        // The connection's I/O runs while a job waits on it (`block_on`); its
+                        // notices are kept for the jobs to read.
+                        let kept = notices.clone();
                         rt.spawn(async move {
-                            let _ = connection.await;
+                            while let Some(m) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                                match m {
+                                    Ok(tokio_postgres::AsyncMessage::Notice(n)) => {
+                                        if let Ok(mut k) = kept.lock() {
+                                            k.push(format!("{}: {}", n.severity(), n.message()));
+                                        }
+                                    }
+                                    Ok(_) => {}
+                                    Err(_) => break,
+                                }
+                            }
+                            ended.store(true, Ordering::Relaxed);
                         });
                         client
                     }
@@ -161,6 +188,7 @@ impl PgClient {
                     rt,
                     client,
                     prepared: HashMap::new(),
+                    notices,
                 };
                 while let Ok(job) = rx.recv() {
                     job(&mut conn);
@@ -170,6 +198,7 @@ impl PgClient {
         let mut w = PgClient {
             jobs: Some(jobs),
             thread: Some(thread),
+            closed,
         };
         match ready.recv() {
             Ok(Ok(())) => Ok(w),
@@ -182,6 +211,11 @@ impl PgClient {
                 Err(StoreError::Backend("the PostgreSQL thread stopped".into()))
             }
         }
+    }
+
+    /// Whether the connection has ended (every call fails from then on: make another).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on the connection and returns its answer.
@@ -267,9 +301,10 @@ impl PgStore {
     }
 
     /// Opens an existing log for writing without its writer lock: to keep cosignatures beside
-    /// its writer (they are outside the tree), or a mirror (which signs nothing). A batch
-    /// through it is still checked against the latest checkpoint under that row's lock, so two
-    /// handles never both extend the log from one size.
+    /// its writer (they are outside the tree), or a mirror (which signs nothing). Two handles
+    /// never both extend the log from one size: the second's batch waits on the latest
+    /// checkpoint's row lock, then its entries collide with the first's keys, and it is rolled
+    /// back with an error.
     pub fn open_unlocked(url: &str, schema: &str) -> Result<PgStore, StoreError> {
         Self::connect(url, schema, Mode::Unlocked)
     }
@@ -295,8 +330,11 @@ impl PgStore {
                         "the log in schema {s} is open for writing by another process (its advisory lock is held): one writer per log"
                     )));
                 }
+                // No statement timeout: a timed-out wait for the synchronous standby inside
+                // COMMIT would commit here only.
                 c.batch(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{s}\";
+                    "SET statement_timeout = 0;
+                     CREATE SCHEMA IF NOT EXISTS \"{s}\";
                      SET search_path TO \"{s}\";
                      CREATE TABLE IF NOT EXISTS meta(key text PRIMARY KEY, value text NOT NULL);
                      CREATE TABLE IF NOT EXISTS entries(idx bigint PRIMARY KEY, data bytea NOT NULL);
@@ -372,6 +410,8 @@ impl PgStore {
     fn commit_inner(&mut self, batch: &mut Batch<'_>, hook: Hook<'_>) -> Result<(), StoreError> {
         let start = batch.start;
         let hash_start = batch.hash_start;
+        // Marked before BEGIN: any error from here on rolls the transaction back.
+        self.in_tx.set(true);
         let (size, hashes) = self.worker.call(move |c| {
             c.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
             let size: i64 = c
@@ -392,7 +432,6 @@ impl PgStore {
             };
             Ok((size as u64, hashes))
         })?;
-        self.in_tx.set(true);
         if size != start {
             return Err(StoreError::Conflict { want: size, got: start });
         }
@@ -449,7 +488,19 @@ impl PgStore {
         self.worker
             .call(move |c| c.execute("INSERT INTO checkpoints(size, note) VALUES ($1, $2)", &[&end, &note]))?;
         hook(Stage::Checkpoint)?;
-        let committed = self.worker.call(|c| c.batch("COMMIT"));
+        let committed = self.worker.call(|c| {
+            c.take_notices();
+            c.batch("COMMIT")?;
+            // A COMMIT whose wait for the synchronous standby was cancelled (a statement
+            // timeout, pg_cancel_backend) succeeds with only a warning: committed here, perhaps
+            // not on the standby, so not to be acknowledged (a failover could lose it).
+            match c.take_notices().into_iter().find(|n| n.contains("synchronous replication")) {
+                Some(n) => Err(StoreError::Backend(format!(
+                    "the commit was not confirmed by the synchronous standby ({n}); the batch is not acknowledged"
+                ))),
+                None => Ok(()),
+            }
+        });
         self.in_tx.set(false);
         committed
     }

@@ -15,15 +15,7 @@ use accord_logstore::verify::{verify, Leaves};
 use accord_logstore::Log;
 
 fn cluster(test: &str) -> Option<Cluster> {
-    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: {test} on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
-        return None;
-    }
-    Some(Cluster::start().unwrap_or_else(|e| {
-        panic!(
-            "{test}: a PostgreSQL cluster could not start: {e} (apt-get install postgresql, or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"
-        )
-    }))
+    accord_logstore::pg_cluster::for_test(test)
 }
 
 fn entries(from: u64, n: u64) -> Vec<Vec<u8>> {

@@ -83,7 +83,7 @@ pub fn tree_objects<S: Store>(store: &S, bundles: bool, since: u64) -> Result<(V
             }
         }
         s.scan_entries(since.min(size), size, &mut |i, e| {
-            if accord_tlog::entry::read_stored(e).is_ok_and(|e| e.public.is_some()) {
+            if is_release(e) {
                 out.push(TreeObject {
                     rel: format!("releases/{i}"),
                     bytes: e.to_vec(),
@@ -99,6 +99,15 @@ pub fn tree_objects<S: Store>(store: &S, bundles: bool, since: u64) -> Result<(V
             lasting: Lasting::Checkpoint,
         });
         Ok((note, out))
+    })
+}
+
+/// Whether a stored entry is a public release, and only that: a public part, no notification,
+/// no attachment, no receipt, and the one reference to the notification it releases (an entry
+/// that carried anything confidential beside a public part is never published).
+fn is_release(bytes: &[u8]) -> bool {
+    accord_tlog::entry::read_stored(bytes).is_ok_and(|e| {
+        e.public.is_some() && e.notification.is_none() && e.attachments.is_empty() && e.received.is_none() && e.refs.len() == 1
     })
 }
 
@@ -197,6 +206,15 @@ impl Bucket {
         })
     }
 
+    /// A bucket on any object store (an in-memory one in tests).
+    pub fn on(s3: Box<dyn ObjectStore>, bucket: &str, prefix: &str) -> Bucket {
+        Bucket {
+            s3,
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+        }
+    }
+
     fn key(&self, rel: &str) -> ObjectPath {
         if self.prefix.is_empty() {
             ObjectPath::from(rel)
@@ -205,12 +223,35 @@ impl Bucket {
         }
     }
 
+    /// Whether the checkpoint at `path` is of a larger tree than `ours`.
+    async fn holds_larger(&self, path: &ObjectPath, ours: &[u8]) -> Result<bool, PublishError> {
+        let size = |b: &[u8]| {
+            accord_tlog::Note::parse(b)
+                .ok()
+                .and_then(|n| accord_tlog::Checkpoint::parse(&n.text).ok())
+                .map(|c| c.size)
+        };
+        let there = match self.s3.get(path).await {
+            Ok(r) => r.bytes().await.map_err(|e| PublishError::Store(format!("{path}: {e}")))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(PublishError::Store(format!("GET s3://{}/{path}: {e}", self.bucket))),
+        };
+        Ok(matches!((size(&there), size(ours)), (Some(a), Some(b)) if a > b))
+    }
+
     /// Writes `objects` in order: immutable ones create-only (one already there must be equal
-    /// byte for byte, or a [`PublishError::Fork`] stops everything), the others overwritten.
+    /// byte for byte, or a [`PublishError::Fork`] stops everything), the others overwritten,
+    /// except a checkpoint where one of a larger tree is already.
     pub async fn put(&self, objects: &[TreeObject]) -> Result<Published, PublishError> {
         let mut out = Published::default();
         for o in objects {
             let path = self.key(&o.rel);
+            if o.lasting == Lasting::Checkpoint && self.holds_larger(&path, &o.bytes).await? {
+                // Another publisher (a node ahead of a lagging reader, an export from a
+                // backup) put a larger tree there: never move the bucket's checkpoint back.
+                out.unchanged += 1;
+                continue;
+            }
             let (mode, cache) = match o.lasting {
                 Lasting::Immutable => (PutMode::Create, IMMUTABLE),
                 Lasting::Partial => (PutMode::Overwrite, "no-cache"),
@@ -264,6 +305,34 @@ mod tests {
         assert_eq!(parse_target("s3://treaty-logs").unwrap(), ("treaty-logs".into(), String::new()));
         for bad in ["treaty-logs/us", "s3://UPPER/x", "s3://ab/x", "s3://ok-bucket/../x", "s3://"] {
             assert!(parse_target(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// A bucket never takes a smaller tree's checkpoint over a larger one's, and an immutable
+    /// object found changed is a fork alarm that writes nothing more.
+    #[test]
+    fn the_checkpoint_never_goes_back_and_a_changed_tile_is_a_fork() {
+        use accord_logstore::conformance::test_key;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let store = std::sync::Arc::new(object_store::memory::InMemory::new());
+        let bucket = Bucket::on(Box::new(store.clone()), "b", "us");
+        let mut log = accord_logstore::Log::create(accord_logstore::memory::MemoryStore::new(), test_key(), "US").unwrap();
+        let entries: Vec<Vec<u8>> = (0..300).map(|i| format!("e{i}").into_bytes()).collect();
+        log.append(&entries[..256]).unwrap();
+        let (small, at_256) = tree_objects(log.store(), false, 0).unwrap();
+        log.append(&entries[256..]).unwrap();
+        let (large, at_300) = tree_objects(log.store(), false, 0).unwrap();
+        rt.block_on(bucket.put(&at_300)).unwrap();
+        let p = rt.block_on(bucket.put(&at_256)).unwrap();
+        assert_eq!(p.written, 1, "only the partial tile of level 1: {p:?}");
+        let cp = rt.block_on(async { store.get(&ObjectPath::from("us/checkpoint")).await.unwrap().bytes().await.unwrap() });
+        assert_eq!(cp.as_ref(), large.as_slice(), "the larger tree's checkpoint stays");
+        assert_ne!(small, large);
+        rt.block_on(store.put(&ObjectPath::from("us/tile/0/000"), PutPayload::from(vec![0u8; 8192])))
+            .unwrap();
+        match rt.block_on(bucket.put(&at_300)) {
+            Err(PublishError::Fork { rel, .. }) => assert_eq!(rel, "tile/0/000"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -21,15 +21,18 @@ pub async fn run(s: std::sync::Arc<crate::state::Shared>, mut stop: tokio::sync:
         }
     };
     let mut latest = s.latest.subscribe();
-    let mut done = 0u64;
+    // The size last published in this run (none yet: the first publication writes the whole
+    // tree, comparing what the bucket holds).
+    let mut done: Option<u64> = None;
     loop {
         let size = latest.borrow_and_update().0;
-        if size > done || done == 0 {
+        if done.is_none_or(|d| size > d) {
+            let since = done.unwrap_or(0);
             let s2 = s.clone();
             let entries = cfg.entries;
             let made = tokio::task::spawn_blocking(move || {
                 s2.with_reader(|r| {
-                    let (note, objects) = tree_objects(r, entries, done).map_err(|e| e.to_string())?;
+                    let (note, objects) = tree_objects(r, entries, since).map_err(|e| e.to_string())?;
                     let size = accord_tlog::Note::parse(&note)
                         .ok()
                         .and_then(|n| accord_tlog::Checkpoint::parse(&n.text).ok())
@@ -43,7 +46,7 @@ pub async fn run(s: std::sync::Arc<crate::state::Shared>, mut stop: tokio::sync:
                 Ok(Ok((size, objects))) => match bucket.put(&objects).await {
                     Ok(p) => {
                         tracing::info!("published size {size}: {} written, {} unchanged", p.written, p.unchanged);
-                        done = size.max(1);
+                        done = Some(size);
                     }
                     Err(e @ PublishError::Fork { .. }) => {
                         s.alert("publish", e.to_string());

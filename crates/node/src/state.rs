@@ -88,8 +88,9 @@ impl NodeDir {
     /// [`NodeDir::init`] for a node on PostgreSQL: the keys and `store.toml` in the folder,
     /// the log in the database `url` names (its `<party>_log` schema). Whole or not at all: the
     /// folder is made beside and renamed into place once the log is committed; a failure drops
-    /// what was made in the database. Refuses a folder that is not new or empty, and a
-    /// database that holds a log of this Party.
+    /// what was made in the database, and an init stopped between the two (a crash) is
+    /// finished by the next with the folder it left. Refuses a folder that is not new or
+    /// empty, and a database that holds any schema of this Party.
     pub fn init_postgres(&self, origin: &str, party: &str, url: &str) -> Result<(VerifierKey, VerifierKey), String> {
         use crate::storage::postgres::Postgres;
         let root = self.dir.root();
@@ -110,6 +111,30 @@ impl NodeDir {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        // An init stopped (a crash) after its log was committed and before its folder was
+        // renamed into place: the folder made beside holds the keys of that log; finish it.
+        let db = Postgres::new(url, None, root, party, &[]);
+        if let Some(logged) = db.log_key().map_err(|e| e.to_string())? {
+            let stem = format!(".{name}.init-");
+            for e in std::fs::read_dir(&parent)
+                .map_err(|e| format!("{}: {e}", parent.display()))?
+                .flatten()
+            {
+                if !e.file_name().to_string_lossy().starts_with(&stem) {
+                    continue;
+                }
+                let left = NodeDir::new(e.path());
+                if let (Ok(k), Ok(n)) = (left.dir.signer(), left.node_signer()) {
+                    if k.verifier().to_string() == logged && e.path().join(crate::storage::STORE_FILE).exists() {
+                        std::fs::rename(e.path(), root).map_err(|err| format!("{}: {err}", root.display()))?;
+                        if let Ok(d) = std::fs::File::open(&parent) {
+                            let _ = d.sync_all();
+                        }
+                        return Ok((k.verifier(), n.verifier()));
+                    }
+                }
+            }
+        }
         let staging = NodeDir::new(parent.join(format!(".{name}.init-{}", std::process::id())));
         let _ = std::fs::remove_dir_all(staging.dir.root());
         let made = (|| -> Result<VerifierKey, String> {
@@ -131,11 +156,6 @@ impl NodeDir {
             crate::storage::files::write_private(&store_file, text.as_bytes()).map_err(at(&store_file))?;
             let db = Postgres::new(url, None, staging.dir.root(), party, &[]);
             let vkey = db.create_log(key.clone(), party).map_err(|e| e.to_string())?;
-            // The node's own tables, made now so that tokens can be made before it first runs.
-            if let Err(e) = db.tokens().and_then(|t| t.tokens()) {
-                let _ = db.drop_all();
-                return Err(e.to_string());
-            }
             if let Err(e) = std::fs::rename(staging.dir.root(), root) {
                 let _ = db.drop_all();
                 return Err(format!("{}: {e}", root.display()));
@@ -498,6 +518,7 @@ impl Shared {
             });
         }
         let reader = storage.open_reader().map_err(|e| e.to_string())?;
+        caught_up(&*reader, latest.0)?;
         check_holdings("the own log", &*reader)?;
         let (view, from_snapshot) = {
             let mirrors: Vec<_> = partners
@@ -945,6 +966,26 @@ pub fn folder_clock(data: &Path, cfg: &NodeConfig) -> Result<Option<i64>, String
         .map_err(|e| e.to_string())?
         .and_then(|b| std::str::from_utf8(&b).ok().and_then(|t| t.parse::<i64>().ok()));
     Ok(Some(kept.map_or(start, |k| k.max(start))))
+}
+
+/// Waits (up to 30 s) until `reader` holds the own log's `size`: a reader on a standby
+/// (`[store] read_url`) that lags would give the node a view behind its own log, which the
+/// entries it appends could never extend. With the synchronous standby at `remote_apply` it
+/// never lags; another standby is refused, naming the key.
+fn caught_up(reader: &dyn Store, size: u64) -> Result<(), String> {
+    let t0 = std::time::Instant::now();
+    loop {
+        let at = reader.latest().map_err(|e| e.to_string())?.0;
+        if at >= size {
+            return Ok(());
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(30) {
+            return Err(format!(
+                "store.read_url: the standby holds the own log at size {at}, the primary at {size}: read from the synchronous standby (synchronous_commit = remote_apply)"
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// The partners' Party codes, in configuration order.

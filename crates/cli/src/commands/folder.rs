@@ -9,7 +9,8 @@ use accord_logstore::dir::{DataDir, DirError};
 use accord_logstore::log::LogError;
 use accord_logstore::store::{DynStore, StoreError};
 use accord_node::error::NodeError;
-use accord_node::storage::{Backend, Engine, FolderStore};
+use accord_node::storage::postgres::Postgres;
+use accord_node::storage::{Backend, FolderStore};
 use anyhow::anyhow;
 
 use crate::failure::{input, io, Failure, CHECK_FAILED};
@@ -31,15 +32,11 @@ pub fn dir_err(e: DirError) -> Failure {
 
 /// A node folder on PostgreSQL (its `store.toml`): the backend that reads its log, blobs and
 /// cosignatures from the database; `None` for a folder of SQLite files.
-pub fn database(dir: &Path) -> Result<Option<Box<dyn Backend>>, Failure> {
+pub fn database(dir: &Path) -> Result<Option<Postgres>, Failure> {
     let Some(f) = FolderStore::read(dir).map_err(|e| input(anyhow!("{e}")))? else {
         return Ok(None);
     };
-    let engine = Engine::Postgres {
-        url: f.url.clone(),
-        read_url: None,
-    };
-    Ok(Some(accord_node::storage::open(&engine, dir, &f.party, &[])))
+    Ok(Some(Postgres::new(&f.url, None, dir, &f.party, &[])))
 }
 
 /// Exit codes for a node backend's errors about the folder `dir`: damage 1, usage 2, an

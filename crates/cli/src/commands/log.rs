@@ -14,6 +14,7 @@ use accord_logstore::sqlite::SqliteStore;
 use accord_logstore::store::{DynStore, Store, StoreError};
 use accord_logstore::verify::Report;
 use accord_node::append::{self, Prepared};
+use accord_node::storage::Backend as _;
 use accord_tlog::entry::{self, Attachment, EntryRef};
 use accord_tlog::proof::{ConsistencyDoc, Policy, TlogProof, CONSISTENCY_FORMAT};
 use accord_tlog::tile;
@@ -597,7 +598,7 @@ fn check_cosignatures(store: &dyn Store, cosigners: Option<&[VerifierKey]>) -> V
 fn verify_store(dir: &Path, key: Option<&str>, cosigners: &Option<Vec<VerifierKey>>, format: Format) -> Outcome {
     let started = std::time::Instant::now();
     if let Some(b) = database(dir)? {
-        return verify_database(dir, &*b, key, cosigners, format, started);
+        return verify_database(dir, &b, key, cosigners, format, started);
     }
     let d = DataDir::new(dir);
     let store = match d.open_reader() {
@@ -649,10 +650,11 @@ fn verify_store(dir: &Path, key: Option<&str>, cosigners: &Option<Vec<VerifierKe
 
 /// [`verify_store`] for a node on PostgreSQL: the own log in one snapshot (every leaf, stored
 /// hash, checkpoint signature and root), the notification of each entry logged by hash
-/// against its blob, the recorded metadata against the key file, and the cosignatures.
+/// against its blob, the recorded metadata against the key file, the cosignatures, and each
+/// partner's mirror as the log it mirrors. (The witness state's integrity is the server's.)
 fn verify_database(
     dir: &Path,
-    b: &dyn accord_node::storage::Backend,
+    b: &accord_node::storage::postgres::Postgres,
     key: Option<&str>,
     cosigners: &Option<Vec<VerifierKey>>,
     format: Format,
@@ -696,6 +698,32 @@ fn verify_database(
     }
     extra.extend(check_meta(&DataDir::new(dir), &store));
     extra.extend(check_cosignatures(&store, cosigners.as_deref()));
+    // Each partner's mirror, as the log it mirrors, against the key it records.
+    match b.mirrored() {
+        Ok(parties) => {
+            for party in parties {
+                let what = format!("the mirror of {} (schema {}_mirror_{party})", party.to_uppercase(), b.party());
+                let checked = b.read_mirror_of(&party).map_err(|e| e.to_string()).and_then(|m| {
+                    let m = m.ok_or("gone")?;
+                    let key = m
+                        .meta()
+                        .map_err(|e| e.to_string())
+                        .and_then(|meta| VerifierKey::parse(&meta.vkey).map_err(|e| e.to_string()))?;
+                    Ok(accord_logstore::verify::verify(
+                        &m,
+                        &key,
+                        accord_logstore::verify::Leaves::Inline,
+                        &mut |_| {},
+                    ))
+                });
+                match checked {
+                    Ok(r) => extra.extend(r.problems.iter().map(|p| format!("{what}: {p}"))),
+                    Err(e) => extra.push(format!("{what}: {e}")),
+                }
+            }
+        }
+        Err(e) => extra.push(format!("the mirrors: {e}")),
+    }
     for p in extra {
         report.add(accord_logstore::verify::Problem::Store(p));
     }

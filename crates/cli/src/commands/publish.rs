@@ -22,13 +22,12 @@ use crate::output::{json, print_json};
 use accord_node::publish::{tree_objects, Bucket, PublishError};
 
 /// What the publication did.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, serde::Serialize)]
 struct Published {
     to: String,
     size: u64,
-    written: u64,
-    unchanged: u64,
-    bytes: u64,
+    #[serde(flatten)]
+    done: accord_node::publish::Published,
     entries: bool,
 }
 
@@ -63,9 +62,7 @@ pub fn to_s3(dir: &Path, to: &str, endpoint: Option<&str>, entries: bool, format
     let out = Published {
         to: to.to_owned(),
         size,
-        written: p.written,
-        unchanged: p.unchanged,
-        bytes: p.bytes,
+        done: p,
         entries,
     };
     if json(format) {
@@ -73,9 +70,9 @@ pub fn to_s3(dir: &Path, to: &str, endpoint: Option<&str>, entries: bool, format
     } else {
         println!(
             "published size {size} to {to}: {} objects written ({} bytes), {} already there and identical{}",
-            out.written,
-            out.bytes,
-            out.unchanged,
+            out.done.written,
+            out.done.bytes,
+            out.done.unchanged,
             if entries {
                 ""
             } else {

@@ -11,7 +11,6 @@
 use crate::common::node::*;
 use crate::serve::{wait_synced_nodes, witness_args};
 
-use accord_logstore::pg_cluster::Cluster;
 use accord_logstore::postgres::PgStore;
 use std::path::Path;
 use std::time::Duration;
@@ -32,11 +31,9 @@ fn config(root: &Path, a: &Node, b: &Node, (wport, wkey): (u16, &str), store: &s
 
 #[test]
 fn two_nodes_on_postgres_exchange_survive_a_kill_and_fail_over_to_the_standby() {
-    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: two nodes on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
+    let Some(primary) = accord_logstore::pg_cluster::for_test("two nodes") else {
         return;
-    }
-    let primary = Cluster::start().unwrap_or_else(|e| panic!("{e} (or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"));
+    };
     let (us_db, ru_db) = (primary.database("us").unwrap(), primary.database("ru").unwrap());
     let standby = primary.standby().unwrap();
     primary.synchronous().unwrap();
@@ -151,6 +148,15 @@ fn two_nodes_on_postgres_exchange_survive_a_kill_and_fail_over_to_the_standby() 
         let (code, out, err) = accord(root, &["log", "verify", "--data", d]);
         assert_eq!(code, 0, "{d} after failover: {out}{err}");
     }
+    // `log verify` of a node on PostgreSQL covers its partner's mirror too: a row lost there is
+    // found and located.
+    accord_logstore::postgres::PgClient::connect(&standby.url_of("us"))
+        .unwrap()
+        .call(|c| c.batch("DELETE FROM us_mirror_ru.entries WHERE idx = 7"))
+        .unwrap();
+    let (code, out, err) = accord(root, &["log", "verify", "--data", "us"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("the mirror of RU (schema us_mirror_ru)") && out.contains('7'), "{out}");
 }
 
 /// `accord demo --store postgres`: the live demo with each Party's node on a throwaway cluster
@@ -162,6 +168,7 @@ fn the_demo_runs_both_nodes_on_postgres() {
         eprintln!("SKIPPED: accord demo --store postgres (ACCORD_SKIP_POSTGRES=1)");
         return;
     }
+    // The demo starts its own clusters; without the server it fails, as the test should.
     let t = tempfile::tempdir().unwrap();
     let (code, out, err) = accord(
         t.path(),

@@ -65,6 +65,18 @@ pub fn partner_of(partners: &[String], party: &str) -> Result<usize, NodeError> 
         .ok_or_else(|| NodeError::NotFound(format!("partner.party: {party:?} is not a partner of this node")))
 }
 
+/// A partner's Party code as a file or schema name takes it: letters and digits (at most 16),
+/// refused otherwise, naming the key.
+pub fn party_code(party: &str) -> Result<&str, NodeError> {
+    if !party.is_empty() && party.len() <= 16 && party.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(party)
+    } else {
+        Err(NodeError::Invalid(format!(
+            "partner.party: {party:?}: a Party code of letters and digits expected"
+        )))
+    }
+}
+
 /// A token as the store keeps it: its SHA-256, never the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {

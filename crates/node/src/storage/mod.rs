@@ -39,7 +39,7 @@ use std::path::Path;
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
     /// The primary's address: `postgres://user@host/db`, or `host=/run/postgresql
-    /// dbname=accord` for a Unix socket (keep a password out of it: use peer or certificate
+    /// dbname=accord` for a Unix socket (keep a password out of it: use peer
     /// authentication). Writes, and the node's own state, go here.
     pub url: Option<String>,
     /// A hot standby's address: the logs' tiles, entries and proofs are read from it (each
@@ -100,11 +100,6 @@ impl FolderStore {
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
-
-    /// The schema of the node's own log.
-    pub fn log_schema(&self) -> String {
-        postgres::log_schema(&self.party)
-    }
 }
 
 impl Engine {
@@ -119,7 +114,7 @@ impl Engine {
             None => folder()?,
         };
         match (storage, url) {
-            (Some(Kind::Memory), None) => Ok(Engine::Memory),
+            (Some(Kind::Memory), None) if store.read_url.is_none() => Ok(Engine::Memory),
             (Some(Kind::Sqlite), None) | (None, None) if store.read_url.is_none() => Ok(Engine::Sqlite),
             (Some(Kind::Postgres) | None, Some(url)) => Ok(Engine::Postgres {
                 url,

@@ -50,17 +50,12 @@ pub fn log_schema(party: &str) -> String {
     format!("{}_log", party.to_ascii_lowercase())
 }
 
+/// A database error: damage is Internal; the rest (the server unreachable, a statement
+/// refused) is Unavailable, a condition to retry or fix outside the node.
 fn db(e: StoreError) -> NodeError {
-    NodeError::Internal(e.to_string())
-}
-
-fn party_code(what: &str, party: &str) -> Result<String, NodeError> {
-    if !party.is_empty() && party.len() <= 16 && party.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        Ok(party.to_ascii_lowercase())
-    } else {
-        Err(NodeError::Invalid(format!(
-            "{what}: {party:?}: a Party code of letters and digits expected"
-        )))
+    match e {
+        StoreError::Corrupt(_) => NodeError::Internal(e.to_string()),
+        e => NodeError::Unavailable(e.to_string()),
     }
 }
 
@@ -89,36 +84,113 @@ impl Postgres {
         }
     }
 
-    fn log_schema(&self) -> String {
-        log_schema(&self.prefix)
+    /// The own log's schema, `<party>_log` (a Party code that is no schema name is refused
+    /// here, before any SQL is made of it).
+    fn log_schema(&self) -> Result<String, NodeError> {
+        let schema = log_schema(&self.prefix);
+        accord_logstore::postgres::check_schema(&schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
+        Ok(schema)
     }
 
     fn mirror_schema(&self, party: &str) -> Result<String, NodeError> {
         super::contract::partner_of(&self.partners, party)?;
-        Ok(format!("{}_mirror_{}", self.prefix, party_code("partner.party", party)?))
+        Ok(format!(
+            "{}_mirror_{}",
+            self.prefix,
+            super::contract::party_code(party)?.to_ascii_lowercase()
+        ))
     }
 
-    /// The node's own connection (made, and its tables created, on first use).
+    /// The node's own connection, made on first use and again once it has ended (a server
+    /// restart); it reads and writes the node's tables, which [`Postgres::create_tables`]
+    /// makes (reading a stopped node's folder writes nothing).
     fn node(&self) -> Result<Arc<PgClient>, NodeError> {
         let mut slot = self
             .node
             .lock()
             .map_err(|_| NodeError::Internal("the PostgreSQL node handle is poisoned".into()))?;
-        if let Some(c) = &*slot {
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
             return Ok(c.clone());
         }
         let c = PgClient::connect(&self.url).map_err(db)?;
-        let schema = format!("{}_node", self.prefix);
-        accord_logstore::postgres::check_schema(&schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
-        c.call(move |c| {
-            c.batch(&format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\"; {NODE_TABLES}"
-            ))
-        })
-        .map_err(db)?;
+        let schema = self.node_schema()?;
+        c.call(move |c| c.batch(&format!("SET search_path TO \"{schema}\""))).map_err(db)?;
         let c = Arc::new(c);
         *slot = Some(c.clone());
         Ok(c)
+    }
+
+    /// The node's own schema, `<party>_node`.
+    fn node_schema(&self) -> Result<String, NodeError> {
+        let schema = format!("{}_node", self.prefix);
+        accord_logstore::postgres::check_schema(&schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
+        Ok(schema)
+    }
+
+    /// Makes the node's own tables (at init, and when its writer opens: a database made by an
+    /// earlier release gets the tables it lacks).
+    fn create_tables(&self) -> Result<(), NodeError> {
+        let schema = self.node_schema()?;
+        self.node()?
+            .call(move |c| {
+                c.batch(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\"; {NODE_TABLES}"
+                ))
+            })
+            .map_err(db)
+    }
+
+    /// The Party's code as its schemas begin (lower case).
+    pub fn party(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The schemas this Party's node has in the database (`<party>_…`), each a valid name.
+    pub fn schemas(&self) -> Result<Vec<String>, NodeError> {
+        let p = self.prefix.clone();
+        let names: Vec<String> = self
+            .node()?
+            .call(move |c| {
+                c.query(
+                    "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1 ORDER BY nspname",
+                    &[&format!("{p}\\_%")],
+                )?
+                .iter()
+                .map(|r| r.try_get(0).map_err(pg))
+                .collect()
+            })
+            .map_err(db)?;
+        Ok(names
+            .into_iter()
+            .filter(|n| accord_logstore::postgres::check_schema(n).is_ok())
+            .collect())
+    }
+
+    /// The Parties whose mirrors this node keeps (from the schemas `<party>_mirror_<partner>`),
+    /// in lower case.
+    pub fn mirrored(&self) -> Result<Vec<String>, NodeError> {
+        let head = format!("{}_mirror_", self.prefix);
+        Ok(self
+            .schemas()?
+            .into_iter()
+            .filter_map(|s| s.strip_prefix(&head).map(str::to_owned))
+            .collect())
+    }
+
+    /// The mirror of partner `party` (any case), read-only, if it exists: for checking a
+    /// stopped node's folder without its configuration.
+    pub fn read_mirror_of(&self, party: &str) -> Result<Option<DynStore>, NodeError> {
+        let schema = format!(
+            "{}_mirror_{}",
+            self.prefix,
+            super::contract::party_code(party)?.to_ascii_lowercase()
+        );
+        if !self.exists(&schema)? {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(
+            PgStore::open_read_only(&self.read_url, &schema).map_err(|e| store_err(&schema, e))?,
+        )))
     }
 
     /// Whether the log in `schema` exists: its meta is committed (a schema whose creation
@@ -144,36 +216,39 @@ impl Postgres {
     /// Creates the own log (origin and Party in `key` and `party`) in the database, in one
     /// transaction; refuses if one exists.
     pub fn create_log(&self, key: accord_tlog::SignerKey, party: &str) -> Result<VerifierKey, NodeError> {
-        let schema = self.log_schema();
-        if self.exists(&schema)? {
+        let schema = self.log_schema()?;
+        // Nothing of an earlier node of this Party is adopted (its tokens, its mirror).
+        let found = self.schemas()?;
+        if !found.is_empty() {
             return Err(NodeError::Conflict(format!(
-                "the database already holds a log in schema {schema} (one log per Party and database)"
+                "the database already holds this Party's schemas ({}): one node per Party and database; drop them first if they are no longer needed",
+                found.join(", ")
             )));
         }
         let store = PgStore::open(&self.url, &schema).map_err(|e| store_err(&schema, e))?;
         let log = Log::create(store, key, party).map_err(|e| NodeError::Invalid(format!("schema {schema}: {e}")))?;
+        self.create_tables()?;
         Ok(log.verifier())
     }
 
-    /// Drops everything this node keeps in the database (the undoing of a failed init).
+    /// The verifier key the database's log of this Party records, if it has one.
+    pub fn log_key(&self) -> Result<Option<String>, NodeError> {
+        let schema = self.log_schema()?;
+        if !self.exists(&schema)? {
+            return Ok(None);
+        }
+        let store = PgStore::open_read_only(&self.url, &schema).map_err(|e| store_err(&schema, e))?;
+        Ok(Some(store.meta().map_err(|e| store_err(&schema, e))?.vkey))
+    }
+
+    /// Drops everything this node keeps in the database: the undoing of a failed init, which
+    /// refused to start while any of these schemas existed.
     pub fn drop_all(&self) -> Result<(), NodeError> {
-        let p = self.prefix.clone();
-        self.node()?
-            .call(move |c| {
-                let schemas: Vec<String> = c
-                    .query(
-                        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1",
-                        &[&format!("{p}\\_%")],
-                    )?
-                    .iter()
-                    .map(|r| r.try_get(0).map_err(pg))
-                    .collect::<Result<_, _>>()?;
-                for s in schemas {
-                    c.batch(&format!("DROP SCHEMA \"{s}\" CASCADE"))?;
-                }
-                Ok(())
-            })
-            .map_err(db)?;
+        for s in self.schemas()? {
+            self.node()?
+                .call(move |c| c.batch(&format!("DROP SCHEMA \"{s}\" CASCADE")))
+                .map_err(db)?;
+        }
         *self.node.lock().map_err(|_| NodeError::Internal("poisoned".into()))? = None;
         Ok(())
     }
@@ -188,6 +263,7 @@ fn store_err(schema: &str, e: StoreError) -> NodeError {
             NodeError::NotFound(format!("no log in schema {schema} of the database (accord serve init --store URL)"))
         }
         StoreError::Corrupt(m) => NodeError::Internal(format!("schema {schema}: {m}")),
+        e @ StoreError::Backend(_) => NodeError::Unavailable(format!("schema {schema}: {e}")),
         e => NodeError::Invalid(format!("schema {schema}: {e}")),
     }
 }
@@ -204,10 +280,11 @@ impl Backend for Postgres {
         })?;
         let root = self.dir.root();
         accord_logstore::private::dir(root).map_err(|e| NodeError::Internal(format!("{}: {e}", root.display())))?;
-        let schema = self.log_schema();
+        let schema = self.log_schema()?;
         if !self.exists(&schema)? {
             return Err(store_err(&schema, StoreError::NotInitialised));
         }
+        self.create_tables()?;
         let key = self.dir.signer().map_err(|e| NodeError::Invalid(e.to_string()))?;
         let store: DynStore = Box::new(PgStore::open(&self.url, &schema).map_err(|e| store_err(&schema, e))?);
         let log = Log::open(store, key).map_err(|e| NodeError::Invalid(format!("schema {schema}: {e}")))?;
@@ -215,14 +292,14 @@ impl Backend for Postgres {
     }
 
     fn open_reader(&self) -> Result<DynStore, NodeError> {
-        let schema = self.log_schema();
+        let schema = self.log_schema()?;
         Ok(Box::new(
             PgStore::open_read_only(&self.read_url, &schema).map_err(|e| store_err(&schema, e))?,
         ))
     }
 
     fn open_cosigner(&self) -> Result<DynStore, NodeError> {
-        let schema = self.log_schema();
+        let schema = self.log_schema()?;
         Ok(Box::new(
             PgStore::open_unlocked(&self.url, &schema).map_err(|e| store_err(&schema, e))?,
         ))

@@ -45,10 +45,7 @@ impl Sqlite {
     fn mirror_file(&self, party: &str) -> Result<PathBuf, NodeError> {
         match super::contract::partner_of(&self.partners, party)? {
             0 => Ok(self.file("partner.db")),
-            _ if !party.is_empty() && party.bytes().all(|b| b.is_ascii_alphanumeric()) => Ok(self.file(&format!("partner-{party}.db"))),
-            _ => Err(NodeError::Invalid(format!(
-                "partner.party: {party:?}: a Party code of letters and digits expected"
-            ))),
+            _ => Ok(self.file(&format!("partner-{}.db", super::contract::party_code(party)?))),
         }
     }
 }
