@@ -630,9 +630,13 @@ impl Shared {
             None => self.storage.open_reader().map_err(|e| e.to_string())?,
         };
         let out = f(&r);
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < 8 {
-                pool.push(r);
+        // A reader that failed is not kept: its connection may have ended (a database server
+        // restarted), and the next request opens a new one.
+        if out.is_ok() {
+            if let Ok(mut pool) = self.readers.lock() {
+                if pool.len() < 8 {
+                    pool.push(r);
+                }
             }
         }
         out

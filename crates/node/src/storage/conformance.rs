@@ -309,6 +309,32 @@ mod tests {
         let again = NodeDir::new(&first).init_postgres("example.org/init/us", "US", &url).unwrap();
         assert_eq!(again, (log_key, node_key), "the interrupted init, finished");
         assert!(first.join("store.toml").exists() && !t.path().join(".us.init-999").exists());
+        // After the server restarts, tokens and the node's state work again without the node
+        // restarting (their connection is made anew).
+        let b = super::super::open(
+            &Engine::Postgres {
+                url: url.clone(),
+                read_url: None,
+            },
+            &first,
+            "US",
+            &[],
+        );
+        let t = b.tokens().unwrap();
+        t.add_token(&super::super::contract::TokenRow {
+            hash: b"h".to_vec(),
+            role: "operator".into(),
+            name: "ops".into(),
+            created: 1,
+            expires: None,
+            revoked: None,
+        })
+        .unwrap();
+        b.put_state("clock", b"1").unwrap();
+        cluster.kill().unwrap();
+        cluster.restart().unwrap();
+        assert!(t.token_role(b"h", 2).unwrap().is_some(), "the token, after a restart");
+        assert_eq!(b.state("clock").unwrap().as_deref(), Some(&b"1"[..]));
         // A Party code that is no schema name is refused before any SQL is made of it.
         let engine = Engine::Postgres {
             url: cluster.url.clone(),

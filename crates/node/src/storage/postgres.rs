@@ -40,9 +40,8 @@ pub struct Postgres {
     read_url: String,
     prefix: String,
     partners: Vec<String>,
-    /// The connection for the node's own tables, made on first use and shared by every handle
-    /// this backend gives (a value kept every few seconds must not reconnect each time).
-    node: Mutex<Option<Arc<PgClient>>>,
+    /// The connection for the node's own tables, shared by every handle this backend gives.
+    node: Arc<NodeConn>,
 }
 
 /// The schema of Party `party`'s own log.
@@ -80,7 +79,11 @@ impl Postgres {
             read_url: read_url.unwrap_or(url).to_owned(),
             prefix: party.to_ascii_lowercase(),
             partners: partners.to_vec(),
-            node: Mutex::new(None),
+            node: Arc::new(NodeConn {
+                url: url.to_owned(),
+                schema: format!("{}_node", party.to_ascii_lowercase()),
+                slot: Mutex::new(None),
+            }),
         }
     }
 
@@ -101,25 +104,6 @@ impl Postgres {
         ))
     }
 
-    /// The node's own connection, made on first use and again once it has ended (a server
-    /// restart); it reads and writes the node's tables, which [`Postgres::create_tables`]
-    /// makes (reading a stopped node's folder writes nothing).
-    fn node(&self) -> Result<Arc<PgClient>, NodeError> {
-        let mut slot = self
-            .node
-            .lock()
-            .map_err(|_| NodeError::Internal("the PostgreSQL node handle is poisoned".into()))?;
-        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(c.clone());
-        }
-        let c = PgClient::connect(&self.url).map_err(db)?;
-        let schema = self.node_schema()?;
-        c.call(move |c| c.batch(&format!("SET search_path TO \"{schema}\""))).map_err(db)?;
-        let c = Arc::new(c);
-        *slot = Some(c.clone());
-        Ok(c)
-    }
-
     /// The node's own schema, `<party>_node`.
     fn node_schema(&self) -> Result<String, NodeError> {
         let schema = format!("{}_node", self.prefix);
@@ -131,13 +115,11 @@ impl Postgres {
     /// earlier release gets the tables it lacks).
     fn create_tables(&self) -> Result<(), NodeError> {
         let schema = self.node_schema()?;
-        self.node()?
-            .call(move |c| {
-                c.batch(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\"; {NODE_TABLES}"
-                ))
-            })
-            .map_err(db)
+        self.node.call(move |c| {
+            c.batch(&format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; SET search_path TO \"{schema}\"; {NODE_TABLES}"
+            ))
+        })
     }
 
     /// The Party's code as its schemas begin (lower case).
@@ -148,18 +130,15 @@ impl Postgres {
     /// The schemas this Party's node has in the database (`<party>_…`), each a valid name.
     pub fn schemas(&self) -> Result<Vec<String>, NodeError> {
         let p = self.prefix.clone();
-        let names: Vec<String> = self
-            .node()?
-            .call(move |c| {
-                c.query(
-                    "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1 ORDER BY nspname",
-                    &[&format!("{p}\\_%")],
-                )?
-                .iter()
-                .map(|r| r.try_get(0).map_err(pg))
-                .collect()
-            })
-            .map_err(db)?;
+        let names: Vec<String> = self.node.call(move |c| {
+            c.query(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE $1 ORDER BY nspname",
+                &[&format!("{p}\\_%")],
+            )?
+            .iter()
+            .map(|r| r.try_get(0).map_err(pg))
+            .collect()
+        })?;
         Ok(names
             .into_iter()
             .filter(|n| accord_logstore::postgres::check_schema(n).is_ok())
@@ -199,18 +178,16 @@ impl Postgres {
         // The name is quoted into SQL below: letters, digits and `_` only.
         accord_logstore::postgres::check_schema(schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
         let s = schema.to_owned();
-        self.node()?
-            .call(move |c| {
-                let t = format!("\"{s}\".meta");
-                let has: bool = c.query("SELECT to_regclass($1) IS NOT NULL", &[&t])?[0].try_get(0).map_err(pg)?;
-                if !has {
-                    return Ok(false);
-                }
-                Ok(!c
-                    .query(&format!("SELECT 1 FROM \"{s}\".meta WHERE key = 'origin'"), &[])?
-                    .is_empty())
-            })
-            .map_err(db)
+        self.node.call(move |c| {
+            let t = format!("\"{s}\".meta");
+            let has: bool = c.query("SELECT to_regclass($1) IS NOT NULL", &[&t])?[0].try_get(0).map_err(pg)?;
+            if !has {
+                return Ok(false);
+            }
+            Ok(!c
+                .query(&format!("SELECT 1 FROM \"{s}\".meta WHERE key = 'origin'"), &[])?
+                .is_empty())
+        })
     }
 
     /// Creates the own log (origin and Party in `key` and `party`) in the database, in one
@@ -245,11 +222,9 @@ impl Postgres {
     /// refused to start while any of these schemas existed.
     pub fn drop_all(&self) -> Result<(), NodeError> {
         for s in self.schemas()? {
-            self.node()?
-                .call(move |c| c.batch(&format!("DROP SCHEMA \"{s}\" CASCADE")))
-                .map_err(db)?;
+            self.node.call(move |c| c.batch(&format!("DROP SCHEMA \"{s}\" CASCADE")))?;
         }
-        *self.node.lock().map_err(|_| NodeError::Internal("poisoned".into()))? = None;
+        self.node.reset();
         Ok(())
     }
 }
@@ -347,18 +322,16 @@ impl Backend for Postgres {
     }
 
     fn tokens(&self) -> Result<Box<dyn TokenStore>, NodeError> {
-        Ok(Box::new(PgTokens { client: self.node()? }))
+        Ok(Box::new(PgTokens { node: self.node.clone() }))
     }
 
     fn snapshot(&self) -> Result<Option<Vec<u8>>, NodeError> {
-        self.node()?
-            .call(|c| first(c.query("SELECT data FROM snapshot WHERE id = 1", &[])?))
-            .map_err(db)
+        self.node.call(|c| first(c.query("SELECT data FROM snapshot WHERE id = 1", &[])?))
     }
 
     fn put_snapshot(&self, bytes: &[u8]) -> Result<(), NodeError> {
         let b = bytes.to_vec();
-        self.node()?
+        self.node
             .call(move |c| {
                 c.execute(
                     "INSERT INTO snapshot(id, data) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
@@ -366,15 +339,13 @@ impl Backend for Postgres {
                 )
             })
             .map(|_| ())
-            .map_err(db)
     }
 
     fn blob(&self, hex: &str) -> Result<Vec<u8>, NodeError> {
         let name = hex.to_owned();
         let got: Option<Vec<u8>> = self
-            .node()?
-            .call(move |c| first(c.query("SELECT data FROM blobs WHERE name = $1", &[&name])?))
-            .map_err(db)?;
+            .node
+            .call(move |c| first(c.query("SELECT data FROM blobs WHERE name = $1", &[&name])?))?;
         let bytes = got.ok_or_else(|| NodeError::NotFound(format!("blob {hex}")))?;
         if accord_logstore::dir::sha256_hex(&bytes) != hex {
             return Err(NodeError::Internal(format!("blob {hex}: its bytes do not hash to its name")));
@@ -385,27 +356,24 @@ impl Backend for Postgres {
     fn put_blob(&self, bytes: &[u8]) -> Result<String, NodeError> {
         let name = accord_logstore::dir::sha256_hex(bytes);
         let (n, b) = (name.clone(), bytes.to_vec());
-        self.node()?
-            .call(move |c| {
-                c.execute(
-                    "INSERT INTO blobs(name, data) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
-                    &[&n, &b],
-                )
-            })
-            .map_err(db)?;
+        self.node.call(move |c| {
+            c.execute(
+                "INSERT INTO blobs(name, data) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                &[&n, &b],
+            )
+        })?;
         Ok(name)
     }
 
     fn state(&self, key: &str) -> Result<Option<Vec<u8>>, NodeError> {
         let k = key.to_owned();
-        self.node()?
+        self.node
             .call(move |c| first(c.query("SELECT value FROM state WHERE key = $1", &[&k])?))
-            .map_err(db)
     }
 
     fn put_state(&self, key: &str, bytes: &[u8]) -> Result<(), NodeError> {
         let (k, b) = (key.to_owned(), bytes.to_vec());
-        self.node()?
+        self.node
             .call(move |c| {
                 c.execute(
                     "INSERT INTO state(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -413,7 +381,6 @@ impl Backend for Postgres {
                 )
             })
             .map(|_| ())
-            .map_err(db)
     }
 
     fn secret(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
@@ -434,14 +401,62 @@ fn first<T: for<'a> accord_logstore::postgres::FromSql<'a>>(rows: Vec<accord_log
     rows.first().map(|r| r.try_get(0).map_err(pg)).transpose()
 }
 
+/// The connection to the node's own schema: made on first use, and again once it has ended (a
+/// server restart), so that tokens, sign-ins and the node's state work again without the node
+/// restarting (a value kept every few seconds must not reconnect each time). It reads and
+/// writes the tables [`Postgres::create_tables`] makes; reading a stopped node's folder writes
+/// nothing.
+struct NodeConn {
+    url: String,
+    schema: String,
+    slot: Mutex<Option<Arc<PgClient>>>,
+}
+
+impl NodeConn {
+    fn get(&self) -> Result<Arc<PgClient>, NodeError> {
+        let mut slot = self
+            .slot
+            .lock()
+            .map_err(|_| NodeError::Internal("the PostgreSQL node handle is poisoned".into()))?;
+        if let Some(c) = slot.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(c.clone());
+        }
+        accord_logstore::postgres::check_schema(&self.schema).map_err(|e| NodeError::Invalid(format!("party: {e}")))?;
+        let c = PgClient::connect(&self.url).map_err(db)?;
+        let schema = self.schema.clone();
+        c.call(move |c| c.batch(&format!("SET search_path TO \"{schema}\""))).map_err(db)?;
+        let c = Arc::new(c);
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Runs `f` on the connection; if the connection turns out to have ended (the server
+    /// restarted since the last call), once more on a new one.
+    fn call<R: Send + 'static>(&self, f: impl Fn(&mut PgConn) -> Result<R, StoreError> + Send + Sync + 'static) -> Result<R, NodeError> {
+        let f = Arc::new(f);
+        let c = self.get()?;
+        let g = f.clone();
+        match c.call(move |conn| g(conn)) {
+            Err(_) if c.is_closed() => self.get()?.call(move |conn| f(conn)).map_err(db),
+            r => r.map_err(db),
+        }
+    }
+
+    fn reset(&self) {
+        if let Ok(mut s) = self.slot.lock() {
+            *s = None;
+        }
+    }
+}
+
 /// Token and session hashes, and the audit log, in the node's schema.
 struct PgTokens {
-    client: Arc<PgClient>,
+    node: Arc<NodeConn>,
 }
 
 impl PgTokens {
-    fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut PgConn) -> Result<R, StoreError> + Send + 'static) -> Result<R, NodeError> {
-        self.client.call(f).map_err(db)
+    fn call<R: Send + 'static>(&self, f: impl Fn(&mut PgConn) -> Result<R, StoreError> + Send + Sync + 'static) -> Result<R, NodeError> {
+        self.node.call(f)
     }
 }
 
