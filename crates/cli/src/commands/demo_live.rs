@@ -39,6 +39,11 @@ pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
     if a.offline {
         return super::demo::offline(a, spec, format);
     }
+    if crate::output::json(format) {
+        return Err(input(anyhow!(
+            "--format json: the live demo prints for a person; for JSON, ask either node's API while it serves (/api/v1/status, /api/v1/compliance), or run accord demo --offline --format json"
+        )));
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -479,6 +484,33 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     Ok(if clean { code } else { CHECK_FAILED })
 }
 
+/// The treaty's milestones in `spec`'s history, in date order, as `(date, title)`: entry into
+/// force, the limits taking effect, inspections paused, extension, exemption, suspension,
+/// withdrawal, expiry (a what-if's spec has none after its day).
+fn milestones(spec: &TreatySpec) -> Vec<(accord_treaty::Date, String)> {
+    use accord_treaty::lifecycle::EventKind as K;
+    let mut out: Vec<(accord_treaty::Date, String)> = spec
+        .history
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event.kind,
+                K::EntryIntoForce
+                    | K::LimitsInEffect
+                    | K::InspectionPause
+                    | K::Extension
+                    | K::Exemption
+                    | K::Suspension
+                    | K::WithdrawalNotice
+                    | K::Expiry
+            )
+        })
+        .map(|e| (e.event.date, e.title.clone()))
+        .collect();
+    out.sort_by_key(|(d, _)| *d);
+    out
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn drive(
     a: &DemoArgs,
@@ -514,15 +546,14 @@ async fn drive(
         ru.url, keys[1], keys[3]
     );
     println!("  witness       {}\n    cosigner    {}", procs[0].url, keys[4]);
-    println!("\nTry the API by hand (tokens for this demo only):");
-    println!("  US operator:        {}", ops[0]);
+    println!("\nEach node's dashboard, and a token to sign in to it as its operator (for this demo only):");
+    println!("  US  {}/  {}", us.url, ops[0]);
+    println!("  RU  {}/  {}", ru.url, ops[1]);
+    println!("\nTry the API by hand:");
     println!("  RU partner-reader of the US node: {reader}");
     println!("  curl -H 'Authorization: Bearer {}' '{}/api/v1/outbox?limit=5'", ops[0], us.url);
     println!("  curl -H 'Authorization: Bearer {reader}' '{}/api/v1/compliance'", us.url);
-    println!(
-        "  {}/ (web page: public figures; sign in with a token), {}/log/checkpoint (public)",
-        us.url, us.url
-    );
+    println!("  curl '{}/log/checkpoint'   # public: the latest signed checkpoint", us.url);
     let step = i64::from(a.step_hours.max(1)) * 3600;
     let (steps, changed) = steps(&sim.spec, sent, step);
     println!(
@@ -540,6 +571,9 @@ async fn drive(
     let titles: Vec<String> = spec.limits.iter().map(|l| format!("{} ({})", l.name, l.value)).collect();
     let mut exchanges: Vec<accord_treaty::Date> = sim.spec.data_exchange_dates();
     exchanges.reverse();
+    // The treaty's own milestones, printed as the clock passes them.
+    let mut milestones = milestones(&sim.spec);
+    milestones.reverse();
     let (mut us_sent, mut ru_sent) = (0u64, 0u64);
     let mut last_year = 0;
     let t_ex = Instant::now();
@@ -581,6 +615,11 @@ async fn drive(
         w1?;
         w2?;
         let date = Timestamp::from_unix(st.at).date();
+        while milestones.last().is_some_and(|(d, _)| *d <= date) {
+            if let Some((d, title)) = milestones.pop() {
+                println!("  {d}  treaty: {title}");
+            }
+        }
         while script.last().is_some_and(|sc| sc.date <= date) {
             let Some(sc) = script.pop() else { break };
             let api = if sc.party == "US" { &us } else { &ru };
@@ -654,14 +693,19 @@ async fn drive(
     }
     let exchange_secs = t_ex.elapsed().as_secs_f64();
     // The end: the clock at expiry, every checkpoint cosigned by the partner and the witness.
-    let end = accord_node::clock::rfc3339(
-        spec.lifecycle
-            .end_exclusive()
-            .midnight()
-            .assume_utc()
-            .unix_timestamp()
-            .max(steps.last().map_or(0, |s| s.at)),
-    );
+    let end_unix = spec
+        .lifecycle
+        .end_exclusive()
+        .midnight()
+        .assume_utc()
+        .unix_timestamp()
+        .max(steps.last().map_or(0, |s| s.at));
+    let end = accord_node::clock::rfc3339(end_unix);
+    // What the clock passes on its way to the end (the expiry itself, say).
+    let end_date = Timestamp::from_unix(end_unix).date();
+    while let Some((d, title)) = milestones.pop().filter(|(d, _)| *d <= end_date) {
+        println!("  {d}  treaty: {title}");
+    }
     let clock = serde_json::json!({"now": end});
     us.call(reqwest::Method::PUT, "/api/v1/clock", Some(clock.clone())).await?;
     ru.call(reqwest::Method::PUT, "/api/v1/clock", Some(clock)).await?;
@@ -781,4 +825,27 @@ fn rows_table(rows: &[&serde_json::Value], titles: &[String]) -> String {
         })
         .collect();
     table(&header, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The milestones the demo prints as its clock passes them: the record's turning points,
+    /// in date order, the suspension and the expiry among them.
+    #[test]
+    fn the_treaty_milestones_are_in_date_order() {
+        let spec = accord_treaty::builtin::new_start();
+        let m = milestones(&spec);
+        assert!(m.windows(2).all(|w| w[0].0 <= w[1].0), "{m:?}");
+        let on = |d: &str| m.iter().find(|(x, _)| x.to_string() == d).map(|(_, t)| t.clone());
+        assert_eq!(on("2011-02-05").as_deref(), Some("Entry into force"));
+        assert_eq!(on("2018-02-05").as_deref(), Some("Central limits take effect"));
+        assert!(m.iter().any(|(d, t)| d.year() == 2023 && t.contains("suspends")), "{m:?}");
+        assert!(
+            m.last()
+                .is_some_and(|(d, t)| d.to_string() == "2026-02-05" && t == "The treaty expires"),
+            "{m:?}"
+        );
+    }
 }

@@ -637,6 +637,14 @@ fn the_live_demo_stops_cleanly_on_ctrl_c() {
             break;
         }
     }
+    // Each node's dashboard and a token to sign in to it, at the top.
+    for party in ["US", "RU"] {
+        let line = seen
+            .lines()
+            .find(|l| l.starts_with(&format!("  {party}  http://127.0.0.1:")))
+            .unwrap_or_else(|| panic!("no {party} dashboard line: {seen}"));
+        assert!(line.contains(" accord_"), "{line}");
+    }
     std::thread::sleep(std::time::Duration::from_millis(500));
     let st = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(st.success());

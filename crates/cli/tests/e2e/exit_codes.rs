@@ -39,6 +39,7 @@ const CASES: &[(&str, &str, i32, &str)] = &[
     ("simulate", "--out @M/x/y", 2, "@M/x: no such folder"),
     ("demo", "--scale 0", 2, "--scale 0"),
     ("demo", "--port 99999", 2, "invalid value '99999'"),
+    ("demo", "--format json", 2, "--format json: the live demo prints for a person"),
     (
         "log init",
         "--data @L --origin x.example/log --party US",
