@@ -33,13 +33,62 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 /// A limit cell: `value (margin)`, `-` when not published (or, in a row marked `unsourced`,
 /// published but not sourced here), and a mark when over.
 fn cell(l: &accord_ledger::compliance::LimitCheck, unsourced: bool) -> String {
-    match (l.value, l.margin) {
-        (Some(v), Some(m)) if m < 0 && l.violation => format!("{v} VIOLATION (over by {})", -m),
+    cell_of(
+        l.value,
+        l.margin,
+        l.violation,
+        if unsourced {
+            "? (published, not sourced)"
+        } else {
+            "- (not published)"
+        },
+    )
+}
+
+/// A limit's cell: the value with its margin, "over by" when over (a violation only where
+/// binding), or `none` when there is no value.
+fn cell_of(value: Option<u64>, margin: Option<i64>, violation: bool, none: &str) -> String {
+    match (value, margin) {
+        (Some(v), Some(m)) if m < 0 && violation => format!("{v} VIOLATION (over by {})", -m),
         (Some(v), Some(m)) if m < 0 => format!("{v} (over by {}, not binding)", -m),
         (Some(v), Some(m)) => format!("{v} (margin {m})"),
-        _ if unsourced => "? (published, not sourced)".into(),
-        _ => "- (not published)".into(),
+        (Some(v), None) => v.to_string(),
+        _ => none.to_owned(),
     }
+}
+
+/// [`compliance_table`] of rows as a node's API gives them (JSON), with the basis of each
+/// row's figures: `declared` when the Party declared them as of that date, `declared as of D`
+/// when they are carried from an earlier declaration (nothing newer was declared: after the
+/// 2023 suspension, say), `- (not declared)` cells when there is none.
+pub fn compliance_table_json(rows: &[&serde_json::Value], limit_titles: &[String]) -> String {
+    let mut header: Vec<&str> = vec!["as of", "party", "treaty"];
+    header.extend(limit_titles.iter().map(|s| s.as_str()));
+    header.extend(["binding", "basis"]);
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap_or("").to_owned();
+            let mut v = vec![text("as_of"), text("party"), text("treaty_status").replace('_', " ")];
+            let limits = r["limits"].as_array().map(Vec::as_slice).unwrap_or_default();
+            v.extend(limits.iter().map(|l| {
+                cell_of(
+                    l["value"].as_u64(),
+                    l["margin"].as_i64(),
+                    l["violation"].as_bool().unwrap_or(false),
+                    "- (not declared)",
+                )
+            }));
+            v.push(if limits.iter().any(|l| l["binding"] == true) { "yes" } else { "no" }.into());
+            v.push(match r["declared_as_of"].as_str() {
+                Some(d) if d == r["as_of"].as_str().unwrap_or("") => "declared".into(),
+                Some(d) => format!("declared as of {d}"),
+                None => String::new(),
+            });
+            v
+        })
+        .collect();
+    table(&header, &body)
 }
 
 /// An extra column: its header and how to fill it.
@@ -176,4 +225,48 @@ pub fn per_party(sim: &accord_sim::Simulation) -> Vec<String> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node's rows print as `accord compliance` prints its own: margins, "over by … not
+    /// binding", the binding column, and the basis of figures carried from an older
+    /// declaration.
+    #[test]
+    fn rows_from_a_node_print_as_compliance_does() {
+        let row = |as_of: &str, declared: &str, value: u64, binding: bool| {
+            serde_json::json!({
+                "as_of": as_of, "party": "RU", "treaty_status": "in_force", "declared_as_of": declared,
+                "limits": [
+                    {"name": "warheads", "value": value, "limit": 1550, "binding": binding,
+                     "margin": 1550 - value as i64, "violation": binding && value > 1550},
+                    {"name": "launchers_total", "value": null, "limit": 800, "binding": binding, "margin": null, "violation": false}
+                ]
+            })
+        };
+        let rows = [
+            row("2011-02-05", "2011-02-05", 1600, false),
+            row("2024-03-01", "2022-09-01", 1474, true),
+        ];
+        let t = compliance_table_json(
+            &rows.iter().collect::<Vec<_>>(),
+            &["warheads (1550)".into(), "launchers_total (800)".into()],
+        );
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(
+            lines[0].contains("treaty") && lines[0].contains("binding") && lines[0].contains("basis"),
+            "{t}"
+        );
+        assert!(
+            lines[2].contains("1600 (over by 50, not binding)") && lines[2].ends_with("declared"),
+            "{t}"
+        );
+        assert!(
+            lines[3].contains("1474 (margin 76)") && lines[3].contains("- (not declared)"),
+            "{t}"
+        );
+        assert!(lines[3].contains("yes") && lines[3].ends_with("declared as of 2022-09-01"), "{t}");
+    }
 }

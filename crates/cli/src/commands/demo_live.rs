@@ -26,7 +26,6 @@ use tokio::io::AsyncBufReadExt;
 
 use crate::args::{DemoArgs, Format};
 use crate::failure::{input, io, Failure, Outcome, CHECK_FAILED};
-use crate::output::table;
 
 use super::demo_api::{wait, Api};
 
@@ -679,11 +678,11 @@ async fn drive(
             if rows.is_empty() {
                 continue;
             }
-            let table = rows_table(&rows, &titles);
+            let table = crate::output::compliance_table_json(&rows, &titles);
             let mut lines = table.lines();
             let header = lines.next().unwrap_or("");
             if !printed_header {
-                println!("\n  Compliance at each data exchange, as the US node sees the exchanged record (value, margin):\n  {header}");
+                println!("\n  Compliance at each data exchange, as the US node sees the exchanged record (as `accord compliance` prints it):\n  {header}");
                 printed_header = true;
             }
             for l in lines.skip(1) {
@@ -804,29 +803,6 @@ async fn play_freeze(procs: &[Proc], ops: [&String; 2], root: &Path, t0: Instant
 }
 
 /// The compliance rows (JSON, as the API gives them) as a table: each limit's value and margin.
-fn rows_table(rows: &[&serde_json::Value], titles: &[String]) -> String {
-    let mut header: Vec<&str> = vec!["as of", "party"];
-    header.extend(titles.iter().map(String::as_str));
-    let body: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut cells = vec![
-                r["as_of"].as_str().unwrap_or("").to_owned(),
-                r["party"].as_str().unwrap_or("").to_owned(),
-            ];
-            for l in r["limits"].as_array().into_iter().flatten() {
-                cells.push(match (l["value"].as_u64(), l["margin"].as_i64()) {
-                    (Some(v), Some(m)) => format!("{v} ({m:+})"),
-                    (Some(v), None) => v.to_string(),
-                    _ => "not declared".into(),
-                });
-            }
-            cells
-        })
-        .collect();
-    table(&header, &body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
