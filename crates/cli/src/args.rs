@@ -266,6 +266,10 @@ pub struct DemoArgs {
     /// socket and removed at the end; needs Debian's postgresql package).
     #[arg(long, value_enum, default_value_t = DemoStore::Sqlite)]
     pub store: DemoStore,
+    /// Also print what an operator watches: each node's log and node keys and the witness's,
+    /// and the exchange's progress once per treaty year (log sizes, what is final, time).
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `accord demo --store`.

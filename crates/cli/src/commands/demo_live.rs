@@ -536,15 +536,18 @@ async fn drive(
         spec.id,
         root.display()
     );
-    println!(
-        "\n  US node       {}\n    log key     {}\n    node key    {}",
-        us.url, keys[0], keys[2]
-    );
-    println!(
-        "  Russian node  {}\n    log key     {}\n    node key    {}",
-        ru.url, keys[1], keys[3]
-    );
-    println!("  witness       {}\n    cosigner    {}", procs[0].url, keys[4]);
+    // The operator's details (keys, the exchange's progress) only with --verbose.
+    if a.verbose {
+        println!(
+            "\n  US node       {}\n    log key     {}\n    node key    {}",
+            us.url, keys[0], keys[2]
+        );
+        println!(
+            "  Russian node  {}\n    log key     {}\n    node key    {}",
+            ru.url, keys[1], keys[3]
+        );
+        println!("  witness       {}\n    cosigner    {}", procs[0].url, keys[4]);
+    }
     println!("\nEach node's dashboard, and a token to sign in to it as its operator (for this demo only):");
     println!("  US  {}/  {}", us.url, ops[0]);
     println!("  RU  {}/  {}", ru.url, ops[1]);
@@ -645,7 +648,7 @@ async fn drive(
             }
             println!("{line}");
         }
-        if date.year() != last_year {
+        if a.verbose && date.year() != last_year {
             last_year = date.year();
             let s = us.call(reqwest::Method::GET, "/api/v1/status", None).await?;
             let r = ru.call(reqwest::Method::GET, "/api/v1/status", None).await?;

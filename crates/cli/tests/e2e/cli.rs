@@ -637,6 +637,7 @@ fn the_live_demo_stops_cleanly_on_ctrl_c() {
             break;
         }
     }
+    assert!(!seen.contains("log key"), "the keys only with --verbose: {seen}");
     // Each node's dashboard and a token to sign in to it, at the top.
     for party in ["US", "RU"] {
         let line = seen
