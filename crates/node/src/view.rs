@@ -849,13 +849,20 @@ impl View {
 
     /// The own (outbox) or partner (inbox) notifications with their deadline status as of `now`.
     pub fn mailbox(&self, spec: &TreatySpec, outbox: bool, now: i64) -> Vec<BoxItem> {
-        self.mailbox_page(spec, outbox, now, None, usize::MAX).1
+        self.mailbox_page(spec, outbox, now, None, (usize::MAX, 0)).1
     }
 
     /// One page of [`View::mailbox`]: the number of items with status `status` (all when
     /// `None`), and the last `limit` of them. Each notification's deadline and time of receipt
     /// are worked out once until the view changes; a page builds only its own items.
-    pub fn mailbox_page(&self, spec: &TreatySpec, outbox: bool, now: i64, status: Option<&str>, limit: usize) -> (usize, Vec<BoxItem>) {
+    pub fn mailbox_page(
+        &self,
+        spec: &TreatySpec,
+        outbox: bool,
+        now: i64,
+        status: Option<&str>,
+        (limit, offset): (usize, usize),
+    ) -> (usize, Vec<BoxItem>) {
         let p = if outbox { OWN } else { PARTNER };
         let (Some(side), Some(slots)) = (self.sides.get(p), self.derived.deadlines.get(p)) else {
             return (0, Vec::new());
@@ -884,7 +891,9 @@ impl View {
             .filter(|(_, st)| status.is_none_or(|want| st.name() == want))
             .collect();
         let total = matching.len();
-        let page = matching[total.saturating_sub(limit)..]
+        // The newest `limit` after skipping the newest `offset` (oldest first within the page).
+        let end = total.saturating_sub(offset);
+        let page = matching[end.saturating_sub(limit)..end]
             .iter()
             .filter_map(|(d, st)| {
                 let Some(Rec::Notification(n)) = side.recs.get(d.index as usize) else {

@@ -600,6 +600,20 @@ fn concurrent_submissions_log_each_id_once() {
         assert_eq!(*index_of.entry(id.clone()).or_insert(ix), ix, "{id} answered with two indexes");
     }
     assert_eq!(index_of.len(), 200);
+    // The outbox pages back through the record: four pages of 50 (newest first by page, each
+    // oldest first), each notification once, then nothing.
+    let mut paged = Vec::new();
+    for offset in [0, 50, 100, 150, 200] {
+        let (st, v) = json(us.port, "GET", &format!("/api/v1/outbox?limit=50&offset={offset}"), &us.op, b"");
+        assert_eq!((st, v["total"].as_u64()), (200, Some(200)), "{v}");
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), if offset < 200 { 50 } else { 0 }, "offset {offset}");
+        paged.splice(0..0, items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+    }
+    let distinct: std::collections::HashSet<_> = paged.iter().collect();
+    assert_eq!((paged.len(), distinct.len()), (200, 200));
+    let (st, _) = json(us.port, "GET", "/api/v1/outbox?offset=-1", &us.op, b"");
+    assert_eq!(st, 400, "offset: a whole number");
     us.stop();
     let logged = entries(&root.join("us/log.db"));
     let mut ids = std::collections::HashSet::new();

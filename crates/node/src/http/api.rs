@@ -92,21 +92,26 @@ pub async fn submit(State(s): S, a: AllowedBody<access::Submit>) -> Response {
 }
 
 fn mailbox(s: &Arc<Shared>, outbox: bool, q: &Params) -> Response {
-    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
-        None => 1000,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return error(StatusCode::BAD_REQUEST, "limit: a whole number of items expected"),
+    let num = |k: &str, default: usize| match q.get(k).map(|l| l.parse::<usize>()) {
+        None => Ok(default),
+        Some(Ok(n)) => Ok(n),
+        Some(Err(_)) => Err(error(StatusCode::BAD_REQUEST, format!("{k}: a whole number of items expected"))),
+    };
+    let (limit, offset) = match (num("limit", 1000), num("offset", 0)) {
+        (Ok(l), Ok(o)) => (l, o),
+        (Err(e), _) | (_, Err(e)) => return e,
     };
     let status = q.get("status").map(String::as_str);
     let (total, items) = match s.view.read() {
-        Ok(v) => v.mailbox_page(&s.spec, outbox, s.clock.now(), status, limit),
+        Ok(v) => v.mailbox_page(&s.spec, outbox, s.clock.now(), status, (limit, offset)),
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "view poisoned"),
     };
     axum::Json(MailboxPage { items, total }).into_response()
 }
 
-/// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000), with receipt and
-/// deadline status; `status=` filters.
+/// `GET /api/v1/outbox`: this Party's notifications, newest `limit` (1000) after skipping the
+/// newest `offset` (0: pages back through the record), with receipt and deadline status;
+/// `status=` filters; `total` counts every match.
 pub async fn outbox(State(s): S, _: Allowed<access::Outbox>, q: Params) -> Response {
     blocking(move || mailbox(&s, true, &q)).await
 }

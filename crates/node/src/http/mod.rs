@@ -1623,7 +1623,7 @@ mod tests {
                 .map(|i| serde_json::to_string(i).expect("json"))
                 .collect();
             for limit in [0, 1, 2, 10] {
-                let (total, page) = v.mailbox_page(&s.spec, true, now, status, limit);
+                let (total, page) = v.mailbox_page(&s.spec, true, now, status, (limit, 0));
                 assert_eq!(total, want.len(), "{status:?}");
                 let page: Vec<String> = page.iter().map(|i| serde_json::to_string(i).expect("json")).collect();
                 assert_eq!(page, want[want.len().saturating_sub(limit)..].to_vec(), "{status:?} {limit}");
