@@ -48,8 +48,7 @@ fn is_root() -> bool {
 /// error) when `ACCORD_SKIP_POSTGRES=1`; otherwise a cluster, or a panic naming what to install
 /// (the PostgreSQL tests are mandatory unless skipped so, never silently passed).
 pub fn for_test(test: &str) -> Option<Cluster> {
-    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: {test} on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
+    if skipped(test) {
         return None;
     }
     match Cluster::start() {
@@ -58,6 +57,16 @@ pub fn for_test(test: &str) -> Option<Cluster> {
             "{test}: a PostgreSQL cluster could not start: {e} (apt-get install postgresql, or set ACCORD_SKIP_POSTGRES=1 to skip loudly)"
         ),
     }
+}
+
+/// Whether the PostgreSQL tests are skipped (`ACCORD_SKIP_POSTGRES=1`); says so on standard
+/// error, naming `test`.
+pub fn skipped(test: &str) -> bool {
+    let skip = std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1");
+    if skip {
+        eprintln!("SKIPPED: {test} on PostgreSQL (ACCORD_SKIP_POSTGRES=1)");
+    }
+    skip
 }
 
 impl Cluster {

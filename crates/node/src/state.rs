@@ -215,17 +215,12 @@ impl NodeDir {
                 self.dir.root().display()
             ));
         }
-        let engine = crate::storage::Engine::resolve(None, &Default::default(), self.dir.root())?;
-        let store: Box<dyn crate::storage::TokenStore> = match engine {
-            crate::storage::Engine::Postgres { .. } => {
-                let party = crate::storage::FolderStore::read(self.dir.root())?
-                    .map(|f| f.party)
-                    .unwrap_or_default();
-                crate::storage::open(&engine, self.dir.root(), &party, &[])
-                    .tokens()
-                    .map_err(|e| e.to_string())?
-            }
-            _ => Box::new(crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?),
+        let root = self.dir.root();
+        let store: Box<dyn crate::storage::TokenStore> = match crate::storage::FolderStore::read(root)? {
+            Some(f) => crate::storage::postgres::Postgres::new(&f.url, None, root, &f.party, &[])
+                .tokens()
+                .map_err(|e| e.to_string())?,
+            None => Box::new(crate::storage::sqlite::SqliteTokens::open(&self.node_db()).map_err(|e| e.to_string())?),
         };
         Ok(Tokens::new(store))
     }

@@ -19,14 +19,8 @@ use std::time::Duration;
 /// with the witness `(port, key)`, and `store` (TOML) at the end.
 fn config(root: &Path, a: &Node, b: &Node, (wport, wkey): (u16, &str), store: &str) {
     let (party, other) = (a.data.to_uppercase(), b.data.to_uppercase());
-    std::fs::write(
-        root.join(format!("{}.toml", a.data)),
-        format!(
-            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[[witness]]\nurl = \"http://127.0.0.1:{wport}\"\nkey = \"{wkey}\"\n[exchange]\npoll_ms = 500\n{store}",
-            a.port, b.port, b.log_key, b.node_key
-        ),
-    )
-    .unwrap();
+    let more = format!("[[witness]]\nurl = \"http://127.0.0.1:{wport}\"\nkey = \"{wkey}\"\n{store}");
+    write_config(root, a, &party, b, &other, (b.port, 500), &more);
 }
 
 #[test]
@@ -164,8 +158,7 @@ fn two_nodes_on_postgres_exchange_survive_a_kill_and_fail_over_to_the_standby() 
 /// them (commitments, proofs, sampled inspections and their secrets, alerts) as on SQLite.
 #[test]
 fn the_demo_runs_both_nodes_on_postgres() {
-    if std::env::var("ACCORD_SKIP_POSTGRES").is_ok_and(|v| v == "1") {
-        eprintln!("SKIPPED: accord demo --store postgres (ACCORD_SKIP_POSTGRES=1)");
+    if accord_logstore::pg_cluster::skipped("accord demo --store postgres") {
         return;
     }
     // The demo starts its own clusters; without the server it fails, as the test should.

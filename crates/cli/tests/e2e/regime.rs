@@ -22,14 +22,7 @@ fn root_dir() -> PathBuf {
 }
 
 fn linked_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
-    std::fs::write(
-        root.join(format!("{}.toml", a.data)),
-        format!(
-            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[exchange]\npoll_ms = 300\n",
-            a.port, b.port, b.log_key, b.node_key
-        ),
-    )
-    .unwrap();
+    write_config(root, a, party, b, other, (b.port, 300), "");
 }
 
 /// The US notifications of tests/scenarios/small.jsonl, as sent (receipts come from the partner).

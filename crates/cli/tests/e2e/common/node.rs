@@ -349,17 +349,20 @@ pub fn acknowledged_once(sender: &[(Value, String)], receiver: &[(Value, String)
 }
 
 /// Writes `root/<a.data>.toml` for Party `party` whose partner `other` is node `b`, reached at
-/// a closed port: the nodes share no link (only bundles, or nothing, cross).
-pub fn air_gapped_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
+/// `partner_port` and polled every `poll_ms`, with `more` (TOML) at the end.
+pub fn write_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str, (partner_port, poll_ms): (u16, u32), more: &str) {
     std::fs::write(
         root.join(format!("{}.toml", a.data)),
         format!(
-            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[exchange]\npoll_ms = 60000\n",
-            a.port,
-            free_port(),
-            b.log_key,
-            b.node_key
+            "party = \"{party}\"\nlisten = \"127.0.0.1:{}\"\n[partner]\nparty = \"{other}\"\nurl = \"http://127.0.0.1:{partner_port}\"\nlog_key = \"{}\"\nnode_key = \"{}\"\n[exchange]\npoll_ms = {poll_ms}\n{more}",
+            a.port, b.log_key, b.node_key
         ),
     )
     .unwrap();
+}
+
+/// [`write_config`] with the partner at a closed port: the nodes share no link (only bundles,
+/// or nothing, cross).
+pub fn air_gapped_config(root: &Path, a: &Node, party: &str, b: &Node, other: &str) {
+    write_config(root, a, party, b, other, (free_port(), 60000), "");
 }
