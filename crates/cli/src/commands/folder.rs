@@ -61,6 +61,18 @@ pub fn reader(dir: &Path) -> Result<DynStore, Failure> {
     }
 }
 
+/// The log's verifier key as its store records it, whichever backend keeps the log.
+pub fn recorded_key(dir: &Path) -> Result<accord_tlog::VerifierKey, Failure> {
+    if database(dir)?.is_none() {
+        return DataDir::new(dir).verifier().map_err(dir_err);
+    }
+    let meta = reader(dir)?.meta().map_err(|e| input(anyhow!("{}: {e}", dir.display())))?;
+    accord_tlog::VerifierKey::parse(&meta.vkey).map_err(|e| Failure {
+        code: CHECK_FAILED,
+        error: anyhow!("{}: the recorded key: {e}", dir.display()),
+    })
+}
+
 /// The blob `sha` of the folder `dir`, whichever backend keeps it.
 pub fn blob(dir: &Path, sha: &str) -> Result<Vec<u8>, String> {
     match database(dir).map_err(|f| f.error.to_string())? {

@@ -31,7 +31,7 @@ pub fn run(c: LogCommand, spec: &TreatySpec, format: Format) -> Outcome {
     match c {
         LogCommand::Init { data, origin, party } => init(&data.data, &origin, &party, spec, format),
         LogCommand::Key { data } => {
-            let k = DataDir::new(&data.data).verifier().map_err(dir_err)?;
+            let k = super::folder::recorded_key(&data.data)?;
             if json(format) {
                 print_json(&serde_json::json!({"vkey": k.to_string(), "origin": k.name(), "key_id": format!("{:08x}", k.id())}))?;
             } else {
@@ -1043,7 +1043,7 @@ fn verify_proof(
 ) -> Outcome {
     let log_key = match (key, data) {
         (Some(k), _) => vkey(k, "--key")?,
-        (None, Some(d)) => DataDir::new(d).verifier().map_err(dir_err)?,
+        (None, Some(d)) => super::folder::recorded_key(d)?,
         (None, None) => return Err(input(anyhow!("give the log's key: --key VKEY or --data DIR"))),
     };
     let witnesses: Vec<VerifierKey> = witnesses.iter().map(|w| vkey(w, "--witness")).collect::<Result<_, _>>()?;

@@ -102,6 +102,8 @@ fn two_nodes_on_postgres_exchange_survive_a_kill_and_fail_over_to_the_standby() 
     acknowledged_once(&re, &ue, n);
     assert_eq!(ue.len() as u64, size_us);
     assert_eq!(re.len() as u64, b["size"].as_u64().unwrap());
+    // The log's key, as the database records it, read through the folder.
+    assert_eq!(ok(root, &["log", "key", "--data", "us"]).trim(), us.log_key);
     // Tokens were made in the database: the CLI finds them through the folder.
     let listed = ok(root, &["serve", "token", "--data", "us", "--list"]);
     assert!(listed.contains("operator") && listed.contains("partner-reader"), "{listed}");
