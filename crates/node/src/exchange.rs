@@ -282,12 +282,13 @@ pub(crate) async fn take(
         s.metrics.partner_size.store(v.partner_size(), Ordering::Relaxed);
     }
     Metrics::add(&s.metrics.mirrored, n);
-    s.bump();
-    acknowledge(s).await?;
     // The freeze's findings about the partner's new entries, each raised once as an alert
-    // (the fold verifies proofs: off the async workers).
+    // (the fold verifies proofs: off the async workers), before they are acknowledged: an
+    // acknowledgement never precedes the alert its entry raises.
     let s2 = s.clone();
     let _ = tokio::task::spawn_blocking(move || crate::freeze::alert_new(&s2)).await;
+    s.bump();
+    acknowledge(s).await?;
     Ok(())
 }
 

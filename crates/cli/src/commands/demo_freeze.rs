@@ -369,7 +369,16 @@ pub async fn drive(us: &Api, ru: &Api, root: &Path, t0: Instant) -> Outcome {
     println!(
         "  2021-04-14  second quarter: RU moved {moved} warheads from {moved_from} to {ru_to} without logging it; its node warned it of zones {said:?} and logged the declaration as its Party's statement"
     );
-    let alerts = us.call(reqwest::Method::GET, "/api/v1/alerts", None).await?;
+    // The US node raises its alerts once it has checked Russia's declaration (before it
+    // acknowledges it): this step expects them, so wait for them (at most 30 s).
+    let mut alerts = Value::Null;
+    for _ in 0..60 {
+        alerts = us.call(reqwest::Method::GET, "/api/v1/alerts", None).await?;
+        if alerts["alerts"].as_array().is_some_and(|a| a.iter().any(|a| a["kind"] == "freeze")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     let freeze_alerts: Vec<&Value> = alerts["alerts"]
         .as_array()
         .into_iter()
