@@ -270,6 +270,11 @@ pub struct DemoArgs {
     /// and the exchange's progress once per treaty year (log sizes, what is final, time).
     #[arg(long)]
     pub verbose: bool,
+    /// Play the history only up to this date (YYYY-MM-DD): the notifications sent before it,
+    /// the inspection and negotiation steps dated on or before it; the clock stops there (a
+    /// shorter demo, for a look at the dashboard or a test). Default: to the treaty's end.
+    #[arg(long, value_name = "DATE", value_parser = accord_treaty::parse_date)]
+    pub until: Option<accord_treaty::Date>,
 }
 
 /// `accord demo --store`.

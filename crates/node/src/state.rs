@@ -337,6 +337,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Alerts.
     pub alerts: Mutex<Vec<Alert>>,
+    /// The published record's charts as JSON (`/public/record`), made once.
+    pub record: std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>,
     /// The freeze's record, folded for the logs as they stood (see [`crate::freeze::record`]).
     pub freeze: Mutex<Option<(SnapshotKey, Arc<accord_ledger::freeze::FreezeRecord>)>>,
     /// The freeze findings already raised as alerts in this run.
@@ -591,6 +593,7 @@ impl Shared {
             wake: Notify::new(),
             metrics,
             alerts: Mutex::new(Vec::new()),
+            record: std::sync::OnceLock::new(),
             freeze: Mutex::new(None),
             freeze_alerted: Mutex::new(HashSet::new()),
             cosigned: Mutex::new(cosigned),

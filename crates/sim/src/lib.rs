@@ -14,6 +14,7 @@ pub mod freeze;
 pub mod generate;
 pub mod model;
 pub mod plan;
+pub mod record;
 pub mod targets;
 
 use std::borrow::Cow;

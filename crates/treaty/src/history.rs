@@ -207,6 +207,33 @@ pub(crate) fn agree(lifecycle: &[LifecycleEvent], history: &[HistoryEvent]) -> R
     Ok(())
 }
 
+/// The treaty's milestones in `spec`'s history, in date order: entry into force, the limits
+/// taking effect, inspections paused, extension, exemption, suspension, withdrawal, expiry (a
+/// what-if's spec has none after its day). The demo prints them as its clock passes them; the
+/// record's charts mark them.
+pub fn milestones(spec: &crate::TreatySpec) -> Vec<&HistoryEvent> {
+    use crate::lifecycle::EventKind as K;
+    let mut out: Vec<&HistoryEvent> = spec
+        .history
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event.kind,
+                K::EntryIntoForce
+                    | K::LimitsInEffect
+                    | K::InspectionPause
+                    | K::Extension
+                    | K::Exemption
+                    | K::Suspension
+                    | K::WithdrawalNotice
+                    | K::Expiry
+            )
+        })
+        .collect();
+    out.sort_by_key(|e| e.event.date);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,11 @@ pub fn run(a: DemoArgs, spec: &TreatySpec, format: Format) -> Outcome {
             "--store postgres: the offline demo runs no nodes; drop --offline to run them on PostgreSQL"
         )));
     }
+    if a.until.is_some() && (a.offline || a.scenario == crate::args::Scenario::Freeze) {
+        return Err(input(anyhow!(
+            "--until: only the live history demo stops at a date; drop --offline or --scenario freeze"
+        )));
+    }
     if a.offline {
         return super::demo::offline(a, spec, format);
     }
@@ -306,9 +311,15 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     } else {
         super::demo::synthetic(spec, a.seed, a.scale)?
     };
-    let mut sent: Vec<&Notification<'static>> = sim.notifications.iter().filter(|n| n.sent.is_some()).collect();
+    // `--until`: the notifications sent before that day only.
+    let until_unix = a.until.map(|d| d.midnight().assume_utc().unix_timestamp());
+    let mut sent: Vec<&Notification<'static>> = sim
+        .notifications
+        .iter()
+        .filter(|n| n.sent.is_some_and(|t| until_unix.is_none_or(|u| t.unix() < u)))
+        .collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
-    let held = sim.notifications.len() - sent.len();
+    let held = sim.notifications.iter().filter(|n| n.sent.is_none()).count();
     let first = sent.first().and_then(|n| n.sent).map_or(0, |t| t.unix());
     let start = if freeze {
         super::demo_freeze::START.to_owned()
@@ -483,31 +494,12 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     Ok(if clean { code } else { CHECK_FAILED })
 }
 
-/// The treaty's milestones in `spec`'s history, in date order, as `(date, title)`: entry into
-/// force, the limits taking effect, inspections paused, extension, exemption, suspension,
-/// withdrawal, expiry (a what-if's spec has none after its day).
+/// The treaty's milestones (`accord_treaty::history::milestones`) as `(date, title)`.
 fn milestones(spec: &TreatySpec) -> Vec<(accord_treaty::Date, String)> {
-    use accord_treaty::lifecycle::EventKind as K;
-    let mut out: Vec<(accord_treaty::Date, String)> = spec
-        .history
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.event.kind,
-                K::EntryIntoForce
-                    | K::LimitsInEffect
-                    | K::InspectionPause
-                    | K::Extension
-                    | K::Exemption
-                    | K::Suspension
-                    | K::WithdrawalNotice
-                    | K::Expiry
-            )
-        })
+    accord_treaty::history::milestones(spec)
+        .into_iter()
         .map(|e| (e.event.date, e.title.clone()))
-        .collect();
-    out.sort_by_key(|(d, _)| *d);
-    out
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -582,6 +574,7 @@ async fn drive(
     let mut printed_header = false;
     // The inspection and negotiation the nodes play at their dates (demo_regime.rs).
     let mut script = super::demo_regime::script(&sim.spec, &sim.notifications)?;
+    script.retain(|sc| a.until.is_none_or(|u| sc.date < u));
     script.reverse();
     let played = script.len();
     for st in &steps {
@@ -694,13 +687,11 @@ async fn drive(
         }
     }
     let exchange_secs = t_ex.elapsed().as_secs_f64();
-    // The end: the clock at expiry, every checkpoint cosigned by the partner and the witness.
-    let end_unix = spec
-        .lifecycle
-        .end_exclusive()
-        .midnight()
-        .assume_utc()
-        .unix_timestamp()
+    // The end: the clock at expiry (or `--until`), every checkpoint cosigned by the partner and the witness.
+    let end_unix = a
+        .until
+        .map(|d| d.midnight().assume_utc().unix_timestamp())
+        .unwrap_or_else(|| spec.lifecycle.end_exclusive().midnight().assume_utc().unix_timestamp())
         .max(steps.last().map_or(0, |s| s.at));
     let end = accord_node::clock::rfc3339(end_unix);
     // What the clock passes on its way to the end (the expiry itself, say).

@@ -1,216 +1,621 @@
-//! The web page in a real browser: Debian's Chromium, headless, driven over the W3C WebDriver
-//! protocol by chromedriver (plain HTTP; no driver crate), against a real `accord serve`.
-//! The public figures appear without signing in and nothing confidential does; a wrong token
-//! is refused with the reason shown; a token is exchanged for an HttpOnly session cookie that
-//! page scripts cannot read, which survives a reload; the outbox and role appear; signing out
-//! ends the session on the server. Needs `chromium` and `chromium-driver` (apt; `.ci/run`
-//! installs them). `ACCORD_SKIP_BROWSER=1` skips it, loudly.
+//! The dashboard in a real browser: Debian's Chromium, headless, driven through chromedriver by
+//! a maintained WebDriver client (fantoccini), against a real `accord demo` (two Party nodes
+//! and a witness, a few simulated years). Every page loads without a console error and
+//! without a serious or critical axe-core violation, at a laptop's size and a phone's; the
+//! record chart shows the published values of `data/new-start-aggregates.csv`; the public
+//! view carries no confidential field (checked against the catalogue's marks, as the HTML and
+//! as every JSON the pages load); a proof verifies in the page, by the WebAssembly build of
+//! accord-tlog, and a tampered one is rejected; the Russian node's page is in Russian; an
+//! invalid notification names its field, a valid one is submitted and the partner's
+//! acknowledgement appears without a reload; a second, different checkpoint of the partner's
+//! log of a size held, signed with the partner's key and presented to the node, shows a fork
+//! alert on the open page within 5 s.
+//!
+//! Needs `chromium` and `chromium-driver` (apt) and axe-core (npm: `npm install --prefix
+//! .tools/axe axe-core@4.10.3`, or `ACCORD_AXE=path/to/axe.min.js`); `.ci/run` installs all
+//! three and runs the release build (`ACCORD_BROWSER_BIN`). `ACCORD_SKIP_BROWSER=1` skips it,
+//! loudly. `ACCORD_SCREENSHOTS=DIR` also writes each page's screenshot at both sizes there
+//! (`scripts/screenshots`); by default the test writes nothing outside its temporary folder.
 
 #![allow(clippy::unwrap_used)]
 
 use crate::common::node::*;
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The demo plays the history to this date: two data exchanges, an inspection, a few thousand
+/// notifications.
+const UNTIL: &str = "2012-09-10";
+const LAPTOP: (u32, u32) = (1280, 900);
+const PHONE: (u32, u32) = (390, 844);
+const PUBLIC_PAGES: [&str; 4] = ["overview", "record", "history", "verify"];
 
-struct Driver {
-    port: u16,
+/// A running `accord demo --data DIR --until UNTIL`.
+struct Demo {
     child: Child,
-    session: String,
-    _profile: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    us: (String, String),
+    ru: (String, String),
 }
 
-impl Driver {
-    fn start() -> Driver {
-        let port = free_port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+impl Demo {
+    fn start() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = std::env::var("ACCORD_BROWSER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_accord").to_owned());
+        let mut child = Command::new(&bin)
+            .args(["demo", "--until", UNTIL, "--data"])
+            .arg(dir.path().join("demo"))
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("chromedriver: {e}: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or set ACCORD_SKIP_BROWSER=1"));
+            .unwrap_or_else(|e| panic!("{bin}: {e}"));
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut us, mut ru) = (None, None);
         let t0 = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() || http(port, "GET", "/status", &[], b"").0 != 200 {
-            assert!(t0.elapsed() < Duration::from_secs(20), "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
+        let mut seen = String::new();
+        loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(300).saturating_sub(t0.elapsed()))
+                .unwrap_or_else(|_| panic!("the demo did not start serving:\n{seen}"));
+            seen.push_str(&line);
+            seen.push('\n');
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if let [party @ ("US" | "RU"), url, token] = f.as_slice() {
+                if url.starts_with("http://") && token.starts_with("accord_") {
+                    let v = Some((url.trim_end_matches('/').to_owned(), (*token).to_owned()));
+                    if *party == "US" {
+                        us = v;
+                    } else {
+                        ru = v;
+                    }
+                }
+            }
+            if line.starts_with("Serving until Ctrl-C") {
+                break;
+            }
         }
-        let profile = tempfile::tempdir().unwrap();
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.path().display())]
-        }}}});
-        let mut d = Driver {
-            port,
+        Demo {
             child,
-            session: String::new(),
-            _profile: profile,
-        };
-        let v = d.call("POST", "/session", Some(caps));
-        d.session = v["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
-            .to_owned();
-        d
-    }
-
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let b = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
-        let (st, out) = http(self.port, method, path, &[("Content-Type", "application/json")], &b);
-        let v: Value = serde_json::from_slice(&out).unwrap_or(Value::Null);
-        assert_eq!(st, 200, "WebDriver {method} {path}: {st} {v}");
-        v["value"].clone()
-    }
-
-    fn s(&self, rest: &str) -> String {
-        format!("/session/{}{rest}", self.session)
-    }
-
-    fn go(&self, url: &str) {
-        self.call("POST", &self.s("/url"), Some(json!({"url": url})));
-    }
-
-    fn find(&self, css: &str) -> String {
-        let v = self.call("POST", &self.s("/element"), Some(json!({"using": "css selector", "value": css})));
-        v[ELEMENT].as_str().unwrap().to_owned()
-    }
-
-    fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.call("GET", &self.s(&format!("/element/{e}/text")), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn displayed(&self, css: &str) -> bool {
-        let e = self.find(css);
-        self.call("GET", &self.s(&format!("/element/{e}/displayed")), None)
-            .as_bool()
-            .unwrap()
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.call("POST", &self.s(&format!("/element/{e}/clear")), Some(json!({})));
-        self.call("POST", &self.s(&format!("/element/{e}/value")), Some(json!({"text": text})));
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.call("POST", &self.s(&format!("/element/{e}/click")), Some(json!({})));
-    }
-
-    fn script(&self, js: &str) -> Value {
-        self.call("POST", &self.s("/execute/sync"), Some(json!({"script": js, "args": []})))
-    }
-
-    /// Waits until `f` holds (the page updates itself asynchronously).
-    fn until(&self, what: &str, f: impl Fn(&Driver) -> bool) {
-        let t0 = Instant::now();
-        while !f(self) {
-            assert!(t0.elapsed() < Duration::from_secs(20), "the page never showed {what}");
-            std::thread::sleep(Duration::from_millis(100));
+            dir,
+            us: us.unwrap_or_else(|| panic!("no US dashboard line:\n{seen}")),
+            ru: ru.unwrap_or_else(|| panic!("no RU dashboard line:\n{seen}")),
         }
+    }
+
+    fn port(url: &str) -> u16 {
+        url.rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("demo")
     }
 }
 
-impl Drop for Driver {
+impl Drop for Demo {
     fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), &[], b"");
-        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+/// chromedriver and a headless Chromium session.
+struct Browser {
+    driver: Child,
+    c: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("chromedriver: {e}: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or set ACCORD_SKIP_BROWSER=1"));
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--hide-scrollbars", format!("--user-data-dir={}", profile.path().display())]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let t0 = Instant::now();
+        let c = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) => {
+                    assert!(t0.elapsed() < Duration::from_secs(30), "no WebDriver session: {e}");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        };
+        Browser {
+            driver,
+            c,
+            _profile: profile,
+        }
+    }
+
+    async fn size(&self, (w, h): (u32, u32)) {
+        self.c.set_window_size(w, h).await.unwrap();
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// Waits until the expression `cond` holds in the page.
+    async fn until(&self, what: &str, cond: &str, secs: u64) {
+        let t0 = Instant::now();
+        loop {
+            if self
+                .js(&format!("try {{ return !!({cond}); }} catch (e) {{ return false; }}"))
+                .await
+                == Value::Bool(true)
+            {
+                return;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(secs), "the page never showed {what} ({cond})");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Loads `url` and waits until the page has rendered.
+    async fn open(&self, url: &str) {
+        self.c.goto(url).await.unwrap();
+        self.until("the page ready", "document.body.dataset.ready === 'true'", 30).await;
+        self.drawn(url).await;
+    }
+
+    /// Goes to a page of the dashboard by its link (no reload) and waits for its heading.
+    async fn page(&self, page: &str) {
+        self.js(&format!("location.hash = '#/{page}'")).await;
+        self.until(
+            &format!("the {page} page"),
+            &format!("document.querySelector('main').dataset.page === '{page}'"),
+            30,
+        )
+        .await;
+        self.drawn(page).await;
+    }
+
+    /// Asserts the page in view was drawn (not the error page).
+    async fn drawn(&self, what: &str) {
+        let err = self
+            .js("return document.querySelector('#page-error') ? document.querySelector('main').textContent : ''")
+            .await;
+        assert_eq!(err, "", "{what}: the page failed");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn click(&self, css: &str) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// The browser's console messages since the last call (chromedriver's log endpoint).
+    async fn console(&self) -> Vec<Value> {
+        let v = self.c.issue_cmd(BrowserLog).await.unwrap();
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// Asserts the console holds no error (a CSP violation, a failed load, a script error).
+    async fn no_console_errors(&self, what: &str) {
+        let errors: Vec<Value> = self.console().await.into_iter().filter(|m| m["level"] == "SEVERE").collect();
+        assert!(errors.is_empty(), "{what}: console errors: {errors:#?}");
+    }
+
+    /// Runs axe-core on the page: no serious or critical violation of WCAG 2.1 A and AA.
+    async fn axe(&self, axe: &str, what: &str) {
+        if self.js("return typeof axe").await != "object" {
+            self.c.execute(axe, vec![]).await.unwrap();
+        }
+        let out = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+                   .then((r) => done(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => `${v.impact} ${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)))
+                   .catch((e) => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let v: Vec<String> = serde_json::from_value(out).unwrap();
+        assert!(v.is_empty(), "{what}: axe-core: {v:#?}");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("ACCORD_SCREENSHOTS") {
+            self.js("window.scrollTo(0, 0)").await;
+            let png = self.c.screenshot().await.unwrap();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` (the browser's console), which fantoccini has no
+/// method for.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+fn axe_source() -> String {
+    let path = std::env::var("ACCORD_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/axe/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core: {}: {e}: run `npm install --prefix .tools/axe axe-core@4.10.3` (or set ACCORD_AXE), or ACCORD_SKIP_BROWSER=1",
+            path.display()
+        )
+    })
+}
+
+/// The published cells of the aggregates file: (date, party, limit, value).
+fn published_cells() -> Vec<(String, String, String, u64)> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/new-start-aggregates.csv")).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut out = Vec::new();
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.get(5) != Some(&"published") {
+            continue;
+        }
+        for (i, limit) in head.iter().enumerate().take(5).skip(2) {
+            if let Ok(v) = f[i].parse::<u64>() {
+                out.push((f[0].to_owned(), f[1].to_owned(), (*limit).to_owned(), v));
+            }
+        }
+    }
+    out
+}
+
+/// A public route's JSON, asked without a credential.
+fn public_json(port: u16, path: &str) -> Value {
+    let (st, b) = http(port, "GET", path, &[], b"");
+    assert_eq!(st, 200, "{path}");
+    serde_json::from_slice(&b).unwrap()
+}
+
 #[test]
-fn the_web_page_in_a_real_browser() {
+fn the_dashboard_in_a_real_browser() {
     if std::env::var("ACCORD_SKIP_BROWSER").is_ok_and(|v| v == "1") {
         eprintln!("SKIPPED: the browser test (ACCORD_SKIP_BROWSER=1)");
         return;
     }
-    let t = tempfile::tempdir().unwrap();
-    let root = t.path();
-    let mut us = Node::init(root, "US", "us");
-    let ru = Node::init(root, "RU", "ru");
-    air_gapped_config(root, &us, "US", &ru, "RU");
-    us.start(root);
-    let (n, _) = notifications(root, 30);
-    submit(&us, &n);
-    let size = us.status()["size"].as_u64().unwrap();
-    let (_, outbox) = json(us.port, "GET", "/api/v1/outbox?limit=1", &us.op, b"");
-    let total = outbox["total"].as_u64().unwrap();
-    assert!(total >= 30);
+    let axe = axe_source();
+    let demo = Demo::start();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(drive(&demo, &axe));
+}
 
-    let d = Driver::start();
-    let base = format!("http://127.0.0.1:{}/", us.port);
-    d.go(&base);
-    // Public figures, without signing in; the party section hidden and empty.
-    d.until("the log size", |d| d.text("#size") == size.to_string());
-    assert_eq!(d.text("h1"), "accord — US node");
-    assert!(d.displayed("#signin"));
-    assert!(!d.displayed("#party"));
-    let html = d.script("return document.documentElement.outerHTML").as_str().unwrap().to_owned();
-    let first_id = n[0]["id"].as_str().unwrap();
-    assert!(!html.contains(first_id), "a notification id is on the public page");
+async fn drive(demo: &Demo, axe: &str) {
+    let b = Browser::start().await;
+    let (us_url, us_op) = (&demo.us.0, &demo.us.1);
+    let us_port = Demo::port(us_url);
 
-    // A wrong token: refused, the reason shown, still signed out.
-    d.type_into("#token", "accord_not-a-token");
-    d.click("#signin-button");
-    d.until("the refusal", |d| d.text("#login-error").contains("unknown token"));
-    assert!(!d.displayed("#party"));
+    // 1. The public view, every page, at a laptop's size and a phone's: no console error, no
+    // serious or critical accessibility violation, nothing wider than the screen on a phone.
+    let mut loaded: Vec<String> = Vec::new();
+    let mut html: Vec<(String, String)> = Vec::new();
+    for size in [LAPTOP, PHONE] {
+        b.size(size).await;
+        b.open(&format!("{us_url}/")).await;
+        for page in PUBLIC_PAGES {
+            b.page(page).await;
+            let what = format!("public {page} at {}x{}", size.0, size.1);
+            b.no_console_errors(&what).await;
+            b.axe(axe, &what).await;
+            if size == PHONE {
+                let wide = b.js("return document.documentElement.scrollWidth - window.innerWidth").await;
+                assert!(
+                    wide.as_i64().unwrap() <= 1,
+                    "{what}: the page is wider than the screen by {wide} px"
+                );
+            }
+            html.push((
+                what.clone(),
+                b.js("return document.documentElement.outerHTML").await.as_str().unwrap().to_owned(),
+            ));
+            let names = b.js("return performance.getEntriesByType('resource').map((e) => e.name)").await;
+            loaded.extend(serde_json::from_value::<Vec<String>>(names).unwrap());
+            b.screenshot(&format!("public-{page}-{}", if size == PHONE { "phone" } else { "laptop" }))
+                .await;
+        }
+    }
+    b.size(LAPTOP).await;
 
-    // The operator token: a session cookie, HttpOnly (page scripts cannot read it).
-    d.type_into("#token", &us.op);
-    d.click("#signin-button");
-    d.until("the operator's view", |d| d.displayed("#party") && d.text("#role") == "operator");
-    d.until("the outbox", |d| d.text("#outbox-total") == total.to_string());
-    let rows = d
-        .script("return document.querySelectorAll('#outbox tbody tr').length")
-        .as_u64()
-        .unwrap();
-    assert_eq!(rows, total.min(20));
-    assert_eq!(d.text("#token").len(), 0, "the token stays in the field");
-    assert!(!d.script("return document.cookie").as_str().unwrap().contains("accord_session"));
-    let cookies = d.call("GET", &d.s("/cookie"), None);
-    let session = cookies
-        .as_array()
+    // 2. Nothing confidential in the public view: no notification id or declared item in the
+    // HTML or any JSON the pages loaded, and every public release carries only the fields the
+    // catalogue marks public for its kind.
+    let (_, outbox) = json(us_port, "GET", "/api/v1/outbox?limit=500", us_op, b"");
+    let (_, inbox) = json(us_port, "GET", "/api/v1/inbox?limit=500", us_op, b"");
+    let (_, insp) = json(us_port, "GET", "/api/v1/inspections", us_op, b"");
+    let mut secrets: Vec<String> = Vec::new();
+    for it in outbox["items"].as_array().unwrap().iter().chain(inbox["items"].as_array().unwrap()) {
+        secrets.push(format!("\"{}\"", it["id"].as_str().unwrap()));
+    }
+    for i in insp["inspections"].as_array().unwrap() {
+        for item in i["declared"]["items"].as_array().into_iter().flatten().take(50) {
+            secrets.push(item.as_str().unwrap().to_owned());
+        }
+    }
+    assert!(secrets.len() > 100, "too few confidential values to look for: {}", secrets.len());
+    loaded.sort();
+    loaded.dedup();
+    let mut jsons = 0;
+    for url in &loaded {
+        let path = url
+            .strip_prefix(us_url.as_str())
+            .unwrap_or_else(|| panic!("the page loaded {url} from elsewhere"));
+        if path.starts_with("/api/v1/events") || path.starts_with("/assets/") {
+            continue;
+        }
+        let (st, body) = http(us_port, "GET", path, &[], b"");
+        assert_eq!(st, 200, "{path}");
+        let text = String::from_utf8_lossy(&body);
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{path} (public) shows {s}");
+        }
+        jsons += 1;
+    }
+    assert!(jsons >= 6, "the public pages loaded only {jsons} documents: {loaded:?}");
+    for (what, h) in &html {
+        for s in &secrets {
+            assert!(!h.contains(s.trim_matches('"')), "{what} shows {s}");
+        }
+    }
+    let cat = public_json(us_port, "/public/catalogue");
+    let rel = public_json(us_port, "/public/releases");
+    let releases = rel["releases"].as_array().unwrap();
+    assert!(!releases.is_empty());
+    for r in releases {
+        let kind = r["release"]["kind"].as_str().unwrap();
+        let spec = cat.as_array().unwrap().iter().find(|k| k["kind"] == kind).unwrap();
+        assert_eq!(spec["visibility"], "public", "a release of a confidential kind: {r}");
+        for key in r["release"]["body"].as_object().unwrap().keys() {
+            let f = spec["fields"].as_array().unwrap().iter().find(|f| f["field"] == key.as_str());
+            assert!(
+                f.is_some_and(|f| f["visibility"] == "public"),
+                "release {} carries {key}, not a public field of {kind}",
+                r["index"]
+            );
+        }
+    }
+
+    // 3. The record chart shows every published value of the aggregates file.
+    b.page("record").await;
+    let drawn = b
+        .js("return [...document.querySelectorAll('circle[data-basis=published]')].map((c) => [c.dataset.date, c.dataset.party, c.dataset.limitName, Number(c.dataset.value)])")
+        .await;
+    let drawn: Vec<(String, String, String, u64)> = serde_json::from_value(drawn).unwrap();
+    let want = published_cells();
+    assert!(want.len() > 120, "{}", want.len());
+    for w in &want {
+        assert!(
+            drawn.contains(w),
+            "the chart does not show the published {w:?}; it shows {} points, first {:?}",
+            drawn.len(),
+            drawn.first()
+        );
+    }
+    assert_eq!(
+        drawn.len(),
+        want.len(),
+        "the chart shows figures as published that the file does not"
+    );
+    // A point's value by keyboard: focus shows the tooltip.
+    b.js("document.querySelector('circle[data-basis=published]').focus()").await;
+    b.until("the tooltip on focus", "document.querySelector('.chart .tip') && !document.querySelector('.chart .tip').hidden && document.querySelector('.chart .tip').textContent.includes('882')", 5)
+        .await;
+    for k in ["withheld", "unsourced"] {
+        assert!(
+            b.js(&format!("return document.querySelectorAll('[data-basis={k}]').length"))
+                .await
+                .as_u64()
+                .unwrap()
+                > 0,
+            "no {k} mark"
+        );
+    }
+
+    // 4. A proof verifies in the page (WebAssembly), a tampered one is rejected, in red.
+    b.page("verify").await;
+    b.click("#verify-latest").await;
+    b.until(
+        "a verified proof",
+        "document.querySelector('#proof-result')?.dataset.ok === 'true'",
+        20,
+    )
+    .await;
+    let msg = b.text("#proof-message").await;
+    assert!(msg.contains("meets the policy"), "{msg}");
+    b.click("#verify-tampered").await;
+    b.until(
+        "a rejected proof",
+        "document.querySelector('#proof-result')?.dataset.ok === 'false'",
+        20,
+    )
+    .await;
+    let msg = b.text("#proof-message").await;
+    assert!(!msg.is_empty(), "a rejection without a reason");
+    let colour = b
+        .js("return getComputedStyle(document.querySelector('#proof-result')).borderColor")
+        .await;
+    assert_eq!(colour, "rgb(164, 0, 0)", "the rejection is not shown in red");
+    b.no_console_errors("the proof checks").await;
+
+    // 5. The Russian node's page is in Russian.
+    b.open(&format!("{}/", demo.ru.0)).await;
+    assert_eq!(b.js("return document.documentElement.lang").await, "ru");
+    let nav = b.text("#nav").await;
+    assert!(nav.contains("Обзор") && nav.contains("Проверка"), "{nav}");
+    assert!(b.text("main h1").await.contains("Договор"));
+    b.axe(axe, "the Russian overview").await;
+    b.screenshot("ru-overview-laptop").await;
+    b.no_console_errors("the Russian page").await;
+
+    // 6. Signed in as the US operator: the mailboxes, paged.
+    b.open(&format!("{us_url}/#/notifications")).await;
+    b.type_into("#token", us_op).await;
+    b.click("#signin-button").await;
+    b.until("the outbox", "document.querySelectorAll('#outbox tbody tr').length === 20", 20)
+        .await;
+    let first = b.js("return document.querySelector('#outbox tbody tr td').textContent").await;
+    b.click("#page-older").await;
+    b.until(
+        "the next page",
+        &format!("document.querySelector('#outbox tbody tr td').textContent !== {first}"),
+        10,
+    )
+    .await;
+    b.click("#page-newer").await;
+    b.until(
+        "the first page again",
+        &format!("document.querySelector('#outbox tbody tr td').textContent === {first}"),
+        10,
+    )
+    .await;
+    b.axe(axe, "the notifications page").await;
+    b.screenshot("operator-notifications-laptop").await;
+
+    // 7. Compose: an invalid notification names its field as one types; a valid one is
+    // submitted, and the partner's acknowledgement appears without a reload.
+    b.js("window.__noReload = true").await;
+    b.c.find(Locator::Css("#c-kind"))
+        .await
         .unwrap()
-        .iter()
-        .find(|c| c["name"] == "accord_session")
-        .unwrap_or_else(|| panic!("no session cookie: {cookies}"));
-    assert_eq!(session["httpOnly"], true);
-    let sid = session["value"].as_str().unwrap().to_owned();
-    assert!(!d.script("return location.href").as_str().unwrap().contains("accord_"));
-
-    // A reload keeps the session.
-    d.go(&base);
-    d.until("the operator's view after a reload", |d| {
-        d.displayed("#party") && d.text("#role") == "operator"
-    });
-
-    // Signing out ends the session on the server, not only in the browser.
-    let cookie = format!("accord_session={sid}");
-    assert_eq!(http(us.port, "GET", "/api/v1/session", &[("Cookie", &cookie)], b"").0, 200);
-    d.click("#signout");
-    d.until("the sign-in form", |d| d.displayed("#signin") && !d.displayed("#party"));
-    let left = d
-        .script("return document.querySelectorAll('#outbox tbody tr').length")
-        .as_u64()
+        .select_by_value("flight_plan")
+        .await
         .unwrap();
-    assert_eq!(left, 0, "the outbox stays in the page after signing out");
-    assert_eq!(http(us.port, "GET", "/api/v1/session", &[("Cookie", &cookie)], b"").0, 401);
-    assert_eq!(http(us.port, "GET", "/api/v1/outbox", &[("Cookie", &cookie)], b"").0, 401);
+    let date = b.js("return document.querySelector('#c-date').value").await;
+    assert_eq!(date.as_str().unwrap(), &UNTIL[..10]);
+    b.type_into("#c-body", "{}").await;
+    b.until(
+        "the missing field named",
+        "document.querySelector('#c-problem').textContent.includes('body.reference')",
+        10,
+    )
+    .await;
+    assert_eq!(b.js("return document.querySelector('#c-submit').disabled").await, true);
+    b.type_into("#c-body", r#"{"reference": "FP-BROWSER-1"}"#).await;
+    b.until("the notification valid", "!document.querySelector('#c-submit').disabled", 10)
+        .await;
+    b.click("#c-submit").await;
+    b.until("the receipt", "document.querySelector('#c-receipt')", 20).await;
+    b.until(
+        "the partner's acknowledgement",
+        "document.querySelector('#c-ack').className === 'ok'",
+        30,
+    )
+    .await;
+    assert_eq!(b.js("return window.__noReload === true").await, true, "the page reloaded");
+    b.no_console_errors("compose and submit").await;
 
-    // A partner-reader sees the outbox, not the inbox.
-    d.type_into("#token", &us.reader);
-    d.click("#signin-button");
-    d.until("the partner-reader's view", |d| d.text("#role") == "partner-reader");
-    d.until("the inbox refused", |d| d.text("#inbox-total").contains("operators only"));
-    us.stop();
+    // 8. A fork: a second checkpoint of the Russian log, of a size the US node holds, with
+    // another root, signed with the Russian log's key and presented by the Russian node's key.
+    // The open page shows the alert within 5 s.
+    let status = public_json(us_port, "/api/v1/status");
+    let held = status["partner"]["mirrored"].as_u64().unwrap();
+    let ru_dir = demo.data().join("ru");
+    let log_key = accord_logstore::dir::read_key_file(&ru_dir.join("log.key")).unwrap();
+    let node_key = accord_logstore::dir::read_key_file(&ru_dir.join("node.key")).unwrap();
+    use base64::Engine as _;
+    let root = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    let mut note = accord_tlog::Note {
+        text: format!("{}\n{held}\n{root}\n", log_key.name()),
+        signatures: vec![],
+    };
+    note.sign(&log_key, 0);
+    let mut body = format!("old {held}\n\n").into_bytes();
+    body.extend_from_slice(&note.to_bytes());
+    let peer = accord_node::client::Peer::new(reqwest::Client::new(), us_url, node_key, accord_node::clock::Ambient::system()).unwrap();
+    let t0 = Instant::now();
+    let r = peer.post("/witness/add-checkpoint", body, "text/plain").await.unwrap();
+    assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
+    b.until(
+        "the fork alert",
+        "!document.querySelector('#alert-banner').hidden && document.querySelector('#alert-banner').textContent.includes('Fork')",
+        5,
+    )
+    .await;
+    assert!(t0.elapsed() < Duration::from_secs(6));
+    let colour = b
+        .js("return getComputedStyle(document.querySelector('#alert-banner')).backgroundColor")
+        .await;
+    assert_eq!(colour, "rgb(164, 0, 0)");
+    b.screenshot("operator-fork-alert-laptop").await;
+    // Every page shows it, the public ones too.
+    b.js("document.querySelector('#signout').click()").await;
+    b.open(&format!("{us_url}/#/record")).await;
+    b.until(
+        "the fork alert on the public record",
+        "!document.querySelector('#alert-banner').hidden",
+        5,
+    )
+    .await;
 }

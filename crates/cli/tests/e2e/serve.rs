@@ -426,6 +426,10 @@ fn refusals_tiles_openapi_and_a_fork() {
         serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/openapi.json")).unwrap())
             .unwrap();
     for (path, ops) in doc["paths"].as_object().unwrap() {
+        // The event stream answers and never ends (the node's http tests read it).
+        if path == "/api/v1/events" {
+            continue;
+        }
         for method in ops.as_object().unwrap().keys() {
             let p = path
                 .replace("{path}", "tile/0/000")

@@ -19,7 +19,7 @@ use accord_ledger::replay::replay;
 use accord_logstore::store::Store;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// The OpenAPI description of the node's HTTP API.
@@ -258,65 +258,6 @@ pub async fn set_clock(State(s): S, a: AllowedBody<access::SetClock>) -> Respons
         .into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-/// The web page: public status, and, after signing in (a token exchanged for a session
-/// cookie), the outbox, the inbox count and alerts.
-pub const PAGE: &str = include_str!("../page.html");
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `GET /`: the web page (public figures without signing in; nothing confidential until a
-/// token is exchanged for a session cookie).
-pub async fn status_page(State(s): S) -> Response {
-    let st = crate::exchange::status(&s);
-    let html = PAGE
-        .replace("%PARTY%", &escape_html(&s.cfg.party))
-        .replace("%PARTNER%", &escape_html(&s.partner().party))
-        .replace("%CLOCK%", &st.clock)
-        .replace("%SIZE%", &st.size.to_string())
-        .replace("%FINAL%", &st.final_size.to_string())
-        .replace("%MIRRORED%", &st.partner.mirrored.to_string())
-        .replace("%ACKED%", &st.partner.acknowledged.to_string())
-        .replace("%FROZEN%", &st.frozen.to_string());
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::CONTENT_SECURITY_POLICY, page_policy()),
-        ],
-        Html(html),
-    )
-        .into_response()
-}
-
-/// The page's content security policy: its one inline script and one inline style allowed by
-/// their SHA-256, requests to this node only, no framing, no forms elsewhere.
-pub fn page_policy() -> &'static str {
-    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    POLICY.get_or_init(|| {
-        use base64::Engine as _;
-        use sha2::Digest as _;
-        let inline = |open: &str, close: &str| -> String {
-            let body = PAGE
-                .split_once(open)
-                .and_then(|(_, rest)| rest.split_once(close))
-                .map_or("", |(b, _)| b);
-            format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(body.as_bytes()))
-            )
-        };
-        format!(
-            "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-            inline("<script>", "</script>"),
-            inline("<style>", "</style>")
-        )
-    })
 }
 
 /// `GET /public/releases`: every public release of this log (public, no token): the public

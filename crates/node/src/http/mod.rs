@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod extract;
 pub mod listen;
 pub mod regime;
+pub mod web;
 
 use crate::exchange::{follow, push_all};
 use crate::metrics::Metrics;
@@ -43,6 +44,11 @@ type S = State<Arc<Shared>>;
 /// describes exactly these (a test checks both ways, and that each answers).
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/"),
+    ("get", "/assets/{name}"),
+    ("get", "/public/record"),
+    ("get", "/public/policy"),
+    ("get", "/public/catalogue"),
+    ("get", "/api/v1/events"),
     ("get", "/health"),
     ("get", "/metrics"),
     ("get", "/openapi.json"),
@@ -85,8 +91,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 /// Headers on every response: no MIME sniffing, no framing, no referrer, and a content
-/// security policy (the page's own, allowing exactly its inline script and style by hash,
-/// is set by [`api::status_page`]; any other response gets one that allows nothing).
+/// security policy (the page's own, [`web::policy`], allowing its own scripts, styles and
+/// WebAssembly, is set by [`web`]'s routes; any other response gets one that allows nothing).
 async fn security_headers(mut r: Response) -> Response {
     let h = r.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
@@ -104,7 +110,12 @@ async fn security_headers(mut r: Response) -> Response {
 /// The node's routes.
 pub fn router(s: Arc<Shared>) -> Router {
     Router::new()
-        .route("/", get(api::status_page))
+        .route("/", get(web::index))
+        .route("/assets/{name}", get(web::asset))
+        .route("/public/record", get(web::record))
+        .route("/public/policy", get(web::policy_text))
+        .route("/public/catalogue", get(web::catalogue))
+        .route("/api/v1/events", get(web::events))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
@@ -802,6 +813,56 @@ mod tests {
         s.stop();
     }
 
+    /// The live events of the page: an `alert` and a `status` at once, another `status` when a
+    /// notification is logged; an event stream holds one of its client's long-poll places, and
+    /// beyond them one is refused (429).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_stream_progress_within_the_clients_places() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wall = Clock::virtual_at(1_800_000_000);
+        let s = node_with(dir.path(), &partner_node(), &wall, "[limits]\nlong_polls_per_client = 1\n");
+        let op = s.tokens.make(Role::Operator, "op", wall.now(), &s.ambient.entropy).expect("token");
+        let (base, stop, server) = serving(&s).await;
+        let http = reqwest::Client::new();
+        let mut events = http.get(format!("{base}/api/v1/events")).send().await.expect("events");
+        assert_eq!(events.status(), 200);
+        assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let mut seen = String::new();
+        let mut until = async |want: &str, seen: &mut String| {
+            let t0 = std::time::Instant::now();
+            while !seen.contains(want) {
+                assert!(t0.elapsed() < std::time::Duration::from_secs(10), "no {want:?} in {seen}");
+                if let Ok(Ok(Some(c))) = tokio::time::timeout(std::time::Duration::from_secs(10), events.chunk()).await {
+                    seen.push_str(&String::from_utf8_lossy(&c));
+                }
+            }
+        };
+        until("event: status", &mut seen).await;
+        let alert = seen.find("event: alert").expect("an alert event first");
+        assert!(alert < seen.find("event: status").expect("status"), "alerts come first: {seen}");
+        assert!(seen.contains("\"alerts\":0") && seen.contains("\"size\":0"), "{seen}");
+        // A second stream from the same address: beyond its one place.
+        let second = http.get(format!("{base}/api/v1/events")).send().await.expect("second");
+        assert_eq!(second.status(), 429);
+        assert!(second.text().await.expect("text").contains("limits.long_polls_per_client"));
+        // A notification logged: a new status with the new size.
+        let n =
+            serde_json::json!({"id": "US-EV-1", "kind": "flight_plan", "party": "US", "date": "2011-03-14", "body": {"reference": "FP-1"}});
+        let r = http
+            .post(format!("{base}/api/v1/notifications"))
+            .bearer_auth(&op)
+            .json(&n)
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        until("\"size\":1", &mut seen).await;
+        drop(events);
+        let _ = stop.send(());
+        server.await.expect("join").expect("served");
+        s.stop();
+    }
+
     /// The audit log names which token did what: a write by an operator's token, a sign-in and
     /// a write and a sign-out through its session, a refused read with an unknown token and one
     /// with the wrong role; reads that go through are not kept. Only an operator reads it, from
@@ -1004,15 +1065,7 @@ mod tests {
             let csp = h[header::CONTENT_SECURITY_POLICY].to_str().expect("csp").to_owned();
             assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
             if path == "/" {
-                use base64::Engine as _;
-                use sha2::Digest as _;
-                let script = api::PAGE
-                    .split_once("<script>")
-                    .and_then(|(_, r)| r.split_once("</script>"))
-                    .expect("script")
-                    .0;
-                let want = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script.as_bytes()));
-                assert!(csp.contains(&format!("script-src 'sha256-{want}'")), "{csp}");
+                assert_eq!(csp, web::policy(), "{path}");
                 assert!(!csp.contains("unsafe-inline"), "{csp}");
             } else {
                 assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
