@@ -60,8 +60,15 @@ fn cell_of(value: Option<u64>, margin: Option<i64>, violation: bool, none: &str)
 /// [`compliance_table`] of rows as a node's API gives them (JSON), with the basis of each
 /// row's figures: `declared` when the Party declared them as of that date, `declared as of D`
 /// when they are carried from an earlier declaration (nothing newer was declared: after the
-/// 2023 suspension, say), `- (not declared)` cells when there is none.
-pub fn compliance_table_json(rows: &[&serde_json::Value], limit_titles: &[String]) -> String {
+/// 2023 suspension, say), `- (not declared)` cells when there is none; and, when `public` knows
+/// it, what the public record holds for that date and Party (`published`, `derived`,
+/// `unsourced`, `withheld`, `modelled`: `accord_sim::record`), so that a figure of a simulated
+/// record is never read as a published one.
+pub fn compliance_table_json(
+    rows: &[&serde_json::Value],
+    limit_titles: &[String],
+    public: &dyn Fn(&str, &str) -> Option<String>,
+) -> String {
     let mut header: Vec<&str> = vec!["as of", "party", "treaty"];
     header.extend(limit_titles.iter().map(|s| s.as_str()));
     header.extend(["binding", "basis"]);
@@ -80,11 +87,15 @@ pub fn compliance_table_json(rows: &[&serde_json::Value], limit_titles: &[String
                 )
             }));
             v.push(if limits.iter().any(|l| l["binding"] == true) { "yes" } else { "no" }.into());
-            v.push(match r["declared_as_of"].as_str() {
-                Some(d) if d == r["as_of"].as_str().unwrap_or("") => "declared".into(),
+            let mut basis = match r["declared_as_of"].as_str() {
+                Some(d) if d == r["as_of"].as_str().unwrap_or("") => "declared".to_owned(),
                 Some(d) => format!("declared as of {d}"),
                 None => String::new(),
-            });
+            };
+            if let Some(p) = public(r["as_of"].as_str().unwrap_or(""), r["party"].as_str().unwrap_or("")) {
+                basis.push_str(&format!("; public record: {p}"));
+            }
+            v.push(basis);
             v
         })
         .collect();
@@ -253,6 +264,7 @@ mod tests {
         let t = compliance_table_json(
             &rows.iter().collect::<Vec<_>>(),
             &["warheads (1550)".into(), "launchers_total (800)".into()],
+            &|d, _| (d == "2024-03-01").then(|| "withheld".to_owned()),
         );
         let lines: Vec<&str> = t.lines().collect();
         assert!(
@@ -267,6 +279,9 @@ mod tests {
             lines[3].contains("1474 (margin 76)") && lines[3].contains("- (not declared)"),
             "{t}"
         );
-        assert!(lines[3].contains("yes") && lines[3].ends_with("declared as of 2022-09-01"), "{t}");
+        assert!(
+            lines[3].contains("yes") && lines[3].ends_with("declared as of 2022-09-01; public record: withheld"),
+            "{t}"
+        );
     }
 }

@@ -262,7 +262,8 @@ pages.record = async (main) => {
     const box = el('section', { class: 'chart', id: `chart-${l.name}`, 'aria-labelledby': `h-${l.name}` });
     box.appendChild(el('h2', { id: `h-${l.name}`, text: `${l.title} — ${t('record.limit', { value: num(l.value) })}` }));
     const svg = chart({ limit: l, series, milestones: rec.milestones, t: lbl, lang });
-    box.appendChild(svg);
+    // On a narrow screen the chart keeps a readable width and scrolls sideways.
+    box.appendChild(el('div', { class: 'plot', tabindex: '0', role: 'region', 'aria-label': l.title }, svg));
     const tools = el('div', { class: 'chart-tools' },
       el('button', { type: 'button', class: 'secondary', text: t('record.csv'), onclick: () => download(`${l.name}.csv`, 'text/csv', csvOf(l, series)) }),
       el('button', { type: 'button', class: 'secondary', text: t('record.svg'), onclick: () => download(`${l.name}.svg`, 'image/svg+xml', svgOf(svg)) }));

@@ -133,7 +133,7 @@ export function chart({ limit, series, milestones, t, lang }) {
   // Hover and keyboard: one tooltip, placed over the point.
   const show = (e) => {
     const target = e.target.closest('[data-date][aria-label]');
-    const box = svg.parentElement;
+    const box = svg.closest('.chart');
     if (!target || !box) return;
     let tip = box.querySelector('.tip');
     if (!tip) { tip = document.createElement('div'); tip.className = 'tip'; tip.setAttribute('role', 'status'); box.appendChild(tip); }
@@ -144,7 +144,7 @@ export function chart({ limit, series, milestones, t, lang }) {
     tip.style.top = `${r.top - b.top - 30}px`;
     tip.hidden = false;
   };
-  const hide = () => { const tip = svg.parentElement?.querySelector('.tip'); if (tip) tip.hidden = true; };
+  const hide = () => { const tip = svg.closest('.chart')?.querySelector('.tip'); if (tip) tip.hidden = true; };
   svg.addEventListener('mouseover', show);
   svg.addEventListener('focusin', show);
   svg.addEventListener('mouseout', hide);

@@ -563,6 +563,20 @@ async fn drive(
         println!("  ({changed} notifications are received at a step's end that changes whether they are on time.)");
     }
     let titles: Vec<String> = spec.limits.iter().map(|l| format!("{} ({})", l.name, l.value)).collect();
+    // What the public record holds for each row (the demo's figures after 2023 are the
+    // model's, not published ones): each limit's point as the chart draws it, each basis once.
+    let record = accord_sim::record::record(&sim.spec).ok();
+    let public_basis = |as_of: &str, party: &str| -> Option<String> {
+        let mut words: Vec<String> = Vec::new();
+        for s in record.as_ref()?.series.iter().filter(|s| s.party == party) {
+            let p = s.points.iter().find(|p| p.as_of.to_string() == as_of)?;
+            let w = serde_json::to_value(p.basis).ok()?.as_str()?.to_owned();
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        }
+        (!words.is_empty()).then(|| words.join(", "))
+    };
     let mut exchanges: Vec<accord_treaty::Date> = sim.spec.data_exchange_dates();
     exchanges.reverse();
     // The treaty's own milestones, printed as the clock passes them.
@@ -674,7 +688,7 @@ async fn drive(
             if rows.is_empty() {
                 continue;
             }
-            let table = crate::output::compliance_table_json(&rows, &titles);
+            let table = crate::output::compliance_table_json(&rows, &titles, &public_basis);
             let mut lines = table.lines();
             let header = lines.next().unwrap_or("");
             if !printed_header {
