@@ -173,7 +173,7 @@ pages.overview = async (main) => {
     st.suspended_by?.length ? el('p', { class: 'bad', id: 'suspension', text: t('overview.suspended', { by: st.suspended_by.join(', ') }) }) : null,
     el('p', { class: 'muted', text: t('overview.eif', { date: st.entry_into_force ?? '–' }) })));
   // What each Party gives and withholds on the date.
-  const sides = el('section', { class: 'card', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
+  const sides = el('section', { class: 'card wide', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
   sides.appendChild(table([t('col.party'), t('col.data'), t('col.notifications'), t('col.inspections')],
     (st.parties || []).map((p) => [p.party, badge(p.data, t('side.' + p.data)), badge(p.notifications, t('side.' + p.notifications)), badge(p.inspections, t('side.' + p.inspections))]),
     { id: 'sides', caption: t('overview.sides') }));
@@ -227,13 +227,19 @@ function latestFigures(rec, on) {
     cells.push(last && last.value === null ? badge(last.basis, t('basis.' + last.basis) + ' ' + last.as_of) : badge('published', t('basis.published')));
     rows.push(cells);
   }
-  return table([t('col.party'), ...rec.limits.map((l) => ({ text: `${l.title} (${l.value})`, num: true })), t('col.as_of'), t('col.basis')], rows,
+  return table([t('col.party'), ...rec.limits.map((l) => ({ text: `${limitName(l)} (${l.value})`, num: true })), t('col.as_of'), t('col.basis')], rows,
     { id: 'latest', caption: t('overview.latest', { date: on }) });
+}
+
+/** A limit's short name in the page's language (the treaty's title when no message has one). */
+function limitName(l) {
+  const k = 'limit.' + l.name;
+  return messages[lang][k] ?? messages.en[k] ?? l.title;
 }
 
 function complianceTable(rows, id) {
   const limits = rows[0]?.limits ?? [];
-  return table([t('col.as_of'), t('col.party'), t('col.treaty'), ...limits.map((l) => ({ text: `${l.name} (${l.limit})`, num: true })), t('col.binding'), t('col.basis')],
+  return table([t('col.as_of'), t('col.party'), t('col.treaty'), ...limits.map((l) => ({ text: `${limitName(l)} (${l.limit})`, num: true })), t('col.binding'), t('col.basis')],
     rows.map((r) => [r.as_of, r.party, r.treaty_status.replace(/_/g, ' '),
       ...r.limits.map((l) => el('span', { class: l.violation ? 'violation' : '' }, l.value === null ? t('not_declared') : `${num(l.value)} (${signed(l.margin)})`)),
       r.limits.some((l) => l.binding) ? t('yes') : t('no'),
@@ -260,7 +266,8 @@ pages.record = async (main) => {
   for (const l of rec.limits) {
     const series = rec.series.filter((s) => s.limit === l.name);
     const box = el('section', { class: 'chart', id: `chart-${l.name}`, 'aria-labelledby': `h-${l.name}` });
-    box.appendChild(el('h2', { id: `h-${l.name}`, text: `${l.title} — ${t('record.limit', { value: num(l.value) })}` }));
+    box.appendChild(el('h2', { id: `h-${l.name}`, text: `${limitName(l)} — ${t('record.limit', { value: num(l.value) })}` }));
+    box.appendChild(el('p', { class: 'muted', text: l.title }));
     const svg = chart({ limit: l, series, milestones: rec.milestones, t: lbl, lang });
     // On a narrow screen the chart keeps a readable width and scrolls sideways.
     box.appendChild(el('div', { class: 'plot', tabindex: '0', role: 'region', 'aria-label': l.title }, svg));
@@ -464,7 +471,8 @@ pages.inspections = async (main) => {
       i.site ? el('li', {}, t('insp.step.designated', { site: i.site, missile: i.missile ?? '–', n: i.declared?.items?.length ?? 0 })) : null,
       i.found ? el('li', {}, t('insp.step.found', { n: i.found.items?.length ?? 0 })) : null,
       i.report_sha256 ? el('li', {}, t('insp.step.report', { sha: i.report_sha256.slice(0, 16) + '…' })) : null,
-      i.signatures ? el('li', {}, t('insp.step.signed', { by: Object.keys(i.signatures).join(', ') || '–' })) : null,
+      i.signatures?.length ? el('li', {}, t('insp.step.signed', { by: i.signatures.map(([p, d]) => `${p} (${d})`).join(', ') })) : null,
+      i.refused ? el('li', { class: 'bad' }, t('insp.step.refused', { date: i.refused[0], reason: i.refused[1] })) : null,
       i.ended ? el('li', {}, t('insp.step.ended', { date: i.ended })) : null);
     const sec = el('section', { class: 'card', id: `insp-${i.id}` },
       el('h3', { text: `${i.id} — ${t('insp.' + i.type)} · ${t('insp.status', { status: i.status })}` }), steps);

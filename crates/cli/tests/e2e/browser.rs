@@ -509,6 +509,36 @@ async fn drive(demo: &Demo, axe: &str) {
     assert_eq!(colour, "rgb(164, 0, 0)", "the rejection is not shown in red");
     b.no_console_errors("the proof checks").await;
 
+    // From the overview, a first-time visitor reaches the record chart, the live exchange and
+    // a verified proof in at most two clicks each.
+    b.open(&format!("{us_url}/")).await;
+    b.click("#go-record").await;
+    b.until(
+        "the chart after one click",
+        "document.querySelectorAll('.chart svg').length === 3",
+        10,
+    )
+    .await;
+    b.click("nav a[data-page=overview]").await;
+    b.until("the overview", "document.querySelector('main').dataset.page === 'overview'", 10)
+        .await;
+    b.click("#go-live").await;
+    b.until(
+        "the exchange's page after one click",
+        "document.querySelector('main').dataset.page === 'notifications' && document.querySelector('#token')",
+        10,
+    )
+    .await;
+    b.click("nav a[data-page=verify]").await;
+    b.until("the verify page", "document.querySelector('#verify-latest')", 10).await;
+    b.click("#verify-latest").await;
+    b.until(
+        "a verified proof after two clicks",
+        "document.querySelector('#proof-result')?.dataset.ok === 'true'",
+        20,
+    )
+    .await;
+
     // 5. The Russian node's page is in Russian.
     b.open(&format!("{}/", demo.ru.0)).await;
     assert_eq!(b.js("return document.documentElement.lang").await, "ru");
@@ -578,6 +608,30 @@ async fn drive(demo: &Demo, axe: &str) {
     .await;
     assert_eq!(b.js("return window.__noReload === true").await, true, "the page reloaded");
     b.no_console_errors("compose and submit").await;
+
+    // The other signed-in pages: drawn, accessible, no console error; an inspection's report
+    // in English and Russian side by side.
+    for page in ["overview", "inspections", "history"] {
+        b.page(page).await;
+        b.axe(axe, &format!("signed-in {page}")).await;
+        b.no_console_errors(&format!("signed-in {page}")).await;
+    }
+    b.page("inspections").await;
+    assert!(b.text("#quotas").await.contains("10"), "the quotas");
+    b.click("main section.card button").await;
+    b.until(
+        "the report in both languages",
+        "document.querySelectorAll('.side pre').length === 2 && document.querySelector('.side [lang=ru] pre').textContent.length > 50",
+        10,
+    )
+    .await;
+    let ru = b.js("return document.querySelector('.side [lang=ru] pre').textContent").await;
+    assert!(
+        ru.as_str().unwrap().chars().any(|c| ('а'..='я').contains(&c)),
+        "the Russian report: {ru}"
+    );
+    b.screenshot("operator-inspections-laptop").await;
+    b.page("notifications").await;
 
     // 8. A fork: a second checkpoint of the Russian log, of a size the US node holds, with
     // another root, signed with the Russian log's key and presented by the Russian node's key.
