@@ -30,9 +30,9 @@ fn demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let mut us = None;
-    for line in out.lines().map_while(Result::ok) {
+    for line in out.by_ref().map_while(Result::ok) {
         let f: Vec<&str> = line.split_whitespace().collect();
         if let ["US", url, token] = f.as_slice() {
             us = Some((url.trim_end_matches('/').to_owned(), (*token).to_owned()));
@@ -44,6 +44,8 @@ fn demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
             break;
         }
     }
+    // Read on, so that the demo never writes to a closed pipe.
+    std::thread::spawn(move || for _ in out.map_while(Result::ok) {});
     let (url, token) = us.expect("the demo printed no US dashboard line");
     (child, url, token)
 }

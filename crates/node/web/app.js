@@ -172,18 +172,18 @@ pages.overview = async (main) => {
     el('p', { text: endLine }),
     st.suspended_by?.length ? el('p', { class: 'bad', id: 'suspension', text: t('overview.suspended', { by: st.suspended_by.join(', ') }) }) : null,
     el('p', { class: 'muted', text: t('overview.eif', { date: st.entry_into_force ?? '–' }) })));
-  // What each Party gives and withholds on the date.
-  const sides = el('section', { class: 'card wide', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
-  sides.appendChild(table([t('col.party'), t('col.data'), t('col.notifications'), t('col.inspections')],
-    (st.parties || []).map((p) => [p.party, badge(p.data, t('side.' + p.data)), badge(p.notifications, t('side.' + p.notifications)), badge(p.inspections, t('side.' + p.inspections))]),
-    { id: 'sides', caption: t('overview.sides') }));
-  cards.appendChild(sides);
   const s = state.status;
   cards.appendChild(el('section', { class: 'card', 'aria-labelledby': 'ex-h' },
     el('h2', { id: 'ex-h', text: t('overview.exchange') }),
     el('p', {}, t('overview.log', { size: num(s.size), final: num(s.final_size) })),
     el('p', {}, t('overview.partner', { partner: partner(), mirrored: num(s.partner.mirrored), acked: num(s.partner.acknowledged) })),
     el('p', { class: s.frozen ? 'bad' : 'ok', text: s.frozen ? t('overview.frozen') : t('overview.no_fork') })));
+  // What each Party gives and withholds on the date.
+  const sides = el('section', { class: 'card wide', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
+  sides.appendChild(table([t('col.party'), t('col.data'), t('col.notifications'), t('col.inspections')],
+    (st.parties || []).map((p) => [p.party, badge(p.data, t('side.' + p.data)), badge(p.notifications, t('side.' + p.notifications)), badge(p.inspections, t('side.' + p.inspections))]),
+    { id: 'sides', caption: t('overview.sides') }));
+  cards.appendChild(sides);
   main.appendChild(cards);
 
   // Latest figures against the limits, as published (public); the record's own, signed in.
@@ -191,7 +191,10 @@ pages.overview = async (main) => {
   if (rec) main.appendChild(latestFigures(rec, on));
   if (signedIn()) {
     const c = await api(`/api/v1/compliance?on=${on}`);
-    if (c.ok && c.body.rows?.length) {
+    if (!c.ok) {
+      main.appendChild(el('h3', { text: t('overview.record_rows') }));
+      main.appendChild(el('p', { class: 'pending', id: 'record-incomplete', text: t('overview.incomplete', { why: c.body?.error ?? String(c.status) }) }));
+    } else if (c.body.rows?.length) {
       const byParty = {};
       for (const r of c.body.rows) { if (r.as_of <= on) byParty[r.party] = r; }
       main.appendChild(el('h3', { text: t('overview.record_rows') }));

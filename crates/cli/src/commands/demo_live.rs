@@ -311,12 +311,22 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     } else {
         super::demo::synthetic(spec, a.seed, a.scale)?
     };
-    // `--until`: the notifications sent before that day only.
+    // `--until`: the notifications sent before that day, and of those only the ones dated
+    // before the earliest notification still in flight then (sent on or after it), so that the
+    // record the nodes hold is whole (replay refuses a deployment whose earlier movement has not
+    // arrived, say).
     let until_unix = a.until.map(|d| d.midnight().assume_utc().unix_timestamp());
+    let open = until_unix.and_then(|u| {
+        sim.notifications
+            .iter()
+            .filter(|n| n.sent.is_some_and(|t| t.unix() >= u))
+            .map(|n| n.date)
+            .min()
+    });
     let mut sent: Vec<&Notification<'static>> = sim
         .notifications
         .iter()
-        .filter(|n| n.sent.is_some_and(|t| until_unix.is_none_or(|u| t.unix() < u)))
+        .filter(|n| n.sent.is_some_and(|t| until_unix.is_none_or(|u| t.unix() < u)) && open.is_none_or(|o| n.date < o))
         .collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
     let held = sim.notifications.iter().filter(|n| n.sent.is_none()).count();
@@ -735,8 +745,9 @@ async fn drive(
             break;
         }
     }
+    let findings_on = &end[..10];
     let report = us
-        .call(reqwest::Method::GET, &format!("/api/v1/compliance?on={}", &end[..10]), None)
+        .call(reqwest::Method::GET, &format!("/api/v1/compliance?on={findings_on}"), None)
         .await?;
     let findings = report["findings"].as_array().cloned().unwrap_or_default();
     let mut by: BTreeMap<String, usize> = BTreeMap::new();
@@ -774,7 +785,7 @@ async fn drive(
         "Final (cosigned by the partner and the witness): US {} of {}, RU {} of {}.",
         st.0["final_size"], st.0["size"], st.1["final_size"], st.1["size"]
     );
-    println!("Findings as of {} from the exchanged record: {}", &end[..10], findings.len());
+    println!("Findings as of {findings_on} from the exchanged record: {}", findings.len());
     for (k, n) in &by {
         println!("  {n} {k}");
     }

@@ -41,6 +41,13 @@ const CASES: &[(&str, &str, i32, &str)] = &[
     ("demo", "--port 99999", 2, "invalid value '99999'"),
     ("demo", "--format json", 2, "--format json: the live demo prints for a person"),
     (
+        "demo",
+        "--offline --until 2012-01-01",
+        2,
+        "--until: only the live history demo stops at a date",
+    ),
+    ("demo", "--until 2012-13-01", 2, "invalid value '2012-13-01'"),
+    (
         "log init",
         "--data @L --origin x.example/log --party US",
         2,
