@@ -188,7 +188,7 @@ fn main() {
         const N: usize = 200;
         let t0 = Instant::now();
         for _ in 0..N {
-            assert!(accord_verify_wasm::check(&proof, &policy).ok);
+            assert!(accord_verify_wasm::check(&proof, &policy, [7; 32]).ok);
         }
         let native = t0.elapsed().as_secs_f64() * 1e3 / N as f64;
         std::fs::write(dir.path().join("p.proof"), &proof).unwrap();

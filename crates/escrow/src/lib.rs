@@ -14,6 +14,7 @@
 pub mod error;
 pub mod inventory;
 pub mod periods;
+pub mod release;
 pub mod sample;
 pub mod totals;
 

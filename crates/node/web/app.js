@@ -585,11 +585,16 @@ pages.verify = async (main) => {
       Object.entries(r.release.body?.totals ?? {}).map(([k, v]) => `${k} ${v}`).join(', '),
       el('button', { type: 'button', class: 'secondary', 'aria-label': t('verify.one', { index: r.index }), text: t('verify.button'), onclick: () => check(r.index, false, out) })]),
     { id: 'releases', caption: t('verify.releases') }));
-  // Any proof (accord log prove, or a file a Party sent), pasted.
+  // Any proof (accord log prove, or a file a Party sent), pasted, under this node's policy or
+  // one pasted beside it (another log's, or keys taken from elsewhere).
   const ta = el('textarea', { id: 'paste-proof', spellcheck: 'false' });
+  const pa = el('textarea', { id: 'paste-policy', spellcheck: 'false' }, state.policy);
+  const pasted = el('div', { id: 'paste-result', 'aria-live': 'polite' });
   main.appendChild(el('h2', { text: t('verify.paste') }));
-  main.appendChild(el('form', { class: 'stack', onsubmit: async (e) => { e.preventDefault(); show(out, await verifyProof(ta.value, state.policy)); } },
-    el('label', { for: 'paste-proof', text: t('verify.paste_label') }), ta, el('div', {}, el('button', { type: 'submit', text: t('verify.button') }))));
+  main.appendChild(el('form', { class: 'stack', onsubmit: async (e) => { e.preventDefault(); show(pasted, await verifyProof(ta.value, pa.value)); } },
+    el('label', { for: 'paste-proof', text: t('verify.paste_label') }), ta,
+    el('label', { for: 'paste-policy', text: t('verify.paste_policy') }), pa,
+    el('div', {}, el('button', { type: 'submit', id: 'paste-verify', text: t('verify.button') })), pasted));
 };
 
 function policyNames(policy) {
@@ -625,10 +630,11 @@ function tamperWith(proof) {
 }
 
 function show(out, res, tampered = false) {
-  out.replaceChildren(el('div', { class: `result ${res.ok ? 'verified' : 'failed'}`, id: 'proof-result', 'data-ok': String(res.ok) },
+  const id = out.id === 'paste-result' ? 'paste' : 'proof';
+  out.replaceChildren(el('div', { class: `result ${res.ok ? 'verified' : 'failed'}`, id: `${id}-result`, 'data-ok': String(res.ok) },
     el('strong', { text: res.ok ? t('verify.ok') : t('verify.failed') }), ' ',
     tampered ? el('span', { text: t('verify.was_tampered') + ' ' }) : null,
-    el('span', { id: 'proof-message', text: res.message }),
+    el('span', { id: `${id}-message`, text: res.message }),
     res.ms !== undefined ? el('span', { class: 'muted', text: ` (${res.ms.toFixed(1)} ms)` }) : null));
 }
 

@@ -1,6 +1,7 @@
-// The proof check in the page: accord-tlog's own verification (crates/verify-wasm), compiled to
-// WebAssembly and served by the node. The glue: write the proof and the policy into the
-// module's memory (input), run verify, read the JSON result (output_ptr, output_len).
+// The proof check in the page: accord's own verification (crates/verify-wasm: the inclusion
+// proof and policy of accord-tlog, a release's limit proof of accord-escrow), compiled to
+// WebAssembly and served by the node. The glue: write the proof, the policy and a random seed
+// into the module's memory (input), run verify, read the JSON result (output_ptr, output_len).
 'use strict';
 
 let module = null;
@@ -24,8 +25,9 @@ export async function verifyProof(proof, policy) {
     return { ok: false, message: `the WebAssembly check did not load: ${e}` };
   }
   const enc = new TextEncoder();
-  for (const text of [proof, policy]) {
-    const bytes = enc.encode(text);
+  // The seed of the limit proof verifier's batching (a release of the freeze carries one).
+  const seed = crypto.getRandomValues(new Uint8Array(32));
+  for (const bytes of [enc.encode(proof), enc.encode(policy), seed]) {
     const at = m.input(bytes.length);
     new Uint8Array(m.memory.buffer, at, bytes.length).set(bytes);
   }

@@ -2,15 +2,19 @@
 //! verify-proof --policy` (accord-tlog), compiled to `wasm32-unknown-unknown`.
 //!
 //! Interface (no JavaScript generator: a dozen lines of glue in the node's `web/verify.js`):
-//! the page asks for an input buffer of a length ([`input`]), writes the UTF-8 bytes into the
-//! module's memory at the address returned, does so for both the proof and the policy, calls
-//! [`verify`], then reads the JSON result at [`output_ptr`] for [`output_len`] bytes.
+//! the page asks for an input buffer of a length ([`input`]), writes the bytes into the
+//! module's memory at the address returned, does so for the proof, the policy and 32 random
+//! bytes (`crypto.getRandomValues`), calls [`verify`], then reads the JSON result at
+//! [`output_ptr`] for [`output_len`] bytes.
 //!
-//! Invariants: [`check`] is a pure function of its two inputs, equal to the CLI's check for
-//! the inclusion and the policy; it never panics on any input (a malformed proof or policy is
-//! a result with `ok: false` and the reason); no `unsafe` block.
+//! Invariants: [`check`] is a pure function of its inputs, equal to the CLI's check (`accord
+//! log verify-proof --policy`): the inclusion, the policy, and a release's own limit proof
+//! (`accord_escrow::release::check`, with the seed for the verifier's batching); it never
+//! panics on any input (a malformed proof or policy is a result with `ok: false` and the
+//! reason); no `unsafe` block.
 
 use accord_tlog::{leaf_hash, policy::TlogPolicy, proof::TlogProof};
+use rand::SeedableRng as _;
 use std::cell::RefCell;
 
 /// What a check found.
@@ -34,8 +38,9 @@ impl Outcome {
 
 /// Checks a C2SP tlog-proof carrying its entry (`extra`) against a C2SP tlog-policy: the
 /// checkpoint is signed by a log of the policy, the quorum of witnesses cosigned it, and the
-/// entry is at its index in the tree the checkpoint commits to.
-pub fn check(proof: &[u8], policy: &[u8]) -> Outcome {
+/// entry is at its index in the tree the checkpoint commits to; then, when the entry is a
+/// release carrying a limit proof, that proof (its batching drawn from `seed`).
+pub fn check(proof: &[u8], policy: &[u8], seed: [u8; 32]) -> Outcome {
     let fail = |index, message: String| Outcome {
         ok: false,
         message,
@@ -54,17 +59,39 @@ pub fn check(proof: &[u8], policy: &[u8]) -> Outcome {
         return fail(Some(proof.index), "the proof carries no entry to check".into());
     };
     match proof.verify_policy(&leaf_hash(entry), &policy) {
-        Ok(cp) => Outcome {
-            ok: true,
-            message: format!(
+        Ok(cp) => {
+            let included = format!(
                 "entry {} is in {} at size {}, and the checkpoint meets the policy",
                 proof.index, cp.origin, cp.size
-            ),
-            index: Some(proof.index),
-            size: Some(cp.size),
-        },
+            );
+            let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+            let (ok, message) = match accord_escrow::release::check(entry, &mut rng) {
+                None => (true, included),
+                Some(Ok(said)) => (true, format!("{included}; {said}")),
+                Some(Err(said)) => (false, format!("{included}, but {said}")),
+            };
+            Outcome {
+                ok,
+                message,
+                index: Some(proof.index),
+                size: Some(cp.size),
+            }
+        }
         Err(e) => fail(Some(proof.index), format!("entry {}: {e}", proof.index)),
     }
+}
+
+/// getrandom's source on `wasm32-unknown-unknown`: none. Nothing in the check draws from it
+/// (the limit proof's verifier takes the seeded generator of [`check`]).
+#[cfg(target_arch = "wasm32")]
+fn no_os_randomness(_: &mut [u8]) -> Result<(), getrandom::Error> {
+    Err(getrandom::Error::UNSUPPORTED)
+}
+
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod custom_getrandom {
+    getrandom::register_custom_getrandom!(super::no_os_randomness);
 }
 
 thread_local! {
@@ -84,17 +111,25 @@ pub extern "C" fn input(len: usize) -> *mut u8 {
     })
 }
 
-/// Checks the two inputs written ([`check`]), clears them, and keeps the JSON result for
-/// [`output_ptr`] and [`output_len`]; returns 1 when the proof verified, else 0.
+/// Checks the three inputs written (the proof, the policy, a 32-byte seed: [`check`]), clears
+/// them, and keeps the JSON result for [`output_ptr`] and [`output_len`]; returns 1 when the
+/// proof verified, else 0.
 #[allow(unsafe_code)]
 #[no_mangle]
 pub extern "C" fn verify() -> u32 {
     let inputs = INPUTS.with(|i| std::mem::take(&mut *i.borrow_mut()));
     let out = match inputs.as_slice() {
-        [proof, policy] => check(proof, policy),
+        [proof, policy, seed] if seed.len() == 32 => {
+            let mut s = [0u8; 32];
+            s.copy_from_slice(seed);
+            check(proof, policy, s)
+        }
         _ => Outcome {
             ok: false,
-            message: format!("expected two inputs (the proof and the policy), got {}", inputs.len()),
+            message: format!(
+                "expected three inputs (the proof, the policy, 32 random bytes), got {}",
+                inputs.len()
+            ),
             index: None,
             size: None,
         },
@@ -124,11 +159,11 @@ mod tests {
 
     #[test]
     fn garbage_is_a_reason_not_a_panic() {
-        let o = check(b"not a proof", b"log x\n");
+        let o = check(b"not a proof", b"log x\n", [0; 32]);
         assert!(!o.ok);
         assert!(o.message.starts_with("the policy:"), "{}", o.message);
-        let two = [input(3), input(2)];
-        assert!(two.iter().all(|p| !p.is_null()));
+        let three = [input(3), input(2), input(32)];
+        assert!(three.iter().all(|p| !p.is_null()));
         assert_eq!(verify(), 0);
         let text = OUTPUT.with(|o| String::from_utf8(o.borrow().clone()).unwrap());
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

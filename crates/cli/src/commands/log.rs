@@ -1308,62 +1308,11 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
 /// The inclusion said as `included`, and the release's proof inside the entry when it has one:
 /// whether both hold, and what to print.
 fn with_release_check(included: String, entry_bytes: &[u8]) -> (bool, String) {
-    match release_check(entry_bytes) {
+    match accord_escrow::release::check(entry_bytes, &mut crate::clock::rng()) {
         None => (true, included),
         Some(Ok(said)) => (true, format!("{included}; {said}")),
         Some(Err(said)) => (false, format!("{included}, but {said}")),
     }
-}
-
-/// A release's proof inside an entry: when the entry's notification carries an
-/// `accord-limit-proof/1` (`body.limit_proof`), it is verified offline, and, when the same body
-/// carries the inventory commitment (`body.inventory`), checked to be of that inventory. `None`
-/// when the entry carries no limit proof.
-fn release_check(entry_bytes: &[u8]) -> Option<Result<String, String>> {
-    let e = entry::decode(entry_bytes).ok()?;
-    // A notification's entry, or a public release's (its public part).
-    let n = match (&e.notification, &e.public) {
-        (serde_json::Value::Null, Some(p)) => p,
-        (n, _) => n,
-    };
-    let body = n.get("body")?;
-    let proof = body.get("limit_proof")?;
-    let proof: accord_escrow::totals::LimitProof = match serde_json::from_value(proof.clone()) {
-        Ok(p) => p,
-        Err(err) => return Some(Err(format!("its limit proof is malformed: {err}"))),
-    };
-    let mut rng = crate::clock::rng();
-    if let Err(err) = accord_escrow::totals::verify(&proof, &mut rng) {
-        return Some(Err(format!("its limit proof: {err}")));
-    }
-    let st = &proof.statement;
-    if n.get("party").and_then(|p| p.as_str()) != Some(st.party.as_str()) {
-        return Some(Err("its limit proof is of another Party than the entry's".into()));
-    }
-    if let Some(inv) = body.get("inventory") {
-        let Ok(c) = serde_json::from_value::<accord_escrow::inventory::Commitment>(inv.clone()) else {
-            return Some(Err("its inventory commitment is malformed".into()));
-        };
-        let of_it = proof.is_of(&c) && n.get("date").and_then(|d| d.as_str()) == Some(c.context.as_of.as_str());
-        if !of_it {
-            return Some(Err(
-                "its limit proof is not of the inventory the entry commits to, or that inventory is not of the entry's date".into(),
-            ));
-        }
-    }
-    let cap = match &st.cap {
-        accord_escrow::totals::Cap::Public(v) => v.to_string(),
-        // Which baseline: its commitments' fingerprint, to compare with the baseline's release
-        // (`proposal evaluate` does that against the record).
-        accord_escrow::totals::Cap::Committed { as_of, commitments } => format!(
-            "the committed total of {as_of} (baseline commitments {}…)",
-            accord_escrow::totals::fingerprint(commitments)
-        ),
-    };
-    Some(Ok(format!(
-        "its limit proof verifies: {} {} of {} as of {} is within {cap}",
-        st.party, st.name, st.treaty, st.as_of
-    )))
 }
 
 /// The entry a tlog-proof is about: `--entry FILE`, else the proof's extra data.

@@ -5,7 +5,8 @@
 //! record chart shows the published values of `data/new-start-aggregates.csv`; the public
 //! view carries no confidential field (checked against the catalogue's marks, as the HTML and
 //! as every JSON the pages load); a proof verifies in the page, by the WebAssembly build of
-//! accord-tlog, and a tampered one is rejected; the Russian node's page is in Russian; an
+//! accord-tlog, and a tampered one is rejected; a freeze declaration's limit proof is checked
+//! in the page too, and one of another inventory refused; the Russian node's page is in Russian; an
 //! invalid notification names its field, a valid one is submitted and the partner's
 //! acknowledgement appears without a reload; a second, different checkpoint of the partner's
 //! log of a size held, signed with the partner's key and presented to the node, shows a fork
@@ -507,6 +508,34 @@ async fn drive(demo: &Demo, axe: &str) {
         .js("return getComputedStyle(document.querySelector('#proof-result')).borderColor")
         .await;
     assert_eq!(colour, "rgb(164, 0, 0)", "the rejection is not shown in red");
+    // A release of the freeze: its limit proof is checked in the page too, and the limit proof
+    // of another inventory is refused, naming why (a log of its own, its policy pasted).
+    let fz = demo.dir.path().join("freeze");
+    std::fs::create_dir_all(&fz).unwrap();
+    crate::inventory::freeze_releases(&fz);
+    let key = ok(&fz, &["log", "key", "--data", "us"]);
+    let policy = format!("log {}\nquorum none\n", key.trim());
+    for (file, good, says) in [
+        ("p0.tlog-proof", true, "its limit proof verifies"),
+        ("p1.tlog-proof", false, "not of the inventory"),
+    ] {
+        let proof = std::fs::read_to_string(fz.join(file)).unwrap();
+        b.c.execute(
+            "document.querySelector('#paste-proof').value = arguments[0]; document.querySelector('#paste-policy').value = arguments[1]; document.querySelector('#paste-result').replaceChildren();",
+            vec![json!(proof), json!(policy)],
+        )
+        .await
+        .unwrap();
+        b.click("#paste-verify").await;
+        b.until(
+            "the pasted proof's result",
+            &format!("document.querySelector('#paste-result .result')?.dataset.ok === '{good}'"),
+            20,
+        )
+        .await;
+        let msg = b.text("#paste-message").await;
+        assert!(msg.contains(says), "{file}: {msg}");
+    }
     b.no_console_errors("the proof checks").await;
 
     // From the overview, a first-time visitor reaches the record chart, the live exchange and

@@ -485,14 +485,10 @@ fn the_freeze_shows_committed_and_proven_in_the_evaluation() {
     assert!(!d.join("same.json").exists());
 }
 
-/// A release: a freeze declaration (commitment and limit proof) in a Party's log, under a
-/// treaty file that brings the freeze's declaration kind. `log verify-proof` checks, offline,
-/// the entry's inclusion and the limit proof inside it, and that the proof is of the inventory
-/// the entry commits to.
-#[test]
-fn a_release_in_the_log_verifies_offline_with_its_proof() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path();
+/// Two freeze declarations (commitment and limit proof) in a log `us` of folder `d`: entry 0
+/// a good one, entry 1 with the limit proof of another inventory; their tlog-proofs with the
+/// entries in `p0.tlog-proof` and `p1.tlog-proof`. Returns the good declaration's file name.
+pub(crate) fn freeze_releases(d: &Path) -> String {
     // The freeze's declaration kind is built in (data/new-start.toml).
     baseline_and_period(d);
     let read = |f: &str| -> Value { serde_json::from_slice(&std::fs::read(d.join(f)).unwrap()).unwrap() };
@@ -518,7 +514,7 @@ fn a_release_in_the_log_verifies_offline_with_its_proof() {
         ],
     );
     ok(d, &["log", "append", "--data", "us", &good, &swapped]);
-    for (index, want, says) in [("0", 0, "its limit proof verifies"), ("1", 1, "not of the inventory")] {
+    for index in ["0", "1"] {
         let out = format!("p{index}.tlog-proof");
         ok(
             d,
@@ -535,9 +531,32 @@ fn a_release_in_the_log_verifies_offline_with_its_proof() {
                 &out,
             ],
         );
+    }
+    good
+}
+
+/// A release: a freeze declaration (commitment and limit proof) in a Party's log, under a
+/// treaty file that brings the freeze's declaration kind. `log verify-proof` checks, offline,
+/// the entry's inclusion and the limit proof inside it, and that the proof is of the inventory
+/// the entry commits to.
+#[test]
+fn a_release_in_the_log_verifies_offline_with_its_proof() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let good = freeze_releases(d);
+    for (index, want, says) in [("0", 0, "its limit proof verifies"), ("1", 1, "not of the inventory")] {
+        let out = format!("p{index}.tlog-proof");
         let (code, said, err) = accord(d, &["log", "verify-proof", &out, "--data", "us"]);
         assert_eq!(code, want, "{said}{err}");
         assert!(said.contains(says), "{said}");
+        // The dashboard's check (crates/verify-wasm, the function its WebAssembly runs) says
+        // the same of the same proof, under a policy of the log's key alone.
+        let key = ok(d, &["log", "key", "--data", "us"]);
+        let policy = format!("log {}\nquorum none\n", key.trim());
+        let proof = std::fs::read(d.join(&out)).unwrap();
+        let o = accord_verify_wasm::check(&proof, policy.as_bytes(), [9; 32]);
+        assert_eq!(o.ok, want == 0, "{}", o.message);
+        assert!(o.message.contains(says), "{}", o.message);
     }
     // The built-in New START does not know the kind: refused, nothing appended.
     let (code, _, err) = accord(d, &["log", "append", "--data", "us", &good]);
