@@ -175,9 +175,8 @@ pages.overview = async (main) => {
   const s = state.status;
   cards.appendChild(el('section', { class: 'card', 'aria-labelledby': 'ex-h' },
     el('h2', { id: 'ex-h', text: t('overview.exchange') }),
-    el('p', {}, t('overview.log', { size: num(s.size), final: num(s.final_size) })),
-    el('p', {}, t('overview.partner', { partner: partner(), mirrored: num(s.partner.mirrored), acked: num(s.partner.acknowledged) })),
-    el('p', { class: s.frozen ? 'bad' : 'ok', text: s.frozen ? t('overview.frozen') : t('overview.no_fork') })));
+    el('p', { id: 'ex-log' }), el('p', { id: 'ex-partner' }), el('p', { id: 'ex-fork' })));
+  setTimeout(exchangeCard);
   // What each Party gives and withholds on the date.
   const sides = el('section', { class: 'card wide', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
   sides.appendChild(table([t('col.party'), t('col.data'), t('col.notifications'), t('col.inspections')],
@@ -451,6 +450,7 @@ async function checkAcknowledged() {
 pages.inspections = async (main) => {
   main.replaceChildren(el('h1', { text: t('insp.title') }));
   if (!signedIn()) { main.appendChild(signInForm(t('signin.needed'))); return; }
+  redrawn = { at: Date.now(), sizes: `${state.status?.size}/${state.status?.partner?.mirrored}` };
   const r = await api(`/api/v1/inspections?on=${clockDate()}`);
   if (!r.ok) { main.appendChild(el('p', { class: 'error', text: r.body?.error ?? String(r.status) })); return; }
   const d = r.body;
@@ -655,11 +655,31 @@ async function route() {
 }
 
 let liveBusy = false;
+/** The overview's exchange card, from the latest status (updated in place as events come). */
+function exchangeCard() {
+  const s = state.status;
+  if (!s || !$('ex-log')) return;
+  $('ex-log').textContent = t('overview.log', { size: num(s.size), final: num(s.final_size) });
+  $('ex-partner').textContent = t('overview.partner', { partner: partner(), mirrored: num(s.partner.mirrored), acked: num(s.partner.acknowledged) });
+  $('ex-fork').className = s.frozen ? 'bad' : 'ok';
+  $('ex-fork').textContent = s.frozen ? t('overview.frozen') : t('overview.no_fork');
+}
+
+// What the page in view shows of the record, brought up to date as the node makes progress:
+// the mailboxes and the last submission's acknowledgement, the overview's exchange, and the
+// inspections (redrawn when either log grew, at most every 3 s).
+let redrawn = { at: 0, sizes: '' };
 async function refreshLive() {
   if (liveBusy) return;
   liveBusy = true;
   try {
+    exchangeCard();
     if (state.page === 'notifications' && signedIn() && $('box')) { await renderBox($('box')); await checkAcknowledged(); }
+    const sizes = `${state.status?.size}/${state.status?.partner?.mirrored}`;
+    if (state.page === 'inspections' && signedIn() && sizes !== redrawn.sizes && Date.now() - redrawn.at > 3000) {
+      redrawn = { at: Date.now(), sizes };
+      if (!$('main').querySelector('.side')) await pages.inspections($('main'));
+    }
   } finally { liveBusy = false; }
 }
 

@@ -695,6 +695,13 @@ async fn drive(demo: &Demo, axe: &str) {
         .await;
     assert_eq!(colour, "rgb(164, 0, 0)");
     b.screenshot("operator-fork-alert-laptop").await;
+    b.page("overview").await;
+    b.until(
+        "the overview's exchange frozen",
+        "document.querySelector('#ex-fork').className === 'bad'",
+        5,
+    )
+    .await;
     // Every page shows it, the public ones too.
     b.js("document.querySelector('#signout').click()").await;
     b.open(&format!("{us_url}/#/record")).await;
