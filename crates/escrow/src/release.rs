@@ -57,3 +57,13 @@ pub fn check<R: RngCore + CryptoRng>(entry_bytes: &[u8], rng: &mut R) -> Option<
         st.party, st.name, st.treaty, st.as_of
     )))
 }
+
+/// An inclusion said as `included` and the entry's own proof ([`check`]): whether both hold,
+/// and the one sentence that says so (`…; its limit proof verifies: …`, or `…, but …`).
+pub fn with_inclusion<R: RngCore + CryptoRng>(included: String, entry_bytes: &[u8], rng: &mut R) -> (bool, String) {
+    match check(entry_bytes, rng) {
+        None => (true, included),
+        Some(Ok(said)) => (true, format!("{included}; {said}")),
+        Some(Err(said)) => (false, format!("{included}, but {said}")),
+    }
+}

@@ -338,7 +338,15 @@ pub struct Shared {
     /// Alerts.
     pub alerts: Mutex<Vec<Alert>>,
     /// The published record's charts as JSON (`/public/record`), made once.
-    pub record: std::sync::OnceLock<Result<Arc<Vec<u8>>, String>>,
+    pub record: std::sync::OnceLock<Result<bytes::Bytes, String>>,
+    /// The status as event streams send it, with the `changed` count it was made at: made
+    /// once per change, whatever the number of streams.
+    pub status_event: Mutex<(u64, Arc<String>)>,
+    /// Open event streams per client address (capped by `limits.long_polls_per_client`, apart
+    /// from the long polls so that dashboards never starve a waiting client).
+    pub event_streams: crate::http::listen::PerClient,
+    /// Set when the node stops: event streams end at once, not after the drain.
+    pub stopping: watch::Sender<bool>,
     /// The freeze's record, folded for the logs as they stood (see [`crate::freeze::record`]).
     pub freeze: Mutex<Option<(SnapshotKey, Arc<accord_ledger::freeze::FreezeRecord>)>>,
     /// The freeze findings already raised as alerts in this run.
@@ -594,6 +602,9 @@ impl Shared {
             metrics,
             alerts: Mutex::new(Vec::new()),
             record: std::sync::OnceLock::new(),
+            status_event: Mutex::new((u64::MAX, Arc::new(String::new()))),
+            event_streams: crate::http::listen::PerClient::new(cfg.limits.long_polls_per_client),
+            stopping: watch::channel(false).0,
             freeze: Mutex::new(None),
             freeze_alerted: Mutex::new(HashSet::new()),
             cosigned: Mutex::new(cosigned),
@@ -693,6 +704,8 @@ impl Shared {
             }
         }
         self.clock.set(unix).map_err(NodeError::Conflict)?;
+        // The clock is part of the status: event streams send it.
+        self.bump();
         self.storage
             .put_state(CLOCK_STATE, self.clock.now().to_string().as_bytes())
             .map_err(|e| NodeError::Internal(format!("the clock was set but its value not kept: {e}")))?;

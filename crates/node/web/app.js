@@ -132,6 +132,7 @@ function signInForm(why) {
     localStorage.setItem(HINT, '1');
     renderHeader();
     route();
+    renderAlerts();
   });
   return el('section', { id: 'signin', 'aria-labelledby': 'signin-h' },
     el('h2', { id: 'signin-h', text: t('signin.title') }), why ? el('p', { text: why }) : null, form);
@@ -176,7 +177,6 @@ pages.overview = async (main) => {
   cards.appendChild(el('section', { class: 'card', 'aria-labelledby': 'ex-h' },
     el('h2', { id: 'ex-h', text: t('overview.exchange') }),
     el('p', { id: 'ex-log' }), el('p', { id: 'ex-partner' }), el('p', { id: 'ex-fork' })));
-  setTimeout(exchangeCard);
   // What each Party gives and withholds on the date.
   const sides = el('section', { class: 'card wide', 'aria-labelledby': 'sd-h' }, el('h2', { id: 'sd-h', text: t('overview.sides') }));
   sides.appendChild(table([t('col.party'), t('col.data'), t('col.notifications'), t('col.inspections')],
@@ -226,7 +226,7 @@ function latestFigures(rec, on) {
     }
     const last = rec.series.find((x) => x.party === party).points.filter((p) => p.as_of <= on).pop();
     cells.push(date ?? '–');
-    cells.push(last && last.value === null ? badge(last.basis, t('basis.' + last.basis) + ' ' + last.as_of) : badge('published', t('basis.published')));
+    cells.push(last ? badge(last.basis, t('basis.' + last.basis) + (last.value === null ? ' ' + last.as_of : '')) : '–');
     rows.push(cells);
   }
   return table([t('col.party'), ...rec.limits.map((l) => ({ text: `${limitName(l)} (${l.value})`, num: true })), t('col.as_of'), t('col.basis')], rows,
@@ -361,7 +361,7 @@ async function loadCatalogue() {
 
 async function composeForm() {
   const cat = await loadCatalogue();
-  const kinds = cat.filter((k) => k.visibility !== undefined);
+  const kinds = cat;
   const kind = el('select', { id: 'c-kind' }, kinds.map((k) => el('option', { value: k.kind, text: `${k.kind} — ${k.title}` })));
   const date = el('input', { id: 'c-date', type: 'date', value: clockDate() });
   const id = el('input', { id: 'c-id', type: 'text', placeholder: t('compose.id_auto'), autocomplete: 'off' });
@@ -423,7 +423,7 @@ async function composeForm() {
     state.lastSubmitted = { id: composed.id, index: rc.index };
     result.replaceChildren(el('p', { id: 'c-receipt' }, t('compose.logged', { id: composed.id, index: rc.index }), ' ',
       el('span', { id: 'c-ack', class: 'awaiting', text: t('compose.waiting', { partner: partner() }) })));
-    state.box = { which: 'outbox', offset: 0, limit: state.box.limit };
+    Object.assign(state.box, { which: 'outbox', offset: 0 });
     refreshLive();
   });
   describe();
@@ -495,7 +495,11 @@ pages.inspections = async (main) => {
   main.appendChild(el('h2', { text: t('insp.findings') }));
   const findings = [...(d.findings || []), ...(d.problems || [])];
   if (!findings.length) main.appendChild(el('p', { id: 'no-findings', text: t('insp.no_findings') }));
-  else main.appendChild(el('ul', {}, findings.map((f) => el('li', { text: typeof f === 'string' ? f : JSON.stringify(f) }))));
+  else {
+    main.appendChild(el('ul', { id: 'findings' }, findings.map((f) => el('li', {
+      text: typeof f === 'string' ? f : findingText(f),
+    }))));
+  }
   if (d.exemptions?.length) {
     main.appendChild(el('h2', { text: t('insp.exemptions') }));
     main.appendChild(el('ul', {}, d.exemptions.map((x) => el('li', { text: `${x.from} — ${x.party}: ${x.reason}` }))));
@@ -538,7 +542,7 @@ pages.history = async (main) => {
     const btn = el('button', { type: 'button', class: 'secondary', text: t('proposal.evaluate') });
     btn.addEventListener('click', async () => {
       const ev = await api(`/api/v1/proposals/${encodeURIComponent(pr.id)}/evaluation?on=${pr.date}`);
-      btn.replaceWith(el('pre', { class: 'note', text: ev.ok ? JSON.stringify(ev.body, null, 1) : (ev.body?.error ?? String(ev.status)) }));
+      btn.replaceWith(ev.ok ? evaluation(ev.body.evaluation) : el('p', { class: 'error', text: ev.body?.error ?? String(ev.status) }));
     });
     sec.appendChild(btn);
     main.appendChild(sec);
@@ -546,6 +550,39 @@ pages.history = async (main) => {
   main.appendChild(el('h2', { text: t('history.agreements') }));
   main.appendChild(el('ul', { id: 'agreements' }, p.body.agreements.map((a) => el('li', { text: `${a.date}: ${a.proposal} (${a.proposed_by} → ${a.accepted_by}) — ${(a.effects || []).join('; ')}` }))));
 };
+
+/** A finding of the record (`ledger::compliance::Finding`), as a sentence. */
+function findingText(f) {
+  switch (f.type) {
+    case 'inspection_discrepancy':
+      return t('finding.inspection', { date: f.date, party: f.party, inspection: f.inspection, what: f.what, declared: num(f.declared), observed: num(f.observed), agenda: f.agenda_item });
+    case 'inspection_refused':
+      return t('finding.refused', { date: f.date, party: f.party, inspection: f.inspection, reason: f.reason });
+    default:
+      return [f.date ?? f.as_of, f.party, f.type?.replace(/_/g, ' '), f.id, f.kind].filter(Boolean).join(' · ');
+  }
+}
+
+/** What a proposal would require of each Party, term by term (`accord proposal evaluate`). */
+function evaluation(e) {
+  const out = el('div', { class: 'evaluation' });
+  for (const term of e.terms) {
+    let head = term.term.replace(/_/g, ' ');
+    if (term.term === 'extend') head = t('proposal.extend', { years: term.years, now: term.last_day_now, then: term.last_day_proposed });
+    if (term.term === 'freeze_warheads') head = t('proposal.freeze', { baseline: term.baseline, kind: term.declaration }) + (term.political ? ' ' + t('proposal.political') : '');
+    if (term.term === 'change_limit') head = t('proposal.limit', { limit: term.limit, current: num(term.current), value: num(term.value) });
+    out.appendChild(el('h4', { text: head }));
+    if (term.parties?.length) {
+      out.appendChild(table([t('col.party'), t('col.declared'), { text: t('col.value'), num: true }, t('col.as_of'), { text: t('col.margin'), num: true }, t('col.requires')],
+        term.parties.map((d) => [d.party, d.status.replace(/_/g, ' '), d.value === undefined ? '–' : num(d.value), d.as_of ?? '–', d.margin === undefined ? '–' : signed(d.margin), d.requires]),
+        { caption: head }));
+    }
+  }
+  out.appendChild(el('p', { text: t('proposal.last_day', { date: e.last_day_in_force }) }));
+  if (e.lapses_at_expiry?.length) out.appendChild(el('p', { text: t('proposal.lapses', { what: e.lapses_at_expiry.join('; ') }) }));
+  if (e.unconfirmed?.length) out.appendChild(el('p', { class: 'muted', text: t('proposal.unconfirmed', { n: e.unconfirmed.length }) }));
+  return out;
+}
 
 // Verification: the latest checkpoint with its cosigners; each public release's inclusion
 // proof checked here, by accord's own code compiled to WebAssembly, against the policy.
@@ -639,19 +676,32 @@ function show(out, res, tampered = false) {
 }
 
 // ---------------------------------------------------------------- routing, live updates
+let generation = 0;
 async function route() {
   const page = (location.hash.replace(/^#\/?/, '') || 'overview').split('?')[0];
   state.page = pages[page] ? page : 'overview';
   renderHeader();
+  await draw(state.page);
+}
+
+/** Draws `page` off the document and puts it in place at once, unless another page was asked
+ *  for meanwhile (then this one is dropped). `data-page` names the page once it is drawn
+ *  (tests and scripts wait for it). */
+async function draw(page) {
+  const mine = ++generation;
   const main = $('main');
-  // `data-page` names the page once it is drawn (tests and scripts wait for it).
-  delete main.dataset.page;
+  const box = el('div');
   try {
-    await pages[state.page](main);
+    await pages[page](box);
   } catch (e) {
-    main.replaceChildren(el('h1', { id: 'page-error', text: t('error.title') }), el('p', { class: 'error', text: String(e) }));
+    box.replaceChildren(el('h1', { id: 'page-error', text: t('error.title') }), el('p', { class: 'error', text: String(e) }));
   }
-  main.dataset.page = state.page;
+  if (mine !== generation) return;
+  const y = window.scrollY;
+  main.replaceChildren(...box.childNodes);
+  main.dataset.page = page;
+  exchangeCard();
+  if (page === state.page) window.scrollTo(0, y);
 }
 
 let liveBusy = false;
@@ -669,18 +719,26 @@ function exchangeCard() {
 // the mailboxes and the last submission's acknowledgement, the overview's exchange, and the
 // inspections (redrawn when either log grew, at most every 3 s).
 let redrawn = { at: 0, sizes: '' };
+let liveAgain = false;
 async function refreshLive() {
-  if (liveBusy) return;
+  // One refresh at a time; what arrives meanwhile is not lost: it runs once more after.
+  if (liveBusy) { liveAgain = true; return; }
   liveBusy = true;
   try {
     exchangeCard();
-    if (state.page === 'notifications' && signedIn() && $('box')) { await renderBox($('box')); await checkAcknowledged(); }
-    const sizes = `${state.status?.size}/${state.status?.partner?.mirrored}`;
-    if (state.page === 'inspections' && signedIn() && sizes !== redrawn.sizes && Date.now() - redrawn.at > 3000) {
-      redrawn = { at: Date.now(), sizes };
-      if (!$('main').querySelector('.side')) await pages.inspections($('main'));
+    if (state.page === 'notifications' && signedIn() && $('box')) {
+      await renderBox($('box'));
+      if (state.lastSubmitted && !state.lastSubmitted.acknowledged) await checkAcknowledged();
     }
-  } finally { liveBusy = false; }
+    const sizes = `${state.status?.size}/${state.status?.partner?.mirrored}`;
+    if (state.page === 'inspections' && signedIn() && sizes !== redrawn.sizes && !$('main').querySelector('.side')) {
+      const wait = 3000 - (Date.now() - redrawn.at);
+      if (wait > 0) { setTimeout(refreshLive, wait); } else { redrawn = { at: Date.now(), sizes }; await draw('inspections'); }
+    }
+  } finally {
+    liveBusy = false;
+    if (liveAgain) { liveAgain = false; setTimeout(refreshLive, 0); }
+  }
 }
 
 function listen() {
@@ -697,7 +755,11 @@ function listen() {
     if (!before || before.alerts !== state.status.alerts || before.frozen !== state.status.frozen) renderAlerts();
     refreshLive();
   });
-  // EventSource reconnects by itself after a restart of the node.
+  // EventSource reconnects by itself after a restart of the node, but not after a refusal
+  // (429: too many streams from this address): try again later.
+  es.addEventListener('error', () => {
+    if (es.readyState === EventSource.CLOSED) setTimeout(listen, 5000);
+  });
 }
 
 async function start() {
@@ -707,13 +769,14 @@ async function start() {
   const saved = localStorage.getItem('accord.lang');
   lang = saved || (state.status?.party === 'RU' ? 'ru' : 'en');
   $('lang').value = lang;
-  $('lang').addEventListener('change', () => { lang = $('lang').value; localStorage.setItem('accord.lang', lang); translateStatic(); route(); });
+  $('lang').addEventListener('change', () => { lang = $('lang').value; localStorage.setItem('accord.lang', lang); translateStatic(); route(); renderAlerts(); });
   $('signout').addEventListener('click', async () => {
     await api('/api/v1/session', { method: 'DELETE' });
     localStorage.removeItem(HINT);
     state.role = null;
     state.lastSubmitted = null;
     route();
+    renderAlerts();
   });
   translateStatic();
   window.addEventListener('hashchange', () => { route().then(() => $('main').focus()); });

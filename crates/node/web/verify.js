@@ -31,7 +31,13 @@ export async function verifyProof(proof, policy) {
     const at = m.input(bytes.length);
     new Uint8Array(m.memory.buffer, at, bytes.length).set(bytes);
   }
-  m.verify();
-  const out = new Uint8Array(m.memory.buffer, m.output_ptr(), m.output_len());
-  return JSON.parse(new TextDecoder().decode(out));
+  try {
+    m.verify();
+    const out = new Uint8Array(m.memory.buffer, m.output_ptr(), m.output_len());
+    return JSON.parse(new TextDecoder().decode(out));
+  } catch (e) {
+    // A trap (the check never panics by design; should it, the module is reloaded next time).
+    module = null;
+    return { ok: false, message: `the check failed: ${e}` };
+  }
 }

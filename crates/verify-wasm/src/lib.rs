@@ -11,7 +11,8 @@
 //! log verify-proof --policy`): the inclusion, the policy, and a release's own limit proof
 //! (`accord_escrow::release::check`, with the seed for the verifier's batching); it never
 //! panics on any input (a malformed proof or policy is a result with `ok: false` and the
-//! reason); no `unsafe` block.
+//! reason). The exports touch memory through safe Rust only; the one `unsafe` is inside
+//! getrandom's `register_custom_getrandom!` (wasm32 only), which names the refusing source.
 
 use accord_tlog::{leaf_hash, policy::TlogPolicy, proof::TlogProof};
 use rand::SeedableRng as _;
@@ -65,11 +66,7 @@ pub fn check(proof: &[u8], policy: &[u8], seed: [u8; 32]) -> Outcome {
                 proof.index, cp.origin, cp.size
             );
             let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
-            let (ok, message) = match accord_escrow::release::check(entry, &mut rng) {
-                None => (true, included),
-                Some(Ok(said)) => (true, format!("{included}; {said}")),
-                Some(Err(said)) => (false, format!("{included}, but {said}")),
-            };
+            let (ok, message) = accord_escrow::release::with_inclusion(included, entry, &mut rng);
             Outcome {
                 ok,
                 message,

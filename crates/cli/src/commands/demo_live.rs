@@ -315,14 +315,9 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     // before the earliest notification still in flight then (sent on or after it), so that the
     // record the nodes hold is whole (replay refuses a deployment whose earlier movement has not
     // arrived, say).
-    let until_unix = a.until.map(|d| d.midnight().assume_utc().unix_timestamp());
-    let open = until_unix.and_then(|u| {
-        sim.notifications
-            .iter()
-            .filter(|n| n.sent.is_some_and(|t| t.unix() >= u))
-            .map(|n| n.date)
-            .min()
-    });
+    let cut = a.until.map(|u| Cut::of(&sim, u));
+    let until_unix = cut.map(|c| c.until);
+    let open = cut.and_then(|c| c.open);
     let mut sent: Vec<&Notification<'static>> = sim
         .notifications
         .iter()
@@ -330,6 +325,13 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
         .collect();
     sent.sort_by_key(|n| n.sent.map(|t| t.unix()));
     let held = sim.notifications.iter().filter(|n| n.sent.is_none()).count();
+    if let (Some(u), true) = (a.until, sent.is_empty() && !freeze) {
+        let first = sim.notifications.iter().filter_map(|n| n.sent).min_by_key(|t| t.unix());
+        return Err(input(anyhow!(
+            "--until {u}: no notification of the history is sent before it (the first is sent on {})",
+            first.map_or("-".to_owned(), |t| t.date().to_string())
+        )));
+    }
     let first = sent.first().and_then(|n| n.sent).map_or(0, |t| t.unix());
     let start = if freeze {
         super::demo_freeze::START.to_owned()
@@ -504,6 +506,28 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
     Ok(if clean { code } else { CHECK_FAILED })
 }
 
+/// Where `--until` cuts the history: the day's start, and the date of the earliest notification
+/// still in flight then (sent on or after it), before which the record is whole.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    date: accord_treaty::Date,
+    until: i64,
+    open: Option<accord_treaty::Date>,
+}
+
+impl Cut {
+    fn of(sim: &accord_sim::Simulation, date: accord_treaty::Date) -> Cut {
+        let until = date.midnight().assume_utc().unix_timestamp();
+        let open = sim
+            .notifications
+            .iter()
+            .filter(|n| n.sent.is_some_and(|t| t.unix() >= until))
+            .map(|n| n.date)
+            .min();
+        Cut { date, until, open }
+    }
+}
+
 /// The treaty's milestones (`accord_treaty::history::milestones`) as `(date, title)`.
 fn milestones(spec: &TreatySpec) -> Vec<(accord_treaty::Date, String)> {
     accord_treaty::history::milestones(spec)
@@ -559,7 +583,18 @@ async fn drive(
     println!("  curl -H 'Authorization: Bearer {reader}' '{}/api/v1/compliance'", us.url);
     println!("  curl '{}/log/checkpoint'   # public: the latest signed checkpoint", us.url);
     let step = i64::from(a.step_hours.max(1)) * 3600;
-    let (steps, changed) = steps(&sim.spec, sent, step);
+    let (mut steps, changed) = steps(&sim.spec, sent, step);
+    // `--until`: one last step, with no notification, at that day's start: the clock gets there
+    // and the inspection and negotiation steps dated before it play.
+    let cut = a.until.map(|u| Cut::of(sim, u));
+    if let Some(c) = cut {
+        if steps.last().is_none_or(|s| s.at < c.until) {
+            steps.push(Step {
+                at: c.until,
+                items: sent.len()..sent.len(),
+            });
+        }
+    }
     println!(
         "\nExchanging {} notifications ({} US, {} RU; {} held by their Party, never sent) on a virtual clock, {} steps of at most {} h:",
         sent.len(),
@@ -569,6 +604,14 @@ async fn drive(
         steps.len(),
         a.step_hours
     );
+    if let (Some(u), Some(c)) = (a.until, cut) {
+        match c.open {
+            Some(o) => println!(
+                "  (--until {u}: the notifications sent before it and dated before {o}, the earliest still in flight on {u}, so that the record is whole; the clock stops on {u}.)"
+            ),
+            None => println!("  (--until {u}: the notifications sent before it; the clock stops on {u}.)"),
+        }
+    }
     if changed > 0 {
         println!("  ({changed} notifications are received at a step's end that changes whether they are on time.)");
     }
@@ -598,7 +641,7 @@ async fn drive(
     let mut printed_header = false;
     // The inspection and negotiation the nodes play at their dates (demo_regime.rs).
     let mut script = super::demo_regime::script(&sim.spec, &sim.notifications)?;
-    script.retain(|sc| a.until.is_none_or(|u| sc.date < u));
+    script.retain(|sc| cut.is_none_or(|c| sc.date < c.open.map_or(c.date, |o| o.min(c.date))));
     script.reverse();
     let played = script.len();
     for st in &steps {

@@ -1077,7 +1077,7 @@ fn verify_proof(
                     cp.size,
                     b64(&cp.root)
                 );
-                let (ok, message) = with_release_check(included, &entry_bytes);
+                let (ok, message) = accord_escrow::release::with_inclusion(included, &entry_bytes, &mut crate::clock::rng());
                 result(
                     ok,
                     message,
@@ -1293,7 +1293,7 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
                 "entry {} is in {} at size {}, and the checkpoint meets the policy",
                 proof.index, cp.origin, cp.size
             );
-            with_release_check(included, &entry_bytes)
+            accord_escrow::release::with_inclusion(included, &entry_bytes, &mut crate::clock::rng())
         }
         Err(e) => (false, format!("entry {}: {e}", proof.index)),
     };
@@ -1303,16 +1303,6 @@ fn verify_proof_policy(file: &Path, policy: &Path, entry_file: Option<&Path>, fo
         println!("{}{message}", if ok { "ok: " } else { "FAILED: " });
     }
     Ok(if ok { 0 } else { CHECK_FAILED })
-}
-
-/// The inclusion said as `included`, and the release's proof inside the entry when it has one:
-/// whether both hold, and what to print.
-fn with_release_check(included: String, entry_bytes: &[u8]) -> (bool, String) {
-    match accord_escrow::release::check(entry_bytes, &mut crate::clock::rng()) {
-        None => (true, included),
-        Some(Ok(said)) => (true, format!("{included}; {said}")),
-        Some(Err(said)) => (false, format!("{included}, but {said}")),
-    }
 }
 
 /// The entry a tlog-proof is about: `--entry FILE`, else the proof's extra data.

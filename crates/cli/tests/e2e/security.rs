@@ -798,7 +798,7 @@ fn the_security_suite_holds_and_its_tally_is_in_docs() {
         tried(&faults),
         tried(&faults) - faults.failures.len()
     ));
-    text.push_str("\n#### Routes × credentials\n\nEach route of the router (`http::ROUTES`, the log path as a hash tile and as an entry bundle) with each credential; \"held\": let through exactly when the access table (`http::access::ROUTE_ROLES`) admits the credential's role, refused (401, 403) otherwise, and nothing logged.\n\n| credential | requests | role admitted | refused | held |\n|---|---|---|---|---|\n");
+    text.push_str("\n#### Routes × credentials\n\nEach route of the router (`http::ROUTES`, the log path as a hash tile and as an entry bundle; not the event stream, which never ends: the node's http tests read it) with each credential; \"held\": let through exactly when the access table (`http::access::ROUTE_ROLES`) admits the credential's role, refused (401, 403) otherwise, and nothing logged.\n\n| credential | requests | role admitted | refused | held |\n|---|---|---|---|---|\n");
     for r in &access.rows {
         text.push_str(r);
         text.push('\n');

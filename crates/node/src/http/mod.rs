@@ -500,6 +500,7 @@ pub async fn serve(
     let app = router(s.clone());
     let stop2 = stop_tx.clone();
     let s3 = s.clone();
+    let s4 = s.clone();
     let res = listen::serve(
         listener,
         app,
@@ -508,6 +509,8 @@ pub async fn serve(
         async move {
             shutdown.await;
             let _ = stop2.send(true);
+            // Event streams end now rather than hold the drain.
+            s4.stopping.send_replace(true);
         },
     )
     .await;

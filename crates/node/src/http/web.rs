@@ -7,7 +7,7 @@
 //! node only, no framing); the page is a client of the JSON API and holds no data of its own;
 //! the routes here are public and carry only public data (the published record, the keys and
 //! the status `/api/v1/status` already shows); an event stream takes one of its client's
-//! long-poll places (`limits.long_polls_per_client`) for as long as it is open.
+//! places (`limits.long_polls_per_client`, counted apart from its long polls) while open.
 
 use super::extract::error;
 use crate::state::Shared;
@@ -50,20 +50,34 @@ pub const ASSETS: &[Asset] = assets! {
 
 /// The page's content security policy: its own scripts, styles and WebAssembly
 /// (`'wasm-unsafe-eval'` lets a script compile the node's own `.wasm`), requests to this node
-/// only, downloads made in the page (`blob:`), no framing, no forms elsewhere.
+/// only, no framing, no forms elsewhere.
 pub fn policy() -> &'static str {
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
 
-fn etag(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    let h = sha2::Sha256::digest(bytes);
-    format!("\"{}\"", h[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+/// Each asset's entity tag (a prefix of its SHA-256), made once.
+fn etag(a: &Asset) -> &'static str {
+    static TAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let tags = TAGS.get_or_init(|| {
+        use sha2::Digest as _;
+        ASSETS
+            .iter()
+            .map(|a| {
+                let h = sha2::Sha256::digest(a.bytes);
+                format!("\"{}\"", h[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+            })
+            .collect()
+    });
+    ASSETS
+        .iter()
+        .position(|x| x.name == a.name)
+        .and_then(|i| tags.get(i))
+        .map_or("", |t| t.as_str())
 }
 
 fn serve(a: &Asset, req: &HeaderMap) -> Response {
-    let tag = etag(a.bytes);
-    let mut r = if req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag.as_str()) {
+    let tag = etag(a);
+    let mut r = if req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         ([(header::CONTENT_TYPE, a.content_type)], a.bytes).into_response()
@@ -72,7 +86,7 @@ fn serve(a: &Asset, req: &HeaderMap) -> Response {
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy()));
     // Revalidated at every load (an upgraded node serves its new page at once).
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
     r
@@ -105,13 +119,13 @@ pub async fn record(State(s): S) -> Response {
                 accord_sim::record::record(&s2.spec)
                     .map_err(|e| e.to_string())
                     .and_then(|r| serde_json::to_vec(&r).map_err(|e| e.to_string()))
-                    .map(Arc::new)
+                    .map(bytes::Bytes::from)
             })
             .clone()
     })
     .await;
     match out {
-        Ok(Ok(b)) => ([(header::CONTENT_TYPE, "application/json")], (*b).clone()).into_response(),
+        Ok(Ok(b)) => ([(header::CONTENT_TYPE, "application/json")], b).into_response(),
         Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("the record: {e}")),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
@@ -135,7 +149,13 @@ pub async fn policy_text(State(s): S) -> Response {
     let text = match &s.cfg.exchange.policy {
         Some(p) => match std::fs::read_to_string(p) {
             Ok(t) => t,
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("exchange.policy: {p}: {e}")),
+            Err(e) => {
+                tracing::error!("exchange.policy: {p}: {e}");
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the policy file could not be read (see the node's log)",
+                );
+            }
         },
         None => written_policy(&s),
     };
@@ -174,35 +194,38 @@ fn written_policy(s: &Shared) -> String {
 }
 
 /// `GET /api/v1/events`: server-sent events, public: `status` (the JSON of `/api/v1/status`)
-/// whenever the node makes progress, at most four times a second, and `alert` (the number of
-/// alerts and whether a fork froze the exchange) before it whenever an alert is raised. A
-/// signed-in page fetches what changed. Refused 429 beyond the client's long-poll places.
+/// whenever the node makes progress or its clock moves, at most four times a second, and
+/// `alert` (the number of alerts and whether a fork froze the exchange) before it whenever an
+/// alert is raised. A signed-in page fetches what changed. Each client address holds at most
+/// `limits.long_polls_per_client` streams (apart from its long polls); beyond, 429. The status
+/// is made once per change for every stream; streams end when the node stops.
 pub async fn events(State(s): S, client: super::listen::Client) -> Response {
     let ip = client.0.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    let Some(slot) = s.long_polls.take(ip) else {
+    let Some(slot) = s.event_streams.take(ip) else {
         crate::metrics::Metrics::add(&s.metrics.throttled, 1);
         let mut r = error(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
-                "{} long polls or event streams already open from this address (limits.long_polls_per_client)",
+                "{} event streams already open from this address (limits.long_polls_per_client)",
                 s.cfg.limits.long_polls_per_client
             ),
         );
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return r;
     };
-    let rx = s.changed.subscribe();
     struct Stream {
         s: Arc<Shared>,
         rx: tokio::sync::watch::Receiver<u64>,
+        stopping: tokio::sync::watch::Receiver<bool>,
         alerts: Option<(u64, bool)>,
         first: bool,
         pending: Vec<Event>,
         _slot: super::listen::Slot,
     }
     let st = Stream {
+        rx: s.changed.subscribe(),
+        stopping: s.stopping.subscribe(),
         s,
-        rx,
         alerts: None,
         first: true,
         pending: Vec::new(),
@@ -213,27 +236,30 @@ pub async fn events(State(s): S, client: super::listen::Client) -> Response {
             if let Some(e) = st.pending.pop() {
                 return Some((Ok::<Event, std::convert::Infallible>(e), st));
             }
+            if *st.stopping.borrow() {
+                return None;
+            }
             if !st.first {
                 // Progress comes in bursts: one event per quarter second at most.
-                tokio::time::sleep(Duration::from_millis(250)).await;
-                if st.rx.changed().await.is_err() {
-                    return None;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                    _ = st.stopping.changed() => return None,
+                }
+                tokio::select! {
+                    r = st.rx.changed() => if r.is_err() { return None },
+                    _ = st.stopping.changed() => return None,
                 }
             }
             st.first = false;
-            st.rx.mark_unchanged();
+            let at = *st.rx.borrow_and_update();
             let s2 = st.s.clone();
-            let Ok(status) = tokio::task::spawn_blocking(move || crate::exchange::status(&s2)).await else {
+            let Ok((json, alerts, frozen)) = tokio::task::spawn_blocking(move || status_event(&s2, at)).await else {
                 return None;
             };
-            let now = (status.alerts, status.frozen);
-            let mut out = Vec::new();
-            if let Ok(data) = serde_json::to_string(&status) {
-                out.push(Event::default().event("status").data(data));
-            }
-            if st.alerts != Some(now) {
-                st.alerts = Some(now);
-                let data = serde_json::json!({"alerts": now.0, "frozen": now.1}).to_string();
+            let mut out = vec![Event::default().event("status").data(json.as_str())];
+            if st.alerts != Some((alerts, frozen)) {
+                st.alerts = Some((alerts, frozen));
+                let data = serde_json::json!({"alerts": alerts, "frozen": frozen}).to_string();
                 // Alerts first: `pending` is popped from its end.
                 out.push(Event::default().event("alert").data(data));
             }
@@ -245,6 +271,24 @@ pub async fn events(State(s): S, client: super::listen::Client) -> Response {
         .into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
+}
+
+/// The status's JSON as of the `changed` count `at`, made once for every stream, with the
+/// alert count and whether the exchange is frozen.
+fn status_event(s: &Shared, at: u64) -> (Arc<String>, u64, bool) {
+    if let Ok(c) = s.status_event.lock() {
+        if c.0 == at {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&c.1) {
+                return (c.1.clone(), v["alerts"].as_u64().unwrap_or(0), v["frozen"] == true);
+            }
+        }
+    }
+    let status = crate::exchange::status(s);
+    let json = Arc::new(serde_json::to_string(&status).unwrap_or_default());
+    if let Ok(mut c) = s.status_event.lock() {
+        *c = (at, json.clone());
+    }
+    (json, status.alerts, status.frozen)
 }
 
 #[cfg(test)]
