@@ -15,39 +15,27 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::io::BufRead;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
-fn demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
-    let mut args: Vec<String> = vec!["demo".into(), "--data".into(), dir.join("demo").display().to_string()];
-    if let Ok(u) = std::env::var("ACCORD_BENCH_UNTIL") {
-        args.extend(["--until".into(), u]);
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut us = None;
-    for line in out.by_ref().map_while(Result::ok) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if let ["US", url, token] = f.as_slice() {
-            us = Some((url.trim_end_matches('/').to_owned(), (*token).to_owned()));
-        }
-        if line.starts_with("Synced after") {
-            eprintln!("{line}");
-        }
-        if line.starts_with("Serving until Ctrl-C") {
-            break;
-        }
-    }
-    // Read on, so that the demo never writes to a closed pipe.
-    std::thread::spawn(move || for _ in out.map_while(Result::ok) {});
-    let (url, token) = us.expect("the demo printed no US dashboard line");
-    (child, url, token)
+#[path = "../tests/e2e/common/live.rs"]
+mod live;
+
+/// A GET of `path`'s body.
+async fn get(http: &reqwest::Client, base: &str, path: &str) -> Vec<u8> {
+    http.get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// A GET of `path`'s JSON.
+async fn get_json(http: &reqwest::Client, base: &str, path: &str) -> serde_json::Value {
+    serde_json::from_slice(&get(http, base, path).await).unwrap()
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -81,7 +69,10 @@ async fn time(http: &reqwest::Client, base: &str, path: &str, cookie: Option<&st
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, token) = demo(dir.path());
+    let until = std::env::var("ACCORD_BENCH_UNTIL").ok();
+    let extra: Vec<&str> = until.as_deref().map(|u| vec!["--until", u]).unwrap_or_default();
+    let demo = live::Demo::start(env!("CARGO_BIN_EXE_accord"), &dir.path().join("demo"), &extra);
+    let (base, token) = demo.us.clone();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
@@ -98,23 +89,9 @@ fn main() {
             .next()
             .unwrap()
             .to_owned();
-        let status: serde_json::Value = http
-            .get(format!("{base}/api/v1/status"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status = get_json(&http, &base, "/api/v1/status").await;
         let on = &status["clock"].as_str().unwrap()[..10];
-        let releases: serde_json::Value = http
-            .get(format!("{base}/public/releases"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let releases = get_json(&http, &base, "/public/releases").await;
         let last = releases["releases"]
             .as_array()
             .unwrap()
@@ -161,7 +138,7 @@ fn main() {
             } else {
                 format!("/assets/{}", a.name)
             };
-            let b = http.get(format!("{base}{path}")).send().await.unwrap().bytes().await.unwrap().len();
+            let b = get(&http, &base, &path).await.len();
             assert_eq!(b, a.bytes.len());
             total += b;
             println!("| {} | {b} |", a.name);
@@ -169,22 +146,8 @@ fn main() {
         println!("| all | {total} |\n");
 
         // The proof check: the browser, the same function natively, the binary's whole process.
-        let proof = http
-            .get(format!("{base}/public/releases/{last}"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let policy = http
-            .get(format!("{base}/public/policy"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let proof = get(&http, &base, &format!("/public/releases/{last}")).await;
+        let policy = get(&http, &base, "/public/policy").await;
         const N: usize = 200;
         let t0 = Instant::now();
         for _ in 0..N {
@@ -214,41 +177,13 @@ fn main() {
             browser / cli
         );
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(demo);
 }
 
 /// The mean time of `n` proof checks in the page, after one to load the module.
 async fn browser_check(base: &str, index: u64, n: usize) -> f64 {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver (apt-get install chromium chromium-driver)");
-    let profile = tempfile::tempdir().unwrap();
-    let caps = serde_json::json!({"browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium",
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", format!("--user-data-dir={}", profile.path().display())]}});
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
-    let t0 = Instant::now();
-    let c = loop {
-        match fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => break c,
-            Err(e) => {
-                assert!(t0.elapsed() < Duration::from_secs(30), "{e}");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        }
-    };
+    let chrome = live::Chrome::start().await;
+    let c = &chrome.c;
     c.goto(&format!("{base}/#/verify")).await.unwrap();
     let out = c
         .execute_async(
@@ -267,9 +202,7 @@ async fn browser_check(base: &str, index: u64, n: usize) -> f64 {
         )
         .await
         .unwrap();
-    let _ = c.close().await;
-    let _ = driver.kill();
-    let _ = driver.wait();
+    drop(chrome);
     let ms = out.as_f64().unwrap();
     assert!(ms > 0.0, "the proof did not verify in the browser");
     ms

@@ -339,9 +339,9 @@ pub struct Shared {
     pub alerts: Mutex<Vec<Alert>>,
     /// The published record's charts as JSON (`/public/record`), made once.
     pub record: std::sync::OnceLock<Result<bytes::Bytes, String>>,
-    /// The status as event streams send it, with the `changed` count it was made at: made
-    /// once per change, whatever the number of streams.
-    pub status_event: Mutex<(u64, Arc<String>)>,
+    /// The status as event streams send it (its JSON, the alert count, whether frozen), with
+    /// the `changed` count it was made at: made once per change, whatever the number of streams.
+    pub status_event: Mutex<(u64, Arc<String>, u64, bool)>,
     /// Open event streams per client address (capped by `limits.long_polls_per_client`, apart
     /// from the long polls so that dashboards never starve a waiting client).
     pub event_streams: crate::http::listen::PerClient,
@@ -602,7 +602,7 @@ impl Shared {
             metrics,
             alerts: Mutex::new(Vec::new()),
             record: std::sync::OnceLock::new(),
-            status_event: Mutex::new((u64::MAX, Arc::new(String::new()))),
+            status_event: Mutex::new((u64::MAX, Arc::new(String::new()), 0, false)),
             event_streams: crate::http::listen::PerClient::new(cfg.limits.long_polls_per_client),
             stopping: watch::channel(false).0,
             freeze: Mutex::new(None),

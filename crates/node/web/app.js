@@ -329,6 +329,7 @@ pages.notifications = async (main) => {
   if (state.role === 'operator') main.appendChild(await composeForm());
 };
 
+/** Draws the mailbox page in view; returns its items when it is the outbox's newest page. */
 async function renderBox(panel) {
   const b = state.box;
   const r = await api(`/api/v1/${b.which}?limit=${b.limit}&offset=${b.offset}`);
@@ -349,6 +350,7 @@ async function renderBox(panel) {
   ]);
   panel.appendChild(table([{ text: '#', num: true }, t('col.id'), t('col.kind'), t('col.date'), t('col.due'), t('col.sent'), b.which === 'outbox' ? t('col.acknowledged') : t('col.received'), t('col.status')],
     rows, { id: b.which, caption: t('notes.' + b.which, { partner: partner() }) }));
+  return b.which === 'outbox' && b.offset === 0 ? items : null;
 }
 
 async function loadCatalogue() {
@@ -432,12 +434,17 @@ async function composeForm() {
 }
 
 // Whether the last submitted notification is acknowledged, shown where the compose form is.
-async function checkAcknowledged() {
+async function checkAcknowledged(newest) {
   const ls = state.lastSubmitted;
   const ack = $('c-ack');
   if (!ls || !ack || ls.acknowledged) return;
-  const r = await api(`/api/v1/outbox?limit=20`);
-  const it = r.ok ? r.body.items.find((x) => x.id === ls.id) : null;
+  // The outbox's newest page, when the mailbox in view has just fetched it.
+  let items = newest;
+  if (!items) {
+    const r = await api(`/api/v1/outbox?limit=20`);
+    items = r.ok ? r.body.items : [];
+  }
+  const it = items.find((x) => x.id === ls.id);
   if (it && it.received) {
     ls.acknowledged = true;
     ack.className = 'ok';
@@ -727,8 +734,8 @@ async function refreshLive() {
   try {
     exchangeCard();
     if (state.page === 'notifications' && signedIn() && $('box')) {
-      await renderBox($('box'));
-      if (state.lastSubmitted && !state.lastSubmitted.acknowledged) await checkAcknowledged();
+      const newest = await renderBox($('box'));
+      await checkAcknowledged(newest);
     }
     const sizes = `${state.status?.size}/${state.status?.partner?.mirrored}`;
     if (state.page === 'inspections' && signedIn() && sizes !== redrawn.sizes && !$('main').querySelector('.side')) {

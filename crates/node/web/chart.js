@@ -76,33 +76,37 @@ export function chart({ limit, series, milestones, t, lang }) {
   // dashed through modelled ones.
   for (const ser of series) {
     const c = COLOUR[ser.party] ?? '#1b1b1b';
+    // Draws a run of two points or more; returns an empty run.
+    const line = (run, dashed) => {
+      if (run.length > 1) {
+        svg.appendChild(s('polyline', dashed
+          ? { points: run.join(' '), fill: 'none', stroke: c, 'stroke-width': 1.5, 'stroke-dasharray': '4 4' }
+          : { points: run.join(' '), fill: 'none', stroke: c, 'stroke-width': 2.5 }));
+      }
+      return [];
+    };
     let solid = [];
     let dashed = [];
-    const flush = () => {
-      if (solid.length > 1) svg.appendChild(s('polyline', { points: solid.join(' '), fill: 'none', stroke: c, 'stroke-width': 2.5 }));
-      if (dashed.length > 1) svg.appendChild(s('polyline', { points: dashed.join(' '), fill: 'none', stroke: c, 'stroke-width': 1.5, 'stroke-dasharray': '4 4' }));
-    };
     let prevKnown = null;
     for (const p of ser.points) {
       if (p.value !== null) {
         const pt = `${X(p.as_of).toFixed(1)},${Y(p.value).toFixed(1)}`;
         solid.push(pt);
-        if (dashed.length) { dashed.push(pt); svg.appendChild(s('polyline', { points: dashed.join(' '), fill: 'none', stroke: c, 'stroke-width': 1.5, 'stroke-dasharray': '4 4' })); dashed = []; }
+        if (dashed.length) { dashed.push(pt); dashed = line(dashed, true); }
         prevKnown = pt;
       } else {
-        if (solid.length > 1) svg.appendChild(s('polyline', { points: solid.join(' '), fill: 'none', stroke: c, 'stroke-width': 2.5 }));
-        solid = [];
+        solid = line(solid, false);
         if (p.basis === 'modelled' && p.modelled !== undefined) {
           if (!dashed.length && prevKnown) dashed.push(prevKnown);
           dashed.push(`${X(p.as_of).toFixed(1)},${Y(p.modelled).toFixed(1)}`);
         } else {
-          if (dashed.length > 1) svg.appendChild(s('polyline', { points: dashed.join(' '), fill: 'none', stroke: c, 'stroke-width': 1.5, 'stroke-dasharray': '4 4' }));
-          dashed = [];
+          dashed = line(dashed, true);
           prevKnown = null;
         }
       }
     }
-    flush();
+    line(solid, false);
+    line(dashed, true);
   }
   // Points.
   const tipText = (ser, p) => {

@@ -442,7 +442,7 @@ async fn live(a: DemoArgs, spec: &TreatySpec) -> Outcome {
                     &a,
                     spec,
                     &sim,
-                    &sent,
+                    (&sent, cut),
                     held,
                     &procs,
                     &root,
@@ -541,7 +541,7 @@ async fn drive(
     a: &DemoArgs,
     spec: &TreatySpec,
     sim: &accord_sim::Simulation,
-    sent: &[&Notification<'static>],
+    (sent, cut): (&[&Notification<'static>], Option<Cut>),
     held: usize,
     procs: &[Proc],
     root: &Path,
@@ -586,7 +586,6 @@ async fn drive(
     let (mut steps, changed) = steps(&sim.spec, sent, step);
     // `--until`: one last step, with no notification, at that day's start: the clock gets there
     // and the inspection and negotiation steps dated before it play.
-    let cut = a.until.map(|u| Cut::of(sim, u));
     if let Some(c) = cut {
         if steps.last().is_none_or(|s| s.at < c.until) {
             steps.push(Step {

@@ -20,12 +20,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+use crate::common::live::{Chrome, Demo};
 use crate::common::node::*;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{json, Value};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The demo plays the history to this date: two data exchanges, an inspection, a few thousand
@@ -35,132 +34,17 @@ const LAPTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (390, 844);
 const PUBLIC_PAGES: [&str; 4] = ["overview", "record", "history", "verify"];
 
-/// A running `accord demo --data DIR --until UNTIL`.
-struct Demo {
-    child: Child,
-    dir: tempfile::TempDir,
-    us: (String, String),
-    ru: (String, String),
-}
+/// The browser the test drives ([`Chrome`]), with the waits and checks it needs.
+struct Browser(Chrome);
 
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let bin = std::env::var("ACCORD_BROWSER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_accord").to_owned());
-        let mut child = Command::new(&bin)
-            .args(["demo", "--until", UNTIL, "--data"])
-            .arg(dir.path().join("demo"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{bin}: {e}"));
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let (mut us, mut ru) = (None, None);
-        let t0 = Instant::now();
-        let mut seen = String::new();
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(300).saturating_sub(t0.elapsed()))
-                .unwrap_or_else(|_| panic!("the demo did not start serving:\n{seen}"));
-            seen.push_str(&line);
-            seen.push('\n');
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if let [party @ ("US" | "RU"), url, token] = f.as_slice() {
-                if url.starts_with("http://") && token.starts_with("accord_") {
-                    let v = Some((url.trim_end_matches('/').to_owned(), (*token).to_owned()));
-                    if *party == "US" {
-                        us = v;
-                    } else {
-                        ru = v;
-                    }
-                }
-            }
-            if line.starts_with("Serving until Ctrl-C") {
-                break;
-            }
-        }
-        Demo {
-            child,
-            dir,
-            us: us.unwrap_or_else(|| panic!("no US dashboard line:\n{seen}")),
-            ru: ru.unwrap_or_else(|| panic!("no RU dashboard line:\n{seen}")),
-        }
+impl std::ops::Deref for Browser {
+    type Target = Chrome;
+    fn deref(&self) -> &Chrome {
+        &self.0
     }
-
-    fn port(url: &str) -> u16 {
-        url.rsplit(':').next().unwrap().parse().unwrap()
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("demo")
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// chromedriver and a headless Chromium session.
-struct Browser {
-    driver: Child,
-    c: Client,
-    _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start() -> Browser {
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("chromedriver: {e}: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver), or set ACCORD_SKIP_BROWSER=1"));
-        let profile = tempfile::tempdir().unwrap();
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:loggingPrefs": {"browser": "ALL"},
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                         "--disable-dev-shm-usage", "--hide-scrollbars", format!("--user-data-dir={}", profile.path().display())]
-            }
-        });
-        let serde_json::Value::Object(caps) = caps else { unreachable!() };
-        let t0 = Instant::now();
-        let c = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) => {
-                    assert!(t0.elapsed() < Duration::from_secs(30), "no WebDriver session: {e}");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            }
-        };
-        Browser {
-            driver,
-            c,
-            _profile: profile,
-        }
-    }
-
     async fn size(&self, (w, h): (u32, u32)) {
         self.c.set_window_size(w, h).await.unwrap();
     }
@@ -281,13 +165,6 @@ impl Browser {
     }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
 /// chromedriver's `POST /session/{id}/se/log` (the browser's console), which fantoccini has no
 /// method for.
 #[derive(Debug)]
@@ -349,13 +226,15 @@ fn the_dashboard_in_a_real_browser() {
         return;
     }
     let axe = axe_source();
-    let demo = Demo::start();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = std::env::var("ACCORD_BROWSER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_accord").to_owned());
+    let demo = Demo::start(&bin, &dir.path().join("demo"), &["--until", UNTIL]);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(drive(&demo, &axe));
+    rt.block_on(drive(&demo, dir.path(), &axe));
 }
 
-async fn drive(demo: &Demo, axe: &str) {
-    let b = Browser::start().await;
+async fn drive(demo: &Demo, dir: &Path, axe: &str) {
+    let b = Browser(Chrome::start().await);
     let (us_url, us_op) = (&demo.us.0, &demo.us.1);
     let us_port = Demo::port(us_url);
 
@@ -510,7 +389,7 @@ async fn drive(demo: &Demo, axe: &str) {
     assert_eq!(colour, "rgb(164, 0, 0)", "the rejection is not shown in red");
     // A release of the freeze: its limit proof is checked in the page too, and the limit proof
     // of another inventory is refused, naming why (a log of its own, its policy pasted).
-    let fz = demo.dir.path().join("freeze");
+    let fz = dir.join("freeze");
     std::fs::create_dir_all(&fz).unwrap();
     crate::inventory::freeze_releases(&fz);
     let key = ok(&fz, &["log", "key", "--data", "us"]);
@@ -667,7 +546,7 @@ async fn drive(demo: &Demo, axe: &str) {
     // The open page shows the alert within 5 s.
     let status = public_json(us_port, "/api/v1/status");
     let held = status["partner"]["mirrored"].as_u64().unwrap();
-    let ru_dir = demo.data().join("ru");
+    let ru_dir = dir.join("demo").join("ru");
     let log_key = accord_logstore::dir::read_key_file(&ru_dir.join("log.key")).unwrap();
     let node_key = accord_logstore::dir::read_key_file(&ru_dir.join("node.key")).unwrap();
     use base64::Engine as _;

@@ -62,26 +62,15 @@ pub async fn status(State(s): State<Arc<Shared>>, client: crate::http::listen::C
     let _slot = if timeout.is_zero() {
         None
     } else {
-        let ip = client.0.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-        match s.long_polls.take(ip) {
-            Some(slot) => Some(slot),
-            None => {
-                crate::metrics::Metrics::add(&s.metrics.throttled, 1);
-                tracing::warn!(
-                    "refused a long poll: {} already waiting from this address",
-                    s.limits.long_polls_per_client
-                );
-                let mut r = crate::http::extract::error(
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "timeout_ms: {} long polls already wait from this address (limits.long_polls_per_client); try again when one ends",
-                        s.limits.long_polls_per_client
-                    ),
-                );
-                r.headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
-                return r;
-            }
+        let why = || {
+            format!(
+                "timeout_ms: {} long polls already wait from this address (limits.long_polls_per_client); try again when one ends",
+                s.limits.long_polls_per_client
+            )
+        };
+        match crate::http::extract::place(&s, &s.long_polls, &client, why, "1") {
+            Ok(slot) => Some(slot),
+            Err(r) => return r,
         }
     };
     axum::Json(status_when(&s, until, timeout).await).into_response()

@@ -195,6 +195,27 @@ pub fn error(status: StatusCode, msg: impl Into<String>) -> Response {
     (status, axum::Json(serde_json::json!({"error": msg.into()}))).into_response()
 }
 
+/// One of the client's places in `places` (long polls, event streams), or the refusal: 429
+/// saying `why`, with `Retry-After: retry` seconds, counted as throttled.
+pub fn place(
+    s: &Shared,
+    places: &super::listen::PerClient,
+    client: &super::listen::Client,
+    why: impl FnOnce() -> String,
+    retry: &'static str,
+) -> Result<super::listen::Slot, Response> {
+    let ip = client.0.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    places.take(ip).ok_or_else(|| {
+        Metrics::add(&s.metrics.throttled, 1);
+        let why = why();
+        tracing::warn!("refused: {why}");
+        let mut r = error(StatusCode::TOO_MANY_REQUESTS, why);
+        r.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(retry));
+        r
+    })
+}
+
 /// Checks the caller holds one of `roles`: 401 without (or with a refused) credential, 403
 /// with the wrong one; every refusal is logged and counted.
 pub fn require(s: &Shared, w: &Who, roles: &[Role], what: &str) -> Result<Role, Response> {

@@ -200,18 +200,15 @@ fn written_policy(s: &Shared) -> String {
 /// `limits.long_polls_per_client` streams (apart from its long polls); beyond, 429. The status
 /// is made once per change for every stream; streams end when the node stops.
 pub async fn events(State(s): S, client: super::listen::Client) -> Response {
-    let ip = client.0.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    let Some(slot) = s.event_streams.take(ip) else {
-        crate::metrics::Metrics::add(&s.metrics.throttled, 1);
-        let mut r = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "{} event streams already open from this address (limits.long_polls_per_client)",
-                s.cfg.limits.long_polls_per_client
-            ),
-        );
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return r;
+    let why = || {
+        format!(
+            "{} event streams already open from this address (limits.long_polls_per_client)",
+            s.cfg.limits.long_polls_per_client
+        )
+    };
+    let slot = match super::extract::place(&s, &s.event_streams, &client, why, "5") {
+        Ok(slot) => slot,
+        Err(r) => return r,
     };
     struct Stream {
         s: Arc<Shared>,
@@ -278,15 +275,13 @@ pub async fn events(State(s): S, client: super::listen::Client) -> Response {
 fn status_event(s: &Shared, at: u64) -> (Arc<String>, u64, bool) {
     if let Ok(c) = s.status_event.lock() {
         if c.0 == at {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&c.1) {
-                return (c.1.clone(), v["alerts"].as_u64().unwrap_or(0), v["frozen"] == true);
-            }
+            return (c.1.clone(), c.2, c.3);
         }
     }
     let status = crate::exchange::status(s);
     let json = Arc::new(serde_json::to_string(&status).unwrap_or_default());
     if let Ok(mut c) = s.status_event.lock() {
-        *c = (at, json.clone());
+        *c = (at, json.clone(), status.alerts, status.frozen);
     }
     (json, status.alerts, status.frozen)
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod live;
 pub mod node;
 
 use std::path::{Path, PathBuf};
